@@ -63,7 +63,7 @@ func (v *Dirpath) MarshalXDR(e *xdr.Encoder) error {
 	if len((*v)) > 1024 {
 		return xdr.EncodeError(e, "Dirpath", int64(len((*v))), xdr.ErrTooLong)
 	}
-	e.PutString(string((*v)))
+	e.PutString(string(*v))
 	return nil
 }
 
@@ -81,7 +81,7 @@ func (v *Name) MarshalXDR(e *xdr.Encoder) error {
 	if len((*v)) > 255 {
 		return xdr.EncodeError(e, "Name", int64(len((*v))), xdr.ErrTooLong)
 	}
-	e.PutString(string((*v)))
+	e.PutString(string(*v))
 	return nil
 }
 
@@ -198,7 +198,7 @@ func (v *Mountres3Ok) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Mountres3Ok) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fhandle = d.Opaque(v.Fhandle, 64)
-	n2 := d.Len(4294967295, 4)
+	n2 := d.Len(xdr.Unbounded, 4)
 	v.AuthFlavors = xdr.Grow(d, v.AuthFlavors, n2)
 	for i3 := range v.AuthFlavors {
 		v.AuthFlavors[i3] = d.Int32()
@@ -215,9 +215,6 @@ type Mountres3 struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountres3) MarshalXDR(e *xdr.Encoder) error {
-	if !v.FhsStatus.Valid() {
-		return xdr.EncodeError(e, "Mountres3.FhsStatus", int64(v.FhsStatus), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.FhsStatus))
 	switch v.FhsStatus {
 	case MNT3_OK:
@@ -235,9 +232,6 @@ func (v *Mountres3) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Mountres3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.FhsStatus = Mountstat3(d.Int32())
-	if !v.FhsStatus.Valid() {
-		d.BadEnum("Mountres3.FhsStatus", int32(v.FhsStatus))
-	}
 	switch v.FhsStatus {
 	case MNT3_OK:
 		v.Mountinfo = xdr.New(d, v.Mountinfo)

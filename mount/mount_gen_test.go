@@ -146,3 +146,17 @@ var generatedTypes = []xdrtest.Type{
 }
 
 func TestGeneratedRoundTrip(t *testing.T) { xdrtest.RoundTrip(t, generatedTypes) }
+
+// procedureBodies names the argument and result types of every procedure.
+var procedureBodies = []string{
+	"Mountres3",
+	"Dirpath",
+	"Mountlist",
+	"Exports",
+}
+
+// FuzzProcedureBodies decodes arbitrary bytes as each procedure's
+// arguments and results; see xdrtest.Fuzz.
+func FuzzProcedureBodies(f *testing.F) {
+	xdrtest.Fuzz(f, xdrtest.Select(generatedTypes, procedureBodies...))
+}

@@ -100,13 +100,13 @@ type Filename3 string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Filename3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutString(string((*v)))
+	e.PutString(string(*v))
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Filename3) UnmarshalXDR(d *xdr.Decoder) error {
-	(*v) = Filename3(d.String(4294967295))
+	(*v) = Filename3(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -117,13 +117,13 @@ type Nfspath3 string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nfspath3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutString(string((*v)))
+	e.PutString(string(*v))
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Nfspath3) UnmarshalXDR(d *xdr.Decoder) error {
-	(*v) = Nfspath3(d.String(4294967295))
+	(*v) = Nfspath3(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -134,7 +134,7 @@ type Fileid3 uint64
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fileid3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint64(uint64((*v)))
+	e.PutUint64(uint64(*v))
 	return nil
 }
 
@@ -151,7 +151,7 @@ type Cookie3 uint64
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Cookie3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint64(uint64((*v)))
+	e.PutUint64(uint64(*v))
 	return nil
 }
 
@@ -211,7 +211,7 @@ type Uid3 uint32
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Uid3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32((*v)))
+	e.PutUint32(uint32(*v))
 	return nil
 }
 
@@ -226,7 +226,7 @@ type Gid3 uint32
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Gid3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32((*v)))
+	e.PutUint32(uint32(*v))
 	return nil
 }
 
@@ -241,7 +241,7 @@ type Size3 uint64
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Size3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint64(uint64((*v)))
+	e.PutUint64(uint64(*v))
 	return nil
 }
 
@@ -256,7 +256,7 @@ type Offset3 uint64
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Offset3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint64(uint64((*v)))
+	e.PutUint64(uint64(*v))
 	return nil
 }
 
@@ -273,7 +273,7 @@ type Mode3 uint32
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mode3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32((*v)))
+	e.PutUint32(uint32(*v))
 	return nil
 }
 
@@ -288,7 +288,7 @@ type Count3 uint32
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Count3) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32((*v)))
+	e.PutUint32(uint32(*v))
 	return nil
 }
 
@@ -1028,9 +1028,6 @@ type SetAtime struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SetAtime) MarshalXDR(e *xdr.Encoder) error {
-	if !v.SetIt.Valid() {
-		return xdr.EncodeError(e, "SetAtime.SetIt", int64(v.SetIt), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.SetIt))
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
@@ -1048,9 +1045,6 @@ func (v *SetAtime) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *SetAtime) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SetIt = TimeHow(d.Int32())
-	if !v.SetIt.Valid() {
-		d.BadEnum("SetAtime.SetIt", int32(v.SetIt))
-	}
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
 		v.Atime = xdr.New(d, v.Atime)
@@ -1071,9 +1065,6 @@ type SetMtime struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SetMtime) MarshalXDR(e *xdr.Encoder) error {
-	if !v.SetIt.Valid() {
-		return xdr.EncodeError(e, "SetMtime.SetIt", int64(v.SetIt), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.SetIt))
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
@@ -1091,9 +1082,6 @@ func (v *SetMtime) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *SetMtime) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SetIt = TimeHow(d.Int32())
-	if !v.SetIt.Valid() {
-		d.BadEnum("SetMtime.SetIt", int32(v.SetIt))
-	}
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
 		v.Mtime = xdr.New(d, v.Mtime)
@@ -1183,7 +1171,7 @@ func (v *Diropargs3) UnmarshalXDR(d *xdr.Decoder) error {
 	if err := v.Dir.UnmarshalXDR(d); err != nil {
 		return err
 	}
-	v.Name = Filename3(d.String(4294967295))
+	v.Name = Filename3(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -1238,9 +1226,6 @@ type GETATTR3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *GETATTR3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "GETATTR3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1258,9 +1243,6 @@ func (v *GETATTR3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *GETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("GETATTR3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -1403,9 +1385,6 @@ type SETATTR3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SETATTR3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "SETATTR3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1429,9 +1408,6 @@ func (v *SETATTR3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *SETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("SETATTR3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -1535,9 +1511,6 @@ type LOOKUP3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOOKUP3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "LOOKUP3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1561,9 +1534,6 @@ func (v *LOOKUP3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *LOOKUP3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("LOOKUP3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -1659,9 +1629,6 @@ type ACCESS3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ACCESS3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "ACCESS3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1685,9 +1652,6 @@ func (v *ACCESS3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *ACCESS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("ACCESS3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -1744,7 +1708,7 @@ func (v *READLINK3resok) UnmarshalXDR(d *xdr.Decoder) error {
 	if err := v.SymlinkAttributes.UnmarshalXDR(d); err != nil {
 		return err
 	}
-	v.Data = Nfspath3(d.String(4294967295))
+	v.Data = Nfspath3(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -1780,9 +1744,6 @@ type READLINK3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *READLINK3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "READLINK3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1806,9 +1767,6 @@ func (v *READLINK3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *READLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("READLINK3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -1877,7 +1835,7 @@ func (v *READ3resok) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Count = Count3(d.Uint32())
 	v.Eof = d.Bool()
-	v.Data = d.Opaque(v.Data, 4294967295)
+	v.Data = d.Opaque(v.Data, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -1913,9 +1871,6 @@ type READ3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *READ3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "READ3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -1939,9 +1894,6 @@ func (v *READ3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *READ3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("READ3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -2043,7 +1995,7 @@ func (v *WRITE3args) UnmarshalXDR(d *xdr.Decoder) error {
 	if !v.Stable.Valid() {
 		d.BadEnum("WRITE3args.Stable", int32(v.Stable))
 	}
-	v.Data = d.Opaque(v.Data, 4294967295)
+	v.Data = d.Opaque(v.Data, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -2116,9 +2068,6 @@ type WRITE3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *WRITE3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "WRITE3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -2142,9 +2091,6 @@ func (v *WRITE3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *WRITE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("WRITE3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -2355,9 +2301,6 @@ type CREATE3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CREATE3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "CREATE3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -2381,9 +2324,6 @@ func (v *CREATE3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *CREATE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("CREATE3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -2494,9 +2434,6 @@ type MKDIR3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MKDIR3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "MKDIR3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -2520,9 +2457,6 @@ func (v *MKDIR3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *MKDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("MKDIR3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -2558,7 +2492,7 @@ func (v *Symlinkdata3) UnmarshalXDR(d *xdr.Decoder) error {
 	if err := v.SymlinkAttributes.UnmarshalXDR(d); err != nil {
 		return err
 	}
-	v.SymlinkData = Nfspath3(d.String(4294967295))
+	v.SymlinkData = Nfspath3(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -2657,9 +2591,6 @@ type SYMLINK3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SYMLINK3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "SYMLINK3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -2683,9 +2614,6 @@ func (v *SYMLINK3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *SYMLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("SYMLINK3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -2742,9 +2670,6 @@ type Mknoddata3 struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mknoddata3) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Type.Valid() {
-		return xdr.EncodeError(e, "Mknoddata3.Type", int64(v.Type), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Type))
 	switch v.Type {
 	case NF3CHR, NF3BLK:
@@ -2769,9 +2694,6 @@ func (v *Mknoddata3) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Mknoddata3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Type = Ftype3(d.Int32())
-	if !v.Type.Valid() {
-		d.BadEnum("Mknoddata3.Type", int32(v.Type))
-	}
 	switch v.Type {
 	case NF3CHR, NF3BLK:
 		v.Device = xdr.New(d, v.Device)
@@ -2883,9 +2805,6 @@ type MKNOD3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MKNOD3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "MKNOD3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -2909,9 +2828,6 @@ func (v *MKNOD3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *MKNOD3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("MKNOD3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3001,9 +2917,6 @@ type REMOVE3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *REMOVE3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "REMOVE3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3027,9 +2940,6 @@ func (v *REMOVE3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *REMOVE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("REMOVE3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3119,9 +3029,6 @@ type RMDIR3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RMDIR3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "RMDIR3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3145,9 +3052,6 @@ func (v *RMDIR3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RMDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("RMDIR3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3258,9 +3162,6 @@ type RENAME3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RENAME3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "RENAME3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3284,9 +3185,6 @@ func (v *RENAME3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RENAME3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("RENAME3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3397,9 +3295,6 @@ type LINK3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LINK3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "LINK3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3423,9 +3318,6 @@ func (v *LINK3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *LINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("LINK3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3492,7 +3384,7 @@ func (v *Entry3) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Entry3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fileid = Fileid3(d.Uint64())
-	v.Name = Filename3(d.String(4294967295))
+	v.Name = Filename3(d.String(xdr.Unbounded))
 	v.Cookie = Cookie3(d.Uint64())
 	return d.Err()
 }
@@ -3595,9 +3487,6 @@ type READDIR3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *READDIR3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "READDIR3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3621,9 +3510,6 @@ func (v *READDIR3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *READDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("READDIR3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3700,7 +3586,7 @@ func (v *Entryplus3) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Entryplus3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fileid = Fileid3(d.Uint64())
-	v.Name = Filename3(d.String(4294967295))
+	v.Name = Filename3(d.String(xdr.Unbounded))
 	v.Cookie = Cookie3(d.Uint64())
 	if err := v.NameAttributes.UnmarshalXDR(d); err != nil {
 		return err
@@ -3809,9 +3695,6 @@ type READDIRPLUS3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *READDIRPLUS3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "READDIRPLUS3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3835,9 +3718,6 @@ func (v *READDIRPLUS3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *READDIRPLUS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("READDIRPLUS3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -3955,9 +3835,6 @@ type FSSTAT3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FSSTAT3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "FSSTAT3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -3981,9 +3858,6 @@ func (v *FSSTAT3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *FSSTAT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("FSSTAT3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -4118,9 +3992,6 @@ type FSINFO3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FSINFO3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "FSINFO3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -4144,9 +4015,6 @@ func (v *FSINFO3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *FSINFO3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("FSINFO3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -4254,9 +4122,6 @@ type PATHCONF3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *PATHCONF3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "PATHCONF3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -4280,9 +4145,6 @@ func (v *PATHCONF3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *PATHCONF3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("PATHCONF3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)
@@ -4382,9 +4244,6 @@ type COMMIT3res struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *COMMIT3res) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "COMMIT3res.Status", int64(v.Status), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Status))
 	switch v.Status {
 	case NFS3_OK:
@@ -4408,9 +4267,6 @@ func (v *COMMIT3res) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
-	if !v.Status.Valid() {
-		d.BadEnum("COMMIT3res.Status", int32(v.Status))
-	}
 	switch v.Status {
 	case NFS3_OK:
 		v.Resok = xdr.New(d, v.Resok)

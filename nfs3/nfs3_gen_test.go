@@ -1432,3 +1432,55 @@ var generatedTypes = []xdrtest.Type{
 }
 
 func TestGeneratedRoundTrip(t *testing.T) { xdrtest.RoundTrip(t, generatedTypes) }
+
+// procedureBodies names the argument and result types of every procedure.
+var procedureBodies = []string{
+	"GETATTR3res",
+	"GETATTR3args",
+	"SETATTR3res",
+	"SETATTR3args",
+	"LOOKUP3res",
+	"LOOKUP3args",
+	"ACCESS3res",
+	"ACCESS3args",
+	"READLINK3res",
+	"READLINK3args",
+	"READ3res",
+	"READ3args",
+	"WRITE3res",
+	"WRITE3args",
+	"CREATE3res",
+	"CREATE3args",
+	"MKDIR3res",
+	"MKDIR3args",
+	"SYMLINK3res",
+	"SYMLINK3args",
+	"MKNOD3res",
+	"MKNOD3args",
+	"REMOVE3res",
+	"REMOVE3args",
+	"RMDIR3res",
+	"RMDIR3args",
+	"RENAME3res",
+	"RENAME3args",
+	"LINK3res",
+	"LINK3args",
+	"READDIR3res",
+	"READDIR3args",
+	"READDIRPLUS3res",
+	"READDIRPLUS3args",
+	"FSSTAT3res",
+	"FSSTAT3args",
+	"FSINFO3res",
+	"FSINFO3args",
+	"PATHCONF3res",
+	"PATHCONF3args",
+	"COMMIT3res",
+	"COMMIT3args",
+}
+
+// FuzzProcedureBodies decodes arbitrary bytes as each procedure's
+// arguments and results; see xdrtest.Fuzz.
+func FuzzProcedureBodies(f *testing.F) {
+	xdrtest.Fuzz(f, xdrtest.Select(generatedTypes, procedureBodies...))
+}

@@ -355,3 +355,31 @@ var generatedTypes = []xdrtest.Type{
 }
 
 func TestGeneratedRoundTrip(t *testing.T) { xdrtest.RoundTrip(t, generatedTypes) }
+
+// procedureBodies names the argument and result types of every procedure.
+var procedureBodies = []string{
+	"NlmTestres",
+	"NlmTestargs",
+	"NlmRes",
+	"NlmLockargs",
+	"NlmCancargs",
+	"NlmUnlockargs",
+	"NlmShareres",
+	"NlmShareargs",
+	"NlmNotify",
+	"Nlm4Testres",
+	"Nlm4Testargs",
+	"Nlm4Res",
+	"Nlm4Lockargs",
+	"Nlm4Cancargs",
+	"Nlm4Unlockargs",
+	"Nlm4Shareres",
+	"Nlm4Shareargs",
+	"Nlm4Notify",
+}
+
+// FuzzProcedureBodies decodes arbitrary bytes as each procedure's
+// arguments and results; see xdrtest.Fuzz.
+func FuzzProcedureBodies(f *testing.F) {
+	xdrtest.Fuzz(f, xdrtest.Select(generatedTypes, procedureBodies...))
+}

@@ -221,7 +221,7 @@ func (v *CallArgs) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Prog = d.Uint32()
 	v.Vers = d.Uint32()
 	v.Proc = d.Uint32()
-	v.Args = d.Opaque(v.Args, 4294967295)
+	v.Args = d.Opaque(v.Args, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -245,7 +245,7 @@ func (v *CallResult) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *CallResult) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Port = d.Uint32()
-	v.Res = d.Opaque(v.Res, 4294967295)
+	v.Res = d.Opaque(v.Res, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -256,13 +256,13 @@ type Uaddr string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Uaddr) MarshalXDR(e *xdr.Encoder) error {
-	e.PutString(string((*v)))
+	e.PutString(string(*v))
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Uaddr) UnmarshalXDR(d *xdr.Decoder) error {
-	(*v) = Uaddr(d.String(4294967295))
+	(*v) = Uaddr(d.String(xdr.Unbounded))
 	return d.Err()
 }
 
@@ -296,9 +296,9 @@ func (v *Rpcb) MarshalXDR(e *xdr.Encoder) error {
 func (v *Rpcb) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RProg = d.Uint32()
 	v.RVers = d.Uint32()
-	v.RNetid = d.String(4294967295)
-	v.RAddr = d.String(4294967295)
-	v.ROwner = d.String(4294967295)
+	v.RNetid = d.String(xdr.Unbounded)
+	v.RAddr = d.String(xdr.Unbounded)
+	v.ROwner = d.String(xdr.Unbounded)
 	return d.Err()
 }
 
@@ -383,7 +383,7 @@ func (v *RpcbRmtcallargs) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Prog = d.Uint32()
 	v.Vers = d.Uint32()
 	v.Proc = d.Uint32()
-	v.Args = d.Opaque(v.Args, 4294967295)
+	v.Args = d.Opaque(v.Args, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -406,8 +406,8 @@ func (v *RpcbRmtcallres) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcbRmtcallres) UnmarshalXDR(d *xdr.Decoder) error {
-	v.Addr = d.String(4294967295)
-	v.Results = d.Opaque(v.Results, 4294967295)
+	v.Addr = d.String(xdr.Unbounded)
+	v.Results = d.Opaque(v.Results, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -440,11 +440,11 @@ func (v *RpcbEntry) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcbEntry) UnmarshalXDR(d *xdr.Decoder) error {
-	v.RMaddr = d.String(4294967295)
-	v.RNcNetid = d.String(4294967295)
+	v.RMaddr = d.String(xdr.Unbounded)
+	v.RNcNetid = d.String(xdr.Unbounded)
 	v.RNcSemantics = d.Uint32()
-	v.RNcProtofmly = d.String(4294967295)
-	v.RNcProto = d.String(4294967295)
+	v.RNcProtofmly = d.String(xdr.Unbounded)
+	v.RNcProto = d.String(xdr.Unbounded)
 	return d.Err()
 }
 
@@ -526,7 +526,7 @@ func (v *RpcbsAddrlist) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Vers = d.Uint32()
 	v.Success = d.Int32()
 	v.Failure = d.Int32()
-	v.Netid = d.String(4294967295)
+	v.Netid = d.String(xdr.Unbounded)
 	return d.Err()
 }
 
@@ -564,7 +564,7 @@ func (v *RpcbsRmtcalllist) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Success = d.Int32()
 	v.Failure = d.Int32()
 	v.Indirect = d.Int32()
-	v.Netid = d.String(4294967295)
+	v.Netid = d.String(xdr.Unbounded)
 	return d.Err()
 }
 
@@ -758,6 +758,6 @@ func (v *Netbuf) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Netbuf) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Maxlen = d.Uint32()
-	v.Buf = d.Opaque(v.Buf, 4294967295)
+	v.Buf = d.Opaque(v.Buf, xdr.Unbounded)
 	return d.Err()
 }

@@ -554,9 +554,6 @@ type AcceptedReplyData struct {
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
-	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "AcceptedReplyData.Stat", int64(v.Stat), xdr.ErrBadEnum)
-	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case SUCCESS:
@@ -575,9 +572,6 @@ func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *AcceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = AcceptStat(d.Int32())
-	if !v.Stat.Valid() {
-		d.BadEnum("AcceptedReplyData.Stat", int32(v.Stat))
-	}
 	switch v.Stat {
 	case SUCCESS:
 	case PROG_MISMATCH:
@@ -1006,7 +1000,7 @@ func (v *RpcGssCredVers1T) UnmarshalXDR(d *xdr.Decoder) error {
 	if !v.Service.Valid() {
 		d.BadEnum("RpcGssCredVers1T.Service", int32(v.Service))
 	}
-	v.Handle = d.Opaque(v.Handle, 4294967295)
+	v.Handle = d.Opaque(v.Handle, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -1068,7 +1062,7 @@ func (v *RpcGssInitArg) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcGssInitArg) UnmarshalXDR(d *xdr.Decoder) error {
-	v.GssToken = d.Opaque(v.GssToken, 4294967295)
+	v.GssToken = d.Opaque(v.GssToken, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -1095,11 +1089,11 @@ func (v *RpcGssInitRes) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcGssInitRes) UnmarshalXDR(d *xdr.Decoder) error {
-	v.Handle = d.Opaque(v.Handle, 4294967295)
+	v.Handle = d.Opaque(v.Handle, xdr.Unbounded)
 	v.GssMajor = d.Uint32()
 	v.GssMinor = d.Uint32()
 	v.SeqWindow = d.Uint32()
-	v.GssToken = d.Opaque(v.GssToken, 4294967295)
+	v.GssToken = d.Opaque(v.GssToken, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -1122,8 +1116,8 @@ func (v *RpcGssIntegData) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcGssIntegData) UnmarshalXDR(d *xdr.Decoder) error {
-	v.DatabodyInteg = d.Opaque(v.DatabodyInteg, 4294967295)
-	v.Checksum = d.Opaque(v.Checksum, 4294967295)
+	v.DatabodyInteg = d.Opaque(v.DatabodyInteg, xdr.Unbounded)
+	v.Checksum = d.Opaque(v.Checksum, xdr.Unbounded)
 	return d.Err()
 }
 
@@ -1142,6 +1136,6 @@ func (v *RpcGssPrivData) MarshalXDR(e *xdr.Encoder) error {
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *RpcGssPrivData) UnmarshalXDR(d *xdr.Decoder) error {
-	v.DatabodyPriv = d.Opaque(v.DatabodyPriv, 4294967295)
+	v.DatabodyPriv = d.Opaque(v.DatabodyPriv, xdr.Unbounded)
 	return d.Err()
 }

@@ -31,6 +31,10 @@ const (
 	allocFactor = 32
 )
 
+// Unbounded is the maximum length of a string, opaque or array declared
+// without a bound (<>): the largest a 32-bit length can say.
+const Unbounded uint32 = 1<<32 - 1
+
 // NewDecoder returns a Decoder reading b.
 func NewDecoder(b []byte) *Decoder {
 	d := &Decoder{}
@@ -279,10 +283,13 @@ func Append[S ~[]E, E any](d *Decoder, s S) S {
 		return s[:len(s)+1]
 	}
 	var zero E
-	if d.err != nil || !d.charge((len(s)+1)*int(unsafe.Sizeof(zero))) {
+	n := max(4, 2*cap(s))
+	if d.err != nil || !d.charge(n*int(unsafe.Sizeof(zero))) {
 		return s
 	}
-	return append(s, zero)
+	t := make(S, len(s)+1, n)
+	copy(t, s)
+	return t
 }
 
 // New returns p if it is not nil, and otherwise a new zero T charged to d's

@@ -60,5 +60,5 @@ func (e *Error) Unwrap() error { return e.Err }
 // encoder's current length. Generated code uses it for bound and union
 // checks.
 func EncodeError(e *Encoder, item string, value int64, err error) error {
-	return &Error{Offset: len(e.buf), Item: item, Value: value, Err: err}
+	return &Error{Offset: e.Len(), Item: item, Value: value, Err: err}
 }

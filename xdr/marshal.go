@@ -40,7 +40,7 @@ func AppendMarshal(buf []byte, v any) ([]byte, error) {
 	if m, ok := v.(Marshaler); ok {
 		e := Encoder{buf: buf}
 		err := m.MarshalXDR(&e)
-		return e.buf, err
+		return e.Bytes(), err
 	}
 	w := bytes.NewBuffer(buf)
 	if _, err := refxdr.Marshal(w, v); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	refxdr "github.com/davecgh/go-xdr/xdr2"
@@ -127,4 +128,46 @@ func Fill(r *rand.Rand, b []byte) {
 	for i := range b {
 		b[i] = byte(r.Uint32())
 	}
+}
+
+// Select returns the entries of types with the given names, in that order.
+// It panics on a name that is not there: the lists are generated together.
+func Select(types []Type, names ...string) []Type {
+	out := make([]Type, 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(types, func(t Type) bool { return t.Name == n })
+		if i < 0 {
+			panic("xdrtest: no type " + n)
+		}
+		out = append(out, types[i])
+	}
+	return out
+}
+
+// Fuzz runs a fuzz target that decodes its input as one of types, chosen
+// by a selector, seeded with random encodings of each. Decoding must never
+// panic; when it succeeds, encoding the value again must reproduce the
+// bytes that were consumed exactly (XDR has one encoding per value), and
+// the Go memory allocated must stay within what the decoder's budget allows
+// for that input.
+func Fuzz(f *testing.F, types []Type) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i, typ := range types {
+		for range 3 {
+			f.Add(uint16(i), Encode(f, typ.Rand(r)))
+		}
+	}
+	f.Fuzz(func(t *testing.T, sel uint16, data []byte) {
+		typ := types[int(sel)%len(types)]
+		v := typ.New()
+		d := xdr.NewDecoder(data)
+		if err := v.UnmarshalXDR(d); err != nil {
+			var xe *xdr.Error
+			require.ErrorAs(t, err, &xe)
+			require.LessOrEqual(t, xe.Offset, len(data))
+			return
+		}
+		again := Encode(t, v)
+		require.Equal(t, data[:d.Offset()], again, "re-encoding %s", typ.Name)
+	})
 }

@@ -18,6 +18,7 @@ type value struct {
 	num   int64
 	ident string
 	line  int
+	big   bool // a literal above the int64 range: num holds its uint64 bits
 }
 
 // declaration is a named, typed member of a struct or union, or the body of

@@ -101,11 +101,12 @@ func (g *generator) consts() {
 	type entry struct {
 		name, doc string
 		val       int64
+		big       bool // val holds the bits of a uint64
 	}
 	var plain []entry
 	for _, d := range g.m.spec.defs {
 		if c, ok := d.(*constDef); ok {
-			plain = append(plain, entry{constName(c.name), c.doc, g.m.consts[c.name]})
+			plain = append(plain, entry{constName(c.name), c.doc, g.m.consts[c.name], g.m.big[c.name]})
 		}
 	}
 	if len(plain) > 0 {
@@ -114,6 +115,10 @@ func (g *generator) consts() {
 		for _, c := range plain {
 			if c.doc != "" {
 				g.comment("\t", c.doc)
+			}
+			if c.big {
+				g.p("\t%s = %d", c.name, uint64(c.val))
+				continue
 			}
 			g.p("\t%s = %d", c.name, c.val)
 		}
@@ -371,8 +376,17 @@ func (g *generator) union(t *namedType, d *unionDef) {
 	g.p("")
 
 	item := t.goName + "." + dname
+	wire := ds
+	if ds.kind == kEnum && d.def != nil {
+		// A default arm gives every value a meaning, so an enum
+		// discriminant is not limited to the values its enum names: a
+		// status code newer than this definition still decodes.
+		lenient := *ds
+		lenient.kind = kInt32
+		wire = &lenient
+	}
 	g.methods(t, func() {
-		g.encode("v."+dname, ds, item)
+		g.encode("v."+dname, wire, item)
 		g.p("switch v.%s {", dname)
 		g.unionArms(t, fields, func(f unionField) {
 			if f.sh == nil {
@@ -390,7 +404,7 @@ func (g *generator) union(t *namedType, d *unionDef) {
 		})
 		g.p("}")
 	}, func() {
-		g.decode("v."+dname, ds, item)
+		g.decode("v."+dname, wire, item)
 		g.p("switch v.%s {", dname)
 		g.unionArms(t, fields, func(f unionField) {
 			if f.sh == nil {
@@ -473,6 +487,14 @@ func (g *generator) local(prefix string) string {
 
 func boundCheck(max uint32) bool { return max != unbounded }
 
+// maxArg writes a declared bound for a Decoder call.
+func maxArg(max uint32) string {
+	if max == unbounded {
+		return "xdr.Unbounded"
+	}
+	return strconv.FormatUint(uint64(max), 10)
+}
+
 // encode writes statements appending expr, of shape s, to e.
 func (g *generator) encode(expr string, s *shape, item string) {
 	switch s.kind {
@@ -547,6 +569,9 @@ func conv(want string, s *shape, expr string) string {
 	if s.goType == want {
 		return expr
 	}
+	if expr == "(*v)" {
+		expr = "*v"
+	}
 	return want + "(" + expr + ")"
 }
 
@@ -577,14 +602,14 @@ func (g *generator) decode(expr string, s *shape, item string) {
 		g.p("return err")
 		g.p("}")
 	case kString:
-		g.p("%s = %s", expr, conv(s.goType, &shape{goType: "string"}, fmt.Sprintf("d.String(%d)", s.max)))
+		g.p("%s = %s", expr, conv(s.goType, &shape{goType: "string"}, fmt.Sprintf("d.String(%s)", maxArg(s.max))))
 	case kOpaque:
-		g.p("%s = d.Opaque(%s, %d)", expr, expr, s.max)
+		g.p("%s = d.Opaque(%s, %s)", expr, expr, maxArg(s.max))
 	case kFixedOpaque:
 		g.p("d.FixedOpaque(%s[:])", expr)
 	case kArray:
 		n := g.local("n")
-		g.p("%s := d.Len(%d, %d)", n, s.max, g.m.minShape(s.elem))
+		g.p("%s := d.Len(%s, %d)", n, maxArg(s.max), g.m.minShape(s.elem))
 		g.p("%s = xdr.Grow(d, %s, %s)", expr, expr, n)
 		i := g.local("i")
 		g.p("for %s := range %s {", i, expr)

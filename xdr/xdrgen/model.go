@@ -62,6 +62,7 @@ type model struct {
 	types   map[string]*namedType // by XDR name
 	order   []*namedType          // in definition order, inline types after their parents
 	consts  map[string]int64      // consts and enum values by XDR name
+	big     map[string]bool       // consts whose value is above the int64 range
 	goNames map[string]string     // Go identifier -> XDR name, to catch collisions
 }
 
@@ -99,7 +100,7 @@ func (m *model) failf(line int, format string, args ...any) {
 // resolve checks a parsed specification and resolves every name in it.
 func resolve(s *spec, pkg string) (m *model, err error) {
 	m = &model{spec: s, pkg: pkg, types: map[string]*namedType{},
-		consts: map[string]int64{"TRUE": 1, "FALSE": 0}, goNames: map[string]string{}}
+		consts: map[string]int64{"TRUE": 1, "FALSE": 0}, big: map[string]bool{}, goNames: map[string]string{}}
 	defer func() {
 		if r := recover(); r != nil {
 			me, ok := r.(*modelError)
@@ -176,22 +177,55 @@ func (m *model) declareConst(line int, name string, v int64) {
 // declare registers every type and constant name, numbering inline types.
 func (m *model) declare() {
 	// Constants first: sizes and case labels may use them before their
-	// definition.
+	// definition. Literal values are known at once; a value that names
+	// another constant is resolved once that one is, in as many passes as
+	// the chain is long.
+	type pending struct {
+		name  string
+		val   value
+		enum  bool
+		line  int
+		owner string
+	}
+	var todo []pending
 	for _, d := range m.spec.defs {
 		switch d := d.(type) {
 		case *constDef:
 			if d.val.ident != "" {
+				todo = append(todo, pending{name: d.name, val: d.val, line: d.line})
 				continue
 			}
 			m.declareConst(d.line, d.name, d.val.num)
+			m.big[d.name] = d.val.big
 		case *enumDef:
-			m.declareEnumValues(d)
+			for _, v := range d.values {
+				if v.val.ident != "" {
+					todo = append(todo, pending{name: v.name, val: v.val, enum: true, line: v.val.line, owner: d.name})
+					continue
+				}
+				m.declareEnumValue(d.name, v.val.line, v.name, v.val)
+			}
 		}
 	}
-	for _, d := range m.spec.defs {
-		if c, ok := d.(*constDef); ok && c.val.ident != "" {
-			m.declareConst(c.line, c.name, m.valueOf(c.val))
+	for len(todo) > 0 {
+		var left []pending
+		for _, p := range todo {
+			n, ok := m.consts[p.val.ident]
+			switch {
+			case !ok:
+				left = append(left, p)
+			case p.enum:
+				m.declareEnumValue(p.owner, p.line, p.name, value{num: n, big: m.big[p.val.ident], line: p.line})
+			default:
+				m.declareConst(p.line, p.name, n)
+				m.big[p.name] = m.big[p.val.ident]
+			}
 		}
+		if len(left) == len(todo) {
+			p := left[0]
+			m.failf(p.line, "unknown constant %s", p.val.ident)
+		}
+		todo = left
 	}
 	for _, d := range m.spec.defs {
 		var line int
@@ -211,18 +245,28 @@ func (m *model) declare() {
 	}
 }
 
+// declareEnumValues declares the values of an inline enum, which may only
+// use literals and constants already known.
 func (m *model) declareEnumValues(e *enumDef) {
 	for _, v := range e.values {
 		if v.val.ident != "" {
 			n, ok := m.consts[v.val.ident]
 			if !ok {
-				m.failf(v.val.line, "%s is not a constant defined before it", v.val.ident)
+				m.failf(v.val.line, "unknown constant %s", v.val.ident)
 			}
-			m.declareConst(v.val.line, v.name, n)
+			m.declareEnumValue(e.name, v.val.line, v.name, value{num: n, big: m.big[v.val.ident]})
 			continue
 		}
-		m.declareConst(v.val.line, v.name, v.val.num)
+		m.declareEnumValue(e.name, v.val.line, v.name, v.val)
 	}
+}
+
+// declareEnumValue declares one enum value, which must fit in an int.
+func (m *model) declareEnumValue(enum string, line int, name string, v value) {
+	if v.big || v.num < -1<<31 || v.num > 1<<31-1 {
+		m.failf(line, "enum %s: value of %s out of the int range", enum, name)
+	}
+	m.declareConst(line, name, v.num)
 }
 
 func (m *model) addType(line int, xdrName, goIdent string, d definition) *namedType {
@@ -392,10 +436,11 @@ func (m *model) resolveType(t *namedType) *shape {
 		default:
 			m.failf(d.line, "union %s: discriminant must be int, unsigned int, bool or an enum", d.name)
 		}
+		seen := map[int64]int{}
 		for i := range d.arms {
 			m.declShape(t.goName, &d.arms[i].decl)
 			for _, c := range d.arms[i].cases {
-				m.checkCase(d, ds, c)
+				m.checkCase(d, ds, c, seen)
 			}
 		}
 		if d.def != nil {
@@ -429,21 +474,60 @@ func (m *model) resolveType(t *namedType) *shape {
 	return t.sh
 }
 
-func (m *model) checkCase(u *unionDef, ds *shape, c value) {
-	if c.ident == "" {
-		return
+// checkCase checks that a case label is a value the discriminant can
+// hold, and not a label already used in the union.
+func (m *model) checkCase(u *unionDef, ds *shape, c value, seen map[int64]int) {
+	if c.ident != "" {
+		if _, ok := m.consts[c.ident]; !ok {
+			m.failf(c.line, "union %s: unknown case label %s", u.name, c.ident)
+		}
 	}
-	if ds.kind == kEnum {
+	n := m.valueOf(c)
+	big := c.big || (c.ident != "" && m.big[c.ident])
+	switch ds.kind {
+	case kBool:
+		if n != 0 && n != 1 || big {
+			m.failf(c.line, "union %s: case %d of a bool discriminant", u.name, n)
+		}
+	case kInt32:
+		if n < -1<<31 || n > 1<<31-1 || big {
+			m.failf(c.line, "union %s: case label out of the int range", u.name)
+		}
+	case kUint32:
+		if n < 0 || n > 1<<32-1 || big {
+			m.failf(c.line, "union %s: case label out of the unsigned int range", u.name)
+		}
+	case kEnum:
 		e := ds.named.def.(*enumDef)
+		found := false
 		for _, v := range e.values {
-			if v.name == c.ident {
-				return
+			if m.consts[v.name] == n && (c.ident == "" || c.ident == v.name || !m.isEnumValue(c.ident)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			m.failf(c.line, "union %s: case label is not a value of enum %s", u.name, ds.named.xdrName)
+		}
+	}
+	if prev, ok := seen[n]; ok {
+		m.failf(c.line, "union %s: case %d already used at line %d", u.name, n, prev)
+	}
+	seen[n] = c.line
+}
+
+// isEnumValue reports whether name is a value of some enum.
+func (m *model) isEnumValue(name string) bool {
+	for _, t := range m.order {
+		if e, ok := t.def.(*enumDef); ok {
+			for _, v := range e.values {
+				if v.name == name {
+					return true
+				}
 			}
 		}
 	}
-	if _, ok := m.consts[c.ident]; !ok {
-		m.failf(c.line, "union %s: unknown case label %s", u.name, c.ident)
-	}
+	return false
 }
 
 // typeShape resolves a type specifier; inline types get a name made of

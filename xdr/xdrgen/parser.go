@@ -183,7 +183,7 @@ func (p *parser) value() value {
 		if err != nil {
 			p.failf(t.line, "bad number %s: %v", t.text, err)
 		}
-		return value{num: n, line: t.line}
+		return value{num: n, line: t.line, big: n < 0 && !strings.HasPrefix(t.text, "-")}
 	case tokIdent:
 		if keywords[t.text] {
 			break

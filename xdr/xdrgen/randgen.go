@@ -44,11 +44,64 @@ func generateTests(m *model, source string) ([]byte, error) {
 	g.p("}")
 	g.p("")
 	g.p("func TestGeneratedRoundTrip(t *testing.T) { xdrtest.RoundTrip(t, generatedTypes) }")
+	if bodies := m.procedureBodies(); len(bodies) > 0 {
+		g.p("")
+		g.p("// procedureBodies names the argument and result types of every procedure.")
+		g.p("var procedureBodies = []string{")
+		for _, b := range bodies {
+			g.p("%q,", b)
+		}
+		g.p("}")
+		g.p("")
+		g.p("// FuzzProcedureBodies decodes arbitrary bytes as each procedure's")
+		g.p("// arguments and results; see xdrtest.Fuzz.")
+		g.p("func FuzzProcedureBodies(f *testing.F) {")
+		g.p("xdrtest.Fuzz(f, xdrtest.Select(generatedTypes, procedureBodies...))")
+		g.p("}")
+	}
 	out, err := format.Source(g.b.Bytes())
 	if err != nil {
 		return g.b.Bytes(), fmt.Errorf("formatting generated tests: %w", err)
 	}
 	return out, nil
+}
+
+// procedureBodies returns the Go names of the named types that some
+// procedure takes or returns, in order of first use.
+func (m *model) procedureBodies() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range m.spec.defs {
+		p, ok := d.(*programDef)
+		if !ok {
+			continue
+		}
+		for _, v := range p.versions {
+			for _, pr := range v.procs {
+				for _, ts := range append([]typeSpec{pr.result}, pr.args...) {
+					t, ok := m.types[ts.name]
+					if !ok || t.builtin {
+						continue
+					}
+					for t.alias {
+						// an alias names the same Go type as its target
+						target := t.def.(*typedefDef).decl.typ.name
+						nt, ok := m.types[target]
+						if !ok || t.sh.kind == kOptional {
+							break
+						}
+						t = nt
+					}
+					if t.alias || seen[t.goName] {
+						continue
+					}
+					seen[t.goName] = true
+					out = append(out, t.goName)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // plain reports whether the reflection codec of davecgh/go-xdr encodes

@@ -1,0 +1,8 @@
+// Package nfs4 holds NFS version 4 in its minor versions 4.0, 4.1 and 4.2
+// (RFC 7530/7531, RFC 5661/5662, RFC 7862/7863), as Go types generated from
+// nfs4.x with XDR codecs: COMPOUND and every operation it carries, the
+// attributes, sessions and pNFS layouts, and the callback program with its
+// CB_COMPOUND operations.
+package nfs4
+
+//go:generate go run ../xdr/xdrgen -tests nfs4.x
