@@ -42,10 +42,10 @@ type Fhandle3 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fhandle3) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 64 {
-		return xdr.EncodeError(e, "Fhandle3", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 64 {
+		return xdr.EncodeError(e, "Fhandle3", int64(len(*v)), xdr.ErrTooLong)
 	}
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -60,8 +60,8 @@ type Dirpath string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Dirpath) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 1024 {
-		return xdr.EncodeError(e, "Dirpath", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 1024 {
+		return xdr.EncodeError(e, "Dirpath", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -78,8 +78,8 @@ type Name string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Name) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 255 {
-		return xdr.EncodeError(e, "Name", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 255 {
+		return xdr.EncodeError(e, "Name", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -159,9 +159,9 @@ func (v Mountstat3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountstat3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Mountstat3", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Mountstat3", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -169,7 +169,7 @@ func (v *Mountstat3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Mountstat3) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Mountstat3(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Mountstat3", int32((*v)))
+		d.BadEnum("Mountstat3", int32(*v))
 	}
 	return d.Err()
 }
@@ -239,6 +239,7 @@ func (v *Mountres3) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Mountres3{FhsStatus: v.FhsStatus}
 	}
 	return d.Err()
 }
@@ -294,7 +295,7 @@ func (v *Mountlist) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -346,7 +347,7 @@ func (v *Groups) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -416,7 +417,7 @@ func (v *Exports) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}

@@ -441,9 +441,9 @@ func (v Nfsstat3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nfsstat3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nfsstat3", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Nfsstat3", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -451,7 +451,7 @@ func (v *Nfsstat3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Nfsstat3) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Nfsstat3(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Nfsstat3", int32((*v)))
+		d.BadEnum("Nfsstat3", int32(*v))
 	}
 	return d.Err()
 }
@@ -508,9 +508,9 @@ func (v Ftype3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Ftype3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Ftype3", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Ftype3", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -518,7 +518,7 @@ func (v *Ftype3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Ftype3) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Ftype3(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Ftype3", int32((*v)))
+		d.BadEnum("Ftype3", int32(*v))
 	}
 	return d.Err()
 }
@@ -706,6 +706,7 @@ func (v *PostOpAttr) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = PostOpAttr{AttributesFollow: v.AttributesFollow}
 	default:
 		d.BadUnion("PostOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow))
 	}
@@ -780,6 +781,7 @@ func (v *PreOpAttr) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = PreOpAttr{AttributesFollow: v.AttributesFollow}
 	default:
 		d.BadUnion("PreOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow))
 	}
@@ -851,6 +853,7 @@ func (v *PostOpFh3) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = PostOpFh3{HandleFollows: v.HandleFollows}
 	default:
 		d.BadUnion("PostOpFh3.HandleFollows", xdr.BoolInt(v.HandleFollows))
 	}
@@ -888,9 +891,9 @@ func (v TimeHow) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *TimeHow) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "TimeHow", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "TimeHow", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -898,7 +901,7 @@ func (v *TimeHow) MarshalXDR(e *xdr.Encoder) error {
 func (v *TimeHow) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = TimeHow(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("TimeHow", int32((*v)))
+		d.BadEnum("TimeHow", int32(*v))
 	}
 	return d.Err()
 }
@@ -928,6 +931,7 @@ func (v *SetMode3) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.Mode = Mode3(d.Uint32())
 	default:
+		*v = SetMode3{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -957,6 +961,7 @@ func (v *SetUid3) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.Uid = Uid3(d.Uint32())
 	default:
+		*v = SetUid3{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -986,6 +991,7 @@ func (v *SetGid3) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.Gid = Gid3(d.Uint32())
 	default:
+		*v = SetGid3{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -1015,6 +1021,7 @@ func (v *SetSize3) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.Size = Size3(d.Uint64())
 	default:
+		*v = SetSize3{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -1052,6 +1059,7 @@ func (v *SetAtime) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = SetAtime{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -1089,6 +1097,7 @@ func (v *SetMtime) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = SetMtime{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -1250,6 +1259,7 @@ func (v *GETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = GETATTR3res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -1291,6 +1301,7 @@ func (v *Sattrguard3) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = Sattrguard3{Check: v.Check}
 	default:
 		d.BadUnion("Sattrguard3.Check", xdr.BoolInt(v.Check))
 	}
@@ -1410,11 +1421,15 @@ func (v *SETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = SETATTR3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = SETATTR3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -1536,11 +1551,15 @@ func (v *LOOKUP3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = LOOKUP3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = LOOKUP3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -1654,11 +1673,15 @@ func (v *ACCESS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = ACCESS3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = ACCESS3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -1769,11 +1792,15 @@ func (v *READLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = READLINK3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = READLINK3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -1896,11 +1923,15 @@ func (v *READ3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = READ3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = READ3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -1945,9 +1976,9 @@ func (v StableHow) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StableHow) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StableHow", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "StableHow", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -1955,7 +1986,7 @@ func (v *StableHow) MarshalXDR(e *xdr.Encoder) error {
 func (v *StableHow) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = StableHow(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("StableHow", int32((*v)))
+		d.BadEnum("StableHow", int32(*v))
 	}
 	return d.Err()
 }
@@ -2093,11 +2124,15 @@ func (v *WRITE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = WRITE3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = WRITE3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -2140,9 +2175,9 @@ func (v Createmode3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createmode3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Createmode3", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Createmode3", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2150,7 +2185,7 @@ func (v *Createmode3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Createmode3) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Createmode3(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Createmode3", int32((*v)))
+		d.BadEnum("Createmode3", int32(*v))
 	}
 	return d.Err()
 }
@@ -2194,11 +2229,15 @@ func (v *Createhow3) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Mode {
 	case UNCHECKED, GUARDED:
+		keep1 := v.ObjAttributes
+		*v = Createhow3{Mode: v.Mode, ObjAttributes: keep1}
 		v.ObjAttributes = xdr.New(d, v.ObjAttributes)
 		if err := v.ObjAttributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case EXCLUSIVE:
+		keep2 := v.Verf
+		*v = Createhow3{Mode: v.Mode, Verf: keep2}
 		d.FixedOpaque(v.Verf[:])
 	default:
 		d.BadUnion("Createhow3.Mode", int64(v.Mode))
@@ -2326,11 +2365,15 @@ func (v *CREATE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = CREATE3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = CREATE3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -2459,11 +2502,15 @@ func (v *MKDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = MKDIR3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = MKDIR3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -2616,11 +2663,15 @@ func (v *SYMLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = SYMLINK3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = SYMLINK3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -2696,16 +2747,21 @@ func (v *Mknoddata3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Type = Ftype3(d.Int32())
 	switch v.Type {
 	case NF3CHR, NF3BLK:
+		keep1 := v.Device
+		*v = Mknoddata3{Type: v.Type, Device: keep1}
 		v.Device = xdr.New(d, v.Device)
 		if err := v.Device.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NF3SOCK, NF3FIFO:
+		keep2 := v.PipeAttributes
+		*v = Mknoddata3{Type: v.Type, PipeAttributes: keep2}
 		v.PipeAttributes = xdr.New(d, v.PipeAttributes)
 		if err := v.PipeAttributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = Mknoddata3{Type: v.Type}
 	}
 	return d.Err()
 }
@@ -2830,11 +2886,15 @@ func (v *MKNOD3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = MKNOD3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = MKNOD3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -2942,11 +3002,15 @@ func (v *REMOVE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = REMOVE3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = REMOVE3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3054,11 +3118,15 @@ func (v *RMDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = RMDIR3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = RMDIR3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3187,11 +3255,15 @@ func (v *RENAME3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = RENAME3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = RENAME3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3320,11 +3392,15 @@ func (v *LINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = LINK3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = LINK3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3512,11 +3588,15 @@ func (v *READDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = READDIR3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = READDIR3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3720,11 +3800,15 @@ func (v *READDIRPLUS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = READDIRPLUS3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = READDIRPLUS3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -3860,11 +3944,15 @@ func (v *FSSTAT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = FSSTAT3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = FSSTAT3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -4017,11 +4105,15 @@ func (v *FSINFO3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = FSINFO3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = FSINFO3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -4147,11 +4239,15 @@ func (v *PATHCONF3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = PATHCONF3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = PATHCONF3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
@@ -4269,11 +4365,15 @@ func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
+		keep1 := v.Resok
+		*v = COMMIT3res{Status: v.Status, Resok: keep1}
 		v.Resok = xdr.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.Resfail
+		*v = COMMIT3res{Status: v.Status, Resfail: keep2}
 		v.Resfail = xdr.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err

@@ -411,9 +411,9 @@ func (v RpcGssSvcT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssSvcT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssSvcT", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "RpcGssSvcT", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -421,7 +421,7 @@ func (v *RpcGssSvcT) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcGssSvcT) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = RpcGssSvcT(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("RpcGssSvcT", int32((*v)))
+		d.BadEnum("RpcGssSvcT", int32(*v))
 	}
 	return d.Err()
 }
@@ -484,9 +484,9 @@ func (v NfsFtype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsFtype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsFtype4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NfsFtype4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -494,7 +494,7 @@ func (v *NfsFtype4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NfsFtype4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NfsFtype4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NfsFtype4", int32((*v)))
+		d.BadEnum("NfsFtype4", int32(*v))
 	}
 	return d.Err()
 }
@@ -938,9 +938,9 @@ func (v Nfsstat4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nfsstat4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nfsstat4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Nfsstat4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -948,7 +948,7 @@ func (v *Nfsstat4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Nfsstat4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Nfsstat4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Nfsstat4", int32((*v)))
+		d.BadEnum("Nfsstat4", int32(*v))
 	}
 	return d.Err()
 }
@@ -960,7 +960,7 @@ type Attrlist4 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Attrlist4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -977,7 +977,7 @@ type Bitmap4 []uint32
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Bitmap4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		e.PutUint32((*v)[i1])
 	}
@@ -1089,10 +1089,10 @@ type NfsFh4 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsFh4) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 128 {
-		return xdr.EncodeError(e, "NfsFh4", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 128 {
+		return xdr.EncodeError(e, "NfsFh4", int64(len(*v)), xdr.ErrTooLong)
 	}
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1137,7 +1137,7 @@ type SecOid4 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SecOid4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1252,7 +1252,7 @@ type Utf8string []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Utf8string) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1267,7 +1267,7 @@ type Utf8strCis Utf8string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Utf8strCis) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1282,7 +1282,7 @@ type Utf8strCs Utf8string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Utf8strCs) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1297,7 +1297,7 @@ type Utf8strMixed Utf8string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Utf8strMixed) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1314,7 +1314,7 @@ type Component4 Utf8strCs
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Component4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1331,7 +1331,7 @@ type Linktext4 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Linktext4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1346,7 +1346,7 @@ type AsciiREQUIRED4 Utf8string
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AsciiREQUIRED4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -1361,7 +1361,7 @@ type Pathname4 []Component4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Pathname4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		e.PutOpaque((*v)[i1])
 	}
@@ -1460,9 +1460,9 @@ func (v TimeHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *TimeHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "TimeHow4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "TimeHow4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -1470,7 +1470,7 @@ func (v *TimeHow4) MarshalXDR(e *xdr.Encoder) error {
 func (v *TimeHow4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = TimeHow4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("TimeHow4", int32((*v)))
+		d.BadEnum("TimeHow4", int32(*v))
 	}
 	return d.Err()
 }
@@ -1508,6 +1508,7 @@ func (v *Settime4) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Settime4{SetIt: v.SetIt}
 	}
 	return d.Err()
 }
@@ -1775,9 +1776,9 @@ func (v Fs4StatusType) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fs4StatusType) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Fs4StatusType", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Fs4StatusType", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -1785,7 +1786,7 @@ func (v *Fs4StatusType) MarshalXDR(e *xdr.Encoder) error {
 func (v *Fs4StatusType) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Fs4StatusType(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Fs4StatusType", int32((*v)))
+		d.BadEnum("Fs4StatusType", int32(*v))
 	}
 	return d.Err()
 }
@@ -2248,9 +2249,9 @@ func (v NfsLockType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsLockType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsLockType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NfsLockType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2258,7 +2259,7 @@ func (v *NfsLockType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NfsLockType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NfsLockType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NfsLockType4", int32((*v)))
+		d.BadEnum("NfsLockType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -2330,9 +2331,9 @@ func (v Layouttype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layouttype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Layouttype4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Layouttype4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2340,7 +2341,7 @@ func (v *Layouttype4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Layouttype4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Layouttype4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Layouttype4", int32((*v)))
+		d.BadEnum("Layouttype4", int32(*v))
 	}
 	return d.Err()
 }
@@ -2431,9 +2432,9 @@ func (v Layoutiomode4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layoutiomode4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Layoutiomode4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Layoutiomode4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2441,7 +2442,7 @@ func (v *Layoutiomode4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Layoutiomode4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Layoutiomode4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Layoutiomode4", int32((*v)))
+		d.BadEnum("Layoutiomode4", int32(*v))
 	}
 	return d.Err()
 }
@@ -2580,9 +2581,9 @@ func (v LayoutreturnType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutreturnType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LayoutreturnType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "LayoutreturnType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2590,7 +2591,7 @@ func (v *LayoutreturnType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *LayoutreturnType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = LayoutreturnType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("LayoutreturnType4", int32((*v)))
+		d.BadEnum("LayoutreturnType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -2659,6 +2660,7 @@ func (v *Layoutreturn4) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Layoutreturn4{LrReturntype: v.LrReturntype}
 	}
 	return d.Err()
 }
@@ -2847,9 +2849,9 @@ func (v FilelayoutHintCare4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FilelayoutHintCare4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FilelayoutHintCare4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "FilelayoutHintCare4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -2857,7 +2859,7 @@ func (v *FilelayoutHintCare4) MarshalXDR(e *xdr.Encoder) error {
 func (v *FilelayoutHintCare4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = FilelayoutHintCare4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("FilelayoutHintCare4", int32((*v)))
+		d.BadEnum("FilelayoutHintCare4", int32(*v))
 	}
 	return d.Err()
 }
@@ -2894,7 +2896,7 @@ type MultipathList4 []Netaddr4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MultipathList4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if err := (*v)[i1].MarshalXDR(e); err != nil {
 			return err
@@ -3100,9 +3102,9 @@ func (v NetlocType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NetlocType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NetlocType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NetlocType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -3110,7 +3112,7 @@ func (v *NetlocType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NetlocType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NetlocType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NetlocType4", int32((*v)))
+		d.BadEnum("NetlocType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -3158,10 +3160,16 @@ func (v *Netloc4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.NlType {
 	case NL4_NAME:
+		keep1 := v.NlName
+		*v = Netloc4{NlType: v.NlType, NlName: keep1}
 		v.NlName = d.Opaque(v.NlName, xdr.Unbounded)
 	case NL4_URL:
+		keep2 := v.NlUrl
+		*v = Netloc4{NlType: v.NlType, NlUrl: keep2}
 		v.NlUrl = d.Opaque(v.NlUrl, xdr.Unbounded)
 	case NL4_NETADDR:
+		keep3 := v.NlAddr
+		*v = Netloc4{NlType: v.NlType, NlAddr: keep3}
 		v.NlAddr = xdr.New(d, v.NlAddr)
 		if err := v.NlAddr.UnmarshalXDR(d); err != nil {
 			return err
@@ -3211,9 +3219,9 @@ func (v ChangeAttrType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChangeAttrType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChangeAttrType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "ChangeAttrType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -3221,7 +3229,7 @@ func (v *ChangeAttrType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *ChangeAttrType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = ChangeAttrType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("ChangeAttrType4", int32((*v)))
+		d.BadEnum("ChangeAttrType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -3468,9 +3476,9 @@ func (v DataContent4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DataContent4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "DataContent4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "DataContent4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -3478,7 +3486,7 @@ func (v *DataContent4) MarshalXDR(e *xdr.Encoder) error {
 func (v *DataContent4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = DataContent4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("DataContent4", int32((*v)))
+		d.BadEnum("DataContent4", int32(*v))
 	}
 	return d.Err()
 }
@@ -3516,9 +3524,9 @@ func (v StableHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StableHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StableHow4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "StableHow4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -3526,7 +3534,7 @@ func (v *StableHow4) MarshalXDR(e *xdr.Encoder) error {
 func (v *StableHow4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = StableHow4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("StableHow4", int32((*v)))
+		d.BadEnum("StableHow4", int32(*v))
 	}
 	return d.Err()
 }
@@ -3588,7 +3596,7 @@ type Fattr4SupportedAttrs Bitmap4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4SupportedAttrs) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		e.PutUint32((*v)[i1])
 	}
@@ -3761,7 +3769,7 @@ type Fattr4Acl []Nfsace4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4Acl) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if err := (*v)[i1].MarshalXDR(e); err != nil {
 			return err
@@ -3879,10 +3887,10 @@ type Fattr4Filehandle NfsFh4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4Filehandle) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 128 {
-		return xdr.EncodeError(e, "Fattr4Filehandle", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 128 {
+		return xdr.EncodeError(e, "Fattr4Filehandle", int64(len(*v)), xdr.ErrTooLong)
 	}
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -4065,7 +4073,7 @@ type Fattr4Mimetype AsciiREQUIRED4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4Mimetype) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -4125,7 +4133,7 @@ type Fattr4Owner Utf8strMixed
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4Owner) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -4140,7 +4148,7 @@ type Fattr4OwnerGroup Utf8strMixed
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4OwnerGroup) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -4341,7 +4349,7 @@ type Fattr4FsLayoutTypes []Layouttype4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4FsLayoutTypes) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if !(*v)[i1].Valid() {
 			return xdr.EncodeError(e, "Fattr4FsLayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
@@ -4372,7 +4380,7 @@ type Fattr4LayoutTypes []Layouttype4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4LayoutTypes) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if !(*v)[i1].Valid() {
 			return xdr.EncodeError(e, "Fattr4LayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
@@ -4474,7 +4482,7 @@ type Fattr4SuppattrExclcreat Bitmap4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4SuppattrExclcreat) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		e.PutUint32((*v)[i1])
 	}
@@ -4609,9 +4617,9 @@ func (v SsvSubkey4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SsvSubkey4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "SsvSubkey4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "SsvSubkey4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -4619,7 +4627,7 @@ func (v *SsvSubkey4) MarshalXDR(e *xdr.Encoder) error {
 func (v *SsvSubkey4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = SsvSubkey4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("SsvSubkey4", int32((*v)))
+		d.BadEnum("SsvSubkey4", int32(*v))
 	}
 	return d.Err()
 }
@@ -4969,9 +4977,9 @@ func (v NfsOpnum4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsOpnum4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsOpnum4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NfsOpnum4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -4979,7 +4987,7 @@ func (v *NfsOpnum4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NfsOpnum4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NfsOpnum4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NfsOpnum4", int32((*v)))
+		d.BadEnum("NfsOpnum4", int32(*v))
 	}
 	return d.Err()
 }
@@ -5058,6 +5066,7 @@ func (v *ACCESS4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = ACCESS4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5120,6 +5129,7 @@ func (v *CLOSE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = CLOSE4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5195,6 +5205,7 @@ func (v *COMMIT4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = COMMIT4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5232,14 +5243,20 @@ func (v *Createtype4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Type = NfsFtype4(d.Int32())
 	switch v.Type {
 	case NF4LNK:
+		keep1 := v.Linkdata
+		*v = Createtype4{Type: v.Type, Linkdata: keep1}
 		v.Linkdata = d.Opaque(v.Linkdata, xdr.Unbounded)
 	case NF4BLK, NF4CHR:
+		keep2 := v.Devdata
+		*v = Createtype4{Type: v.Type, Devdata: keep2}
 		v.Devdata = xdr.New(d, v.Devdata)
 		if err := v.Devdata.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NF4SOCK, NF4FIFO, NF4DIR:
+		*v = Createtype4{Type: v.Type}
 	default:
+		*v = Createtype4{Type: v.Type}
 	}
 	return d.Err()
 }
@@ -5342,6 +5359,7 @@ func (v *CREATE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = CREATE4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5510,6 +5528,7 @@ func (v *GETATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = GETATTR4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5567,6 +5586,7 @@ func (v *GETFH4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = GETFH4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5643,6 +5663,7 @@ func (v *LINK4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = LINK4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5747,11 +5768,15 @@ func (v *Locker4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.NewLockOwner = d.Bool()
 	switch v.NewLockOwner {
 	case true:
+		keep1 := v.OpenOwner
+		*v = Locker4{NewLockOwner: v.NewLockOwner, OpenOwner: keep1}
 		v.OpenOwner = xdr.New(d, v.OpenOwner)
 		if err := v.OpenOwner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
+		keep2 := v.LockOwner
+		*v = Locker4{NewLockOwner: v.NewLockOwner, LockOwner: keep2}
 		v.LockOwner = xdr.New(d, v.LockOwner)
 		if err := v.LockOwner.UnmarshalXDR(d); err != nil {
 			return err
@@ -5898,16 +5923,21 @@ func (v *LOCK4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
+		keep1 := v.Resok4
+		*v = LOCK4res{Status: v.Status, Resok4: keep1}
 		v.Resok4 = xdr.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_DENIED:
+		keep2 := v.Denied
+		*v = LOCK4res{Status: v.Status, Denied: keep2}
 		v.Denied = xdr.New(d, v.Denied)
 		if err := v.Denied.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = LOCK4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -5983,7 +6013,9 @@ func (v *LOCKT4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case NFS4_OK:
+		*v = LOCKT4res{Status: v.Status}
 	default:
+		*v = LOCKT4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -6061,6 +6093,7 @@ func (v *LOCKU4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = LOCKU4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -6212,9 +6245,9 @@ func (v Createmode4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createmode4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Createmode4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Createmode4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6222,7 +6255,7 @@ func (v *Createmode4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Createmode4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Createmode4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Createmode4", int32((*v)))
+		d.BadEnum("Createmode4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6299,13 +6332,19 @@ func (v *Createhow4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Mode {
 	case UNCHECKED4, GUARDED4:
+		keep1 := v.Createattrs
+		*v = Createhow4{Mode: v.Mode, Createattrs: keep1}
 		v.Createattrs = xdr.New(d, v.Createattrs)
 		if err := v.Createattrs.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case EXCLUSIVE4:
+		keep2 := v.Createverf
+		*v = Createhow4{Mode: v.Mode, Createverf: keep2}
 		d.FixedOpaque(v.Createverf[:])
 	case EXCLUSIVE4_1:
+		keep3 := v.ChCreateboth
+		*v = Createhow4{Mode: v.Mode, ChCreateboth: keep3}
 		v.ChCreateboth = xdr.New(d, v.ChCreateboth)
 		if err := v.ChCreateboth.UnmarshalXDR(d); err != nil {
 			return err
@@ -6344,9 +6383,9 @@ func (v Opentype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Opentype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Opentype4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Opentype4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6354,7 +6393,7 @@ func (v *Opentype4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Opentype4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Opentype4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Opentype4", int32((*v)))
+		d.BadEnum("Opentype4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6392,6 +6431,7 @@ func (v *Openflag4) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Openflag4{Opentype: v.Opentype}
 	}
 	return d.Err()
 }
@@ -6426,9 +6466,9 @@ func (v LimitBy4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LimitBy4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LimitBy4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "LimitBy4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6436,7 +6476,7 @@ func (v *LimitBy4) MarshalXDR(e *xdr.Encoder) error {
 func (v *LimitBy4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = LimitBy4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("LimitBy4", int32((*v)))
+		d.BadEnum("LimitBy4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6500,8 +6540,12 @@ func (v *NfsSpaceLimit4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Limitby {
 	case NFS_LIMIT_SIZE:
+		keep1 := v.Filesize
+		*v = NfsSpaceLimit4{Limitby: v.Limitby, Filesize: keep1}
 		v.Filesize = d.Uint64()
 	case NFS_LIMIT_BLOCKS:
+		keep2 := v.ModBlocks
+		*v = NfsSpaceLimit4{Limitby: v.Limitby, ModBlocks: keep2}
 		v.ModBlocks = xdr.New(d, v.ModBlocks)
 		if err := v.ModBlocks.UnmarshalXDR(d); err != nil {
 			return err
@@ -6547,9 +6591,9 @@ func (v OpenDelegationType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenDelegationType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "OpenDelegationType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "OpenDelegationType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6557,7 +6601,7 @@ func (v *OpenDelegationType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *OpenDelegationType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = OpenDelegationType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("OpenDelegationType4", int32((*v)))
+		d.BadEnum("OpenDelegationType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6612,9 +6656,9 @@ func (v OpenClaimType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenClaimType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "OpenClaimType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "OpenClaimType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6622,7 +6666,7 @@ func (v *OpenClaimType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *OpenClaimType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = OpenClaimType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("OpenClaimType4", int32((*v)))
+		d.BadEnum("OpenClaimType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6717,22 +6761,34 @@ func (v *OpenClaim4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Claim {
 	case CLAIM_NULL:
+		keep1 := v.File
+		*v = OpenClaim4{Claim: v.Claim, File: keep1}
 		v.File = d.Opaque(v.File, xdr.Unbounded)
 	case CLAIM_PREVIOUS:
+		keep2 := v.DelegateType
+		*v = OpenClaim4{Claim: v.Claim, DelegateType: keep2}
 		v.DelegateType = OpenDelegationType4(d.Int32())
 		if !v.DelegateType.Valid() {
 			d.BadEnum("OpenClaim4.DelegateType", int32(v.DelegateType))
 		}
 	case CLAIM_DELEGATE_CUR:
+		keep3 := v.DelegateCurInfo
+		*v = OpenClaim4{Claim: v.Claim, DelegateCurInfo: keep3}
 		v.DelegateCurInfo = xdr.New(d, v.DelegateCurInfo)
 		if err := v.DelegateCurInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case CLAIM_DELEGATE_PREV:
+		keep4 := v.FileDelegatePrev
+		*v = OpenClaim4{Claim: v.Claim, FileDelegatePrev: keep4}
 		v.FileDelegatePrev = d.Opaque(v.FileDelegatePrev, xdr.Unbounded)
 	case CLAIM_FH:
+		*v = OpenClaim4{Claim: v.Claim}
 	case CLAIM_DELEG_PREV_FH:
+		*v = OpenClaim4{Claim: v.Claim}
 	case CLAIM_DELEG_CUR_FH:
+		keep5 := v.OcDelegateStateid
+		*v = OpenClaim4{Claim: v.Claim, OcDelegateStateid: keep5}
 		v.OcDelegateStateid = xdr.New(d, v.OcDelegateStateid)
 		if err := v.OcDelegateStateid.UnmarshalXDR(d); err != nil {
 			return err
@@ -6912,9 +6968,9 @@ func (v WhyNoDelegation4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *WhyNoDelegation4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "WhyNoDelegation4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "WhyNoDelegation4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -6922,7 +6978,7 @@ func (v *WhyNoDelegation4) MarshalXDR(e *xdr.Encoder) error {
 func (v *WhyNoDelegation4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = WhyNoDelegation4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("WhyNoDelegation4", int32((*v)))
+		d.BadEnum("WhyNoDelegation4", int32(*v))
 	}
 	return d.Err()
 }
@@ -6954,10 +7010,15 @@ func (v *OpenNoneDelegation4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.OndWhy = WhyNoDelegation4(d.Int32())
 	switch v.OndWhy {
 	case WND4_CONTENTION:
+		keep1 := v.OndServerWillPushDeleg
+		*v = OpenNoneDelegation4{OndWhy: v.OndWhy, OndServerWillPushDeleg: keep1}
 		v.OndServerWillPushDeleg = d.Bool()
 	case WND4_RESOURCE:
+		keep2 := v.OndServerWillSignalAvail
+		*v = OpenNoneDelegation4{OndWhy: v.OndWhy, OndServerWillSignalAvail: keep2}
 		v.OndServerWillSignalAvail = d.Bool()
 	default:
+		*v = OpenNoneDelegation4{OndWhy: v.OndWhy}
 	}
 	return d.Err()
 }
@@ -7016,17 +7077,24 @@ func (v *OpenDelegation4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.DelegationType {
 	case OPEN_DELEGATE_NONE:
+		*v = OpenDelegation4{DelegationType: v.DelegationType}
 	case OPEN_DELEGATE_READ:
+		keep1 := v.Read
+		*v = OpenDelegation4{DelegationType: v.DelegationType, Read: keep1}
 		v.Read = xdr.New(d, v.Read)
 		if err := v.Read.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_WRITE:
+		keep2 := v.Write
+		*v = OpenDelegation4{DelegationType: v.DelegationType, Write: keep2}
 		v.Write = xdr.New(d, v.Write)
 		if err := v.Write.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_NONE_EXT:
+		keep3 := v.OdWhynone
+		*v = OpenDelegation4{DelegationType: v.DelegationType, OdWhynone: keep3}
 		v.OdWhynone = xdr.New(d, v.OdWhynone)
 		if err := v.OdWhynone.UnmarshalXDR(d); err != nil {
 			return err
@@ -7122,6 +7190,7 @@ func (v *OPEN4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = OPEN4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7247,6 +7316,7 @@ func (v *OPENCONFIRM4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = OPENCONFIRM4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7336,6 +7406,7 @@ func (v *OPENDOWNGRADE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = OPENDOWNGRADE4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7513,6 +7584,7 @@ func (v *READ4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = READ4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7673,6 +7745,7 @@ func (v *READDIR4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = READDIR4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7727,6 +7800,7 @@ func (v *READLINK4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = READLINK4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7803,6 +7877,7 @@ func (v *REMOVE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = REMOVE4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -7890,6 +7965,7 @@ func (v *RENAME4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = RENAME4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -8063,6 +8139,7 @@ func (v *Secinfo4) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Secinfo4{Flavor: v.Flavor}
 	}
 	return d.Err()
 }
@@ -8072,7 +8149,7 @@ type SECINFO4resok []Secinfo4
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SECINFO4resok) MarshalXDR(e *xdr.Encoder) error {
-	e.PutUint32(uint32(len((*v))))
+	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if err := (*v)[i1].MarshalXDR(e); err != nil {
 			return err
@@ -8130,6 +8207,7 @@ func (v *SECINFO4res) UnmarshalXDR(d *xdr.Decoder) error {
 			}
 		}
 	default:
+		*v = SECINFO4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -8286,16 +8364,21 @@ func (v *SETCLIENTID4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
+		keep1 := v.Resok4
+		*v = SETCLIENTID4res{Status: v.Status, Resok4: keep1}
 		v.Resok4 = xdr.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_CLID_INUSE:
+		keep2 := v.ClientUsing
+		*v = SETCLIENTID4res{Status: v.Status, ClientUsing: keep2}
 		v.ClientUsing = xdr.New(d, v.ClientUsing)
 		if err := v.ClientUsing.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = SETCLIENTID4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -8487,6 +8570,7 @@ func (v *WRITE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = WRITE4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -8542,7 +8626,7 @@ type Gsshandle4T []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Gsshandle4T) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -8620,12 +8704,17 @@ func (v *CallbackSecParms4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CbSecflavor = d.Uint32()
 	switch v.CbSecflavor {
 	case AUTH_NONE:
+		*v = CallbackSecParms4{CbSecflavor: v.CbSecflavor}
 	case AUTH_SYS:
+		keep1 := v.CbspSysCred
+		*v = CallbackSecParms4{CbSecflavor: v.CbSecflavor, CbspSysCred: keep1}
 		v.CbspSysCred = xdr.New(d, v.CbspSysCred)
 		if err := v.CbspSysCred.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case RPCSEC_GSS:
+		keep2 := v.CbspGssHandles
+		*v = CallbackSecParms4{CbSecflavor: v.CbSecflavor, CbspGssHandles: keep2}
 		v.CbspGssHandles = xdr.New(d, v.CbspGssHandles)
 		if err := v.CbspGssHandles.UnmarshalXDR(d); err != nil {
 			return err
@@ -8728,9 +8817,9 @@ func (v ChannelDirFromClient4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChannelDirFromClient4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChannelDirFromClient4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "ChannelDirFromClient4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -8738,7 +8827,7 @@ func (v *ChannelDirFromClient4) MarshalXDR(e *xdr.Encoder) error {
 func (v *ChannelDirFromClient4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = ChannelDirFromClient4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("ChannelDirFromClient4", int32((*v)))
+		d.BadEnum("ChannelDirFromClient4", int32(*v))
 	}
 	return d.Err()
 }
@@ -8803,9 +8892,9 @@ func (v ChannelDirFromServer4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChannelDirFromServer4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChannelDirFromServer4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "ChannelDirFromServer4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -8813,7 +8902,7 @@ func (v *ChannelDirFromServer4) MarshalXDR(e *xdr.Encoder) error {
 func (v *ChannelDirFromServer4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = ChannelDirFromServer4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("ChannelDirFromServer4", int32((*v)))
+		d.BadEnum("ChannelDirFromServer4", int32(*v))
 	}
 	return d.Err()
 }
@@ -8880,6 +8969,7 @@ func (v *BINDCONNTOSESSION4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = BINDCONNTOSESSION4res{BctsrStatus: v.BctsrStatus}
 	}
 	return d.Err()
 }
@@ -8998,9 +9088,9 @@ func (v StateProtectHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StateProtectHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StateProtectHow4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "StateProtectHow4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -9008,7 +9098,7 @@ func (v *StateProtectHow4) MarshalXDR(e *xdr.Encoder) error {
 func (v *StateProtectHow4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = StateProtectHow4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("StateProtectHow4", int32((*v)))
+		d.BadEnum("StateProtectHow4", int32(*v))
 	}
 	return d.Err()
 }
@@ -9058,12 +9148,17 @@ func (v *StateProtect4A) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.SpaHow {
 	case SP4_NONE:
+		*v = StateProtect4A{SpaHow: v.SpaHow}
 	case SP4_MACH_CRED:
+		keep1 := v.SpaMachOps
+		*v = StateProtect4A{SpaHow: v.SpaHow, SpaMachOps: keep1}
 		v.SpaMachOps = xdr.New(d, v.SpaMachOps)
 		if err := v.SpaMachOps.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case SP4_SSV:
+		keep2 := v.SpaSsvParms
+		*v = StateProtect4A{SpaHow: v.SpaHow, SpaSsvParms: keep2}
 		v.SpaSsvParms = xdr.New(d, v.SpaSsvParms)
 		if err := v.SpaSsvParms.UnmarshalXDR(d); err != nil {
 			return err
@@ -9212,12 +9307,17 @@ func (v *StateProtect4R) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.SprHow {
 	case SP4_NONE:
+		*v = StateProtect4R{SprHow: v.SprHow}
 	case SP4_MACH_CRED:
+		keep1 := v.SprMachOps
+		*v = StateProtect4R{SprHow: v.SprHow, SprMachOps: keep1}
 		v.SprMachOps = xdr.New(d, v.SprMachOps)
 		if err := v.SprMachOps.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case SP4_SSV:
+		keep2 := v.SprSsvInfo
+		*v = StateProtect4R{SprHow: v.SprHow, SprSsvInfo: keep2}
 		v.SprSsvInfo = xdr.New(d, v.SprSsvInfo)
 		if err := v.SprSsvInfo.UnmarshalXDR(d); err != nil {
 			return err
@@ -9321,6 +9421,7 @@ func (v *EXCHANGEID4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = EXCHANGEID4res{EirStatus: v.EirStatus}
 	}
 	return d.Err()
 }
@@ -9496,6 +9597,7 @@ func (v *CREATESESSION4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = CREATESESSION4res{CsrStatus: v.CsrStatus}
 	}
 	return d.Err()
 }
@@ -9733,9 +9835,9 @@ func (v Gddrnf4Status) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Gddrnf4Status) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Gddrnf4Status", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Gddrnf4Status", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -9743,7 +9845,7 @@ func (v *Gddrnf4Status) MarshalXDR(e *xdr.Encoder) error {
 func (v *Gddrnf4Status) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Gddrnf4Status(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Gddrnf4Status", int32((*v)))
+		d.BadEnum("Gddrnf4Status", int32(*v))
 	}
 	return d.Err()
 }
@@ -9787,11 +9889,15 @@ func (v *GETDIRDELEGATION4resNonFatal) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.GddrnfStatus {
 	case GDD4_OK:
+		keep1 := v.GddrnfResok4
+		*v = GETDIRDELEGATION4resNonFatal{GddrnfStatus: v.GddrnfStatus, GddrnfResok4: keep1}
 		v.GddrnfResok4 = xdr.New(d, v.GddrnfResok4)
 		if err := v.GddrnfResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case GDD4_UNAVAIL:
+		keep2 := v.GddrnfWillSignalDelegAvail
+		*v = GETDIRDELEGATION4resNonFatal{GddrnfStatus: v.GddrnfStatus, GddrnfWillSignalDelegAvail: keep2}
 		v.GddrnfWillSignalDelegAvail = d.Bool()
 	default:
 		d.BadUnion("GETDIRDELEGATION4resNonFatal.GddrnfStatus", int64(v.GddrnfStatus))
@@ -9832,6 +9938,7 @@ func (v *GETDIRDELEGATION4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = GETDIRDELEGATION4res{GddrStatus: v.GddrStatus}
 	}
 	return d.Err()
 }
@@ -9939,13 +10046,18 @@ func (v *GETDEVICEINFO4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.GdirStatus = Nfsstat4(d.Int32())
 	switch v.GdirStatus {
 	case NFS4_OK:
+		keep1 := v.GdirResok4
+		*v = GETDEVICEINFO4res{GdirStatus: v.GdirStatus, GdirResok4: keep1}
 		v.GdirResok4 = xdr.New(d, v.GdirResok4)
 		if err := v.GdirResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_TOOSMALL:
+		keep2 := v.GdirMincount
+		*v = GETDEVICEINFO4res{GdirStatus: v.GdirStatus, GdirMincount: keep2}
 		v.GdirMincount = Count4(d.Uint32())
 	default:
+		*v = GETDEVICEINFO4res{GdirStatus: v.GdirStatus}
 	}
 	return d.Err()
 }
@@ -10049,6 +10161,7 @@ func (v *GETDEVICELIST4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = GETDEVICELIST4res{GdlrStatus: v.GdlrStatus}
 	}
 	return d.Err()
 }
@@ -10088,6 +10201,7 @@ func (v *Newtime4) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = Newtime4{NtTimechanged: v.NtTimechanged}
 	default:
 		d.BadUnion("Newtime4.NtTimechanged", xdr.BoolInt(v.NtTimechanged))
 	}
@@ -10121,6 +10235,7 @@ func (v *Newoffset4) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.NoOffset = Offset4(d.Uint64())
 	case false:
+		*v = Newoffset4{NoNewoffset: v.NoNewoffset}
 	default:
 		d.BadUnion("Newoffset4.NoNewoffset", xdr.BoolInt(v.NoNewoffset))
 	}
@@ -10206,6 +10321,7 @@ func (v *Newsize4) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		v.NsSize = Length4(d.Uint64())
 	case false:
+		*v = Newsize4{NsSizechanged: v.NsSizechanged}
 	default:
 		d.BadUnion("Newsize4.NsSizechanged", xdr.BoolInt(v.NsSizechanged))
 	}
@@ -10266,6 +10382,7 @@ func (v *LAYOUTCOMMIT4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = LAYOUTCOMMIT4res{LocrStatus: v.LocrStatus}
 	}
 	return d.Err()
 }
@@ -10395,13 +10512,18 @@ func (v *LAYOUTGET4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.LogrStatus = Nfsstat4(d.Int32())
 	switch v.LogrStatus {
 	case NFS4_OK:
+		keep1 := v.LogrResok4
+		*v = LAYOUTGET4res{LogrStatus: v.LogrStatus, LogrResok4: keep1}
 		v.LogrResok4 = xdr.New(d, v.LogrResok4)
 		if err := v.LogrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_LAYOUTTRYLATER:
+		keep2 := v.LogrWillSignalLayoutAvail
+		*v = LAYOUTGET4res{LogrStatus: v.LogrStatus, LogrWillSignalLayoutAvail: keep2}
 		v.LogrWillSignalLayoutAvail = d.Bool()
 	default:
+		*v = LAYOUTGET4res{LogrStatus: v.LogrStatus}
 	}
 	return d.Err()
 }
@@ -10484,6 +10606,7 @@ func (v *LayoutreturnStateid) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	case false:
+		*v = LayoutreturnStateid{LrsPresent: v.LrsPresent}
 	default:
 		d.BadUnion("LayoutreturnStateid.LrsPresent", xdr.BoolInt(v.LrsPresent))
 	}
@@ -10523,6 +10646,7 @@ func (v *LAYOUTRETURN4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = LAYOUTRETURN4res{LorrStatus: v.LorrStatus}
 	}
 	return d.Err()
 }
@@ -10555,9 +10679,9 @@ func (v SecinfoStyle4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SecinfoStyle4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "SecinfoStyle4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "SecinfoStyle4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -10565,7 +10689,7 @@ func (v *SecinfoStyle4) MarshalXDR(e *xdr.Encoder) error {
 func (v *SecinfoStyle4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = SecinfoStyle4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("SecinfoStyle4", int32((*v)))
+		d.BadEnum("SecinfoStyle4", int32(*v))
 	}
 	return d.Err()
 }
@@ -10674,6 +10798,7 @@ func (v *SEQUENCE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = SEQUENCE4res{SrStatus: v.SrStatus}
 	}
 	return d.Err()
 }
@@ -10794,6 +10919,7 @@ func (v *SETSSV4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = SETSSV4res{SsrStatus: v.SsrStatus}
 	}
 	return d.Err()
 }
@@ -10890,6 +11016,7 @@ func (v *TESTSTATEID4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = TESTSTATEID4res{TsrStatus: v.TsrStatus}
 	}
 	return d.Err()
 }
@@ -10930,7 +11057,9 @@ func (v *DelegClaim4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.DcClaim {
 	case CLAIM_FH:
+		*v = DelegClaim4{DcClaim: v.DcClaim}
 	case CLAIM_DELEG_PREV_FH:
+		*v = DelegClaim4{DcClaim: v.DcClaim}
 	case CLAIM_PREVIOUS:
 		v.DcDelegateType = OpenDelegationType4(d.Int32())
 		if !v.DcDelegateType.Valid() {
@@ -11000,6 +11129,7 @@ func (v *WANTDELEGATION4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = WANTDELEGATION4res{WdrStatus: v.WdrStatus}
 	}
 	return d.Err()
 }
@@ -11280,16 +11410,21 @@ func (v *COPY4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CrStatus = Nfsstat4(d.Int32())
 	switch v.CrStatus {
 	case NFS4_OK:
+		keep1 := v.CrResok4
+		*v = COPY4res{CrStatus: v.CrStatus, CrResok4: keep1}
 		v.CrResok4 = xdr.New(d, v.CrResok4)
 		if err := v.CrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_OFFLOAD_NO_REQS:
+		keep2 := v.CrRequirements
+		*v = COPY4res{CrStatus: v.CrStatus, CrRequirements: keep2}
 		v.CrRequirements = xdr.New(d, v.CrRequirements)
 		if err := v.CrRequirements.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = COPY4res{CrStatus: v.CrStatus}
 	}
 	return d.Err()
 }
@@ -11398,6 +11533,7 @@ func (v *COPYNOTIFY4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = COPYNOTIFY4res{CnrStatus: v.CnrStatus}
 	}
 	return d.Err()
 }
@@ -11510,9 +11646,9 @@ func (v IOADVISEType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *IOADVISEType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "IOADVISEType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "IOADVISEType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -11520,7 +11656,7 @@ func (v *IOADVISEType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *IOADVISEType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = IOADVISEType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("IOADVISEType4", int32((*v)))
+		d.BadEnum("IOADVISEType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -11620,6 +11756,7 @@ func (v *IOADVISE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = IOADVISE4res{IorStatus: v.IorStatus}
 	}
 	return d.Err()
 }
@@ -11956,6 +12093,7 @@ func (v *OFFLOADSTATUS4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = OFFLOADSTATUS4res{OsrStatus: v.OsrStatus}
 	}
 	return d.Err()
 }
@@ -12025,16 +12163,21 @@ func (v *ReadPlusContent) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RpcContent = DataContent4(d.Int32())
 	switch v.RpcContent {
 	case NFS4_CONTENT_DATA:
+		keep1 := v.RpcData
+		*v = ReadPlusContent{RpcContent: v.RpcContent, RpcData: keep1}
 		v.RpcData = xdr.New(d, v.RpcData)
 		if err := v.RpcData.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4_CONTENT_HOLE:
+		keep2 := v.RpcHole
+		*v = ReadPlusContent{RpcContent: v.RpcContent, RpcHole: keep2}
 		v.RpcHole = xdr.New(d, v.RpcHole)
 		if err := v.RpcHole.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = ReadPlusContent{RpcContent: v.RpcContent}
 	}
 	return d.Err()
 }
@@ -12103,6 +12246,7 @@ func (v *READPLUS4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = READPLUS4res{RpStatus: v.RpStatus}
 	}
 	return d.Err()
 }
@@ -12194,6 +12338,7 @@ func (v *SEEK4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = SEEK4res{SaStatus: v.SaStatus}
 	}
 	return d.Err()
 }
@@ -12269,6 +12414,7 @@ func (v *WRITESAME4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = WRITESAME4res{WsrStatus: v.WsrStatus}
 	}
 	return d.Err()
 }
@@ -12947,323 +13093,455 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Argop {
 	case OP_ACCESS:
+		keep1 := v.Opaccess
+		*v = NfsArgop4{Argop: v.Argop, Opaccess: keep1}
 		v.Opaccess = xdr.New(d, v.Opaccess)
 		if err := v.Opaccess.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLOSE:
+		keep2 := v.Opclose
+		*v = NfsArgop4{Argop: v.Argop, Opclose: keep2}
 		v.Opclose = xdr.New(d, v.Opclose)
 		if err := v.Opclose.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COMMIT:
+		keep3 := v.Opcommit
+		*v = NfsArgop4{Argop: v.Argop, Opcommit: keep3}
 		v.Opcommit = xdr.New(d, v.Opcommit)
 		if err := v.Opcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE:
+		keep4 := v.Opcreate
+		*v = NfsArgop4{Argop: v.Argop, Opcreate: keep4}
 		v.Opcreate = xdr.New(d, v.Opcreate)
 		if err := v.Opcreate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
+		keep5 := v.Opdelegpurge
+		*v = NfsArgop4{Argop: v.Argop, Opdelegpurge: keep5}
 		v.Opdelegpurge = xdr.New(d, v.Opdelegpurge)
 		if err := v.Opdelegpurge.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
+		keep6 := v.Opdelegreturn
+		*v = NfsArgop4{Argop: v.Argop, Opdelegreturn: keep6}
 		v.Opdelegreturn = xdr.New(d, v.Opdelegreturn)
 		if err := v.Opdelegreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETATTR:
+		keep7 := v.Opgetattr
+		*v = NfsArgop4{Argop: v.Argop, Opgetattr: keep7}
 		v.Opgetattr = xdr.New(d, v.Opgetattr)
 		if err := v.Opgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETFH:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_LINK:
+		keep8 := v.Oplink
+		*v = NfsArgop4{Argop: v.Argop, Oplink: keep8}
 		v.Oplink = xdr.New(d, v.Oplink)
 		if err := v.Oplink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCK:
+		keep9 := v.Oplock
+		*v = NfsArgop4{Argop: v.Argop, Oplock: keep9}
 		v.Oplock = xdr.New(d, v.Oplock)
 		if err := v.Oplock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKT:
+		keep10 := v.Oplockt
+		*v = NfsArgop4{Argop: v.Argop, Oplockt: keep10}
 		v.Oplockt = xdr.New(d, v.Oplockt)
 		if err := v.Oplockt.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKU:
+		keep11 := v.Oplocku
+		*v = NfsArgop4{Argop: v.Argop, Oplocku: keep11}
 		v.Oplocku = xdr.New(d, v.Oplocku)
 		if err := v.Oplocku.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
+		keep12 := v.Oplookup
+		*v = NfsArgop4{Argop: v.Argop, Oplookup: keep12}
 		v.Oplookup = xdr.New(d, v.Oplookup)
 		if err := v.Oplookup.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUPP:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_NVERIFY:
+		keep13 := v.Opnverify
+		*v = NfsArgop4{Argop: v.Argop, Opnverify: keep13}
 		v.Opnverify = xdr.New(d, v.Opnverify)
 		if err := v.Opnverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN:
+		keep14 := v.Opopen
+		*v = NfsArgop4{Argop: v.Argop, Opopen: keep14}
 		v.Opopen = xdr.New(d, v.Opopen)
 		if err := v.Opopen.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
+		keep15 := v.Opopenattr
+		*v = NfsArgop4{Argop: v.Argop, Opopenattr: keep15}
 		v.Opopenattr = xdr.New(d, v.Opopenattr)
 		if err := v.Opopenattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
+		keep16 := v.OpopenConfirm
+		*v = NfsArgop4{Argop: v.Argop, OpopenConfirm: keep16}
 		v.OpopenConfirm = xdr.New(d, v.OpopenConfirm)
 		if err := v.OpopenConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
+		keep17 := v.OpopenDowngrade
+		*v = NfsArgop4{Argop: v.Argop, OpopenDowngrade: keep17}
 		v.OpopenDowngrade = xdr.New(d, v.OpopenDowngrade)
 		if err := v.OpopenDowngrade.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTFH:
+		keep18 := v.Opputfh
+		*v = NfsArgop4{Argop: v.Argop, Opputfh: keep18}
 		v.Opputfh = xdr.New(d, v.Opputfh)
 		if err := v.Opputfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTPUBFH:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_PUTROOTFH:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_READ:
+		keep19 := v.Opread
+		*v = NfsArgop4{Argop: v.Argop, Opread: keep19}
 		v.Opread = xdr.New(d, v.Opread)
 		if err := v.Opread.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READDIR:
+		keep20 := v.Opreaddir
+		*v = NfsArgop4{Argop: v.Argop, Opreaddir: keep20}
 		v.Opreaddir = xdr.New(d, v.Opreaddir)
 		if err := v.Opreaddir.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READLINK:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_REMOVE:
+		keep21 := v.Opremove
+		*v = NfsArgop4{Argop: v.Argop, Opremove: keep21}
 		v.Opremove = xdr.New(d, v.Opremove)
 		if err := v.Opremove.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENAME:
+		keep22 := v.Oprename
+		*v = NfsArgop4{Argop: v.Argop, Oprename: keep22}
 		v.Oprename = xdr.New(d, v.Oprename)
 		if err := v.Oprename.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENEW:
+		keep23 := v.Oprenew
+		*v = NfsArgop4{Argop: v.Argop, Oprenew: keep23}
 		v.Oprenew = xdr.New(d, v.Oprenew)
 		if err := v.Oprenew.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RESTOREFH:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_SAVEFH:
+		*v = NfsArgop4{Argop: v.Argop}
 	case OP_SECINFO:
+		keep24 := v.Opsecinfo
+		*v = NfsArgop4{Argop: v.Argop, Opsecinfo: keep24}
 		v.Opsecinfo = xdr.New(d, v.Opsecinfo)
 		if err := v.Opsecinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETATTR:
+		keep25 := v.Opsetattr
+		*v = NfsArgop4{Argop: v.Argop, Opsetattr: keep25}
 		v.Opsetattr = xdr.New(d, v.Opsetattr)
 		if err := v.Opsetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
+		keep26 := v.Opsetclientid
+		*v = NfsArgop4{Argop: v.Argop, Opsetclientid: keep26}
 		v.Opsetclientid = xdr.New(d, v.Opsetclientid)
 		if err := v.Opsetclientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
+		keep27 := v.OpsetclientidConfirm
+		*v = NfsArgop4{Argop: v.Argop, OpsetclientidConfirm: keep27}
 		v.OpsetclientidConfirm = xdr.New(d, v.OpsetclientidConfirm)
 		if err := v.OpsetclientidConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_VERIFY:
+		keep28 := v.Opverify
+		*v = NfsArgop4{Argop: v.Argop, Opverify: keep28}
 		v.Opverify = xdr.New(d, v.Opverify)
 		if err := v.Opverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE:
+		keep29 := v.Opwrite
+		*v = NfsArgop4{Argop: v.Argop, Opwrite: keep29}
 		v.Opwrite = xdr.New(d, v.Opwrite)
 		if err := v.Opwrite.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
+		keep30 := v.OpreleaseLockowner
+		*v = NfsArgop4{Argop: v.Argop, OpreleaseLockowner: keep30}
 		v.OpreleaseLockowner = xdr.New(d, v.OpreleaseLockowner)
 		if err := v.OpreleaseLockowner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
+		keep31 := v.OpbackchannelCtl
+		*v = NfsArgop4{Argop: v.Argop, OpbackchannelCtl: keep31}
 		v.OpbackchannelCtl = xdr.New(d, v.OpbackchannelCtl)
 		if err := v.OpbackchannelCtl.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
+		keep32 := v.OpbindConnToSession
+		*v = NfsArgop4{Argop: v.Argop, OpbindConnToSession: keep32}
 		v.OpbindConnToSession = xdr.New(d, v.OpbindConnToSession)
 		if err := v.OpbindConnToSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
+		keep33 := v.OpexchangeId
+		*v = NfsArgop4{Argop: v.Argop, OpexchangeId: keep33}
 		v.OpexchangeId = xdr.New(d, v.OpexchangeId)
 		if err := v.OpexchangeId.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
+		keep34 := v.OpcreateSession
+		*v = NfsArgop4{Argop: v.Argop, OpcreateSession: keep34}
 		v.OpcreateSession = xdr.New(d, v.OpcreateSession)
 		if err := v.OpcreateSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
+		keep35 := v.OpdestroySession
+		*v = NfsArgop4{Argop: v.Argop, OpdestroySession: keep35}
 		v.OpdestroySession = xdr.New(d, v.OpdestroySession)
 		if err := v.OpdestroySession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
+		keep36 := v.OpfreeStateid
+		*v = NfsArgop4{Argop: v.Argop, OpfreeStateid: keep36}
 		v.OpfreeStateid = xdr.New(d, v.OpfreeStateid)
 		if err := v.OpfreeStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
+		keep37 := v.OpgetDirDelegation
+		*v = NfsArgop4{Argop: v.Argop, OpgetDirDelegation: keep37}
 		v.OpgetDirDelegation = xdr.New(d, v.OpgetDirDelegation)
 		if err := v.OpgetDirDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
+		keep38 := v.Opgetdeviceinfo
+		*v = NfsArgop4{Argop: v.Argop, Opgetdeviceinfo: keep38}
 		v.Opgetdeviceinfo = xdr.New(d, v.Opgetdeviceinfo)
 		if err := v.Opgetdeviceinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
+		keep39 := v.Opgetdevicelist
+		*v = NfsArgop4{Argop: v.Argop, Opgetdevicelist: keep39}
 		v.Opgetdevicelist = xdr.New(d, v.Opgetdevicelist)
 		if err := v.Opgetdevicelist.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
+		keep40 := v.Oplayoutcommit
+		*v = NfsArgop4{Argop: v.Argop, Oplayoutcommit: keep40}
 		v.Oplayoutcommit = xdr.New(d, v.Oplayoutcommit)
 		if err := v.Oplayoutcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
+		keep41 := v.Oplayoutget
+		*v = NfsArgop4{Argop: v.Argop, Oplayoutget: keep41}
 		v.Oplayoutget = xdr.New(d, v.Oplayoutget)
 		if err := v.Oplayoutget.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
+		keep42 := v.Oplayoutreturn
+		*v = NfsArgop4{Argop: v.Argop, Oplayoutreturn: keep42}
 		v.Oplayoutreturn = xdr.New(d, v.Oplayoutreturn)
 		if err := v.Oplayoutreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SECINFO_NO_NAME:
+		keep43 := v.OpsecinfoNoName
+		*v = NfsArgop4{Argop: v.Argop, OpsecinfoNoName: keep43}
 		v.OpsecinfoNoName = SECINFONONAME4args(d.Int32())
 		if !v.OpsecinfoNoName.Valid() {
 			d.BadEnum("NfsArgop4.OpsecinfoNoName", int32(v.OpsecinfoNoName))
 		}
 	case OP_SEQUENCE:
+		keep44 := v.Opsequence
+		*v = NfsArgop4{Argop: v.Argop, Opsequence: keep44}
 		v.Opsequence = xdr.New(d, v.Opsequence)
 		if err := v.Opsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
+		keep45 := v.OpsetSsv
+		*v = NfsArgop4{Argop: v.Argop, OpsetSsv: keep45}
 		v.OpsetSsv = xdr.New(d, v.OpsetSsv)
 		if err := v.OpsetSsv.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
+		keep46 := v.OptestStateid
+		*v = NfsArgop4{Argop: v.Argop, OptestStateid: keep46}
 		v.OptestStateid = xdr.New(d, v.OptestStateid)
 		if err := v.OptestStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
+		keep47 := v.OpwantDelegation
+		*v = NfsArgop4{Argop: v.Argop, OpwantDelegation: keep47}
 		v.OpwantDelegation = xdr.New(d, v.OpwantDelegation)
 		if err := v.OpwantDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
+		keep48 := v.OpdestroyClientid
+		*v = NfsArgop4{Argop: v.Argop, OpdestroyClientid: keep48}
 		v.OpdestroyClientid = xdr.New(d, v.OpdestroyClientid)
 		if err := v.OpdestroyClientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
+		keep49 := v.OpreclaimComplete
+		*v = NfsArgop4{Argop: v.Argop, OpreclaimComplete: keep49}
 		v.OpreclaimComplete = xdr.New(d, v.OpreclaimComplete)
 		if err := v.OpreclaimComplete.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
+		keep50 := v.Opallocate
+		*v = NfsArgop4{Argop: v.Argop, Opallocate: keep50}
 		v.Opallocate = xdr.New(d, v.Opallocate)
 		if err := v.Opallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY:
+		keep51 := v.Opcopy
+		*v = NfsArgop4{Argop: v.Argop, Opcopy: keep51}
 		v.Opcopy = xdr.New(d, v.Opcopy)
 		if err := v.Opcopy.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
+		keep52 := v.OpcopyNotify
+		*v = NfsArgop4{Argop: v.Argop, OpcopyNotify: keep52}
 		v.OpcopyNotify = xdr.New(d, v.OpcopyNotify)
 		if err := v.OpcopyNotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
+		keep53 := v.Opdeallocate
+		*v = NfsArgop4{Argop: v.Argop, Opdeallocate: keep53}
 		v.Opdeallocate = xdr.New(d, v.Opdeallocate)
 		if err := v.Opdeallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
+		keep54 := v.OpioAdvise
+		*v = NfsArgop4{Argop: v.Argop, OpioAdvise: keep54}
 		v.OpioAdvise = xdr.New(d, v.OpioAdvise)
 		if err := v.OpioAdvise.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
+		keep55 := v.Oplayouterror
+		*v = NfsArgop4{Argop: v.Argop, Oplayouterror: keep55}
 		v.Oplayouterror = xdr.New(d, v.Oplayouterror)
 		if err := v.Oplayouterror.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
+		keep56 := v.Oplayoutstats
+		*v = NfsArgop4{Argop: v.Argop, Oplayoutstats: keep56}
 		v.Oplayoutstats = xdr.New(d, v.Oplayoutstats)
 		if err := v.Oplayoutstats.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
+		keep57 := v.OpoffloadCancel
+		*v = NfsArgop4{Argop: v.Argop, OpoffloadCancel: keep57}
 		v.OpoffloadCancel = xdr.New(d, v.OpoffloadCancel)
 		if err := v.OpoffloadCancel.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
+		keep58 := v.OpoffloadStatus
+		*v = NfsArgop4{Argop: v.Argop, OpoffloadStatus: keep58}
 		v.OpoffloadStatus = xdr.New(d, v.OpoffloadStatus)
 		if err := v.OpoffloadStatus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
+		keep59 := v.OpreadPlus
+		*v = NfsArgop4{Argop: v.Argop, OpreadPlus: keep59}
 		v.OpreadPlus = xdr.New(d, v.OpreadPlus)
 		if err := v.OpreadPlus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEEK:
+		keep60 := v.Opseek
+		*v = NfsArgop4{Argop: v.Argop, Opseek: keep60}
 		v.Opseek = xdr.New(d, v.Opseek)
 		if err := v.Opseek.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
+		keep61 := v.OpwriteSame
+		*v = NfsArgop4{Argop: v.Argop, OpwriteSame: keep61}
 		v.OpwriteSame = xdr.New(d, v.OpwriteSame)
 		if err := v.OpwriteSame.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLONE:
+		keep62 := v.Opclone
+		*v = NfsArgop4{Argop: v.Argop, Opclone: keep62}
 		v.Opclone = xdr.New(d, v.Opclone)
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
+		*v = NfsArgop4{Argop: v.Argop}
 	default:
 		d.BadUnion("NfsArgop4.Argop", int64(v.Argop))
 	}
@@ -13926,351 +14204,491 @@ func (v *NfsResop4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Resop {
 	case OP_ACCESS:
+		keep1 := v.Opaccess
+		*v = NfsResop4{Resop: v.Resop, Opaccess: keep1}
 		v.Opaccess = xdr.New(d, v.Opaccess)
 		if err := v.Opaccess.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLOSE:
+		keep2 := v.Opclose
+		*v = NfsResop4{Resop: v.Resop, Opclose: keep2}
 		v.Opclose = xdr.New(d, v.Opclose)
 		if err := v.Opclose.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COMMIT:
+		keep3 := v.Opcommit
+		*v = NfsResop4{Resop: v.Resop, Opcommit: keep3}
 		v.Opcommit = xdr.New(d, v.Opcommit)
 		if err := v.Opcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE:
+		keep4 := v.Opcreate
+		*v = NfsResop4{Resop: v.Resop, Opcreate: keep4}
 		v.Opcreate = xdr.New(d, v.Opcreate)
 		if err := v.Opcreate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
+		keep5 := v.Opdelegpurge
+		*v = NfsResop4{Resop: v.Resop, Opdelegpurge: keep5}
 		v.Opdelegpurge = xdr.New(d, v.Opdelegpurge)
 		if err := v.Opdelegpurge.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
+		keep6 := v.Opdelegreturn
+		*v = NfsResop4{Resop: v.Resop, Opdelegreturn: keep6}
 		v.Opdelegreturn = xdr.New(d, v.Opdelegreturn)
 		if err := v.Opdelegreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETATTR:
+		keep7 := v.Opgetattr
+		*v = NfsResop4{Resop: v.Resop, Opgetattr: keep7}
 		v.Opgetattr = xdr.New(d, v.Opgetattr)
 		if err := v.Opgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETFH:
+		keep8 := v.Opgetfh
+		*v = NfsResop4{Resop: v.Resop, Opgetfh: keep8}
 		v.Opgetfh = xdr.New(d, v.Opgetfh)
 		if err := v.Opgetfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LINK:
+		keep9 := v.Oplink
+		*v = NfsResop4{Resop: v.Resop, Oplink: keep9}
 		v.Oplink = xdr.New(d, v.Oplink)
 		if err := v.Oplink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCK:
+		keep10 := v.Oplock
+		*v = NfsResop4{Resop: v.Resop, Oplock: keep10}
 		v.Oplock = xdr.New(d, v.Oplock)
 		if err := v.Oplock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKT:
+		keep11 := v.Oplockt
+		*v = NfsResop4{Resop: v.Resop, Oplockt: keep11}
 		v.Oplockt = xdr.New(d, v.Oplockt)
 		if err := v.Oplockt.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKU:
+		keep12 := v.Oplocku
+		*v = NfsResop4{Resop: v.Resop, Oplocku: keep12}
 		v.Oplocku = xdr.New(d, v.Oplocku)
 		if err := v.Oplocku.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
+		keep13 := v.Oplookup
+		*v = NfsResop4{Resop: v.Resop, Oplookup: keep13}
 		v.Oplookup = xdr.New(d, v.Oplookup)
 		if err := v.Oplookup.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUPP:
+		keep14 := v.Oplookupp
+		*v = NfsResop4{Resop: v.Resop, Oplookupp: keep14}
 		v.Oplookupp = xdr.New(d, v.Oplookupp)
 		if err := v.Oplookupp.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_NVERIFY:
+		keep15 := v.Opnverify
+		*v = NfsResop4{Resop: v.Resop, Opnverify: keep15}
 		v.Opnverify = xdr.New(d, v.Opnverify)
 		if err := v.Opnverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN:
+		keep16 := v.Opopen
+		*v = NfsResop4{Resop: v.Resop, Opopen: keep16}
 		v.Opopen = xdr.New(d, v.Opopen)
 		if err := v.Opopen.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
+		keep17 := v.Opopenattr
+		*v = NfsResop4{Resop: v.Resop, Opopenattr: keep17}
 		v.Opopenattr = xdr.New(d, v.Opopenattr)
 		if err := v.Opopenattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
+		keep18 := v.OpopenConfirm
+		*v = NfsResop4{Resop: v.Resop, OpopenConfirm: keep18}
 		v.OpopenConfirm = xdr.New(d, v.OpopenConfirm)
 		if err := v.OpopenConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
+		keep19 := v.OpopenDowngrade
+		*v = NfsResop4{Resop: v.Resop, OpopenDowngrade: keep19}
 		v.OpopenDowngrade = xdr.New(d, v.OpopenDowngrade)
 		if err := v.OpopenDowngrade.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTFH:
+		keep20 := v.Opputfh
+		*v = NfsResop4{Resop: v.Resop, Opputfh: keep20}
 		v.Opputfh = xdr.New(d, v.Opputfh)
 		if err := v.Opputfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTPUBFH:
+		keep21 := v.Opputpubfh
+		*v = NfsResop4{Resop: v.Resop, Opputpubfh: keep21}
 		v.Opputpubfh = xdr.New(d, v.Opputpubfh)
 		if err := v.Opputpubfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTROOTFH:
+		keep22 := v.Opputrootfh
+		*v = NfsResop4{Resop: v.Resop, Opputrootfh: keep22}
 		v.Opputrootfh = xdr.New(d, v.Opputrootfh)
 		if err := v.Opputrootfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ:
+		keep23 := v.Opread
+		*v = NfsResop4{Resop: v.Resop, Opread: keep23}
 		v.Opread = xdr.New(d, v.Opread)
 		if err := v.Opread.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READDIR:
+		keep24 := v.Opreaddir
+		*v = NfsResop4{Resop: v.Resop, Opreaddir: keep24}
 		v.Opreaddir = xdr.New(d, v.Opreaddir)
 		if err := v.Opreaddir.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READLINK:
+		keep25 := v.Opreadlink
+		*v = NfsResop4{Resop: v.Resop, Opreadlink: keep25}
 		v.Opreadlink = xdr.New(d, v.Opreadlink)
 		if err := v.Opreadlink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_REMOVE:
+		keep26 := v.Opremove
+		*v = NfsResop4{Resop: v.Resop, Opremove: keep26}
 		v.Opremove = xdr.New(d, v.Opremove)
 		if err := v.Opremove.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENAME:
+		keep27 := v.Oprename
+		*v = NfsResop4{Resop: v.Resop, Oprename: keep27}
 		v.Oprename = xdr.New(d, v.Oprename)
 		if err := v.Oprename.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENEW:
+		keep28 := v.Oprenew
+		*v = NfsResop4{Resop: v.Resop, Oprenew: keep28}
 		v.Oprenew = xdr.New(d, v.Oprenew)
 		if err := v.Oprenew.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RESTOREFH:
+		keep29 := v.Oprestorefh
+		*v = NfsResop4{Resop: v.Resop, Oprestorefh: keep29}
 		v.Oprestorefh = xdr.New(d, v.Oprestorefh)
 		if err := v.Oprestorefh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SAVEFH:
+		keep30 := v.Opsavefh
+		*v = NfsResop4{Resop: v.Resop, Opsavefh: keep30}
 		v.Opsavefh = xdr.New(d, v.Opsavefh)
 		if err := v.Opsavefh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SECINFO:
+		keep31 := v.Opsecinfo
+		*v = NfsResop4{Resop: v.Resop, Opsecinfo: keep31}
 		v.Opsecinfo = xdr.New(d, v.Opsecinfo)
 		if err := v.Opsecinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETATTR:
+		keep32 := v.Opsetattr
+		*v = NfsResop4{Resop: v.Resop, Opsetattr: keep32}
 		v.Opsetattr = xdr.New(d, v.Opsetattr)
 		if err := v.Opsetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
+		keep33 := v.Opsetclientid
+		*v = NfsResop4{Resop: v.Resop, Opsetclientid: keep33}
 		v.Opsetclientid = xdr.New(d, v.Opsetclientid)
 		if err := v.Opsetclientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
+		keep34 := v.OpsetclientidConfirm
+		*v = NfsResop4{Resop: v.Resop, OpsetclientidConfirm: keep34}
 		v.OpsetclientidConfirm = xdr.New(d, v.OpsetclientidConfirm)
 		if err := v.OpsetclientidConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_VERIFY:
+		keep35 := v.Opverify
+		*v = NfsResop4{Resop: v.Resop, Opverify: keep35}
 		v.Opverify = xdr.New(d, v.Opverify)
 		if err := v.Opverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE:
+		keep36 := v.Opwrite
+		*v = NfsResop4{Resop: v.Resop, Opwrite: keep36}
 		v.Opwrite = xdr.New(d, v.Opwrite)
 		if err := v.Opwrite.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
+		keep37 := v.OpreleaseLockowner
+		*v = NfsResop4{Resop: v.Resop, OpreleaseLockowner: keep37}
 		v.OpreleaseLockowner = xdr.New(d, v.OpreleaseLockowner)
 		if err := v.OpreleaseLockowner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
+		keep38 := v.OpbackchannelCtl
+		*v = NfsResop4{Resop: v.Resop, OpbackchannelCtl: keep38}
 		v.OpbackchannelCtl = xdr.New(d, v.OpbackchannelCtl)
 		if err := v.OpbackchannelCtl.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
+		keep39 := v.OpbindConnToSession
+		*v = NfsResop4{Resop: v.Resop, OpbindConnToSession: keep39}
 		v.OpbindConnToSession = xdr.New(d, v.OpbindConnToSession)
 		if err := v.OpbindConnToSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
+		keep40 := v.OpexchangeId
+		*v = NfsResop4{Resop: v.Resop, OpexchangeId: keep40}
 		v.OpexchangeId = xdr.New(d, v.OpexchangeId)
 		if err := v.OpexchangeId.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
+		keep41 := v.OpcreateSession
+		*v = NfsResop4{Resop: v.Resop, OpcreateSession: keep41}
 		v.OpcreateSession = xdr.New(d, v.OpcreateSession)
 		if err := v.OpcreateSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
+		keep42 := v.OpdestroySession
+		*v = NfsResop4{Resop: v.Resop, OpdestroySession: keep42}
 		v.OpdestroySession = xdr.New(d, v.OpdestroySession)
 		if err := v.OpdestroySession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
+		keep43 := v.OpfreeStateid
+		*v = NfsResop4{Resop: v.Resop, OpfreeStateid: keep43}
 		v.OpfreeStateid = xdr.New(d, v.OpfreeStateid)
 		if err := v.OpfreeStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
+		keep44 := v.OpgetDirDelegation
+		*v = NfsResop4{Resop: v.Resop, OpgetDirDelegation: keep44}
 		v.OpgetDirDelegation = xdr.New(d, v.OpgetDirDelegation)
 		if err := v.OpgetDirDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
+		keep45 := v.Opgetdeviceinfo
+		*v = NfsResop4{Resop: v.Resop, Opgetdeviceinfo: keep45}
 		v.Opgetdeviceinfo = xdr.New(d, v.Opgetdeviceinfo)
 		if err := v.Opgetdeviceinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
+		keep46 := v.Opgetdevicelist
+		*v = NfsResop4{Resop: v.Resop, Opgetdevicelist: keep46}
 		v.Opgetdevicelist = xdr.New(d, v.Opgetdevicelist)
 		if err := v.Opgetdevicelist.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
+		keep47 := v.Oplayoutcommit
+		*v = NfsResop4{Resop: v.Resop, Oplayoutcommit: keep47}
 		v.Oplayoutcommit = xdr.New(d, v.Oplayoutcommit)
 		if err := v.Oplayoutcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
+		keep48 := v.Oplayoutget
+		*v = NfsResop4{Resop: v.Resop, Oplayoutget: keep48}
 		v.Oplayoutget = xdr.New(d, v.Oplayoutget)
 		if err := v.Oplayoutget.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
+		keep49 := v.Oplayoutreturn
+		*v = NfsResop4{Resop: v.Resop, Oplayoutreturn: keep49}
 		v.Oplayoutreturn = xdr.New(d, v.Oplayoutreturn)
 		if err := v.Oplayoutreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SECINFO_NO_NAME:
+		keep50 := v.OpsecinfoNoName
+		*v = NfsResop4{Resop: v.Resop, OpsecinfoNoName: keep50}
 		v.OpsecinfoNoName = xdr.New(d, v.OpsecinfoNoName)
 		if err := v.OpsecinfoNoName.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEQUENCE:
+		keep51 := v.Opsequence
+		*v = NfsResop4{Resop: v.Resop, Opsequence: keep51}
 		v.Opsequence = xdr.New(d, v.Opsequence)
 		if err := v.Opsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
+		keep52 := v.OpsetSsv
+		*v = NfsResop4{Resop: v.Resop, OpsetSsv: keep52}
 		v.OpsetSsv = xdr.New(d, v.OpsetSsv)
 		if err := v.OpsetSsv.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
+		keep53 := v.OptestStateid
+		*v = NfsResop4{Resop: v.Resop, OptestStateid: keep53}
 		v.OptestStateid = xdr.New(d, v.OptestStateid)
 		if err := v.OptestStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
+		keep54 := v.OpwantDelegation
+		*v = NfsResop4{Resop: v.Resop, OpwantDelegation: keep54}
 		v.OpwantDelegation = xdr.New(d, v.OpwantDelegation)
 		if err := v.OpwantDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
+		keep55 := v.OpdestroyClientid
+		*v = NfsResop4{Resop: v.Resop, OpdestroyClientid: keep55}
 		v.OpdestroyClientid = xdr.New(d, v.OpdestroyClientid)
 		if err := v.OpdestroyClientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
+		keep56 := v.OpreclaimComplete
+		*v = NfsResop4{Resop: v.Resop, OpreclaimComplete: keep56}
 		v.OpreclaimComplete = xdr.New(d, v.OpreclaimComplete)
 		if err := v.OpreclaimComplete.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
+		keep57 := v.Opallocate
+		*v = NfsResop4{Resop: v.Resop, Opallocate: keep57}
 		v.Opallocate = xdr.New(d, v.Opallocate)
 		if err := v.Opallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY:
+		keep58 := v.Opcopy
+		*v = NfsResop4{Resop: v.Resop, Opcopy: keep58}
 		v.Opcopy = xdr.New(d, v.Opcopy)
 		if err := v.Opcopy.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
+		keep59 := v.OpcopyNotify
+		*v = NfsResop4{Resop: v.Resop, OpcopyNotify: keep59}
 		v.OpcopyNotify = xdr.New(d, v.OpcopyNotify)
 		if err := v.OpcopyNotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
+		keep60 := v.Opdeallocate
+		*v = NfsResop4{Resop: v.Resop, Opdeallocate: keep60}
 		v.Opdeallocate = xdr.New(d, v.Opdeallocate)
 		if err := v.Opdeallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
+		keep61 := v.OpioAdvise
+		*v = NfsResop4{Resop: v.Resop, OpioAdvise: keep61}
 		v.OpioAdvise = xdr.New(d, v.OpioAdvise)
 		if err := v.OpioAdvise.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
+		keep62 := v.Oplayouterror
+		*v = NfsResop4{Resop: v.Resop, Oplayouterror: keep62}
 		v.Oplayouterror = xdr.New(d, v.Oplayouterror)
 		if err := v.Oplayouterror.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
+		keep63 := v.Oplayoutstats
+		*v = NfsResop4{Resop: v.Resop, Oplayoutstats: keep63}
 		v.Oplayoutstats = xdr.New(d, v.Oplayoutstats)
 		if err := v.Oplayoutstats.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
+		keep64 := v.OpoffloadCancel
+		*v = NfsResop4{Resop: v.Resop, OpoffloadCancel: keep64}
 		v.OpoffloadCancel = xdr.New(d, v.OpoffloadCancel)
 		if err := v.OpoffloadCancel.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
+		keep65 := v.OpoffloadStatus
+		*v = NfsResop4{Resop: v.Resop, OpoffloadStatus: keep65}
 		v.OpoffloadStatus = xdr.New(d, v.OpoffloadStatus)
 		if err := v.OpoffloadStatus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
+		keep66 := v.OpreadPlus
+		*v = NfsResop4{Resop: v.Resop, OpreadPlus: keep66}
 		v.OpreadPlus = xdr.New(d, v.OpreadPlus)
 		if err := v.OpreadPlus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEEK:
+		keep67 := v.Opseek
+		*v = NfsResop4{Resop: v.Resop, Opseek: keep67}
 		v.Opseek = xdr.New(d, v.Opseek)
 		if err := v.Opseek.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
+		keep68 := v.OpwriteSame
+		*v = NfsResop4{Resop: v.Resop, OpwriteSame: keep68}
 		v.OpwriteSame = xdr.New(d, v.OpwriteSame)
 		if err := v.OpwriteSame.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLONE:
+		keep69 := v.Opclone
+		*v = NfsResop4{Resop: v.Resop, Opclone: keep69}
 		v.Opclone = xdr.New(d, v.Opclone)
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
+		keep70 := v.Opillegal
+		*v = NfsResop4{Resop: v.Resop, Opillegal: keep70}
 		v.Opillegal = xdr.New(d, v.Opillegal)
 		if err := v.Opillegal.UnmarshalXDR(d); err != nil {
 			return err
@@ -14429,9 +14847,9 @@ func (v NfsCbOpnum4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsCbOpnum4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsCbOpnum4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NfsCbOpnum4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -14439,7 +14857,7 @@ func (v *NfsCbOpnum4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NfsCbOpnum4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NfsCbOpnum4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NfsCbOpnum4", int32((*v)))
+		d.BadEnum("NfsCbOpnum4", int32(*v))
 	}
 	return d.Err()
 }
@@ -14528,6 +14946,7 @@ func (v *CBGETATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = CBGETATTR4res{Status: v.Status}
 	}
 	return d.Err()
 }
@@ -14616,9 +15035,9 @@ func (v LayoutrecallType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutrecallType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LayoutrecallType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "LayoutrecallType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -14626,7 +15045,7 @@ func (v *LayoutrecallType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *LayoutrecallType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = LayoutrecallType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("LayoutrecallType4", int32((*v)))
+		d.BadEnum("LayoutrecallType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -14709,16 +15128,21 @@ func (v *Layoutrecall4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.LorRecalltype {
 	case LAYOUTRECALL4_FILE:
+		keep1 := v.LorLayout
+		*v = Layoutrecall4{LorRecalltype: v.LorRecalltype, LorLayout: keep1}
 		v.LorLayout = xdr.New(d, v.LorLayout)
 		if err := v.LorLayout.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case LAYOUTRECALL4_FSID:
+		keep2 := v.LorFsid
+		*v = Layoutrecall4{LorRecalltype: v.LorRecalltype, LorFsid: keep2}
 		v.LorFsid = xdr.New(d, v.LorFsid)
 		if err := v.LorFsid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case LAYOUTRECALL4_ALL:
+		*v = Layoutrecall4{LorRecalltype: v.LorRecalltype}
 	default:
 		d.BadUnion("Layoutrecall4.LorRecalltype", int64(v.LorRecalltype))
 	}
@@ -14832,9 +15256,9 @@ func (v NotifyType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NotifyType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NotifyType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -14842,7 +15266,7 @@ func (v *NotifyType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NotifyType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NotifyType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NotifyType4", int32((*v)))
+		d.BadEnum("NotifyType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -15069,7 +15493,7 @@ type Notifylist4 []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Notifylist4) MarshalXDR(e *xdr.Encoder) error {
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -15495,6 +15919,7 @@ func (v *CBSEQUENCE4res) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = CBSEQUENCE4res{CsrStatus: v.CsrStatus}
 	}
 	return d.Err()
 }
@@ -15622,9 +16047,9 @@ func (v NotifyDeviceidType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyDeviceidType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NotifyDeviceidType4", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NotifyDeviceidType4", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -15632,7 +16057,7 @@ func (v *NotifyDeviceidType4) MarshalXDR(e *xdr.Encoder) error {
 func (v *NotifyDeviceidType4) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NotifyDeviceidType4(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NotifyDeviceidType4", int32((*v)))
+		d.BadEnum("NotifyDeviceidType4", int32(*v))
 	}
 	return d.Err()
 }
@@ -15774,11 +16199,15 @@ func (v *OffloadInfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CoaStatus = Nfsstat4(d.Int32())
 	switch v.CoaStatus {
 	case NFS4_OK:
+		keep1 := v.CoaResok4
+		*v = OffloadInfo4{CoaStatus: v.CoaStatus, CoaResok4: keep1}
 		v.CoaResok4 = xdr.New(d, v.CoaResok4)
 		if err := v.CoaResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		keep2 := v.CoaBytesCopied
+		*v = OffloadInfo4{CoaStatus: v.CoaStatus, CoaBytesCopied: keep2}
 		v.CoaBytesCopied = Length4(d.Uint64())
 	}
 	return d.Err()
@@ -16008,71 +16437,98 @@ func (v *NfsCbArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Argop {
 	case OP_CB_GETATTR:
+		keep1 := v.Opcbgetattr
+		*v = NfsCbArgop4{Argop: v.Argop, Opcbgetattr: keep1}
 		v.Opcbgetattr = xdr.New(d, v.Opcbgetattr)
 		if err := v.Opcbgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
+		keep2 := v.Opcbrecall
+		*v = NfsCbArgop4{Argop: v.Argop, Opcbrecall: keep2}
 		v.Opcbrecall = xdr.New(d, v.Opcbrecall)
 		if err := v.Opcbrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
+		keep3 := v.Opcblayoutrecall
+		*v = NfsCbArgop4{Argop: v.Argop, Opcblayoutrecall: keep3}
 		v.Opcblayoutrecall = xdr.New(d, v.Opcblayoutrecall)
 		if err := v.Opcblayoutrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
+		keep4 := v.Opcbnotify
+		*v = NfsCbArgop4{Argop: v.Argop, Opcbnotify: keep4}
 		v.Opcbnotify = xdr.New(d, v.Opcbnotify)
 		if err := v.Opcbnotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
+		keep5 := v.OpcbpushDeleg
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbpushDeleg: keep5}
 		v.OpcbpushDeleg = xdr.New(d, v.OpcbpushDeleg)
 		if err := v.OpcbpushDeleg.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
+		keep6 := v.OpcbrecallAny
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallAny: keep6}
 		v.OpcbrecallAny = xdr.New(d, v.OpcbrecallAny)
 		if err := v.OpcbrecallAny.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
+		keep7 := v.OpcbrecallableObjAvail
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallableObjAvail: keep7}
 		v.OpcbrecallableObjAvail = xdr.New(d, v.OpcbrecallableObjAvail)
 		if err := v.OpcbrecallableObjAvail.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
+		keep8 := v.OpcbrecallSlot
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallSlot: keep8}
 		v.OpcbrecallSlot = xdr.New(d, v.OpcbrecallSlot)
 		if err := v.OpcbrecallSlot.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
+		keep9 := v.Opcbsequence
+		*v = NfsCbArgop4{Argop: v.Argop, Opcbsequence: keep9}
 		v.Opcbsequence = xdr.New(d, v.Opcbsequence)
 		if err := v.Opcbsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
+		keep10 := v.OpcbwantsCancelled
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbwantsCancelled: keep10}
 		v.OpcbwantsCancelled = xdr.New(d, v.OpcbwantsCancelled)
 		if err := v.OpcbwantsCancelled.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
+		keep11 := v.OpcbnotifyLock
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbnotifyLock: keep11}
 		v.OpcbnotifyLock = xdr.New(d, v.OpcbnotifyLock)
 		if err := v.OpcbnotifyLock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
+		keep12 := v.OpcbnotifyDeviceid
+		*v = NfsCbArgop4{Argop: v.Argop, OpcbnotifyDeviceid: keep12}
 		v.OpcbnotifyDeviceid = xdr.New(d, v.OpcbnotifyDeviceid)
 		if err := v.OpcbnotifyDeviceid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
+		keep13 := v.Opcboffload
+		*v = NfsCbArgop4{Argop: v.Argop, Opcboffload: keep13}
 		v.Opcboffload = xdr.New(d, v.Opcboffload)
 		if err := v.Opcboffload.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_ILLEGAL:
+		*v = NfsCbArgop4{Argop: v.Argop}
 	default:
 		d.BadUnion("NfsCbArgop4.Argop", int64(v.Argop))
 	}
@@ -16231,71 +16687,99 @@ func (v *NfsCbResop4) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Resop {
 	case OP_CB_GETATTR:
+		keep1 := v.Opcbgetattr
+		*v = NfsCbResop4{Resop: v.Resop, Opcbgetattr: keep1}
 		v.Opcbgetattr = xdr.New(d, v.Opcbgetattr)
 		if err := v.Opcbgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
+		keep2 := v.Opcbrecall
+		*v = NfsCbResop4{Resop: v.Resop, Opcbrecall: keep2}
 		v.Opcbrecall = xdr.New(d, v.Opcbrecall)
 		if err := v.Opcbrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
+		keep3 := v.Opcblayoutrecall
+		*v = NfsCbResop4{Resop: v.Resop, Opcblayoutrecall: keep3}
 		v.Opcblayoutrecall = xdr.New(d, v.Opcblayoutrecall)
 		if err := v.Opcblayoutrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
+		keep4 := v.Opcbnotify
+		*v = NfsCbResop4{Resop: v.Resop, Opcbnotify: keep4}
 		v.Opcbnotify = xdr.New(d, v.Opcbnotify)
 		if err := v.Opcbnotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
+		keep5 := v.OpcbpushDeleg
+		*v = NfsCbResop4{Resop: v.Resop, OpcbpushDeleg: keep5}
 		v.OpcbpushDeleg = xdr.New(d, v.OpcbpushDeleg)
 		if err := v.OpcbpushDeleg.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
+		keep6 := v.OpcbrecallAny
+		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallAny: keep6}
 		v.OpcbrecallAny = xdr.New(d, v.OpcbrecallAny)
 		if err := v.OpcbrecallAny.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
+		keep7 := v.OpcbrecallableObjAvail
+		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallableObjAvail: keep7}
 		v.OpcbrecallableObjAvail = xdr.New(d, v.OpcbrecallableObjAvail)
 		if err := v.OpcbrecallableObjAvail.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
+		keep8 := v.OpcbrecallSlot
+		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallSlot: keep8}
 		v.OpcbrecallSlot = xdr.New(d, v.OpcbrecallSlot)
 		if err := v.OpcbrecallSlot.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
+		keep9 := v.Opcbsequence
+		*v = NfsCbResop4{Resop: v.Resop, Opcbsequence: keep9}
 		v.Opcbsequence = xdr.New(d, v.Opcbsequence)
 		if err := v.Opcbsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
+		keep10 := v.OpcbwantsCancelled
+		*v = NfsCbResop4{Resop: v.Resop, OpcbwantsCancelled: keep10}
 		v.OpcbwantsCancelled = xdr.New(d, v.OpcbwantsCancelled)
 		if err := v.OpcbwantsCancelled.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
+		keep11 := v.OpcbnotifyLock
+		*v = NfsCbResop4{Resop: v.Resop, OpcbnotifyLock: keep11}
 		v.OpcbnotifyLock = xdr.New(d, v.OpcbnotifyLock)
 		if err := v.OpcbnotifyLock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
+		keep12 := v.OpcbnotifyDeviceid
+		*v = NfsCbResop4{Resop: v.Resop, OpcbnotifyDeviceid: keep12}
 		v.OpcbnotifyDeviceid = xdr.New(d, v.OpcbnotifyDeviceid)
 		if err := v.OpcbnotifyDeviceid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
+		keep13 := v.Opcboffload
+		*v = NfsCbResop4{Resop: v.Resop, Opcboffload: keep13}
 		v.Opcboffload = xdr.New(d, v.Opcboffload)
 		if err := v.Opcboffload.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_ILLEGAL:
+		keep14 := v.Opcbillegal
+		*v = NfsCbResop4{Resop: v.Resop, Opcbillegal: keep14}
 		v.Opcbillegal = xdr.New(d, v.Opcbillegal)
 		if err := v.Opcbillegal.UnmarshalXDR(d); err != nil {
 			return err

@@ -126,10 +126,10 @@ type Netobj []byte
 
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Netobj) MarshalXDR(e *xdr.Encoder) error {
-	if len((*v)) > 1024 {
-		return xdr.EncodeError(e, "Netobj", int64(len((*v))), xdr.ErrTooLong)
+	if len(*v) > 1024 {
+		return xdr.EncodeError(e, "Netobj", int64(len(*v)), xdr.ErrTooLong)
 	}
-	e.PutOpaque((*v))
+	e.PutOpaque(*v)
 	return nil
 }
 
@@ -181,9 +181,9 @@ func (v NlmStats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmStats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NlmStats", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "NlmStats", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -191,7 +191,7 @@ func (v *NlmStats) MarshalXDR(e *xdr.Encoder) error {
 func (v *NlmStats) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = NlmStats(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("NlmStats", int32((*v)))
+		d.BadEnum("NlmStats", int32(*v))
 	}
 	return d.Err()
 }
@@ -266,6 +266,7 @@ func (v *NlmTestrply) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = NlmTestrply{Stat: v.Stat}
 	}
 	return d.Err()
 }
@@ -570,9 +571,9 @@ func (v FshMode) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshMode) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshMode", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "FshMode", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -580,7 +581,7 @@ func (v *FshMode) MarshalXDR(e *xdr.Encoder) error {
 func (v *FshMode) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = FshMode(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("FshMode", int32((*v)))
+		d.BadEnum("FshMode", int32(*v))
 	}
 	return d.Err()
 }
@@ -623,9 +624,9 @@ func (v FshAccess) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshAccess) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshAccess", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "FshAccess", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -633,7 +634,7 @@ func (v *FshAccess) MarshalXDR(e *xdr.Encoder) error {
 func (v *FshAccess) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = FshAccess(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("FshAccess", int32((*v)))
+		d.BadEnum("FshAccess", int32(*v))
 	}
 	return d.Err()
 }
@@ -833,9 +834,9 @@ func (v Nlm4Stats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Stats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nlm4Stats", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Nlm4Stats", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -843,7 +844,7 @@ func (v *Nlm4Stats) MarshalXDR(e *xdr.Encoder) error {
 func (v *Nlm4Stats) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Nlm4Stats(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Nlm4Stats", int32((*v)))
+		d.BadEnum("Nlm4Stats", int32(*v))
 	}
 	return d.Err()
 }
@@ -914,6 +915,7 @@ func (v *Nlm4Testrply) UnmarshalXDR(d *xdr.Decoder) error {
 			return err
 		}
 	default:
+		*v = Nlm4Testrply{Stat: v.Stat}
 	}
 	return d.Err()
 }

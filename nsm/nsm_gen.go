@@ -203,9 +203,9 @@ func (v Res) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Res) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Res", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "Res", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -213,7 +213,7 @@ func (v *Res) MarshalXDR(e *xdr.Encoder) error {
 func (v *Res) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = Res(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("Res", int32((*v)))
+		d.BadEnum("Res", int32(*v))
 	}
 	return d.Err()
 }

@@ -189,7 +189,7 @@ func (v *PmaplistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -348,7 +348,7 @@ func (v *RpcblistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -492,7 +492,7 @@ func (v *RpcbEntryListPtr) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -612,7 +612,7 @@ func (v *RpcbsAddrlistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
@@ -642,7 +642,7 @@ func (v *RpcbsRmtcalllistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 		if d.Err() != nil {
 			break
 		}
-		if err := (*v)[len((*v))-1].UnmarshalXDR(d); err != nil {
+		if err := (*v)[len(*v)-1].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}

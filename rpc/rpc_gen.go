@@ -129,9 +129,9 @@ func (v AuthFlavor) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthFlavor) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthFlavor", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "AuthFlavor", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -139,7 +139,7 @@ func (v *AuthFlavor) MarshalXDR(e *xdr.Encoder) error {
 func (v *AuthFlavor) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = AuthFlavor(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("AuthFlavor", int32((*v)))
+		d.BadEnum("AuthFlavor", int32(*v))
 	}
 	return d.Err()
 }
@@ -203,9 +203,9 @@ func (v MsgType) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MsgType) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "MsgType", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "MsgType", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -213,7 +213,7 @@ func (v *MsgType) MarshalXDR(e *xdr.Encoder) error {
 func (v *MsgType) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = MsgType(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("MsgType", int32((*v)))
+		d.BadEnum("MsgType", int32(*v))
 	}
 	return d.Err()
 }
@@ -246,9 +246,9 @@ func (v ReplyStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ReplyStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ReplyStat", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "ReplyStat", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -256,7 +256,7 @@ func (v *ReplyStat) MarshalXDR(e *xdr.Encoder) error {
 func (v *ReplyStat) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = ReplyStat(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("ReplyStat", int32((*v)))
+		d.BadEnum("ReplyStat", int32(*v))
 	}
 	return d.Err()
 }
@@ -309,9 +309,9 @@ func (v AcceptStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AcceptStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AcceptStat", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "AcceptStat", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -319,7 +319,7 @@ func (v *AcceptStat) MarshalXDR(e *xdr.Encoder) error {
 func (v *AcceptStat) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = AcceptStat(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("AcceptStat", int32((*v)))
+		d.BadEnum("AcceptStat", int32(*v))
 	}
 	return d.Err()
 }
@@ -356,9 +356,9 @@ func (v RejectStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RejectStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RejectStat", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "RejectStat", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -366,7 +366,7 @@ func (v *RejectStat) MarshalXDR(e *xdr.Encoder) error {
 func (v *RejectStat) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = RejectStat(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("RejectStat", int32((*v)))
+		d.BadEnum("RejectStat", int32(*v))
 	}
 	return d.Err()
 }
@@ -459,9 +459,9 @@ func (v AuthStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthStat", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "AuthStat", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -469,7 +469,7 @@ func (v *AuthStat) MarshalXDR(e *xdr.Encoder) error {
 func (v *AuthStat) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = AuthStat(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("AuthStat", int32((*v)))
+		d.BadEnum("AuthStat", int32(*v))
 	}
 	return d.Err()
 }
@@ -574,12 +574,14 @@ func (v *AcceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = AcceptStat(d.Int32())
 	switch v.Stat {
 	case SUCCESS:
+		*v = AcceptedReplyData{Stat: v.Stat}
 	case PROG_MISMATCH:
 		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
+		*v = AcceptedReplyData{Stat: v.Stat}
 	}
 	return d.Err()
 }
@@ -654,11 +656,15 @@ func (v *RejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Stat {
 	case RPC_MISMATCH:
+		keep1 := v.MismatchInfo
+		*v = RejectedReply{Stat: v.Stat, MismatchInfo: keep1}
 		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
+		keep2 := v.Astat
+		*v = RejectedReply{Stat: v.Stat, Astat: keep2}
 		v.Astat = AuthStat(d.Int32())
 		if !v.Astat.Valid() {
 			d.BadEnum("RejectedReply.Astat", int32(v.Astat))
@@ -713,11 +719,15 @@ func (v *ReplyBody) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Stat {
 	case MSG_ACCEPTED:
+		keep1 := v.Areply
+		*v = ReplyBody{Stat: v.Stat, Areply: keep1}
 		v.Areply = xdr.New(d, v.Areply)
 		if err := v.Areply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case MSG_DENIED:
+		keep2 := v.Rreply
+		*v = ReplyBody{Stat: v.Stat, Rreply: keep2}
 		v.Rreply = xdr.New(d, v.Rreply)
 		if err := v.Rreply.UnmarshalXDR(d); err != nil {
 			return err
@@ -772,11 +782,15 @@ func (v *RpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	switch v.Mtype {
 	case CALL:
+		keep1 := v.Cbody
+		*v = RpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
 		v.Cbody = xdr.New(d, v.Cbody)
 		if err := v.Cbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case REPLY:
+		keep2 := v.Rbody
+		*v = RpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
 		v.Rbody = xdr.New(d, v.Rbody)
 		if err := v.Rbody.UnmarshalXDR(d); err != nil {
 			return err
@@ -896,9 +910,9 @@ func (v RpcGssProcT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssProcT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssProcT", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "RpcGssProcT", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -906,7 +920,7 @@ func (v *RpcGssProcT) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcGssProcT) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = RpcGssProcT(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("RpcGssProcT", int32((*v)))
+		d.BadEnum("RpcGssProcT", int32(*v))
 	}
 	return d.Err()
 }
@@ -944,9 +958,9 @@ func (v RpcGssServiceT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssServiceT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssServiceT", int64((*v)), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "RpcGssServiceT", int64(*v), xdr.ErrBadEnum)
 	}
-	e.PutInt32(int32((*v)))
+	e.PutInt32(int32(*v))
 	return nil
 }
 
@@ -954,7 +968,7 @@ func (v *RpcGssServiceT) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcGssServiceT) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = RpcGssServiceT(d.Int32())
 	if !(*v).Valid() {
-		d.BadEnum("RpcGssServiceT", int32((*v)))
+		d.BadEnum("RpcGssServiceT", int32(*v))
 	}
 	return d.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"hash/fnv"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -33,9 +34,9 @@ type Type struct {
 const rounds = 40
 
 // RoundTrip checks, for random values of each type, that decoding the
-// encoding gives the value back, that encoding is canonical (re-encoding a
-// decoded value gives the same bytes, also when decoding into a value that
-// held something else), that every truncation of the encoding is rejected
+// encoding gives the value back (also when decoding into a value that held
+// another one), that encoding is canonical (re-encoding a decoded value
+// gives the same bytes), that every truncation of the encoding is rejected
 // with [xdr.ErrShortBuffer], and for plain types that the reflection codec
 // of github.com/davecgh/go-xdr produces the same bytes and decodes ours.
 func RoundTrip(t *testing.T, types []Type) {
@@ -55,7 +56,7 @@ func RoundTrip(t *testing.T, types []Type) {
 				require.Equal(t, b, Encode(t, w), "re-encoding")
 
 				require.NoError(t, xdr.Unmarshal(b, reused))
-				require.Equal(t, b, Encode(t, reused), "decoding into a reused value")
+				require.Equal(t, v, emptyAsNil(reused), "decoding into a reused value")
 
 				checkTruncations(t, typ, b)
 				if typ.Plain {
@@ -170,4 +171,48 @@ func Fuzz(f *testing.F, types []Type) {
 		again := Encode(t, v)
 		require.Equal(t, data[:d.Offset()], again, "re-encoding %s", typ.Name)
 	})
+}
+
+// emptyAsNil returns v with every empty slice inside it made nil: decoding
+// into a reused value keeps slice capacity, so an empty item comes back as
+// an empty, non-nil slice where a fresh decode gives nil.
+func emptyAsNil(v xdr.Codec) xdr.Codec {
+	rv := reflect.ValueOf(v)
+	out := reflect.New(rv.Elem().Type())
+	out.Elem().Set(normalize(rv.Elem()))
+	return out.Interface().(xdr.Codec)
+}
+
+func normalize(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Slice:
+		if v.Len() == 0 {
+			return reflect.Zero(v.Type())
+		}
+		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			s.Index(i).Set(normalize(v.Index(i)))
+		}
+		return s
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(normalize(v.Elem()))
+		return p
+	case reflect.Struct:
+		s := reflect.New(v.Type()).Elem()
+		for i := range v.NumField() {
+			s.Field(i).Set(normalize(v.Field(i)))
+		}
+		return s
+	case reflect.Array:
+		a := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			a.Index(i).Set(normalize(v.Index(i)))
+		}
+		return a
+	}
+	return v
 }

@@ -35,9 +35,10 @@ func generate(m *model, source string) ([]byte, error) {
 			g.typedef(t, d)
 		}
 	}
-	out, err := format.Source(g.b.Bytes())
+	src := bytes.ReplaceAll(g.b.Bytes(), []byte("((*v))"), []byte("(*v)"))
+	out, err := format.Source(src)
 	if err != nil {
-		return g.b.Bytes(), fmt.Errorf("formatting generated code: %w", err)
+		return src, fmt.Errorf("formatting generated code: %w", err)
 	}
 	return out, nil
 }
@@ -406,11 +407,23 @@ func (g *generator) union(t *namedType, d *unionDef) {
 	}, func() {
 		g.decode("v."+dname, wire, item)
 		g.p("switch v.%s {", dname)
+		// Decoding clears the arms not selected, so a reused value ends up
+		// as a fresh one would; the selected arm keeps its memory.
+		hasArms := len(fieldTypes) > 1
 		g.unionArms(t, fields, func(f unionField) {
 			if f.sh == nil {
+				if hasArms {
+					g.p("*v = %s{%s: v.%s}", t.goName, dname, dname)
+				}
 				return
 			}
-			expr, fitem := "v."+goName(f.decl.name), t.goName+"."+goName(f.decl.name)
+			name := goName(f.decl.name)
+			expr, fitem := "v."+name, t.goName+"."+name
+			if len(fieldTypes) > 2 {
+				keep := g.local("keep")
+				g.p("%s := %s", keep, expr)
+				g.p("*v = %s{%s: v.%s, %s: %s}", t.goName, dname, dname, name, keep)
+			}
 			if armPointer(f.sh) {
 				g.p("%s = xdr.New(d, %s)", expr, expr)
 			}
