@@ -17,7 +17,10 @@
 // allocate for arrays and optional data is bounded by a budget proportional
 // to the size of the input (see [Decoder.SetAllocLimit]). Non-zero padding,
 // booleans other than 0 and 1, unknown enum values and union discriminants
-// without an arm are rejected. Every failure is an [*Error] carrying the
+// without an arm are rejected. (One exception, in generated code: a union
+// with a default arm accepts any value of an enum discriminant, since the
+// default arm gives every value a meaning; that lets a status code newer
+// than the definition decode as an error status.) Every failure is an [*Error] carrying the
 // offset at which decoding stopped and wrapping one of the sentinel errors
 // below, so callers can test it with errors.Is.
 //
