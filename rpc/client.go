@@ -1,0 +1,407 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/nfskit/nfskit/xdr"
+)
+
+// ClientOptions configure a Client. The zero value is usable.
+type ClientOptions struct {
+	// Auth supplies credentials; nil means AUTH_NONE.
+	Auth Auth
+	// Handler, if set, serves calls the server sends on the client's
+	// connection (callbacks on a stream transport).
+	Handler Handler
+	// MaxRecordSize bounds a reply record. Default DefaultMaxRecordSize.
+	MaxRecordSize int
+	// Retransmit is the first wait before a call is sent again: on a
+	// datagram transport when no reply came, on a stream after a
+	// reconnect. It doubles on each try up to MaxRetransmit. Defaults 1s
+	// and 30s.
+	Retransmit, MaxRetransmit time.Duration
+	// ReservedPort binds the client's local port below 1024, for servers
+	// that insist on a privileged source port (it needs the privilege).
+	ReservedPort bool
+	// FragmentSize, if set, splits records written into fragments of at
+	// most that many bytes.
+	FragmentSize int
+	// Logger receives the client's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Client makes calls to one server. Many calls may be in flight at once
+// on one connection, matched to their replies by xid. On a stream
+// transport a broken connection is redialled and every outstanding call
+// sent again with its original xid (so the server's reply cache can
+// recognise a retransmission); on a datagram transport calls are sent
+// again with backoff until they are answered or their context ends.
+//
+// A Client is safe for concurrent use.
+type Client struct {
+	opts   ClientOptions
+	auth   Auth
+	calls  *caller
+	stream bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	cfg    connConfig
+
+	// stream transport
+	dial     func(ctx context.Context) (net.Conn, error)
+	mu       sync.Mutex
+	conn     *Conn
+	dialing  chan struct{} // closed when the current dial attempt ends
+	dialErr  error
+	gen      int // connection generation, bumped on each new Conn
+	closed   bool
+	resendMu sync.Mutex
+
+	// datagram transport
+	pc    net.PacketConn
+	raddr net.Addr
+}
+
+// Dial connects to an RPC server: network is "tcp", "tcp4", "tcp6" or
+// "unix" for a stream, "udp", "udp4" or "udp6" for datagrams.
+func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*Client, error) {
+	var o ClientOptions
+	if opts != nil {
+		o = *opts
+	}
+	switch network {
+	case "udp", "udp4", "udp6":
+		raddr, err := net.ResolveUDPAddr(network, address)
+		if err != nil {
+			return nil, err
+		}
+		pc, err := listenUDP(network, raddr, o.ReservedPort)
+		if err != nil {
+			return nil, err
+		}
+		return NewPacketClient(pc, raddr, &o), nil
+	}
+	dial := func(ctx context.Context) (net.Conn, error) {
+		return dialStream(ctx, network, address, o.ReservedPort)
+	}
+	c := NewClient(dial, &o)
+	if _, err := c.connection(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewClient returns a Client over stream connections made by dial. It
+// dials lazily, on the first call, and again whenever a connection
+// breaks. Handing in the dial function lets a caller open its connections
+// anywhere: in another network namespace, from a given source address,
+// through a fault injector.
+func NewClient(dial func(ctx context.Context) (net.Conn, error), opts *ClientOptions) *Client {
+	c := newClient(opts)
+	c.stream = true
+	c.dial = dial
+	return c
+}
+
+// NewPacketClient returns a Client sending datagrams on pc to addr. The
+// Client owns pc and closes it on Close.
+func NewPacketClient(pc net.PacketConn, addr net.Addr, opts *ClientOptions) *Client {
+	c := newClient(opts)
+	c.pc, c.raddr = pc, addr
+	go c.readPackets()
+	return c
+}
+
+func newClient(opts *ClientOptions) *Client {
+	var o ClientOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Retransmit = durOr(o.Retransmit, time.Second)
+	o.MaxRetransmit = durOr(o.MaxRetransmit, 30*time.Second)
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	c := &Client{opts: o, auth: o.Auth, calls: newCaller()}
+	if c.auth == nil {
+		c.auth = AuthNone{}
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	handler := o.Handler
+	if handler == nil {
+		handler = NewMux()
+	}
+	c.cfg = connConfig{
+		handler:     handler,
+		maxRecord:   orDefault(o.MaxRecordSize, DefaultMaxRecordSize),
+		maxInFlight: DefaultMaxInFlight,
+		fragSize:    o.FragmentSize,
+		logger:      logger,
+		auth:        c.auth,
+	}
+	return c
+}
+
+func durOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Close closes the client; outstanding calls fail with ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	conn := c.conn
+	c.mu.Unlock()
+	c.cancel()
+	if conn != nil {
+		conn.Close()
+	}
+	if c.pc != nil {
+		c.pc.Close()
+	}
+	c.calls.failAll(ErrClosed)
+	return nil
+}
+
+// Call calls procedure proc of version vers of program prog with args
+// (nil for void) and decodes the results into res (nil for void). It
+// returns when the reply arrives or ctx ends. A call that the server
+// answered with an error returns an AcceptStat (PROG_UNAVAIL,
+// PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR), a *MismatchError or an
+// *AuthError.
+func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	for attempt := 0; ; attempt++ {
+		err := c.call(ctx, prog, vers, proc, args, res)
+		var ae *AuthError
+		if attempt == 0 && errors.As(err, &ae) && c.auth.Refresh(ae.Stat) {
+			continue
+		}
+		return err
+	}
+}
+
+func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	cred, verf := c.auth.Credential()
+	p := c.calls.newPending()
+	if err := encodeRequest(p, c.stream, prog, vers, proc, &cred, &verf, args); err != nil {
+		p.release()
+		return err
+	}
+	c.calls.add(p)
+	var err error
+	if c.stream {
+		err = c.sendStream(ctx, p)
+	} else {
+		err = c.sendPacket(ctx, p)
+	}
+	if err != nil {
+		c.calls.cancel(p)
+		if c.ctx.Err() != nil {
+			return ErrClosed
+		}
+		return err
+	}
+	err = parseReply(*p.rec, res, c.auth.Verify)
+	p.release()
+	return err
+}
+
+// sendStream sends a request on the current connection and waits for its
+// reply. If the connection breaks, the request is resent on the next one
+// (by resendAll) and the wait goes on.
+func (c *Client) sendStream(ctx context.Context, p *pendingCall) error {
+	conn, err := c.connection(ctx)
+	if err != nil {
+		return err
+	}
+	// A failed write means the connection broke; its onClose redials and
+	// resends everything outstanding, this call included.
+	conn.writeRecord(*p.req, nil)
+	return c.calls.wait(ctx, p)
+}
+
+// connection returns the live connection, dialling if there is none.
+func (c *Client) connection(ctx context.Context) (*Conn, error) {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if c.conn != nil {
+			conn := c.conn
+			c.mu.Unlock()
+			return conn, nil
+		}
+		if c.dialing == nil {
+			c.dialing = make(chan struct{})
+			go c.redial()
+		}
+		wait := c.dialing
+		c.mu.Unlock()
+		select {
+		case <-wait:
+			c.mu.Lock()
+			err := c.dialErr
+			ok := c.conn != nil
+			c.mu.Unlock()
+			if !ok && err != nil {
+				return nil, err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// redial makes one attempt at a connection, then resends the calls that
+// were outstanding.
+func (c *Client) redial() {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.MaxRetransmit)
+	nc, err := c.dial(ctx)
+	cancel()
+	c.mu.Lock()
+	c.dialErr = err
+	var conn *Conn
+	if err == nil && !c.closed {
+		conn = newConn(c.ctx, nc, &c.cfg, c.calls)
+		conn.onClose = c.lost
+		c.conn = conn
+		c.gen++
+	} else if nc != nil {
+		nc.Close()
+	}
+	close(c.dialing)
+	c.dialing = nil
+	c.mu.Unlock()
+	if conn == nil {
+		return
+	}
+	go conn.serve()
+	c.resendAll(conn)
+}
+
+// lost is called when a connection's read loop ends.
+func (c *Client) lost(conn *Conn, err error) {
+	c.mu.Lock()
+	if c.conn == conn {
+		c.conn = nil
+	}
+	closed := c.closed
+	c.mu.Unlock()
+	if closed || len(c.calls.outstanding()) == 0 {
+		return
+	}
+	// Calls are waiting for replies that will not come on this
+	// connection: reconnect now (backing off) and send them again.
+	go c.reconnect()
+}
+
+func (c *Client) reconnect() {
+	delay := c.opts.Retransmit / 10
+	for {
+		conn, err := c.connection(c.ctx)
+		if err == nil {
+			_ = conn
+			return
+		}
+		if c.ctx.Err() != nil || len(c.calls.outstanding()) == 0 {
+			return
+		}
+		c.cfg.logger.Debug("rpc: reconnecting", "err", err, "retry in", delay)
+		select {
+		case <-time.After(delay):
+		case <-c.ctx.Done():
+			return
+		}
+		delay = min(2*delay, c.opts.MaxRetransmit)
+	}
+}
+
+// resendAll sends every outstanding call on a new connection.
+func (c *Client) resendAll(conn *Conn) {
+	c.resendMu.Lock()
+	defer c.resendMu.Unlock()
+	for _, p := range c.calls.outstanding() {
+		c.calls.mu.Lock()
+		_, still := c.calls.pending[p.xid]
+		var req []byte
+		if still {
+			req = append(req, *p.req...)
+		}
+		c.calls.mu.Unlock()
+		if still {
+			if err := conn.writeRecord(req, nil); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// sendPacket sends a datagram request and waits, sending it again with
+// backoff until the reply arrives or ctx ends.
+func (c *Client) sendPacket(ctx context.Context, p *pendingCall) error {
+	rto := c.opts.Retransmit
+	timer := time.NewTimer(rto)
+	defer timer.Stop()
+	for {
+		if _, err := c.pc.WriteTo(*p.req, c.raddr); err != nil && c.ctx.Err() != nil {
+			return ErrClosed
+		}
+		select {
+		case <-p.done:
+			return p.err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			rto = min(2*rto, c.opts.MaxRetransmit)
+			timer.Reset(rto)
+		}
+	}
+}
+
+// readPackets routes reply datagrams to their calls.
+func (c *Client) readPackets() {
+	scratch := make([]byte, maxDatagram)
+	for {
+		n, _, err := c.pc.ReadFrom(scratch)
+		if err != nil {
+			if c.ctx.Err() != nil {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			c.cfg.logger.Debug("rpc: datagram read failed", "err", err)
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n < 8 {
+			continue
+		}
+		var d xdr.Decoder
+		d.Reset(scratch[:n])
+		xid := d.Uint32()
+		if MsgType(d.Int32()) != REPLY {
+			continue
+		}
+		buf := getBuf()
+		*buf = append((*buf)[:0], scratch[:n]...)
+		if !c.calls.deliver(xid, buf) {
+			putBuf(buf)
+		}
+	}
+}

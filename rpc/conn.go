@@ -1,0 +1,464 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nfskit/nfskit/xdr"
+)
+
+// Conn is one stream connection carrying ONC RPC records in both
+// directions: calls from the peer, served by a Handler, and calls to the
+// peer, whose replies it routes back. A server's accepted connections and
+// a Client's connections are both Conns, which is what lets an NFSv4.1
+// server send callbacks on the client's own connection and an NLM client
+// receive GRANTED calls.
+type Conn struct {
+	nc     net.Conn
+	br     *bufio.Reader
+	cfg    *connConfig
+	calls  *caller // routes replies; shared with a Client across reconnects
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	wmu      sync.Mutex // serialises writes
+	wbufs    net.Buffers
+	hdrs     []byte
+	slots    chan struct{} // calls in flight from the peer
+	active   sync.WaitGroup
+	closed   atomic.Bool
+	stopping atomic.Bool   // stop reading, finish what is in flight
+	done     chan struct{} // closed when the read loop ends
+	lastUse  atomic.Int64  // unix nanos of the last record read
+	onClose  func(*Conn, error)
+}
+
+// connConfig holds what a Conn needs from its Server or Client.
+type connConfig struct {
+	handler      Handler
+	maxRecord    int
+	maxInFlight  int
+	idleTimeout  time.Duration
+	writeTimeout time.Duration
+	fragSize     int
+	logger       *slog.Logger
+	auth         Auth // for calls made on the connection
+}
+
+func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
+	c := &Conn{nc: nc, cfg: cfg, calls: calls, done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(parent)
+	c.br = bufio.NewReaderSize(nc, 64<<10)
+	c.slots = make(chan struct{}, max(cfg.maxInFlight, 1))
+	if c.calls == nil {
+		c.calls = newCaller()
+	}
+	c.lastUse.Store(time.Now().UnixNano())
+	return c
+}
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// Context returns a context that is done when the connection closes.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Close closes the connection at once; calls in flight on it can no
+// longer be answered, and outstanding calls to the peer fail with
+// ErrClosed.
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	c.cancel()
+	return c.nc.Close()
+}
+
+// Done returns a channel closed when the connection has stopped reading.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Call makes a call to the peer over this connection (a callback, on a
+// server's connection) and decodes the results into res. It waits for the
+// reply until ctx is done; there is no retransmission on a stream.
+func (c *Conn) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	auth := c.cfg.auth
+	if auth == nil {
+		auth = AuthNone{}
+	}
+	cred, verf := auth.Credential()
+	p := c.calls.newPending()
+	if err := encodeRequest(p, true, prog, vers, proc, &cred, &verf, args); err != nil {
+		p.release()
+		return err
+	}
+	c.calls.add(p)
+	if err := c.writeRecord(*p.req, nil); err != nil {
+		c.calls.cancel(p)
+		return err
+	}
+	if err := c.calls.wait(ctx, p); err != nil {
+		if ctx.Err() != nil {
+			c.calls.cancel(p)
+		} else {
+			p.release()
+		}
+		return err
+	}
+	err := parseReply(*p.rec, res, auth.Verify)
+	p.release()
+	return err
+}
+
+// serve reads records until the connection fails or closes.
+func (c *Conn) serve() {
+	var err error
+	defer func() {
+		if c.stopping.Load() {
+			// Graceful: let the calls in flight be answered first,
+			// unless the connection is closed meanwhile.
+			answered := make(chan struct{})
+			go func() { c.active.Wait(); close(answered) }()
+			select {
+			case <-answered:
+			case <-c.ctx.Done():
+			}
+		}
+		c.Close()
+		close(c.done)
+		if c.onClose != nil {
+			c.onClose(c, err)
+		}
+	}()
+	rr := recordReader{r: c.br, max: c.cfg.maxRecord}
+	for {
+		if c.cfg.idleTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.cfg.idleTimeout))
+		}
+		buf := getBuf()
+		var rec []byte
+		rec, err = rr.read(*buf)
+		*buf = rec
+		if err != nil {
+			putBuf(buf)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !c.closed.Load() && !c.stopping.Load() && c.busy() {
+				continue // idle only counts while nothing is in flight
+			}
+			if err != io.EOF && !c.closed.Load() && c.cfg.logger != nil {
+				c.cfg.logger.Debug("rpc: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		c.lastUse.Store(time.Now().UnixNano())
+		if !c.handle(buf) {
+			err = ErrBadReply
+			return
+		}
+	}
+}
+
+// busy reports whether calls are in flight in either direction.
+func (c *Conn) busy() bool {
+	if len(c.slots) > 0 {
+		return true
+	}
+	c.calls.mu.Lock()
+	n := len(c.calls.pending)
+	c.calls.mu.Unlock()
+	return n > 0
+}
+
+// handle dispatches one record; it reports false if the record was so
+// malformed that the connection must close.
+func (c *Conn) handle(buf *[]byte) bool {
+	rw := getReplyWriter()
+	rw.t = c
+	rw.rec = buf
+	ok, reply := parseCall(*buf, &rw.call)
+	if !ok {
+		// Not a call. A reply to one of ours?
+		rw.free()
+		var d xdr.Decoder
+		d.Reset(*buf)
+		xid := d.Uint32()
+		mtype := MsgType(d.Int32())
+		if d.Err() == nil && mtype == REPLY {
+			if !c.calls.deliver(xid, buf) {
+				putBuf(buf)
+			}
+			return true
+		}
+		putBuf(buf)
+		return false
+	}
+	rw.call.Transport = Transport{Network: "tcp", LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), Conn: c}
+	c.slots <- struct{}{} // at the in-flight limit, stop reading
+	c.active.Add(1)
+	if reply != nil {
+		rw.pending.Store(1) // no handler runs
+		putBuf(rw.rec)
+		rw.rec = nil
+		reply(rw)
+		return true
+	}
+	go rw.run(c.ctx, c.cfg.handler, c.cfg.logger)
+	return true
+}
+
+// sendReply writes a reply record built by rw, then frees the slot.
+func (c *Conn) sendReply(rw *replyWriter, e *xdr.Encoder) error {
+	err := c.writeRecord(nil, e)
+	<-c.slots
+	c.active.Done()
+	return err
+}
+
+// dropped frees the slot of a call that will not be answered.
+func (c *Conn) dropped(rw *replyWriter) {
+	<-c.slots
+	c.active.Done()
+}
+
+// replyPrefix is the space the stream transport reserves before a reply's
+// header, for the record mark.
+func (c *Conn) replyPrefix() int { return 4 }
+
+// writeRecord writes one record: either plain bytes whose first 4 bytes
+// already hold the record mark, or an encoder's segments with 4 bytes
+// reserved at the start for it.
+func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
+	var segs [][]byte
+	var one [1][]byte
+	total := len(b)
+	if e != nil {
+		segs = e.Buffers()
+		total = e.Len()
+	} else {
+		one[0] = b
+		segs = one[:]
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.wbufs, c.hdrs = putFragmentHeaders(segs, total, c.cfg.fragSize, e == nil, c.wbufs[:0], c.hdrs[:0])
+	if c.cfg.writeTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout))
+	}
+	bufs := c.wbufs
+	_, err := bufs.WriteTo(c.nc)
+	clear(c.wbufs)
+	if err != nil {
+		// A peer that does not read its replies, or a broken
+		// connection: either way it is done.
+		c.Close()
+		return err
+	}
+	return nil
+}
+
+// parseCall decodes a call header from rec into call. It returns false if
+// rec is not a call. For a call that must be answered without running a
+// handler (wrong RPC version, bad credential) it returns the reply to send.
+func parseCall(rec []byte, call *Call) (ok bool, reply func(*replyWriter)) {
+	var d xdr.Decoder
+	d.Reset(rec)
+	d.SetNoCopy(true)
+	call.Xid = d.Uint32()
+	if MsgType(d.Int32()) != CALL || d.Err() != nil {
+		return false, nil
+	}
+	rpcvers := d.Uint32()
+	call.Prog = d.Uint32()
+	call.Vers = d.Uint32()
+	call.Proc = d.Uint32()
+	if d.Err() != nil {
+		return false, nil
+	}
+	if rpcvers != RPC_MSG_VERSION {
+		return true, func(rw *replyWriter) { rw.rpcMismatch() }
+	}
+	decodeAuth(&d, &call.Cred)
+	if d.Err() != nil {
+		return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADCRED) }
+	}
+	decodeAuth(&d, &call.Verf)
+	if d.Err() != nil {
+		return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADVERF) }
+	}
+	switch call.Cred.Flavor {
+	case AUTH_NONE, AUTH_SHORT:
+	case AUTH_SYS:
+		if _, ok := call.AuthSys(); !ok {
+			return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADCRED) }
+		}
+	default:
+		if !call.Cred.Flavor.Valid() {
+			return true, func(rw *replyWriter) { rw.AuthError(AUTH_REJECTEDCRED) }
+		}
+	}
+	call.Args = d.Rest()
+	return true, nil
+}
+
+// transport is where a reply goes: a stream connection or a datagram
+// socket.
+type transport interface {
+	replyPrefix() int
+	sendReply(rw *replyWriter, e *xdr.Encoder) error
+	dropped(rw *replyWriter)
+}
+
+// replyWriter is the ReplyWriter of one call. It is pooled: it returns to
+// the pool once the handler has returned and the call is answered.
+type replyWriter struct {
+	call     Call
+	t        transport
+	rec      *[]byte // the record the call arrived in
+	dst      net.Addr
+	src      net.IP // datagram replies: the address to send from
+	ifIndex  int
+	answered atomic.Bool
+	pending  atomic.Int32 // handler running + unanswered; 0: free
+}
+
+var replyWriterPool = sync.Pool{New: func() any { return new(replyWriter) }}
+
+func getReplyWriter() *replyWriter {
+	rw := replyWriterPool.Get().(*replyWriter)
+	rw.answered.Store(false)
+	rw.pending.Store(2)
+	return rw
+}
+
+// free returns rw to the pool unconditionally (it was never handed out).
+func (rw *replyWriter) free() {
+	rw.call.reset()
+	rw.t, rw.rec, rw.dst, rw.src = nil, nil, nil, nil
+	replyWriterPool.Put(rw)
+}
+
+// unref drops one of the two references (the handler's, the answer's).
+func (rw *replyWriter) unref() {
+	if rw.pending.Add(-1) == 0 {
+		rw.free()
+	}
+}
+
+// run calls the handler, answering SYSTEM_ERR if it panics before
+// answering.
+func (rw *replyWriter) run(ctx context.Context, h Handler, logger *slog.Logger) {
+	defer func() {
+		if r := recover(); r != nil {
+			if logger != nil {
+				logger.Error("rpc: handler panicked", "prog", rw.call.Prog, "vers", rw.call.Vers,
+					"proc", rw.call.Proc, "panic", r, "stack", string(debug.Stack()))
+			}
+			rw.Error(SYSTEM_ERR)
+		}
+		if rw.rec != nil {
+			putBuf(rw.rec)
+			rw.rec = nil
+		}
+		rw.call.Args = nil
+		rw.unref()
+	}()
+	h.ServeRPC(ctx, rw, &rw.call)
+}
+
+// begin claims the single answer; false if already answered.
+func (rw *replyWriter) begin() bool { return !rw.answered.Swap(true) }
+
+// send builds and sends a reply whose header is written by hdr and whose
+// results (for SUCCESS) by res.
+func (rw *replyWriter) send(hdr func(e *xdr.Encoder), res xdr.Marshaler) error {
+	buf := getBuf()
+	var e xdr.Encoder
+	e.Reset((*buf)[:rw.t.replyPrefix()])
+	e.SetNoCopy(4096)
+	hdr(&e)
+	var err error
+	if res != nil {
+		if err = res.MarshalXDR(&e); err != nil {
+			// The results cannot be encoded: the server is at fault.
+			e.Reset((*buf)[:rw.t.replyPrefix()])
+			encodeAcceptedHeader(&e, rw.call.Xid, &noneAuth, SYSTEM_ERR, 0, 0)
+		}
+	}
+	if serr := rw.t.sendReply(rw, &e); err == nil {
+		err = serr
+	}
+	*buf = e.Bytes()[:0]
+	putBuf(buf)
+	rw.unref()
+	return err
+}
+
+var noneAuth OpaqueAuth
+
+// Reply implements ReplyWriter.
+func (rw *replyWriter) Reply(results xdr.Marshaler) error {
+	if !rw.begin() {
+		return ErrReplied
+	}
+	xid := rw.call.Xid
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, SUCCESS, 0, 0) }, results)
+}
+
+// Error implements ReplyWriter.
+func (rw *replyWriter) Error(stat AcceptStat) error {
+	if !rw.begin() {
+		return ErrReplied
+	}
+	xid := rw.call.Xid
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, stat, 0, 0) }, nil)
+}
+
+// ProgMismatch implements ReplyWriter.
+func (rw *replyWriter) ProgMismatch(low, high uint32) error {
+	if !rw.begin() {
+		return ErrReplied
+	}
+	xid := rw.call.Xid
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, PROG_MISMATCH, low, high) }, nil)
+}
+
+// AuthError implements ReplyWriter.
+func (rw *replyWriter) AuthError(stat AuthStat) error {
+	if !rw.begin() {
+		return ErrReplied
+	}
+	xid := rw.call.Xid
+	return rw.send(func(e *xdr.Encoder) { encodeDeniedHeader(e, xid, AUTH_ERROR, stat, 0, 0) }, nil)
+}
+
+func (rw *replyWriter) rpcMismatch() error {
+	if !rw.begin() {
+		return ErrReplied
+	}
+	xid := rw.call.Xid
+	return rw.send(func(e *xdr.Encoder) {
+		encodeDeniedHeader(e, xid, RPC_MISMATCH, 0, RPC_MSG_VERSION, RPC_MSG_VERSION)
+	}, nil)
+}
+
+// Drop implements ReplyWriter.
+func (rw *replyWriter) Drop() {
+	if !rw.begin() {
+		return
+	}
+	rw.t.dropped(rw)
+	rw.unref()
+}

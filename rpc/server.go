@@ -1,0 +1,296 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrServerClosed is returned by Serve and ServePacket after Shutdown or
+// Close.
+var ErrServerClosed = errors.New("rpc: server closed")
+
+// Default limits of a Server whose fields are zero.
+const (
+	DefaultMaxConns    = 4096
+	DefaultMaxInFlight = 128
+)
+
+// Server serves ONC RPC calls over any number of stream listeners and
+// datagram sockets. Its fields configure it and must not change once it
+// serves.
+type Server struct {
+	// Handler answers the calls; typically a *Mux.
+	Handler Handler
+	// MaxConns bounds the stream connections open at once; a connection
+	// accepted beyond it is closed at once. Default DefaultMaxConns.
+	MaxConns int
+	// MaxInFlight bounds the calls of one connection being served at
+	// once; at the limit the server stops reading from that connection
+	// until one is answered. Default DefaultMaxInFlight.
+	MaxInFlight int
+	// MaxRecordSize bounds a record; a larger one closes its connection.
+	// Default DefaultMaxRecordSize.
+	MaxRecordSize int
+	// IdleTimeout closes a connection on which nothing has arrived for
+	// that long while no call is in flight. Zero means never.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose reply cannot be written in
+	// that long (a peer that does not read). Zero means never.
+	WriteTimeout time.Duration
+	// FragmentSize, if set, splits records written into fragments of at
+	// most that many bytes.
+	FragmentSize int
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+
+	initOnce  sync.Once
+	cfg       connConfig
+	ctx       context.Context
+	cancel    context.CancelFunc
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	packets   map[*packetServer]struct{}
+	conns     map[*Conn]struct{}
+	nconns    atomic.Int64
+	closing   atomic.Bool
+	served    sync.WaitGroup // Serve and ServePacket loops
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		logger := s.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		s.cfg = connConfig{
+			handler:      s.Handler,
+			maxRecord:    orDefault(s.MaxRecordSize, DefaultMaxRecordSize),
+			maxInFlight:  orDefault(s.MaxInFlight, DefaultMaxInFlight),
+			idleTimeout:  s.IdleTimeout,
+			writeTimeout: s.WriteTimeout,
+			fragSize:     s.FragmentSize,
+			logger:       logger,
+		}
+		if s.cfg.handler == nil {
+			s.cfg.handler = NewMux()
+		}
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		s.listeners = map[net.Listener]struct{}{}
+		s.packets = map[*packetServer]struct{}{}
+		s.conns = map[*Conn]struct{}{}
+	})
+}
+
+func orDefault(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+// Serve accepts stream connections on l and serves each until it closes.
+// It returns when l fails or the server shuts down (ErrServerClosed).
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.served.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		s.served.Done()
+	}()
+	maxConns := int64(orDefault(s.MaxConns, DefaultMaxConns))
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		if s.nconns.Add(1) > maxConns {
+			s.nconns.Add(-1)
+			nc.Close()
+			s.cfg.logger.Warn("rpc: connection limit reached", "limit", maxConns, "remote", nc.RemoteAddr())
+			continue
+		}
+		s.ServeConn(nc)
+	}
+}
+
+// ServeConn serves one stream connection the caller opened (one accepted
+// elsewhere, or made in another network namespace) in the background and
+// returns the Conn, through which the server can also call the peer.
+func (s *Server) ServeConn(nc net.Conn) *Conn {
+	s.init()
+	c := newConn(s.ctx, nc, &s.cfg, nil)
+	c.onClose = func(c *Conn, err error) {
+		c.calls.failAll(ErrClosed)
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.nconns.Add(-1)
+	}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	closing := s.closing.Load()
+	s.mu.Unlock()
+	if closing {
+		c.Close()
+	}
+	go c.serve()
+	return c
+}
+
+// ListenAndServe listens on a stream network ("tcp", "tcp4", "tcp6",
+// "unix") and serves it.
+func (s *Server) ListenAndServe(network, address string) error {
+	l, err := net.Listen(network, address)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Shutdown stops accepting connections and reading new calls, waits for
+// the calls in flight to be answered, then closes every connection. If
+// ctx ends first, it closes everything at once and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.closing.Store(true)
+	s.mu.Lock()
+	for l := range s.listeners {
+		l.Close()
+	}
+	for p := range s.packets {
+		p.stopReading()
+	}
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	// Stop reading: a read deadline in the past ends each read loop,
+	// which then waits for its calls in flight before closing.
+	for _, c := range conns {
+		c.stopping.Store(true)
+		c.nc.SetReadDeadline(time.Unix(1, 0))
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, c := range conns {
+			c.quiesce()
+		}
+		s.mu.Lock()
+		packets := make([]*packetServer, 0, len(s.packets))
+		for p := range s.packets {
+			packets = append(packets, p)
+		}
+		s.mu.Unlock()
+		for _, p := range packets {
+			p.active.Wait()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.Close()
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes every listener, socket and connection at once.
+func (s *Server) Close() error {
+	s.init()
+	s.closing.Store(true)
+	s.cancel()
+	s.mu.Lock()
+	for l := range s.listeners {
+		l.Close()
+	}
+	for p := range s.packets {
+		p.pc.Close()
+	}
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	return nil
+}
+
+// CloseAddr closes at once every stream connection that arrived on the
+// local address ip, and returns how many it closed. When a floating
+// address moves to another node, this drops the transports that were
+// bound to it, so clients reconnect to the address's new owner instead of
+// waiting on connections that can no longer be answered. Listeners and
+// datagram sockets are left alone.
+func (s *Server) CloseAddr(ip net.IP) int {
+	s.init()
+	s.mu.Lock()
+	var victims []*Conn
+	for c := range s.conns {
+		if addrIP(c.nc.LocalAddr()).Equal(ip) {
+			victims = append(victims, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range victims {
+		c.Close()
+	}
+	return len(victims)
+}
+
+// Conns returns the stream connections open now.
+func (s *Server) Conns() []*Conn {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func addrIP(a net.Addr) net.IP {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP
+	case *net.UDPAddr:
+		return a.IP
+	}
+	return nil
+}
+
+// quiesce waits until the connection's read loop has stopped and its
+// calls in flight are answered.
+func (c *Conn) quiesce() {
+	<-c.done
+}
