@@ -4,111 +4,66 @@ package nfs4_test
 // nfs-ganesha: see internal/testdata/CAPTURES.md. Each
 // testdata/capture/*.bin is a whole RPC message from the xid on; the .txt
 // beside it is tshark's decoding, from which every expected value below is
-// taken. The tests decode the RPC header, decode the body as COMPOUND4args
-// or COMPOUND4res, require that all of it is consumed and that encoding the
-// decoded value gives the captured body back byte for byte, and require
-// what tshark shows, attribute values included (decoded from attr_vals in
-// bitmap order with the generated fattr4_* types).
+// taken. The tests (wiretest.CheckCaptures) decode the RPC header, decode
+// the body as COMPOUND4args or COMPOUND4res, require that all of it is
+// consumed and that encoding the decoded value gives the captured body back
+// byte for byte, and require what tshark shows, attribute values included
+// (decoded from attr_vals in bitmap order with the generated fattr4_*
+// types).
 
 import (
 	"encoding/hex"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/xdrtest"
+	"github.com/nfskit/nfskit/internal/xdrtest/wiretest"
 	"github.com/nfskit/nfskit/nfs4"
-	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
 
-// loadCapture reads testdata/capture/name.bin, decodes its RPC header,
-// requires that encoding the header again gives its bytes back, and returns
-// the header and the body that follows it.
-func loadCapture(t *testing.T, name string) (*rpc.RpcMsg, []byte) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "capture", name+".bin"))
-	require.NoError(t, err)
-	var hdr rpc.RpcMsg
-	d := xdr.NewDecoder(b)
-	require.NoError(t, hdr.UnmarshalXDR(d), "RPC header")
-	n := d.Offset()
-	again, err := xdr.Marshal(&hdr)
-	require.NoError(t, err, "re-encoding the RPC header")
-	require.Equal(t, hex.EncodeToString(b[:n]), hex.EncodeToString(again), "re-encoded RPC header")
-	return &hdr, b[n:]
+// captureProcs returns the argument (or result) types of the NFSv4
+// procedures, following nfs4.x: NULL's are void, COMPOUND's is what
+// newCompound returns.
+func captureProcs(newCompound func() xdr.Codec) wiretest.Procs {
+	return func(vers, proc uint32) (xdr.Codec, bool) {
+		if vers != nfs4.NFS_V4 {
+			return nil, false
+		}
+		switch proc {
+		case nfs4.NFSPROC4_NULL:
+			return nil, true
+		case nfs4.NFSPROC4_COMPOUND:
+			return newCompound(), true
+		}
+		return nil, false
+	}
 }
 
 // The AUTH_SYS credential of every call of the run (tshark: stamp
 // 0x0003556b, machine name libnfs, uid 0, gid 0, no auxiliary gids).
-var captureCred = rpc.AuthsysParms{Stamp: 0x0003556b, Machinename: "libnfs"}
+var captureCred = &wiretest.AuthSys{Stamp: 0x0003556b, Machine: "libnfs"}
 
-// requireCompoundCall requires an NFSv4 COMPOUND call with the run's
-// credential and a null verifier.
-func requireCompoundCall(t *testing.T, hdr *rpc.RpcMsg, xid uint32) {
-	t.Helper()
-	require.Equal(t, xid, hdr.Xid, "xid")
-	require.Equal(t, rpc.CALL, hdr.Body.Mtype, "message type")
-	c := hdr.Body.Cbody
-	require.NotNil(t, c)
-	require.Equal(t, uint32(rpc.RPC_MSG_VERSION), c.Rpcvers, "RPC version")
-	require.Equal(t, uint32(nfs4.NFS4_PROGRAM), c.Prog, "program")
-	require.Equal(t, uint32(nfs4.NFS_V4), c.Vers, "version")
-	require.Equal(t, uint32(nfs4.NFSPROC4_COMPOUND), c.Proc, "procedure")
-	require.Equal(t, rpc.AUTH_SYS, c.Cred.Flavor, "credential flavor")
-	require.Len(t, c.Cred.Body, 28, "credential length")
-	var cred rpc.AuthsysParms
-	require.NoError(t, xdr.Unmarshal(c.Cred.Body, &cred), "AUTH_SYS body")
-	require.Equal(t, captureCred, cred, "AUTH_SYS credential")
-	require.Equal(t, rpc.OpaqueAuth{Flavor: rpc.AUTH_NONE}, c.Verf, "verifier")
+// compoundCall describes a captured NFSv4 COMPOUND call with the run's
+// credential and a null verifier; check gets its arguments.
+func compoundCall(name string, xid uint32, check func(t *testing.T, args *nfs4.COMPOUND4args)) wiretest.Capture {
+	return wiretest.Capture{
+		Name: name, Xid: xid,
+		Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4, Proc: nfs4.NFSPROC4_COMPOUND,
+		Cred:  captureCred,
+		Check: func(t *testing.T, v xdr.Codec) { check(t, v.(*nfs4.COMPOUND4args)) },
+	}
 }
 
-// requireSuccessReply requires an accepted, successful reply with a null
-// verifier: the COMPOUND results follow the header.
-func requireSuccessReply(t *testing.T, hdr *rpc.RpcMsg, xid uint32) {
-	t.Helper()
-	require.Equal(t, xid, hdr.Xid, "xid")
-	require.Equal(t, rpc.REPLY, hdr.Body.Mtype, "message type")
-	r := hdr.Body.Rbody
-	require.NotNil(t, r)
-	require.Equal(t, rpc.MSG_ACCEPTED, r.Stat, "reply state")
-	require.NotNil(t, r.Areply)
-	require.Equal(t, rpc.OpaqueAuth{Flavor: rpc.AUTH_NONE}, r.Areply.Verf, "verifier")
-	require.Equal(t, rpc.SUCCESS, r.Areply.ReplyData.Stat, "accept state")
-}
-
-// decodeBody decodes body into v, requires that every byte was consumed,
-// and that encoding v again gives body back byte for byte.
-func decodeBody(t *testing.T, body []byte, v xdr.Codec) {
-	t.Helper()
-	d := xdr.NewDecoder(body)
-	require.NoError(t, v.UnmarshalXDR(d), "decoding the body as %T", v)
-	require.Zero(t, d.Remaining(), "bytes left after decoding the body as %T", v)
-	again, err := xdr.Marshal(v)
-	require.NoError(t, err, "re-encoding %T", v)
-	require.Equal(t, hex.Dump(body), hex.Dump(again), "re-encoded %T", v)
-}
-
-// decodeCall checks a captured COMPOUND call and returns its arguments.
-func decodeCall(t *testing.T, name string, xid uint32) *nfs4.COMPOUND4args {
-	t.Helper()
-	hdr, body := loadCapture(t, name)
-	requireCompoundCall(t, hdr, xid)
-	args := new(nfs4.COMPOUND4args)
-	decodeBody(t, body, args)
-	return args
-}
-
-// decodeReply checks a captured COMPOUND reply and returns its results.
-func decodeReply(t *testing.T, name string, xid uint32) *nfs4.COMPOUND4res {
-	t.Helper()
-	hdr, body := loadCapture(t, name)
-	requireSuccessReply(t, hdr, xid)
-	res := new(nfs4.COMPOUND4res)
-	decodeBody(t, body, res)
-	return res
+// compoundReply describes a captured accepted, successful reply to an
+// NFSv4 COMPOUND with a null verifier; check gets its results.
+func compoundReply(name string, xid uint32, check func(t *testing.T, res *nfs4.COMPOUND4res)) wiretest.Capture {
+	return wiretest.Capture{
+		Name: name, Xid: xid,
+		Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4, Proc: nfs4.NFSPROC4_COMPOUND,
+		Check: func(t *testing.T, v xdr.Codec) { check(t, v.(*nfs4.COMPOUND4res)) },
+	}
 }
 
 // requireArgOps requires an empty tag, minor version 0 and the operations.
@@ -142,7 +97,7 @@ var (
 	captureConfirm  = nfs4.Verifier4{0x01, 0, 0, 0, 0, 0, 0, 0}
 
 	// The file handle of /vfs, the export's root (27 bytes).
-	captureRootFh = nfs4.NfsFh4(hx("43000001164437bae57eda1cbbb901efc3eb890200000000000000"))
+	captureRootFh = nfs4.NfsFh4(xdrtest.Hex("43000001164437bae57eda1cbbb901efc3eb890200000000000000"))
 
 	// The attributes libnfs asks for: word 0 0x00100012, word 1 0x0030a03a.
 	captureMask = nfs4.Bitmap4{
@@ -304,30 +259,9 @@ func requireRootGetattrAndGetfh(t *testing.T, getattr, getfh nfs4.NfsResop4) {
 	require.Equal(t, captureRootFh, fh.Resok4.Object, "GETFH handle")
 }
 
-// TestCaptureFilesListed requires that every captured message is checked
-// by TestCapture.
-func TestCaptureFilesListed(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "capture", "*.bin"))
-	require.NoError(t, err)
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".bin"))
-	}
-	require.ElementsMatch(t, []string{
-		"compound_setclientid_call",
-		"compound_setclientid_reply",
-		"compound_setclientid_confirm_call",
-		"compound_setclientid_confirm_reply",
-		"compound_putrootfh_lookup_getattr_getfh_call",
-		"compound_putrootfh_lookup_getattr_getfh_reply",
-		"compound_putfh_getattr_getfh_readdir_call",
-		"compound_putfh_getattr_getfh_readdir_reply",
-	}, names, "testdata/capture/*.bin against the captures TestCapture checks")
-}
-
-func TestCapture(t *testing.T) {
-	t.Run("compound_setclientid_call", func(t *testing.T) {
-		args := decodeCall(t, "compound_setclientid_call", 0x1324556c)
+// The values below are those of the .txt beside each capture (tshark -V).
+var captures = []wiretest.Capture{
+	compoundCall("compound_setclientid_call", 0x1324556c, func(t *testing.T, args *nfs4.COMPOUND4args) {
 		requireArgOps(t, args, nfs4.OP_SETCLIENTID)
 		require.Equal(t, &nfs4.SETCLIENTID4args{
 			Client: nfs4.NfsClientId4{
@@ -340,51 +274,45 @@ func TestCapture(t *testing.T) {
 			},
 			CallbackIdent: 1,
 		}, args.Argarray[0].Opsetclientid)
-	})
+	}),
 
-	t.Run("compound_setclientid_reply", func(t *testing.T) {
-		res := decodeReply(t, "compound_setclientid_reply", 0x1324556c)
+	compoundReply("compound_setclientid_reply", 0x1324556c, func(t *testing.T, res *nfs4.COMPOUND4res) {
 		requireResOps(t, res, nfs4.OP_SETCLIENTID)
 		require.Equal(t, &nfs4.SETCLIENTID4res{
 			Status: nfs4.NFS4_OK,
 			Resok4: &nfs4.SETCLIENTID4resok{Clientid: captureClientid, SetclientidConfirm: captureConfirm},
 		}, res.Resarray[0].Opsetclientid)
-	})
+	}),
 
-	t.Run("compound_setclientid_confirm_call", func(t *testing.T) {
-		args := decodeCall(t, "compound_setclientid_confirm_call", 0x1324556d)
+	compoundCall("compound_setclientid_confirm_call", 0x1324556d, func(t *testing.T, args *nfs4.COMPOUND4args) {
 		requireArgOps(t, args, nfs4.OP_SETCLIENTID_CONFIRM)
 		require.Equal(t, &nfs4.SETCLIENTIDCONFIRM4args{
 			Clientid: captureClientid, SetclientidConfirm: captureConfirm,
 		}, args.Argarray[0].OpsetclientidConfirm)
-	})
+	}),
 
-	t.Run("compound_setclientid_confirm_reply", func(t *testing.T) {
-		res := decodeReply(t, "compound_setclientid_confirm_reply", 0x1324556d)
+	compoundReply("compound_setclientid_confirm_reply", 0x1324556d, func(t *testing.T, res *nfs4.COMPOUND4res) {
 		requireResOps(t, res, nfs4.OP_SETCLIENTID_CONFIRM)
 		require.Equal(t, &nfs4.SETCLIENTIDCONFIRM4res{Status: nfs4.NFS4_OK}, res.Resarray[0].OpsetclientidConfirm)
-	})
+	}),
 
-	t.Run("compound_putrootfh_lookup_getattr_getfh_call", func(t *testing.T) {
-		args := decodeCall(t, "compound_putrootfh_lookup_getattr_getfh_call", 0x1324556e)
+	compoundCall("compound_putrootfh_lookup_getattr_getfh_call", 0x1324556e, func(t *testing.T, args *nfs4.COMPOUND4args) {
 		requireArgOps(t, args, nfs4.OP_PUTROOTFH, nfs4.OP_LOOKUP, nfs4.OP_GETATTR, nfs4.OP_GETFH)
 		require.Equal(t, nfs4.NfsArgop4{Argop: nfs4.OP_PUTROOTFH}, args.Argarray[0])
 		require.Equal(t, &nfs4.LOOKUP4args{Objname: nfs4.Component4("vfs")}, args.Argarray[1].Oplookup)
 		require.Equal(t, nfs4.Bitmap4{0x00100012, 0x0030a03a}, args.Argarray[2].Opgetattr.AttrRequest, "attr_request as tshark shows it")
 		require.Equal(t, captureMask, args.Argarray[2].Opgetattr.AttrRequest, "attr_request by attribute")
 		require.Equal(t, nfs4.NfsArgop4{Argop: nfs4.OP_GETFH}, args.Argarray[3])
-	})
+	}),
 
-	t.Run("compound_putrootfh_lookup_getattr_getfh_reply", func(t *testing.T) {
-		res := decodeReply(t, "compound_putrootfh_lookup_getattr_getfh_reply", 0x1324556e)
+	compoundReply("compound_putrootfh_lookup_getattr_getfh_reply", 0x1324556e, func(t *testing.T, res *nfs4.COMPOUND4res) {
 		requireResOps(t, res, nfs4.OP_PUTROOTFH, nfs4.OP_LOOKUP, nfs4.OP_GETATTR, nfs4.OP_GETFH)
 		require.Equal(t, &nfs4.PUTROOTFH4res{Status: nfs4.NFS4_OK}, res.Resarray[0].Opputrootfh)
 		require.Equal(t, &nfs4.LOOKUP4res{Status: nfs4.NFS4_OK}, res.Resarray[1].Oplookup)
 		requireRootGetattrAndGetfh(t, res.Resarray[2], res.Resarray[3])
-	})
+	}),
 
-	t.Run("compound_putfh_getattr_getfh_readdir_call", func(t *testing.T) {
-		args := decodeCall(t, "compound_putfh_getattr_getfh_readdir_call", 0x1324556f)
+	compoundCall("compound_putfh_getattr_getfh_readdir_call", 0x1324556f, func(t *testing.T, args *nfs4.COMPOUND4args) {
 		requireArgOps(t, args, nfs4.OP_PUTFH, nfs4.OP_GETATTR, nfs4.OP_GETFH, nfs4.OP_READDIR)
 		require.Equal(t, &nfs4.PUTFH4args{Object: captureRootFh}, args.Argarray[0].Opputfh)
 		require.Equal(t, &nfs4.GETATTR4args{AttrRequest: captureMask}, args.Argarray[1].Opgetattr)
@@ -396,10 +324,9 @@ func TestCapture(t *testing.T) {
 			Maxcount:    8192,
 			AttrRequest: captureMask,
 		}, args.Argarray[3].Opreaddir)
-	})
+	}),
 
-	t.Run("compound_putfh_getattr_getfh_readdir_reply", func(t *testing.T) {
-		res := decodeReply(t, "compound_putfh_getattr_getfh_readdir_reply", 0x1324556f)
+	compoundReply("compound_putfh_getattr_getfh_readdir_reply", 0x1324556f, func(t *testing.T, res *nfs4.COMPOUND4res) {
 		requireResOps(t, res, nfs4.OP_PUTFH, nfs4.OP_GETATTR, nfs4.OP_GETFH, nfs4.OP_READDIR)
 		require.Equal(t, &nfs4.PUTFH4res{Status: nfs4.NFS4_OK}, res.Resarray[0].Opputfh)
 		requireRootGetattrAndGetfh(t, res.Resarray[1], res.Resarray[2])
@@ -424,5 +351,11 @@ func TestCapture(t *testing.T) {
 		require.Equal(t, nfs4.NfsCookie4(25), entries[0].Cookie)
 		require.Equal(t, "subdir", string(entries[23].Name))
 		require.Equal(t, nfs4.NfsCookie4(2147483647), entries[23].Cookie)
-	})
+	}),
+}
+
+func TestCapture(t *testing.T) {
+	wiretest.CheckCaptures(t, captures,
+		captureProcs(func() xdr.Codec { return new(nfs4.COMPOUND4args) }),
+		captureProcs(func() xdr.Codec { return new(nfs4.COMPOUND4res) }))
 }

@@ -11,73 +11,14 @@ package nfs4_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/xdrtest"
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/xdr"
 )
-
-// hx decodes hex written as groups separated by spaces, one argument per
-// field group.
-func hx(groups ...string) []byte {
-	b, err := hex.DecodeString(strings.Join(strings.Fields(strings.Join(groups, " ")), ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-type goldenCase struct {
-	name string
-	val  xdr.Codec // pointer to the value the wire bytes stand for
-	wire []byte
-}
-
-// runGolden encodes each value and requires the exact bytes, then decodes
-// the bytes into a new value and requires the value back.
-func runGolden(t *testing.T, cases []goldenCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			require.Zero(t, len(tc.wire)%4, "golden bytes are not a whole number of XDR units")
-			got, err := xdr.Marshal(tc.val)
-			require.NoError(t, err)
-			require.Equal(t, hex.EncodeToString(tc.wire), hex.EncodeToString(got), "encoding")
-
-			dec := reflect.New(reflect.TypeOf(tc.val).Elem()).Interface().(xdr.Codec)
-			require.NoError(t, xdr.Unmarshal(tc.wire, dec))
-			require.Equal(t, tc.val, dec, "decoding")
-		})
-	}
-}
-
-type goldenErrCase struct {
-	name   string
-	val    xdr.Unmarshaler // new zero value to decode into
-	wire   []byte
-	err    error
-	offset int
-}
-
-// runGoldenErrors decodes malformed input and requires the sentinel error
-// and the offset of the failing item.
-func runGoldenErrors(t *testing.T, cases []goldenErrCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := xdr.Unmarshal(tc.wire, tc.val)
-			require.ErrorIs(t, err, tc.err)
-			var xe *xdr.Error
-			require.ErrorAs(t, err, &xe)
-			require.Equal(t, tc.offset, xe.Offset, "offset in %v", err)
-		})
-	}
-}
 
 // Pieces shared by several vectors.
 var (
@@ -135,7 +76,7 @@ var (
 // error cases below cut and alter it. Offsets: tag 0, minorversion 8,
 // count 12, SEQUENCE 16 (sessionid 20, cachethis 48), PUTFH 52 (handle
 // length 56), GETATTR 72, end 88.
-var seqPutfhGetattrWire = hx(
+var seqPutfhGetattrWire = xdrtest.Hex(
 	"00000003 73657100", // tag: length 3, "seq", 1 byte of padding
 	"00000001",          // minorversion 1
 	"00000003",          // argarray: 3 operations
@@ -154,10 +95,10 @@ var seqPutfhGetattrWire = hx(
 )
 
 func TestGoldenCompound(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "COMPOUND4args 4.1 SEQUENCE PUTFH GETATTR",
-			val: &nfs4.COMPOUND4args{
+			Name: "COMPOUND4args 4.1 SEQUENCE PUTFH GETATTR",
+			Value: &nfs4.COMPOUND4args{
 				Tag:          nfs4.Utf8strCs("seq"),
 				Minorversion: 1,
 				Argarray: []nfs4.NfsArgop4{
@@ -172,11 +113,11 @@ func TestGoldenCompound(t *testing.T) {
 					}}},
 				},
 			},
-			wire: seqPutfhGetattrWire,
+			Wire: seqPutfhGetattrWire,
 		},
 		{
-			name: "COMPOUND4args 4.0 PUTFH WRITE",
-			val: &nfs4.COMPOUND4args{
+			Name: "COMPOUND4args 4.0 PUTFH WRITE",
+			Value: &nfs4.COMPOUND4args{
 				Minorversion: 0,
 				Argarray: []nfs4.NfsArgop4{
 					{Argop: nfs4.OP_PUTFH, Opputfh: &nfs4.PUTFH4args{Object: fh10}},
@@ -185,7 +126,7 @@ func TestGoldenCompound(t *testing.T) {
 					}},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000000",                   // tag: length 0
 				"00000000",                   // minorversion 0
 				"00000002",                   // argarray: 2 operations
@@ -199,8 +140,8 @@ func TestGoldenCompound(t *testing.T) {
 			),
 		},
 		{
-			name: "COMPOUND4res 4.0 PUTFH ok, LOOKUP NFS4ERR_NOENT",
-			val: &nfs4.COMPOUND4res{
+			Name: "COMPOUND4res 4.0 PUTFH ok, LOOKUP NFS4ERR_NOENT",
+			Value: &nfs4.COMPOUND4res{
 				Status: nfs4.NFS4ERR_NOENT,
 				Tag:    nfs4.Utf8strCs("lookup"),
 				Resarray: []nfs4.NfsResop4{
@@ -208,7 +149,7 @@ func TestGoldenCompound(t *testing.T) {
 					{Resop: nfs4.OP_LOOKUP, Oplookup: &nfs4.LOOKUP4res{Status: nfs4.NFS4ERR_NOENT}},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000002",                   // status NFS4ERR_NOENT: that of the last result
 				"00000006 6c6f6f6b 75700000", // tag: length 6, "lookup", 2 bytes of padding
 				"00000002",                   // resarray: 2 results, up to and including the failure
@@ -217,8 +158,8 @@ func TestGoldenCompound(t *testing.T) {
 			),
 		},
 		{
-			name: "CB_COMPOUND4args 4.1 CB_SEQUENCE CB_RECALL",
-			val: &nfs4.CBCOMPOUND4args{
+			Name: "CB_COMPOUND4args 4.1 CB_SEQUENCE CB_RECALL",
+			Value: &nfs4.CBCOMPOUND4args{
 				Minorversion:  1,
 				CallbackIdent: 0,
 				Argarray: []nfs4.NfsCbArgop4{
@@ -235,7 +176,7 @@ func TestGoldenCompound(t *testing.T) {
 					}},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000000",                   // tag: length 0
 				"00000001",                   // minorversion 1
 				"00000000",                   // callback_ident 0 (not used from 4.1 on)
@@ -261,10 +202,10 @@ func TestGoldenCompound(t *testing.T) {
 }
 
 func TestGoldenSessions(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "EXCHANGE_ID args, SP4_MACH_CRED, with implementation id",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_EXCHANGE_ID, OpexchangeId: &nfs4.EXCHANGEID4args{
+			Name: "EXCHANGE_ID args, SP4_MACH_CRED, with implementation id",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_EXCHANGE_ID, OpexchangeId: &nfs4.EXCHANGEID4args{
 				EiaClientowner: nfs4.ClientOwner4{
 					CoVerifier: nfs4.Verifier4{0x5f, 0x3c, 0x2a, 0x10, 0, 0, 0, 1},
 					CoOwnerid:  []byte("nfskit-client-7"),
@@ -289,7 +230,7 @@ func TestGoldenSessions(t *testing.T) {
 					NiiDate:   nfs4.Nfstime4{Seconds: 1700000000, Nseconds: 500},
 				}},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000002a",                   // argop OP_EXCHANGE_ID (42)
 				"5f3c2a10 00000001",          // co_verifier (8 bytes, fixed)
 				"0000000f 6e66736b 69742d63", // co_ownerid: length 15, "nfskit-client-7",
@@ -308,8 +249,8 @@ func TestGoldenSessions(t *testing.T) {
 			),
 		},
 		{
-			name: "EXCHANGE_ID result, SP4_NONE, no implementation id",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_EXCHANGE_ID, OpexchangeId: &nfs4.EXCHANGEID4res{
+			Name: "EXCHANGE_ID result, SP4_NONE, no implementation id",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_EXCHANGE_ID, OpexchangeId: &nfs4.EXCHANGEID4res{
 				EirStatus: nfs4.NFS4_OK,
 				EirResok4: &nfs4.EXCHANGEID4resok{
 					EirClientid:     clientid,
@@ -320,7 +261,7 @@ func TestGoldenSessions(t *testing.T) {
 					EirServerScope:  []byte("scope-A"),
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000002a",          // resop OP_EXCHANGE_ID (42)
 				"00000000",          // eir_status NFS4_OK
 				hexClientid,         // eir_clientid
@@ -335,8 +276,8 @@ func TestGoldenSessions(t *testing.T) {
 			),
 		},
 		{
-			name: "CREATE_SESSION args, three callback security flavors",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE_SESSION, OpcreateSession: &nfs4.CREATESESSION4args{
+			Name: "CREATE_SESSION args, three callback security flavors",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE_SESSION, OpcreateSession: &nfs4.CREATESESSION4args{
 				CsaClientid:      clientid,
 				CsaSequence:      1,
 				CsaFlags:         nfs4.CREATE_SESSION4_FLAG_PERSIST | nfs4.CREATE_SESSION4_FLAG_CONN_BACK_CHAN,
@@ -352,7 +293,7 @@ func TestGoldenSessions(t *testing.T) {
 					}},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000002b",          // argop OP_CREATE_SESSION (43)
 				hexClientid,         // csa_clientid
 				"00000001",          // csa_sequence 1
@@ -387,8 +328,8 @@ func TestGoldenSessions(t *testing.T) {
 			),
 		},
 		{
-			name: "CREATE_SESSION result",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_CREATE_SESSION, OpcreateSession: &nfs4.CREATESESSION4res{
+			Name: "CREATE_SESSION result",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_CREATE_SESSION, OpcreateSession: &nfs4.CREATESESSION4res{
 				CsrStatus: nfs4.NFS4_OK,
 				CsrResok4: &nfs4.CREATESESSION4resok{
 					CsrSessionid:     sessA,
@@ -398,7 +339,7 @@ func TestGoldenSessions(t *testing.T) {
 					CsrBackChanAttrs: backGot,
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000002b",                            // resop OP_CREATE_SESSION (43)
 				"00000000",                            // csr_status NFS4_OK
 				hexSessA,                              // csr_sessionid
@@ -411,8 +352,8 @@ func TestGoldenSessions(t *testing.T) {
 			),
 		},
 		{
-			name: "SETCLIENTID args (4.0)",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_SETCLIENTID, Opsetclientid: &nfs4.SETCLIENTID4args{
+			Name: "SETCLIENTID args (4.0)",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_SETCLIENTID, Opsetclientid: &nfs4.SETCLIENTID4args{
 				Client: nfs4.NfsClientId4{
 					Verifier: nfs4.Verifier4{0x65, 0xa1, 0xb2, 0xc3, 0x00, 0x00, 0x00, 0x01},
 					Id:       []byte("Linux NFSv4.0 host-a"),
@@ -423,7 +364,7 @@ func TestGoldenSessions(t *testing.T) {
 				},
 				CallbackIdent: 1,
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000023",                   // argop OP_SETCLIENTID (35)
 				"65a1b2c3 00000001",          // client.verifier (8 bytes, fixed)
 				"00000014 4c696e75 78204e46", // client.id: length 20, "Linux NFSv4.0 host-a",
@@ -436,12 +377,12 @@ func TestGoldenSessions(t *testing.T) {
 			),
 		},
 		{
-			name: "SETCLIENTID result NFS4ERR_CLID_INUSE",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_SETCLIENTID, Opsetclientid: &nfs4.SETCLIENTID4res{
+			Name: "SETCLIENTID result NFS4ERR_CLID_INUSE",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_SETCLIENTID, Opsetclientid: &nfs4.SETCLIENTID4res{
 				Status:      nfs4.NFS4ERR_CLID_INUSE,
 				ClientUsing: &nfs4.Clientaddr4{NaRNetid: "tcp", NaRAddr: "10.0.0.5.8.1"},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000023",                            // resop OP_SETCLIENTID (35)
 				"00002721",                            // status NFS4ERR_CLID_INUSE (10017)
 				hexTCP,                                // client_using.na_r_netid
@@ -452,10 +393,10 @@ func TestGoldenSessions(t *testing.T) {
 }
 
 func TestGoldenFileOps(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "OPEN args OPEN4_CREATE UNCHECKED4 CLAIM_NULL",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_OPEN, Opopen: &nfs4.OPEN4args{
+			Name: "OPEN args OPEN4_CREATE UNCHECKED4 CLAIM_NULL",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_OPEN, Opopen: &nfs4.OPEN4args{
 				Seqid:       2,
 				ShareAccess: nfs4.OPEN4_SHARE_ACCESS_BOTH,
 				ShareDeny:   nfs4.OPEN4_SHARE_DENY_NONE,
@@ -472,7 +413,7 @@ func TestGoldenFileOps(t *testing.T) {
 				},
 				Claim: nfs4.OpenClaim4{Claim: nfs4.CLAIM_NULL, File: nfs4.Component4("notes.txt")},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000012",                   // argop OP_OPEN (18)
 				"00000002",                   // seqid 2
 				"00000003",                   // share_access OPEN4_SHARE_ACCESS_BOTH
@@ -490,8 +431,8 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "OPEN result with a read delegation",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_OPEN, Opopen: &nfs4.OPEN4res{
+			Name: "OPEN result with a read delegation",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_OPEN, Opopen: &nfs4.OPEN4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: &nfs4.OPEN4resok{
 					Stateid: openStateid,
@@ -513,7 +454,7 @@ func TestGoldenFileOps(t *testing.T) {
 					},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000012",                   // resop OP_OPEN (18)
 				"00000000",                   // status NFS4_OK
 				hexOpenStateid,               // stateid
@@ -532,11 +473,11 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "READ args",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_READ, Opread: &nfs4.READ4args{
+			Name: "READ args",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_READ, Opread: &nfs4.READ4args{
 				Stateid: openStateid, Offset: 65536, Count: 4096,
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000019",          // argop OP_READ (25)
 				hexOpenStateid,      // stateid
 				"00000000 00010000", // offset 65536
@@ -544,12 +485,12 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "READ result",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_READ, Opread: &nfs4.READ4res{
+			Name: "READ result",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_READ, Opread: &nfs4.READ4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: &nfs4.READ4resok{Eof: true, Data: []byte("hello, world\n")},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000019",                   // resop OP_READ (25)
 				"00000000",                   // status NFS4_OK
 				"00000001",                   // eof TRUE
@@ -558,11 +499,11 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "WRITE args (4.0)",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_WRITE, Opwrite: &nfs4.WRITE4args{
+			Name: "WRITE args (4.0)",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_WRITE, Opwrite: &nfs4.WRITE4args{
 				Stateid: openStateid, Offset: 0x100000000, Stable: nfs4.UNSTABLE4, Data: []byte{0xde, 0xad, 0xbe, 0xef, 0x01},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000026",          // argop OP_WRITE (38)
 				hexOpenStateid,      // stateid
 				"00000001 00000000", // offset 4 GiB
@@ -572,12 +513,12 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "WRITE result (4.0)",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_WRITE, Opwrite: &nfs4.WRITE4res{
+			Name: "WRITE result (4.0)",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_WRITE, Opwrite: &nfs4.WRITE4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: &nfs4.WRITE4resok{Count: 6, Committed: nfs4.FILE_SYNC4, Writeverf: writeverf},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000026",   // resop OP_WRITE (38)
 				"00000000",   // status NFS4_OK
 				"00000006",   // count 6
@@ -586,8 +527,8 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "READDIR result, two entries, eof",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_READDIR, Opreaddir: &nfs4.READDIR4res{
+			Name: "READDIR result, two entries, eof",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_READDIR, Opreaddir: &nfs4.READDIR4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: &nfs4.READDIR4resok{
 					Cookieverf: nfs4.Verifier4{1, 2, 3, 4, 5, 6, 7, 8},
@@ -606,7 +547,7 @@ func TestGoldenFileOps(t *testing.T) {
 					},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000001a",                   // resop OP_READDIR (26)
 				"00000000",                   // status NFS4_OK
 				"01020304 05060708",          // cookieverf
@@ -629,12 +570,12 @@ func TestGoldenFileOps(t *testing.T) {
 			),
 		},
 		{
-			name: "READDIR result, empty directory",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_READDIR, Opreaddir: &nfs4.READDIR4res{
+			Name: "READDIR result, empty directory",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_READDIR, Opreaddir: &nfs4.READDIR4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: &nfs4.READDIR4resok{Reply: nfs4.Dirlist4{Eof: true}},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000001a",          // resop OP_READDIR (26)
 				"00000000",          // status NFS4_OK
 				"00000000 00000000", // cookieverf
@@ -646,10 +587,10 @@ func TestGoldenFileOps(t *testing.T) {
 }
 
 func TestGoldenPNFSAndV42(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "LAYOUTGET args",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_LAYOUTGET, Oplayoutget: &nfs4.LAYOUTGET4args{
+			Name: "LAYOUTGET args",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_LAYOUTGET, Oplayoutget: &nfs4.LAYOUTGET4args{
 				LogaSignalLayoutAvail: false,
 				LogaLayoutType:        nfs4.LAYOUT4_NFSV4_1_FILES,
 				LogaIomode:            nfs4.LAYOUTIOMODE4_RW,
@@ -659,7 +600,7 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 				LogaStateid:           openStateid,
 				LogaMaxcount:          3964,
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000032",          // argop OP_LAYOUTGET (50)
 				"00000000",          // loga_signal_layout_avail FALSE
 				"00000001",          // loga_layout_type LAYOUT4_NFSV4_1_FILES
@@ -672,11 +613,11 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 			),
 		},
 		{
-			name: "SEEK args (4.2)",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_SEEK, Opseek: &nfs4.SEEK4args{
+			Name: "SEEK args (4.2)",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_SEEK, Opseek: &nfs4.SEEK4args{
 				SaStateid: openStateid, SaOffset: 1 << 20, SaWhat: nfs4.NFS4_CONTENT_HOLE,
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000045",          // argop OP_SEEK (69)
 				hexOpenStateid,      // sa_stateid
 				"00000000 00100000", // sa_offset 1 MiB
@@ -684,12 +625,12 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 			),
 		},
 		{
-			name: "SEEK result (4.2)",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_SEEK, Opseek: &nfs4.SEEK4res{
+			Name: "SEEK result (4.2)",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_SEEK, Opseek: &nfs4.SEEK4res{
 				SaStatus: nfs4.NFS4_OK,
 				Resok4:   &nfs4.SeekRes4{SrEof: false, SrOffset: 0x180000},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000045",          // resop OP_SEEK (69)
 				"00000000",          // sa_status NFS4_OK
 				"00000000",          // sr_eof FALSE
@@ -697,8 +638,8 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 			),
 		},
 		{
-			name: "COPY args (4.2), inter-server with two source locations",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4args{
+			Name: "COPY args (4.2), inter-server with two source locations",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4args{
 				CaSrcStateid:  openStateid,
 				CaDstStateid:  dstStateid,
 				CaSrcOffset:   0,
@@ -711,7 +652,7 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 					{NlType: nfs4.NL4_NETADDR, NlAddr: &nfs4.Netaddr4{NaRNetid: "tcp", NaRAddr: "192.0.2.7.8.1"}},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000003c",                   // argop OP_COPY (60)
 				hexOpenStateid,               // ca_src_stateid
 				hexDstStateid,                // ca_dst_stateid
@@ -730,8 +671,8 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 			),
 		},
 		{
-			name: "COPY result (4.2), asynchronous",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4res{
+			Name: "COPY result (4.2), asynchronous",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4res{
 				CrStatus: nfs4.NFS4_OK,
 				CrResok4: &nfs4.COPY4resok{
 					CrResponse: nfs4.WriteResponse4{
@@ -743,7 +684,7 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 					CrRequirements: nfs4.CopyRequirements4{CrConsecutive: true, CrSynchronous: false},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000003c",          // resop OP_COPY (60)
 				"00000000",          // cr_status NFS4_OK
 				"00000001",          // wr_callback_id: 1 element (of at most 1)
@@ -756,12 +697,12 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 			),
 		},
 		{
-			name: "COPY result NFS4ERR_OFFLOAD_NO_REQS (4.2)",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4res{
+			Name: "COPY result NFS4ERR_OFFLOAD_NO_REQS (4.2)",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_COPY, Opcopy: &nfs4.COPY4res{
 				CrStatus:       nfs4.NFS4ERR_OFFLOAD_NO_REQS,
 				CrRequirements: &nfs4.CopyRequirements4{CrConsecutive: false, CrSynchronous: true},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000003c", // resop OP_COPY (60)
 				"0000276e", // cr_status NFS4ERR_OFFLOAD_NO_REQS (10094)
 				"00000000", // cr_consecutive FALSE
@@ -775,10 +716,10 @@ func TestGoldenPNFSAndV42(t *testing.T) {
 // discriminant, a default arm that carries data, and value arms of a
 // discriminated object type.
 func TestGoldenUnionShapes(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "SECINFO result, RPCSEC_GSS krb5 and AUTH_SYS",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_SECINFO, Opsecinfo: &nfs4.SECINFO4res{
+			Name: "SECINFO result, RPCSEC_GSS krb5 and AUTH_SYS",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_SECINFO, Opsecinfo: &nfs4.SECINFO4res{
 				Status: nfs4.NFS4_OK,
 				Resok4: nfs4.SECINFO4resok{
 					{Flavor: nfs4.RPCSEC_GSS, FlavorInfo: &nfs4.RpcsecGssInfo{
@@ -789,7 +730,7 @@ func TestGoldenUnionShapes(t *testing.T) {
 					{Flavor: nfs4.AUTH_SYS},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000021",                   // resop OP_SECINFO (33)
 				"00000000",                   // status NFS4_OK
 				"00000002",                   // SECINFO4resok: 2 elements
@@ -802,8 +743,8 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "LOCK args, new lock owner",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4args{
+			Name: "LOCK args, new lock owner",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4args{
 				Locktype: nfs4.READ_LT,
 				Reclaim:  false,
 				Offset:   0,
@@ -818,7 +759,7 @@ func TestGoldenUnionShapes(t *testing.T) {
 					},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000000c",          // argop OP_LOCK (12)
 				"00000001",          // locktype READ_LT
 				"00000000",          // reclaim FALSE
@@ -833,8 +774,8 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "LOCK args, existing lock owner",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4args{
+			Name: "LOCK args, existing lock owner",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4args{
 				Locktype: nfs4.WRITEW_LT,
 				Reclaim:  true,
 				Offset:   4096,
@@ -844,7 +785,7 @@ func TestGoldenUnionShapes(t *testing.T) {
 					LockOwner:    &nfs4.ExistLockOwner4{LockStateid: delegStateid, LockSeqid: 9},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000000c",          // argop OP_LOCK (12)
 				"00000004",          // locktype WRITEW_LT
 				"00000001",          // reclaim TRUE
@@ -856,15 +797,15 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "LOCK result NFS4ERR_DENIED",
-			val: &nfs4.NfsResop4{Resop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4res{
+			Name: "LOCK result NFS4ERR_DENIED",
+			Value: &nfs4.NfsResop4{Resop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4res{
 				Status: nfs4.NFS4ERR_DENIED,
 				Denied: &nfs4.LOCK4denied{
 					Offset: 0, Length: nfs4.NFS4_UINT64_MAX, Locktype: nfs4.WRITE_LT,
 					Owner: nfs4.LockOwner4{Clientid: clientid, Owner: []byte("lk")},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000000c",          // resop OP_LOCK (12)
 				"0000271a",          // status NFS4ERR_DENIED (10010)
 				"00000000 00000000", // denied.offset 0
@@ -875,12 +816,12 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "CREATE args, symbolic link",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE, Opcreate: &nfs4.CREATE4args{
+			Name: "CREATE args, symbolic link",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE, Opcreate: &nfs4.CREATE4args{
 				Objtype: nfs4.Createtype4{Type: nfs4.NF4LNK, Linkdata: nfs4.Linktext4("subdir/inner.txt")},
 				Objname: nfs4.Component4("link"),
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000006",                   // argop OP_CREATE (6)
 				"00000005",                   // objtype.type NF4LNK
 				"00000010 73756264 69722f69", // linkdata: length 16, "subdir/inner.txt",
@@ -891,8 +832,8 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "CREATE args, block device",
-			val: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE, Opcreate: &nfs4.CREATE4args{
+			Name: "CREATE args, block device",
+			Value: &nfs4.NfsArgop4{Argop: nfs4.OP_CREATE, Opcreate: &nfs4.CREATE4args{
 				Objtype: nfs4.Createtype4{Type: nfs4.NF4BLK, Devdata: &nfs4.Specdata4{Specdata1: 8, Specdata2: 1}},
 				Objname: nfs4.Component4("sda1"),
 				Createattrs: nfs4.Fattr4{
@@ -900,7 +841,7 @@ func TestGoldenUnionShapes(t *testing.T) {
 					AttrVals: nfs4.Attrlist4{0, 0, 0o660 >> 8, 0o660 & 0xff},
 				},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000006",                   // argop OP_CREATE (6)
 				"00000003",                   // objtype.type NF4BLK
 				"00000008",                   // devdata.specdata1 8
@@ -911,13 +852,13 @@ func TestGoldenUnionShapes(t *testing.T) {
 			),
 		},
 		{
-			name: "CB_OFFLOAD args, failed copy (default arm with data)",
-			val: &nfs4.NfsCbArgop4{Argop: nfs4.OP_CB_OFFLOAD, Opcboffload: &nfs4.CBOFFLOAD4args{
+			Name: "CB_OFFLOAD args, failed copy (default arm with data)",
+			Value: &nfs4.NfsCbArgop4{Argop: nfs4.OP_CB_OFFLOAD, Opcboffload: &nfs4.CBOFFLOAD4args{
 				CoaFh:          fh10,
 				CoaStateid:     copyStateid,
 				CoaOffloadInfo: nfs4.OffloadInfo4{CoaStatus: nfs4.NFS4ERR_NOSPC, CoaBytesCopied: 0x8000},
 			}},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0000000f",          // argop OP_CB_OFFLOAD (15)
 				hexFh10,             // coa_fh
 				hexCopyStateid,      // coa_stateid
@@ -934,7 +875,7 @@ func TestGoldenNFS4DecodeErrors(t *testing.T) {
 
 	// A COMPOUND with PUTROOTFH and then an operation number op.
 	withOp := func(op string) []byte {
-		return hx(
+		return xdrtest.Hex(
 			"00000000", // tag: length 0
 			"00000000", // minorversion 0
 			"00000002", // argarray: 2 operations
@@ -944,9 +885,9 @@ func TestGoldenNFS4DecodeErrors(t *testing.T) {
 	}
 
 	// PUTFH with a handle of 129 bytes: one over NFS4_FHSIZE.
-	longFh := append(hx("00000016", "00000081"), bytes.Repeat([]byte{0xfe}, 132)...)
+	longFh := append(xdrtest.Hex("00000016", "00000081"), bytes.Repeat([]byte{0xfe}, 132)...)
 	// The same with 128 bytes is within the bound.
-	maxFh := append(hx("00000016", "00000080"), bytes.Repeat([]byte{0xfe}, 128)...)
+	maxFh := append(xdrtest.Hex("00000016", "00000080"), bytes.Repeat([]byte{0xfe}, 128)...)
 	var op nfs4.NfsArgop4
 	require.NoError(t, xdr.Unmarshal(maxFh, &op))
 	require.Len(t, op.Opputfh.Object, nfs4.NFS4_FHSIZE)
@@ -954,105 +895,105 @@ func TestGoldenNFS4DecodeErrors(t *testing.T) {
 	// component4 is utf8str_cs, opaque<> without a bound in RFC 7531 and
 	// in nfs4.x: a LOOKUP of a 2000-byte name decodes (the server answers
 	// NFS4ERR_NAMETOOLONG, not the XDR layer).
-	longName := append(hx("0000000f", "000007d0"), bytes.Repeat([]byte{'n'}, 2000)...)
+	longName := append(xdrtest.Hex("0000000f", "000007d0"), bytes.Repeat([]byte{'n'}, 2000)...)
 	require.NoError(t, xdr.Unmarshal(longName, &op))
 	require.Len(t, op.Oplookup.Objname, 2000)
 
 	// EXCHANGE_ID with a co_ownerid of 1025 bytes: one over NFS4_OPAQUE_LIMIT.
-	longOwner := append(hx("0000002a", "5f3c2a10 00000001", "00000401"), bytes.Repeat([]byte{'o'}, 1028)...)
-	longOwner = append(longOwner, hx("00000000", "00000000", "00000000")...)
+	longOwner := append(xdrtest.Hex("0000002a", "5f3c2a10 00000001", "00000401"), bytes.Repeat([]byte{'o'}, 1028)...)
+	longOwner = append(longOwner, xdrtest.Hex("00000000", "00000000", "00000000")...)
 
-	runGoldenErrors(t, []goldenErrCase{
+	xdrtest.CheckDecodeErrors(t, []xdrtest.DecodeError{
 		{
-			name: "COMPOUND truncated in the SEQUENCE session id", val: new(nfs4.COMPOUND4args), wire: w[:28],
-			err: xdr.ErrShortBuffer, offset: 20,
+			Name: "COMPOUND truncated in the SEQUENCE session id", Value: new(nfs4.COMPOUND4args), Wire: w[:28],
+			Err: xdr.ErrShortBuffer, Offset: 20,
 		},
 		{
-			name: "COMPOUND truncated between operations", val: new(nfs4.COMPOUND4args), wire: w[:72],
-			err: xdr.ErrShortBuffer, offset: 72, // the GETATTR argop
+			Name: "COMPOUND truncated between operations", Value: new(nfs4.COMPOUND4args), Wire: w[:72],
+			Err: xdr.ErrShortBuffer, Offset: 72, // the GETATTR argop
 		},
 		{
-			name: "COMPOUND truncated in the GETATTR bitmap", val: new(nfs4.COMPOUND4args), wire: w[:84],
-			err: xdr.ErrShortBuffer, offset: 76, // 2 words announced, 1 left
+			Name: "COMPOUND truncated in the GETATTR bitmap", Value: new(nfs4.COMPOUND4args), Wire: w[:84],
+			Err: xdr.ErrShortBuffer, Offset: 76, // 2 words announced, 1 left
 		},
 		{
-			name: "COMPOUND with more operations announced than bytes left", val: new(nfs4.COMPOUND4args),
-			wire: hx("00000000", "00000000", "00000004", "00000018 00000018 00000018"),
-			err:  xdr.ErrShortBuffer, offset: 8, // 4 operations need at least 16 bytes
+			Name: "COMPOUND with more operations announced than bytes left", Value: new(nfs4.COMPOUND4args),
+			Wire: xdrtest.Hex("00000000", "00000000", "00000004", "00000018 00000018 00000018"),
+			Err:  xdr.ErrShortBuffer, Offset: 8, // 4 operations need at least 16 bytes
 		},
 		{
-			name: "COMPOUND with trailing bytes", val: new(nfs4.COMPOUND4args), wire: append(append([]byte{}, w...), 0, 0, 0, 0),
-			err: xdr.ErrTrailingData, offset: 88,
+			Name: "COMPOUND with trailing bytes", Value: new(nfs4.COMPOUND4args), Wire: append(append([]byte{}, w...), 0, 0, 0, 0),
+			Err: xdr.ErrTrailingData, Offset: 88,
 		},
 		{
-			name: "unknown operation 99 in argarray", val: new(nfs4.COMPOUND4args), wire: withOp("00000063"),
-			err: xdr.ErrBadEnum, offset: 16,
+			Name: "unknown operation 99 in argarray", Value: new(nfs4.COMPOUND4args), Wire: withOp("00000063"),
+			Err: xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			name: "operation 72, one past OP_CLONE", val: new(nfs4.COMPOUND4args), wire: withOp("00000048"),
-			err: xdr.ErrBadEnum, offset: 16,
+			Name: "operation 72, one past OP_CLONE", Value: new(nfs4.COMPOUND4args), Wire: withOp("00000048"),
+			Err: xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			name: "operation 2, below OP_ACCESS", val: new(nfs4.COMPOUND4args), wire: withOp("00000002"),
-			err: xdr.ErrBadEnum, offset: 16,
+			Name: "operation 2, below OP_ACCESS", Value: new(nfs4.COMPOUND4args), Wire: withOp("00000002"),
+			Err: xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			name: "unknown callback operation 16", val: new(nfs4.CBCOMPOUND4args),
-			wire: hx("00000000", "00000001", "00000000", "00000001", "00000010"),
-			err:  xdr.ErrBadEnum, offset: 16,
+			Name: "unknown callback operation 16", Value: new(nfs4.CBCOMPOUND4args),
+			Wire: xdrtest.Hex("00000000", "00000001", "00000000", "00000001", "00000010"),
+			Err:  xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			name: "unassigned nfsstat4 10073 in COMPOUND4res", val: new(nfs4.COMPOUND4res),
-			wire: hx("00002759", "00000000", "00000000"),
-			err:  xdr.ErrBadEnum, offset: 0,
+			Name: "unassigned nfsstat4 10073 in COMPOUND4res", Value: new(nfs4.COMPOUND4res),
+			Wire: xdrtest.Hex("00002759", "00000000", "00000000"),
+			Err:  xdr.ErrBadEnum, Offset: 0,
 		},
 		{
-			name: "file handle of 129 bytes", val: new(nfs4.NfsArgop4), wire: longFh,
-			err: xdr.ErrTooLong, offset: 4,
+			Name: "file handle of 129 bytes", Value: new(nfs4.NfsArgop4), Wire: longFh,
+			Err: xdr.ErrTooLong, Offset: 4,
 		},
 		{
-			name: "co_ownerid of 1025 bytes", val: new(nfs4.NfsArgop4), wire: longOwner,
-			err: xdr.ErrTooLong, offset: 12,
+			Name: "co_ownerid of 1025 bytes", Value: new(nfs4.NfsArgop4), Wire: longOwner,
+			Err: xdr.ErrTooLong, Offset: 12,
 		},
 		{
-			name: "ca_rdma_ird with 2 elements", val: new(nfs4.ChannelAttrs4),
-			wire: hx("00000000 00001000 00001000 00000000 00000002 00000001", "00000002 00000001 00000001"),
-			err:  xdr.ErrTooLong, offset: 24,
+			Name: "ca_rdma_ird with 2 elements", Value: new(nfs4.ChannelAttrs4),
+			Wire: xdrtest.Hex("00000000 00001000 00001000 00000000 00000002 00000001", "00000002 00000001 00000001"),
+			Err:  xdr.ErrTooLong, Offset: 24,
 		},
 		{
-			name: "non-zero padding after a LOOKUP name", val: new(nfs4.NfsArgop4),
-			wire: hx("0000000f", "00000003 76667301"), // "vfs" and a padding byte of 1
-			err:  xdr.ErrPadding, offset: 8,
+			Name: "non-zero padding after a LOOKUP name", Value: new(nfs4.NfsArgop4),
+			Wire: xdrtest.Hex("0000000f", "00000003 76667301"), // "vfs" and a padding byte of 1
+			Err:  xdr.ErrPadding, Offset: 8,
 		},
 		{
-			name: "non-zero padding in a COMPOUND tag", val: new(nfs4.COMPOUND4args),
-			wire: hx("00000003 73657180", "00000001", "00000000"),
-			err:  xdr.ErrPadding, offset: 4,
+			Name: "non-zero padding in a COMPOUND tag", Value: new(nfs4.COMPOUND4args),
+			Wire: xdrtest.Hex("00000003 73657180", "00000001", "00000000"),
+			Err:  xdr.ErrPadding, Offset: 4,
 		},
 		{
-			name: "sa_cachethis 2", val: new(nfs4.NfsArgop4),
-			wire: hx("00000035", hexSessA, "00000001 00000000 00000000", "00000002"),
-			err:  xdr.ErrBadBool, offset: 32,
+			Name: "sa_cachethis 2", Value: new(nfs4.NfsArgop4),
+			Wire: xdrtest.Hex("00000035", hexSessA, "00000001 00000000 00000000", "00000002"),
+			Err:  xdr.ErrBadBool, Offset: 32,
 		},
 		{
-			name: "callback security flavor 2 (no arm)", val: new(nfs4.NfsArgop4),
-			wire: hx(
+			Name: "callback security flavor 2 (no arm)", Value: new(nfs4.NfsArgop4),
+			Wire: xdrtest.Hex(
 				"0000002b", hexClientid, "00000001", "00000000", // argop, clientid, sequence, flags
 				"00000000 00001000 00001000 00000000 00000002 00000001 00000000", // fore channel
 				"00000000 00001000 00001000 00000000 00000002 00000001 00000000", // back channel
 				"40000000", "00000001", "00000002", // cb_program, 1 sec parm, flavor 2 at offset 84
 			),
-			err: xdr.ErrBadUnion, offset: 84,
+			Err: xdr.ErrBadUnion, Offset: 84,
 		},
 		{
-			name: "open_claim_type4 7", val: new(nfs4.NfsArgop4),
-			wire: hx(
+			Name: "open_claim_type4 7", Value: new(nfs4.NfsArgop4),
+			Wire: xdrtest.Hex(
 				"00000012", "00000000", "00000001", "00000000", // argop OPEN, seqid, share_access, share_deny
 				hexClientid, "00000000", // owner: clientid, empty owner
 				"00000000", // opentype OPEN4_NOCREATE
 				"00000007", // claim 7 at offset 32
 			),
-			err: xdr.ErrBadEnum, offset: 32,
+			Err: xdr.ErrBadEnum, Offset: 32,
 		},
 	})
 }

@@ -8,72 +8,15 @@ package nlm_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/xdrtest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/xdr"
 )
-
-// hx decodes hex written as groups separated by spaces, one argument per
-// field group.
-func hx(groups ...string) []byte {
-	b, err := hex.DecodeString(strings.Join(strings.Fields(strings.Join(groups, " ")), ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-type goldenCase struct {
-	name string
-	val  xdr.Codec // pointer to the value the wire bytes stand for
-	wire []byte
-}
-
-// runGolden encodes each value and requires the exact bytes, then decodes
-// the bytes into a new value and requires the value back.
-func runGolden(t *testing.T, cases []goldenCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := xdr.Marshal(tc.val)
-			require.NoError(t, err)
-			require.Equal(t, hex.EncodeToString(tc.wire), hex.EncodeToString(got), "encoding")
-
-			dec := reflect.New(reflect.TypeOf(tc.val).Elem()).Interface().(xdr.Codec)
-			require.NoError(t, xdr.Unmarshal(tc.wire, dec))
-			require.Equal(t, tc.val, dec, "decoding")
-		})
-	}
-}
-
-type goldenErrCase struct {
-	name   string
-	val    xdr.Unmarshaler // new zero value to decode into
-	wire   []byte
-	err    error
-	offset int
-}
-
-// runGoldenErrors decodes malformed input and requires the sentinel error
-// and the offset of the failing item.
-func runGoldenErrors(t *testing.T, cases []goldenErrCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := xdr.Unmarshal(tc.wire, tc.val)
-			require.ErrorIs(t, err, tc.err)
-			var xe *xdr.Error
-			require.ErrorAs(t, err, &xe)
-			require.Equal(t, tc.offset, xe.Offset, "offset in %v", err)
-		})
-	}
-}
 
 // Pieces shared by several vectors.
 var (
@@ -93,10 +36,10 @@ const (
 )
 
 func TestGoldenNLM4(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "NLMPROC4_TEST args",
-			val: &nlm.Nlm4Testargs{
+			Name: "NLMPROC4_TEST args",
+			Value: &nlm.Nlm4Testargs{
 				Cookie:    cookie4,
 				Exclusive: true,
 				Alock: nlm.Nlm4Lock{
@@ -104,7 +47,7 @@ func TestGoldenNLM4(t *testing.T) {
 					LOffset: 0x100000000, LLen: 4096,
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				hexCookie4,          // cookie
 				"00000001",          // exclusive TRUE
 				hexNfsCl,            // alock.caller_name
@@ -116,8 +59,8 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_TEST res DENIED with holder",
-			val: &nlm.Nlm4Testres{
+			Name: "NLMPROC4_TEST res DENIED with holder",
+			Value: &nlm.Nlm4Testres{
 				Cookie: cookie4,
 				Stat: nlm.Nlm4Testrply{
 					Stat: nlm.NLM4_DENIED,
@@ -127,7 +70,7 @@ func TestGoldenNLM4(t *testing.T) {
 					},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				hexCookie4,                   // cookie
 				"00000001",                   // stat NLM4_DENIED
 				"00000001",                   // holder.exclusive TRUE
@@ -138,16 +81,16 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_TEST res GRANTED",
-			val:  &nlm.Nlm4Testres{Cookie: cookie4, Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_GRANTED}},
-			wire: hx(
+			Name:  "NLMPROC4_TEST res GRANTED",
+			Value: &nlm.Nlm4Testres{Cookie: cookie4, Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_GRANTED}},
+			Wire: xdrtest.Hex(
 				hexCookie4, // cookie
 				"00000000", // stat NLM4_GRANTED, no holder
 			),
 		},
 		{
-			name: "NLMPROC4_LOCK args",
-			val: &nlm.Nlm4Lockargs{
+			Name: "NLMPROC4_LOCK args",
+			Value: &nlm.Nlm4Lockargs{
 				Cookie:    nlm.Netobj{0, 0, 0, 0, 0, 0, 0, 0x2a},
 				Block:     true,
 				Exclusive: false,
@@ -159,7 +102,7 @@ func TestGoldenNLM4(t *testing.T) {
 				Reclaim: false,
 				State:   3,
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000008 00000000 0000002a",          // cookie: length 8
 				"00000001",                            // block TRUE
 				"00000000",                            // exclusive FALSE
@@ -174,16 +117,16 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_LOCK res BLOCKED",
-			val:  &nlm.Nlm4Res{Cookie: nlm.Netobj{0, 0, 0, 0, 0, 0, 0, 0x2a}, Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_BLOCKED}},
-			wire: hx(
+			Name:  "NLMPROC4_LOCK res BLOCKED",
+			Value: &nlm.Nlm4Res{Cookie: nlm.Netobj{0, 0, 0, 0, 0, 0, 0, 0x2a}, Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_BLOCKED}},
+			Wire: xdrtest.Hex(
 				"00000008 00000000 0000002a", // cookie: length 8
 				"00000003",                   // stat NLM4_BLOCKED
 			),
 		},
 		{
-			name: "NLMPROC4_CANCEL args",
-			val: &nlm.Nlm4Cancargs{
+			Name: "NLMPROC4_CANCEL args",
+			Value: &nlm.Nlm4Cancargs{
 				Cookie:    nlm.Netobj{0, 0, 0, 0x2b},
 				Block:     true,
 				Exclusive: true,
@@ -195,7 +138,7 @@ func TestGoldenNLM4(t *testing.T) {
 					LLen:       0xfedcba9876543210,
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 0000002b", // cookie: length 4
 				"00000001",          // block TRUE
 				"00000001",          // exclusive TRUE
@@ -208,19 +151,19 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_CANCEL res FAILED",
-			val:  &nlm.Nlm4Res{Cookie: nlm.Netobj{0, 0, 0, 0x2b}, Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_FAILED}},
-			wire: hx(
+			Name:  "NLMPROC4_CANCEL res FAILED",
+			Value: &nlm.Nlm4Res{Cookie: nlm.Netobj{0, 0, 0, 0x2b}, Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_FAILED}},
+			Wire: xdrtest.Hex(
 				"00000004 0000002b", // cookie: length 4
 				"00000009",          // stat NLM4_FAILED
 			),
 		},
 		{
-			name: "NLMPROC4_UNLOCK args",
-			val: &nlm.Nlm4Unlockargs{
+			Name: "NLMPROC4_UNLOCK args",
+			Value: &nlm.Nlm4Unlockargs{
 				Alock: nlm.Nlm4Lock{CallerName: nfsCl, Fh: fh12, Oh: owner, Svid: 4242},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000000",          // cookie: length 0
 				hexNfsCl,            // alock.caller_name
 				hexFh12,             // alock.fh
@@ -231,16 +174,16 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_UNLOCK res GRANTED",
-			val:  &nlm.Nlm4Res{Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_GRANTED}},
-			wire: hx(
+			Name:  "NLMPROC4_UNLOCK res GRANTED",
+			Value: &nlm.Nlm4Res{Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_GRANTED}},
+			Wire: xdrtest.Hex(
 				"00000000", // cookie: length 0
 				"00000000", // stat NLM4_GRANTED
 			),
 		},
 		{
-			name: "NLMPROC4_GRANTED args",
-			val: &nlm.Nlm4Testargs{
+			Name: "NLMPROC4_GRANTED args",
+			Value: &nlm.Nlm4Testargs{
 				Cookie:    nlm.Netobj("123456"),
 				Exclusive: false,
 				Alock: nlm.Nlm4Lock{
@@ -248,7 +191,7 @@ func TestGoldenNLM4(t *testing.T) {
 					LOffset: 0x100000000, LLen: 4096,
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000006 31323334 35360000", // cookie: length 6, 2 bytes of padding
 				"00000000",                   // exclusive FALSE
 				"00000006 73657276 65720000", // alock.caller_name: length 6, "server", 2 bytes of padding
@@ -260,16 +203,16 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_GRANTED res DENIED_GRACE_PERIOD",
-			val:  &nlm.Nlm4Res{Cookie: nlm.Netobj("123456"), Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_DENIED_GRACE_PERIOD}},
-			wire: hx(
+			Name:  "NLMPROC4_GRANTED res DENIED_GRACE_PERIOD",
+			Value: &nlm.Nlm4Res{Cookie: nlm.Netobj("123456"), Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_DENIED_GRACE_PERIOD}},
+			Wire: xdrtest.Hex(
 				"00000006 31323334 35360000", // cookie: length 6, 2 bytes of padding
 				"00000004",                   // stat NLM4_DENIED_GRACE_PERIOD
 			),
 		},
 		{
-			name: "NLMPROC4_SHARE args",
-			val: &nlm.Nlm4Shareargs{
+			Name: "NLMPROC4_SHARE args",
+			Value: &nlm.Nlm4Shareargs{
 				Cookie: nlm.Netobj{0, 0, 0, 0x2c},
 				Share: nlm.Nlm4Share{
 					CallerName: nfsCl, Fh: fh12, Oh: owner,
@@ -277,7 +220,7 @@ func TestGoldenNLM4(t *testing.T) {
 				},
 				Reclaim: true,
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 0000002c", // cookie: length 4
 				hexNfsCl,            // share.caller_name
 				hexFh12,             // share.fh
@@ -288,26 +231,26 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_SHARE res GRANTED",
-			val:  &nlm.Nlm4Shareres{Cookie: nlm.Netobj{0, 0, 0, 0x2c}, Stat: nlm.NLM4_GRANTED, Sequence: 17},
-			wire: hx(
+			Name:  "NLMPROC4_SHARE res GRANTED",
+			Value: &nlm.Nlm4Shareres{Cookie: nlm.Netobj{0, 0, 0, 0x2c}, Stat: nlm.NLM4_GRANTED, Sequence: 17},
+			Wire: xdrtest.Hex(
 				"00000004 0000002c", // cookie: length 4
 				"00000000",          // stat NLM4_GRANTED
 				"00000011",          // sequence 17
 			),
 		},
 		{
-			name: "NLMPROC4_UNSHARE res DENIED_GRACE_PERIOD",
-			val:  &nlm.Nlm4Shareres{Stat: nlm.NLM4_DENIED_GRACE_PERIOD, Sequence: -2},
-			wire: hx(
+			Name:  "NLMPROC4_UNSHARE res DENIED_GRACE_PERIOD",
+			Value: &nlm.Nlm4Shareres{Stat: nlm.NLM4_DENIED_GRACE_PERIOD, Sequence: -2},
+			Wire: xdrtest.Hex(
 				"00000000", // cookie: length 0
 				"00000004", // stat NLM4_DENIED_GRACE_PERIOD
 				"fffffffe", // sequence -2 (int32)
 			),
 		},
 		{
-			name: "NLMPROC4_NM_LOCK args",
-			val: &nlm.Nlm4Lockargs{
+			Name: "NLMPROC4_NM_LOCK args",
+			Value: &nlm.Nlm4Lockargs{
 				Cookie:    nlm.Netobj{0, 0, 0, 0x2d},
 				Block:     false,
 				Exclusive: true,
@@ -322,7 +265,7 @@ func TestGoldenNLM4(t *testing.T) {
 				Reclaim: true,
 				State:   5,
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 0000002d",          // cookie: length 4
 				"00000000",                   // block FALSE
 				"00000001",                   // exclusive TRUE
@@ -337,9 +280,9 @@ func TestGoldenNLM4(t *testing.T) {
 			),
 		},
 		{
-			name: "NLMPROC4_FREE_ALL args",
-			val:  &nlm.Nlm4Notify{Name: nfsCl, State: 7},
-			wire: hx(
+			Name:  "NLMPROC4_FREE_ALL args",
+			Value: &nlm.Nlm4Notify{Name: nfsCl, State: 7},
+			Wire: xdrtest.Hex(
 				hexNfsCl,   // name: length 9, "nfsclient", 3 bytes of padding
 				"00000007", // state 7
 			),
@@ -348,10 +291,10 @@ func TestGoldenNLM4(t *testing.T) {
 }
 
 func TestGoldenNLM1And3(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "NLM_LOCK args",
-			val: &nlm.NlmLockargs{
+			Name: "NLM_LOCK args",
+			Value: &nlm.NlmLockargs{
 				Cookie:    nlm.Netobj{0, 0, 0, 1},
 				Block:     true,
 				Exclusive: true,
@@ -369,7 +312,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 				Reclaim: false,
 				State:   13,
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000001",          // cookie: length 4
 				"00000001",                   // block TRUE
 				"00000001",                   // exclusive TRUE
@@ -386,16 +329,16 @@ func TestGoldenNLM1And3(t *testing.T) {
 			),
 		},
 		{
-			name: "NLM_LOCK res blocked",
-			val:  &nlm.NlmRes{Cookie: nlm.Netobj{0, 0, 0, 1}, Stat: nlm.NlmStat{Stat: nlm.Nlm_blocked}},
-			wire: hx(
+			Name:  "NLM_LOCK res blocked",
+			Value: &nlm.NlmRes{Cookie: nlm.Netobj{0, 0, 0, 1}, Stat: nlm.NlmStat{Stat: nlm.Nlm_blocked}},
+			Wire: xdrtest.Hex(
 				"00000004 00000001", // cookie: length 4
 				"00000003",          // stat nlm_blocked
 			),
 		},
 		{
-			name: "NLM_TEST args",
-			val: &nlm.NlmTestargs{
+			Name: "NLM_TEST args",
+			Value: &nlm.NlmTestargs{
 				Cookie:    nlm.Netobj{0, 0, 0, 1},
 				Exclusive: false,
 				Alock: nlm.NlmLock{
@@ -403,7 +346,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 					Svid: 99, LOffset: 4096, LLen: 16,
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000001",          // cookie: length 4
 				"00000000",                   // exclusive FALSE
 				"00000007 6f6c6468 6f737400", // alock.caller_name
@@ -415,8 +358,8 @@ func TestGoldenNLM1And3(t *testing.T) {
 			),
 		},
 		{
-			name: "NLM_TEST res denied with holder",
-			val: &nlm.NlmTestres{
+			Name: "NLM_TEST res denied with holder",
+			Value: &nlm.NlmTestres{
 				Cookie: nlm.Netobj{0, 0, 0, 1},
 				Stat: nlm.NlmTestrply{
 					Stat: nlm.Nlm_denied,
@@ -425,7 +368,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 					},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000001", // cookie: length 4
 				"00000001",          // stat nlm_denied
 				"00000000",          // holder.exclusive FALSE
@@ -436,23 +379,23 @@ func TestGoldenNLM1And3(t *testing.T) {
 			),
 		},
 		{
-			name: "NLM_TEST res denied_grace_period",
-			val: &nlm.NlmTestres{
+			Name: "NLM_TEST res denied_grace_period",
+			Value: &nlm.NlmTestres{
 				Cookie: nlm.Netobj{0, 0, 0, 1},
 				Stat:   nlm.NlmTestrply{Stat: nlm.Nlm_denied_grace_period},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000001", // cookie: length 4
 				"00000004",          // stat nlm_denied_grace_period, no holder
 			),
 		},
 		{
-			name: "NLM_UNLOCK args",
-			val: &nlm.NlmUnlockargs{
+			Name: "NLM_UNLOCK args",
+			Value: &nlm.NlmUnlockargs{
 				Cookie: nlm.Netobj{0, 0, 0, 2},
 				Alock:  nlm.NlmLock{CallerName: "oldhost", Fh: nlm.Netobj{1, 2, 3, 4}, Oh: oldOwner, Svid: 99},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000002",          // cookie: length 4
 				"00000007 6f6c6468 6f737400", // alock.caller_name
 				"00000004 01020304",          // alock.fh
@@ -463,15 +406,15 @@ func TestGoldenNLM1And3(t *testing.T) {
 			),
 		},
 		{
-			name: "NLM_SHARE args",
-			val: &nlm.NlmShareargs{
+			Name: "NLM_SHARE args",
+			Value: &nlm.NlmShareargs{
 				Cookie: nlm.Netobj{0, 0, 0, 3},
 				Share: nlm.NlmShare{
 					CallerName: "oldhost", Fh: nlm.Netobj{1, 2, 3, 4}, Oh: oldOwner,
 					Mode: nlm.Fsm_DRW, Access: nlm.Fsa_R,
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 00000003",          // cookie: length 4
 				"00000007 6f6c6468 6f737400", // share.caller_name
 				"00000004 01020304",          // share.fh
@@ -482,18 +425,18 @@ func TestGoldenNLM1And3(t *testing.T) {
 			),
 		},
 		{
-			name: "NLM_SHARE res",
-			val:  &nlm.NlmShareres{Cookie: nlm.Netobj{0, 0, 0, 3}, Stat: nlm.Nlm_denied, Sequence: 1},
-			wire: hx(
+			Name:  "NLM_SHARE res",
+			Value: &nlm.NlmShareres{Cookie: nlm.Netobj{0, 0, 0, 3}, Stat: nlm.Nlm_denied, Sequence: 1},
+			Wire: xdrtest.Hex(
 				"00000004 00000003", // cookie: length 4
 				"00000001",          // stat nlm_denied
 				"00000001",          // sequence 1
 			),
 		},
 		{
-			name: "NLM_FREE_ALL args",
-			val:  &nlm.NlmNotify{Name: "oldhost"},
-			wire: hx(
+			Name:  "NLM_FREE_ALL args",
+			Value: &nlm.NlmNotify{Name: "oldhost"},
+			Wire: xdrtest.Hex(
 				"00000007 6f6c6468 6f737400", // name: length 7, "oldhost", 1 byte of padding
 				"00000000",                   // state: unused, 0
 			),
@@ -505,7 +448,7 @@ func TestGoldenNLMDecodeErrors(t *testing.T) {
 	// The NLMPROC4_TEST args above: caller_name length at 12, its bytes at
 	// 16-27, fh at 28, oh at 44, svid at 56, l_offset at 60, l_len at
 	// 68-75.
-	testArgs := hx(
+	testArgs := xdrtest.Hex(
 		hexCookie4, "00000001", hexNfsCl, hexFh12, hexOwner,
 		"00001092", "00000001 00000000", "00000000 00001000",
 	)
@@ -518,80 +461,91 @@ func TestGoldenNLMDecodeErrors(t *testing.T) {
 	// MAXNAMELEN is LM_MAXSTRLEN + 1: a 1025-byte nlm4_notify name is
 	// valid, a 1025-byte caller_name is not.
 	var notify nlm.Nlm4Notify
-	require.NoError(t, xdr.Unmarshal(cat(lenHex(1025), long(1025), make([]byte, 3), hx("00000000")), &notify))
+	require.NoError(t, xdr.Unmarshal(cat(lenHex(1025), long(1025), make([]byte, 3), xdrtest.Hex("00000000")), &notify))
 	require.Len(t, notify.Name, 1025)
 
-	runGoldenErrors(t, []goldenErrCase{
+	xdrtest.CheckDecodeErrors(t, []xdrtest.DecodeError{
 		{
-			name: "truncated in l_len", val: new(nlm.Nlm4Testargs), wire: testArgs[:72],
-			err: xdr.ErrShortBuffer, offset: 68,
+			Name: "truncated in l_len", Value: new(nlm.Nlm4Testargs), Wire: testArgs[:72],
+			Err: xdr.ErrShortBuffer, Offset: 68,
 		},
 		{
-			name: "truncated in caller_name padding", val: new(nlm.Nlm4Testargs), wire: testArgs[:26],
-			err: xdr.ErrShortBuffer, offset: 16, // the 9 name bytes are there, the padding is not
+			Name: "truncated in caller_name padding", Value: new(nlm.Nlm4Testargs), Wire: testArgs[:26],
+			Err: xdr.ErrShortBuffer, Offset: 16, // the 9 name bytes are there, the padding is not
 		},
 		{
-			name: "truncated in fh", val: new(nlm.Nlm4Testargs), wire: testArgs[:40],
-			err: xdr.ErrShortBuffer, offset: 28, // fh length 12 > 8 bytes left
+			Name: "truncated in fh", Value: new(nlm.Nlm4Testargs), Wire: testArgs[:40],
+			Err: xdr.ErrShortBuffer, Offset: 28, // fh length 12 > 8 bytes left
 		},
 		{
-			name: "nlm4_stats 10", val: new(nlm.Nlm4Res),
-			wire: hx(hexCookie4, "0000000a"),
-			err:  xdr.ErrBadEnum, offset: 8,
+			Name: "nlm4_stats 10", Value: new(nlm.Nlm4Res),
+			Wire: xdrtest.Hex(hexCookie4, "0000000a"),
+			Err:  xdr.ErrBadEnum, Offset: 8,
 		},
 		{
-			name: "nlm_stats 5 (v4 only)", val: new(nlm.NlmRes),
-			wire: hx(hexCookie4, "00000005"),
-			err:  xdr.ErrBadEnum, offset: 8,
+			Name: "nlm_stats 5 (v4 only)", Value: new(nlm.NlmRes),
+			Wire: xdrtest.Hex(hexCookie4, "00000005"),
+			Err:  xdr.ErrBadEnum, Offset: 8,
 		},
 		{
-			name: "fsh_mode 4", val: new(nlm.Nlm4Shareargs),
-			wire: hx("00000000", "00000001 61000000", "00000000", "00000000", "00000004", "00000000", "00000000"),
-			err:  xdr.ErrBadEnum, offset: 20,
+			Name: "fsh_mode 4", Value: new(nlm.Nlm4Shareargs),
+			Wire: xdrtest.Hex("00000000", "00000001 61000000", "00000000", "00000000", "00000004", "00000000", "00000000"),
+			Err:  xdr.ErrBadEnum, Offset: 20,
 		},
 		{
-			name: "exclusive 2", val: new(nlm.Nlm4Testargs),
-			wire: hx(hexCookie4, "00000002"),
-			err:  xdr.ErrBadBool, offset: 8,
+			Name: "exclusive 2", Value: new(nlm.Nlm4Testargs),
+			Wire: xdrtest.Hex(hexCookie4, "00000002"),
+			Err:  xdr.ErrBadBool, Offset: 8,
 		},
 		{
-			name: "caller_name of 1025 bytes", val: new(nlm.Nlm4Testargs),
-			wire: cat(hx(hexCookie4, "00000001"), lenHex(1025), long(1028)),
-			err:  xdr.ErrTooLong, offset: 12,
+			Name: "caller_name of 1025 bytes", Value: new(nlm.Nlm4Testargs),
+			Wire: cat(xdrtest.Hex(hexCookie4, "00000001"), lenHex(1025), long(1028)),
+			Err:  xdr.ErrTooLong, Offset: 12,
 		},
 		{
-			name: "netobj of 1025 bytes", val: new(nlm.Nlm4Res),
-			wire: cat(lenHex(1025), long(1028), hx("00000000")),
-			err:  xdr.ErrTooLong, offset: 0,
+			Name: "netobj of 1025 bytes", Value: new(nlm.Nlm4Res),
+			Wire: cat(lenHex(1025), long(1028), xdrtest.Hex("00000000")),
+			Err:  xdr.ErrTooLong, Offset: 0,
 		},
 		{
-			name: "nlm4_notify name of 1026 bytes", val: new(nlm.Nlm4Notify),
-			wire: cat(lenHex(1026), long(1026), make([]byte, 2), hx("00000000")),
-			err:  xdr.ErrTooLong, offset: 0,
+			Name: "nlm4_notify name of 1026 bytes", Value: new(nlm.Nlm4Notify),
+			Wire: cat(lenHex(1026), long(1026), make([]byte, 2), xdrtest.Hex("00000000")),
+			Err:  xdr.ErrTooLong, Offset: 0,
 		},
 		{
-			name: "non-zero caller_name padding", val: new(nlm.Nlm4Notify),
-			wire: hx("00000009 6e667363 6c69656e 74000100", "00000000"),
-			err:  xdr.ErrPadding, offset: 4,
+			Name: "non-zero caller_name padding", Value: new(nlm.Nlm4Notify),
+			Wire: xdrtest.Hex("00000009 6e667363 6c69656e 74000100", "00000000"),
+			Err:  xdr.ErrPadding, Offset: 4,
 		},
 		{
-			name: "non-zero cookie padding", val: new(nlm.NlmTestres),
-			wire: hx("00000006 31323334 3536ff00", "00000000"),
-			err:  xdr.ErrPadding, offset: 4,
+			Name: "non-zero cookie padding", Value: new(nlm.NlmTestres),
+			Wire: xdrtest.Hex("00000006 31323334 3536ff00", "00000000"),
+			Err:  xdr.ErrPadding, Offset: 4,
 		},
 	})
 }
 
 func TestGoldenNLMEncodeErrors(t *testing.T) {
-	_, err := xdr.Marshal(&nlm.Nlm4Lock{CallerName: strings.Repeat("c", 1025)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&nlm.Nlm4Res{Cookie: make(nlm.Netobj, 1025)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&nlm.Nlm4Notify{Name: strings.Repeat("n", 1026)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&nlm.Nlm4Testres{Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_DENIED}})
-	require.ErrorIs(t, err, xdr.ErrNilArm)
+	xdrtest.CheckEncodeErrors(t, []xdrtest.EncodeError{
+		{
+			Name:  "caller_name of 1025 bytes",
+			Value: &nlm.Nlm4Lock{CallerName: strings.Repeat("c", 1025)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "netobj of 1025 bytes",
+			Value: &nlm.Nlm4Res{Cookie: make(nlm.Netobj, 1025)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "nlm4_notify name of 1026 bytes",
+			Value: &nlm.Nlm4Notify{Name: strings.Repeat("n", 1026)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "NLM4_DENIED without a holder",
+			Value: &nlm.Nlm4Testres{Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_DENIED}},
+			Err:   xdr.ErrNilArm,
+		},
+	})
 }

@@ -3,7 +3,7 @@ package portmap
 import (
 	"testing"
 
-	"github.com/nfskit/nfskit/internal/xdrtest/wiretest"
+	"github.com/nfskit/nfskit/internal/xdrtest"
 )
 
 // Golden vectors for port mapper version 2 and rpcbind versions 3 and 4.
@@ -14,33 +14,33 @@ import (
 // ("*") is a boolean (0 or 1) and, if 1, the item; a linked list is
 // therefore TRUE item TRUE item ... FALSE; fixed-length arrays carry no
 // length.
-var goldenVectors = []wiretest.Golden{
+var goldenVectors = []xdrtest.Golden{
 	{
 		Name:  "PMAPPROC_GETPORT args: mapping of MOUNT v3 over TCP",
 		Value: &Mapping{Prog: 100005, Vers: 3, Prot: IPPROTO_TCP, Port: 0},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a5 // prog: 100005 (MOUNT)
 			00000003 // vers: 3
 			00000006 // prot: IPPROTO_TCP
 			00000000 // port: 0 (ignored in GETPORT)
-		`,
+		`),
 	},
 	{
 		Name:  "PMAPPROC_SET args: mapping of NFS v3 over UDP",
 		Value: &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_UDP, Port: 2049},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a3 // prog: 100003 (NFS)
 			00000003 // vers: 3
 			00000011 // prot: IPPROTO_UDP (17)
 			00000801 // port: 2049
-		`,
+		`),
 	},
 	{
 		Name:  "PMAPPROC_DUMP result: empty list",
 		Value: new(PmaplistPtr),
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000000 // pmaplist *: FALSE, no entry
-		`,
+		`),
 	},
 	{
 		Name: "PMAPPROC_DUMP result: two mappings",
@@ -48,43 +48,43 @@ var goldenVectors = []wiretest.Golden{
 			{Map: Mapping{Prog: 100000, Vers: 2, Prot: IPPROTO_TCP, Port: 111}},
 			{Map: Mapping{Prog: 100000, Vers: 2, Prot: IPPROTO_UDP, Port: 111}},
 		},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000001                            // pmaplist *: TRUE
 			000186a0 00000002 00000006 0000006f // map: 100000 v2 TCP port 111
 			00000001                            // next: TRUE
 			000186a0 00000002 00000011 0000006f // map: 100000 v2 UDP port 111
 			00000000                            // next: FALSE
-		`,
+		`),
 	},
 	{
 		Name:  "PMAPPROC_CALLIT args: no arguments",
 		Value: &CallArgs{Prog: 100003, Vers: 3, Proc: 0},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a3 // prog: 100003
 			00000003 // vers: 3
 			00000000 // proc: 0 (NULL)
 			00000000 // args<>: length 0
-		`,
+		`),
 	},
 	{
 		Name:  "PMAPPROC_CALLIT args: 5 bytes of arguments (3 of padding)",
 		Value: &CallArgs{Prog: 100005, Vers: 3, Proc: 1, Args: []byte{0xde, 0xad, 0xbe, 0xef, 0x01}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a5          // prog: 100005
 			00000003          // vers: 3
 			00000001          // proc: 1
 			00000005          // args<>: length 5
 			deadbeef 01000000 // bytes, 3 bytes of padding
-		`,
+		`),
 	},
 	{
 		Name:  "PMAPPROC_CALLIT result: 6 bytes of results (2 of padding)",
 		Value: &CallResult{Port: 2049, Res: []byte{0, 0, 0, 0, 0x11, 0x22}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000801          // port: 2049
 			00000006          // res<>: length 6
 			00000000 11220000 // bytes, 2 bytes of padding
-		`,
+		`),
 	},
 	{
 		Name: "RPCBPROC_GETADDR args: rpcb with padding of 1, 3 and 2 bytes",
@@ -95,35 +95,35 @@ var goldenVectors = []wiretest.Golden{
 			RAddr:  "127.0.0.1.8.1",
 			ROwner: "nobody",
 		},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a3                            // r_prog: 100003
 			00000003                            // r_vers: 3
 			00000003 74637000                   // r_netid: "tcp" + 1 pad
 			0000000d 3132372e 302e302e 312e382e // r_addr: length 13, "127.0.0.1.8.
 			31000000                            //   1" + 3 pad
 			00000006 6e6f626f 64790000          // r_owner: "nobody" + 2 pad
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_GETADDR result: not registered",
 		Value: new(Uaddr),
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000000 // uaddr: empty string
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_GETADDR result: IPv6 address",
 		Value: ptr(Uaddr("::1.0.111")),
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000009 3a3a312e 302e3131 31000000 // uaddr: "::1.0.111" + 3 pad
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_DUMP result: empty list",
 		Value: new(RpcblistPtr),
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000000 // rp__list *: FALSE
-		`,
+		`),
 	},
 	{
 		Name: "RPCBPROC_DUMP result: two registrations",
@@ -131,7 +131,7 @@ var goldenVectors = []wiretest.Golden{
 			{RpcbMap: Rpcb{RProg: 100000, RVers: 4, RNetid: "local", RAddr: "/run/rpcbind.sock", ROwner: "superuser"}},
 			{RpcbMap: Rpcb{RProg: 100021, RVers: 4, RNetid: "tcp", RAddr: "0.0.0.0.145.205", ROwner: "unknown"}},
 		},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000001                            // rp__list *: TRUE
 			000186a0                            // r_prog: 100000
 			00000004                            // r_vers: 4
@@ -147,25 +147,25 @@ var goldenVectors = []wiretest.Golden{
 			32303500                            //   205" + 1 pad
 			00000007 756e6b6e 6f776e00          // r_owner: "unknown" + 1 pad
 			00000000                            // rpcb_next: FALSE
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_CALLIT args: 2 bytes of arguments (2 of padding)",
 		Value: &RpcbRmtcallargs{Prog: 100003, Vers: 3, Proc: 0, Args: []byte{0xca, 0xfe}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			000186a3          // prog: 100003
 			00000003          // vers: 3
 			00000000          // proc: 0
 			00000002 cafe0000 // args<>: length 2, 2 pad
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_CALLIT result",
 		Value: &RpcbRmtcallres{Addr: "127.0.0.1.8.1", Results: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			0000000d 3132372e 302e302e 312e382e 31000000 // addr: "127.0.0.1.8.1" + 3 pad
 			00000008 01020304 05060708                   // results<>: length 8, no pad
-		`,
+		`),
 	},
 	{
 		Name: "RPCBPROC4_GETADDRLIST result: one entry",
@@ -176,7 +176,7 @@ var goldenVectors = []wiretest.Golden{
 			RNcProtofmly: "inet",
 			RNcProto:     "tcp",
 		}}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000001                                     // rpcb_entry_list *: TRUE
 			0000000d 3132372e 302e302e 312e382e 31000000 // r_maddr: "127.0.0.1.8.1" + 3 pad
 			00000003 74637000                            // r_nc_netid: "tcp" + 1 pad
@@ -184,15 +184,15 @@ var goldenVectors = []wiretest.Golden{
 			00000004 696e6574                            // r_nc_protofmly: "inet", no pad
 			00000003 74637000                            // r_nc_proto: "tcp" + 1 pad
 			00000000                                     // rpcb_entry_next: FALSE
-		`,
+		`),
 	},
 	{
 		Name:  "RPCBPROC_UADDR2TADDR result: netbuf holding a sockaddr_in",
 		Value: &Netbuf{Maxlen: 16, Buf: []byte{0x00, 0x02, 0x08, 0x01, 0x7f, 0x00, 0x00, 0x01}},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			00000010                   // maxlen: 16
 			00000008 00020801 7f000001 // buf<>: length 8: AF_INET, port 2049, 127.0.0.1
-		`,
+		`),
 	},
 	{
 		Name: "RPCBPROC4_GETSTAT result: statistics of versions 2, 3 and 4",
@@ -209,7 +209,7 @@ var goldenVectors = []wiretest.Golden{
 				Rmtinfo: RpcbsRmtcalllistPtr{{Prog: 100003, Vers: 3, Proc: 0, Success: 1, Failure: 0, Indirect: 1, Netid: "udp"}},
 			},
 		},
-		Hex: `
+		Wire: xdrtest.Hex(`
 			// [0] version 2
 			00000000 00000001 00000000 00000005 // info[0..3]: NULL 0, SET 1, UNSET 0, GETPORT 5
 			00000002 00000000 00000000 00000000 // info[4..7]: DUMP 2, ...
@@ -243,10 +243,10 @@ var goldenVectors = []wiretest.Golden{
 			00000001 00000000 00000001          //   success 1, failure 0, indirect 1
 			00000003 75647000                   //   netid "udp" + 1 pad
 			00000000                            //   next: FALSE
-		`,
+		`),
 	},
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func TestGolden(t *testing.T) { wiretest.CheckGolden(t, goldenVectors) }
+func TestGolden(t *testing.T) { xdrtest.CheckGolden(t, goldenVectors) }

@@ -8,72 +8,15 @@ package rpc_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/xdrtest"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
-
-// hx decodes hex written as groups separated by spaces, one argument per
-// field group.
-func hx(groups ...string) []byte {
-	b, err := hex.DecodeString(strings.Join(strings.Fields(strings.Join(groups, " ")), ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-type goldenCase struct {
-	name string
-	val  xdr.Codec // pointer to the value the wire bytes stand for
-	wire []byte
-}
-
-// runGolden encodes each value and requires the exact bytes, then decodes
-// the bytes into a new value and requires the value back.
-func runGolden(t *testing.T, cases []goldenCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := xdr.Marshal(tc.val)
-			require.NoError(t, err)
-			require.Equal(t, hex.EncodeToString(tc.wire), hex.EncodeToString(got), "encoding")
-
-			dec := reflect.New(reflect.TypeOf(tc.val).Elem()).Interface().(xdr.Codec)
-			require.NoError(t, xdr.Unmarshal(tc.wire, dec))
-			require.Equal(t, tc.val, dec, "decoding")
-		})
-	}
-}
-
-type goldenErrCase struct {
-	name   string
-	val    xdr.Unmarshaler // new zero value to decode into
-	wire   []byte
-	err    error
-	offset int
-}
-
-// runGoldenErrors decodes malformed input and requires the sentinel error
-// and the offset of the failing item.
-func runGoldenErrors(t *testing.T, cases []goldenErrCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := xdr.Unmarshal(tc.wire, tc.val)
-			require.ErrorIs(t, err, tc.err)
-			var xe *xdr.Error
-			require.ErrorAs(t, err, &xe)
-			require.Equal(t, tc.offset, xe.Offset, "offset in %v", err)
-		})
-	}
-}
 
 // AUTH_SYS credential bodies (RFC 5531 appendix A):
 // stamp, machinename<255>, uid, gid, gids<16>.
@@ -206,11 +149,11 @@ func deniedReply(xid uint32, rej rpc.RejectedReply) *rpc.RpcMsg {
 var authNone = rpc.OpaqueAuth{Flavor: rpc.AUTH_NONE}
 
 func TestGoldenRPC(t *testing.T) {
-	runGolden(t, []goldenCase{
+	xdrtest.CheckGolden(t, []xdrtest.Golden{
 		{
-			name: "call NFSv3 NULL, AUTH_NONE",
-			val:  call(0x12345678, 100003, 3, 0, authNone, authNone),
-			wire: hx(
+			Name:  "call NFSv3 NULL, AUTH_NONE",
+			Value: call(0x12345678, 100003, 3, 0, authNone, authNone),
+			Wire: xdrtest.Hex(
 				"12345678",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -222,10 +165,10 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call NFSv3 GETATTR, AUTH_SYS, name padded by 3",
-			val: call(0xdeadbeef, 100003, 3, 1,
-				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: hx(sysBodyHost1)}, authNone),
-			wire: hx(
+			Name: "call NFSv3 GETATTR, AUTH_SYS, name padded by 3",
+			Value: call(0xdeadbeef, 100003, 3, 1,
+				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: xdrtest.Hex(sysBodyHost1)}, authNone),
+			Wire: xdrtest.Hex(
 				"deadbeef",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -238,10 +181,10 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call MOUNTv3 MNT, AUTH_SYS, name padded by 2, no gids",
-			val: call(2, 100005, 3, 1,
-				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: hx(sysBodyNfsc2)}, authNone),
-			wire: hx(
+			Name: "call MOUNTv3 MNT, AUTH_SYS, name padded by 2, no gids",
+			Value: call(2, 100005, 3, 1,
+				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: xdrtest.Hex(sysBodyNfsc2)}, authNone),
+			Wire: xdrtest.Hex(
 				"00000002",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -254,10 +197,10 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call NLMv4 LOCK, AUTH_SYS, name padded by 1, 16 gids",
-			val: call(3, 100021, 4, 2,
-				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: hx(sysBodyWorkstation)}, authNone),
-			wire: hx(
+			Name: "call NLMv4 LOCK, AUTH_SYS, name padded by 1, 16 gids",
+			Value: call(3, 100021, 4, 2,
+				rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: xdrtest.Hex(sysBodyWorkstation)}, authNone),
+			Wire: xdrtest.Hex(
 				"00000003",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -270,10 +213,10 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call AUTH_SHORT",
-			val: call(4, 100003, 3, 4,
+			Name: "call AUTH_SHORT",
+			Value: call(4, 100003, 3, 4,
 				rpc.OpaqueAuth{Flavor: rpc.AUTH_SHORT, Body: []byte{0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f}}, authNone),
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -286,10 +229,10 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call RPCSEC_GSS INIT",
-			val: call(5, 100003, 3, 0,
-				rpc.OpaqueAuth{Flavor: rpc.RPCSEC_GSS, Body: hx(gssBodyInit)}, authNone),
-			wire: hx(
+			Name: "call RPCSEC_GSS INIT",
+			Value: call(5, 100003, 3, 0,
+				rpc.OpaqueAuth{Flavor: rpc.RPCSEC_GSS, Body: xdrtest.Hex(gssBodyInit)}, authNone),
+			Wire: xdrtest.Hex(
 				"00000005",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -302,11 +245,11 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "call RPCSEC_GSS DATA with a GSS verifier",
-			val: call(6, 100003, 3, 1,
-				rpc.OpaqueAuth{Flavor: rpc.RPCSEC_GSS, Body: hx(gssBodyData)},
+			Name: "call RPCSEC_GSS DATA with a GSS verifier",
+			Value: call(6, 100003, 3, 1,
+				rpc.OpaqueAuth{Flavor: rpc.RPCSEC_GSS, Body: xdrtest.Hex(gssBodyData)},
 				rpc.OpaqueAuth{Flavor: rpc.RPCSEC_GSS, Body: []byte{0xff, 0xee, 0xdd}}),
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000006",          // xid
 				"00000000",          // mtype CALL
 				"00000002",          // rpcvers 2
@@ -320,9 +263,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply SUCCESS",
-			val:  acceptedReply(0xdeadbeef, authNone, rpc.AcceptedReplyData{Stat: rpc.SUCCESS}),
-			wire: hx(
+			Name:  "reply SUCCESS",
+			Value: acceptedReply(0xdeadbeef, authNone, rpc.AcceptedReplyData{Stat: rpc.SUCCESS}),
+			Wire: xdrtest.Hex(
 				"deadbeef",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -331,11 +274,11 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply SUCCESS, AUTH_SHORT verifier",
-			val: acceptedReply(0x0badcafe,
+			Name: "reply SUCCESS, AUTH_SHORT verifier",
+			Value: acceptedReply(0x0badcafe,
 				rpc.OpaqueAuth{Flavor: rpc.AUTH_SHORT, Body: []byte{1, 2, 3, 4}},
 				rpc.AcceptedReplyData{Stat: rpc.SUCCESS}),
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"0badcafe",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -345,9 +288,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply PROG_UNAVAIL",
-			val:  acceptedReply(0x10, authNone, rpc.AcceptedReplyData{Stat: rpc.PROG_UNAVAIL}),
-			wire: hx(
+			Name:  "reply PROG_UNAVAIL",
+			Value: acceptedReply(0x10, authNone, rpc.AcceptedReplyData{Stat: rpc.PROG_UNAVAIL}),
+			Wire: xdrtest.Hex(
 				"00000010",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -356,12 +299,12 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply PROG_MISMATCH 2-3",
-			val: acceptedReply(0x11, authNone, rpc.AcceptedReplyData{
+			Name: "reply PROG_MISMATCH 2-3",
+			Value: acceptedReply(0x11, authNone, rpc.AcceptedReplyData{
 				Stat:         rpc.PROG_MISMATCH,
 				MismatchInfo: &rpc.MismatchInfo{Low: 2, High: 3},
 			}),
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000011",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -372,9 +315,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply PROC_UNAVAIL",
-			val:  acceptedReply(0x12, authNone, rpc.AcceptedReplyData{Stat: rpc.PROC_UNAVAIL}),
-			wire: hx(
+			Name:  "reply PROC_UNAVAIL",
+			Value: acceptedReply(0x12, authNone, rpc.AcceptedReplyData{Stat: rpc.PROC_UNAVAIL}),
+			Wire: xdrtest.Hex(
 				"00000012",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -383,9 +326,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply GARBAGE_ARGS",
-			val:  acceptedReply(0x13, authNone, rpc.AcceptedReplyData{Stat: rpc.GARBAGE_ARGS}),
-			wire: hx(
+			Name:  "reply GARBAGE_ARGS",
+			Value: acceptedReply(0x13, authNone, rpc.AcceptedReplyData{Stat: rpc.GARBAGE_ARGS}),
+			Wire: xdrtest.Hex(
 				"00000013",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -394,9 +337,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply SYSTEM_ERR",
-			val:  acceptedReply(0x14, authNone, rpc.AcceptedReplyData{Stat: rpc.SYSTEM_ERR}),
-			wire: hx(
+			Name:  "reply SYSTEM_ERR",
+			Value: acceptedReply(0x14, authNone, rpc.AcceptedReplyData{Stat: rpc.SYSTEM_ERR}),
+			Wire: xdrtest.Hex(
 				"00000014",          // xid
 				"00000001",          // mtype REPLY
 				"00000000",          // reply_stat MSG_ACCEPTED
@@ -405,12 +348,12 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply denied RPC_MISMATCH 2-2",
-			val: deniedReply(0x20, rpc.RejectedReply{
+			Name: "reply denied RPC_MISMATCH 2-2",
+			Value: deniedReply(0x20, rpc.RejectedReply{
 				Stat:         rpc.RPC_MISMATCH,
 				MismatchInfo: &rpc.MismatchInfo{Low: 2, High: 2},
 			}),
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000020", // xid
 				"00000001", // mtype REPLY
 				"00000001", // reply_stat MSG_DENIED
@@ -420,9 +363,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply denied AUTH_ERROR AUTH_BADCRED",
-			val:  deniedReply(0x21, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.AUTH_BADCRED}),
-			wire: hx(
+			Name:  "reply denied AUTH_ERROR AUTH_BADCRED",
+			Value: deniedReply(0x21, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.AUTH_BADCRED}),
+			Wire: xdrtest.Hex(
 				"00000021", // xid
 				"00000001", // mtype REPLY
 				"00000001", // reply_stat MSG_DENIED
@@ -431,9 +374,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply denied AUTH_ERROR AUTH_TOOWEAK",
-			val:  deniedReply(0x22, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.AUTH_TOOWEAK}),
-			wire: hx(
+			Name:  "reply denied AUTH_ERROR AUTH_TOOWEAK",
+			Value: deniedReply(0x22, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.AUTH_TOOWEAK}),
+			Wire: xdrtest.Hex(
 				"00000022", // xid
 				"00000001", // mtype REPLY
 				"00000001", // reply_stat MSG_DENIED
@@ -442,9 +385,9 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "reply denied AUTH_ERROR RPCSEC_GSS_CTXPROBLEM",
-			val:  deniedReply(0x23, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.RPCSEC_GSS_CTXPROBLEM}),
-			wire: hx(
+			Name:  "reply denied AUTH_ERROR RPCSEC_GSS_CTXPROBLEM",
+			Value: deniedReply(0x23, rpc.RejectedReply{Stat: rpc.AUTH_ERROR, Astat: rpc.RPCSEC_GSS_CTXPROBLEM}),
+			Wire: xdrtest.Hex(
 				"00000023", // xid
 				"00000001", // mtype REPLY
 				"00000001", // reply_stat MSG_DENIED
@@ -453,15 +396,15 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "authsys_parms, name without padding",
-			val: &rpc.AuthsysParms{
+			Name: "authsys_parms, name without padding",
+			Value: &rpc.AuthsysParms{
 				Stamp:       0x7fffffff,
 				Machinename: "clnt",
 				Uid:         65534,
 				Gid:         65534,
 				Gids:        []uint32{1, 2, 3},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"7fffffff",                            // stamp
 				"00000004 636c6e74",                   // machinename: length 4, "clnt", no padding
 				"0000fffe",                            // uid 65534
@@ -469,14 +412,14 @@ func TestGoldenRPC(t *testing.T) {
 				"00000003 00000001 00000002 00000003", // gids: count 3, 1, 2, 3
 			),
 		},
-		{name: "authsys_parms host1", val: &sysParmsHost1, wire: hx(sysBodyHost1)},
-		{name: "authsys_parms nfs-c2", val: &sysParmsNfsc2, wire: hx(sysBodyNfsc2)},
-		{name: "authsys_parms workstation", val: &sysParmsWorkstation, wire: hx(sysBodyWorkstation)},
-		{name: "rpc_gss_cred_t INIT", val: &gssCredInit, wire: hx(gssBodyInit)},
-		{name: "rpc_gss_cred_t DATA", val: &gssCredData, wire: hx(gssBodyData)},
+		{Name: "authsys_parms host1", Value: &sysParmsHost1, Wire: xdrtest.Hex(sysBodyHost1)},
+		{Name: "authsys_parms nfs-c2", Value: &sysParmsNfsc2, Wire: xdrtest.Hex(sysBodyNfsc2)},
+		{Name: "authsys_parms workstation", Value: &sysParmsWorkstation, Wire: xdrtest.Hex(sysBodyWorkstation)},
+		{Name: "rpc_gss_cred_t INIT", Value: &gssCredInit, Wire: xdrtest.Hex(gssBodyInit)},
+		{Name: "rpc_gss_cred_t DATA", Value: &gssCredData, Wire: xdrtest.Hex(gssBodyData)},
 		{
-			name: "rpc_gss_cred_t DESTROY, privacy",
-			val: &rpc.RpcGssCredT{
+			Name: "rpc_gss_cred_t DESTROY, privacy",
+			Value: &rpc.RpcGssCredT{
 				Vers: rpc.RPCSEC_GSS_VERS_1,
 				CredVers1: &rpc.RpcGssCredVers1T{
 					GssProc: rpc.RPCSEC_GSS_DESTROY,
@@ -485,7 +428,7 @@ func TestGoldenRPC(t *testing.T) {
 					Handle:  []byte{1, 2, 3, 4, 5, 6, 7, 8},
 				},
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000001",                   // version RPCSEC_GSS_VERS_1
 				"00000003",                   // gss_proc RPCSEC_GSS_DESTROY
 				"80000000",                   // seq_num MAXSEQ
@@ -494,15 +437,15 @@ func TestGoldenRPC(t *testing.T) {
 			),
 		},
 		{
-			name: "rpc_gss_init_res",
-			val: &rpc.RpcGssInitRes{
+			Name: "rpc_gss_init_res",
+			Value: &rpc.RpcGssInitRes{
 				Handle:    []byte{0x0a, 0x0b, 0x0c, 0x0d},
 				GssMajor:  0,
 				GssMinor:  0,
 				SeqWindow: 128,
 				GssToken:  []byte("`ab"),
 			},
-			wire: hx(
+			Wire: xdrtest.Hex(
 				"00000004 0a0b0c0d", // handle: length 4
 				"00000000",          // gss_major GSS_S_COMPLETE
 				"00000000",          // gss_minor
@@ -516,7 +459,7 @@ func TestGoldenRPC(t *testing.T) {
 func TestGoldenRPCDecodeErrors(t *testing.T) {
 	// The AUTH_SYS GETATTR call above: cred length at 28, cred body at
 	// 32-67, verifier flavor at 68, verifier length at 72, 76 bytes in all.
-	getattr := hx(
+	getattr := xdrtest.Hex(
 		"deadbeef 00000000 00000002 000186a3 00000003 00000001",
 		"00000001 00000024", sysBodyHost1,
 		"00000000 00000000",
@@ -524,114 +467,127 @@ func TestGoldenRPCDecodeErrors(t *testing.T) {
 	require.Len(t, getattr, 76)
 
 	// A call whose credential body is 401 bytes: one over MAX_AUTH_BYTES.
-	longCred := append(hx(
+	longCred := append(xdrtest.Hex(
 		"00000007 00000000 00000002 000186a3 00000003 00000000",
 		"00000001 00000191", // cred: AUTH_SYS, body length 401
 	), bytes.Repeat([]byte{0}, 404)...) // 401 bytes and 3 of padding
-	longCred = append(longCred, hx("00000000 00000000")...)
+	longCred = append(longCred, xdrtest.Hex("00000000 00000000")...)
 
 	// The same with 400 bytes is within the bound.
-	maxCred := append(hx(
+	maxCred := append(xdrtest.Hex(
 		"00000007 00000000 00000002 000186a3 00000003 00000000",
 		"00000001 00000190", // cred: AUTH_SYS, body length 400
 	), bytes.Repeat([]byte{0}, 400)...)
-	maxCred = append(maxCred, hx("00000000 00000000")...)
+	maxCred = append(maxCred, xdrtest.Hex("00000000 00000000")...)
 	var m rpc.RpcMsg
 	require.NoError(t, xdr.Unmarshal(maxCred, &m))
 	require.Len(t, m.Body.Cbody.Cred.Body, 400)
 
-	runGoldenErrors(t, []goldenErrCase{
+	xdrtest.CheckDecodeErrors(t, []xdrtest.DecodeError{
 		{
-			name: "empty input", val: new(rpc.RpcMsg), wire: nil,
-			err: xdr.ErrShortBuffer, offset: 0,
+			Name: "empty input", Value: new(rpc.RpcMsg), Wire: nil,
+			Err: xdr.ErrShortBuffer, Offset: 0,
 		},
 		{
-			name: "truncated in the verifier", val: new(rpc.RpcMsg), wire: getattr[:70],
-			err: xdr.ErrShortBuffer, offset: 68, // verifier flavor
+			Name: "truncated in the verifier", Value: new(rpc.RpcMsg), Wire: getattr[:70],
+			Err: xdr.ErrShortBuffer, Offset: 68, // verifier flavor
 		},
 		{
-			name: "truncated in the credential body", val: new(rpc.RpcMsg), wire: getattr[:50],
-			err: xdr.ErrShortBuffer, offset: 28, // cred length 36 > 18 bytes left
+			Name: "truncated in the credential body", Value: new(rpc.RpcMsg), Wire: getattr[:50],
+			Err: xdr.ErrShortBuffer, Offset: 28, // cred length 36 > 18 bytes left
 		},
 		{
-			name: "truncated in the machine name padding", val: new(rpc.AuthsysParms), wire: hx(sysBodyHost1)[:13],
-			err: xdr.ErrShortBuffer, offset: 8, // the 5 name bytes are there, the padding is not
+			Name: "truncated in the machine name padding", Value: new(rpc.AuthsysParms), Wire: xdrtest.Hex(sysBodyHost1)[:13],
+			Err: xdr.ErrShortBuffer, Offset: 8, // the 5 name bytes are there, the padding is not
 		},
 		{
-			name: "msg_type 2", val: new(rpc.RpcMsg),
-			wire: hx("00000001", "00000002"),
-			err:  xdr.ErrBadEnum, offset: 4,
+			Name: "msg_type 2", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001", "00000002"),
+			Err:  xdr.ErrBadEnum, Offset: 4,
 		},
 		{
-			name: "reply_stat 2", val: new(rpc.RpcMsg),
-			wire: hx("00000001", "00000001", "00000002"),
-			err:  xdr.ErrBadEnum, offset: 8,
+			Name: "reply_stat 2", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001", "00000001", "00000002"),
+			Err:  xdr.ErrBadEnum, Offset: 8,
 		},
 		{
-			name: "reject_stat 2", val: new(rpc.RpcMsg),
-			wire: hx("00000001", "00000001", "00000001", "00000002"),
-			err:  xdr.ErrBadEnum, offset: 12,
+			Name: "reject_stat 2", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001", "00000001", "00000001", "00000002"),
+			Err:  xdr.ErrBadEnum, Offset: 12,
 		},
 		{
-			name: "auth_stat 15", val: new(rpc.RpcMsg),
-			wire: hx("00000001", "00000001", "00000001", "00000001", "0000000f"),
-			err:  xdr.ErrBadEnum, offset: 16,
+			Name: "auth_stat 15", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001", "00000001", "00000001", "00000001", "0000000f"),
+			Err:  xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			name: "rpc_gss_service_t 0 (reserved)", val: new(rpc.RpcGssCredT),
-			wire: hx("00000001", "00000000", "00000001", "00000000", "00000000"),
-			err:  xdr.ErrBadEnum, offset: 12,
+			Name: "rpc_gss_service_t 0 (reserved)", Value: new(rpc.RpcGssCredT),
+			Wire: xdrtest.Hex("00000001", "00000000", "00000001", "00000000", "00000000"),
+			Err:  xdr.ErrBadEnum, Offset: 12,
 		},
 		{
-			name: "rpc_gss_cred_t version 2", val: new(rpc.RpcGssCredT),
-			wire: hx("00000002", "00000000", "00000001", "00000001", "00000000"),
-			err:  xdr.ErrBadUnion, offset: 0,
+			Name: "rpc_gss_cred_t version 2", Value: new(rpc.RpcGssCredT),
+			Wire: xdrtest.Hex("00000002", "00000000", "00000001", "00000001", "00000000"),
+			Err:  xdr.ErrBadUnion, Offset: 0,
 		},
 		{
-			name: "credential body of 401 bytes", val: new(rpc.RpcMsg), wire: longCred,
-			err: xdr.ErrTooLong, offset: 28,
+			Name: "credential body of 401 bytes", Value: new(rpc.RpcMsg), Wire: longCred,
+			Err: xdr.ErrTooLong, Offset: 28,
 		},
 		{
-			name: "machine name of 256 bytes", val: new(rpc.AuthsysParms),
-			wire: append(hx("00000000", "00000100"), bytes.Repeat([]byte{'a'}, 256+12)...),
-			err:  xdr.ErrTooLong, offset: 4,
+			Name: "machine name of 256 bytes", Value: new(rpc.AuthsysParms),
+			Wire: append(xdrtest.Hex("00000000", "00000100"), bytes.Repeat([]byte{'a'}, 256+12)...),
+			Err:  xdr.ErrTooLong, Offset: 4,
 		},
 		{
-			name: "17 gids", val: new(rpc.AuthsysParms),
-			wire: append(hx("00000000", "00000000", "00000000", "00000000", "00000011"), make([]byte, 17*4)...),
-			err:  xdr.ErrTooLong, offset: 16,
+			Name: "17 gids", Value: new(rpc.AuthsysParms),
+			Wire: append(xdrtest.Hex("00000000", "00000000", "00000000", "00000000", "00000011"), make([]byte, 17*4)...),
+			Err:  xdr.ErrTooLong, Offset: 16,
 		},
 		{
-			name: "non-zero machine name padding", val: new(rpc.AuthsysParms),
-			wire: hx("0000abcd", "00000005 686f7374 31000001", "000003e8 00000064 00000000"),
-			err:  xdr.ErrPadding, offset: 8,
+			Name: "non-zero machine name padding", Value: new(rpc.AuthsysParms),
+			Wire: xdrtest.Hex("0000abcd", "00000005 686f7374 31000001", "000003e8 00000064 00000000"),
+			Err:  xdr.ErrPadding, Offset: 8,
 		},
 		{
-			name: "non-zero verifier padding", val: new(rpc.RpcMsg),
-			wire: hx("00000001 00000001 00000000", "00000002 00000003 010203ff", "00000000"),
-			err:  xdr.ErrPadding, offset: 20,
+			Name: "non-zero verifier padding", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001 00000001 00000000", "00000002 00000003 010203ff", "00000000"),
+			Err:  xdr.ErrPadding, Offset: 20,
 		},
 		{
-			name: "trailing byte", val: new(rpc.RpcMsg),
-			wire: hx("00000001 00000001 00000001 00000001 00000001", "00"),
-			err:  xdr.ErrTrailingData, offset: 20,
+			Name: "trailing byte", Value: new(rpc.RpcMsg),
+			Wire: xdrtest.Hex("00000001 00000001 00000001 00000001 00000001", "00"),
+			Err:  xdr.ErrTrailingData, Offset: 20,
 		},
 	})
 }
 
 func TestGoldenRPCEncodeErrors(t *testing.T) {
-	_, err := xdr.Marshal(&rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: make([]byte, 401)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&rpc.AuthsysParms{Machinename: strings.Repeat("m", 256)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&rpc.AuthsysParms{Gids: make([]uint32, 17)})
-	require.ErrorIs(t, err, xdr.ErrTooLong)
-
-	_, err = xdr.Marshal(&rpc.RpcMsg{Body: rpc.RpcMsgBody{Mtype: rpc.REPLY}})
-	require.ErrorIs(t, err, xdr.ErrNilArm)
-
-	_, err = xdr.Marshal(&rpc.RpcGssCredT{Vers: 2})
-	require.ErrorIs(t, err, xdr.ErrBadUnion)
+	xdrtest.CheckEncodeErrors(t, []xdrtest.EncodeError{
+		{
+			Name:  "credential body of 401 bytes",
+			Value: &rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: make([]byte, 401)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "machine name of 256 bytes",
+			Value: &rpc.AuthsysParms{Machinename: strings.Repeat("m", 256)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "17 gids",
+			Value: &rpc.AuthsysParms{Gids: make([]uint32, 17)},
+			Err:   xdr.ErrTooLong,
+		},
+		{
+			Name:  "REPLY without a reply_body",
+			Value: &rpc.RpcMsg{Body: rpc.RpcMsgBody{Mtype: rpc.REPLY}},
+			Err:   xdr.ErrNilArm,
+		},
+		{
+			Name:  "rpc_gss_cred_t version 2",
+			Value: &rpc.RpcGssCredT{Vers: 2},
+			Err:   xdr.ErrBadUnion,
+		},
+	})
 }

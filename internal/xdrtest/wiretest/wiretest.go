@@ -1,6 +1,7 @@
-// Package wiretest checks generated XDR codecs against bytes that were not
-// produced by them: golden vectors written by hand from an RFC's XDR
-// definition, and whole RPC messages captured between third-party peers.
+// Package wiretest checks generated XDR codecs against whole RPC messages
+// captured between third-party peers: it decodes each message's RPC header,
+// requires what tshark shows of it, and decodes the body with the generated
+// types. (Hand-written golden vectors are checked with package xdrtest.)
 //
 // It is a package of its own, not part of package xdrtest, because it
 // decodes RPC headers with package rpc, whose own tests import xdrtest.
@@ -11,7 +12,6 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -20,55 +20,6 @@ import (
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
-
-// Hex returns the bytes of an annotated hex dump: on every line, the text
-// from "//" on is a comment, and white space is ignored.
-func Hex(t testing.TB, s string) []byte {
-	t.Helper()
-	var digits strings.Builder
-	for line := range strings.Lines(s) {
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		for _, f := range strings.Fields(line) {
-			digits.WriteString(f)
-		}
-	}
-	b, err := hex.DecodeString(digits.String())
-	require.NoError(t, err, "golden hex")
-	return b
-}
-
-// Golden is one hand-written test vector: a value and the bytes its XDR
-// encoding must be.
-type Golden struct {
-	Name string
-	// Value is a pointer to a generated type.
-	Value xdr.Codec
-	// Hex is the expected encoding, annotated as [Hex] reads it.
-	Hex string
-}
-
-// CheckGolden requires, for every vector, that encoding Value gives exactly
-// the bytes of Hex, and that decoding those bytes (all of them) gives Value
-// back.
-func CheckGolden(t *testing.T, vectors []Golden) {
-	t.Helper()
-	for _, g := range vectors {
-		t.Run(g.Name, func(t *testing.T) {
-			want := Hex(t, g.Hex)
-			require.Zero(t, len(want)%4, "golden bytes are not a multiple of 4")
-
-			got, err := xdr.Marshal(g.Value)
-			require.NoError(t, err, "encoding")
-			require.Equal(t, hex.Dump(want), hex.Dump(got), "encoding differs from the golden bytes")
-
-			back := reflect.New(reflect.TypeOf(g.Value).Elem()).Interface().(xdr.Codec)
-			require.NoError(t, xdr.Unmarshal(want, back), "decoding the golden bytes")
-			require.Equal(t, g.Value, back, "decoding the golden bytes")
-		})
-	}
-}
 
 // Message is a captured RPC message split after its header.
 type Message struct {
