@@ -3,6 +3,8 @@
 package nfs3
 
 import (
+	"context"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 	"strconv"
 )
@@ -4381,3 +4383,762 @@ func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	return d.Err()
 }
+
+// NFSV3Client calls the procedures of version NFS_V3 of program NFS_PROGRAM.
+type NFSV3Client struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNFSV3Client returns a client of version NFS_V3 of program NFS_PROGRAM over c.
+func NewNFSV3Client(c rpc.Caller) *NFSV3Client { return &NFSV3Client{Caller: c} }
+
+// Null calls NFSPROC3_NULL.
+func (c *NFSV3Client) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_NULL, nil, nil)
+}
+
+// Getattr calls NFSPROC3_GETATTR.
+func (c *NFSV3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR3res, error) {
+	res := new(GETATTR3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_GETATTR, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Setattr calls NFSPROC3_SETATTR.
+func (c *NFSV3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR3res, error) {
+	res := new(SETATTR3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SETATTR, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Lookup calls NFSPROC3_LOOKUP.
+func (c *NFSV3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3res, error) {
+	res := new(LOOKUP3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LOOKUP, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Access calls NFSPROC3_ACCESS.
+func (c *NFSV3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3res, error) {
+	res := new(ACCESS3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_ACCESS, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Readlink calls NFSPROC3_READLINK.
+func (c *NFSV3Client) Readlink(ctx context.Context, args *READLINK3args) (*READLINK3res, error) {
+	res := new(READLINK3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READLINK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Read calls NFSPROC3_READ.
+func (c *NFSV3Client) Read(ctx context.Context, args *READ3args) (*READ3res, error) {
+	res := new(READ3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READ, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Write calls NFSPROC3_WRITE.
+func (c *NFSV3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, error) {
+	res := new(WRITE3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_WRITE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Create calls NFSPROC3_CREATE.
+func (c *NFSV3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3res, error) {
+	res := new(CREATE3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_CREATE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Mkdir calls NFSPROC3_MKDIR.
+func (c *NFSV3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, error) {
+	res := new(MKDIR3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKDIR, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Symlink calls NFSPROC3_SYMLINK.
+func (c *NFSV3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK3res, error) {
+	res := new(SYMLINK3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SYMLINK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Mknod calls NFSPROC3_MKNOD.
+func (c *NFSV3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, error) {
+	res := new(MKNOD3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKNOD, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Remove calls NFSPROC3_REMOVE.
+func (c *NFSV3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3res, error) {
+	res := new(REMOVE3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_REMOVE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Rmdir calls NFSPROC3_RMDIR.
+func (c *NFSV3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, error) {
+	res := new(RMDIR3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RMDIR, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Rename calls NFSPROC3_RENAME.
+func (c *NFSV3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3res, error) {
+	res := new(RENAME3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RENAME, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Link calls NFSPROC3_LINK.
+func (c *NFSV3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, error) {
+	res := new(LINK3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LINK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Readdir calls NFSPROC3_READDIR.
+func (c *NFSV3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR3res, error) {
+	res := new(READDIR3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIR, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Readdirplus calls NFSPROC3_READDIRPLUS.
+func (c *NFSV3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+	res := new(READDIRPLUS3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIRPLUS, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Fsstat calls NFSPROC3_FSSTAT.
+func (c *NFSV3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3res, error) {
+	res := new(FSSTAT3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSSTAT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Fsinfo calls NFSPROC3_FSINFO.
+func (c *NFSV3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3res, error) {
+	res := new(FSINFO3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSINFO, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Pathconf calls NFSPROC3_PATHCONF.
+func (c *NFSV3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHCONF3res, error) {
+	res := new(PATHCONF3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_PATHCONF, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Commit calls NFSPROC3_COMMIT.
+func (c *NFSV3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3res, error) {
+	res := new(COMMIT3res)
+	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_COMMIT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// NFSV3Server is implemented by a server of version NFS_V3 of program NFS_PROGRAM: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNFSV3Handler.
+type NFSV3Server interface {
+	// Null implements NFSPROC3_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Getattr implements NFSPROC3_GETATTR.
+	Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error)
+	// Setattr implements NFSPROC3_SETATTR.
+	Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error)
+	// Lookup implements NFSPROC3_LOOKUP.
+	Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error)
+	// Access implements NFSPROC3_ACCESS.
+	Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error)
+	// Readlink implements NFSPROC3_READLINK.
+	Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error)
+	// Read implements NFSPROC3_READ.
+	Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error)
+	// Write implements NFSPROC3_WRITE.
+	Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error)
+	// Create implements NFSPROC3_CREATE.
+	Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error)
+	// Mkdir implements NFSPROC3_MKDIR.
+	Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error)
+	// Symlink implements NFSPROC3_SYMLINK.
+	Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error)
+	// Mknod implements NFSPROC3_MKNOD.
+	Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error)
+	// Remove implements NFSPROC3_REMOVE.
+	Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error)
+	// Rmdir implements NFSPROC3_RMDIR.
+	Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error)
+	// Rename implements NFSPROC3_RENAME.
+	Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error)
+	// Link implements NFSPROC3_LINK.
+	Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error)
+	// Readdir implements NFSPROC3_READDIR.
+	Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error)
+	// Readdirplus implements NFSPROC3_READDIRPLUS.
+	Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error)
+	// Fsstat implements NFSPROC3_FSSTAT.
+	Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error)
+	// Fsinfo implements NFSPROC3_FSINFO.
+	Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error)
+	// Pathconf implements NFSPROC3_PATHCONF.
+	Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error)
+	// Commit implements NFSPROC3_COMMIT.
+	Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error)
+}
+
+// UnimplementedNFSV3Server answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNFSV3Server struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedNFSV3Server) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Getattr answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Setattr answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Lookup answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Access answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Readlink answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Read answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Write answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Create answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Mkdir answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Symlink answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Mknod answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Remove answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Rmdir answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Rename answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Link answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Readdir answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Readdirplus answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Fsstat answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Fsinfo answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Pathconf answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Commit answers PROC_UNAVAIL.
+func (UnimplementedNFSV3Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NewNFSV3Handler serves version NFS_V3 of program NFS_PROGRAM with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNFSV3Handler(srv NFSV3Server) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case NFSPROC3_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NFSPROC3_GETATTR:
+			var args GETATTR3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getattr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_SETATTR:
+			var args SETATTR3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Setattr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_LOOKUP:
+			var args LOOKUP3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Lookup(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_ACCESS:
+			var args ACCESS3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Access(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_READLINK:
+			var args READLINK3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Readlink(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_READ:
+			var args READ3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Read(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_WRITE:
+			var args WRITE3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Write(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_CREATE:
+			var args CREATE3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Create(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_MKDIR:
+			var args MKDIR3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Mkdir(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_SYMLINK:
+			var args SYMLINK3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Symlink(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_MKNOD:
+			var args MKNOD3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Mknod(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_REMOVE:
+			var args REMOVE3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Remove(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_RMDIR:
+			var args RMDIR3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Rmdir(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_RENAME:
+			var args RENAME3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Rename(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_LINK:
+			var args LINK3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Link(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_READDIR:
+			var args READDIR3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Readdir(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_READDIRPLUS:
+			var args READDIRPLUS3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Readdirplus(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_FSSTAT:
+			var args FSSTAT3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Fsstat(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_FSINFO:
+			var args FSINFO3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Fsinfo(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_PATHCONF:
+			var args PATHCONF3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Pathconf(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NFSPROC3_COMMIT:
+			var args COMMIT3args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Commit(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NFSV3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NFSV3Program = &rpc.Program{
+	Name: "NFS_PROGRAM", VersionName: "NFS_V3", Prog: NFS_PROGRAM, Vers: NFS_V3,
+	Procedures: []rpc.Procedure{
+		{Num: NFSPROC3_NULL, Name: "NFSPROC3_NULL", NewArgs: nil, NewResult: nil},
+		{Num: NFSPROC3_GETATTR, Name: "NFSPROC3_GETATTR", NewArgs: func() xdr.Codec { return new(GETATTR3args) }, NewResult: func() xdr.Codec { return new(GETATTR3res) }},
+		{Num: NFSPROC3_SETATTR, Name: "NFSPROC3_SETATTR", NewArgs: func() xdr.Codec { return new(SETATTR3args) }, NewResult: func() xdr.Codec { return new(SETATTR3res) }},
+		{Num: NFSPROC3_LOOKUP, Name: "NFSPROC3_LOOKUP", NewArgs: func() xdr.Codec { return new(LOOKUP3args) }, NewResult: func() xdr.Codec { return new(LOOKUP3res) }},
+		{Num: NFSPROC3_ACCESS, Name: "NFSPROC3_ACCESS", NewArgs: func() xdr.Codec { return new(ACCESS3args) }, NewResult: func() xdr.Codec { return new(ACCESS3res) }},
+		{Num: NFSPROC3_READLINK, Name: "NFSPROC3_READLINK", NewArgs: func() xdr.Codec { return new(READLINK3args) }, NewResult: func() xdr.Codec { return new(READLINK3res) }},
+		{Num: NFSPROC3_READ, Name: "NFSPROC3_READ", NewArgs: func() xdr.Codec { return new(READ3args) }, NewResult: func() xdr.Codec { return new(READ3res) }},
+		{Num: NFSPROC3_WRITE, Name: "NFSPROC3_WRITE", NewArgs: func() xdr.Codec { return new(WRITE3args) }, NewResult: func() xdr.Codec { return new(WRITE3res) }},
+		{Num: NFSPROC3_CREATE, Name: "NFSPROC3_CREATE", NewArgs: func() xdr.Codec { return new(CREATE3args) }, NewResult: func() xdr.Codec { return new(CREATE3res) }},
+		{Num: NFSPROC3_MKDIR, Name: "NFSPROC3_MKDIR", NewArgs: func() xdr.Codec { return new(MKDIR3args) }, NewResult: func() xdr.Codec { return new(MKDIR3res) }},
+		{Num: NFSPROC3_SYMLINK, Name: "NFSPROC3_SYMLINK", NewArgs: func() xdr.Codec { return new(SYMLINK3args) }, NewResult: func() xdr.Codec { return new(SYMLINK3res) }},
+		{Num: NFSPROC3_MKNOD, Name: "NFSPROC3_MKNOD", NewArgs: func() xdr.Codec { return new(MKNOD3args) }, NewResult: func() xdr.Codec { return new(MKNOD3res) }},
+		{Num: NFSPROC3_REMOVE, Name: "NFSPROC3_REMOVE", NewArgs: func() xdr.Codec { return new(REMOVE3args) }, NewResult: func() xdr.Codec { return new(REMOVE3res) }},
+		{Num: NFSPROC3_RMDIR, Name: "NFSPROC3_RMDIR", NewArgs: func() xdr.Codec { return new(RMDIR3args) }, NewResult: func() xdr.Codec { return new(RMDIR3res) }},
+		{Num: NFSPROC3_RENAME, Name: "NFSPROC3_RENAME", NewArgs: func() xdr.Codec { return new(RENAME3args) }, NewResult: func() xdr.Codec { return new(RENAME3res) }},
+		{Num: NFSPROC3_LINK, Name: "NFSPROC3_LINK", NewArgs: func() xdr.Codec { return new(LINK3args) }, NewResult: func() xdr.Codec { return new(LINK3res) }},
+		{Num: NFSPROC3_READDIR, Name: "NFSPROC3_READDIR", NewArgs: func() xdr.Codec { return new(READDIR3args) }, NewResult: func() xdr.Codec { return new(READDIR3res) }},
+		{Num: NFSPROC3_READDIRPLUS, Name: "NFSPROC3_READDIRPLUS", NewArgs: func() xdr.Codec { return new(READDIRPLUS3args) }, NewResult: func() xdr.Codec { return new(READDIRPLUS3res) }},
+		{Num: NFSPROC3_FSSTAT, Name: "NFSPROC3_FSSTAT", NewArgs: func() xdr.Codec { return new(FSSTAT3args) }, NewResult: func() xdr.Codec { return new(FSSTAT3res) }},
+		{Num: NFSPROC3_FSINFO, Name: "NFSPROC3_FSINFO", NewArgs: func() xdr.Codec { return new(FSINFO3args) }, NewResult: func() xdr.Codec { return new(FSINFO3res) }},
+		{Num: NFSPROC3_PATHCONF, Name: "NFSPROC3_PATHCONF", NewArgs: func() xdr.Codec { return new(PATHCONF3args) }, NewResult: func() xdr.Codec { return new(PATHCONF3res) }},
+		{Num: NFSPROC3_COMMIT, Name: "NFSPROC3_COMMIT", NewArgs: func() xdr.Codec { return new(COMMIT3args) }, NewResult: func() xdr.Codec { return new(COMMIT3res) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(NFSV3Program) }

@@ -3,6 +3,8 @@
 package nfs4
 
 import (
+	"context"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 	"strconv"
 )
@@ -16867,3 +16869,201 @@ func (v *CBCOMPOUND4res) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	return d.Err()
 }
+
+// NFSV4Client calls the procedures of version NFS_V4 of program NFS4_PROGRAM.
+type NFSV4Client struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNFSV4Client returns a client of version NFS_V4 of program NFS4_PROGRAM over c.
+func NewNFSV4Client(c rpc.Caller) *NFSV4Client { return &NFSV4Client{Caller: c} }
+
+// Null calls NFSPROC4_NULL.
+func (c *NFSV4Client) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_NULL, nil, nil)
+}
+
+// Compound calls NFSPROC4_COMPOUND.
+func (c *NFSV4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPOUND4res, error) {
+	res := new(COMPOUND4res)
+	if err := c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// NFSV4Server is implemented by a server of version NFS_V4 of program NFS4_PROGRAM: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNFSV4Handler.
+type NFSV4Server interface {
+	// Null implements NFSPROC4_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Compound implements NFSPROC4_COMPOUND.
+	Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error)
+}
+
+// UnimplementedNFSV4Server answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNFSV4Server struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedNFSV4Server) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Compound answers PROC_UNAVAIL.
+func (UnimplementedNFSV4Server) Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NewNFSV4Handler serves version NFS_V4 of program NFS4_PROGRAM with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNFSV4Handler(srv NFSV4Server) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case NFSPROC4_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NFSPROC4_COMPOUND:
+			var args COMPOUND4args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Compound(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NFSV4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NFSV4Program = &rpc.Program{
+	Name: "NFS4_PROGRAM", VersionName: "NFS_V4", Prog: NFS4_PROGRAM, Vers: NFS_V4,
+	Procedures: []rpc.Procedure{
+		{Num: NFSPROC4_NULL, Name: "NFSPROC4_NULL", NewArgs: nil, NewResult: nil},
+		{Num: NFSPROC4_COMPOUND, Name: "NFSPROC4_COMPOUND", NewArgs: func() xdr.Codec { return new(COMPOUND4args) }, NewResult: func() xdr.Codec { return new(COMPOUND4res) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(NFSV4Program) }
+
+// NFSCBClient calls the procedures of version NFS_CB of program NFS4_CALLBACK.
+type NFSCBClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNFSCBClient returns a client of version NFS_CB of program NFS4_CALLBACK over c.
+func NewNFSCBClient(c rpc.Caller) *NFSCBClient { return &NFSCBClient{Caller: c} }
+
+// Null calls CB_NULL.
+func (c *NFSCBClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_NULL, nil, nil)
+}
+
+// Compound calls CB_COMPOUND.
+func (c *NFSCBClient) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+	res := new(CBCOMPOUND4res)
+	if err := c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_COMPOUND, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// NFSCBServer is implemented by a server of version NFS_CB of program NFS4_CALLBACK: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNFSCBHandler.
+type NFSCBServer interface {
+	// Null implements CB_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Compound implements CB_COMPOUND.
+	Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error)
+}
+
+// UnimplementedNFSCBServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNFSCBServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedNFSCBServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Compound answers PROC_UNAVAIL.
+func (UnimplementedNFSCBServer) Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NewNFSCBHandler serves version NFS_CB of program NFS4_CALLBACK with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNFSCBHandler(srv NFSCBServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case CB_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case CB_COMPOUND:
+			var args CBCOMPOUND4args
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Compound(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NFSCBProgram describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NFSCBProgram = &rpc.Program{
+	Name: "NFS4_CALLBACK", VersionName: "NFS_CB", Prog: NFS4_CALLBACK, Vers: NFS_CB,
+	Procedures: []rpc.Procedure{
+		{Num: CB_NULL, Name: "CB_NULL", NewArgs: nil, NewResult: nil},
+		{Num: CB_COMPOUND, Name: "CB_COMPOUND", NewArgs: func() xdr.Codec { return new(CBCOMPOUND4args) }, NewResult: func() xdr.Codec { return new(CBCOMPOUND4res) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(NFSCBProgram) }

@@ -3,6 +3,8 @@
 package nlm
 
 import (
+	"context"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 	"strconv"
 )
@@ -1309,3 +1311,1234 @@ func (v *Nlm4Notify) UnmarshalXDR(d *xdr.Decoder) error {
 	v.State = d.Int32()
 	return d.Err()
 }
+
+// NLMVERSClient calls the procedures of version NLM_VERS of program NLM_PROG.
+type NLMVERSClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNLMVERSClient returns a client of version NLM_VERS of program NLM_PROG over c.
+func NewNLMVERSClient(c rpc.Caller) *NLMVERSClient { return &NLMVERSClient{Caller: c} }
+
+// Null calls NLM_NULL.
+func (c *NLMVERSClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_NULL, nil, nil)
+}
+
+// Test calls NLM_TEST.
+func (c *NLMVERSClient) Test(ctx context.Context, args *NlmTestargs) (*NlmTestres, error) {
+	res := new(NlmTestres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Lock calls NLM_LOCK.
+func (c *NLMVERSClient) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+	res := new(NlmRes)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Cancel calls NLM_CANCEL.
+func (c *NLMVERSClient) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes, error) {
+	res := new(NlmRes)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Unlock calls NLM_UNLOCK.
+func (c *NLMVERSClient) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRes, error) {
+	res := new(NlmRes)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Granted calls NLM_GRANTED.
+func (c *NLMVERSClient) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes, error) {
+	res := new(NlmRes)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// TestMsg calls NLM_TEST_MSG.
+func (c *NLMVERSClient) TestMsg(ctx context.Context, args *NlmTestargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_MSG, args, nil)
+}
+
+// LockMsg calls NLM_LOCK_MSG.
+func (c *NLMVERSClient) LockMsg(ctx context.Context, args *NlmLockargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_MSG, args, nil)
+}
+
+// CancelMsg calls NLM_CANCEL_MSG.
+func (c *NLMVERSClient) CancelMsg(ctx context.Context, args *NlmCancargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_MSG, args, nil)
+}
+
+// UnlockMsg calls NLM_UNLOCK_MSG.
+func (c *NLMVERSClient) UnlockMsg(ctx context.Context, args *NlmUnlockargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_MSG, args, nil)
+}
+
+// GrantedMsg calls NLM_GRANTED_MSG.
+func (c *NLMVERSClient) GrantedMsg(ctx context.Context, args *NlmTestargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_MSG, args, nil)
+}
+
+// TestRes calls NLM_TEST_RES.
+func (c *NLMVERSClient) TestRes(ctx context.Context, args *NlmTestres) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_RES, args, nil)
+}
+
+// LockRes calls NLM_LOCK_RES.
+func (c *NLMVERSClient) LockRes(ctx context.Context, args *NlmRes) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_RES, args, nil)
+}
+
+// CancelRes calls NLM_CANCEL_RES.
+func (c *NLMVERSClient) CancelRes(ctx context.Context, args *NlmRes) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_RES, args, nil)
+}
+
+// UnlockRes calls NLM_UNLOCK_RES.
+func (c *NLMVERSClient) UnlockRes(ctx context.Context, args *NlmRes) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_RES, args, nil)
+}
+
+// GrantedRes calls NLM_GRANTED_RES.
+func (c *NLMVERSClient) GrantedRes(ctx context.Context, args *NlmRes) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_RES, args, nil)
+}
+
+// NLMVERSServer is implemented by a server of version NLM_VERS of program NLM_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNLMVERSHandler.
+type NLMVERSServer interface {
+	// Null implements NLM_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Test implements NLM_TEST.
+	Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error)
+	// Lock implements NLM_LOCK.
+	Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error)
+	// Cancel implements NLM_CANCEL.
+	Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error)
+	// Unlock implements NLM_UNLOCK.
+	Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error)
+	// Granted implements NLM_GRANTED.
+	Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error)
+	// TestMsg implements NLM_TEST_MSG.
+	TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error
+	// LockMsg implements NLM_LOCK_MSG.
+	LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error
+	// CancelMsg implements NLM_CANCEL_MSG.
+	CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error
+	// UnlockMsg implements NLM_UNLOCK_MSG.
+	UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error
+	// GrantedMsg implements NLM_GRANTED_MSG.
+	GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error
+	// TestRes implements NLM_TEST_RES.
+	TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error
+	// LockRes implements NLM_LOCK_RES.
+	LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
+	// CancelRes implements NLM_CANCEL_RES.
+	CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
+	// UnlockRes implements NLM_UNLOCK_RES.
+	UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
+	// GrantedRes implements NLM_GRANTED_RES.
+	GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
+}
+
+// UnimplementedNLMVERSServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNLMVERSServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedNLMVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Test answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Lock answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Cancel answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Unlock answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Granted answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// TestMsg answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// LockMsg answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// CancelMsg answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// UnlockMsg answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// GrantedMsg answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// TestRes answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// LockRes answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// CancelRes answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// UnlockRes answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// GrantedRes answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// NewNLMVERSHandler serves version NLM_VERS of program NLM_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNLMVERSHandler(srv NLMVERSServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case NLM_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_TEST:
+			var args NlmTestargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Test(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_LOCK:
+			var args NlmLockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Lock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_CANCEL:
+			var args NlmCancargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Cancel(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_UNLOCK:
+			var args NlmUnlockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unlock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_GRANTED:
+			var args NlmTestargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Granted(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_TEST_MSG:
+			var args NlmTestargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.TestMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_LOCK_MSG:
+			var args NlmLockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.LockMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_CANCEL_MSG:
+			var args NlmCancargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.CancelMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_UNLOCK_MSG:
+			var args NlmUnlockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.UnlockMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_GRANTED_MSG:
+			var args NlmTestargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.GrantedMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_TEST_RES:
+			var args NlmTestres
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.TestRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_LOCK_RES:
+			var args NlmRes
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.LockRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_CANCEL_RES:
+			var args NlmRes
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.CancelRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_UNLOCK_RES:
+			var args NlmRes
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.UnlockRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLM_GRANTED_RES:
+			var args NlmRes
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.GrantedRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NLMVERSProgram describes the procedures of version NLM_VERS of program NLM_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NLMVERSProgram = &rpc.Program{
+	Name: "NLM_PROG", VersionName: "NLM_VERS", Prog: NLM_PROG, Vers: NLM_VERS,
+	Procedures: []rpc.Procedure{
+		{Num: NLM_NULL, Name: "NLM_NULL", NewArgs: nil, NewResult: nil},
+		{Num: NLM_TEST, Name: "NLM_TEST", NewArgs: func() xdr.Codec { return new(NlmTestargs) }, NewResult: func() xdr.Codec { return new(NlmTestres) }},
+		{Num: NLM_LOCK, Name: "NLM_LOCK", NewArgs: func() xdr.Codec { return new(NlmLockargs) }, NewResult: func() xdr.Codec { return new(NlmRes) }},
+		{Num: NLM_CANCEL, Name: "NLM_CANCEL", NewArgs: func() xdr.Codec { return new(NlmCancargs) }, NewResult: func() xdr.Codec { return new(NlmRes) }},
+		{Num: NLM_UNLOCK, Name: "NLM_UNLOCK", NewArgs: func() xdr.Codec { return new(NlmUnlockargs) }, NewResult: func() xdr.Codec { return new(NlmRes) }},
+		{Num: NLM_GRANTED, Name: "NLM_GRANTED", NewArgs: func() xdr.Codec { return new(NlmTestargs) }, NewResult: func() xdr.Codec { return new(NlmRes) }},
+		{Num: NLM_TEST_MSG, Name: "NLM_TEST_MSG", NewArgs: func() xdr.Codec { return new(NlmTestargs) }, NewResult: nil},
+		{Num: NLM_LOCK_MSG, Name: "NLM_LOCK_MSG", NewArgs: func() xdr.Codec { return new(NlmLockargs) }, NewResult: nil},
+		{Num: NLM_CANCEL_MSG, Name: "NLM_CANCEL_MSG", NewArgs: func() xdr.Codec { return new(NlmCancargs) }, NewResult: nil},
+		{Num: NLM_UNLOCK_MSG, Name: "NLM_UNLOCK_MSG", NewArgs: func() xdr.Codec { return new(NlmUnlockargs) }, NewResult: nil},
+		{Num: NLM_GRANTED_MSG, Name: "NLM_GRANTED_MSG", NewArgs: func() xdr.Codec { return new(NlmTestargs) }, NewResult: nil},
+		{Num: NLM_TEST_RES, Name: "NLM_TEST_RES", NewArgs: func() xdr.Codec { return new(NlmTestres) }, NewResult: nil},
+		{Num: NLM_LOCK_RES, Name: "NLM_LOCK_RES", NewArgs: func() xdr.Codec { return new(NlmRes) }, NewResult: nil},
+		{Num: NLM_CANCEL_RES, Name: "NLM_CANCEL_RES", NewArgs: func() xdr.Codec { return new(NlmRes) }, NewResult: nil},
+		{Num: NLM_UNLOCK_RES, Name: "NLM_UNLOCK_RES", NewArgs: func() xdr.Codec { return new(NlmRes) }, NewResult: nil},
+		{Num: NLM_GRANTED_RES, Name: "NLM_GRANTED_RES", NewArgs: func() xdr.Codec { return new(NlmRes) }, NewResult: nil},
+	},
+}
+
+func init() { rpc.RegisterProgram(NLMVERSProgram) }
+
+// NLMVERSXClient calls the procedures of version NLM_VERSX of program NLM_PROG.
+type NLMVERSXClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNLMVERSXClient returns a client of version NLM_VERSX of program NLM_PROG over c.
+func NewNLMVERSXClient(c rpc.Caller) *NLMVERSXClient { return &NLMVERSXClient{Caller: c} }
+
+// Share calls NLM_SHARE.
+func (c *NLMVERSXClient) Share(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+	res := new(NlmShareres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_SHARE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Unshare calls NLM_UNSHARE.
+func (c *NLMVERSXClient) Unshare(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+	res := new(NlmShareres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_UNSHARE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// NmLock calls NLM_NM_LOCK.
+func (c *NLMVERSXClient) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+	res := new(NlmRes)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_NM_LOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// FreeAll calls NLM_FREE_ALL.
+func (c *NLMVERSXClient) FreeAll(ctx context.Context, args *NlmNotify) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_FREE_ALL, args, nil)
+}
+
+// NLMVERSXServer is implemented by a server of version NLM_VERSX of program NLM_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNLMVERSXHandler.
+type NLMVERSXServer interface {
+	// Share implements NLM_SHARE.
+	Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error)
+	// Unshare implements NLM_UNSHARE.
+	Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error)
+	// NmLock implements NLM_NM_LOCK.
+	NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error)
+	// FreeAll implements NLM_FREE_ALL.
+	FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error
+}
+
+// UnimplementedNLMVERSXServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNLMVERSXServer struct{}
+
+// Share answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSXServer) Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Unshare answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSXServer) Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NmLock answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSXServer) NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// FreeAll answers PROC_UNAVAIL.
+func (UnimplementedNLMVERSXServer) FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// NewNLMVERSXHandler serves version NLM_VERSX of program NLM_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNLMVERSXHandler(srv NLMVERSXServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case NLM_SHARE:
+			var args NlmShareargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Share(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_UNSHARE:
+			var args NlmShareargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unshare(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_NM_LOCK:
+			var args NlmLockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.NmLock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLM_FREE_ALL:
+			var args NlmNotify
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.FreeAll(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NLMVERSXProgram describes the procedures of version NLM_VERSX of program NLM_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NLMVERSXProgram = &rpc.Program{
+	Name: "NLM_PROG", VersionName: "NLM_VERSX", Prog: NLM_PROG, Vers: NLM_VERSX,
+	Procedures: []rpc.Procedure{
+		{Num: NLM_SHARE, Name: "NLM_SHARE", NewArgs: func() xdr.Codec { return new(NlmShareargs) }, NewResult: func() xdr.Codec { return new(NlmShareres) }},
+		{Num: NLM_UNSHARE, Name: "NLM_UNSHARE", NewArgs: func() xdr.Codec { return new(NlmShareargs) }, NewResult: func() xdr.Codec { return new(NlmShareres) }},
+		{Num: NLM_NM_LOCK, Name: "NLM_NM_LOCK", NewArgs: func() xdr.Codec { return new(NlmLockargs) }, NewResult: func() xdr.Codec { return new(NlmRes) }},
+		{Num: NLM_FREE_ALL, Name: "NLM_FREE_ALL", NewArgs: func() xdr.Codec { return new(NlmNotify) }, NewResult: nil},
+	},
+}
+
+func init() { rpc.RegisterProgram(NLMVERSXProgram) }
+
+// NLM4VERSClient calls the procedures of version NLM4_VERS of program NLM_PROG.
+type NLM4VERSClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewNLM4VERSClient returns a client of version NLM4_VERS of program NLM_PROG over c.
+func NewNLM4VERSClient(c rpc.Caller) *NLM4VERSClient { return &NLM4VERSClient{Caller: c} }
+
+// Null calls NLMPROC4_NULL.
+func (c *NLM4VERSClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NULL, nil, nil)
+}
+
+// Test calls NLMPROC4_TEST.
+func (c *NLM4VERSClient) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Testres, error) {
+	res := new(Nlm4Testres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Lock calls NLMPROC4_LOCK.
+func (c *NLM4VERSClient) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+	res := new(Nlm4Res)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Cancel calls NLMPROC4_CANCEL.
+func (c *NLM4VERSClient) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4Res, error) {
+	res := new(Nlm4Res)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Unlock calls NLMPROC4_UNLOCK.
+func (c *NLM4VERSClient) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+	res := new(Nlm4Res)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Granted calls NLMPROC4_GRANTED.
+func (c *NLM4VERSClient) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4Res, error) {
+	res := new(Nlm4Res)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// TestMsg calls NLMPROC4_TEST_MSG.
+func (c *NLM4VERSClient) TestMsg(ctx context.Context, args *Nlm4Testargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_MSG, args, nil)
+}
+
+// LockMsg calls NLMPROC4_LOCK_MSG.
+func (c *NLM4VERSClient) LockMsg(ctx context.Context, args *Nlm4Lockargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_MSG, args, nil)
+}
+
+// CancelMsg calls NLMPROC4_CANCEL_MSG.
+func (c *NLM4VERSClient) CancelMsg(ctx context.Context, args *Nlm4Cancargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_MSG, args, nil)
+}
+
+// UnlockMsg calls NLMPROC4_UNLOCK_MSG.
+func (c *NLM4VERSClient) UnlockMsg(ctx context.Context, args *Nlm4Unlockargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_MSG, args, nil)
+}
+
+// GrantedMsg calls NLMPROC4_GRANTED_MSG.
+func (c *NLM4VERSClient) GrantedMsg(ctx context.Context, args *Nlm4Testargs) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_MSG, args, nil)
+}
+
+// TestRes calls NLMPROC4_TEST_RES.
+func (c *NLM4VERSClient) TestRes(ctx context.Context, args *Nlm4Testres) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_RES, args, nil)
+}
+
+// LockRes calls NLMPROC4_LOCK_RES.
+func (c *NLM4VERSClient) LockRes(ctx context.Context, args *Nlm4Res) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_RES, args, nil)
+}
+
+// CancelRes calls NLMPROC4_CANCEL_RES.
+func (c *NLM4VERSClient) CancelRes(ctx context.Context, args *Nlm4Res) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_RES, args, nil)
+}
+
+// UnlockRes calls NLMPROC4_UNLOCK_RES.
+func (c *NLM4VERSClient) UnlockRes(ctx context.Context, args *Nlm4Res) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_RES, args, nil)
+}
+
+// GrantedRes calls NLMPROC4_GRANTED_RES.
+func (c *NLM4VERSClient) GrantedRes(ctx context.Context, args *Nlm4Res) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_RES, args, nil)
+}
+
+// Share calls NLMPROC4_SHARE.
+func (c *NLM4VERSClient) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+	res := new(Nlm4Shareres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_SHARE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Unshare calls NLMPROC4_UNSHARE.
+func (c *NLM4VERSClient) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+	res := new(Nlm4Shareres)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNSHARE, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// NmLock calls NLMPROC4_NM_LOCK.
+func (c *NLM4VERSClient) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+	res := new(Nlm4Res)
+	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NM_LOCK, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// FreeAll calls NLMPROC4_FREE_ALL.
+func (c *NLM4VERSClient) FreeAll(ctx context.Context, args *Nlm4Notify) error {
+	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_FREE_ALL, args, nil)
+}
+
+// NLM4VERSServer is implemented by a server of version NLM4_VERS of program NLM_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewNLM4VERSHandler.
+type NLM4VERSServer interface {
+	// Null implements NLMPROC4_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Test implements NLMPROC4_TEST.
+	Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error)
+	// Lock implements NLMPROC4_LOCK.
+	Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error)
+	// Cancel implements NLMPROC4_CANCEL.
+	Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error)
+	// Unlock implements NLMPROC4_UNLOCK.
+	Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error)
+	// Granted implements NLMPROC4_GRANTED.
+	Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error)
+	// TestMsg implements NLMPROC4_TEST_MSG.
+	TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error
+	// LockMsg implements NLMPROC4_LOCK_MSG.
+	LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error
+	// CancelMsg implements NLMPROC4_CANCEL_MSG.
+	CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error
+	// UnlockMsg implements NLMPROC4_UNLOCK_MSG.
+	UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error
+	// GrantedMsg implements NLMPROC4_GRANTED_MSG.
+	GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error
+	// TestRes implements NLMPROC4_TEST_RES.
+	TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error
+	// LockRes implements NLMPROC4_LOCK_RES.
+	LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error
+	// CancelRes implements NLMPROC4_CANCEL_RES.
+	CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error
+	// UnlockRes implements NLMPROC4_UNLOCK_RES.
+	UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error
+	// GrantedRes implements NLMPROC4_GRANTED_RES.
+	GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error
+	// Share implements NLMPROC4_SHARE.
+	Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error)
+	// Unshare implements NLMPROC4_UNSHARE.
+	Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error)
+	// NmLock implements NLMPROC4_NM_LOCK.
+	NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error)
+	// FreeAll implements NLMPROC4_FREE_ALL.
+	FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error
+}
+
+// UnimplementedNLM4VERSServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedNLM4VERSServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedNLM4VERSServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Test answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Lock answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Cancel answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Unlock answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Granted answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// TestMsg answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// LockMsg answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// CancelMsg answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// UnlockMsg answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// GrantedMsg answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// TestRes answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// LockRes answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// CancelRes answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// UnlockRes answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// GrantedRes answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// Share answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Unshare answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NmLock answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// FreeAll answers PROC_UNAVAIL.
+func (UnimplementedNLM4VERSServer) FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// NewNLM4VERSHandler serves version NLM4_VERS of program NLM_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewNLM4VERSHandler(srv NLM4VERSServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case NLMPROC4_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_TEST:
+			var args Nlm4Testargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Test(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_LOCK:
+			var args Nlm4Lockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Lock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_CANCEL:
+			var args Nlm4Cancargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Cancel(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_UNLOCK:
+			var args Nlm4Unlockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unlock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_GRANTED:
+			var args Nlm4Testargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Granted(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_TEST_MSG:
+			var args Nlm4Testargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.TestMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_LOCK_MSG:
+			var args Nlm4Lockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.LockMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_CANCEL_MSG:
+			var args Nlm4Cancargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.CancelMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_UNLOCK_MSG:
+			var args Nlm4Unlockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.UnlockMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_GRANTED_MSG:
+			var args Nlm4Testargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.GrantedMsg(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_TEST_RES:
+			var args Nlm4Testres
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.TestRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_LOCK_RES:
+			var args Nlm4Res
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.LockRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_CANCEL_RES:
+			var args Nlm4Res
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.CancelRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_UNLOCK_RES:
+			var args Nlm4Res
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.UnlockRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_GRANTED_RES:
+			var args Nlm4Res
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.GrantedRes(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case NLMPROC4_SHARE:
+			var args Nlm4Shareargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Share(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_UNSHARE:
+			var args Nlm4Shareargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unshare(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_NM_LOCK:
+			var args Nlm4Lockargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.NmLock(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case NLMPROC4_FREE_ALL:
+			var args Nlm4Notify
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.FreeAll(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// NLM4VERSProgram describes the procedures of version NLM4_VERS of program NLM_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var NLM4VERSProgram = &rpc.Program{
+	Name: "NLM_PROG", VersionName: "NLM4_VERS", Prog: NLM_PROG, Vers: NLM4_VERS,
+	Procedures: []rpc.Procedure{
+		{Num: NLMPROC4_NULL, Name: "NLMPROC4_NULL", NewArgs: nil, NewResult: nil},
+		{Num: NLMPROC4_TEST, Name: "NLMPROC4_TEST", NewArgs: func() xdr.Codec { return new(Nlm4Testargs) }, NewResult: func() xdr.Codec { return new(Nlm4Testres) }},
+		{Num: NLMPROC4_LOCK, Name: "NLMPROC4_LOCK", NewArgs: func() xdr.Codec { return new(Nlm4Lockargs) }, NewResult: func() xdr.Codec { return new(Nlm4Res) }},
+		{Num: NLMPROC4_CANCEL, Name: "NLMPROC4_CANCEL", NewArgs: func() xdr.Codec { return new(Nlm4Cancargs) }, NewResult: func() xdr.Codec { return new(Nlm4Res) }},
+		{Num: NLMPROC4_UNLOCK, Name: "NLMPROC4_UNLOCK", NewArgs: func() xdr.Codec { return new(Nlm4Unlockargs) }, NewResult: func() xdr.Codec { return new(Nlm4Res) }},
+		{Num: NLMPROC4_GRANTED, Name: "NLMPROC4_GRANTED", NewArgs: func() xdr.Codec { return new(Nlm4Testargs) }, NewResult: func() xdr.Codec { return new(Nlm4Res) }},
+		{Num: NLMPROC4_TEST_MSG, Name: "NLMPROC4_TEST_MSG", NewArgs: func() xdr.Codec { return new(Nlm4Testargs) }, NewResult: nil},
+		{Num: NLMPROC4_LOCK_MSG, Name: "NLMPROC4_LOCK_MSG", NewArgs: func() xdr.Codec { return new(Nlm4Lockargs) }, NewResult: nil},
+		{Num: NLMPROC4_CANCEL_MSG, Name: "NLMPROC4_CANCEL_MSG", NewArgs: func() xdr.Codec { return new(Nlm4Cancargs) }, NewResult: nil},
+		{Num: NLMPROC4_UNLOCK_MSG, Name: "NLMPROC4_UNLOCK_MSG", NewArgs: func() xdr.Codec { return new(Nlm4Unlockargs) }, NewResult: nil},
+		{Num: NLMPROC4_GRANTED_MSG, Name: "NLMPROC4_GRANTED_MSG", NewArgs: func() xdr.Codec { return new(Nlm4Testargs) }, NewResult: nil},
+		{Num: NLMPROC4_TEST_RES, Name: "NLMPROC4_TEST_RES", NewArgs: func() xdr.Codec { return new(Nlm4Testres) }, NewResult: nil},
+		{Num: NLMPROC4_LOCK_RES, Name: "NLMPROC4_LOCK_RES", NewArgs: func() xdr.Codec { return new(Nlm4Res) }, NewResult: nil},
+		{Num: NLMPROC4_CANCEL_RES, Name: "NLMPROC4_CANCEL_RES", NewArgs: func() xdr.Codec { return new(Nlm4Res) }, NewResult: nil},
+		{Num: NLMPROC4_UNLOCK_RES, Name: "NLMPROC4_UNLOCK_RES", NewArgs: func() xdr.Codec { return new(Nlm4Res) }, NewResult: nil},
+		{Num: NLMPROC4_GRANTED_RES, Name: "NLMPROC4_GRANTED_RES", NewArgs: func() xdr.Codec { return new(Nlm4Res) }, NewResult: nil},
+		{Num: NLMPROC4_SHARE, Name: "NLMPROC4_SHARE", NewArgs: func() xdr.Codec { return new(Nlm4Shareargs) }, NewResult: func() xdr.Codec { return new(Nlm4Shareres) }},
+		{Num: NLMPROC4_UNSHARE, Name: "NLMPROC4_UNSHARE", NewArgs: func() xdr.Codec { return new(Nlm4Shareargs) }, NewResult: func() xdr.Codec { return new(Nlm4Shareres) }},
+		{Num: NLMPROC4_NM_LOCK, Name: "NLMPROC4_NM_LOCK", NewArgs: func() xdr.Codec { return new(Nlm4Lockargs) }, NewResult: func() xdr.Codec { return new(Nlm4Res) }},
+		{Num: NLMPROC4_FREE_ALL, Name: "NLMPROC4_FREE_ALL", NewArgs: func() xdr.Codec { return new(Nlm4Notify) }, NewResult: nil},
+	},
+}
+
+func init() { rpc.RegisterProgram(NLM4VERSProgram) }

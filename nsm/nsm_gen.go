@@ -3,6 +3,8 @@
 package nsm
 
 import (
+	"context"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 	"strconv"
 )
@@ -299,3 +301,248 @@ func (v *Status) UnmarshalXDR(d *xdr.Decoder) error {
 	d.FixedOpaque(v.Priv[:])
 	return d.Err()
 }
+
+// SMVERSClient calls the procedures of version SM_VERS of program SM_PROG.
+type SMVERSClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewSMVERSClient returns a client of version SM_VERS of program SM_PROG over c.
+func NewSMVERSClient(c rpc.Caller) *SMVERSClient { return &SMVERSClient{Caller: c} }
+
+// Null calls SM_NULL.
+func (c *SMVERSClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_NULL, nil, nil)
+}
+
+// Stat calls SM_STAT.
+func (c *SMVERSClient) Stat(ctx context.Context, args *SmName) (*SmStatRes, error) {
+	res := new(SmStatRes)
+	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_STAT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Mon calls SM_MON.
+func (c *SMVERSClient) Mon(ctx context.Context, args *Mon) (*SmStatRes, error) {
+	res := new(SmStatRes)
+	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_MON, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Unmon calls SM_UNMON.
+func (c *SMVERSClient) Unmon(ctx context.Context, args *MonId) (*SmStat, error) {
+	res := new(SmStat)
+	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_UNMON, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// UnmonAll calls SM_UNMON_ALL.
+func (c *SMVERSClient) UnmonAll(ctx context.Context, args *MyId) (*SmStat, error) {
+	res := new(SmStat)
+	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_UNMON_ALL, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// SimuCrash calls SM_SIMU_CRASH.
+func (c *SMVERSClient) SimuCrash(ctx context.Context) error {
+	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_SIMU_CRASH, nil, nil)
+}
+
+// Notify calls SM_NOTIFY.
+func (c *SMVERSClient) Notify(ctx context.Context, args *StatChge) error {
+	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_NOTIFY, args, nil)
+}
+
+// SMVERSServer is implemented by a server of version SM_VERS of program SM_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewSMVERSHandler.
+type SMVERSServer interface {
+	// Null implements SM_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Stat implements SM_STAT.
+	Stat(ctx context.Context, call *rpc.Call, args *SmName) (*SmStatRes, error)
+	// Mon implements SM_MON.
+	Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes, error)
+	// Unmon implements SM_UNMON.
+	Unmon(ctx context.Context, call *rpc.Call, args *MonId) (*SmStat, error)
+	// UnmonAll implements SM_UNMON_ALL.
+	UnmonAll(ctx context.Context, call *rpc.Call, args *MyId) (*SmStat, error)
+	// SimuCrash implements SM_SIMU_CRASH.
+	SimuCrash(ctx context.Context, call *rpc.Call) error
+	// Notify implements SM_NOTIFY.
+	Notify(ctx context.Context, call *rpc.Call, args *StatChge) error
+}
+
+// UnimplementedSMVERSServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedSMVERSServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedSMVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Stat answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) Stat(ctx context.Context, call *rpc.Call, args *SmName) (*SmStatRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Mon answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Unmon answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) Unmon(ctx context.Context, call *rpc.Call, args *MonId) (*SmStat, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// UnmonAll answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) UnmonAll(ctx context.Context, call *rpc.Call, args *MyId) (*SmStat, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// SimuCrash answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) SimuCrash(ctx context.Context, call *rpc.Call) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// Notify answers PROC_UNAVAIL.
+func (UnimplementedSMVERSServer) Notify(ctx context.Context, call *rpc.Call, args *StatChge) error {
+	return rpc.PROC_UNAVAIL
+}
+
+// NewSMVERSHandler serves version SM_VERS of program SM_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewSMVERSHandler(srv SMVERSServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case SM_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case SM_STAT:
+			var args SmName
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Stat(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case SM_MON:
+			var args Mon
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Mon(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case SM_UNMON:
+			var args MonId
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unmon(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case SM_UNMON_ALL:
+			var args MyId
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.UnmonAll(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case SM_SIMU_CRASH:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.SimuCrash(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case SM_NOTIFY:
+			var args StatChge
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Notify(ctx, c, &args); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// SMVERSProgram describes the procedures of version SM_VERS of program SM_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var SMVERSProgram = &rpc.Program{
+	Name: "SM_PROG", VersionName: "SM_VERS", Prog: SM_PROG, Vers: SM_VERS,
+	Procedures: []rpc.Procedure{
+		{Num: SM_NULL, Name: "SM_NULL", NewArgs: nil, NewResult: nil},
+		{Num: SM_STAT, Name: "SM_STAT", NewArgs: func() xdr.Codec { return new(SmName) }, NewResult: func() xdr.Codec { return new(SmStatRes) }},
+		{Num: SM_MON, Name: "SM_MON", NewArgs: func() xdr.Codec { return new(Mon) }, NewResult: func() xdr.Codec { return new(SmStatRes) }},
+		{Num: SM_UNMON, Name: "SM_UNMON", NewArgs: func() xdr.Codec { return new(MonId) }, NewResult: func() xdr.Codec { return new(SmStat) }},
+		{Num: SM_UNMON_ALL, Name: "SM_UNMON_ALL", NewArgs: func() xdr.Codec { return new(MyId) }, NewResult: func() xdr.Codec { return new(SmStat) }},
+		{Num: SM_SIMU_CRASH, Name: "SM_SIMU_CRASH", NewArgs: nil, NewResult: nil},
+		{Num: SM_NOTIFY, Name: "SM_NOTIFY", NewArgs: func() xdr.Codec { return new(StatChge) }, NewResult: nil},
+	},
+}
+
+func init() { rpc.RegisterProgram(SMVERSProgram) }

@@ -3,6 +3,8 @@
 package portmap
 
 import (
+	"context"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
 
@@ -761,3 +763,934 @@ func (v *Netbuf) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Buf = d.Opaque(v.Buf, xdr.Unbounded)
 	return d.Err()
 }
+
+// PMAPVERSClient calls the procedures of version PMAP_VERS of program PMAP_PROG.
+type PMAPVERSClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewPMAPVERSClient returns a client of version PMAP_VERS of program PMAP_PROG over c.
+func NewPMAPVERSClient(c rpc.Caller) *PMAPVERSClient { return &PMAPVERSClient{Caller: c} }
+
+// Null calls PMAPPROC_NULL.
+func (c *PMAPVERSClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_NULL, nil, nil)
+}
+
+// Set calls PMAPPROC_SET.
+func (c *PMAPVERSClient) Set(ctx context.Context, args *Mapping) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_SET, args, &r)
+	return bool(r), err
+}
+
+// Unset calls PMAPPROC_UNSET.
+func (c *PMAPVERSClient) Unset(ctx context.Context, args *Mapping) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_UNSET, args, &r)
+	return bool(r), err
+}
+
+// Getport calls PMAPPROC_GETPORT.
+func (c *PMAPVERSClient) Getport(ctx context.Context, args *Mapping) (uint32, error) {
+	var r xdr.Uint32
+	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_GETPORT, args, &r)
+	return uint32(r), err
+}
+
+// Dump calls PMAPPROC_DUMP.
+func (c *PMAPVERSClient) Dump(ctx context.Context) (PmaplistPtr, error) {
+	var res PmaplistPtr
+	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_DUMP, nil, &res)
+	return res, err
+}
+
+// Callit calls PMAPPROC_CALLIT.
+func (c *PMAPVERSClient) Callit(ctx context.Context, args *CallArgs) (*CallResult, error) {
+	res := new(CallResult)
+	if err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_CALLIT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PMAPVERSServer is implemented by a server of version PMAP_VERS of program PMAP_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewPMAPVERSHandler.
+type PMAPVERSServer interface {
+	// Null implements PMAPPROC_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Set implements PMAPPROC_SET.
+	Set(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error)
+	// Unset implements PMAPPROC_UNSET.
+	Unset(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error)
+	// Getport implements PMAPPROC_GETPORT.
+	Getport(ctx context.Context, call *rpc.Call, args *Mapping) (uint32, error)
+	// Dump implements PMAPPROC_DUMP.
+	Dump(ctx context.Context, call *rpc.Call) (PmaplistPtr, error)
+	// Callit implements PMAPPROC_CALLIT.
+	Callit(ctx context.Context, call *rpc.Call, args *CallArgs) (*CallResult, error)
+}
+
+// UnimplementedPMAPVERSServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedPMAPVERSServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedPMAPVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Set answers PROC_UNAVAIL.
+func (UnimplementedPMAPVERSServer) Set(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Unset answers PROC_UNAVAIL.
+func (UnimplementedPMAPVERSServer) Unset(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Getport answers PROC_UNAVAIL.
+func (UnimplementedPMAPVERSServer) Getport(ctx context.Context, call *rpc.Call, args *Mapping) (uint32, error) {
+	var zero uint32
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Dump answers PROC_UNAVAIL.
+func (UnimplementedPMAPVERSServer) Dump(ctx context.Context, call *rpc.Call) (PmaplistPtr, error) {
+	var zero PmaplistPtr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Callit answers PROC_UNAVAIL.
+func (UnimplementedPMAPVERSServer) Callit(ctx context.Context, call *rpc.Call, args *CallArgs) (*CallResult, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// NewPMAPVERSHandler serves version PMAP_VERS of program PMAP_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewPMAPVERSHandler(srv PMAPVERSServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case PMAPPROC_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case PMAPPROC_SET:
+			var args Mapping
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Set(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case PMAPPROC_UNSET:
+			var args Mapping
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unset(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case PMAPPROC_GETPORT:
+			var args Mapping
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getport(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Uint32(res)
+			w.Reply(&r)
+		case PMAPPROC_DUMP:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Dump(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case PMAPPROC_CALLIT:
+			var args CallArgs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Callit(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// PMAPVERSProgram describes the procedures of version PMAP_VERS of program PMAP_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var PMAPVERSProgram = &rpc.Program{
+	Name: "PMAP_PROG", VersionName: "PMAP_VERS", Prog: PMAP_PROG, Vers: PMAP_VERS,
+	Procedures: []rpc.Procedure{
+		{Num: PMAPPROC_NULL, Name: "PMAPPROC_NULL", NewArgs: nil, NewResult: nil},
+		{Num: PMAPPROC_SET, Name: "PMAPPROC_SET", NewArgs: func() xdr.Codec { return new(Mapping) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: PMAPPROC_UNSET, Name: "PMAPPROC_UNSET", NewArgs: func() xdr.Codec { return new(Mapping) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: PMAPPROC_GETPORT, Name: "PMAPPROC_GETPORT", NewArgs: func() xdr.Codec { return new(Mapping) }, NewResult: func() xdr.Codec { return new(xdr.Uint32) }},
+		{Num: PMAPPROC_DUMP, Name: "PMAPPROC_DUMP", NewArgs: nil, NewResult: func() xdr.Codec { return new(PmaplistPtr) }},
+		{Num: PMAPPROC_CALLIT, Name: "PMAPPROC_CALLIT", NewArgs: func() xdr.Codec { return new(CallArgs) }, NewResult: func() xdr.Codec { return new(CallResult) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(PMAPVERSProgram) }
+
+// RPCBVERSClient calls the procedures of version RPCBVERS of program PMAP_PROG.
+type RPCBVERSClient struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewRPCBVERSClient returns a client of version RPCBVERS of program PMAP_PROG over c.
+func NewRPCBVERSClient(c rpc.Caller) *RPCBVERSClient { return &RPCBVERSClient{Caller: c} }
+
+// Null calls RPCBPROC_NULL.
+func (c *RPCBVERSClient) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_NULL, nil, nil)
+}
+
+// Set calls RPCBPROC_SET.
+func (c *RPCBVERSClient) Set(ctx context.Context, args *Rpcb) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_SET, args, &r)
+	return bool(r), err
+}
+
+// Unset calls RPCBPROC_UNSET.
+func (c *RPCBVERSClient) Unset(ctx context.Context, args *Rpcb) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_UNSET, args, &r)
+	return bool(r), err
+}
+
+// Getaddr calls RPCBPROC_GETADDR.
+func (c *RPCBVERSClient) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+	var res Uaddr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_GETADDR, args, &res)
+	return res, err
+}
+
+// Dump calls RPCBPROC_DUMP.
+func (c *RPCBVERSClient) Dump(ctx context.Context) (RpcblistPtr, error) {
+	var res RpcblistPtr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_DUMP, nil, &res)
+	return res, err
+}
+
+// Callit calls RPCBPROC_CALLIT.
+func (c *RPCBVERSClient) Callit(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	res := new(RpcbRmtcallres)
+	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_CALLIT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Gettime calls RPCBPROC_GETTIME.
+func (c *RPCBVERSClient) Gettime(ctx context.Context) (uint32, error) {
+	var r xdr.Uint32
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_GETTIME, nil, &r)
+	return uint32(r), err
+}
+
+// Uaddr2taddr calls RPCBPROC_UADDR2TADDR.
+func (c *RPCBVERSClient) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
+	res := new(Netbuf)
+	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_UADDR2TADDR, &args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Taddr2uaddr calls RPCBPROC_TADDR2UADDR.
+func (c *RPCBVERSClient) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
+	var res Uaddr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_TADDR2UADDR, args, &res)
+	return res, err
+}
+
+// RPCBVERSServer is implemented by a server of version RPCBVERS of program PMAP_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewRPCBVERSHandler.
+type RPCBVERSServer interface {
+	// Null implements RPCBPROC_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Set implements RPCBPROC_SET.
+	Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error)
+	// Unset implements RPCBPROC_UNSET.
+	Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error)
+	// Getaddr implements RPCBPROC_GETADDR.
+	Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error)
+	// Dump implements RPCBPROC_DUMP.
+	Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error)
+	// Callit implements RPCBPROC_CALLIT.
+	Callit(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error)
+	// Gettime implements RPCBPROC_GETTIME.
+	Gettime(ctx context.Context, call *rpc.Call) (uint32, error)
+	// Uaddr2taddr implements RPCBPROC_UADDR2TADDR.
+	Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error)
+	// Taddr2uaddr implements RPCBPROC_TADDR2UADDR.
+	Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error)
+}
+
+// UnimplementedRPCBVERSServer answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedRPCBVERSServer struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedRPCBVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Set answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Unset answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Getaddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+	var zero Uaddr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Dump answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
+	var zero RpcblistPtr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Callit answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Callit(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Gettime answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
+	var zero uint32
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Uaddr2taddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Taddr2uaddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERSServer) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
+	var zero Uaddr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// NewRPCBVERSHandler serves version RPCBVERS of program PMAP_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewRPCBVERSHandler(srv RPCBVERSServer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case RPCBPROC_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case RPCBPROC_SET:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Set(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case RPCBPROC_UNSET:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unset(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case RPCBPROC_GETADDR:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getaddr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC_DUMP:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Dump(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC_CALLIT:
+			var args RpcbRmtcallargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Callit(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case RPCBPROC_GETTIME:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Gettime(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Uint32(res)
+			w.Reply(&r)
+		case RPCBPROC_UADDR2TADDR:
+			var args Uaddr
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Uaddr2taddr(ctx, c, args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case RPCBPROC_TADDR2UADDR:
+			var args Netbuf
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Taddr2uaddr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// RPCBVERSProgram describes the procedures of version RPCBVERS of program PMAP_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var RPCBVERSProgram = &rpc.Program{
+	Name: "PMAP_PROG", VersionName: "RPCBVERS", Prog: PMAP_PROG, Vers: RPCBVERS,
+	Procedures: []rpc.Procedure{
+		{Num: RPCBPROC_NULL, Name: "RPCBPROC_NULL", NewArgs: nil, NewResult: nil},
+		{Num: RPCBPROC_SET, Name: "RPCBPROC_SET", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: RPCBPROC_UNSET, Name: "RPCBPROC_UNSET", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: RPCBPROC_GETADDR, Name: "RPCBPROC_GETADDR", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
+		{Num: RPCBPROC_DUMP, Name: "RPCBPROC_DUMP", NewArgs: nil, NewResult: func() xdr.Codec { return new(RpcblistPtr) }},
+		{Num: RPCBPROC_CALLIT, Name: "RPCBPROC_CALLIT", NewArgs: func() xdr.Codec { return new(RpcbRmtcallargs) }, NewResult: func() xdr.Codec { return new(RpcbRmtcallres) }},
+		{Num: RPCBPROC_GETTIME, Name: "RPCBPROC_GETTIME", NewArgs: nil, NewResult: func() xdr.Codec { return new(xdr.Uint32) }},
+		{Num: RPCBPROC_UADDR2TADDR, Name: "RPCBPROC_UADDR2TADDR", NewArgs: func() xdr.Codec { return new(Uaddr) }, NewResult: func() xdr.Codec { return new(Netbuf) }},
+		{Num: RPCBPROC_TADDR2UADDR, Name: "RPCBPROC_TADDR2UADDR", NewArgs: func() xdr.Codec { return new(Netbuf) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(RPCBVERSProgram) }
+
+// RPCBVERS4Client calls the procedures of version RPCBVERS4 of program PMAP_PROG.
+type RPCBVERS4Client struct {
+	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
+	Caller rpc.Caller
+}
+
+// NewRPCBVERS4Client returns a client of version RPCBVERS4 of program PMAP_PROG over c.
+func NewRPCBVERS4Client(c rpc.Caller) *RPCBVERS4Client { return &RPCBVERS4Client{Caller: c} }
+
+// Null calls RPCBPROC4_NULL.
+func (c *RPCBVERS4Client) Null(ctx context.Context) error {
+	return c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_NULL, nil, nil)
+}
+
+// Set calls RPCBPROC4_SET.
+func (c *RPCBVERS4Client) Set(ctx context.Context, args *Rpcb) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_SET, args, &r)
+	return bool(r), err
+}
+
+// Unset calls RPCBPROC4_UNSET.
+func (c *RPCBVERS4Client) Unset(ctx context.Context, args *Rpcb) (bool, error) {
+	var r xdr.Bool
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_UNSET, args, &r)
+	return bool(r), err
+}
+
+// Getaddr calls RPCBPROC4_GETADDR.
+func (c *RPCBVERS4Client) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+	var res Uaddr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETADDR, args, &res)
+	return res, err
+}
+
+// Dump calls RPCBPROC4_DUMP.
+func (c *RPCBVERS4Client) Dump(ctx context.Context) (RpcblistPtr, error) {
+	var res RpcblistPtr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_DUMP, nil, &res)
+	return res, err
+}
+
+// Bcast calls RPCBPROC4_BCAST.
+func (c *RPCBVERS4Client) Bcast(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	res := new(RpcbRmtcallres)
+	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_BCAST, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Gettime calls RPCBPROC4_GETTIME.
+func (c *RPCBVERS4Client) Gettime(ctx context.Context) (uint32, error) {
+	var r xdr.Uint32
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETTIME, nil, &r)
+	return uint32(r), err
+}
+
+// Uaddr2taddr calls RPCBPROC4_UADDR2TADDR.
+func (c *RPCBVERS4Client) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
+	res := new(Netbuf)
+	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_UADDR2TADDR, &args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Taddr2uaddr calls RPCBPROC4_TADDR2UADDR.
+func (c *RPCBVERS4Client) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
+	var res Uaddr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_TADDR2UADDR, args, &res)
+	return res, err
+}
+
+// Getversaddr calls RPCBPROC4_GETVERSADDR.
+func (c *RPCBVERS4Client) Getversaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+	var res Uaddr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETVERSADDR, args, &res)
+	return res, err
+}
+
+// Indirect calls RPCBPROC4_INDIRECT.
+func (c *RPCBVERS4Client) Indirect(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	res := new(RpcbRmtcallres)
+	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_INDIRECT, args, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Getaddrlist calls RPCBPROC4_GETADDRLIST.
+func (c *RPCBVERS4Client) Getaddrlist(ctx context.Context, args *Rpcb) (RpcbEntryListPtr, error) {
+	var res RpcbEntryListPtr
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETADDRLIST, args, &res)
+	return res, err
+}
+
+// Getstat calls RPCBPROC4_GETSTAT.
+func (c *RPCBVERS4Client) Getstat(ctx context.Context) (RpcbStatByvers, error) {
+	var res RpcbStatByvers
+	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETSTAT, nil, &res)
+	return res, err
+}
+
+// RPCBVERS4Server is implemented by a server of version RPCBVERS4 of program PMAP_PROG: one method
+// per procedure. A method's error chooses the reply, as rpc.ReplyError
+// describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
+// nil error sends the results. Serve it with NewRPCBVERS4Handler.
+type RPCBVERS4Server interface {
+	// Null implements RPCBPROC4_NULL.
+	Null(ctx context.Context, call *rpc.Call) error
+	// Set implements RPCBPROC4_SET.
+	Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error)
+	// Unset implements RPCBPROC4_UNSET.
+	Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error)
+	// Getaddr implements RPCBPROC4_GETADDR.
+	Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error)
+	// Dump implements RPCBPROC4_DUMP.
+	Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error)
+	// Bcast implements RPCBPROC4_BCAST.
+	Bcast(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error)
+	// Gettime implements RPCBPROC4_GETTIME.
+	Gettime(ctx context.Context, call *rpc.Call) (uint32, error)
+	// Uaddr2taddr implements RPCBPROC4_UADDR2TADDR.
+	Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error)
+	// Taddr2uaddr implements RPCBPROC4_TADDR2UADDR.
+	Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error)
+	// Getversaddr implements RPCBPROC4_GETVERSADDR.
+	Getversaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error)
+	// Indirect implements RPCBPROC4_INDIRECT.
+	Indirect(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error)
+	// Getaddrlist implements RPCBPROC4_GETADDRLIST.
+	Getaddrlist(ctx context.Context, call *rpc.Call, args *Rpcb) (RpcbEntryListPtr, error)
+	// Getstat implements RPCBPROC4_GETSTAT.
+	Getstat(ctx context.Context, call *rpc.Call) (RpcbStatByvers, error)
+}
+
+// UnimplementedRPCBVERS4Server answers NULL and refuses every other
+// procedure with PROC_UNAVAIL; embed it in a server to implement only
+// some procedures.
+type UnimplementedRPCBVERS4Server struct{}
+
+// Null answers PROC_UNAVAIL, or nothing for NULL.
+func (UnimplementedRPCBVERS4Server) Null(ctx context.Context, call *rpc.Call) error {
+	return nil
+}
+
+// Set answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Unset answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+	var zero bool
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Getaddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+	var zero Uaddr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Dump answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
+	var zero RpcblistPtr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Bcast answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Bcast(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Gettime answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
+	var zero uint32
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Uaddr2taddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Taddr2uaddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
+	var zero Uaddr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Getversaddr answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Getversaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+	var zero Uaddr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Indirect answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Indirect(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+	return nil, rpc.PROC_UNAVAIL
+}
+
+// Getaddrlist answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Getaddrlist(ctx context.Context, call *rpc.Call, args *Rpcb) (RpcbEntryListPtr, error) {
+	var zero RpcbEntryListPtr
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// Getstat answers PROC_UNAVAIL.
+func (UnimplementedRPCBVERS4Server) Getstat(ctx context.Context, call *rpc.Call) (RpcbStatByvers, error) {
+	var zero RpcbStatByvers
+	return zero, rpc.PROC_UNAVAIL
+}
+
+// NewRPCBVERS4Handler serves version RPCBVERS4 of program PMAP_PROG with srv: it decodes each call's
+// arguments (GARBAGE_ARGS when they do not decode), calls the method and
+// sends its results, answering PROC_UNAVAIL for unknown procedures.
+func NewRPCBVERS4Handler(srv RPCBVERS4Server) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		switch c.Proc {
+		case RPCBPROC4_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			if err := srv.Null(ctx, c); err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(nil)
+		case RPCBPROC4_SET:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Set(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case RPCBPROC4_UNSET:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Unset(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Bool(res)
+			w.Reply(&r)
+		case RPCBPROC4_GETADDR:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getaddr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC4_DUMP:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Dump(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC4_BCAST:
+			var args RpcbRmtcallargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Bcast(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case RPCBPROC4_GETTIME:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Gettime(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			r := xdr.Uint32(res)
+			w.Reply(&r)
+		case RPCBPROC4_UADDR2TADDR:
+			var args Uaddr
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Uaddr2taddr(ctx, c, args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case RPCBPROC4_TADDR2UADDR:
+			var args Netbuf
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Taddr2uaddr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC4_GETVERSADDR:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getversaddr(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC4_INDIRECT:
+			var args RpcbRmtcallargs
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Indirect(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			if res == nil {
+				rpc.ReplyError(w, rpc.ErrNoResult)
+				return
+			}
+			w.Reply(res)
+		case RPCBPROC4_GETADDRLIST:
+			var args Rpcb
+			if c.Decode(&args) != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getaddrlist(ctx, c, &args)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		case RPCBPROC4_GETSTAT:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			res, err := srv.Getstat(ctx, c)
+			if err != nil {
+				rpc.ReplyError(w, err)
+				return
+			}
+			w.Reply(&res)
+		default:
+			w.Error(rpc.PROC_UNAVAIL)
+		}
+	})
+}
+
+// RPCBVERS4Program describes the procedures of version RPCBVERS4 of program PMAP_PROG and their types;
+// it is registered with package rpc (rpc.LookupProgram).
+var RPCBVERS4Program = &rpc.Program{
+	Name: "PMAP_PROG", VersionName: "RPCBVERS4", Prog: PMAP_PROG, Vers: RPCBVERS4,
+	Procedures: []rpc.Procedure{
+		{Num: RPCBPROC4_NULL, Name: "RPCBPROC4_NULL", NewArgs: nil, NewResult: nil},
+		{Num: RPCBPROC4_SET, Name: "RPCBPROC4_SET", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: RPCBPROC4_UNSET, Name: "RPCBPROC4_UNSET", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(xdr.Bool) }},
+		{Num: RPCBPROC4_GETADDR, Name: "RPCBPROC4_GETADDR", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
+		{Num: RPCBPROC4_DUMP, Name: "RPCBPROC4_DUMP", NewArgs: nil, NewResult: func() xdr.Codec { return new(RpcblistPtr) }},
+		{Num: RPCBPROC4_BCAST, Name: "RPCBPROC4_BCAST", NewArgs: func() xdr.Codec { return new(RpcbRmtcallargs) }, NewResult: func() xdr.Codec { return new(RpcbRmtcallres) }},
+		{Num: RPCBPROC4_GETTIME, Name: "RPCBPROC4_GETTIME", NewArgs: nil, NewResult: func() xdr.Codec { return new(xdr.Uint32) }},
+		{Num: RPCBPROC4_UADDR2TADDR, Name: "RPCBPROC4_UADDR2TADDR", NewArgs: func() xdr.Codec { return new(Uaddr) }, NewResult: func() xdr.Codec { return new(Netbuf) }},
+		{Num: RPCBPROC4_TADDR2UADDR, Name: "RPCBPROC4_TADDR2UADDR", NewArgs: func() xdr.Codec { return new(Netbuf) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
+		{Num: RPCBPROC4_GETVERSADDR, Name: "RPCBPROC4_GETVERSADDR", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
+		{Num: RPCBPROC4_INDIRECT, Name: "RPCBPROC4_INDIRECT", NewArgs: func() xdr.Codec { return new(RpcbRmtcallargs) }, NewResult: func() xdr.Codec { return new(RpcbRmtcallres) }},
+		{Num: RPCBPROC4_GETADDRLIST, Name: "RPCBPROC4_GETADDRLIST", NewArgs: func() xdr.Codec { return new(Rpcb) }, NewResult: func() xdr.Codec { return new(RpcbEntryListPtr) }},
+		{Num: RPCBPROC4_GETSTAT, Name: "RPCBPROC4_GETSTAT", NewArgs: nil, NewResult: func() xdr.Codec { return new(RpcbStatByvers) }},
+	},
+}
+
+func init() { rpc.RegisterProgram(RPCBVERS4Program) }

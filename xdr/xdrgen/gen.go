@@ -35,6 +35,7 @@ func generate(m *model, source string) ([]byte, error) {
 			g.typedef(t, d)
 		}
 	}
+	g.stubs()
 	src := bytes.ReplaceAll(g.b.Bytes(), []byte("((*v))"), []byte("(*v)"))
 	out, err := format.Source(src)
 	if err != nil {
@@ -54,7 +55,12 @@ func (g *generator) header(source string) {
 	g.p("package %s", g.m.pkg)
 	g.p("")
 	var imports []string
-	needXDR, needStrconv := false, false
+	needXDR, needStrconv, needRPC := false, false, false
+	for _, d := range g.m.spec.defs {
+		if _, ok := d.(*programDef); ok {
+			needRPC, needXDR = true, true
+		}
+	}
 	for _, t := range g.m.order {
 		if !t.builtin && !t.alias {
 			needXDR = true
@@ -63,8 +69,14 @@ func (g *generator) header(source string) {
 			needStrconv = true
 		}
 	}
+	if needRPC {
+		imports = append(imports, `"context"`)
+	}
 	if needStrconv {
 		imports = append(imports, `"strconv"`)
+	}
+	if needRPC {
+		imports = append(imports, `"github.com/nfskit/nfskit/rpc"`)
 	}
 	if needXDR {
 		imports = append(imports, `"github.com/nfskit/nfskit/xdr"`)
@@ -280,6 +292,10 @@ func (g *generator) field(ctx string, d *declaration, goType string) {
 
 func (g *generator) structType(t *namedType, d *structDef) {
 	what := "is the XDR struct " + displayName(t) + "."
+	if strings.HasSuffix(t.xdrName, " arguments)") {
+		what = d.doc
+		d.doc = ""
+	}
 	if t.listNode {
 		what = "is an element of the XDR list " + displayName(t) + ", held as a slice: the link to the next element is not a field."
 	}

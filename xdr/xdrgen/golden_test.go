@@ -133,6 +133,8 @@ func typeCheck(t *testing.T, imp types.Importer, pkg string, files map[string][]
 
 // The packages generated code imports, for exportImporter.
 var generatedImports = []string{
+	"context",
+	"github.com/nfskit/nfskit/rpc",
 	"github.com/nfskit/nfskit/xdr",
 	"github.com/nfskit/nfskit/internal/xdrtest",
 	"math/rand/v2",

@@ -111,6 +111,7 @@ func resolve(s *spec, pkg string) (m *model, err error) {
 		}
 	}()
 	m.declare()
+	m.packArgs()
 	m.findLists()
 	for _, t := range m.order {
 		m.resolveType(t)
@@ -124,6 +125,34 @@ func resolve(s *spec, pkg string) (m *model, err error) {
 		}
 	}
 	return m, nil
+}
+
+// packArgs gives every procedure that takes several arguments (RFC 5531
+// allows it) a struct holding them in order, named after the procedure
+// (PROC_NAME becomes ProcNameArgs): on the wire the arguments follow one
+// another, exactly as the struct's members do.
+func (m *model) packArgs() {
+	for _, d := range m.spec.defs {
+		p, ok := d.(*programDef)
+		if !ok {
+			continue
+		}
+		for vi := range p.versions {
+			for pi := range p.versions[vi].procs {
+				pr := &p.versions[vi].procs[pi]
+				if len(pr.args) < 2 {
+					continue
+				}
+				st := &structDef{name: "(" + pr.name + " arguments)", line: pr.line,
+					doc: "holds the arguments of " + pr.name + ", in order."}
+				for i, a := range pr.args {
+					st.fields = append(st.fields, declaration{name: fmt.Sprintf("arg%d", i+1), typ: a, line: a.line})
+				}
+				m.addType(pr.line, st.name, goName(pr.name)+"Args", st)
+				pr.args = []typeSpec{{name: st.name, line: pr.line}}
+			}
+		}
+	}
 }
 
 // goName turns an XDR identifier into an exported Go identifier:

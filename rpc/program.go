@@ -1,0 +1,134 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/nfskit/nfskit/xdr"
+)
+
+// Caller makes calls: a *Client, or a *Conn calling back to its peer. The
+// typed clients that xdrgen writes for each program take one.
+type Caller interface {
+	Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error
+}
+
+// Procedure describes one procedure of a program version.
+type Procedure struct {
+	Num uint32
+	// Name is the procedure's name as its XDR definition spells it.
+	Name string
+	// NewArgs and NewResult return new zero values of the argument and
+	// result types; nil means void.
+	NewArgs, NewResult func() xdr.Codec
+}
+
+// Program describes a version of an RPC program: its procedures and
+// their types, so that a proxy or tracer can decode any call or reply of
+// it. xdrgen writes one for every program version of a .x file, and
+// registers it.
+type Program struct {
+	Name        string // the program's XDR name
+	VersionName string // the version's XDR name
+	Prog, Vers  uint32
+	Procedures  []Procedure
+}
+
+// Procedure returns the procedure numbered num.
+func (p *Program) Procedure(num uint32) (*Procedure, bool) {
+	for i := range p.Procedures {
+		if p.Procedures[i].Num == num {
+			return &p.Procedures[i], true
+		}
+	}
+	return nil, false
+}
+
+var registry struct {
+	sync.RWMutex
+	progs map[ProgramVersion]*Program
+}
+
+// RegisterProgram records p so that LookupProgram finds it. Generated
+// packages register their programs when they are initialised.
+func RegisterProgram(p *Program) {
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.progs == nil {
+		registry.progs = map[ProgramVersion]*Program{}
+	}
+	registry.progs[ProgramVersion{p.Prog, p.Vers}] = p
+}
+
+// LookupProgram returns the registered description of a program version.
+func LookupProgram(prog, vers uint32) (*Program, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	p, ok := registry.progs[ProgramVersion{prog, vers}]
+	return p, ok
+}
+
+// RegisteredPrograms returns every registered program version, ordered by
+// program and version.
+func RegisteredPrograms() []*Program {
+	registry.RLock()
+	defer registry.RUnlock()
+	out := make([]*Program, 0, len(registry.progs))
+	for _, p := range registry.progs {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *Program) int {
+		if a.Prog != b.Prog {
+			return cmpUint32(a.Prog, b.Prog)
+		}
+		return cmpUint32(a.Vers, b.Vers)
+	})
+	return out
+}
+
+func cmpUint32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ErrDrop, returned by a typed server method, drops the call: no reply is
+// sent.
+var ErrDrop = errors.New("rpc: drop the call")
+
+// ErrNoResult is what a typed server method that returned neither results
+// nor an error is answered with: SYSTEM_ERR.
+var ErrNoResult = errors.New("rpc: server method returned no result")
+
+// ReplyError answers a call with the reply an error stands for: an
+// AcceptStat (PROC_UNAVAIL, GARBAGE_ARGS, ...) as itself, a
+// *MismatchError as PROG_MISMATCH, an AuthStat or *AuthError as an
+// authentication denial, ErrDrop by dropping the call, and anything else
+// as SYSTEM_ERR. Typed server adapters use it for the errors their
+// methods return.
+func ReplyError(w ReplyWriter, err error) {
+	var me *MismatchError
+	var ae *AuthError
+	var as AcceptStat
+	var au AuthStat
+	switch {
+	case errors.Is(err, ErrDrop):
+		w.Drop()
+	case errors.As(err, &me) && !me.RPC:
+		w.ProgMismatch(me.Low, me.High)
+	case errors.As(err, &ae):
+		w.AuthError(ae.Stat)
+	case errors.As(err, &au):
+		w.AuthError(au)
+	case errors.As(err, &as) && as != SUCCESS:
+		w.Error(as)
+	default:
+		w.Error(SYSTEM_ERR)
+	}
+}
