@@ -3,6 +3,7 @@ package portmap
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,12 +15,21 @@ import (
 // to the generated base, which refuses them.
 type stubServer struct {
 	UnimplementedPMAPVERSServer
+	mu  sync.Mutex
 	set []Mapping
 }
 
 func (s *stubServer) Set(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.set = append(s.set, *args)
 	return args.Port != 0, nil
+}
+
+func (s *stubServer) mappings() []Mapping {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set
 }
 
 func (s *stubServer) Getport(ctx context.Context, call *rpc.Call, args *Mapping) (uint32, error) {
@@ -51,7 +61,7 @@ func TestTypedStubs(t *testing.T) {
 	ok, err := c.Set(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP, Port: 2049})
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Equal(t, []Mapping{{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP, Port: 2049}}, srv.set)
+	require.Equal(t, []Mapping{{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP, Port: 2049}}, srv.mappings())
 
 	port, err := c.Getport(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP})
 	require.NoError(t, err)

@@ -26,6 +26,9 @@ type pendingCall struct {
 	done chan struct{}
 	rec  *[]byte // the reply record, set before done is signalled
 	err  error   // or the failure
+	// sentOn is the stream connection the request was last written to,
+	// so that it is written once per connection, guarded by caller.mu.
+	sentOn *Conn
 }
 
 var pendingPool = sync.Pool{New: func() any { return &pendingCall{done: make(chan struct{}, 1)} }}
@@ -82,16 +85,30 @@ func (c *caller) failAll(err error) {
 	}
 }
 
-// outstanding returns the outstanding calls' requests in xid order of
-// issue, for resending after a reconnect.
-func (c *caller) outstanding() []*pendingCall {
+// outstanding returns the xids of the outstanding calls, for resending
+// after a reconnect.
+func (c *caller) outstanding() []uint32 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*pendingCall, 0, len(c.pending))
-	for _, p := range c.pending {
-		out = append(out, p)
+	out := make([]uint32, 0, len(c.pending))
+	for xid := range c.pending {
+		out = append(out, xid)
 	}
 	return out
+}
+
+// markSent records that p is about to be written to conn, and reports
+// false if it already was: a call outstanding when a connection is made
+// is written by the resend of that connection or by its own sender,
+// whichever comes first, not by both.
+func (c *caller) markSent(p *pendingCall, conn *Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.sentOn == conn {
+		return false
+	}
+	p.sentOn = conn
+	return true
 }
 
 // newPending returns a pending call for a new request.
@@ -99,7 +116,7 @@ func (c *caller) newPending() *pendingCall {
 	p := pendingPool.Get().(*pendingCall)
 	p.xid = c.nextXid()
 	p.req = getBuf()
-	p.rec, p.err = nil, nil
+	p.rec, p.err, p.sentOn = nil, nil, nil
 	return p
 }
 
@@ -113,6 +130,7 @@ func (p *pendingCall) release() {
 		putBuf(p.rec)
 		p.rec = nil
 	}
+	p.sentOn = nil
 	pendingPool.Put(p)
 }
 

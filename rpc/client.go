@@ -20,11 +20,19 @@ type ClientOptions struct {
 	Handler Handler
 	// MaxRecordSize bounds a reply record. Default DefaultMaxRecordSize.
 	MaxRecordSize int
-	// Retransmit is the first wait before a call is sent again: on a
-	// datagram transport when no reply came, on a stream after a
-	// reconnect. It doubles on each try up to MaxRetransmit. Defaults 1s
-	// and 30s.
+	// Retransmit is the first wait before a call is sent again on a
+	// datagram transport when no reply came; it doubles on each try up to
+	// MaxRetransmit. Defaults 1s and 30s. Reconnecting a broken stream
+	// backs off the same way.
 	Retransmit, MaxRetransmit time.Duration
+	// StreamRetransmit is how long a call on a stream waits for its reply
+	// before it is sent again on the current connection, doubling on each
+	// try (default 60s, as NFS clients' timeo). A reply is lost on a
+	// stream only when a connection breaks after the server took the
+	// call (the server's reply cache drops a copy that arrives while the
+	// original still runs, and the original's reply then goes to the dead
+	// connection); this is what recovers from that.
+	StreamRetransmit time.Duration
 	// ReservedPort binds the client's local port below 1024, for servers
 	// that insist on a privileged source port (it needs the privilege).
 	ReservedPort bool
@@ -125,6 +133,7 @@ func newClient(opts *ClientOptions) *Client {
 	}
 	o.Retransmit = durOr(o.Retransmit, time.Second)
 	o.MaxRetransmit = durOr(o.MaxRetransmit, 30*time.Second)
+	o.StreamRetransmit = durOr(o.StreamRetransmit, 60*time.Second)
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -225,9 +234,29 @@ func (c *Client) sendStream(ctx context.Context, p *pendingCall) error {
 		return err
 	}
 	// A failed write means the connection broke; its onClose redials and
-	// resends everything outstanding, this call included.
-	conn.writeRecord(*p.req, nil)
-	return c.calls.wait(ctx, p)
+	// resends everything outstanding, this call included. If conn is new,
+	// its resendAll may have sent this call already.
+	if c.calls.markSent(p, conn) {
+		conn.writeRecord(*p.req, nil)
+	}
+	rto := c.opts.StreamRetransmit
+	timer := time.NewTimer(rto)
+	defer timer.Stop()
+	for {
+		select {
+		case <-p.done:
+			return p.err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			if conn, err := c.connection(ctx); err == nil {
+				c.calls.markSent(p, conn)
+				conn.writeRecord(*p.req, nil)
+			}
+			rto *= 2
+			timer.Reset(rto)
+		}
+	}
 }
 
 // connection returns the live connection, dialling if there is none.
@@ -332,15 +361,18 @@ func (c *Client) reconnect() {
 func (c *Client) resendAll(conn *Conn) {
 	c.resendMu.Lock()
 	defer c.resendMu.Unlock()
-	for _, p := range c.calls.outstanding() {
+	for _, xid := range c.calls.outstanding() {
+		// Look the call up again: it may have been answered, and its
+		// pendingCall reused, since the list was made.
 		c.calls.mu.Lock()
-		_, still := c.calls.pending[p.xid]
+		p := c.calls.pending[xid]
 		var req []byte
-		if still {
+		if p != nil && p.sentOn != conn {
+			p.sentOn = conn
 			req = append(req, *p.req...)
 		}
 		c.calls.mu.Unlock()
-		if still {
+		if req != nil {
 			if err := conn.writeRecord(req, nil); err != nil {
 				return
 			}

@@ -41,6 +41,12 @@ type Conn struct {
 	onClose  func(*Conn, error)
 }
 
+// connReadBuffer is the read buffer of a connection. It is there to take
+// small records (and record marks) several to a read; larger records are
+// read into their own buffers past it. Every open connection holds one,
+// idle or not, so it is kept small.
+const connReadBuffer = 4 << 10
+
 // connConfig holds what a Conn needs from its Server or Client.
 type connConfig struct {
 	handler      Handler
@@ -56,7 +62,7 @@ type connConfig struct {
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
 	c := &Conn{nc: nc, cfg: cfg, calls: calls, done: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(parent)
-	c.br = bufio.NewReaderSize(nc, 64<<10)
+	c.br = bufio.NewReaderSize(nc, connReadBuffer)
 	c.slots = make(chan struct{}, max(cfg.maxInFlight, 1))
 	if c.calls == nil {
 		c.calls = newCaller()
@@ -152,8 +158,11 @@ func (c *Conn) serve() {
 		if err != nil {
 			putBuf(buf)
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !c.closed.Load() && !c.stopping.Load() && c.busy() {
-				continue // idle only counts while nothing is in flight
+			if errors.As(err, &ne) && ne.Timeout() && !rr.mid && !c.closed.Load() && !c.stopping.Load() && c.busy() {
+				// Idle only counts while nothing is in flight; but a
+				// record left unfinished that long ends the connection,
+				// as reading on would start in its middle.
+				continue
 			}
 			if err != io.EOF && !c.closed.Load() && c.cfg.logger != nil {
 				c.cfg.logger.Debug("rpc: closing connection", "remote", c.nc.RemoteAddr(), "err", err)

@@ -171,6 +171,14 @@ func (p *packetServer) sendReply(rw *replyWriter, e *xdr.Encoder) error {
 	switch {
 	case p.p4 != nil && rw.src != nil:
 		_, err = p.p4.WriteTo(b, &ipv4.ControlMessage{Src: rw.src.To4()}, rw.dst)
+	case p.p6 != nil && rw.src != nil && rw.src.To4() != nil:
+		// An IPv4 datagram on a dual-stack socket: its destination is
+		// reported IPv4-mapped, which IPV6_PKTINFO cannot carry as a
+		// source (x/net leaves it out and the kernel picks one), but
+		// IP_PKTINFO can, and Linux takes it on an IPv6 socket sending
+		// to an IPv4 address.
+		oob := (&ipv4.ControlMessage{Src: rw.src.To4()}).Marshal()
+		_, _, err = p.pc.(*net.UDPConn).WriteMsgUDP(b, oob, rw.dst.(*net.UDPAddr))
 	case p.p6 != nil && rw.src != nil:
 		_, err = p.p6.WriteTo(b, &ipv6.ControlMessage{Src: rw.src}, rw.dst)
 	default:

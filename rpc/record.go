@@ -29,6 +29,10 @@ type recordReader struct {
 	r   io.Reader
 	max int
 	hdr [4]byte
+	// mid reports, after read fails, that it failed part-way through a
+	// record: the stream is then out of step, and must be closed even if
+	// the failure was only a deadline.
+	mid bool
 }
 
 // read returns the next record, appended to buf[:0]. A record longer than
@@ -36,11 +40,13 @@ type recordReader struct {
 // closed.
 func (rr *recordReader) read(buf []byte) ([]byte, error) {
 	rec := buf[:0]
-	for {
-		if _, err := io.ReadFull(rr.r, rr.hdr[:]); err != nil {
+	rr.mid = false
+	for started := false; ; started = true {
+		if n, err := io.ReadFull(rr.r, rr.hdr[:]); err != nil {
 			if err == io.EOF && len(rec) > 0 {
 				err = io.ErrUnexpectedEOF
 			}
+			rr.mid = started || n > 0
 			return rec, err
 		}
 		h := binary.BigEndian.Uint32(rr.hdr[:])
@@ -56,6 +62,7 @@ func (rr *recordReader) read(buf []byte) ([]byte, error) {
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
+				rr.mid = true
 				return rec[:len(rec)-chunk+m], err
 			}
 			n -= chunk

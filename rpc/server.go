@@ -134,22 +134,30 @@ func (s *Server) Serve(l net.Listener) error {
 			s.cfg.logger.Warn("rpc: connection limit reached", "limit", maxConns, "remote", nc.RemoteAddr())
 			continue
 		}
-		s.ServeConn(nc)
+		s.serveConn(nc)
 	}
 }
 
 // ServeConn serves one stream connection the caller opened (one accepted
 // elsewhere, or made in another network namespace) in the background and
-// returns the Conn, through which the server can also call the peer.
+// returns the Conn, through which the server can also call the peer. The
+// connection counts against MaxConns while it is open, but is served
+// even beyond it.
 func (s *Server) ServeConn(nc net.Conn) *Conn {
 	s.init()
+	s.nconns.Add(1)
+	return s.serveConn(nc)
+}
+
+// serveConn serves a connection already counted in s.nconns.
+func (s *Server) serveConn(nc net.Conn) *Conn {
 	c := newConn(s.ctx, nc, &s.cfg, nil)
 	c.onClose = func(c *Conn, err error) {
 		c.calls.failAll(ErrClosed)
+		s.nconns.Add(-1)
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
-		s.nconns.Add(-1)
 	}
 	s.mu.Lock()
 	s.conns[c] = struct{}{}

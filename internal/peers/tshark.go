@@ -1,0 +1,148 @@
+package peers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Capture is a tshark capture on the loopback interface.
+type Capture struct {
+	t     testing.TB
+	file  string
+	proc  *Process
+	ports []int
+	probe net.PacketConn // a UDP socket of ours, captured too: see sync
+	seq   int
+}
+
+// StartCapture captures TCP and UDP traffic on lo to or from the given
+// ports until Stop. It holds no lock: captures filter by port. It returns
+// once packets are really being captured.
+func StartCapture(t testing.TB, ports ...int) *Capture {
+	t.Helper()
+	Require(t, "tshark")
+	RequireRoot(t)
+	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { probe.Close() })
+	c := &Capture{t: t, file: filepath.Join(t.TempDir(), "capture.pcapng"), ports: ports, probe: probe}
+	parts := []string{fmt.Sprintf("udp port %d", probe.LocalAddr().(*net.UDPAddr).Port)}
+	for _, p := range ports {
+		parts = append(parts, fmt.Sprintf("tcp port %d or udp port %d", p, p))
+	}
+	c.proc = Start(t, "tshark", "-i", "lo", "-f", strings.Join(parts, " or "), "-w", c.file)
+	WaitFor(t, 20*time.Second, "tshark to start capturing", func() error {
+		if c.proc.Exited() {
+			t.Fatalf("tshark exited: %s", c.proc.Output())
+		}
+		if strings.Contains(c.proc.Output(), "Capturing on") {
+			return nil
+		}
+		return fmt.Errorf("not capturing yet")
+	})
+	// "Capturing on" comes some milliseconds before packets are captured.
+	c.sync("start")
+	return c
+}
+
+// sync sends probe datagrams to the capture's own probe port until one of
+// them is in the capture file: packets sent before sync returns are then
+// known to be captured (dumpcap writes them in order).
+func (c *Capture) sync(what string) {
+	c.t.Helper()
+	c.seq++
+	token := []byte(fmt.Sprintf("nfskit-capture-probe-%d-%d", os.Getpid(), c.seq))
+	var sent time.Time
+	WaitFor(c.t, 20*time.Second, "tshark to capture its probe ("+what+")", func() error {
+		if c.proc.Exited() {
+			c.t.Fatalf("tshark exited: %s", c.proc.Output())
+		}
+		if time.Since(sent) > 100*time.Millisecond {
+			c.probe.WriteTo(token, c.probe.LocalAddr())
+			sent = time.Now()
+		}
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(b, token) {
+			return fmt.Errorf("probe not in %s yet", c.file)
+		}
+		return nil
+	})
+}
+
+// Stop ends the capture once everything sent before it is captured.
+func (c *Capture) Stop() {
+	c.t.Helper()
+	if !c.proc.Exited() {
+		c.sync("stop")
+	}
+	c.proc.Stop()
+}
+
+// decodeArgs makes tshark dissect our ports as ONC RPC, calls to programs
+// it does not know included (tests serve programs of their own).
+func (c *Capture) decodeArgs() []string {
+	args := []string{"-r", c.file, "-o", "rpc.dissect_unknown_programs:TRUE"}
+	for _, p := range c.ports {
+		args = append(args, "-d", fmt.Sprintf("tcp.port==%d,rpc", p), "-d", fmt.Sprintf("udp.port==%d,rpc", p))
+	}
+	return args
+}
+
+// Read returns tshark's one-line summaries of the captured packets that
+// match a display filter.
+func (c *Capture) Read(filter string) []string {
+	c.t.Helper()
+	args := append(c.decodeArgs(), "-Y", filter)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "tshark", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr // "Running as user root..." and the like
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("tshark %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// RequireClean fails the test if tshark found any malformed packet or
+// error-level expert item, and if it decoded fewer than minRPC RPC
+// messages (a capture that saw nothing proves nothing). Only packets that
+// tshark decoded as a call or a reply count, not "Continuation" data.
+func (c *Capture) RequireClean(minRPC int) {
+	c.t.Helper()
+	if bad := c.Read("_ws.malformed || _ws.expert.severity >= error"); len(bad) > 0 {
+		c.t.Fatalf("tshark found %d malformed packets:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	if n := len(c.Read("rpc.xid")); n < minRPC {
+		c.t.Fatalf("tshark decoded %d RPC packets, want at least %d", n, minRPC)
+	}
+}
+
+// Keep copies the capture file to path (for debugging).
+func (c *Capture) Keep(path string) error {
+	b, err := os.ReadFile(c.file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
