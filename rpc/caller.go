@@ -17,6 +17,9 @@ type caller struct {
 	mu      sync.Mutex
 	pending map[uint32]*pendingCall
 	xid     atomic.Uint32
+	// retransmit is the first retransmission timeout of a stream call;
+	// 0 means stream calls are never sent again on the same connection.
+	retransmit time.Duration
 }
 
 // pendingCall is one outstanding call.
@@ -29,6 +32,13 @@ type pendingCall struct {
 	// sentOn is the stream connection the request was last written to,
 	// so that it is written once per connection, guarded by caller.mu.
 	sentOn *Conn
+	// sentAt (unix nanoseconds) and rto say when a stream call is next
+	// due to be sent again, guarded by caller.mu.
+	sentAt int64
+	rto    time.Duration
+	enc    xdr.Encoder
+	dec    xdr.Decoder
+	hdr    header
 }
 
 var pendingPool = sync.Pool{New: func() any { return &pendingCall{done: make(chan struct{}, 1)} }}
@@ -108,7 +118,28 @@ func (c *caller) markSent(p *pendingCall, conn *Conn) bool {
 		return false
 	}
 	p.sentOn = conn
+	p.sentAt = time.Now().UnixNano()
+	if p.rto == 0 {
+		p.rto = c.retransmit
+	}
 	return true
+}
+
+// due returns copies of the requests of the stream calls whose
+// retransmission timeout has passed at now, and doubles their timeouts.
+func (c *caller) due(now int64) [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out [][]byte
+	for _, p := range c.pending {
+		if p.sentOn == nil || p.rto == 0 || now-p.sentAt < int64(p.rto) {
+			continue
+		}
+		out = append(out, append([]byte(nil), *p.req...))
+		p.sentAt = now
+		p.rto *= 2
+	}
+	return out
 }
 
 // newPending returns a pending call for a new request.
@@ -116,7 +147,7 @@ func (c *caller) newPending() *pendingCall {
 	p := pendingPool.Get().(*pendingCall)
 	p.xid = c.nextXid()
 	p.req = getBuf()
-	p.rec, p.err, p.sentOn = nil, nil, nil
+	p.rec, p.err, p.sentOn, p.sentAt, p.rto = nil, nil, nil, 0, 0
 	return p
 }
 
@@ -147,15 +178,16 @@ func (c *caller) cancel(p *pendingCall) {
 // for the record mark (left out for datagrams), the header, the
 // arguments.
 func encodeRequest(p *pendingCall, stream bool, prog, vers, proc uint32, cred, verf *OpaqueAuth, args xdr.Marshaler) error {
-	var e xdr.Encoder
+	e := &p.enc
+	defer e.Reset(nil)
 	b := (*p.req)[:0]
 	if stream {
 		b = append(b, 0, 0, 0, 0)
 	}
 	e.Reset(b)
-	encodeCallHeader(&e, p.xid, prog, vers, proc, cred, verf)
+	encodeCallHeader(e, p.xid, prog, vers, proc, cred, verf)
 	if args != nil {
-		if err := args.MarshalXDR(&e); err != nil {
+		if err := args.MarshalXDR(e); err != nil {
 			*p.req = e.Bytes()
 			return err
 		}
@@ -170,11 +202,11 @@ func encodeRequest(p *pendingCall, stream bool, prog, vers, proc uint32, cred, v
 
 // parseReply decodes the header of a reply record and then, on SUCCESS,
 // the results into res, which must consume the rest exactly.
-func parseReply(rec []byte, res xdr.Unmarshaler, verify func(OpaqueAuth) error) error {
-	var d xdr.Decoder
-	d.Reset(rec)
-	var h header
-	if err := decodeHeader(&d, &h); err != nil {
+func parseReply(p *pendingCall, res xdr.Unmarshaler, auth Auth) error {
+	d, h := &p.dec, &p.hdr
+	d.Reset(*p.rec)
+	defer d.Reset(nil)
+	if err := decodeHeader(d, h); err != nil {
 		return &replyDecodeError{err}
 	}
 	if h.mtype != REPLY {
@@ -183,10 +215,8 @@ func parseReply(rec []byte, res xdr.Unmarshaler, verify func(OpaqueAuth) error) 
 	if err := h.replyError(); err != nil {
 		return err
 	}
-	if verify != nil {
-		if err := verify(h.verf); err != nil {
-			return err
-		}
+	if err := auth.Verify(h.verf); err != nil {
+		return err
 	}
 	if res == nil {
 		if d.Remaining() != 0 {
@@ -194,7 +224,7 @@ func parseReply(rec []byte, res xdr.Unmarshaler, verify func(OpaqueAuth) error) 
 		}
 		return nil
 	}
-	if err := res.UnmarshalXDR(&d); err != nil {
+	if err := res.UnmarshalXDR(d); err != nil {
 		return &replyDecodeError{err}
 	}
 	if d.Remaining() != 0 {

@@ -114,6 +114,8 @@ func NewClient(dial func(ctx context.Context) (net.Conn, error), opts *ClientOpt
 	c := newClient(opts)
 	c.stream = true
 	c.dial = dial
+	c.calls.retransmit = c.opts.StreamRetransmit
+	go c.sweep()
 	return c
 }
 
@@ -154,6 +156,7 @@ func newClient(opts *ClientOptions) *Client {
 		fragSize:    o.FragmentSize,
 		logger:      logger,
 		auth:        c.auth,
+		workers:     newWorkers(handler, logger),
 	}
 	return c
 }
@@ -189,14 +192,14 @@ func (c *Client) Close() error {
 // PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR), a *MismatchError or an
 // *AuthError.
 func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
-	for attempt := 0; ; attempt++ {
-		err := c.call(ctx, prog, vers, proc, args, res)
+	err := c.call(ctx, prog, vers, proc, args, res)
+	if err != nil {
 		var ae *AuthError
-		if attempt == 0 && errors.As(err, &ae) && c.auth.Refresh(ae.Stat) {
-			continue
+		if errors.As(err, &ae) && c.auth.Refresh(ae.Stat) {
+			err = c.call(ctx, prog, vers, proc, args, res)
 		}
-		return err
 	}
+	return err
 }
 
 func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
@@ -220,7 +223,7 @@ func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Mar
 		}
 		return err
 	}
-	err = parseReply(*p.rec, res, c.auth.Verify)
+	err = parseReply(p, res, c.auth)
 	p.release()
 	return err
 }
@@ -239,22 +242,33 @@ func (c *Client) sendStream(ctx context.Context, p *pendingCall) error {
 	if c.calls.markSent(p, conn) {
 		conn.writeRecord(*p.req, nil)
 	}
-	rto := c.opts.StreamRetransmit
-	timer := time.NewTimer(rto)
-	defer timer.Stop()
+	return c.calls.wait(ctx, p)
+}
+
+// sweep sends again, on the current connection, every stream call that has
+// waited longer than its retransmission timeout, doubling the timeout. It
+// runs for the client's life.
+func (c *Client) sweep() {
+	tick := time.NewTicker(max(c.opts.StreamRetransmit/4, time.Millisecond))
+	defer tick.Stop()
 	for {
 		select {
-		case <-p.done:
-			return p.err
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			if conn, err := c.connection(ctx); err == nil {
-				c.calls.markSent(p, conn)
-				conn.writeRecord(*p.req, nil)
+		case <-c.ctx.Done():
+			return
+		case now := <-tick.C:
+			due := c.calls.due(now.UnixNano())
+			if len(due) == 0 {
+				continue
 			}
-			rto *= 2
-			timer.Reset(rto)
+			c.mu.Lock()
+			conn := c.conn
+			c.mu.Unlock()
+			if conn == nil {
+				continue // the reconnect resends them
+			}
+			for _, req := range due {
+				conn.writeRecord(req, nil)
+			}
 		}
 	}
 }

@@ -29,8 +29,9 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	wmu      sync.Mutex // serialises writes
-	wbufs    net.Buffers
+	wmu      sync.Mutex  // serialises writes
+	wbufs    net.Buffers // the record being written
+	wstore   net.Buffers // the array of wbufs, kept across writes
 	hdrs     []byte
 	slots    chan struct{} // calls in flight from the peer
 	active   sync.WaitGroup
@@ -57,6 +58,7 @@ type connConfig struct {
 	fragSize     int
 	logger       *slog.Logger
 	auth         Auth // for calls made on the connection
+	workers      *workers
 }
 
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
@@ -121,7 +123,7 @@ func (c *Conn) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marsh
 		}
 		return err
 	}
-	err := parseReply(*p.rec, res, auth.Verify)
+	err := parseReply(p, res, auth)
 	p.release()
 	return err
 }
@@ -221,7 +223,7 @@ func (c *Conn) handle(buf *[]byte) bool {
 		reply(rw)
 		return true
 	}
-	go rw.run(c.ctx, c.cfg.handler, c.cfg.logger)
+	c.cfg.workers.dispatch(c.ctx, rw)
 	return true
 }
 
@@ -262,13 +264,14 @@ func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	c.wbufs, c.hdrs = putFragmentHeaders(segs, total, c.cfg.fragSize, e == nil, c.wbufs[:0], c.hdrs[:0])
+	c.wbufs, c.hdrs = putFragmentHeaders(segs, total, c.cfg.fragSize, e == nil, c.wstore[:0], c.hdrs[:0])
 	if c.cfg.writeTimeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout))
 	}
-	bufs := c.wbufs
-	_, err := bufs.WriteTo(c.nc)
-	clear(c.wbufs)
+	n := len(c.wbufs)
+	c.wstore = c.wbufs[:0] // WriteTo consumes c.wbufs; keep its array
+	_, err := c.wbufs.WriteTo(c.nc)
+	clear(c.wstore[:n])
 	if err != nil {
 		// A peer that does not read its replies, or a broken
 		// connection: either way it is done.
@@ -334,6 +337,9 @@ type transport interface {
 // the pool once the handler has returned and the call is answered.
 type replyWriter struct {
 	call     Call
+	ctx      context.Context
+	enc      xdr.Encoder
+	out      []byte // the reply's buffer
 	t        transport
 	rec      *[]byte // the record the call arrived in
 	dst      net.Addr
@@ -355,7 +361,7 @@ func getReplyWriter() *replyWriter {
 // free returns rw to the pool unconditionally (it was never handed out).
 func (rw *replyWriter) free() {
 	rw.call.reset()
-	rw.t, rw.rec, rw.dst, rw.src = nil, nil, nil, nil
+	rw.t, rw.rec, rw.dst, rw.src, rw.ctx = nil, nil, nil, nil, nil
 	replyWriterPool.Put(rw)
 }
 
@@ -368,7 +374,8 @@ func (rw *replyWriter) unref() {
 
 // run calls the handler, answering SYSTEM_ERR if it panics before
 // answering.
-func (rw *replyWriter) run(ctx context.Context, h Handler, logger *slog.Logger) {
+func (rw *replyWriter) run(h Handler, logger *slog.Logger) {
+	ctx := rw.ctx
 	defer func() {
 		if r := recover(); r != nil {
 			if logger != nil {
@@ -393,24 +400,31 @@ func (rw *replyWriter) begin() bool { return !rw.answered.Swap(true) }
 // send builds and sends a reply whose header is written by hdr and whose
 // results (for SUCCESS) by res.
 func (rw *replyWriter) send(hdr func(e *xdr.Encoder), res xdr.Marshaler) error {
-	buf := getBuf()
-	var e xdr.Encoder
-	e.Reset((*buf)[:rw.t.replyPrefix()])
+	e := &rw.enc
+	prefix := rw.t.replyPrefix()
+	if cap(rw.out) < prefix {
+		rw.out = make([]byte, 0, 512)
+	}
+	e.Reset(rw.out[:prefix])
 	e.SetNoCopy(4096)
-	hdr(&e)
+	hdr(e)
 	var err error
 	if res != nil {
-		if err = res.MarshalXDR(&e); err != nil {
+		if err = res.MarshalXDR(e); err != nil {
 			// The results cannot be encoded: the server is at fault.
-			e.Reset((*buf)[:rw.t.replyPrefix()])
-			encodeAcceptedHeader(&e, rw.call.Xid, &noneAuth, SYSTEM_ERR, 0, 0)
+			e.Reset(rw.out[:prefix])
+			encodeAcceptedHeader(e, rw.call.Xid, &noneAuth, SYSTEM_ERR, 0, 0)
 		}
 	}
-	if serr := rw.t.sendReply(rw, &e); err == nil {
+	if serr := rw.t.sendReply(rw, e); err == nil {
 		err = serr
 	}
-	*buf = e.Bytes()[:0]
-	putBuf(buf)
+	// Keep the buffer for the next call this writer serves, unless a
+	// large reply grew it; drop references to the results' data.
+	if b := e.Bytes(); cap(b) <= 64<<10 && len(e.Buffers()) == 1 {
+		rw.out = b[:0]
+	}
+	e.Reset(nil)
 	rw.unref()
 	return err
 }

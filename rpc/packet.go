@@ -127,7 +127,7 @@ func (p *packetServer) serve() error {
 			reply(rw)
 			continue
 		}
-		go rw.run(p.s.ctx, p.s.cfg.handler, p.s.cfg.logger)
+		p.s.cfg.workers.dispatch(p.s.ctx, rw)
 	}
 }
 

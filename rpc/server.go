@@ -79,6 +79,7 @@ func (s *Server) init() {
 		if s.cfg.handler == nil {
 			s.cfg.handler = NewMux()
 		}
+		s.cfg.workers = newWorkers(s.cfg.handler, logger)
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.listeners = map[net.Listener]struct{}{}
 		s.packets = map[*packetServer]struct{}{}
