@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,7 @@ type connConfig struct {
 	logger       *slog.Logger
 	auth         Auth // for calls made on the connection
 	workers      *workers
+	flavors      []AuthFlavor // accepted besides AUTH_NONE, AUTH_SYS, AUTH_SHORT
 }
 
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
@@ -196,7 +198,7 @@ func (c *Conn) handle(buf *[]byte) bool {
 	rw := getReplyWriter()
 	rw.t = c
 	rw.rec = buf
-	ok, reply := parseCall(*buf, &rw.call)
+	ok, reply := parseCall(*buf, &rw.call, c.cfg.flavors)
 	if !ok {
 		// Not a call. A reply to one of ours?
 		rw.free()
@@ -283,8 +285,10 @@ func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
 
 // parseCall decodes a call header from rec into call. It returns false if
 // rec is not a call. For a call that must be answered without running a
-// handler (wrong RPC version, bad credential) it returns the reply to send.
-func parseCall(rec []byte, call *Call) (ok bool, reply func(*replyWriter)) {
+// handler (wrong RPC version, bad credential, a flavor other than
+// AUTH_NONE, AUTH_SYS, AUTH_SHORT and those in flavors) it returns the
+// reply to send.
+func parseCall(rec []byte, call *Call, flavors []AuthFlavor) (ok bool, reply func(*replyWriter)) {
 	var d xdr.Decoder
 	d.Reset(rec)
 	d.SetNoCopy(true)
@@ -317,7 +321,7 @@ func parseCall(rec []byte, call *Call) (ok bool, reply func(*replyWriter)) {
 			return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADCRED) }
 		}
 	default:
-		if !call.Cred.Flavor.Valid() {
+		if !slices.Contains(flavors, call.Cred.Flavor) {
 			return true, func(rw *replyWriter) { rw.AuthError(AUTH_REJECTEDCRED) }
 		}
 	}
@@ -437,7 +441,8 @@ func (rw *replyWriter) Reply(results xdr.Marshaler) error {
 		return ErrReplied
 	}
 	xid := rw.call.Xid
-	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, SUCCESS, 0, 0) }, results)
+	verf := &rw.call.ReplyVerf
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, verf, SUCCESS, 0, 0) }, results)
 }
 
 // Error implements ReplyWriter.
@@ -446,7 +451,8 @@ func (rw *replyWriter) Error(stat AcceptStat) error {
 		return ErrReplied
 	}
 	xid := rw.call.Xid
-	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, stat, 0, 0) }, nil)
+	verf := &rw.call.ReplyVerf
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, verf, stat, 0, 0) }, nil)
 }
 
 // ProgMismatch implements ReplyWriter.
@@ -455,7 +461,8 @@ func (rw *replyWriter) ProgMismatch(low, high uint32) error {
 		return ErrReplied
 	}
 	xid := rw.call.Xid
-	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, &noneAuth, PROG_MISMATCH, low, high) }, nil)
+	verf := &rw.call.ReplyVerf
+	return rw.send(func(e *xdr.Encoder) { encodeAcceptedHeader(e, xid, verf, PROG_MISMATCH, low, high) }, nil)
 }
 
 // AuthError implements ReplyWriter.

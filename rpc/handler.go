@@ -76,6 +76,11 @@ type Call struct {
 	// Cred and Verf are the credential and verifier as sent. Their bodies
 	// alias the record.
 	Cred, Verf OpaqueAuth
+	// ReplyVerf is the verifier an accepted reply carries: AUTH_NONE unless
+	// the handler (or an authentication middleware) sets it before
+	// answering, e.g. to an AUTH_SHORT handle the client may use in place
+	// of its AUTH_SYS credential.
+	ReplyVerf OpaqueAuth
 	// Args holds the procedure's encoded arguments. It aliases the
 	// record the call arrived in and is valid until ServeRPC returns.
 	Args []byte

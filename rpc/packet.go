@@ -103,7 +103,7 @@ func (p *packetServer) serve() error {
 		rw := getReplyWriter()
 		rw.t = p
 		rw.rec = buf
-		ok, reply := parseCall(*buf, &rw.call)
+		ok, reply := parseCall(*buf, &rw.call, p.s.cfg.flavors)
 		if !ok {
 			// Not a call: datagram servers take no replies.
 			rw.free()

@@ -45,6 +45,11 @@ type Server struct {
 	// FragmentSize, if set, splits records written into fragments of at
 	// most that many bytes.
 	FragmentSize int
+	// Flavors lists the authentication flavors besides AUTH_NONE,
+	// AUTH_SYS and AUTH_SHORT whose calls reach the Handler (RPCSEC_GSS,
+	// say, for a handler that implements it); calls with any other flavor
+	// are denied with AUTH_REJECTEDCRED.
+	Flavors []AuthFlavor
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -75,6 +80,7 @@ func (s *Server) init() {
 			writeTimeout: s.WriteTimeout,
 			fragSize:     s.FragmentSize,
 			logger:       logger,
+			flavors:      s.Flavors,
 		}
 		if s.cfg.handler == nil {
 			s.cfg.handler = NewMux()
