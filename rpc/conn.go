@@ -425,8 +425,12 @@ func (rw *replyWriter) send(hdr func(e *xdr.Encoder), res xdr.Marshaler) error {
 	}
 	// Keep the buffer for the next call this writer serves, unless a
 	// large reply grew it; drop references to the results' data.
-	if b := e.Bytes(); cap(b) <= 64<<10 && len(e.Buffers()) == 1 {
-		rw.out = b[:0]
+	// (Check the segments first: with referenced data Bytes would join
+	// them, copying the payload that was referenced to avoid a copy.)
+	if len(e.Buffers()) == 1 {
+		if b := e.Bytes(); cap(b) <= 64<<10 {
+			rw.out = b[:0]
+		}
 	}
 	e.Reset(nil)
 	rw.unref()

@@ -15,7 +15,8 @@ import (
 // (CREATE, REMOVE, RENAME, LOCK ...) running it twice is wrong (the
 // second REMOVE fails with NOENT although the first succeeded). The cache
 // remembers the replies of such calls, keyed by xid, client address,
-// program, version, procedure and a checksum of the arguments, and
+// program, version, procedure and a checksum of the arguments (their
+// length and first 256 bytes), and
 // answers a retransmission with the remembered reply without running the
 // procedure again. A retransmission that arrives while the original is
 // still running is dropped: the original's reply will answer it.
@@ -151,10 +152,17 @@ func (e *cacheEntry) replay(w ReplyWriter) {
 	}
 }
 
+// checksumBytes is how much of the arguments the checksum covers. The xid
+// is the real key; the checksum guards against a client reusing an xid
+// for another call, which shows in the arguments' first bytes (the file
+// handle, the offset) and their length. Covering a 1 MiB WRITE whole
+// would cost more than the cache saves.
+const checksumBytes = 256
+
 func checksum(b []byte) uint64 {
 	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
+	h.Write(b[:min(len(b), checksumBytes)])
+	return h.Sum64() ^ uint64(len(b))*0x9e3779b97f4a7c15
 }
 
 // cachingWriter records the answer in the cache entry, then sends it.

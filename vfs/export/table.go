@@ -42,9 +42,10 @@ func (t *Table) load() *snapshot {
 	return &snapshot{}
 }
 
-// Add adds an export. It fails if the export has no file system, its path
-// is not absolute, a client does not parse, or another export has the
-// same id or path.
+// Add adds an export, cleaning its path (see CleanPath) and parsing its
+// client list. It fails if the export has no file system, its path is not
+// absolute or holds "..", a client does not parse, or another export has
+// the same id or path.
 func (t *Table) Add(e *Export) error {
 	if err := e.compile(); err != nil {
 		return err

@@ -1,0 +1,87 @@
+package nfs3
+
+import (
+	"io/fs"
+	"time"
+)
+
+// remoteInfo is an fs.FileInfo of a remote file; Sys returns its
+// *Fattr3.
+type remoteInfo struct {
+	name string
+	attr Fattr3
+}
+
+func newRemoteInfo(name string, a *Fattr3) *remoteInfo {
+	return &remoteInfo{name: name, attr: *a}
+}
+
+func (i *remoteInfo) Name() string       { return i.name }
+func (i *remoteInfo) Size() int64        { return int64(i.attr.Size) }
+func (i *remoteInfo) Mode() fs.FileMode  { return fsMode(&i.attr) }
+func (i *remoteInfo) IsDir() bool        { return i.attr.Type == NF3DIR }
+func (i *remoteInfo) Sys() any           { return &i.attr }
+func (i *remoteInfo) ModTime() time.Time { t, _ := goTime(&i.attr.Mtime); return t }
+
+// remoteEntry is an fs.DirEntry of a remote directory, with the entry's
+// attributes and handle.
+type remoteEntry struct {
+	info remoteInfo
+	fh   NfsFh3
+}
+
+func (e *remoteEntry) Name() string               { return e.info.name }
+func (e *remoteEntry) IsDir() bool                { return e.info.IsDir() }
+func (e *remoteEntry) Type() fs.FileMode          { return e.info.Mode().Type() }
+func (e *remoteEntry) Info() (fs.FileInfo, error) { return &e.info, nil }
+func (e *remoteEntry) String() string             { return fs.FormatDirEntry(e) }
+
+// fsMode converts a file's type and mode bits to an fs.FileMode.
+func fsMode(a *Fattr3) fs.FileMode {
+	m := fs.FileMode(a.Mode & 0o777)
+	if a.Mode&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if a.Mode&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if a.Mode&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	switch a.Type {
+	case NF3DIR:
+		m |= fs.ModeDir
+	case NF3LNK:
+		m |= fs.ModeSymlink
+	case NF3BLK:
+		m |= fs.ModeDevice
+	case NF3CHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case NF3SOCK:
+		m |= fs.ModeSocket
+	case NF3FIFO:
+		m |= fs.ModeNamedPipe
+	}
+	return m
+}
+
+// mode3Of converts the permission bits of an fs.FileMode (with setuid,
+// setgid and sticky) to mode3.
+func mode3Of(m fs.FileMode) Mode3 {
+	b := Mode3(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		b |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		b |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		b |= 0o1000
+	}
+	return b
+}
+
+// sattrMode returns settable attributes that set the mode bits.
+func sattrMode(m fs.FileMode) Sattr3 {
+	return Sattr3{Mode: SetMode3{SetIt: true, Mode: mode3Of(m)}}
+}

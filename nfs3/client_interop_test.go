@@ -1,0 +1,132 @@
+package nfs3_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/nfs3"
+)
+
+// The client against nfs-ganesha (VFS FSAL on tmpfs): skipped when
+// ganesha is not installed, failed then under NFSKIT_INTEROP=1.
+
+// clGanesha starts ganesha and mounts its export, finding MOUNT and NFS
+// through rpcbind.
+func clGanesha(t testing.TB, opts nfs3.MountOptions) (*peers.GaneshaServer, *nfs3.Client) {
+	t.Helper()
+	g := peers.Ganesha(t)
+	c, err := nfs3.Mount(ctx0, "127.0.0.1", g.Export, &opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return g, c
+}
+
+func TestInteropClientLargeFile(t *testing.T) {
+	g, c := clGanesha(t, nfs3.MountOptions{})
+	peers.Require(t, "nfs-cat")
+	const size = 100 << 20
+	data := clData(size, 100)
+	want := sha256.Sum256(data)
+
+	f, err := c.Create(ctx0, "big", 0o644)
+	require.NoError(t, err)
+	n, err := f.WriteAt(data, 0)
+	require.NoError(t, err)
+	require.Equal(t, size, n)
+	require.NoError(t, f.Close())
+
+	// Read back three ways: through the client, from the exported
+	// directory, and with libnfs's nfs-cat.
+	got, err := c.ReadFile(ctx0, "big")
+	require.NoError(t, err)
+	require.Equal(t, want, sha256.Sum256(got), "read back through the client")
+	got = nil
+	disk, err := os.ReadFile(g.Export + "/big")
+	require.NoError(t, err)
+	require.Equal(t, want, sha256.Sum256(disk), "the file on disk")
+	disk = nil
+	out, err := exec.Command("nfs-cat", "nfs://127.0.0.1"+g.Export+"/big").Output()
+	require.NoError(t, err)
+	require.Equal(t, want, sha256.Sum256(out), "read by nfs-cat")
+	out = nil
+
+	// io.Copy goes through WriteTo and ReadFrom, pipelined too.
+	f, err = c.Open(ctx0, "big")
+	require.NoError(t, err)
+	h := sha256.New()
+	m, err := io.Copy(h, f)
+	require.NoError(t, err)
+	require.EqualValues(t, size, m)
+	require.Equal(t, want[:], h.Sum(nil))
+	require.NoError(t, f.Close())
+	g2, err := c.Create(ctx0, "copy", 0o600)
+	require.NoError(t, err)
+	_, err = io.Copy(g2, io.LimitReader(bytes.NewReader(data), 10<<20+3))
+	require.NoError(t, err)
+	require.NoError(t, g2.Close())
+	disk, err = os.ReadFile(g.Export + "/copy")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data[:10<<20+3], disk))
+
+	// A file written behind the server's back reads back too.
+	require.NoError(t, os.WriteFile(g.Export+"/local", data[:3<<20], 0o644))
+	got, err = c.ReadFile(ctx0, "local")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data[:3<<20], got))
+}
+
+func TestInteropClientLargeDir(t *testing.T) {
+	_, c := clGanesha(t, nfs3.MountOptions{})
+	clCheckLargeDir(t, c)
+}
+
+func TestInteropClientNamespace(t *testing.T) {
+	_, c := clGanesha(t, nfs3.MountOptions{})
+	clCheckNamespace(t, c)
+}
+
+func TestInteropClientPaths(t *testing.T) {
+	g, c := clGanesha(t, nfs3.MountOptions{})
+	clCheckPaths(t, c, g.Export)
+}
+
+func TestInteropClientFS(t *testing.T) {
+	_, c := clGanesha(t, nfs3.MountOptions{})
+	clCheckFS(t, c)
+}
+
+func TestInteropClientMount(t *testing.T) {
+	g := peers.Ganesha(t)
+	// Explicit ports, no rpcbind asked.
+	c, err := nfs3.Mount(ctx0, "127.0.0.1", g.Export, &nfs3.MountOptions{MountPort: g.MountPort, NFSPort: g.NFSPort})
+	require.NoError(t, err)
+	require.NoError(t, c.WriteFile(ctx0, "x", []byte("hello"), 0o644))
+	require.NoError(t, c.Close())
+	b, err := os.ReadFile(g.Export + "/x")
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(b))
+
+	// Over UDP: smaller transfers, the same data.
+	c, err = nfs3.Mount(ctx0, "127.0.0.1", g.Export, &nfs3.MountOptions{Network: "udp"})
+	require.NoError(t, err)
+	data := clData(5<<20+1, 5)
+	require.NoError(t, c.WriteFile(ctx0, "udp", data, 0o644))
+	got, err := c.ReadFile(ctx0, "udp")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got))
+	require.NoError(t, c.Close())
+	b, err = os.ReadFile(g.Export + "/udp")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, b))
+
+	_, err = nfs3.Mount(ctx0, "127.0.0.1", "/not/exported", nil)
+	var me *nfs3.MountError
+	require.ErrorAs(t, err, &me, "%v", err)
+}
