@@ -175,6 +175,7 @@ func (c *Client) Close() error {
 	conn := c.conn
 	c.mu.Unlock()
 	c.cancel()
+	c.cfg.workers.close()
 	if conn != nil {
 		conn.Close()
 	}

@@ -242,6 +242,7 @@ func (s *Server) Close() error {
 	s.init()
 	s.closing.Store(true)
 	s.cancel()
+	s.cfg.workers.close()
 	s.mu.Lock()
 	for l := range s.listeners {
 		l.Close()

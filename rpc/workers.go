@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -15,6 +16,8 @@ type workers struct {
 	ch      chan *replyWriter
 	handler Handler
 	logger  *slog.Logger
+	stop    chan struct{} // closed to end idle workers at once
+	once    sync.Once
 }
 
 // workerIdle is how long a goroutine with nothing to do waits for a call
@@ -22,7 +25,7 @@ type workers struct {
 const workerIdle = 10 * time.Second
 
 func newWorkers(h Handler, logger *slog.Logger) *workers {
-	return &workers{ch: make(chan *replyWriter), handler: h, logger: logger}
+	return &workers{ch: make(chan *replyWriter), handler: h, logger: logger, stop: make(chan struct{})}
 }
 
 // dispatch runs the call of rw: on an idle worker if one is waiting,
@@ -46,6 +49,13 @@ func (w *workers) work(rw *replyWriter) {
 		case rw = <-w.ch:
 		case <-idle.C:
 			return
+		case <-w.stop:
+			return
 		}
 	}
 }
+
+// close ends the idle workers, so that a closed server or client keeps
+// nothing (its handler, the file system behind it) alive; calls still
+// running finish on their goroutines.
+func (w *workers) close() { w.once.Do(func() { close(w.stop) }) }

@@ -1,0 +1,480 @@
+// Package bench compares NFS version 3 servers, all driven by nfskit's
+// nfs3 client over TCP loopback: nfskit's own server on memfs
+// (in-process), go-nfs's server on go-billy's memfs (in-process) and
+// nfs-ganesha (VFS FSAL on tmpfs; skipped when not installed).
+//
+//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 1x
+//
+// It is a module of its own so that nfskit does not depend on go-nfs.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-billy/v5"
+	billymemfs "github.com/go-git/go-billy/v5/memfs"
+	gonfs "github.com/willscott/go-nfs"
+	gonfshelpers "github.com/willscott/go-nfs/helpers"
+
+	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/mount"
+	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs/export"
+	"github.com/nfskit/nfskit/vfs/memfs"
+)
+
+const (
+	// seqSize is the bytes one sequential read or write moves.
+	seqSize = 1 << 30
+	// seqChunk is the size of one ReadAt or WriteAt call of a sequential
+	// transfer (the client pipelines it into READs or WRITEs).
+	seqChunk = 64 << 20
+	// randFileSize is the file random 4 KiB READs read from.
+	randFileSize = 64 << 20
+	// cpSize is the file nfs-cp copies.
+	cpSize = 256 << 20
+	// inFlight is how many calls the GETATTR and READ benchmarks keep in
+	// flight (goroutines on one client).
+	inFlight = 64
+	// getattrCalls and readCalls are the calls of one iteration.
+	getattrCalls = inFlight * 1500
+	readCalls    = inFlight * 500
+)
+
+var ctx0 = context.Background()
+
+func init() {
+	gonfs.Log.SetLevel(gonfs.ErrorLevel)
+}
+
+// target is one server under test, mounted by nfskit's client.
+type target struct {
+	c *nfs3.Client
+	// put stores a file of size bytes (repeating data) on the server,
+	// not through the client when that is cheaper.
+	put func(b *testing.B, name string, size int64)
+	// url is the nfs:// URL of a file for libnfs's tools.
+	url func(name string) string
+	// inProcess says the server runs in this process, so the heap
+	// counts it.
+	inProcess bool
+	// rss, if set, returns the server process's resident memory.
+	rss func() int64
+	// noLibnfs, if set, says why libnfs's tools cannot use the server.
+	noLibnfs string
+}
+
+// chunkData is seqChunk bytes of random data.
+var chunkData = sync.OnceValue(func() []byte {
+	b := make([]byte, seqChunk)
+	rand.Read(b)
+	return b
+})
+
+// writeChunks writes size bytes to w in seqChunk pieces.
+func writeChunks(b *testing.B, w io.Writer, size int64) {
+	b.Helper()
+	data := chunkData()
+	for off := int64(0); off < size; off += seqChunk {
+		n := min(size-off, seqChunk)
+		if _, err := w.Write(data[:n]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// putThroughClient writes a file through the client.
+func putThroughClient(c *nfs3.Client) func(b *testing.B, name string, size int64) {
+	return func(b *testing.B, name string, size int64) {
+		b.Helper()
+		f, err := c.Create(ctx0, name, 0o644)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data := chunkData()
+		for off := int64(0); off < size; off += seqChunk {
+			n := min(size-off, seqChunk)
+			if _, err := f.WriteAt(data[:n], off); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mountAt(b *testing.B, path string, mountPort, nfsPort int) *nfs3.Client {
+	b.Helper()
+	c, err := nfs3.Mount(ctx0, "127.0.0.1", path, &nfs3.MountOptions{MountPort: mountPort, NFSPort: nfsPort})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// startNfskit serves a memfs with nfskit's NFS and MOUNT servers on one
+// loopback port, composed as examples/nfsd does.
+func startNfskit(b *testing.B) *target {
+	b.Helper()
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(memfs.Options{}),
+		Policy: export.Policy{NoRootSquash: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := rpc.NewMux()
+	nfs3.NewServer(table, nil).Register(mux)
+	mount.NewServer(table, nil).Register(mux)
+	srv := &rpc.Server{Handler: mux}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(l)
+	b.Cleanup(func() { srv.Close() })
+	port := l.Addr().(*net.TCPAddr).Port
+	c := mountAt(b, "/bench", port, port)
+	return &target{
+		c: c, put: putThroughClient(c), inProcess: true,
+		url: func(name string) string {
+			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, port, port)
+		},
+	}
+}
+
+// billyChange adds a billy.Change that ignores every change to go-billy's
+// memfs, which has none: without it go-nfs fails every CREATE (it sets
+// the mode) with NFS3ERR_IO. (go-nfs's own helpers/memfs has one, but
+// fails GETATTR of its root directory.)
+type billyChange struct{ billy.Filesystem }
+
+func (billyChange) Chmod(string, os.FileMode) error            { return nil }
+func (billyChange) Lchown(string, int, int) error              { return nil }
+func (billyChange) Chown(string, int, int) error               { return nil }
+func (billyChange) Chtimes(string, time.Time, time.Time) error { return nil }
+
+// startGonfs serves go-billy's memfs with go-nfs (MOUNT and NFS on one
+// loopback port).
+func startGonfs(b *testing.B) *target {
+	b.Helper()
+	bfs := billyChange{billymemfs.New()}
+	handler := gonfshelpers.NewCachingHandler(gonfshelpers.NewNullAuthHandler(bfs), 1<<16)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go gonfs.Serve(l, handler)
+	b.Cleanup(func() { l.Close() })
+	port := l.Addr().(*net.TCPAddr).Port
+	c := mountAt(b, "/bench", port, port)
+	return &target{
+		c: c, inProcess: true,
+		noLibnfs: "go-nfs v0.0.4 has no MOUNTPROC3_EXPORT, which libnfs calls when it mounts, " +
+			"and answers it with a reply libnfs cannot decode, so nfs-cp fails to mount it",
+		put: func(b *testing.B, name string, size int64) {
+			f, err := bfs.Create(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			writeChunks(b, f, size)
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+		},
+		url: func(name string) string {
+			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, port, port)
+		},
+	}
+}
+
+// startGanesha starts nfs-ganesha, or skips.
+func startGanesha(b *testing.B) *target {
+	b.Helper()
+	if why := peers.GaneshaUnavailable(); why != "" {
+		b.Skip("ganesha: " + why)
+	}
+	g := peers.Ganesha(b)
+	c := mountAt(b, g.Export, g.MountPort, g.NFSPort)
+	return &target{
+		c: c,
+		put: func(b *testing.B, name string, size int64) {
+			f, err := os.Create(g.Export + "/" + name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			writeChunks(b, f, size)
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+		},
+		url: func(name string) string {
+			return fmt.Sprintf("nfs://127.0.0.1%s/%s?nfsport=%d&mountport=%d", g.Export, name, g.NFSPort, g.MountPort)
+		},
+		rss: func() int64 {
+			pid, err := os.ReadFile(g.Dir + "/ganesha.pid")
+			if err != nil {
+				return 0
+			}
+			return procRSS(strings.TrimSpace(string(pid)))
+		},
+	}
+}
+
+// procRSS returns the VmRSS of a process in bytes, 0 if unknown.
+func procRSS(pid string) int64 {
+	st, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+var servers = []struct {
+	name  string
+	start func(*testing.B) *target
+}{
+	{"nfskit", startNfskit},
+	{"gonfs", startGonfs},
+	{"ganesha", startGanesha},
+}
+
+// eachServer runs fn as a sub-benchmark per server.
+func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
+	for _, s := range servers {
+		b.Run(s.name, func(b *testing.B) {
+			fn(b, s.start(b))
+		})
+	}
+}
+
+// parallel runs calls calls of fn on inFlight goroutines and returns the
+// time they took. A failed call is counted (reported as the metric
+// "errors") and logged once, not fatal: go-nfs answers some GETATTRs
+// under load with NFS3ERR_STALE.
+func parallel(b *testing.B, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
+	var wg sync.WaitGroup
+	var errs atomic.Int64
+	var first sync.Once
+	start := time.Now()
+	for g := range inFlight {
+		wg.Go(func() {
+			r := mrand.New(mrand.NewPCG(uint64(g), 1))
+			buf := make([]byte, 4096)
+			for range calls / inFlight {
+				if err := fn(r, buf); err != nil {
+					errs.Add(1)
+					first.Do(func() { b.Logf("first error: %v", err) })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(errs.Load()), "errors")
+	return elapsed
+}
+
+func BenchmarkGetattr(b *testing.B) {
+	eachServer(b, func(b *testing.B, t *target) {
+		t.put(b, "a", 1)
+		f, err := t.c.Open(ctx0, "a")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		args := &nfs3.GETATTR3args{Object: nfs3.NfsFh3{Data: f.Handle()}}
+		var elapsed time.Duration
+		b.ResetTimer()
+		for range b.N {
+			elapsed += parallel(b, getattrCalls, func(*mrand.Rand, []byte) error {
+				res, err := t.c.NFS.Getattr(ctx0, args)
+				if err == nil && res.Status != nfs3.NFS3_OK {
+					err = res.Status
+				}
+				return err
+			})
+		}
+		b.ReportMetric(float64(b.N*getattrCalls)/elapsed.Seconds(), "calls/s")
+	})
+}
+
+func BenchmarkRead4K(b *testing.B) {
+	eachServer(b, func(b *testing.B, t *target) {
+		t.put(b, "r", randFileSize)
+		f, err := t.c.Open(ctx0, "r")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		var elapsed time.Duration
+		b.SetBytes(readCalls * 4096)
+		b.ResetTimer()
+		for range b.N {
+			elapsed += parallel(b, readCalls, func(r *mrand.Rand, buf []byte) error {
+				n, err := f.ReadAt(buf, int64(r.IntN(randFileSize/4096))*4096)
+				if err == nil && n != len(buf) {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			})
+		}
+		b.ReportMetric(float64(b.N*readCalls)/elapsed.Seconds(), "reads/s")
+	})
+}
+
+// heapInuse returns runtime.MemStats.HeapInuse.
+func heapInuse() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
+func BenchmarkSequentialRead(b *testing.B) {
+	eachServer(b, func(b *testing.B, t *target) {
+		t.put(b, "s", seqSize)
+		f, err := t.c.Open(ctx0, "s")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		buf := make([]byte, seqChunk)
+
+		// The heap (client and, in-process, server) before, at its
+		// peak during, and after the reads; the file itself is in it.
+		runtime.GC()
+		before := heapInuse()
+		var rssBefore, rssPeak int64
+		if t.rss != nil {
+			rssBefore = t.rss()
+		}
+		var peak uint64
+		done := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				peak = max(peak, heapInuse())
+				if t.rss != nil {
+					rssPeak = max(rssPeak, t.rss())
+				}
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+
+		b.SetBytes(seqSize)
+		b.ResetTimer()
+		for range b.N {
+			for off := int64(0); off < seqSize; off += seqChunk {
+				if n, err := f.ReadAt(buf, off); err != nil || n != seqChunk {
+					b.Fatalf("ReadAt %d: %d, %v", off, n, err)
+				}
+			}
+		}
+		b.StopTimer()
+		close(done)
+		<-sampled
+		after := heapInuse()
+		const mib = 1 << 20
+		b.ReportMetric(float64(before)/mib, "heap-before-MiB")
+		b.ReportMetric(float64(peak)/mib, "heap-peak-MiB")
+		b.ReportMetric(float64(after)/mib, "heap-after-MiB")
+		if t.rss != nil {
+			b.ReportMetric(float64(rssBefore)/mib, "server-rss-before-MiB")
+			b.ReportMetric(float64(rssPeak)/mib, "server-rss-peak-MiB")
+		}
+	})
+}
+
+func BenchmarkSequentialWrite(b *testing.B) {
+	eachServer(b, func(b *testing.B, t *target) {
+		data := chunkData()
+		b.SetBytes(seqSize)
+		b.ResetTimer()
+		for i := range b.N {
+			f, err := t.c.Create(ctx0, "w"+strconv.Itoa(i), 0o644)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for off := int64(0); off < seqSize; off += seqChunk {
+				if _, err := f.WriteAt(data, off); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := f.Close(); err != nil { // COMMIT
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := t.c.Remove(ctx0, "w"+strconv.Itoa(i)); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+}
+
+// BenchmarkNfsCp times libnfs's nfs-cp copying a cpSize file from each
+// server to /dev/shm (or a temporary directory).
+func BenchmarkNfsCp(b *testing.B) {
+	if _, err := exec.LookPath("nfs-cp"); err != nil {
+		b.Skip("nfs-cp not installed")
+	}
+	eachServer(b, func(b *testing.B, t *target) {
+		if t.noLibnfs != "" {
+			b.Skip(t.noLibnfs)
+		}
+		t.put(b, "cp", cpSize)
+		dir, err := os.MkdirTemp("/dev/shm", "nfskit-bench-")
+		if err != nil {
+			dir = b.TempDir()
+		} else {
+			b.Cleanup(func() { os.RemoveAll(dir) })
+		}
+		var elapsed time.Duration
+		b.SetBytes(cpSize)
+		b.ResetTimer()
+		for i := range b.N {
+			dst := dir + "/cp" + strconv.Itoa(i)
+			start := time.Now()
+			out, err := exec.Command("nfs-cp", t.url("cp"), dst).CombinedOutput()
+			elapsed += time.Since(start)
+			if err != nil {
+				b.Fatalf("nfs-cp: %v\n%s", err, out)
+			}
+			b.StopTimer()
+			if st, err := os.Stat(dst); err != nil || st.Size() != cpSize {
+				b.Fatalf("nfs-cp copied %v, %v", st, err)
+			}
+			os.Remove(dst)
+			b.StartTimer()
+		}
+		b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/copy")
+	})
+}
