@@ -88,6 +88,7 @@ type Call struct {
 	sys    AuthsysParms
 	sysErr error
 	sysSet bool
+	dec    xdr.Decoder // Decode's, kept with the pooled call
 }
 
 // Decode decodes the arguments into v. Opaque data in them aliases the
@@ -95,10 +96,11 @@ type Call struct {
 // arguments must be consumed exactly; an error means the caller should get
 // GARBAGE_ARGS.
 func (c *Call) Decode(v xdr.Unmarshaler) error {
-	var d xdr.Decoder
+	d := &c.dec
 	d.Reset(c.Args)
 	d.SetNoCopy(true)
-	if err := v.UnmarshalXDR(&d); err != nil {
+	defer d.Reset(nil)
+	if err := v.UnmarshalXDR(d); err != nil {
 		return err
 	}
 	if d.Remaining() != 0 {
