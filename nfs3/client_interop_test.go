@@ -2,6 +2,7 @@ package nfs3_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"os"
@@ -129,4 +130,33 @@ func TestInteropClientMount(t *testing.T) {
 	_, err = nfs3.Mount(ctx0, "127.0.0.1", "/not/exported", nil)
 	var me *nfs3.MountError
 	require.ErrorAs(t, err, &me, "%v", err)
+}
+
+// TestInteropClientTshark captures our client's traffic with nfs-ganesha
+// (MOUNT, then namespace operations, file I/O and listings) and has
+// tshark decode it: no malformed packet.
+func TestInteropClientTshark(t *testing.T) {
+	peers.Require(t, "tshark")
+	g := peers.Ganesha(t)
+	capture := peers.StartCapture(t, g.NFSPort, g.MountPort)
+	ctx := context.Background()
+	c, err := nfs3.Mount(ctx, "127.0.0.1", g.Export, &nfs3.MountOptions{NFSPort: g.NFSPort, MountPort: g.MountPort})
+	require.NoError(t, err)
+	require.NoError(t, c.MkdirAll(ctx, "tshark/sub", 0o755))
+	data := make([]byte, 300<<10)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	require.NoError(t, c.WriteFile(ctx, "tshark/sub/f", data, 0o644))
+	back, err := c.ReadFile(ctx, "tshark/sub/f")
+	require.NoError(t, err)
+	require.Equal(t, data, back)
+	require.NoError(t, c.Symlink(ctx, "sub/f", "tshark/link"))
+	_, err = c.ReadDir(ctx, "tshark")
+	require.NoError(t, err)
+	require.NoError(t, c.Rename(ctx, "tshark/sub/f", "tshark/g"))
+	require.NoError(t, c.RemoveAll(ctx, "tshark"))
+	require.NoError(t, c.Close())
+	capture.Stop()
+	capture.RequireClean(20)
 }
