@@ -3,6 +3,7 @@ package rpc
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
@@ -31,6 +32,10 @@ type Conn struct {
 	cancel context.CancelFunc
 
 	wmu      sync.Mutex  // serialises writes
+	bmu      sync.Mutex  // guards batch, spare and flushing
+	batch    []byte      // small records waiting to be written
+	spare    []byte      // the other batch buffer, reused
+	flushing bool        // a writer is writing the batch
 	wbufs    net.Buffers // the record being written
 	wstore   net.Buffers // the array of wbufs, kept across writes
 	hdrs     []byte
@@ -261,22 +266,84 @@ func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
 		one[0] = b
 		segs = one[:]
 	}
+	if len(segs) == 1 && total <= batchRecord && (c.cfg.fragSize <= 0 || total-4 <= c.cfg.fragSize) {
+		if e != nil {
+			binary.BigEndian.PutUint32(segs[0], uint32(total-4)|lastFragment)
+		}
+		return c.writeSmall(segs[0])
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	c.wbufs, c.hdrs = putFragmentHeaders(segs, total, c.cfg.fragSize, e == nil, c.wstore[:0], c.hdrs[:0])
+	n := len(c.wbufs)
+	c.wstore = c.wbufs[:0] // WriteTo consumes c.wbufs; keep its array
+	err := c.write(&c.wbufs)
+	clear(c.wstore[:n])
+	return err
+}
+
+// batchRecord is the size up to which a record is written through the
+// batch: copied into a buffer that one write sends with the other small
+// records that became ready meanwhile. Under load, replies that finish
+// together leave in one system call instead of one each.
+const batchRecord = 8 << 10
+
+// writeSmall writes a small record through the batch. The first writer
+// to find no write in progress writes the batch, and keeps writing what
+// others add until the batch is empty; the others return at once (their
+// bytes are copied).
+func (c *Conn) writeSmall(rec []byte) error {
+	c.bmu.Lock()
+	if c.closed.Load() {
+		c.bmu.Unlock()
+		return ErrClosed
+	}
+	c.batch = append(c.batch, rec...)
+	if c.flushing {
+		c.bmu.Unlock()
+		return nil
+	}
+	c.flushing = true
+	for len(c.batch) > 0 {
+		out := c.batch
+		c.batch = c.spare[:0]
+		c.bmu.Unlock()
+		c.wmu.Lock()
+		c.wbufs = append(c.wstore[:0], out)
+		c.wstore = c.wbufs[:0]
+		err := c.write(&c.wbufs)
+		clear(c.wstore[:1])
+		c.wmu.Unlock()
+		c.bmu.Lock()
+		if cap(out) <= 1<<20 {
+			c.spare = out[:0]
+		}
+		if err != nil {
+			c.batch = c.batch[:0]
+			c.flushing = false
+			c.bmu.Unlock()
+			return err
+		}
+	}
+	c.flushing = false
+	c.bmu.Unlock()
+	return nil
+}
+
+// write writes bufs to the connection, closing it on failure: a peer that
+// does not read what it is sent, or a broken connection. The caller holds
+// wmu.
+func (c *Conn) write(bufs *net.Buffers) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
 	if c.cfg.writeTimeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout))
 	}
-	n := len(c.wbufs)
-	c.wstore = c.wbufs[:0] // WriteTo consumes c.wbufs; keep its array
-	_, err := c.wbufs.WriteTo(c.nc)
-	clear(c.wstore[:n])
-	if err != nil {
-		// A peer that does not read its replies, or a broken
-		// connection: either way it is done.
+	if _, err := bufs.WriteTo(c.nc); err != nil {
 		c.Close()
 		return err
 	}
