@@ -204,11 +204,19 @@ func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Mar
 }
 
 func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	cred, verf := c.auth.Credential()
 	p := c.calls.newPending()
 	if err := encodeRequest(p, c.stream, prog, vers, proc, &cred, &verf, args); err != nil {
 		p.release()
 		return err
+	}
+	if !c.stream && len(*p.req) > maxDatagram {
+		// It cannot be sent: fail now rather than retransmit in vain.
+		p.release()
+		return ErrRecordTooLarge
 	}
 	c.calls.add(p)
 	var err error

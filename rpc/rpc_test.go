@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -188,4 +189,17 @@ func TestCallContextDeadline(t *testing.T) {
 	defer cancel()
 	err = c.Call(ctx, testProg, testVers, procSlow, nil, nil)
 	require.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
+}
+
+func TestCallFailsFastWhenItCannotBeSent(t *testing.T) {
+	ts := startServer(t, &Server{Handler: newTestMux(nil)})
+	c, err := Dial(context.Background(), "udp", ts.udp.String(), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	big := &str{S: strings.Repeat("x", 70000)}
+	require.ErrorIs(t, c.Call(context.Background(), testProg, testVers, procEcho, big, nil), ErrRecordTooLarge)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, c.Call(ctx, testProg, testVers, 0, nil, nil), context.Canceled)
 }
