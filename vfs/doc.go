@@ -15,7 +15,8 @@
 //
 // What not every backend can do lives in optional interfaces, found by
 // type assertion as io.WriterTo is: [Mknoder] for device files, sockets and
-// FIFOs, [PathConfer] for name limits.
+// FIFOs, [PathConfer] for name limits, [Locker] for byte-range locks
+// (package vfs/locktable implements their semantics for any backend).
 //
 // Errors are values: a backend returns one of the sentinel errors below
 // (wrapped or not), which the servers map to protocol status codes; any
