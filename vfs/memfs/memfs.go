@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/locktable"
 )
 
 // Options configures an FS.
@@ -45,6 +46,11 @@ type Options struct {
 	RootMode uint32
 	// FSID is reported in every file's attributes.
 	FSID uint64
+	// LocksReleased, if not nil, is called, with no lock of the FS held,
+	// with the handle of each file on which an Unlock, a ReleaseHost or a
+	// downgrade released locked bytes, so that blocked lock requests can
+	// be retried (NLM GRANTED).
+	LocksReleased func(h vfs.Handle)
 }
 
 const (
@@ -73,12 +79,14 @@ type FS struct {
 	// s_vfs_rename_mutex does).
 	renameMu sync.Mutex
 	root     *node
+	locks    *locktable.Table[fileKey] // byte-range locks; see locks.go
 }
 
 var (
 	_ vfs.FS         = (*FS)(nil)
 	_ vfs.Mknoder    = (*FS)(nil)
 	_ vfs.PathConfer = (*FS)(nil)
+	_ vfs.Locker     = (*FS)(nil)
 )
 
 // New makes an empty file system: a root directory and nothing else.
@@ -93,6 +101,11 @@ func New(opts Options) *FS {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails on supported platforms
 	fs.instance = binary.BigEndian.Uint64(b[:])
+	var released func(fileKey)
+	if opts.LocksReleased != nil {
+		released = func(k fileKey) { opts.LocksReleased(fs.makeHandle(k.id, k.gen)) }
+	}
+	fs.locks = locktable.New(released)
 	mode := opts.RootMode & 0o7777
 	if mode == 0 {
 		mode = 0o755
@@ -115,12 +128,15 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // handle makes n's handle.
-func (fs *FS) handle(n *node) vfs.Handle {
+func (fs *FS) handle(n *node) vfs.Handle { return fs.makeHandle(n.id, n.gen) }
+
+// makeHandle makes the handle of the file with the id and generation.
+func (fs *FS) makeHandle(id, gen uint64) vfs.Handle {
 	h := make(vfs.Handle, handleLen)
 	h[0] = handleVersion
 	binary.BigEndian.PutUint64(h[1:], fs.instance)
-	binary.BigEndian.PutUint64(h[9:], n.id)
-	binary.BigEndian.PutUint64(h[17:], n.gen)
+	binary.BigEndian.PutUint64(h[9:], id)
+	binary.BigEndian.PutUint64(h[17:], gen)
 	binary.BigEndian.PutUint32(h[25:], crc32.Checksum(h[:25], castagnoli))
 	return h
 }
@@ -181,6 +197,7 @@ func (fs *FS) kill(n *node) {
 	n.used = 0
 	n.chunks = nil
 	fs.tab.drop(n.id)
+	fs.locks.ReleaseFile(fileKey{n.id, n.gen})
 }
 
 // Root returns the root directory's handle.

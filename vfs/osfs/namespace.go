@@ -29,6 +29,8 @@ func (fs *FS) unlink(cred *vfs.Cred, dirH vfs.Handle, name string, rmdir bool) e
 	}
 	defer d.close()
 	var st unix.Stat_t
+	v := -1 // the file removed, to release its locks if that was its last link
+	defer func() { fs.buried(v) }()
 	err = fs.as(cred, func() error {
 		if err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return err
@@ -45,6 +47,8 @@ func (fs *FS) unlink(cred *vfs.Cred, dirH vfs.Handle, name string, rmdir bool) e
 		flags := 0
 		if rmdir {
 			flags = unix.AT_REMOVEDIR
+		} else {
+			v = victim(d.fd, name)
 		}
 		return unix.Unlinkat(d.fd, name, flags)
 	})
@@ -90,6 +94,8 @@ func (fs *FS) Rename(ctx context.Context, cred *vfs.Cred, fromDir vfs.Handle, fr
 	defer to.close()
 	var src, dst unix.Stat_t
 	replaced := false
+	v := -1 // the file replaced, to release its locks if that was its last link
+	defer func() { fs.buried(v) }()
 	err = fs.as(cred, func() error {
 		if err := unix.Fstatat(from.fd, fromName, &src, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return err
@@ -112,6 +118,9 @@ func (fs *FS) Rename(ctx context.Context, cred *vfs.Cred, fromDir vfs.Handle, fr
 			if err := fs.may(cred, &src, vfs.MayWrite); err != nil {
 				return err
 			}
+		}
+		if replaced && !isDir(&dst) {
+			v = victim(to.fd, toName)
 		}
 		return unix.Renameat(from.fd, fromName, to.fd, toName)
 	})

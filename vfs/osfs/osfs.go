@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/locktable"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +25,11 @@ type Options struct {
 	// (CAP_DAC_READ_SEARCH to open files by handle; CAP_SETUID and
 	// CAP_SETGID to act as others, or CAP_CHOWN to give files away).
 	ActAsCaller bool
+	// LocksReleased, if not nil, is called, with no lock of the FS held,
+	// with the handle of each file on which an Unlock, a ReleaseHost or a
+	// downgrade released locked bytes, so that blocked lock requests can
+	// be retried (NLM GRANTED).
+	LocksReleased func(h vfs.Handle)
 }
 
 // FS serves a directory of the local file system. Make one with New.
@@ -47,12 +53,14 @@ type FS struct {
 	hints    hints
 	searchMu sync.Mutex // one search of the export at a time
 	closed   atomic.Bool
+	locks    *locktable.Table[khandle] // byte-range locks; see locks.go
 }
 
 var (
 	_ vfs.FS         = (*FS)(nil)
 	_ vfs.Mknoder    = (*FS)(nil)
 	_ vfs.PathConfer = (*FS)(nil)
+	_ vfs.Locker     = (*FS)(nil)
 )
 
 // New serves the directory dir. It fails if the file system cannot make
@@ -116,6 +124,11 @@ func (fs *FS) init(opts Options) error {
 	fs.euid = fs.self.uid
 	fs.home = &vfs.Cred{UID: fs.self.uid, GID: fs.self.gid, Groups: fs.self.groups}
 	fs.actAsCaller = opts.ActAsCaller
+	var released func(khandle)
+	if opts.LocksReleased != nil {
+		released = func(kh khandle) { opts.LocksReleased(fs.encode(kh)) }
+	}
+	fs.locks = locktable.New(released)
 	if fs.actAsCaller {
 		nobody := &vfs.Cred{UID: 65534, GID: 65534}
 		if err := fs.as(nobody, func() error { return nil }); err != nil {

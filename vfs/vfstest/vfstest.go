@@ -77,6 +77,15 @@ var suite = []struct {
 	{"FileIDs", testFileIDs},
 	{"StatFS", testStatFS},
 	{"Concurrency", testConcurrency},
+	{"LockConflict", testLockConflict},
+	{"LockShared", testLockShared},
+	{"LockUpgrade", testLockUpgrade},
+	{"LockSplit", testLockSplit},
+	{"LockTest", testLockTest},
+	{"LockToEOF", testLockToEOF},
+	{"LockStale", testLockStale},
+	{"LockFiles", testLockFiles},
+	{"LockErrors", testLockErrors},
 }
 
 // Identities the suite acts as. alice is in group 100 besides her own,
