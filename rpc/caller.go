@@ -114,6 +114,10 @@ func (c *caller) outstanding() []uint32 {
 func (c *caller) markSent(p *pendingCall, conn *Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.markSentLocked(p, conn)
+}
+
+func (c *caller) markSentLocked(p *pendingCall, conn *Conn) bool {
 	if p.sentOn == conn {
 		return false
 	}
@@ -123,6 +127,28 @@ func (c *caller) markSent(p *pendingCall, conn *Conn) bool {
 		p.rto = c.retransmit
 	}
 	return true
+}
+
+// resendCopy returns a copy of the request of the call with xid, marked
+// as sent on conn, or nil if the call is no longer outstanding or was
+// already sent there. (The call is looked up by xid because its
+// pendingCall may have been answered and reused since the xid was
+// listed.)
+func (c *caller) resendCopy(xid uint32, conn *Conn) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pending[xid]
+	if p == nil || !c.markSentLocked(p, conn) {
+		return nil
+	}
+	return append([]byte(nil), *p.req...)
+}
+
+// count returns the number of outstanding calls.
+func (c *caller) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending)
 }
 
 // due returns copies of the requests of the stream calls whose

@@ -351,7 +351,7 @@ func (c *Client) lost(conn *Conn, err error) {
 	}
 	closed := c.closed
 	c.mu.Unlock()
-	if closed || len(c.calls.outstanding()) == 0 {
+	if closed || c.calls.count() == 0 {
 		return
 	}
 	// Calls are waiting for replies that will not come on this
@@ -362,12 +362,11 @@ func (c *Client) lost(conn *Conn, err error) {
 func (c *Client) reconnect() {
 	delay := c.opts.Retransmit / 10
 	for {
-		conn, err := c.connection(c.ctx)
+		_, err := c.connection(c.ctx)
 		if err == nil {
-			_ = conn
 			return
 		}
-		if c.ctx.Err() != nil || len(c.calls.outstanding()) == 0 {
+		if c.ctx.Err() != nil || c.calls.count() == 0 {
 			return
 		}
 		c.cfg.logger.Debug("rpc: reconnecting", "err", err, "retry in", delay)
@@ -385,17 +384,7 @@ func (c *Client) resendAll(conn *Conn) {
 	c.resendMu.Lock()
 	defer c.resendMu.Unlock()
 	for _, xid := range c.calls.outstanding() {
-		// Look the call up again: it may have been answered, and its
-		// pendingCall reused, since the list was made.
-		c.calls.mu.Lock()
-		p := c.calls.pending[xid]
-		var req []byte
-		if p != nil && p.sentOn != conn {
-			p.sentOn = conn
-			req = append(req, *p.req...)
-		}
-		c.calls.mu.Unlock()
-		if req != nil {
+		if req := c.calls.resendCopy(xid, conn); req != nil {
 			if err := conn.writeRecord(req, nil); err != nil {
 				return
 			}

@@ -188,13 +188,7 @@ func (c *Conn) serve() {
 
 // busy reports whether calls are in flight in either direction.
 func (c *Conn) busy() bool {
-	if len(c.slots) > 0 {
-		return true
-	}
-	c.calls.mu.Lock()
-	n := len(c.calls.pending)
-	c.calls.mu.Unlock()
-	return n > 0
+	return len(c.slots) > 0 || c.calls.count() > 0
 }
 
 // handle dispatches one record; it reports false if the record was so

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,10 +202,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for p := range s.packets {
 		p.stopReading()
 	}
-	conns := make([]*Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(s.conns))
 	s.mu.Unlock()
 	// Stop reading: a read deadline in the past ends each read loop,
 	// which then waits for its calls in flight before closing.
@@ -217,10 +216,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			c.quiesce()
 		}
 		s.mu.Lock()
-		packets := make([]*packetServer, 0, len(s.packets))
-		for p := range s.packets {
-			packets = append(packets, p)
-		}
+		packets := slices.Collect(maps.Keys(s.packets))
 		s.mu.Unlock()
 		for _, p := range packets {
 			p.active.Wait()
@@ -250,10 +246,7 @@ func (s *Server) Close() error {
 	for p := range s.packets {
 		p.pc.Close()
 	}
-	conns := make([]*Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(s.conns))
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.Close()
@@ -288,11 +281,7 @@ func (s *Server) Conns() []*Conn {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*Conn, 0, len(s.conns))
-	for c := range s.conns {
-		out = append(out, c)
-	}
-	return out
+	return slices.Collect(maps.Keys(s.conns))
 }
 
 func addrIP(a net.Addr) net.IP {
