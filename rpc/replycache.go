@@ -121,20 +121,22 @@ func (rc *ReplyCache) evict() {
 	}
 }
 
-// finish records the reply of an entry, or forgets it when the call was
-// dropped (so a retransmission runs it).
-func (rc *ReplyCache) finish(e *cacheEntry, keep bool) {
+// finish records the reply of an entry, written into it by set, or
+// forgets the entry when set is nil: a dropped call, which a
+// retransmission should run.
+func (rc *ReplyCache) finish(e *cacheEntry, set func(*cacheEntry)) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	el, ok := rc.entries[e.key]
 	if !ok {
 		return
 	}
-	if !keep {
+	if set == nil {
 		rc.lru.Remove(el)
 		delete(rc.entries, e.key)
 		return
 	}
+	set(e)
 	e.done = true
 	rc.evict()
 }
@@ -181,15 +183,12 @@ func (cw *cachingWriter) Reply(results xdr.Marshaler) error {
 	if results != nil {
 		b, err := xdr.Marshal(results)
 		if err != nil {
-			cw.rc.finish(cw.e, false)
+			cw.rc.finish(cw.e, nil)
 			return cw.w.Reply(results) // let the writer report the failure
 		}
 		raw = b
 	}
-	cw.rc.mu.Lock()
-	cw.e.kind, cw.e.results = replyResults, raw
-	cw.rc.mu.Unlock()
-	cw.rc.finish(cw.e, true)
+	cw.rc.finish(cw.e, func(e *cacheEntry) { e.kind, e.results = replyResults, raw })
 	return cw.w.Reply(RawResults(raw))
 }
 
@@ -197,10 +196,7 @@ func (cw *cachingWriter) Error(stat AcceptStat) error {
 	if cw.answered.Swap(true) {
 		return ErrReplied
 	}
-	cw.rc.mu.Lock()
-	cw.e.kind, cw.e.stat = replyAccept, stat
-	cw.rc.mu.Unlock()
-	cw.rc.finish(cw.e, true)
+	cw.rc.finish(cw.e, func(e *cacheEntry) { e.kind, e.stat = replyAccept, stat })
 	return cw.w.Error(stat)
 }
 
@@ -208,10 +204,7 @@ func (cw *cachingWriter) ProgMismatch(low, high uint32) error {
 	if cw.answered.Swap(true) {
 		return ErrReplied
 	}
-	cw.rc.mu.Lock()
-	cw.e.kind, cw.e.low, cw.e.hi = replyMismatch, low, high
-	cw.rc.mu.Unlock()
-	cw.rc.finish(cw.e, true)
+	cw.rc.finish(cw.e, func(e *cacheEntry) { e.kind, e.low, e.hi = replyMismatch, low, high })
 	return cw.w.ProgMismatch(low, high)
 }
 
@@ -219,10 +212,7 @@ func (cw *cachingWriter) AuthError(stat AuthStat) error {
 	if cw.answered.Swap(true) {
 		return ErrReplied
 	}
-	cw.rc.mu.Lock()
-	cw.e.kind, cw.e.auth = replyAuth, stat
-	cw.rc.mu.Unlock()
-	cw.rc.finish(cw.e, true)
+	cw.rc.finish(cw.e, func(e *cacheEntry) { e.kind, e.auth = replyAuth, stat })
 	return cw.w.AuthError(stat)
 }
 
@@ -230,6 +220,6 @@ func (cw *cachingWriter) Drop() {
 	if cw.answered.Swap(true) {
 		return
 	}
-	cw.rc.finish(cw.e, false)
+	cw.rc.finish(cw.e, nil)
 	cw.w.Drop()
 }
