@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -260,11 +261,11 @@ func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
 		one[0] = b
 		segs = one[:]
 	}
-	if len(segs) == 1 && total <= batchRecord && (c.cfg.fragSize <= 0 || total-4 <= c.cfg.fragSize) {
+	if total <= batchRecord && (c.cfg.fragSize <= 0 || total-4 <= c.cfg.fragSize) {
 		if e != nil {
 			binary.BigEndian.PutUint32(segs[0], uint32(total-4)|lastFragment)
 		}
-		return c.writeSmall(segs[0])
+		return c.writeSmall(segs)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -285,23 +286,33 @@ func (c *Conn) writeRecord(b []byte, e *xdr.Encoder) error {
 // together leave in one system call instead of one each.
 const batchRecord = 8 << 10
 
-// writeSmall writes a small record through the batch. The first writer
+// writeSmall writes a small record, given as the segments that make it
+// up, through the batch. The first writer
 // to find no write in progress writes the batch, and keeps writing what
 // others add until the batch is empty; the others return at once (their
 // bytes are copied).
-func (c *Conn) writeSmall(rec []byte) error {
+func (c *Conn) writeSmall(rec [][]byte) error {
 	c.bmu.Lock()
 	if c.closed.Load() {
 		c.bmu.Unlock()
 		return ErrClosed
 	}
-	c.batch = append(c.batch, rec...)
+	for _, seg := range rec {
+		c.batch = append(c.batch, seg...)
+	}
 	if c.flushing {
 		c.bmu.Unlock()
 		return nil
 	}
 	c.flushing = true
 	for len(c.batch) > 0 {
+		// Let the goroutines that are ready to run (other calls'
+		// handlers, on a busy connection) add their records first,
+		// so that one system call sends them all: with one P or a
+		// few, they would otherwise run only after this write.
+		c.bmu.Unlock()
+		runtime.Gosched()
+		c.bmu.Lock()
 		out := c.batch
 		c.batch = c.spare[:0]
 		c.bmu.Unlock()
