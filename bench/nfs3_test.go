@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -26,16 +25,9 @@ import (
 	"time"
 
 	"github.com/go-git/go-billy/v5"
-	billymemfs "github.com/go-git/go-billy/v5/memfs"
-	gonfs "github.com/willscott/go-nfs"
-	gonfshelpers "github.com/willscott/go-nfs/helpers"
 
 	"github.com/nfskit/nfskit/internal/peers"
-	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
-	"github.com/nfskit/nfskit/rpc"
-	"github.com/nfskit/nfskit/vfs/export"
-	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
 const (
@@ -58,10 +50,6 @@ const (
 
 var ctx0 = context.Background()
 
-func init() {
-	gonfs.Log.SetLevel(gonfs.ErrorLevel)
-}
-
 // target is one server under test, mounted by nfskit's client.
 type target struct {
 	c *nfs3.Client
@@ -70,11 +58,10 @@ type target struct {
 	put func(b *testing.B, name string, size int64)
 	// url is the nfs:// URL of a file for libnfs's tools.
 	url func(name string) string
-	// inProcess says the server runs in this process, so the heap
-	// counts it.
-	inProcess bool
 	// rss, if set, returns the server process's resident memory.
 	rss func() int64
+	// pid is the server's process, 0 if unknown.
+	pid int
 	// noLibnfs, if set, says why libnfs's tools cannot use the server.
 	noLibnfs string
 }
@@ -130,30 +117,15 @@ func mountAt(b *testing.B, path string, mountPort, nfsPort int) *nfs3.Client {
 }
 
 // startNfskit serves a memfs with nfskit's NFS and MOUNT servers on one
-// loopback port, composed as examples/nfsd does.
+// loopback port, composed as examples/nfsd does, in a process of its own.
 func startNfskit(b *testing.B) *target {
 	b.Helper()
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(memfs.Options{}),
-		Policy: export.Policy{NoRootSquash: true}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	mux := rpc.NewMux()
-	nfs3.NewServer(table, nil).Register(mux)
-	mount.NewServer(table, nil).Register(mux)
-	srv := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(l)
-	b.Cleanup(func() { srv.Close() })
-	port := l.Addr().(*net.TCPAddr).Port
-	c := mountAt(b, "/bench", port, port)
+	p := startProcess(b, "nfskit")
+	c := mountAt(b, "/bench", p.port, p.port)
 	return &target{
-		c: c, put: putThroughClient(c), inProcess: true,
+		c: c, put: putThroughClient(c), rss: p.rss, pid: p.pid,
 		url: func(name string) string {
-			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, port, port)
+			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, p.port, p.port)
 		},
 	}
 }
@@ -170,35 +142,17 @@ func (billyChange) Chown(string, int, int) error               { return nil }
 func (billyChange) Chtimes(string, time.Time, time.Time) error { return nil }
 
 // startGonfs serves go-billy's memfs with go-nfs (MOUNT and NFS on one
-// loopback port).
+// loopback port), in a process of its own.
 func startGonfs(b *testing.B) *target {
 	b.Helper()
-	bfs := billyChange{billymemfs.New()}
-	handler := gonfshelpers.NewCachingHandler(gonfshelpers.NewNullAuthHandler(bfs), 1<<16)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go gonfs.Serve(l, handler)
-	b.Cleanup(func() { l.Close() })
-	port := l.Addr().(*net.TCPAddr).Port
-	c := mountAt(b, "/bench", port, port)
+	p := startProcess(b, "gonfs")
+	c := mountAt(b, "/bench", p.port, p.port)
 	return &target{
-		c: c, inProcess: true,
+		c: c, put: putThroughClient(c), rss: p.rss, pid: p.pid,
 		noLibnfs: "go-nfs v0.0.4 has no MOUNTPROC3_EXPORT, which libnfs calls when it mounts, " +
 			"and answers it with a reply libnfs cannot decode, so nfs-cp fails to mount it",
-		put: func(b *testing.B, name string, size int64) {
-			f, err := bfs.Create(name)
-			if err != nil {
-				b.Fatal(err)
-			}
-			writeChunks(b, f, size)
-			if err := f.Close(); err != nil {
-				b.Fatal(err)
-			}
-		},
 		url: func(name string) string {
-			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, port, port)
+			return fmt.Sprintf("nfs://127.0.0.1/bench/%s?nfsport=%d&mountport=%d", name, p.port, p.port)
 		},
 	}
 }
@@ -210,6 +164,12 @@ func startGanesha(b *testing.B) *target {
 		b.Skip("ganesha: " + why)
 	}
 	g := peers.Ganesha(b)
+	pid, err := os.ReadFile(g.Dir + "/ganesha.pid")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pinPid(b, strings.TrimSpace(string(pid)))
+	pidNum, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
 	c := mountAt(b, g.Export, g.MountPort, g.NFSPort)
 	return &target{
 		c: c,
@@ -226,13 +186,8 @@ func startGanesha(b *testing.B) *target {
 		url: func(name string) string {
 			return fmt.Sprintf("nfs://127.0.0.1%s/%s?nfsport=%d&mountport=%d", g.Export, name, g.NFSPort, g.MountPort)
 		},
-		rss: func() int64 {
-			pid, err := os.ReadFile(g.Dir + "/ganesha.pid")
-			if err != nil {
-				return 0
-			}
-			return procRSS(strings.TrimSpace(string(pid)))
-		},
+		rss: func() int64 { return procRSS(strings.TrimSpace(string(pid))) },
+		pid: pidNum,
 	}
 }
 
@@ -273,10 +228,14 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 // time they took. A failed call is counted (reported as the metric
 // "errors") and logged once, not fatal: go-nfs answers some GETATTRs
 // under load with NFS3ERR_STALE.
-func parallel(b *testing.B, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
+func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
 	var wg sync.WaitGroup
 	var errs atomic.Int64
 	var first sync.Once
+	var r0, w0 int64
+	if t.pid != 0 {
+		r0, w0 = syscalls(t.pid)
+	}
 	start := time.Now()
 	for g := range inFlight {
 		wg.Go(func() {
@@ -293,6 +252,11 @@ func parallel(b *testing.B, calls int, fn func(r *mrand.Rand, buf []byte) error)
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(errs.Load()), "errors")
+	if t.pid != 0 {
+		r1, w1 := syscalls(t.pid)
+		b.ReportMetric(float64(r1-r0)/float64(calls), "server-reads/call")
+		b.ReportMetric(float64(w1-w0)/float64(calls), "server-writes/call")
+	}
 	return elapsed
 }
 
@@ -308,7 +272,7 @@ func BenchmarkGetattr(b *testing.B) {
 		var elapsed time.Duration
 		b.ResetTimer()
 		for range b.N {
-			elapsed += parallel(b, getattrCalls, func(*mrand.Rand, []byte) error {
+			elapsed += parallel(b, t, getattrCalls, func(*mrand.Rand, []byte) error {
 				res, err := t.c.NFS.Getattr(ctx0, args)
 				if err == nil && res.Status != nfs3.NFS3_OK {
 					err = res.Status
@@ -332,7 +296,7 @@ func BenchmarkRead4K(b *testing.B) {
 		b.SetBytes(readCalls * 4096)
 		b.ResetTimer()
 		for range b.N {
-			elapsed += parallel(b, readCalls, func(r *mrand.Rand, buf []byte) error {
+			elapsed += parallel(b, t, readCalls, func(r *mrand.Rand, buf []byte) error {
 				n, err := f.ReadAt(buf, int64(r.IntN(randFileSize/4096))*4096)
 				if err == nil && n != len(buf) {
 					err = io.ErrUnexpectedEOF

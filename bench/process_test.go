@@ -1,0 +1,217 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	gonfs "github.com/willscott/go-nfs"
+	gonfshelpers "github.com/willscott/go-nfs/helpers"
+
+	billymemfs "github.com/go-git/go-billy/v5/memfs"
+
+	"github.com/nfskit/nfskit/mount"
+	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs/export"
+	"github.com/nfskit/nfskit/vfs/memfs"
+)
+
+// Each server runs in a process of its own, pinned to one CPU with
+// GOMAXPROCS 1, while this process (the client driving the load) is
+// pinned to the other: a server's rate is then what one core of it
+// serves, not what is left of two cores after the client took its share.
+// On a machine with one CPU nothing is pinned.
+const (
+	// serveEnv names the server a re-executed test binary runs.
+	serveEnv = "NFSKIT_BENCH_SERVE"
+	// profileEnv, if set, is where a server process writes its CPU
+	// profile (with the server's name appended).
+	profileEnv = "NFSKIT_BENCH_SERVER_PROFILE"
+	// clientCPU and serverCPU are the CPUs the client and the servers
+	// are pinned to.
+	clientCPU, serverCPU = 0, 1
+)
+
+// pinned reports whether client and servers get a CPU each.
+func pinned() bool { return runtime.NumCPU() >= 2 }
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(serveEnv); name != "" {
+		if err := serve(name); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if pinned() {
+		if err := pinProcess(clientCPU); err != nil {
+			fmt.Fprintln(os.Stderr, "pinning the client:", err)
+			os.Exit(1)
+		}
+		runtime.GOMAXPROCS(1)
+	}
+	os.Exit(m.Run())
+}
+
+// pinProcess pins every thread of this process, and so every thread
+// they start, to cpu.
+func pinProcess(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil {
+			return fmt.Errorf("thread %d: %w", tid, err)
+		}
+	}
+	return nil
+}
+
+// serve runs server name (NFS and MOUNT on one loopback port), prints
+// "port N" and serves until its standard input closes.
+func serve(name string) error {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "nfskit":
+		table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(memfs.Options{}),
+			Policy: export.Policy{NoRootSquash: true}})
+		if err != nil {
+			return err
+		}
+		mux := rpc.NewMux()
+		nfs3.NewServer(table, nil).Register(mux)
+		mount.NewServer(table, nil).Register(mux)
+		srv := &rpc.Server{Handler: mux}
+		go srv.Serve(l)
+	case "gonfs":
+		gonfs.Log.SetLevel(gonfs.ErrorLevel)
+		bfs := billyChange{billymemfs.New()}
+		handler := gonfshelpers.NewCachingHandler(gonfshelpers.NewNullAuthHandler(bfs), 1<<16)
+		go gonfs.Serve(l, handler)
+	default:
+		return fmt.Errorf("unknown server %q", name)
+	}
+	if path := os.Getenv(profileEnv); path != "" {
+		f, err := os.Create(path + "." + name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Printf("port %d\n", l.Addr().(*net.TCPAddr).Port)
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// serverProcess is a server running in a child process.
+type serverProcess struct {
+	port int
+	pid  int
+}
+
+// startProcess starts server name in a child process (pinned to
+// serverCPU with GOMAXPROCS 1 when pinned()) and stops it when b ends.
+func startProcess(b *testing.B, name string) *serverProcess {
+	b.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run", "^$")
+	if pinned() {
+		cmd = exec.Command("taskset", "-c", strconv.Itoa(serverCPU), self, "-test.run", "^$")
+	}
+	cmd.Env = append(os.Environ(), serveEnv+"="+name)
+	if pinned() {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS=1")
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("starting %s (%s): %v", name, filepath.Base(self), err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("%s server: %v", name, err)
+	}
+	port, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(line), "port "))
+	if err != nil {
+		b.Fatalf("%s server said %q", name, line)
+	}
+	return &serverProcess{port: port, pid: cmd.Process.Pid}
+}
+
+// pinPid pins every thread of process pid to serverCPU, when pinned().
+func pinPid(b *testing.B, pid string) {
+	if !pinned() {
+		return
+	}
+	if out, err := exec.Command("taskset", "-a", "-p", "-c", strconv.Itoa(serverCPU), pid).CombinedOutput(); err != nil {
+		b.Fatalf("taskset %s: %v\n%s", pid, err, out)
+	}
+}
+
+// rss returns the server process's resident memory in bytes.
+func (p *serverProcess) rss() int64 { return procRSS(strconv.Itoa(p.pid)) }
+
+// syscalls returns how many read and write system calls process pid
+// made so far (from /proc/PID/io), zeros if unknown.
+func syscalls(pid int) (reads, writes int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
+}
