@@ -27,6 +27,9 @@ type StatdServer struct {
 	proc *Process
 }
 
+// Stop stops rpc.statd now rather than when the test ends.
+func (s *StatdServer) Stop() { s.proc.Stop() }
+
 // Log returns what statd printed so far (it logs to stderr with -d).
 func (s *StatdServer) Log() string { return s.proc.Output() }
 
