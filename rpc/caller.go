@@ -29,6 +29,9 @@ type pendingCall struct {
 	done chan struct{}
 	rec  *[]byte // the reply record, set before done is signalled
 	err  error   // or the failure
+	// answered is set by the waiting goroutine once it has taken the
+	// signal from done, so that cancel does not wait for a second one.
+	answered bool
 	// sentOn is the stream connection the request was last written to,
 	// so that it is written once per connection, guarded by caller.mu.
 	sentOn *Conn
@@ -173,7 +176,7 @@ func (c *caller) newPending() *pendingCall {
 	p := pendingPool.Get().(*pendingCall)
 	p.xid = c.nextXid()
 	p.req = getBuf()
-	p.rec, p.err, p.sentOn, p.sentAt, p.rto = nil, nil, nil, 0, 0
+	p.rec, p.err, p.sentOn, p.sentAt, p.rto, p.answered = nil, nil, nil, 0, 0, false
 	return p
 }
 
@@ -191,10 +194,11 @@ func (p *pendingCall) release() {
 	pendingPool.Put(p)
 }
 
-// cancel withdraws a call the caller stopped waiting for. If its reply
-// arrived meanwhile, it is discarded.
+// cancel withdraws a call the caller stopped waiting for, or one that
+// failed, and releases it. If its reply arrived meanwhile, it is
+// discarded.
 func (c *caller) cancel(p *pendingCall) {
-	if c.take(p.xid) == nil {
+	if c.take(p.xid) == nil && !p.answered {
 		<-p.done // delivered or failed concurrently: consume the signal
 	}
 	p.release()
@@ -271,6 +275,7 @@ func (e *replyDecodeError) Unwrap() []error {
 func (c *caller) wait(ctx context.Context, p *pendingCall) error {
 	select {
 	case <-p.done:
+		p.answered = true
 		return p.err
 	case <-ctx.Done():
 		return ctx.Err()

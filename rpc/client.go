@@ -404,6 +404,7 @@ func (c *Client) sendPacket(ctx context.Context, p *pendingCall) error {
 		}
 		select {
 		case <-p.done:
+			p.answered = true
 			return p.err
 		case <-ctx.Done():
 			return ctx.Err()

@@ -124,11 +124,7 @@ func (c *Conn) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marsh
 		return err
 	}
 	if err := c.calls.wait(ctx, p); err != nil {
-		if ctx.Err() != nil {
-			c.calls.cancel(p)
-		} else {
-			p.release()
-		}
+		c.calls.cancel(p)
 		return err
 	}
 	err := parseReply(p, res, auth)
