@@ -74,9 +74,17 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // background notifications and callbacks
 
-	mu     sync.Mutex // guards snap and closed, and serialises saves
+	mu     sync.Mutex // guards snap, closed and local, and serialises saves
 	snap   *Snapshot
 	closed bool // Close was called: start no background work
+	local  []*localCallback
+}
+
+// localCallback is an in-process receiver of the status callbacks of the
+// monitors registered for one my_id.
+type localCallback struct {
+	id MyId
+	fn func(ctx context.Context, st Status)
 }
 
 var _ SMVERSServer = (*Server)(nil)
@@ -346,6 +354,10 @@ func (s *Server) Notify(ctx context.Context, call *rpc.Call, args *StatChge) err
 	for _, m := range ms {
 		st := Status{MonName: m.MonName, State: args.State, Priv: m.Priv}
 		s.wg.Add(1)
+		if lc := s.localFor(m.MyId); lc != nil {
+			go s.deliverLocal(lc, st)
+			continue
+		}
 		go s.callback(m.MyId, st)
 	}
 	s.mu.Unlock()
@@ -364,5 +376,48 @@ func (s *Server) callback(id MyId, st Status) {
 	}
 	if s.opts.OnCallback != nil {
 		s.opts.OnCallback(id, st, err)
+	}
+}
+
+// HandleCallback delivers the status callbacks of the monitors whose
+// my_id is id (the name compared without regard to case) to fn, in
+// process, instead of calling id's procedure over the network: a lock
+// manager embedded in the same program as the Server receives its
+// callbacks without a port mapper or a socket. fn runs on a goroutine of
+// its own, with a context that ends at Close or after CallTimeout.
+// HandleCallback replaces an earlier receiver for the same id; the
+// returned function removes the receiver.
+func (s *Server) HandleCallback(id MyId, fn func(ctx context.Context, st Status)) (remove func()) {
+	lc := &localCallback{id: id, fn: fn}
+	s.mu.Lock()
+	s.local = slices.DeleteFunc(s.local, func(o *localCallback) bool { return sameID(o.id, id) })
+	s.local = append(s.local, lc)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.local = slices.DeleteFunc(s.local, func(o *localCallback) bool { return o == lc })
+		s.mu.Unlock()
+	}
+}
+
+// localFor returns the in-process receiver of id's callbacks, or nil.
+// s.mu is held.
+func (s *Server) localFor(id MyId) *localCallback {
+	for _, lc := range s.local {
+		if sameID(lc.id, id) {
+			return lc
+		}
+	}
+	return nil
+}
+
+// deliverLocal hands one status callback to an in-process receiver.
+func (s *Server) deliverLocal(lc *localCallback, st Status) {
+	defer s.wg.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, durOr(s.opts.CallTimeout, DefaultCallTimeout))
+	defer cancel()
+	lc.fn(ctx, st)
+	if s.opts.OnCallback != nil {
+		s.opts.OnCallback(lc.id, st, nil)
 	}
 }

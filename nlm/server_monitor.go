@@ -1,0 +1,167 @@
+package nlm
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/nfskit/nfskit/nsm"
+)
+
+// StatusMonitor watches client hosts for reboots on a Server's behalf:
+// a Network Status Monitor (program 100024), over RPC (RPCMonitor) or in
+// the same process (LocalMonitor).
+type StatusMonitor interface {
+	// Monitor asks to be told when host restarts: the monitor is to
+	// call procedure id.MyProc of program id.MyProg version id.MyVers on
+	// id.MyName back with an nsm.Status body carrying priv (or deliver
+	// it in process, see CallbackBinder). An error is a *MonitorError.
+	// ctx bounds the request.
+	Monitor(ctx context.Context, host string, id nsm.MyId, priv [16]byte) error
+}
+
+// MonitoredHostLister is a StatusMonitor that can list the hosts it
+// watches for id: after a restart, the hosts that may have held locks
+// before it, which the Server's grace period waits for.
+type MonitoredHostLister interface {
+	MonitoredHosts(ctx context.Context, id nsm.MyId) ([]string, error)
+}
+
+// CallbackBinder is a StatusMonitor that delivers the status callbacks
+// for id in process: NewServer binds its callback handler with it, and
+// Close calls the returned unbind.
+type CallbackBinder interface {
+	BindCallback(id nsm.MyId, deliver func(ctx context.Context, st nsm.Status)) (unbind func())
+}
+
+// Why a status monitor did not take a host, carried by a *MonitorError.
+var (
+	// ErrMonitorUnreachable means the status monitor could not be
+	// called: no port mapper, no NSM registered with it, no answer.
+	ErrMonitorUnreachable = errors.New("nlm: status monitor (NSM, program 100024) not reachable")
+	// ErrMonitorRefused means the status monitor answered SM_MON with
+	// stat_fail.
+	ErrMonitorRefused = errors.New("nlm: status monitor refused to monitor the host")
+)
+
+// MonitorError is a status monitor's failure to watch a host. It
+// matches its Kind (ErrMonitorUnreachable, ErrMonitorRefused) and the
+// cause with errors.Is.
+type MonitorError struct {
+	// Kind is ErrMonitorUnreachable or ErrMonitorRefused.
+	Kind error
+	// Monitor says where the status monitor was: a host or address, or
+	// "in process".
+	Monitor string
+	// Host is the client host that was to be monitored.
+	Host string
+	// Err is the cause, if any.
+	Err error
+}
+
+// Error describes the failure, naming what is missing.
+func (e *MonitorError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Kind.Error())
+	b.WriteString(" at ")
+	b.WriteString(e.Monitor)
+	if e.Host != "" {
+		b.WriteString(" (monitoring host ")
+		b.WriteString(e.Host)
+		b.WriteString(")")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the kind and the cause.
+func (e *MonitorError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// RPCMonitor is a StatusMonitor that sends SM_MON to a status monitor
+// over RPC: the system's rpc.statd on 127.0.0.1, found through the port
+// mapper, or any other.
+type RPCMonitor struct {
+	host string
+	dial nsm.DialFunc
+}
+
+// NewRPCMonitor returns a monitor that asks the NSM on host ("127.0.0.1"
+// when empty) through connections dial opens (nsm.DialPortmap when nil:
+// the port mapper on host says where the NSM listens).
+func NewRPCMonitor(host string, dial nsm.DialFunc) *RPCMonitor {
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if dial == nil {
+		dial = nsm.DialPortmap
+	}
+	return &RPCMonitor{host: host, dial: dial}
+}
+
+// Monitor sends SM_MON {host, id, priv} and checks that the monitor
+// answers stat_succ.
+func (m *RPCMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, priv [16]byte) error {
+	c, err := m.dial(ctx, m.host, nsm.SM_PROG, nsm.SM_VERS)
+	if err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
+	}
+	defer c.Close()
+	res, err := nsm.NewSMVERSClient(c).Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: host, MyId: id}, Priv: priv})
+	if err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
+	}
+	if res.ResStat != nsm.Stat_succ {
+		return &MonitorError{Kind: ErrMonitorRefused, Monitor: m.host, Host: host}
+	}
+	return nil
+}
+
+// LocalMonitor is a StatusMonitor over an nsm.Server in the same
+// process: SM_MON is a method call, the server's monitor list says which
+// hosts held locks before a restart (MonitoredHostLister), and its
+// callbacks reach the lock manager without the network
+// (CallbackBinder). It is what a program serving both NLM and NSM uses.
+type LocalMonitor struct {
+	srv *nsm.Server
+}
+
+// NewLocalMonitor returns a monitor over srv.
+func NewLocalMonitor(srv *nsm.Server) *LocalMonitor { return &LocalMonitor{srv: srv} }
+
+// Monitor records the monitor with the nsm.Server.
+func (m *LocalMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, priv [16]byte) error {
+	res, err := m.srv.Mon(ctx, nil, &nsm.Mon{MonId: nsm.MonId{MonName: host, MyId: id}, Priv: priv})
+	if err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: "in process", Host: host, Err: err}
+	}
+	if res.ResStat != nsm.Stat_succ {
+		return &MonitorError{Kind: ErrMonitorRefused, Monitor: "in process", Host: host}
+	}
+	return nil
+}
+
+// MonitoredHosts returns the hosts the nsm.Server watches for id.
+func (m *LocalMonitor) MonitoredHosts(ctx context.Context, id nsm.MyId) ([]string, error) {
+	var hosts []string
+	for _, mon := range m.srv.Monitors() {
+		o := mon.MyId
+		if o.MyProg == id.MyProg && o.MyVers == id.MyVers && o.MyProc == id.MyProc && strings.EqualFold(o.MyName, id.MyName) {
+			hosts = append(hosts, mon.MonName)
+		}
+	}
+	return hosts, nil
+}
+
+// BindCallback has the nsm.Server deliver the callbacks for id to
+// deliver.
+func (m *LocalMonitor) BindCallback(id nsm.MyId, deliver func(ctx context.Context, st nsm.Status)) (unbind func()) {
+	return m.srv.HandleCallback(id, deliver)
+}
