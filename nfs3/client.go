@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nfskit/nfskit/mount"
+	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
@@ -92,6 +93,14 @@ type MountOptions struct {
 	// makes (retransmission, logger, ...); Auth, ReservedPort and, for
 	// NFS, a MaxRecordSize that fits MaxIO are set on a copy.
 	RPC *rpc.ClientOptions
+	// NLMPort, if set, is the port of the server's lock manager (NLM
+	// version 4), which File.Lock dials on first use; without it the port
+	// mapper is asked.
+	NLMPort int
+	// NLM, if set, configures the lock manager client File.Lock dials
+	// (caller name, polling of blocked locks, ...). Network, Dial, Auth
+	// and ReservedPort default to the mount's.
+	NLM *nlm.ClientOptions
 }
 
 // Client is an NFS version 3 client of one export: Mount or
@@ -124,6 +133,7 @@ type Client struct {
 	closers    []io.Closer
 	closeOnce  sync.Once
 	closeError error
+	locks      clientLocks // byte-range locking through NLM
 }
 
 // NewClientFromHandle returns a Client of the file system whose root
@@ -246,6 +256,7 @@ func Mount(ctx context.Context, host, path string, opts *MountOptions) (c *Clien
 	}
 	c = NewClientFromHandle(nc, res.Mountinfo.Fhandle, &o.ClientOptions)
 	c.mountPath, c.mountCli, c.closers = path, mnt, closers
+	c.locks.init(host, &o)
 	if _, err = c.FSInfo(ctx); err != nil {
 		return nil, err
 	}
@@ -285,17 +296,20 @@ func (o *MountOptions) lookupPorts(ctx context.Context, connect func(int, *rpc.C
 	return nil
 }
 
-// Close unmounts the export if Mount mounted it (sending UMNT, with a
-// timeout of a few seconds) and closes the connections Mount made. Files
-// of the Client must be closed first, or their unstable writes may be
-// lost.
+// Close releases the byte-range locks the Client still holds (sending
+// UNLOCK for each, with a timeout of a few seconds), unmounts the export
+// if Mount mounted it (sending UMNT, likewise) and closes the connections
+// Mount made. Files of the Client must be closed first, or their
+// unstable writes may be lost.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		lockErr := c.closeLocks()
 		if c.mountCli != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			c.closeError = c.mountCli.Umnt(ctx, mount.Dirpath(c.mountPath))
 			cancel()
 		}
+		c.closeError = errors.Join(lockErr, c.closeError)
 		for _, cl := range c.closers {
 			cl.Close()
 		}
