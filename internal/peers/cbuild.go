@@ -2,7 +2,9 @@ package peers
 
 import (
 	"context"
+	"embed"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,14 @@ import (
 	"testing"
 	"time"
 )
+
+// cheaders are the headers C programs built by BuildC may include, such
+// as "libnfs_steps.h". They are compiled into the test binary, so a
+// change to one rebuilds the binary, and with it the cache of programs
+// below, which lives only as long as the binary runs.
+//
+//go:embed testdata/*.h
+var cheaders embed.FS
 
 // A C program is compiled once per test binary run, whatever the number
 // of tests (or -count) that use it: builds caches each program's bytes,
@@ -65,6 +75,11 @@ var (
 // executable, in t.TempDir(). gcc runs once per test binary run for each
 // source and library list; later calls copy the same executable.
 //
+// The program may include the headers of internal/peers/testdata, such
+// as "libnfs_steps.h" for programs that drive a server through libnfs's
+// raw RPC API: BuildC writes them into gcc's scratch directory and puts
+// it on the include path, so callers pass no flags for them.
+//
 // When gcc, a header the program includes or a library is not installed,
 // the test is skipped with a message naming it and its Debian package, or
 // fails under NFSKIT_INTEROP=1. Any other compiler error fails the test
@@ -113,8 +128,13 @@ func (b *cbuild) compile(src string, libs []string) {
 		return
 	}
 	defer os.RemoveAll(dir)
+	include := filepath.Join(dir, "include")
+	if err := writeHeaders(include); err != nil {
+		b.err = err
+		return
+	}
 	out := filepath.Join(dir, "prog")
-	args := []string{"-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-o", out, src}
+	args := []string{"-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-I", include, "-o", out, src}
 	for _, l := range libs {
 		args = append(args, "-l"+l)
 	}
@@ -138,6 +158,27 @@ func (b *cbuild) compile(src string, libs []string) {
 	if b.bin, err = os.ReadFile(out); err != nil {
 		b.err = err
 	}
+}
+
+// writeHeaders writes cheaders into the directory dir, which it makes.
+func writeHeaders(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	names, err := fs.Glob(cheaders, "testdata/*.h")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		b, err := cheaders.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // debianPackage returns the Debian package that provides a missing

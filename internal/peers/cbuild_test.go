@@ -52,6 +52,39 @@ func TestBuildCLibnfs(t *testing.T) {
 	}
 }
 
+// stepsProbe is a C program that includes the shared header
+// libnfs_steps.h, found without any flag from the caller, and parses its
+// argument with it.
+const stepsProbe = `#include <inttypes.h>
+#include "libnfs_steps.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 1;
+	printf("%" PRIu64 "\n", parse_u64("probe", argv[1], "number"));
+	return 0;
+}
+`
+
+// TestBuildCSharedHeader builds a program outside this package that
+// includes libnfs_steps.h and checks that it runs as the header says.
+func TestBuildCSharedHeader(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "probe.c")
+	require.NoError(t, os.WriteFile(src, []byte(stepsProbe), 0o644))
+	exe := BuildC(t, src, "nfs")
+
+	out, err := exec.Command(exe, "18446744073709551615").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, "18446744073709551615\n", string(out))
+
+	out, err = exec.Command(exe, "12x").CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.Equal(t, 2, exit.ExitCode())
+	require.Equal(t, "probe: bad number '12x'\n", string(out))
+}
+
 // TestBuildCLibnfsMissing checks what a test gets when a header or
 // library is missing (a skip naming it and its Debian package, or a
 // failure under NFSKIT_INTEROP=1) and when the program does not compile

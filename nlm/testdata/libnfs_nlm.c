@@ -25,29 +25,25 @@
  * does not decode or a cookie that is not echoed prints "NAME error: WHY"
  * and ends the program with status 1; bad arguments end it with status 2.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include <nfsc/libnfs.h>
 #include <nfsc/libnfs-raw.h>
 #include <nfsc/libnfs-raw-nlm.h>
 
-/* How long one step may wait for its answer. */
-#define STEP_TIMEOUT_MS 10000
+#include "libnfs_steps.h"
+
+#define PROG "libnfs_nlm"
 
 /* The outcome of one asynchronous call, filled in by its callback. */
 struct outcome {
-	int done;
-	int status;             /* RPC_STATUS_* */
-	char error[256];        /* the error text when status is not success */
-	uint32_t cookie;        /* the cookie sent, to compare with the reply's */
+	struct call call;
+	uint32_t cookie; /* the cookie sent, to compare with the reply's */
 	int cookie_ok;
 	nlmstat4 stat;
 	/* The holder of a TEST answered DENIED. */
@@ -63,92 +59,19 @@ static void usage(void)
 	exit(2);
 }
 
-/* parse_u64 parses a decimal number or exits with a message. */
-static uint64_t parse_u64(const char *s, const char *what)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno != 0 || *s == '\0' || *end != '\0') {
-		fprintf(stderr, "libnfs_nlm: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
-/* parse_hex decodes an even-length hex string into a new buffer. */
-static char *parse_hex(const char *s, u_int *len)
+/* parse_fh decodes a file handle, an even-length hex string, into a new
+ * buffer. */
+static char *parse_fh(const char *s, u_int *len)
 {
 	size_t n = strlen(s);
 	if (n % 2 != 0) {
-		fprintf(stderr, "libnfs_nlm: file handle %s has an odd number of hex digits\n", s);
+		fprintf(stderr, PROG ": file handle %s has an odd number of hex digits\n", s);
 		exit(2);
 	}
 	char *b = malloc(n / 2 + 1);
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-			fprintf(stderr, "libnfs_nlm: file handle %s is not hex\n", s);
-			exit(2);
-		}
-		b[i] = (char)v;
-	}
+	parse_hex(PROG, s, "file handle", b, n / 2);
 	*len = (u_int)(n / 2);
 	return b;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* wait_for runs the event loop until out is done or the step times out. */
-static int wait_for(struct rpc_context *rpc, struct outcome *out)
-{
-	int64_t deadline = now_ms() + STEP_TIMEOUT_MS;
-	while (!out->done) {
-		int64_t left = deadline - now_ms();
-		if (left <= 0) {
-			snprintf(out->error, sizeof(out->error), "no answer within %d ms", STEP_TIMEOUT_MS);
-			return -1;
-		}
-		struct pollfd pfd = {
-			.fd = rpc_get_fd(rpc),
-			.events = (short)rpc_which_events(rpc),
-		};
-		int n = poll(&pfd, 1, left < 100 ? (int)left : 100);
-		if (n < 0 && errno != EINTR) {
-			snprintf(out->error, sizeof(out->error), "poll: %s", strerror(errno));
-			return -1;
-		}
-		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0) {
-			snprintf(out->error, sizeof(out->error), "rpc_service: %s", rpc_get_error(rpc));
-			return -1;
-		}
-	}
-	if (out->status != RPC_STATUS_SUCCESS)
-		return -1;
-	if (!out->cookie_ok) {
-		snprintf(out->error, sizeof(out->error), "reply cookie differs from the call's");
-		return -1;
-	}
-	return 0;
-}
-
-/* failed records an unsuccessful callback in out; it reports whether the
- * call failed. */
-static int failed(int status, void *data, struct outcome *out)
-{
-	out->done = 1;
-	out->status = status;
-	if (status == RPC_STATUS_SUCCESS)
-		return 0;
-	snprintf(out->error, sizeof(out->error), "%s",
-		 status == RPC_STATUS_ERROR && data ? (const char *)data :
-		 status == RPC_STATUS_TIMEOUT ? "timed out" : "cancelled");
-	return 1;
 }
 
 /* cookie_matches reports whether a reply's cookie is the 4 bytes sent. */
@@ -157,25 +80,19 @@ static int cookie_matches(const nlm_cookie *c, uint32_t sent)
 	return c->data.data_len == sizeof(sent) && memcmp(c->data.data_val, &sent, sizeof(sent)) == 0;
 }
 
-static void connect_cb(struct rpc_context *rpc, int status, void *data, void *private_data)
-{
-	(void)rpc;
-	failed(status, data, private_data);
-	((struct outcome *)private_data)->cookie_ok = 1;
-}
-
 static void null_cb(struct rpc_context *rpc, int status, void *data, void *private_data)
 {
+	struct outcome *out = private_data;
 	(void)rpc;
-	failed(status, data, private_data);
-	((struct outcome *)private_data)->cookie_ok = 1;
+	call_failed(&out->call, status, data);
+	out->cookie_ok = 1;
 }
 
 static void test_cb(struct rpc_context *rpc, int status, void *data, void *private_data)
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NLM4_TESTres *res = data;
 	out->cookie_ok = cookie_matches(&res->cookie, out->cookie);
@@ -195,7 +112,7 @@ static void lock_cb(struct rpc_context *rpc, int status, void *data, void *priva
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NLM4_LOCKres *res = data;
 	out->cookie_ok = cookie_matches(&res->cookie, out->cookie);
@@ -206,7 +123,7 @@ static void cancel_cb(struct rpc_context *rpc, int status, void *data, void *pri
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NLM4_CANCres *res = data;
 	out->cookie_ok = cookie_matches(&res->cookie, out->cookie);
@@ -217,7 +134,7 @@ static void unlock_cb(struct rpc_context *rpc, int status, void *data, void *pri
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NLM4_UNLOCKres *res = data;
 	out->cookie_ok = cookie_matches(&res->cookie, out->cookie);
@@ -229,22 +146,12 @@ int main(int argc, char **argv)
 	if (argc < 5)
 		usage();
 	const char *host = argv[1];
-	int port = (int)parse_u64(argv[2], "port");
+	int port = (int)parse_u64(PROG, argv[2], "port");
 	u_int fh_len;
-	char *fh = parse_hex(argv[3], &fh_len);
+	char *fh = parse_fh(argv[3], &fh_len);
 	char *caller = argv[4];
 
-	struct rpc_context *rpc = rpc_init_context();
-	if (rpc == NULL) {
-		fprintf(stderr, "libnfs_nlm: rpc_init_context failed\n");
-		return 1;
-	}
-	struct outcome out = {0};
-	if (rpc_connect_async(rpc, host, port, connect_cb, &out) != 0 || wait_for(rpc, &out) != 0) {
-		printf("connect error: %s\n", out.error[0] ? out.error : rpc_get_error(rpc));
-		rpc_destroy_context(rpc);
-		return 1;
-	}
+	struct rpc_context *rpc = connect_to(PROG, host, port);
 
 	uint32_t next_cookie = 0x6e6c6d00; /* a distinct cookie per call */
 	int i = 5;
@@ -254,22 +161,22 @@ int main(int argc, char **argv)
 		int nargs = strcmp(step, "null") == 0 ? 0 : is_unlock ? 3 : 4;
 		if (nargs == 4 && strcmp(step, "test") != 0 && strcmp(step, "lock") != 0 &&
 		    strcmp(step, "block") != 0 && strcmp(step, "cancel") != 0) {
-			fprintf(stderr, "libnfs_nlm: unknown step %s\n", step);
+			fprintf(stderr, PROG ": unknown step %s\n", step);
 			usage();
 		}
 		if (i + nargs > argc) {
-			fprintf(stderr, "libnfs_nlm: step %s needs %d arguments\n", step, nargs);
+			fprintf(stderr, PROG ": step %s needs %d arguments\n", step, nargs);
 			usage();
 		}
 
 		uint32_t svid = 0, excl = 0;
 		uint64_t off = 0, len = 0;
 		if (nargs > 0) {
-			svid = (uint32_t)parse_u64(argv[i++], "svid");
+			svid = (uint32_t)parse_u64(PROG, argv[i++], "svid");
 			if (!is_unlock)
-				excl = (uint32_t)parse_u64(argv[i++], "exclusive flag");
-			off = parse_u64(argv[i++], "offset");
-			len = parse_u64(argv[i++], "length");
+				excl = (uint32_t)parse_u64(PROG, argv[i++], "exclusive flag");
+			off = parse_u64(PROG, argv[i++], "offset");
+			len = parse_u64(PROG, argv[i++], "length");
 		}
 
 		char oh[32];
@@ -283,7 +190,7 @@ int main(int argc, char **argv)
 			.l_len = len,
 		};
 
-		memset(&out, 0, sizeof(out));
+		struct outcome out = {0};
 		out.cookie = ++next_cookie;
 		nlm_cookie cookie = {.data = {.data_len = sizeof(out.cookie), .data_val = (char *)&out.cookie}};
 		int queued;
@@ -303,16 +210,9 @@ int main(int argc, char **argv)
 			NLM4_UNLOCKargs args = {.cookie = cookie, .lock = lock};
 			queued = rpc_nlm4_unlock_async(rpc, unlock_cb, &args, &out);
 		}
-		if (queued != 0) {
-			printf("%s error: cannot queue the call: %s\n", step, rpc_get_error(rpc));
-			rpc_destroy_context(rpc);
-			return 1;
-		}
-		if (wait_for(rpc, &out) != 0) {
-			printf("%s error: %s\n", step, out.error);
-			rpc_destroy_context(rpc);
-			return 1;
-		}
+		finish_step(rpc, step, queued, &out.call);
+		if (!out.cookie_ok)
+			step_failed(rpc, step, "reply cookie differs from the call's");
 
 		if (strcmp(step, "null") == 0)
 			printf("null ok\n");

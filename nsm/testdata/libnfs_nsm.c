@@ -24,28 +24,23 @@
  * prints "NAME error: WHY" and ends the program with status 1; bad
  * arguments end it with status 2.
  */
-#include <errno.h>
-#include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include <nfsc/libnfs.h>
 #include <nfsc/libnfs-raw.h>
 #include <nfsc/libnfs-raw-nsm.h>
 
-/* How long one step may wait for its answer. */
-#define STEP_TIMEOUT_MS 10000
+#include "libnfs_steps.h"
+
+#define PROG "libnfs_nsm"
 
 /* The outcome of one asynchronous call, filled in by its callback. */
 struct outcome {
-	int done;
-	int status;      /* RPC_STATUS_* */
-	char error[256]; /* the error text when status is not success */
-	char line[128];  /* what the step prints when it succeeded */
+	struct call call;
+	char line[128]; /* what the step prints when it succeeded */
 };
 
 static void usage(void)
@@ -57,90 +52,22 @@ static void usage(void)
 	exit(2);
 }
 
-/* parse_int parses a decimal number or exits with a message. */
-static int parse_int(const char *s, const char *what)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 0);
-	if (errno != 0 || *s == '\0' || *end != '\0') {
-		fprintf(stderr, "libnfs_nsm: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return (int)v;
-}
-
 /* parse_priv decodes the 32 hex digits of a private cookie. */
 static void parse_priv(const char *s, char priv[16])
 {
 	if (strlen(s) != 32) {
-		fprintf(stderr, "libnfs_nsm: private cookie %s is not 32 hex digits\n", s);
+		fprintf(stderr, PROG ": private cookie %s is not 32 hex digits\n", s);
 		exit(2);
 	}
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-			fprintf(stderr, "libnfs_nsm: private cookie %s is not hex\n", s);
-			exit(2);
-		}
-		priv[i] = (char)v;
-	}
+	parse_hex(PROG, s, "private cookie", priv, 16);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* wait_for runs the event loop until out is done or the step times out. */
-static int wait_for(struct rpc_context *rpc, struct outcome *out)
-{
-	int64_t deadline = now_ms() + STEP_TIMEOUT_MS;
-	while (!out->done) {
-		int64_t left = deadline - now_ms();
-		if (left <= 0) {
-			snprintf(out->error, sizeof(out->error), "no answer within %d ms", STEP_TIMEOUT_MS);
-			return -1;
-		}
-		struct pollfd pfd = {
-			.fd = rpc_get_fd(rpc),
-			.events = (short)rpc_which_events(rpc),
-		};
-		int n = poll(&pfd, 1, left < 100 ? (int)left : 100);
-		if (n < 0 && errno != EINTR) {
-			snprintf(out->error, sizeof(out->error), "poll: %s", strerror(errno));
-			return -1;
-		}
-		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0) {
-			snprintf(out->error, sizeof(out->error), "rpc_service: %s", rpc_get_error(rpc));
-			return -1;
-		}
-	}
-	return out->status == RPC_STATUS_SUCCESS ? 0 : -1;
-}
-
-/* failed records the end of a call in out; it reports whether the call
- * failed. */
-static int failed(int status, void *data, struct outcome *out)
-{
-	out->done = 1;
-	out->status = status;
-	if (status == RPC_STATUS_SUCCESS)
-		return 0;
-	snprintf(out->error, sizeof(out->error), "%s",
-		 status == RPC_STATUS_ERROR && data ? (const char *)data :
-		 status == RPC_STATUS_TIMEOUT ? "timed out" : "cancelled");
-	return 1;
-}
-
-/* void_cb ends a call whose result is void (and the connection). */
+/* void_cb ends a call whose result is void. */
 static void void_cb(struct rpc_context *rpc, int status, void *data, void *private_data)
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (!failed(status, data, out))
+	if (!call_failed(&out->call, status, data))
 		snprintf(out->line, sizeof(out->line), "ok");
 }
 
@@ -148,7 +75,7 @@ static void stat_cb(struct rpc_context *rpc, int status, void *data, void *priva
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NSM1_STATres *res = data;
 	snprintf(out->line, sizeof(out->line), "%d %d", (int)res->res, res->state);
@@ -158,7 +85,7 @@ static void mon_cb(struct rpc_context *rpc, int status, void *data, void *privat
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NSM1_MONres *res = data;
 	snprintf(out->line, sizeof(out->line), "%d %d", (int)res->res, res->state);
@@ -168,7 +95,7 @@ static void unmon_cb(struct rpc_context *rpc, int status, void *data, void *priv
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NSM1_UNMONres *res = data;
 	snprintf(out->line, sizeof(out->line), "%d", res->state);
@@ -178,7 +105,7 @@ static void unmonall_cb(struct rpc_context *rpc, int status, void *data, void *p
 {
 	struct outcome *out = private_data;
 	(void)rpc;
-	if (failed(status, data, out))
+	if (call_failed(&out->call, status, data))
 		return;
 	NSM1_UNMONALLres *res = data;
 	snprintf(out->line, sizeof(out->line), "%d", res->state);
@@ -189,9 +116,9 @@ static struct nsm_my_id my_id(char **argv, int *i)
 {
 	struct nsm_my_id id;
 	id.my_name = argv[(*i)++];
-	id.my_prog = parse_int(argv[(*i)++], "my_prog");
-	id.my_vers = parse_int(argv[(*i)++], "my_vers");
-	id.my_proc = parse_int(argv[(*i)++], "my_proc");
+	id.my_prog = parse_int(PROG, argv[(*i)++], "my_prog");
+	id.my_vers = parse_int(PROG, argv[(*i)++], "my_vers");
+	id.my_proc = parse_int(PROG, argv[(*i)++], "my_proc");
 	return id;
 }
 
@@ -216,34 +143,23 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		usage();
 	const char *host = argv[1];
-	int port = parse_int(argv[2], "port");
-
-	struct rpc_context *rpc = rpc_init_context();
-	if (rpc == NULL) {
-		fprintf(stderr, "libnfs_nsm: rpc_init_context failed\n");
-		return 1;
-	}
-	struct outcome out = {0};
-	if (rpc_connect_async(rpc, host, port, void_cb, &out) != 0 || wait_for(rpc, &out) != 0) {
-		printf("connect error: %s\n", out.error[0] ? out.error : rpc_get_error(rpc));
-		rpc_destroy_context(rpc);
-		return 1;
-	}
+	int port = parse_int(PROG, argv[2], "port");
+	struct rpc_context *rpc = connect_to(PROG, host, port);
 
 	int i = 3;
 	while (i < argc) {
 		const char *step = argv[i++];
 		int n = nargs(step);
 		if (n < 0) {
-			fprintf(stderr, "libnfs_nsm: unknown step %s\n", step);
+			fprintf(stderr, PROG ": unknown step %s\n", step);
 			usage();
 		}
 		if (i + n > argc) {
-			fprintf(stderr, "libnfs_nsm: step %s needs %d arguments\n", step, n);
+			fprintf(stderr, PROG ": step %s needs %d arguments\n", step, n);
 			usage();
 		}
 
-		memset(&out, 0, sizeof(out));
+		struct outcome out = {0};
 		int queued;
 		if (strcmp(step, "null") == 0) {
 			queued = rpc_nsm1_null_async(rpc, void_cb, &out);
@@ -267,21 +183,12 @@ int main(int argc, char **argv)
 		} else if (strcmp(step, "notify") == 0) {
 			NSM1_NOTIFYargs args;
 			args.mon_name = argv[i++];
-			args.state = parse_int(argv[i++], "state");
+			args.state = parse_int(PROG, argv[i++], "state");
 			queued = rpc_nsm1_notify_async(rpc, void_cb, &args, &out);
 		} else {
 			queued = rpc_nsm1_simucrash_async(rpc, void_cb, &out);
 		}
-		if (queued != 0) {
-			printf("%s error: cannot queue the call: %s\n", step, rpc_get_error(rpc));
-			rpc_destroy_context(rpc);
-			return 1;
-		}
-		if (wait_for(rpc, &out) != 0) {
-			printf("%s error: %s\n", step, out.error);
-			rpc_destroy_context(rpc);
-			return 1;
-		}
+		finish_step(rpc, step, queued, &out.call);
 		printf("%s %s\n", step, out.line);
 		fflush(stdout);
 	}
