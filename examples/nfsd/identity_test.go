@@ -34,7 +34,7 @@ func TestActAsCallerOverNFS(t *testing.T) {
 	require.NoError(t, os.WriteFile(secret, []byte("root only\n"), 0o600))
 	fsys, err := osfs.New(dir, osfs.Options{ActAsCaller: true})
 	require.NoError(t, err)
-	c := startNFSD(t, fsys, "/data")
+	c := startNFSD(t, testConfig(t, "/data"), fsys)
 
 	ctx := context.Background()
 	mountAs := func(uid uint32) *nfs3.Client {

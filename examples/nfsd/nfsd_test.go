@@ -5,17 +5,20 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
@@ -37,10 +40,33 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
-// startNFSD runs nfsd's server over fsys on free ports until the test
-// ends.
-func startNFSD(t *testing.T, fsys vfs.FS, path string) config {
-	c := config{addr: "127.0.0.1", nfsPort: freePort(t), mountPort: freePort(t), path: path, noRootSquash: true}
+// testConfig returns the configuration of an nfsd for a test: every
+// service on a free port of 127.0.0.1, with a port mapper and a status
+// monitor of its own, so that the test neither needs nor disturbs the
+// system's rpcbind and rpc.statd. GRANTED calls that cannot go back over
+// a client's connection are not sent: the clients poll.
+func testConfig(t *testing.T, path string) config {
+	return config{
+		addr: "127.0.0.1", path: path, noRootSquash: true,
+		nfsPort: freePort(t), mountPort: freePort(t), nlmPort: freePort(t), nsmPort: freePort(t),
+		portmapMode: modeEmbedded, portmapPort: freePort(t), nsmMode: modeEmbedded,
+		callbackDial: func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
+			return nil, errors.New("no callbacks to client hosts in tests")
+		},
+	}
+}
+
+// startNFSD runs nfsd's server with configuration c over fsys until the
+// test ends.
+func startNFSD(t *testing.T, c config, fsys vfs.FS) config {
+	launchNFSD(t, c, fsys)
+	return c
+}
+
+// launchNFSD runs nfsd's server with configuration c over fsys until the
+// test ends or stop is called; stop returns what the server's run
+// returned.
+func launchNFSD(t *testing.T, c config, fsys vfs.FS) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
@@ -49,13 +75,20 @@ func startNFSD(t *testing.T, fsys vfs.FS, path string) config {
 	select {
 	case <-ready:
 	case err := <-done:
+		cancel()
 		t.Fatalf("nfsd: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-	return c
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			err = <-done
+		})
+		return err
+	}
+	t.Cleanup(func() { require.NoError(t, stop()) })
+	return stop
 }
 
 func (c config) url(file string) string {
@@ -86,7 +119,11 @@ func TestInteropLibnfs(t *testing.T) {
 		_, _, err := fsys.Create(context.Background(), &vfs.Root, dir, fmt.Sprintf("f%04d", i), vfs.CreateHow{Mode: vfs.Guarded})
 		require.NoError(t, err)
 	}
-	c := startNFSD(t, fsys, "/export")
+	peers.Lock(t, "statd") // no rpc.statd comes or goes meanwhile
+	c := testConfig(t, "/export")
+	c.portmapMode, c.nsmMode = modeSystem, modeAuto
+	c.callbackDial = nil
+	startNFSD(t, c, fsys)
 
 	local := t.TempDir()
 	data := make([]byte, 100<<20)

@@ -1,0 +1,524 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nlm"
+	"github.com/nfskit/nfskit/nsm"
+	"github.com/nfskit/nfskit/portmap"
+	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/memfs"
+	"github.com/nfskit/nfskit/vfs/osfs"
+	"github.com/nfskit/nfskit/xdr"
+)
+
+// testWait bounds each test's waits, so that nothing can hang.
+const testWait = 30 * time.Second
+
+// logSignal is a slog handler that signals each record with a given
+// message, so that a test can wait for a client to report a state.
+type logSignal struct {
+	msg string
+	ch  chan struct{}
+}
+
+// newLogSignal returns a logSignal of the records with message msg.
+func newLogSignal(msg string) *logSignal { return &logSignal{msg: msg, ch: make(chan struct{}, 1)} }
+
+// Enabled takes every record.
+func (h *logSignal) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle signals a record with the message waited for.
+func (h *logSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// WithAttrs returns h.
+func (h *logSignal) WithAttrs([]slog.Attr) slog.Handler { return h }
+
+// WithGroup returns h.
+func (h *logSignal) WithGroup(string) slog.Handler { return h }
+
+// mountLocking mounts c's export over network as host caller, locking
+// through the lock manager at c's NLM port; logger (nil: none) receives
+// the lock manager client's logs. The client is closed when the test
+// ends.
+func mountLocking(t *testing.T, ctx context.Context, c config, network, caller string, logger *slog.Logger) *nfs3.Client {
+	t.Helper()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cl, err := nfs3.Mount(ctx, "127.0.0.1", c.path, &nfs3.MountOptions{
+		Network: network, NFSPort: c.nfsPort, MountPort: c.mountPort, NLMPort: c.nlmPort,
+		NLM: &nlm.ClientOptions{CallerName: caller, PollInterval: 50 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond, Logger: logger},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+// sharedFile has a create "shared" with some data and b open it.
+func sharedFile(t *testing.T, ctx context.Context, a, b *nfs3.Client) (*nfs3.File, *nfs3.File) {
+	t.Helper()
+	fa, err := a.Create(ctx, "shared", 0o666)
+	require.NoError(t, err)
+	_, err = fa.Write([]byte("0123456789"))
+	require.NoError(t, err)
+	fb, err := b.Open(ctx, "shared")
+	require.NoError(t, err)
+	require.Equal(t, fa.Handle(), fb.Handle())
+	return fa, fb
+}
+
+// TestLockConflicts has two clients of nfsd lock one file, over TCP and
+// over UDP: the second's TryLock is refused while the first holds an
+// exclusive lock, naming the holder, and succeeds once it unlocks; a
+// blocking Lock of the second waits while the first holds the lock and
+// is granted when it unlocks.
+func TestLockConflicts(t *testing.T) {
+	for _, network := range []string{"tcp", "udp"} {
+		t.Run(network, func(t *testing.T) {
+			c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+			ctx, cancel := context.WithTimeout(t.Context(), testWait)
+			defer cancel()
+			blocked := newLogSignal("nlm: lock blocked")
+			a := mountLocking(t, ctx, c, network, "client-a", nil)
+			b := mountLocking(t, ctx, c, network, "client-b", slog.New(blocked))
+			fa, fb := sharedFile(t, ctx, a, b)
+
+			require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
+			err := fb.TryLock(ctx, vfs.ReadLock, 5, 1)
+			require.ErrorIs(t, err, vfs.ErrLocked)
+			require.ErrorIs(t, err, nlm.ErrDenied)
+			var conflict *vfs.LockConflict
+			require.ErrorAs(t, err, &conflict)
+			require.Equal(t, uint32(a.LockOwner().Svid), conflict.Holder.Owner.Pid)
+			require.Equal(t, vfs.WriteLock, conflict.Holder.Type)
+
+			require.NoError(t, fa.Unlock(ctx, 0, 0))
+			require.NoError(t, fb.TryLock(ctx, vfs.WriteLock, 0, 10))
+			require.ErrorIs(t, fa.TryLock(ctx, vfs.ReadLock, 9, 1), vfs.ErrLocked, "the second client holds it now")
+			require.NoError(t, fb.Unlock(ctx, 0, 10))
+
+			// A blocking lock waits for the holder to unlock.
+			require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
+			done := make(chan error, 1)
+			go func() { done <- fb.Lock(ctx, vfs.WriteLock, 0, 0) }()
+			select {
+			case <-blocked.ch:
+			case err := <-done:
+				t.Fatalf("the second client's Lock did not wait: %v", err)
+			case <-ctx.Done():
+				t.Fatal("the second client never blocked")
+			}
+			require.NoError(t, fa.Unlock(ctx, 0, 0))
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-ctx.Done():
+				t.Fatal("the blocked lock was never granted")
+			}
+			require.ErrorIs(t, fa.TryLock(ctx, vfs.ReadLock, 0, 1), vfs.ErrLocked, "the second client holds it now")
+		})
+	}
+}
+
+// TestNotifyReleasesLocks tells nfsd's own status monitor with
+// SM_NOTIFY that a client host rebooted: the locks of that host are
+// released, so that another client can lock, while a notification for a
+// host that holds nothing changes nothing.
+func TestNotifyReleasesLocks(t *testing.T) {
+	c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+	ctx, cancel := context.WithTimeout(t.Context(), testWait)
+	defer cancel()
+	a := mountLocking(t, ctx, c, "tcp", "client-a", nil)
+	b := mountLocking(t, ctx, c, "tcp", "client-b", nil)
+	fa, fb := sharedFile(t, ctx, a, b)
+	require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
+
+	rc, err := rpc.Dial(ctx, "udp", hostPort("127.0.0.1", c.nsmPort), nil)
+	require.NoError(t, err)
+	defer rc.Close()
+	sm := nsm.NewSMVERSClient(rc)
+	st, err := sm.Stat(ctx, &nsm.SmName{MonName: "client-a"})
+	require.NoError(t, err)
+	require.Equal(t, nsm.Stat_succ, st.ResStat)
+	require.Equal(t, int32(1), st.State, "the state number of a first start")
+
+	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: "client-c", State: 3}))
+	require.ErrorIs(t, fb.TryLock(ctx, vfs.WriteLock, 0, 0), vfs.ErrLocked, "client-c held nothing")
+
+	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: "client-a", State: 3}))
+	require.NoError(t, fb.Lock(ctx, vfs.WriteLock, 0, 0), "client-a's lock is released")
+	require.ErrorIs(t, fa.TryLock(ctx, vfs.ReadLock, 0, 1), vfs.ErrLocked, "the second client holds it now")
+}
+
+// buildDoctor builds examples/rpcdoctor into a temporary directory.
+func buildDoctor(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is needed to build rpcdoctor")
+	bin := filepath.Join(t.TempDir(), "rpcdoctor")
+	out, err := exec.CommandContext(t.Context(), gobin, "build", "-o", bin, "github.com/nfskit/nfskit/examples/rpcdoctor").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// TestRPCDoctor runs rpcdoctor against nfsd with its own port mapper and
+// status monitor: every program nfsd serves is registered and answers
+// NULL over TCP and UDP, and rpcdoctor finds that NFSv3 locking can
+// work. The port mapper gives out the ports nfsd was told to use.
+func TestRPCDoctor(t *testing.T) {
+	c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+	bin := buildDoctor(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testWait)
+	defer cancel()
+
+	pm, err := portmap.DialClient(ctx, "udp", hostPort("127.0.0.1", c.portmapPort), nil)
+	require.NoError(t, err)
+	defer pm.Close()
+	for _, want := range []struct {
+		prog, vers uint32
+		port       int
+	}{
+		{nlm.NLM_PROG, nlm.NLM_VERS, c.nlmPort},
+		{nlm.NLM_PROG, nlm.NLM_VERSX, c.nlmPort},
+		{nlm.NLM_PROG, nlm.NLM4_VERS, c.nlmPort},
+		{nsm.SM_PROG, nsm.SM_VERS, c.nsmPort},
+	} {
+		for _, network := range []string{"tcp", "udp"} {
+			port, err := pm.GetPort(ctx, want.prog, want.vers, network)
+			require.NoError(t, err, "program %d version %d on %s", want.prog, want.vers, network)
+			require.Equal(t, want.port, port, "program %d version %d on %s", want.prog, want.vers, network)
+		}
+	}
+
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "-timeout", "2s", "-pmap-port", strconv.Itoa(c.portmapPort), "127.0.0.1")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "rpcdoctor exits 0 when locking can work; stderr: %s\nstdout:\n%s", stderr.String(), stdout.String())
+	requireLines(t, stdout.String(),
+		"ok: NFS server (nfs, program 100003 v3) on 127.0.0.1 answers over tcp, udp",
+		"ok: mount daemon (mountd, program 100005 v3) on 127.0.0.1 answers over tcp, udp",
+		"ok: lock manager (nlockmgr, program 100021 v4) on 127.0.0.1 answers over tcp, udp",
+		"note: lock manager (nlockmgr, program 100021 v1) on 127.0.0.1 answers over tcp, udp (NFSv2 clients use it, NFSv3 clients use v4)",
+		"note: lock manager (nlockmgr, program 100021 v3) on 127.0.0.1 answers over tcp, udp (NFSv2 clients use it, NFSv3 clients use v4)",
+		"ok: status monitor (rpc.statd, program 100024) on 127.0.0.1 answers over tcp, udp",
+		"ok: status monitor (rpc.statd, program 100024) on 127.0.0.1 (this client) answers over tcp, udp",
+		"NFSv3 locking: OK",
+	)
+}
+
+// requireLines checks that each wanted line is printed, in order.
+func requireLines(t *testing.T, out string, want ...string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	at := 0
+	for _, w := range want {
+		i := at
+		for i < len(lines) && lines[i] != w {
+			i++
+		}
+		require.Less(t, i, len(lines), "line %q not printed (after line %d) in:\n%s", w, at, out)
+		at = i + 1
+	}
+}
+
+// fakeNSM is a status monitor of a client host that records the
+// SM_NOTIFY calls it gets.
+type fakeNSM struct {
+	addr     string
+	notified chan nsm.StatChge
+}
+
+// startFakeNSM serves a fakeNSM on 127.0.0.1 until the test ends.
+func startFakeNSM(t *testing.T) *fakeNSM {
+	f := &fakeNSM{notified: make(chan nsm.StatChge, 8)}
+	mux := rpc.NewMux()
+	mux.HandleFunc(nsm.SM_PROG, nsm.SM_VERS, func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+		if c.Proc != nsm.SM_NOTIFY {
+			w.Reply(nil)
+			return
+		}
+		var chg nsm.StatChge
+		if c.Decode(&chg) != nil {
+			w.Error(rpc.GARBAGE_ARGS)
+			return
+		}
+		f.notified <- nsm.StatChge{MonName: strings.Clone(chg.MonName), State: chg.State}
+		w.Reply(nil)
+	})
+	srv := &rpc.Server{Handler: mux}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	f.addr = l.Addr().String()
+	return f
+}
+
+// nsmState asks the status monitor at port its state number.
+func nsmState(t *testing.T, ctx context.Context, port int) int32 {
+	t.Helper()
+	rc, err := rpc.Dial(ctx, "tcp", hostPort("127.0.0.1", port), nil)
+	require.NoError(t, err)
+	defer rc.Close()
+	st, err := nsm.NewSMVERSClient(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
+	require.NoError(t, err)
+	return st.State
+}
+
+// TestStateDirRestart restarts nfsd over the same -state-dir: its status
+// monitor's state number moves on from 1 to 3, and the host that held a
+// lock before is told with SM_NOTIFY. Exporting a local directory, the
+// lock manager then takes only reclaims for the grace period; exporting
+// an in-memory file system, which a restart empties, it has none.
+func TestStateDirRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		dir   bool // export a local directory that outlives the restart
+		grace bool
+	}{
+		{name: "memory"},
+		{name: "directory", dir: true, grace: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.dir && os.Geteuid() != 0 {
+				t.Skip("osfs needs root (open by handle)")
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), testWait)
+			defer cancel()
+			peer := startFakeNSM(t)
+			dialed := make(chan string, 8)
+			c := testConfig(t, "/")
+			c.stateDir = filepath.Join(t.TempDir(), "state")
+			c.grace = time.Minute
+			c.notifyDial = func(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
+				dialed <- host
+				return rpc.Dial(ctx, "tcp", peer.addr, nil)
+			}
+			var data string
+			if tc.dir {
+				data = t.TempDir()
+				require.NoError(t, os.Chmod(data, 0o777))
+				c.dir = data
+			}
+			open := func() vfs.FS {
+				if !tc.dir {
+					return memfs.New(memfs.Options{RootMode: 0o777})
+				}
+				fsys, err := osfs.New(data, osfs.Options{})
+				require.NoError(t, err)
+				return fsys
+			}
+
+			stop := launchNFSD(t, c, open())
+			require.Equal(t, int32(1), nsmState(t, ctx, c.nsmPort))
+			a := mountLocking(t, ctx, c, "tcp", "client-a", nil)
+			fa, err := a.Create(ctx, "shared", 0o666)
+			require.NoError(t, err)
+			require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
+			snap, err := (&nsm.FileStore{Dir: c.stateDir}).Load()
+			require.NoError(t, err)
+			require.Len(t, snap.Monitors, 1, "the lock manager has its status monitor watch client-a")
+			require.Equal(t, "client-a", snap.Monitors[0].MonName)
+			require.NoError(t, a.Close())
+			require.NoError(t, stop())
+
+			launchNFSD(t, c, open())
+			require.Equal(t, int32(3), nsmState(t, ctx, c.nsmPort), "the state number moved on")
+			hostname, err := os.Hostname()
+			require.NoError(t, err)
+			select {
+			case host := <-dialed:
+				require.Equal(t, "client-a", host)
+			case <-ctx.Done():
+				t.Fatal("client-a was never told of the restart")
+			}
+			select {
+			case chg := <-peer.notified:
+				require.Equal(t, nsm.StatChge{MonName: hostname, State: 3}, chg)
+			case <-ctx.Done():
+				t.Fatal("no SM_NOTIFY reached client-a's status monitor")
+			}
+
+			b := mountLocking(t, ctx, c, "tcp", "client-b", nil)
+			fb, err := b.Create(ctx, "shared", 0o666)
+			require.NoError(t, err)
+			err = fb.TryLock(ctx, vfs.WriteLock, 0, 0)
+			if tc.grace {
+				require.ErrorIs(t, err, nlm.ErrGracePeriod, "only reclaims in the grace period")
+			} else {
+				require.NoError(t, err, "no grace period")
+			}
+		})
+	}
+}
+
+// recordingWriter is an rpc.ReplyWriter that records how a call was
+// answered.
+type recordingWriter struct {
+	replied bool
+	auth    rpc.AuthStat
+}
+
+// Reply records a reply.
+func (w *recordingWriter) Reply(xdr.Marshaler) error { w.replied = true; return nil }
+
+// Error fails: no call of the tests is to get an accept error.
+func (w *recordingWriter) Error(rpc.AcceptStat) error { return errors.New("accept error") }
+
+// ProgMismatch fails: no call of the tests is to get one.
+func (w *recordingWriter) ProgMismatch(_, _ uint32) error { return errors.New("program mismatch") }
+
+// AuthError records the status of a denial.
+func (w *recordingWriter) AuthError(stat rpc.AuthStat) error { w.auth = stat; return nil }
+
+// Drop does nothing.
+func (w *recordingWriter) Drop() {}
+
+// TestLocalOnly checks which status monitor procedures nfsd's own status
+// monitor takes from other hosts: those that change what it watches are
+// refused with AUTH_TOOWEAK, the others reach it.
+func TestLocalOnly(t *testing.T) {
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 900}
+	local6 := &net.UDPAddr{IP: net.IPv6loopback, Port: 900}
+	remote := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 900}
+	remoteUDP := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 900}
+	for _, tc := range []struct {
+		name    string
+		proc    uint32
+		from    net.Addr
+		refused bool
+	}{
+		{"SM_MON local", nsm.SM_MON, local, false},
+		{"SM_MON local IPv6", nsm.SM_MON, local6, false},
+		{"SM_MON unix socket", nsm.SM_MON, &net.UnixAddr{Name: "/run/x", Net: "unix"}, false},
+		{"SM_MON remote", nsm.SM_MON, remote, true},
+		{"SM_UNMON remote", nsm.SM_UNMON, remote, true},
+		{"SM_UNMON_ALL remote", nsm.SM_UNMON_ALL, remoteUDP, true},
+		{"SM_SIMU_CRASH remote", nsm.SM_SIMU_CRASH, remote, true},
+		{"SM_NULL remote", nsm.SM_NULL, remote, false},
+		{"SM_STAT remote", nsm.SM_STAT, remote, false},
+		{"SM_NOTIFY remote", nsm.SM_NOTIFY, remoteUDP, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reached := false
+			h := localOnly(rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+				reached = true
+				w.Reply(nil)
+			}))
+			w := &recordingWriter{}
+			c := &rpc.Call{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Proc: tc.proc}
+			c.RemoteAddr = tc.from
+			h.ServeRPC(t.Context(), w, c)
+			require.Equal(t, !tc.refused, reached)
+			require.Equal(t, !tc.refused, w.replied)
+			if tc.refused {
+				require.Equal(t, rpc.AUTH_TOOWEAK, w.auth)
+			}
+		})
+	}
+}
+
+// TestConfigCheck checks the configurations nfsd refuses to start with.
+func TestConfigCheck(t *testing.T) {
+	ok := testConfig(t, "/")
+	for _, tc := range []struct {
+		name   string
+		change func(*config)
+		err    string // "" when the configuration is good
+	}{
+		{"good", func(*config) {}, ""},
+		{"free ports", func(c *config) { c.nfsPort, c.nlmPort, c.nsmPort = 0, 0, 0 }, ""},
+		{"portmap mode", func(c *config) { c.portmapMode = "rpcbind" }, "-portmap \"rpcbind\""},
+		{"nsm mode", func(c *config) { c.nsmMode = "none" }, "-nsm \"none\""},
+		{"system statd without the system's port mapper", func(c *config) { c.nsmMode = modeSystem }, "-nsm system needs the system's port mapper"},
+		{"port range", func(c *config) { c.nlmPort = 70000 }, "-nlm-port 70000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.change(&c)
+			err := c.check()
+			if tc.err == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.err)
+		})
+	}
+}
+
+// TestInteropSystemStatd runs nfsd beside the system's rpcbind and
+// rpc.statd: it registers its programs with rpcbind and has rpc.statd
+// watch its clients instead of serving a status monitor of its own. When
+// rpc.statd is told that a client rebooted, it calls the lock manager
+// back and the client's locks are released. On shutdown nfsd withdraws
+// its registrations and leaves rpc.statd's alone.
+func TestInteropSystemStatd(t *testing.T) {
+	st := peers.Statd(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	c := testConfig(t, "/")
+	c.portmapMode, c.nsmMode = modeAuto, modeAuto
+	c.callbackDial = nil
+	stop := launchNFSD(t, c, memfs.New(memfs.Options{RootMode: 0o777}))
+
+	regs, err := peers.Registrations()
+	require.NoError(t, err)
+	for _, vers := range []uint32{nlm.NLM_VERS, nlm.NLM_VERSX, nlm.NLM4_VERS} {
+		for _, proto := range []string{"tcp", "udp"} {
+			require.Equal(t, c.nlmPort, peers.Port(regs, nlm.NLM_PROG, vers, proto), "NLM version %d over %s", vers, proto)
+		}
+	}
+	require.Equal(t, st.TCPPort, peers.Port(regs, nsm.SM_PROG, nsm.SM_VERS, "tcp"), "rpc.statd's registration stays")
+
+	// rpc.statd watches only names that resolve, and takes two names of
+	// one address for one host: the clients are this host, by its IPv4
+	// and its IPv6 loopback address.
+	a := mountLocking(t, ctx, c, "tcp", "127.0.0.1", nil)
+	b := mountLocking(t, ctx, c, "tcp", "::1", nil)
+	fa, fb := sharedFile(t, ctx, a, b)
+	require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
+	require.ErrorIs(t, fb.TryLock(ctx, vfs.WriteLock, 0, 0), vfs.ErrLocked)
+	records, err := os.ReadDir(filepath.Join(st.Dir, "sm"))
+	require.NoError(t, err)
+	require.NotEmpty(t, records, "rpc.statd keeps a record of the client; its log:\n%s", st.Log())
+
+	require.NoError(t, nsm.Notify(ctx, "127.0.0.1", "127.0.0.1", st.State+2))
+	require.NoError(t, fb.Lock(ctx, vfs.WriteLock, 0, 0), "the rebooted client's lock is released; rpc.statd's log:\n%s", st.Log())
+
+	require.NoError(t, b.Close())
+	require.NoError(t, a.Close())
+	require.NoError(t, stop())
+	regs, err = peers.Registrations()
+	require.NoError(t, err)
+	for _, vers := range []uint32{nlm.NLM_VERS, nlm.NLM_VERSX, nlm.NLM4_VERS} {
+		require.NotEqual(t, c.nlmPort, peers.Port(regs, nlm.NLM_PROG, vers, "tcp"), "NLM version %d withdrawn", vers)
+	}
+	require.NotEqual(t, c.nfsPort, peers.Port(regs, nfs3.NFS_PROGRAM, nfs3.NFS_V3, "tcp"), "NFS withdrawn")
+	require.Equal(t, st.TCPPort, peers.Port(regs, nsm.SM_PROG, nsm.SM_VERS, "tcp"), "rpc.statd's registration stays")
+}
