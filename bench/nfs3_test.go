@@ -1,9 +1,12 @@
-// Package bench compares NFS version 3 servers, all driven by nfskit's
-// nfs3 client over TCP loopback: nfskit's own server on memfs
-// (in-process), go-nfs's server on go-billy's memfs (in-process) and
-// nfs-ganesha (VFS FSAL on tmpfs; skipped when not installed).
+// Package bench compares nfskit's servers with other implementations,
+// all driven by nfskit's clients over TCP loopback. NFS version 3:
+// nfskit's server on memfs, go-nfs's server on go-billy's memfs and
+// nfs-ganesha (VFS FSAL on tmpfs). NLM: nfskit's lock manager with its
+// embedded status monitor, and nfs-ganesha's with rpc.statd. Each server
+// runs in a process of its own pinned to one CPU, the client on the
+// other; a peer that is not installed is skipped.
 //
-//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 1x
+//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 2x -count 3
 //
 // It is a module of its own so that nfskit does not depend on go-nfs.
 package bench

@@ -87,8 +87,9 @@ func pinProcess(cpu int) error {
 	return nil
 }
 
-// serve runs server name (NFS and MOUNT on one loopback port), prints
-// "port N" and serves until its standard input closes.
+// serve runs server name (NFS and MOUNT on one loopback port; with NLM
+// and NSM for "nfskit-nlm"), prints "port N" and serves until its
+// standard input closes.
 func serve(name string) error {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -107,6 +108,10 @@ func serve(name string) error {
 		mount.NewServer(table, nil).Register(mux)
 		srv := &rpc.Server{Handler: mux}
 		go srv.Serve(l)
+	case "nfskit-nlm":
+		if err := serveNLM(l); err != nil {
+			return err
+		}
 	case "gonfs":
 		gonfs.Log.SetLevel(gonfs.ErrorLevel)
 		bfs := billyChange{billymemfs.New()}
