@@ -220,6 +220,11 @@ func (s *Server) lock(ctx context.Context, call *rpc.Call, a *Nlm4Lockargs, o lo
 		if a.Reclaim {
 			s.noteReclaim(a.Alock.CallerName)
 		}
+		if !a.Exclusive {
+			// A read lock over the owner's own write lock downgrades
+			// it: requests queued behind the write lock may go now.
+			s.wake(fh)
+		}
 		return NLM4_GRANTED
 	case errors.Is(err, vfs.ErrLocked) && a.Block && o.block:
 		fhc := bytes.Clone(fh)
