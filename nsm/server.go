@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -51,6 +52,16 @@ type ServerOptions struct {
 	OnCallback func(id MyId, st Status, err error)
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// AllowRemoteMonitor takes SM_MON, SM_UNMON, SM_UNMON_ALL and
+	// SM_SIMU_CRASH from callers on other hosts too. When it is false,
+	// the server takes those procedures only from this host, as
+	// rpc.statd does: a call from an address that is neither a loopback
+	// address nor a unix socket (or from no address) is refused with
+	// AUTH_TOOWEAK, so that only the lock managers of this host change
+	// what it watches. A
+	// method called in process, with a nil *rpc.Call, is always served.
+	// SM_NULL, SM_STAT and SM_NOTIFY are open to every host either way.
+	AllowRemoteMonitor bool
 }
 
 // Server is a Network Status Monitor (program 100024 version 1): it
@@ -62,7 +73,9 @@ type ServerOptions struct {
 // SM_NOTIFY. SM_MON and SM_UNMON(_ALL) edit the monitor list (saved
 // before they answer); SM_NOTIFY from a peer that rebooted makes the
 // server call back every monitor registered for that peer with a Status
-// body, at the monitor's my_id program, version and procedure.
+// body, at the monitor's my_id program, version and procedure. Like
+// rpc.statd, it takes SM_MON, SM_UNMON(_ALL) and SM_SIMU_CRASH only from
+// this host unless ServerOptions.AllowRemoteMonitor is set.
 type Server struct {
 	opts   ServerOptions
 	store  Store
@@ -272,9 +285,39 @@ func sameID(a, b MyId) bool {
 	return a.MyProg == b.MyProg && a.MyVers == b.MyVers && a.MyProc == b.MyProc && strings.EqualFold(a.MyName, b.MyName)
 }
 
+// checkCaller returns nil if call may change what the server watches:
+// it is made in process (nil), the server takes such calls from every
+// host, or the caller is on this host. Otherwise it returns
+// AUTH_TOOWEAK, the refusal the caller is answered with.
+func (s *Server) checkCaller(call *rpc.Call, proc string) error {
+	if call == nil || s.opts.AllowRemoteMonitor || isLocal(call.RemoteAddr) {
+		return nil
+	}
+	s.logger.Warn("nsm: refused a call from another host", "proc", proc, "remote", call.RemoteAddr)
+	return rpc.AUTH_TOOWEAK
+}
+
+// isLocal reports whether a caller's address is on this host: a loopback
+// address or a unix socket.
+func isLocal(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.UnixAddr:
+		return true
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UDPAddr:
+		return a.IP.IsLoopback()
+	}
+	return false
+}
+
 // Mon answers SM_MON: it records the monitor (replacing the cookie of an
-// identical one) and saves it before answering stat_succ.
+// identical one) and saves it before answering stat_succ. Unless
+// AllowRemoteMonitor is set, it refuses callers on other hosts.
 func (s *Server) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes, error) {
+	if err := s.checkCaller(call, "SM_MON"); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !validName(args.MonId.MonName) {
@@ -316,20 +359,32 @@ func (s *Server) remove(match func(Monitor) bool) (*SmStat, error) {
 }
 
 // Unmon answers SM_UNMON: it stops the monitor of mon_name for my_id.
+// Unless AllowRemoteMonitor is set, it refuses callers on other hosts.
 func (s *Server) Unmon(ctx context.Context, call *rpc.Call, args *MonId) (*SmStat, error) {
+	if err := s.checkCaller(call, "SM_UNMON"); err != nil {
+		return nil, err
+	}
 	return s.remove(func(m Monitor) bool {
 		return strings.EqualFold(m.MonName, args.MonName) && sameID(m.MyId, args.MyId)
 	})
 }
 
 // UnmonAll answers SM_UNMON_ALL: it stops every monitor for my_id.
+// Unless AllowRemoteMonitor is set, it refuses callers on other hosts.
 func (s *Server) UnmonAll(ctx context.Context, call *rpc.Call, args *MyId) (*SmStat, error) {
+	if err := s.checkCaller(call, "SM_UNMON_ALL"); err != nil {
+		return nil, err
+	}
 	return s.remove(func(m Monitor) bool { return sameID(m.MyId, *args) })
 }
 
 // SimuCrash answers SM_SIMU_CRASH: it acts as if the host rebooted,
 // moving to the next odd state and notifying the monitored hosts.
+// Unless AllowRemoteMonitor is set, it refuses callers on other hosts.
 func (s *Server) SimuCrash(ctx context.Context, call *rpc.Call) error {
+	if err := s.checkCaller(call, "SM_SIMU_CRASH"); err != nil {
+		return err
+	}
 	if err := s.reboot(s.ctx); err != nil {
 		s.logger.Error("nsm: simulated crash", "err", err)
 		return rpc.SYSTEM_ERR

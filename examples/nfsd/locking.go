@@ -71,12 +71,15 @@ func newLocking(ctx context.Context, c config, table *export.Table, mux *rpc.Mux
 			}
 			store, lk.store = fstore, c.stateDir
 		}
+		// AllowRemoteMonitor stays unset: as rpc.statd does, the status
+		// monitor takes SM_MON, SM_UNMON(_ALL) and SM_SIMU_CRASH only
+		// from this host, whose lock manager is the only one to use it.
 		var err error
 		lk.nsm, err = nsm.NewServer(&nsm.ServerOptions{Store: store, Dial: c.notifyDial, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
-		mux.Handle(nsm.SM_PROG, nsm.SM_VERS, localOnly(nsm.NewSMVERSHandler(lk.nsm)))
+		lk.nsm.Register(mux)
 		monitor = nlm.NewLocalMonitor(lk.nsm)
 	}
 
@@ -191,36 +194,4 @@ func findStatd(ctx context.Context, pm *portmap.Client) (string, error) {
 		errs = append(errs, fmt.Errorf("status monitor at %s %s: %w", network, addr, err))
 	}
 	return "", errors.Join(errs...)
-}
-
-// localOnly refuses the status monitor procedures that change what it
-// watches (SM_MON, SM_UNMON, SM_UNMON_ALL, SM_SIMU_CRASH) to callers on
-// other hosts, with AUTH_TOOWEAK, as rpc.statd refuses them: only the
-// lock managers of this host may use them. NULL, SM_STAT and SM_NOTIFY
-// are open to every host.
-func localOnly(h rpc.Handler) rpc.Handler {
-	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-		switch c.Proc {
-		case nsm.SM_MON, nsm.SM_UNMON, nsm.SM_UNMON_ALL, nsm.SM_SIMU_CRASH:
-			if !isLocal(c.RemoteAddr) {
-				w.AuthError(rpc.AUTH_TOOWEAK)
-				return
-			}
-		}
-		h.ServeRPC(ctx, w, c)
-	})
-}
-
-// isLocal reports whether a caller's address is on this host: a loopback
-// address or a unix socket.
-func isLocal(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.UnixAddr:
-		return true
-	case *net.TCPAddr:
-		return a.IP.IsLoopback()
-	case *net.UDPAddr:
-		return a.IP.IsLoopback()
-	}
-	return false
 }

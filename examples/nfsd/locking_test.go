@@ -23,6 +23,7 @@ import (
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
 	"github.com/nfskit/nfskit/vfs/osfs"
 	"github.com/nfskit/nfskit/xdr"
@@ -400,46 +401,57 @@ func (w *recordingWriter) AuthError(stat rpc.AuthStat) error { w.auth = stat; re
 // Drop does nothing.
 func (w *recordingWriter) Drop() {}
 
-// TestLocalOnly checks which status monitor procedures nfsd's own status
-// monitor takes from other hosts: those that change what it watches are
-// refused with AUTH_TOOWEAK, the others reach it.
-func TestLocalOnly(t *testing.T) {
+// TestStatusMonitorLocalOnly calls nfsd's own status monitor, as nfsd
+// sets it up, from this host and from another: SM_MON and
+// SM_SIMU_CRASH from another host are refused with AUTH_TOOWEAK and
+// change nothing, while from this host they are served, and SM_STAT is
+// served to every host.
+func TestStatusMonitorLocalOnly(t *testing.T) {
+	c := testConfig(t, "/")
+	table, err := export.NewTable(&export.Export{ID: 1, Path: c.path, FS: memfs.New(memfs.Options{})})
+	require.NoError(t, err)
+	mux := rpc.NewMux()
+	lk, err := newLocking(t.Context(), c, table, mux, nil, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, lk.close()) })
+	require.NotNil(t, lk.nsm, "nfsd's own status monitor")
+	require.NoError(t, lk.start(t.Context()))
+
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 900}
-	local6 := &net.UDPAddr{IP: net.IPv6loopback, Port: 900}
-	remote := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 900}
-	remoteUDP := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 900}
+	remote := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 900}
+	mon := &nsm.Mon{MonId: nsm.MonId{MonName: "client-a", MyId: nsm.MyId{MyName: "127.0.0.1", MyProg: nlm.NLM_PROG, MyVers: nlm.NLM4_VERS, MyProc: nlm.ProcStatusCallback}}}
 	for _, tc := range []struct {
-		name    string
-		proc    uint32
-		from    net.Addr
-		refused bool
+		name     string
+		proc     uint32
+		args     xdr.Marshaler
+		from     net.Addr
+		refused  bool
+		monitors int
+		state    int32
 	}{
-		{"SM_MON local", nsm.SM_MON, local, false},
-		{"SM_MON local IPv6", nsm.SM_MON, local6, false},
-		{"SM_MON unix socket", nsm.SM_MON, &net.UnixAddr{Name: "/run/x", Net: "unix"}, false},
-		{"SM_MON remote", nsm.SM_MON, remote, true},
-		{"SM_UNMON remote", nsm.SM_UNMON, remote, true},
-		{"SM_UNMON_ALL remote", nsm.SM_UNMON_ALL, remoteUDP, true},
-		{"SM_SIMU_CRASH remote", nsm.SM_SIMU_CRASH, remote, true},
-		{"SM_NULL remote", nsm.SM_NULL, remote, false},
-		{"SM_STAT remote", nsm.SM_STAT, remote, false},
-		{"SM_NOTIFY remote", nsm.SM_NOTIFY, remoteUDP, false},
+		{"SM_MON remote", nsm.SM_MON, mon, remote, true, 0, 1},
+		{"SM_SIMU_CRASH remote", nsm.SM_SIMU_CRASH, nil, remote, true, 0, 1},
+		{"SM_STAT remote", nsm.SM_STAT, &nsm.SmName{MonName: "client-a"}, remote, false, 0, 1},
+		{"SM_MON local", nsm.SM_MON, mon, local, false, 1, 1},
+		{"SM_SIMU_CRASH local", nsm.SM_SIMU_CRASH, nil, local, false, 1, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			reached := false
-			h := localOnly(rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-				reached = true
-				w.Reply(nil)
-			}))
-			w := &recordingWriter{}
-			c := &rpc.Call{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Proc: tc.proc}
-			c.RemoteAddr = tc.from
-			h.ServeRPC(t.Context(), w, c)
-			require.Equal(t, !tc.refused, reached)
-			require.Equal(t, !tc.refused, w.replied)
-			if tc.refused {
-				require.Equal(t, rpc.AUTH_TOOWEAK, w.auth)
+			call := &rpc.Call{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Proc: tc.proc}
+			call.RemoteAddr = tc.from
+			if tc.args != nil {
+				var err error
+				call.Args, err = xdr.Marshal(tc.args)
+				require.NoError(t, err)
 			}
+			w := &recordingWriter{}
+			mux.ServeRPC(t.Context(), w, call)
+			if tc.refused {
+				require.Equal(t, &recordingWriter{auth: rpc.AUTH_TOOWEAK}, w)
+			} else {
+				require.Equal(t, &recordingWriter{replied: true}, w)
+			}
+			require.Len(t, lk.nsm.Monitors(), tc.monitors)
+			require.Equal(t, tc.state, lk.nsm.State())
 		})
 	}
 }
