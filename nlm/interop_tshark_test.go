@@ -1,0 +1,296 @@
+package nlm_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/nlm"
+	"github.com/nfskit/nfskit/nsm"
+	"github.com/nfskit/nfskit/rpc"
+)
+
+// tsNLMProcs are the NLM version 4 procedures, by number, as tshark
+// names them.
+var tsNLMProcs = map[uint32]string{
+	nlm.NLMPROC4_NULL: "NULL", nlm.NLMPROC4_TEST: "TEST", nlm.NLMPROC4_LOCK: "LOCK",
+	nlm.NLMPROC4_CANCEL: "CANCEL", nlm.NLMPROC4_UNLOCK: "UNLOCK", nlm.NLMPROC4_GRANTED: "GRANTED",
+	nlm.NLMPROC4_TEST_MSG: "TEST_MSG", nlm.NLMPROC4_LOCK_MSG: "LOCK_MSG", nlm.NLMPROC4_CANCEL_MSG: "CANCEL_MSG",
+	nlm.NLMPROC4_UNLOCK_MSG: "UNLOCK_MSG", nlm.NLMPROC4_GRANTED_MSG: "GRANTED_MSG",
+	nlm.NLMPROC4_TEST_RES: "TEST_RES", nlm.NLMPROC4_LOCK_RES: "LOCK_RES", nlm.NLMPROC4_CANCEL_RES: "CANCEL_RES",
+	nlm.NLMPROC4_UNLOCK_RES: "UNLOCK_RES", nlm.NLMPROC4_GRANTED_RES: "GRANTED_RES",
+	nlm.NLMPROC4_SHARE: "SHARE", nlm.NLMPROC4_UNSHARE: "UNSHARE", nlm.NLMPROC4_NM_LOCK: "NM_LOCK",
+	nlm.NLMPROC4_FREE_ALL: "FREE_ALL",
+}
+
+// tsNSMProcs are the NSM procedures, by number, as tshark names them.
+var tsNSMProcs = map[uint32]string{
+	nsm.SM_NULL: "NULL", nsm.SM_STAT: "STAT", nsm.SM_MON: "MON", nsm.SM_UNMON: "UNMON",
+	nsm.SM_UNMON_ALL: "UNMON_ALL", nsm.SM_SIMU_CRASH: "SIMU_CRASH", nsm.SM_NOTIFY: "NOTIFY",
+}
+
+// tsRoutes is where the NSM of TestInteropTsharkNLM calls: the lock
+// manager's callbacks and the SM_NOTIFY of a simulated crash, all on
+// loopback, set once both servers listen.
+type tsRoutes struct {
+	mu       sync.Mutex
+	nlm, nsm string // "host:port" of the lock manager (TCP) and the NSM (UDP)
+}
+
+func (r *tsRoutes) dial(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
+	r.mu.Lock()
+	network, addr := "tcp", r.nlm
+	if prog == nsm.SM_PROG {
+		network, addr = "udp", r.nsm
+	}
+	r.mu.Unlock()
+	if addr == "" {
+		return nil, fmt.Errorf("no route to program %d on %s", prog, host)
+	}
+	return rpc.Dial(ctx, network, addr, &rpc.ClientOptions{Retransmit: 200 * time.Millisecond})
+}
+
+// TestInteropTsharkNLM has our NLM client and server, and our NSM
+// client and server, make every call of NLM version 4 and of NSM to
+// each other on loopback, and checks that tshark decodes each procedure
+// (as NLM and STAT) in a call and a reply, and finds no malformed
+// packet. The lock manager asks the NSM to monitor its clients over
+// RPC (SM_MON), and the NSM calls it back over RPC (procedure 16) when a
+// client reboots. Those of the procedures the package's Client sends
+// are sent by it; the asynchronous _MSG calls, whose _RES answers come
+// back as calls on the client's connection, and SHARE, UNSHARE, NM_LOCK
+// and FREE_ALL are sent with the generated client.
+func TestInteropTsharkNLM(t *testing.T) {
+	peers.Require(t, "tshark")
+	peers.RequireRoot(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	routes := &tsRoutes{}
+	notified := make(chan string, 16)
+	callbacks := make(chan nsm.Status, 16)
+	logs := &srvLogs{}
+	statd, err := nsm.NewServer(&nsm.ServerOptions{
+		Name:        "server.test",
+		Dial:        routes.dial,
+		CallTimeout: 5 * time.Second,
+		Logger:      slog.New(logs),
+		OnNotified: func(host string, err error) {
+			if err == nil {
+				notified <- host
+			}
+		},
+		OnCallback: func(id nsm.MyId, st nsm.Status, err error) {
+			if err == nil {
+				callbacks <- st
+			}
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { statd.Close() })
+	require.NoError(t, statd.Start(ctx))
+	mux := rpc.NewMux()
+	statd.Register(mux)
+	nsmTCP, nsmUDP, _ := missServe(t, mux)
+
+	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{
+		Monitor:           nlm.NewRPCMonitor("127.0.0.1", missDialAt("tcp", nsmTCP)),
+		RefuseUnmonitored: true,
+		DialCallback:      srvNoDial, // callbacks go back over the clients' connections
+		Logger:            slog.New(logs),
+	}, start: true})
+	nlmTCP, nlmUDP := missPort(t, e.tcp), missPort(t, e.udp)
+	routes.mu.Lock()
+	routes.nlm, routes.nsm = e.tcp, net.JoinHostPort("127.0.0.1", strconv.Itoa(nsmUDP))
+	routes.mu.Unlock()
+
+	capture := peers.StartCapture(t, nlmTCP, nlmUDP, nsmTCP, nsmUDP)
+
+	// The package's Client: NULL (by Dial), LOCK, TEST, UNLOCK, a
+	// blocked LOCK granted by a GRANTED callback, a blocked LOCK
+	// cancelled by its context (CANCEL), over TCP; NULL and TEST over
+	// UDP.
+	dial := func(name, network string, port int) *nlm.Client {
+		c, err := nlm.Dial(ctx, "127.0.0.1", &nlm.ClientOptions{CallerName: name, Port: port, Network: network,
+			PollInterval: time.Hour, MaxPollInterval: time.Hour})
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	hostA, hostB := "tshark-a.nfskit.test", "tshark-b.nfskit.test"
+	a, b := dial(hostA, "tcp", nlmTCP), dial(hostB, "tcp", nlmTCP)
+	oa, ob := nlm.Owner{Svid: 1, OH: []byte("a")}, nlm.Owner{Svid: 2, OH: []byte("b")}
+	require.NoError(t, a.Lock(ctx, e.fh, nlm.Lock{Owner: oa, Exclusive: true, Length: 10}))
+	h, err := b.Test(ctx, e.fh, nlm.Lock{Owner: ob, Exclusive: true, Length: 10})
+	require.NoError(t, err)
+	require.Equal(t, &nlm.Holder{Exclusive: true, Svid: 1, OH: []byte("a"), Length: 10}, h)
+	got := make(chan error, 1)
+	go func() { got <- b.Lock(ctx, e.fh, nlm.Lock{Owner: ob, Exclusive: true, Length: 10, Wait: true}) }()
+	require.Eventually(t, func() bool { return e.srv.Waiting() == 1 }, srvWait, time.Millisecond)
+	require.NoError(t, a.Unlock(ctx, e.fh, oa, 0, 10))
+	require.NoError(t, <-got, "granted by GRANTED")
+	wctx, stop := context.WithCancel(ctx)
+	go func() { got <- a.Lock(wctx, e.fh, nlm.Lock{Owner: oa, Exclusive: true, Length: 10, Wait: true}) }()
+	require.Eventually(t, func() bool { return e.srv.Waiting() == 1 }, srvWait, time.Millisecond)
+	stop()
+	require.ErrorIs(t, <-got, context.Canceled)
+	require.Zero(t, e.srv.Waiting(), "cancelled")
+	u := dial(hostA, "udp", nlmUDP)
+	h, err = u.Test(ctx, e.fh, nlm.Lock{Owner: oa, Length: 1})
+	require.NoError(t, err)
+	require.NotNil(t, h)
+
+	// The asynchronous procedures, from a client serving the calls the
+	// server makes on its connection: each _MSG is answered by a _RES
+	// call.
+	rec := newSrvRecorder()
+	r := nlm.NewNLM4VERSClient(e.dial(t, "tcp", rec))
+	tsC, tsD := srvOwner{"tshark-c.nfskit.test", 3}, srvOwner{"tshark-d.nfskit.test", 4}
+	resOf := func(proc uint32) nlm.Nlm4Stats {
+		t.Helper()
+		var res nlm.Nlm4Res
+		require.NoError(t, srvDecode(rec.next(t, proc).args, &res))
+		return res.Stat.Stat
+	}
+	require.NoError(t, r.TestMsg(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj("t1"), Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)}))
+	var tr nlm.Nlm4Testres
+	require.NoError(t, srvDecode(rec.next(t, nlm.NLMPROC4_TEST_RES).args, &tr))
+	require.Equal(t, denied, tr.Stat.Stat)
+	require.NoError(t, r.LockMsg(ctx, &nlm.Nlm4Lockargs{Cookie: nlm.Netobj("t2"), Exclusive: true, Alock: tsC.lock4(e.fh, 20, 10)}))
+	require.Equal(t, granted, resOf(nlm.NLMPROC4_LOCK_RES))
+	require.NoError(t, r.UnlockMsg(ctx, &nlm.Nlm4Unlockargs{Cookie: nlm.Netobj("t3"), Alock: tsC.lock4(e.fh, 20, 10)}))
+	require.Equal(t, granted, resOf(nlm.NLMPROC4_UNLOCK_RES))
+	require.NoError(t, r.LockMsg(ctx, &nlm.Nlm4Lockargs{Cookie: nlm.Netobj("t4"), Block: true, Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)}))
+	require.Equal(t, blocked, resOf(nlm.NLMPROC4_LOCK_RES))
+	require.NoError(t, r.CancelMsg(ctx, &nlm.Nlm4Cancargs{Cookie: nlm.Netobj("t5"), Block: true, Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)}))
+	require.Equal(t, granted, resOf(nlm.NLMPROC4_CANCEL_RES))
+	require.NoError(t, r.LockMsg(ctx, &nlm.Nlm4Lockargs{Cookie: nlm.Netobj("t6"), Block: true, Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)}))
+	require.Equal(t, blocked, resOf(nlm.NLMPROC4_LOCK_RES))
+	require.NoError(t, b.Unlock(ctx, e.fh, ob, 0, 10))
+	g := rec.granted4(t, nlm.NLMPROC4_GRANTED_MSG)
+	require.NoError(t, r.GrantedRes(ctx, &nlm.Nlm4Res{Cookie: g.Cookie, Stat: nlm.Nlm4Stat{Stat: granted}}))
+	require.False(t, e.srvFree(t, e.fh, 0, 10), "host C holds the lock")
+	require.NoError(t, r.GrantedMsg(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj("t7"), Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)}))
+	var gr nlm.Nlm4Res
+	require.NoError(t, srvDecode(rec.nextSkipping(t, nlm.NLMPROC4_GRANTED_RES, nlm.NLMPROC4_GRANTED_MSG).args, &gr))
+	require.Equal(t, denied, gr.Stat.Stat, "the server waits for no lock")
+	res, err := r.Granted(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj("t8"), Exclusive: true, Alock: tsC.lock4(e.fh, 0, 10)})
+	require.NoError(t, err)
+	require.Equal(t, denied, res.Stat.Stat)
+
+	// Share reservations, a lock without monitoring, and FREE_ALL.
+	share := &nlm.Nlm4Shareargs{Cookie: nlm.Netobj("s1"), Share: nlm.Nlm4Share{CallerName: tsC.host, Fh: e.fh2, Oh: tsC.oh(), Mode: nlm.Fsm_DW, Access: nlm.Fsa_R}}
+	sres, err := r.Share(ctx, share)
+	require.NoError(t, err)
+	require.Equal(t, granted, sres.Stat)
+	sres, err = r.Unshare(ctx, share)
+	require.NoError(t, err)
+	require.Equal(t, granted, sres.Stat)
+	nres, err := r.NmLock(ctx, &nlm.Nlm4Lockargs{Cookie: nlm.Netobj("n1"), Exclusive: true, Alock: tsD.lock4(e.fh2, 0, 10)})
+	require.NoError(t, err)
+	require.Equal(t, granted, nres.Stat.Stat)
+	require.NoError(t, r.FreeAll(ctx, &nlm.Nlm4Notify{Name: tsD.host, State: 3}))
+	require.True(t, e.srvFree(t, e.fh2, 0, 0), "FREE_ALL released host D's lock")
+
+	// The NSM, over UDP: host C reboots (SM_NOTIFY), so the NSM calls
+	// the lock manager back (procedure 16) and host C's lock goes; a
+	// monitor of our own is added, removed, added again; a simulated
+	// crash notifies every monitored host (through the NSM itself).
+	nc, err := rpc.Dial(ctx, "udp", routes.nsm, &rpc.ClientOptions{Retransmit: 200 * time.Millisecond})
+	require.NoError(t, err)
+	defer nc.Close()
+	sm := nsm.NewSMVERSClient(nc)
+	require.NoError(t, sm.Null(ctx))
+	st, err := sm.Stat(ctx, &nsm.SmName{MonName: "peer.nfskit.test"})
+	require.NoError(t, err)
+	require.Equal(t, nsm.Stat_succ, st.ResStat)
+	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: tsC.host, State: 5}))
+	select {
+	case cb := <-callbacks:
+		require.Equal(t, tsC.host, cb.MonName)
+	case <-ctx.Done():
+		t.Fatalf("no status callback; logs: %q", logs.warnings())
+	}
+	require.True(t, e.srvFree(t, e.fh, 0, 0), "host C's lock is released")
+	id := nsm.MyId{MyName: "127.0.0.1", MyProg: nlm.NLM_PROG, MyVers: nlm.NLM4_VERS, MyProc: nlm.ProcStatusCallback}
+	mon := &nsm.Mon{MonId: nsm.MonId{MonName: "peer.nfskit.test", MyId: id}}
+	mres, err := sm.Mon(ctx, mon)
+	require.NoError(t, err)
+	require.Equal(t, nsm.Stat_succ, mres.ResStat)
+	_, err = sm.Unmon(ctx, &mon.MonId)
+	require.NoError(t, err)
+	_, err = sm.Mon(ctx, mon)
+	require.NoError(t, err)
+	hosts := map[string]bool{}
+	for _, m := range statd.Monitors() {
+		hosts[m.MonName] = true
+	}
+	require.NoError(t, sm.SimuCrash(ctx))
+	for len(hosts) > 0 {
+		select {
+		case h := <-notified:
+			delete(hosts, h)
+		case <-ctx.Done():
+			t.Fatalf("hosts not notified after SM_SIMU_CRASH: %v", hosts)
+		}
+	}
+	_, err = sm.UnmonAll(ctx, &id)
+	require.NoError(t, err)
+	require.Empty(t, logs.warnings())
+
+	capture.Stop()
+	capture.RequireClean(2 * (len(tsNLMProcs) + len(tsNSMProcs)))
+	require.Empty(t, capture.Read("rpc && !nlm && !stat"), "every RPC message is decoded as NLM or STAT")
+	seen := tsDecoded(capture.Read("rpc"))
+	for _, want := range []struct {
+		proto, vers string
+		procs       map[uint32]string
+	}{
+		{"NLM", "V4", tsNLMProcs},
+		{"STAT", "V1", tsNSMProcs},
+		// The status callback: procedure 16 of NLM version 3 (the
+		// version the lock manager gives SM_MON), which tshark names
+		// by number.
+		{"NLM", "V3", map[uint32]string{nlm.ProcStatusCallback: "proc-16"}},
+	} {
+		for _, name := range want.procs {
+			for _, dir := range []string{"Call", "Reply"} {
+				m := want.proto + " " + want.vers + " " + name + " " + dir
+				require.True(t, seen[m], "tshark decoded no %s", m)
+			}
+		}
+	}
+}
+
+// tsMessage finds each RPC message in a line of tshark's summary, such
+// as "NLM 150 V4 LOCK_MSG Reply (Call In 69)  ; V4 LOCK_RES Call": its
+// version, procedure and direction; tsProto finds the protocol.
+var (
+	tsMessage = regexp.MustCompile(`\b(V\d+) ([A-Z_]+|proc-\d+) (Call|Reply)\b`)
+	tsProto   = regexp.MustCompile(`\s(NLM|STAT)\s+\d+\s+V\d`)
+)
+
+// tsDecoded returns the messages that lines of tshark's summary show,
+// as "NLM V4 LOCK Call".
+func tsDecoded(lines []string) map[string]bool {
+	seen := map[string]bool{}
+	for _, l := range lines {
+		p := tsProto.FindStringSubmatch(l)
+		if p == nil {
+			continue
+		}
+		for _, m := range tsMessage.FindAllStringSubmatch(l, -1) {
+			seen[p[1]+" "+m[1]+" "+m[2]+" "+m[3]] = true
+		}
+	}
+	return seen
+}
