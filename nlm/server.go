@@ -42,6 +42,10 @@ const (
 	// DefaultMaxWaiters bounds the blocked lock requests queued at once;
 	// beyond it a blocking request is answered DENIED_NOLOCKS.
 	DefaultMaxWaiters = 4096
+	// DefaultHostIdle is how long a client host that holds nothing is
+	// remembered, and watched by the status monitor, after its last
+	// request: see ServerOptions.HostIdle.
+	DefaultHostIdle = 2 * time.Minute
 )
 
 // ProcStatusCallback is declared beside the client: the procedure (16)
@@ -90,6 +94,24 @@ type ServerOptions struct {
 	// MaxWaiters bounds the blocked requests queued at once (default
 	// DefaultMaxWaiters).
 	MaxWaiters int
+	// HostIdle is how long a client host that holds no locks, no share
+	// reservations, no queued requests and no GRANTED in flight is
+	// remembered after its last request. Then it is forgotten: the
+	// status monitor is asked to stop watching it (SM_UNMON, if the
+	// monitor is an Unmonitorer) and the server drops its record; a host
+	// that locks again is monitored again. A forgotten host is neither
+	// sent SM_NOTIFY when this server restarts nor waited for by its
+	// grace period. From Start until Close, hosts are checked every
+	// HostIdle/2, except during the grace period.
+	//
+	// The default, DefaultHostIdle (2 minutes), is long enough that a
+	// client that locks now and again keeps its monitor rather than
+	// churning SM_MON and SM_UNMON (each a synchronous write of the
+	// status monitor's list), and short enough that a host that stopped
+	// locking is no longer watched minutes later, so that a restart does
+	// not wait for it. (Linux's lockd forgets an unused host after 5
+	// minutes, checking every 2.) Negative: hosts are never forgotten.
+	HostIdle time.Duration
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -121,8 +143,11 @@ type ServerOptions struct {
 // The first LOCK or SHARE of a host (NM_LOCK excepted) asks the status
 // monitor to watch it; when the host reboots, the monitor's callback
 // (procedure 16, or in process) releases its locks and shares, as
-// FREE_ALL does. After Start, the server is in its grace period (see
-// Start) and answers DENIED_GRACE_PERIOD to all but reclaims.
+// FREE_ALL does. A host that has held nothing for HostIdle is
+// forgotten: the monitor is asked to stop watching it (SM_UNMON, when it
+// is an Unmonitorer) and the server drops its record. After Start, the
+// server is in its grace period (see Start) and answers
+// DENIED_GRACE_PERIOD to all but reclaims.
 type Server struct {
 	exports *export.Table
 	opts    ServerOptions
@@ -187,6 +212,9 @@ func NewServer(t *export.Table, opts *ServerOptions) (*Server, error) {
 	o.GrantDeadline = durOr(o.GrantDeadline, DefaultGrantDeadline)
 	if o.MaxWaiters <= 0 {
 		o.MaxWaiters = DefaultMaxWaiters
+	}
+	if o.HostIdle == 0 {
+		o.HostIdle = DefaultHostIdle
 	}
 	s.name = o.Name
 	if s.name == "" {

@@ -8,7 +8,7 @@ import (
 // graceState is the grace period after Start. s.mu guards it; the
 // Server's inGrace flag says whether it is on.
 type graceState struct {
-	started bool
+	started bool // Start ran
 	// expect holds the hosts that held locks before the restart, by
 	// host key, each true once done: it has had a reclaim granted, or
 	// it was released (it rebooted too, or FREE_ALL). nil when the
@@ -20,7 +20,8 @@ type graceState struct {
 	settle    *time.Timer
 }
 
-// Start begins the grace period, if the server needs one: for
+// Start begins the grace period, if the server needs one, and the
+// forgetting of idle client hosts (see ServerOptions.HostIdle). For
 // GracePeriod after Start, LOCK, NM_LOCK and SHARE are accepted only as
 // reclaims (reclaim set) and TEST is refused, all with
 // DENIED_GRACE_PERIOD, so that clients that held locks before the
@@ -29,25 +30,30 @@ type graceState struct {
 //
 // The hosts that held locks before the restart are those the status
 // monitor watches for this server (a MonitoredHostLister, such as
-// LocalMonitor). With none, or a monitor that cannot list them, there
-// is nothing to wait for and no grace period. The grace period ends
-// early once every one of those hosts is done (has had a reclaim
-// granted, or was released because it rebooted too or sent FREE_ALL)
-// and no reclaim has come for GraceSettle. A reclaim that arrives after
-// the grace period is served as an ordinary request.
+// LocalMonitor): the server watched each from its first lock until it
+// was forgotten, idle, so a host that held nothing when it was
+// forgotten is not among them. With none, or a monitor that cannot
+// list them, there is nothing to wait for and no grace period. The
+// grace period ends early once every one of those hosts is done (has
+// had a reclaim granted, or was released because it rebooted too or
+// sent FREE_ALL) and no reclaim has come for GraceSettle. A reclaim
+// that arrives after the grace period is served as an ordinary request.
+// The listed hosts are remembered as if they had just made a request:
+// those that do not come back are forgotten, and no longer watched,
+// once idle after the grace period.
 func (s *Server) Start(ctx context.Context) error {
-	if s.opts.GracePeriod < 0 {
-		return nil
-	}
-	l, ok := s.monitor.(MonitoredHostLister)
-	if !ok {
-		return nil
-	}
-	hosts, err := l.MonitoredHosts(ctx, s.myID)
-	if err != nil {
-		s.logger.Warn("nlm: cannot list the hosts that held locks; full grace period", "err", err)
-	} else if len(hosts) == 0 {
-		return nil
+	var hosts []string
+	var err error
+	l, canList := s.monitor.(MonitoredHostLister)
+	if canList {
+		hosts, err = l.MonitoredHosts(ctx, s.myID)
+		if err != nil {
+			effect := "full grace period"
+			if s.opts.GracePeriod < 0 {
+				effect = "no grace period"
+			}
+			s.logger.Warn("nlm: cannot list the hosts that held locks; "+effect, "err", err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -56,6 +62,16 @@ func (s *Server) Start(ctx context.Context) error {
 		return nil
 	}
 	g.started = true
+	for _, h := range hosts {
+		// The monitor watches it for this server already.
+		if rec := s.hostLocked(h); rec.mon == monNone {
+			rec.mon = monOK
+		}
+	}
+	s.startSweepLocked()
+	if s.opts.GracePeriod < 0 || !canList || (err == nil && len(hosts) == 0) {
+		return nil
+	}
 	if err == nil {
 		g.expect = make(map[string]bool, len(hosts))
 		for _, h := range hosts {

@@ -34,8 +34,12 @@ type hostState struct {
 	// held lists, per file handle, the owners of the host that were
 	// granted locks on the file and have not unlocked it whole.
 	held map[string]map[vfs.LockOwner]struct{}
-	// shared lists the file handles the host has share reservations on.
+	// shared lists the file handles the host has share reservations on
+	// (or had: UNSHARE leaves the entry, an idle host sweep clears it).
 	shared map[string]struct{}
+	// used is when a request last created or changed the record: the
+	// host is forgotten once it holds nothing and used is HostIdle old.
+	used time.Time
 }
 
 // privOf returns the priv the server gives the status monitor for host
@@ -48,7 +52,8 @@ func privOf(k string) [16]byte {
 	return p
 }
 
-// hostLocked returns the state of host name, creating it. s.mu is held.
+// hostLocked returns the state of host name, creating it, and marks it
+// used now. s.mu is held.
 func (s *Server) hostLocked(name string) *hostState {
 	k := hostKey(name)
 	h := s.hosts[k]
@@ -57,7 +62,16 @@ func (s *Server) hostLocked(name string) *hostState {
 		s.hosts[k] = h
 		s.byPriv[h.priv] = k
 	}
+	h.used = time.Now()
 	return h
+}
+
+// hostCount returns the number of client hosts the server keeps a
+// record of.
+func (s *Server) hostCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.hosts)
 }
 
 // monitorHost makes sure the status monitor watches host name, asking it
@@ -74,6 +88,8 @@ func (s *Server) monitorHost(name string) error {
 		s.mu.Unlock()
 		<-done
 		s.mu.Lock()
+		// An idle host sweep may have dropped the record meanwhile.
+		h = s.hostLocked(name)
 	}
 	switch {
 	case h.mon == monOK:
@@ -149,6 +165,7 @@ func (s *Server) noteReleased(fh []byte, owner vfs.LockOwner) {
 	if h == nil {
 		return
 	}
+	h.used = time.Now()
 	owners := h.held[string(fh)]
 	delete(owners, owner)
 	if len(owners) == 0 {
@@ -165,6 +182,7 @@ func (s *Server) releaseHost(ctx context.Context, name, why string) {
 	files := map[string]map[vfs.LockOwner]struct{}{}
 	s.mu.Lock()
 	if h := s.hosts[k]; h != nil {
+		h.used = time.Now()
 		files, h.held = h.held, map[string]map[vfs.LockOwner]struct{}{}
 		for fh := range h.shared {
 			s.unshareLocked(fh, func(r *shareRes) bool { return r.host == k })
@@ -257,4 +275,214 @@ func isLoopback(a net.Addr) bool {
 		return a.IP.IsLoopback()
 	}
 	return true
+}
+
+// Forgetting idle hosts. A host is idle when it holds no locks and no
+// share reservations, has no requests queued and no GRANTED in flight,
+// and its last request is ServerOptions.HostIdle old. From Start until
+// Close, every HostIdle/2 outside the grace period, the server asks the
+// status monitor to stop watching its idle hosts (SM_UNMON) and drops
+// their records; a host that locks again gets a new record and is
+// monitored again.
+//
+// Every request that changes a host's record marks it used, and so
+// does the first step of LOCK and SHARE (asking the monitor), so a host
+// whose request is on its way to a grant is not idle. The sweep decides
+// which hosts are idle with every file's stripe held, so that a lock
+// granted to a queued request cannot slip between leaving the queue and
+// being recorded. While SM_UNMON is under way the host's monitoring is
+// pending: a LOCK or SHARE of the host waits for it, then has the host
+// monitored again.
+
+// idleProbe is the lock owner the sweep tests files with: nobody's.
+var idleProbe = vfs.LockOwner{Owner: "\x00nlm idle host check"}
+
+// sweepEvery returns the period of the idle host sweep.
+func (s *Server) sweepEvery() time.Duration {
+	return max(s.opts.HostIdle/2, time.Millisecond)
+}
+
+// startSweepLocked starts the idle host sweep, unless hosts are never
+// forgotten or the server is closed. s.mu is held.
+func (s *Server) startSweepLocked() {
+	if s.opts.HostIdle < 0 || s.closed {
+		return
+	}
+	s.wg.Add(1)
+	go s.sweepLoop()
+}
+
+// sweepLoop forgets idle hosts every sweepEvery until the server
+// closes. Close waits for it (s.wg).
+func (s *Server) sweepLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.sweepEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.sweepHosts()
+		}
+	}
+}
+
+// sweepHosts forgets the hosts that are idle now, asking the status
+// monitor to stop watching those it watches.
+func (s *Server) sweepHosts() {
+	now := time.Now()
+	s.mu.Lock()
+	if s.closed || s.inGrace.Load() {
+		s.mu.Unlock()
+		return
+	}
+	// The record of a host's locks only follows whole-file unlocks: a
+	// host idle but for it may have unlocked by ranges. Ask the backend.
+	type heldFile struct{ k, fh string }
+	var recheck []heldFile
+	inUse := s.hostsInUseLocked()
+	for k, h := range s.hosts {
+		if h.mon != monPending && !inUse[k] && now.Sub(h.used) >= s.opts.HostIdle {
+			for fh := range h.held {
+				recheck = append(recheck, heldFile{k, fh})
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, f := range recheck {
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.recheckHeld(f.k, []byte(f.fh))
+	}
+
+	_, canUnmon := s.monitor.(Unmonitorer)
+	var unmon []*hostState
+	for i := range s.stripes {
+		s.stripes[i].Lock()
+	}
+	s.mu.Lock()
+	if !s.closed && !s.inGrace.Load() {
+		inUse = s.hostsInUseLocked()
+		for k, h := range s.hosts {
+			if !inUse[k] {
+				clear(h.shared) // what is left was unshared
+			}
+			if h.mon == monPending || inUse[k] || len(h.held) > 0 || now.Sub(h.used) < s.opts.HostIdle {
+				continue
+			}
+			if h.mon == monOK && canUnmon {
+				h.mon, h.monDone = monPending, make(chan struct{})
+				unmon = append(unmon, h)
+				continue
+			}
+			s.forgetLocked(k, h)
+			s.logger.Debug("nlm: forgot idle host", "host", h.name, "unmonitored", false)
+		}
+	}
+	s.mu.Unlock()
+	for i := range s.stripes {
+		s.stripes[i].Unlock()
+	}
+	s.unmonitorHosts(unmon)
+}
+
+// hostsInUseLocked returns the keys of the hosts that have requests
+// queued, GRANTED calls in flight or share reservations. s.mu is held.
+func (s *Server) hostsInUseLocked() map[string]bool {
+	inUse := map[string]bool{}
+	for _, q := range s.queues {
+		for _, w := range q.waiters {
+			inUse[w.host] = true
+		}
+	}
+	for _, g := range s.grants {
+		inUse[g.w.host] = true
+	}
+	for _, list := range s.shares {
+		for i := range list {
+			inUse[list[i].host] = true
+		}
+	}
+	return inUse
+}
+
+// recheckHeld drops the record of the locks host key k holds on file
+// fh if the backend says the file has no locks at all. Any doubt (the
+// handle no longer resolves, the backend fails) keeps the record.
+func (s *Server) recheckHeld(k string, fh []byte) {
+	mu := s.stripe(fh)
+	mu.Lock()
+	defer mu.Unlock()
+	exp, h, err := s.exports.Resolve(fh)
+	if err != nil {
+		return
+	}
+	if locker, ok := exp.FS.(vfs.Locker); ok {
+		_, free, err := locker.TestLock(s.ctx, &vfs.Root, h, vfs.Lock{Owner: idleProbe, Type: vfs.WriteLock})
+		if err != nil || !free {
+			return
+		}
+	}
+	s.mu.Lock()
+	if hs := s.hosts[k]; hs != nil {
+		delete(hs.held, string(fh))
+	}
+	s.mu.Unlock()
+}
+
+// unmonitorHosts asks the status monitor to stop watching hosts, whose
+// monitoring the sweep marked pending, and drops the records of those
+// it no longer watches. A host the monitor could not be asked for stays
+// watched and is tried again at the next sweep; once the monitor is
+// unreachable, the rest are not asked this time.
+func (s *Server) unmonitorHosts(hosts []*hostState) {
+	if len(hosts) == 0 {
+		return
+	}
+	um := s.monitor.(Unmonitorer)
+	var down error
+	for _, h := range hosts {
+		err := down
+		if err == nil {
+			ctx, cancel := context.WithTimeout(s.ctx, s.opts.MonitorTimeout)
+			err = um.Unmonitor(ctx, h.name, s.myID)
+			cancel()
+			if err != nil && (errors.Is(err, ErrMonitorUnreachable) || s.ctx.Err() != nil) {
+				down = err
+			}
+		}
+		forgot := false
+		s.mu.Lock()
+		if err != nil {
+			h.mon = monOK
+		} else {
+			h.mon = monNone
+			// NM_LOCK asks no monitor, so it may have been granted
+			// meanwhile: such a host stays, unwatched.
+			if forgot = len(h.held) == 0 && len(h.shared) == 0; forgot {
+				s.forgetLocked(hostKey(h.name), h)
+			}
+		}
+		close(h.monDone)
+		s.mu.Unlock()
+		switch {
+		case err != nil:
+			s.logger.Debug("nlm: unmonitoring idle host failed", "host", h.name, "err", err)
+		case forgot:
+			s.logger.Debug("nlm: forgot idle host", "host", h.name, "unmonitored", true)
+		}
+	}
+}
+
+// forgetLocked drops the record h of host key k. s.mu is held.
+func (s *Server) forgetLocked(k string, h *hostState) {
+	if s.hosts[k] != h {
+		return
+	}
+	delete(s.hosts, k)
+	if s.byPriv[h.priv] == k {
+		delete(s.byPriv, h.priv)
+	}
 }

@@ -10,7 +10,8 @@ import (
 
 // StatusMonitor watches client hosts for reboots on a Server's behalf:
 // a Network Status Monitor (program 100024), over RPC (RPCMonitor) or in
-// the same process (LocalMonitor).
+// the same process (LocalMonitor). What else a monitor can do is found
+// by type assertion: MonitoredHostLister, Unmonitorer, CallbackBinder.
 type StatusMonitor interface {
 	// Monitor asks to be told when host restarts: the monitor is to
 	// call procedure id.MyProc of program id.MyProg version id.MyVers on
@@ -22,9 +23,23 @@ type StatusMonitor interface {
 
 // MonitoredHostLister is a StatusMonitor that can list the hosts it
 // watches for id: after a restart, the hosts that may have held locks
-// before it, which the Server's grace period waits for.
+// before it, which the Server's grace period waits for (and forgets in
+// time if they do not come back, see ServerOptions.HostIdle).
 type MonitoredHostLister interface {
 	MonitoredHosts(ctx context.Context, id nsm.MyId) ([]string, error)
+}
+
+// Unmonitorer is a StatusMonitor that can stop watching a host
+// (SM_UNMON). A Server asks it when it forgets a client host that has
+// held nothing for ServerOptions.HostIdle. With a monitor that cannot,
+// the host's record is dropped all the same, and the monitor keeps
+// watching the host: it is sent SM_NOTIFY, and counted among the hosts
+// that held locks, after the next restart.
+type Unmonitorer interface {
+	// Unmonitor asks to be told no more when host restarts, for the
+	// monitor id registered. An error is a *MonitorError. ctx bounds the
+	// request.
+	Unmonitor(ctx context.Context, host string, id nsm.MyId) error
 }
 
 // CallbackBinder is a StatusMonitor that delivers the status callbacks
@@ -85,8 +100,8 @@ func (e *MonitorError) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
-// RPCMonitor is a StatusMonitor that sends SM_MON to a status monitor
-// over RPC: the system's rpc.statd on 127.0.0.1, found through the port
+// RPCMonitor is a StatusMonitor that sends SM_MON (and SM_UNMON, as an
+// Unmonitorer) to a status monitor over RPC: the system's rpc.statd on 127.0.0.1, found through the port
 // mapper, or any other.
 type RPCMonitor struct {
 	host string
@@ -124,8 +139,22 @@ func (m *RPCMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, priv
 	return nil
 }
 
+// Unmonitor sends SM_UNMON {host, id}. The monitor answers with its
+// state number only: any answer is a success.
+func (m *RPCMonitor) Unmonitor(ctx context.Context, host string, id nsm.MyId) error {
+	c, err := m.dial(ctx, m.host, nsm.SM_PROG, nsm.SM_VERS)
+	if err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
+	}
+	defer c.Close()
+	if _, err := nsm.NewSMVERSClient(c).Unmon(ctx, &nsm.MonId{MonName: host, MyId: id}); err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
+	}
+	return nil
+}
+
 // LocalMonitor is a StatusMonitor over an nsm.Server in the same
-// process: SM_MON is a method call, the server's monitor list says which
+// process: SM_MON and SM_UNMON (Unmonitorer) are method calls, the server's monitor list says which
 // hosts held locks before a restart (MonitoredHostLister), and its
 // callbacks reach the lock manager without the network
 // (CallbackBinder). It is what a program serving both NLM and NSM uses.
@@ -144,6 +173,14 @@ func (m *LocalMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, pr
 	}
 	if res.ResStat != nsm.Stat_succ {
 		return &MonitorError{Kind: ErrMonitorRefused, Monitor: "in process", Host: host}
+	}
+	return nil
+}
+
+// Unmonitor removes the monitor of host for id from the nsm.Server.
+func (m *LocalMonitor) Unmonitor(ctx context.Context, host string, id nsm.MyId) error {
+	if _, err := m.srv.Unmon(ctx, nil, &nsm.MonId{MonName: host, MyId: id}); err != nil {
+		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: "in process", Host: host, Err: err}
 	}
 	return nil
 }
