@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
 )
@@ -74,6 +75,52 @@ type ClientOptions struct {
 	RPC *rpc.ClientOptions
 	// Logger receives the Client's logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	// Monitor is this host's status monitor. When it is set, the first
+	// Lock asks it to watch the server (ServerName) with a priv of the
+	// Client's own, as a lock manager does before it takes its first
+	// lock on a server, so that the server's restart reaches the Client
+	// and it reclaims its locks. NewLocalMonitor over an nsm.Server of
+	// this program (any CallbackBinder) delivers the callback in
+	// process. NewRPCMonitor asks a status monitor over RPC, the
+	// system's rpc.statd, which calls MonitorID back: the embedder must
+	// serve Handler there (see MonitorID), or the callback is lost. Nil
+	// means the Client asks no status monitor: the embedder arranges for
+	// ServerRebooted to be called, or for a callback to reach Handler.
+	Monitor StatusMonitor
+	// MonitorID is the my_id of the Client's request to Monitor: where
+	// the status monitor calls back. Its zero fields take the defaults:
+	// my_name CallerName, program NLM_PROG, version NLM4_VERS, procedure
+	// ProcStatusCallback. A CallbackBinder delivers the callbacks for it
+	// in process (Clients sharing one binder and one MonitorID each get
+	// them). Over RPC the status monitor calls that procedure back on
+	// this host (rpc.statd) or on the host my_name names (nsm.Server),
+	// at the port the port mapper there gives: Handler answers it, and
+	// the embedder serves Handler there and registers it with the port
+	// mapper. On a host whose kernel lock manager already holds program
+	// NLM_PROG, give the Client a program number of its own (a transient
+	// one, 0x40000000 and up).
+	MonitorID nsm.MyId
+	// ServerName is the server's host name as its status monitor names
+	// it (the mon_name of the SM_NOTIFY it sends when it restarts), when
+	// that differs from the host given to Dial or NewClient, such as an
+	// address. The Client asks Monitor to watch this name. A status
+	// callback carrying the Client's priv means the server restarted,
+	// whatever its mon_name; one with another priv does when its
+	// mon_name is ServerName or the host given to Dial or NewClient.
+	// Default: the host given to Dial or NewClient.
+	ServerName string
+	// RequireMonitor makes Lock fail, without sending the LOCK, while
+	// Monitor cannot watch the server; the error is the monitor's (a
+	// *MonitorError, or the context's). By default the lock is taken
+	// anyway and the first failure logged as a warning: the Client then
+	// learns of a restart of the server only if the embedder tells it.
+	RequireMonitor bool
+	// MonitorTimeout bounds each request to Monitor (default
+	// DefaultMonitorTimeout). After a failed request, Locks go on
+	// without asking again for MonitorRetry (default
+	// DefaultMonitorRetry); the first Lock after it asks again.
+	MonitorTimeout, MonitorRetry time.Duration
 }
 
 // Owner is who holds a lock on this host: a process (Svid, the system
@@ -124,7 +171,9 @@ func (h *Holder) vfsLock() vfs.Lock {
 // takes, tests and releases byte-range locks on files named by NFSv3
 // handles, waits for blocked locks (by GRANTED callbacks and by polling),
 // remembers the locks it holds, and reclaims them when the server
-// restarts (ServerRebooted, or a status monitor callback to Handler).
+// restarts: ServerRebooted, or a status monitor callback, in process or
+// to Handler. With ClientOptions.Monitor set, the first Lock asks this
+// host's status monitor to watch the server.
 //
 // Errors are values: a refusal is an *Error (errors.Is matches ErrDenied,
 // ErrNoLocks, ... and vfs.ErrLocked), a failed call a *CallError, a
@@ -147,9 +196,22 @@ type Client struct {
 	cookiePrefix uint32
 	cookieSeq    atomic.Uint32
 
+	// The status monitor of this host (see monitorServer): the server's
+	// name as monitored, the my_id and priv of the request.
+	serverName string
+	monID      nsm.MyId
+	priv       [16]byte
+	monitored  atomic.Bool // the monitor watches the server
+	monWarn    sync.Once   // the first failure is logged as a warning
+	monMu      sync.Mutex
+	monPending chan struct{} // closed when the request under way ends
+	monErr     error         // the last request's failure
+	monAt      time.Time     // when it failed
+	unbind     func()        // undoes bindCallback
+
 	mu          sync.Mutex
 	waiters     map[clientWaitKey][]*clientWaiter
-	held        map[clientHeldKey][]clientSpan
+	held        map[string]clientHeld // by appendHeldKey's key
 	serverState int32
 }
 
@@ -201,6 +263,7 @@ func Dial(ctx context.Context, host string, opts *ClientOptions) (*Client, error
 		rc.Close()
 		return nil, &DialError{Host: host, Addr: c.addr, Kind: ErrNotAnswering, Err: err}
 	}
+	c.bindCallback()
 	return c, nil
 }
 
@@ -214,6 +277,7 @@ func NewClient(caller rpc.Caller, host string, opts *ClientOptions) *Client {
 	c := newClientBase(host, opts)
 	c.addr = host
 	c.NLM = NewNLM4VERSClient(caller)
+	c.bindCallback()
 	return c
 }
 
@@ -234,6 +298,14 @@ func newClientBase(host string, opts *ClientOptions) *Client {
 	o.PollInterval = clientDurOr(o.PollInterval, DefaultPollInterval)
 	o.MaxPollInterval = max(clientDurOr(o.MaxPollInterval, DefaultMaxPollInterval), o.PollInterval)
 	o.CleanupTimeout = clientDurOr(o.CleanupTimeout, DefaultCleanupTimeout)
+	o.MonitorTimeout = clientDurOr(o.MonitorTimeout, DefaultMonitorTimeout)
+	o.MonitorRetry = clientDurOr(o.MonitorRetry, DefaultMonitorRetry)
+	c.serverName = o.ServerName
+	if c.serverName == "" {
+		c.serverName = host
+	}
+	c.monID = clientMonitorID(o.MonitorID, o.CallerName)
+	c.priv = clientPriv()
 	c.logger = o.Logger
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -241,7 +313,7 @@ func newClientBase(host string, opts *ClientOptions) *Client {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.cookiePrefix = rand.Uint32()
 	c.waiters = map[clientWaitKey][]*clientWaiter{}
-	c.held = map[clientHeldKey][]clientSpan{}
+	c.held = map[string]clientHeld{}
 	c.handler = c.newHandler()
 	return c
 }
@@ -266,12 +338,23 @@ func (c *Client) Host() string { return c.host }
 // CallerName returns the caller_name the Client sends.
 func (c *Client) CallerName() string { return c.opts.CallerName }
 
+// MonitorID returns the my_id the Client gives its status monitor:
+// ClientOptions.MonitorID with the defaults filled in.
+func (c *Client) MonitorID() nsm.MyId { return c.monID }
+
 // Close stops the Client's background work and closes the connection
 // Dial made. It does not release the locks held: the server keeps them
 // until they are unlocked (ReleaseAll does it) or it learns that this
 // host restarted.
 func (c *Client) Close() error {
 	c.cancel()
+	c.monMu.Lock()
+	unbind := c.unbind
+	c.unbind = nil
+	c.monMu.Unlock()
+	if unbind != nil {
+		unbind()
+	}
 	c.mu.Lock()
 	for _, ws := range c.waiters {
 		for _, w := range ws {
@@ -286,13 +369,19 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// cookie returns a fresh cookie: a per-client random prefix and a
-// sequence number.
-func (c *Client) cookie() Netobj {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint32(b, c.cookiePrefix)
+// clientCall is the arguments of one call and the bytes of the cookie
+// they carry, allocated together.
+type clientCall[T any] struct {
+	args   T
+	cookie [8]byte
+}
+
+// cookie fills b with a fresh cookie, a per-client random prefix and a
+// sequence number, and returns it.
+func (c *Client) cookie(b *[8]byte) Netobj {
+	binary.BigEndian.PutUint32(b[:], c.cookiePrefix)
 	binary.BigEndian.PutUint32(b[4:], c.cookieSeq.Add(1))
-	return b
+	return b[:]
 }
 
 // alock builds the nlm4_lock of a request.
@@ -312,9 +401,10 @@ func (c *Client) checkReply(op string, err error, sent, got Netobj) error {
 	return nil
 }
 
-// callLock sends one LOCK and returns the status.
-func (c *Client) callLock(ctx context.Context, op string, args *Nlm4Lockargs) (Nlm4Stats, error) {
-	args.Cookie = c.cookie()
+// callLock sends one LOCK, with a fresh cookie, and returns the status.
+func (c *Client) callLock(ctx context.Context, op string, call *clientCall[Nlm4Lockargs]) (Nlm4Stats, error) {
+	args := &call.args
+	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Lock(ctx, args)
 	var got Netobj
 	if res != nil {
@@ -339,10 +429,17 @@ func (c *Client) callLock(ctx context.Context, op string, args *Nlm4Lockargs) (N
 // lock was granted meanwhile, and returns ctx's error.
 //
 // A granted lock is remembered for reclaiming after a server restart.
+// With ClientOptions.Monitor set, the first Lock first asks this host's
+// status monitor to watch the server (see ClientOptions.Monitor and
+// RequireMonitor).
 func (c *Client) Lock(ctx context.Context, fh []byte, l Lock) error {
-	args := &Nlm4Lockargs{Block: l.Wait, Exclusive: l.Exclusive, Alock: c.alock(fh, l.Owner, l.Offset, l.Length), State: c.opts.State}
+	if err := c.monitorServer(ctx); err != nil && c.opts.RequireMonitor {
+		return err
+	}
+	call := &clientCall[Nlm4Lockargs]{args: Nlm4Lockargs{Block: l.Wait, Exclusive: l.Exclusive,
+		Alock: c.alock(fh, l.Owner, l.Offset, l.Length), State: c.opts.State}}
 	if !l.Wait {
-		st, err := c.callLock(ctx, "LOCK", args)
+		st, err := c.callLock(ctx, "LOCK", call)
 		if err != nil {
 			return err
 		}
@@ -359,12 +456,12 @@ func (c *Client) Lock(ctx context.Context, fh []byte, l Lock) error {
 		}
 		return &Error{Op: "LOCK", Stat: st}
 	}
-	return c.lockWait(ctx, fh, l, args)
+	return c.lockWait(ctx, fh, l, call)
 }
 
 // lockWait is Lock with Wait: it registers for GRANTED, then sends the
 // LOCK until it is granted or refused, or ctx ends.
-func (c *Client) lockWait(ctx context.Context, fh []byte, l Lock, args *Nlm4Lockargs) error {
+func (c *Client) lockWait(ctx context.Context, fh []byte, l Lock, call *clientCall[Nlm4Lockargs]) error {
 	w := c.addWaiter(fh, l)
 	defer c.removeWaiter(w)
 	poll := c.opts.PollInterval
@@ -372,10 +469,14 @@ func (c *Client) lockWait(ctx context.Context, fh []byte, l Lock, args *Nlm4Lock
 	defer timer.Stop()
 	logged := false
 	for {
-		st, err := c.callLock(ctx, "LOCK", args)
+		st, err := c.callLock(ctx, "LOCK", call)
 		if err != nil {
 			if ctx.Err() != nil {
-				return c.abandon(ctx, w, fh, l)
+				// The lock manager did not answer before ctx ended: do
+				// not wait for it past ctx; withdraw the request in the
+				// background, which Close waits for.
+				granted := w.abandon()
+				c.background(func() { c.cleanup(context.WithoutCancel(ctx), granted, fh, l) })
 			}
 			return err
 		}
@@ -428,7 +529,15 @@ func (c *Client) abandon(ctx context.Context, w *clientWaiter, fh []byte, l Lock
 	if cause == nil {
 		cause = rpc.ErrClosed
 	}
-	granted := w.abandon()
+	if err := c.cleanup(ctx, w.abandon(), fh, l); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// cleanup withdraws an abandoned request with CANCEL, or releases the
+// lock with UNLOCK if it was granted, within CleanupTimeout of now.
+func (c *Client) cleanup(ctx context.Context, granted bool, fh []byte, l Lock) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.CleanupTimeout)
 	defer cancel()
 	var err error
@@ -444,9 +553,8 @@ func (c *Client) abandon(ctx context.Context, w *clientWaiter, fh []byte, l Lock
 	}
 	if err != nil {
 		c.logger.Warn("nlm: cleaning up an abandoned blocked lock", "server", c.addr, "err", err)
-		return errors.Join(cause, err)
 	}
-	return cause
+	return err
 }
 
 // Unlock releases the bytes [off, off+length) (length 0: to the end of
@@ -457,7 +565,9 @@ func (c *Client) Unlock(ctx context.Context, fh []byte, owner Owner, off, length
 }
 
 func (c *Client) unlock(ctx context.Context, fh []byte, owner Owner, off, length uint64) error {
-	args := &Nlm4Unlockargs{Cookie: c.cookie(), Alock: c.alock(fh, owner, off, length)}
+	call := &clientCall[Nlm4Unlockargs]{args: Nlm4Unlockargs{Alock: c.alock(fh, owner, off, length)}}
+	args := &call.args
+	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Unlock(ctx, args)
 	var got Netobj
 	if res != nil {
@@ -476,7 +586,9 @@ func (c *Client) unlock(ctx context.Context, fh []byte, owner Owner, off, length
 // Test asks whether l could be granted now. It returns nil and no error
 // if it could, or the conflicting lock.
 func (c *Client) Test(ctx context.Context, fh []byte, l Lock) (*Holder, error) {
-	args := &Nlm4Testargs{Cookie: c.cookie(), Exclusive: l.Exclusive, Alock: c.alock(fh, l.Owner, l.Offset, l.Length)}
+	call := &clientCall[Nlm4Testargs]{args: Nlm4Testargs{Exclusive: l.Exclusive, Alock: c.alock(fh, l.Owner, l.Offset, l.Length)}}
+	args := &call.args
+	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Test(ctx, args)
 	var got Netobj
 	if res != nil {
@@ -500,7 +612,9 @@ func (c *Client) Test(ctx context.Context, fh []byte, l Lock) (*Holder, error) {
 // Cancel withdraws a blocked request for l. The server answers DENIED
 // (an *Error matching ErrDenied) when it has no such request.
 func (c *Client) Cancel(ctx context.Context, fh []byte, l Lock) error {
-	args := &Nlm4Cancargs{Cookie: c.cookie(), Block: true, Exclusive: l.Exclusive, Alock: c.alock(fh, l.Owner, l.Offset, l.Length)}
+	call := &clientCall[Nlm4Cancargs]{args: Nlm4Cancargs{Block: true, Exclusive: l.Exclusive, Alock: c.alock(fh, l.Owner, l.Offset, l.Length)}}
+	args := &call.args
+	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Cancel(ctx, args)
 	var got Netobj
 	if res != nil {

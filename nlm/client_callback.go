@@ -2,7 +2,11 @@ package nlm
 
 import (
 	"context"
+	"crypto/rand"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nfskit/nfskit/nsm"
@@ -139,46 +143,80 @@ func (c *Client) granted(args *Nlm4Testargs) Nlm4Stats {
 // Handler returns the handler of the calls a lock manager makes to this
 // Client: NLM version 4 GRANTED and GRANTED_MSG (answered with a
 // GRANTED_RES call to the server), NULL, and the status monitor callback
-// (procedure 16 of versions 1, 3 and 4, with an nsm.Status body), which
-// reclaims the locks held when its mon_name is the server's host name.
-// Dial serves it on the Client's own connection; serve it elsewhere too
-// (on a listener registered with a port mapper as program 100021) for
-// servers that call back through the port mapper.
+// (procedure 16 of versions 1, 3 and 4, and the procedure MonitorID
+// names, with an nsm.Status body), which reclaims the locks held when
+// it is about the server (see statusChanged). Dial serves it on the
+// Client's own connection; serve it elsewhere too (on a listener
+// registered with a port mapper as program 100021) for servers that
+// call back through the port mapper, and where a status monitor over
+// RPC calls MonitorID back.
 func (c *Client) Handler() rpc.Handler { return c.handler }
 
 func (c *Client) newHandler() rpc.Handler {
 	mux := rpc.NewMux()
 	v4 := NewNLM4VERSHandler(clientCallbacks{c: c})
-	for _, vers := range []uint32{NLM_VERS, NLM_VERSX, NLM4_VERS} {
+	serve := func(next rpc.Handler) func(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
+		return func(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
+			if c.isStatusCallback(call) {
+				c.serveStatus(w, call)
+				return
+			}
+			next.ServeRPC(ctx, w, call)
+		}
+	}
+	versions := []uint32{NLM_VERS, NLM_VERSX, NLM4_VERS}
+	for _, vers := range versions {
 		var next rpc.Handler = rpc.Null
 		if vers == NLM4_VERS {
 			next = v4
 		}
-		mux.HandleFunc(NLM_PROG, vers, func(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
-			if call.Proc != ProcStatusCallback {
-				next.ServeRPC(ctx, w, call)
-				return
-			}
-			var st nsm.Status
-			if call.Decode(&st) != nil {
-				w.Error(rpc.GARBAGE_ARGS)
-				return
-			}
-			c.statusChanged(st.MonName, st.State)
-			w.Reply(nil)
-		})
+		mux.HandleFunc(NLM_PROG, vers, serve(next))
+	}
+	if prog, vers := uint32(c.monID.MyProg), uint32(c.monID.MyVers); prog != NLM_PROG || !slices.Contains(versions, vers) {
+		// A program (or version) of the Client's own for status
+		// callbacks: NULL and the callback.
+		mux.HandleFunc(prog, vers, serve(rpc.Null))
 	}
 	return mux
 }
 
-// statusChanged handles a status monitor callback: if the host that
-// changed state is the server, the locks held are reclaimed in the
-// background.
-func (c *Client) statusChanged(name string, state int32) {
-	if !strings.EqualFold(name, c.host) {
-		c.logger.Debug("nlm: status callback for another host", "host", name, "server", c.host)
+// isStatusCallback reports whether call is a status monitor callback:
+// procedure 16 of program NLM_PROG, or the procedure MonitorID names.
+func (c *Client) isStatusCallback(call *rpc.Call) bool {
+	id := c.monID
+	return call.Prog == NLM_PROG && call.Proc == ProcStatusCallback ||
+		call.Prog == uint32(id.MyProg) && call.Vers == uint32(id.MyVers) && call.Proc == uint32(id.MyProc)
+}
+
+// serveStatus answers a status monitor callback made over RPC.
+func (c *Client) serveStatus(w rpc.ReplyWriter, call *rpc.Call) {
+	var st nsm.Status
+	if call.Decode(&st) != nil {
+		w.Error(rpc.GARBAGE_ARGS)
 		return
 	}
+	st.MonName = strings.Clone(st.MonName)
+	c.statusChanged(st)
+	w.Reply(nil)
+}
+
+// statusChanged handles a status monitor callback: if it is about the
+// server, the locks held are reclaimed in the background. It is when
+// its priv is the one the Client gave its monitor, whatever its
+// mon_name says (a monitor may name the server by an address, or by a
+// name of its own), and else when its mon_name is the host given to
+// Dial or ServerName, without regard to case.
+func (c *Client) statusChanged(st nsm.Status) {
+	by := "priv"
+	if st.Priv != c.priv {
+		by = "name"
+		if !strings.EqualFold(st.MonName, c.host) && !strings.EqualFold(st.MonName, c.serverName) {
+			c.logger.Debug("nlm: status callback for another host", "host", st.MonName, "server", c.serverName)
+			return
+		}
+	}
+	c.logger.Debug("nlm: server restarted", "server", c.addr, "host", st.MonName, "state", st.State, "by", by)
+	state := st.State
 	c.background(func() {
 		ctx, cancel := context.WithTimeout(c.ctx, time.Minute)
 		defer cancel()
@@ -186,6 +224,171 @@ func (c *Client) statusChanged(name string, state int32) {
 			c.logger.Warn("nlm: reclaiming locks after the server restarted", "server", c.addr, "state", state, "err", err)
 		}
 	})
+}
+
+// clientMonitorID returns id with its zero fields set to the defaults of
+// ClientOptions.MonitorID.
+func clientMonitorID(id nsm.MyId, callerName string) nsm.MyId {
+	if id.MyName == "" {
+		id.MyName = callerName
+	}
+	if id.MyProg == 0 {
+		id.MyProg = NLM_PROG
+	}
+	if id.MyVers == 0 {
+		id.MyVers = NLM4_VERS
+	}
+	if id.MyProc == 0 {
+		id.MyProc = ProcStatusCallback
+	}
+	return id
+}
+
+// clientPriv returns a random priv: it tells the status callbacks of a
+// Client's own monitor request from all others.
+func clientPriv() [16]byte {
+	var p [16]byte
+	_, _ = rand.Read(p[:]) // it never fails
+	return p
+}
+
+// monitorServer makes sure that this host's status monitor, if there is
+// one, watches the server: the first call asks it, concurrent calls wait
+// for that request, and after a failure the calls of the next
+// MonitorRetry return the failure without asking again. ctx and
+// MonitorTimeout bound the request; one that ends because ctx did is not
+// counted as a failure. The first failure is logged as a warning.
+func (c *Client) monitorServer(ctx context.Context) error {
+	if c.opts.Monitor == nil || c.monitored.Load() {
+		return nil
+	}
+	c.monMu.Lock()
+	for c.monPending != nil {
+		done := c.monPending
+		c.monMu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c.monMu.Lock()
+	}
+	if c.monitored.Load() {
+		c.monMu.Unlock()
+		return nil
+	}
+	if c.monErr != nil && time.Since(c.monAt) < c.opts.MonitorRetry {
+		err := c.monErr
+		c.monMu.Unlock()
+		return err
+	}
+	done := make(chan struct{})
+	c.monPending = done
+	c.monMu.Unlock()
+
+	mctx, cancel := context.WithTimeout(ctx, c.opts.MonitorTimeout)
+	err := c.opts.Monitor.Monitor(mctx, c.serverName, c.monID, c.priv)
+	cancel()
+
+	c.monMu.Lock()
+	switch {
+	case err == nil:
+		c.monitored.Store(true)
+		c.monErr = nil
+	case ctx.Err() == nil:
+		c.monErr, c.monAt = err, time.Now()
+	}
+	c.monPending = nil
+	close(done)
+	c.monMu.Unlock()
+	switch {
+	case err == nil:
+		c.logger.Debug("nlm: status monitor watches the server", "server", c.serverName)
+	case ctx.Err() == nil:
+		c.monWarn.Do(func() {
+			effect := "locking anyway: the locks are not reclaimed if the server restarts"
+			if c.opts.RequireMonitor {
+				effect = "refusing to lock until it does"
+			}
+			c.logger.Warn("nlm: the status monitor cannot watch the server: "+strings.TrimPrefix(err.Error(), "nlm: "),
+				"server", c.serverName, "effect", effect)
+		})
+		c.logger.Debug("nlm: monitoring the server failed", "server", c.serverName, "err", err)
+	}
+	return err
+}
+
+// clientBindings shares the in-process delivery of status callbacks
+// among the Clients that monitor through one CallbackBinder with one
+// my_id: a binder keeps one receiver per my_id, so a Client binding it
+// alone would take the callbacks of those before it.
+var clientBindings = struct {
+	sync.Mutex
+	m map[clientBindingKey]*clientBinding
+}{m: map[clientBindingKey]*clientBinding{}}
+
+// clientBindingKey names a binding: the binder (for a LocalMonitor, its
+// nsm.Server) and the my_id, its name in lower case.
+type clientBindingKey struct {
+	binder           any
+	name             string
+	prog, vers, proc int32
+}
+
+// clientBinding is a binding and the Clients that get its callbacks.
+type clientBinding struct {
+	unbind  func()
+	clients []*Client
+}
+
+// bindCallback has Monitor, if it is a CallbackBinder, deliver the
+// status callbacks for MonitorID to the Client in process; Close undoes
+// it.
+func (c *Client) bindCallback() {
+	b, ok := c.opts.Monitor.(CallbackBinder)
+	if !ok {
+		return
+	}
+	id := c.monID
+	var who any = b
+	if lm, ok := b.(*LocalMonitor); ok {
+		who = lm.srv
+	} else if t := reflect.TypeOf(b); t.Kind() != reflect.Pointer {
+		// Only a pointer is sure to be comparable: bind alone.
+		unbind := b.BindCallback(id, func(ctx context.Context, st nsm.Status) { c.statusChanged(st) })
+		c.monMu.Lock()
+		c.unbind = unbind
+		c.monMu.Unlock()
+		return
+	}
+	k := clientBindingKey{binder: who, name: strings.ToLower(id.MyName), prog: id.MyProg, vers: id.MyVers, proc: id.MyProc}
+	clientBindings.Lock()
+	bd := clientBindings.m[k]
+	if bd == nil {
+		bd = &clientBinding{}
+		bd.unbind = b.BindCallback(id, func(ctx context.Context, st nsm.Status) {
+			clientBindings.Lock()
+			cs := slices.Clone(bd.clients)
+			clientBindings.Unlock()
+			for _, c := range cs {
+				c.statusChanged(st)
+			}
+		})
+		clientBindings.m[k] = bd
+	}
+	bd.clients = append(bd.clients, c)
+	clientBindings.Unlock()
+	c.monMu.Lock()
+	c.unbind = func() {
+		clientBindings.Lock()
+		defer clientBindings.Unlock()
+		bd.clients = slices.DeleteFunc(bd.clients, func(o *Client) bool { return o == c })
+		if len(bd.clients) == 0 {
+			bd.unbind()
+			delete(clientBindings.m, k)
+		}
+	}
+	c.monMu.Unlock()
 }
 
 // background runs f on a goroutine that Close waits for, unless the

@@ -201,7 +201,7 @@ type CallError struct {
 
 // Error describes the failure.
 func (e *CallError) Error() string {
-	return "nlm: " + e.Op + " to " + e.Addr + ": " + e.Err.Error()
+	return "nlm: " + e.Op + " to the lock manager at " + e.Addr + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.

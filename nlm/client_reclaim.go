@@ -2,14 +2,46 @@ package nlm
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
 )
 
-// clientHeldKey names one owner's locks on one file.
-type clientHeldKey struct {
-	fh, oh string
-	svid   int32
+// The Client's record of held locks maps a key naming one owner's locks
+// on one file to the byte ranges held. A key is the file handle's length
+// (4 bytes), the handle, the svid (4 bytes) and the owner handle: a
+// lookup builds it in a buffer on the stack and converts it without
+// allocating.
+
+// clientKeyBuf is the size of the stack buffer keys are built in; a
+// longer key goes to the heap.
+const clientKeyBuf = 192
+
+// clientBytes are the types handles are held in.
+type clientBytes interface{ ~string | ~[]byte }
+
+// appendHeldKey appends the key of owner (svid, oh)'s locks on file fh
+// to b.
+func appendHeldKey[F, O clientBytes](b []byte, fh F, oh O, svid int32) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(fh)))
+	b = append(b, fh...)
+	b = binary.BigEndian.AppendUint32(b, uint32(svid))
+	return append(b, oh...)
+}
+
+// parseHeldKey splits a key that appendHeldKey made.
+func parseHeldKey(k string) (fh, oh string, svid int32) {
+	n := int(uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3]))
+	fh, k = k[4:4+n], k[4+n:]
+	svid = int32(uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3]))
+	return fh, k[4:], svid
+}
+
+// clientHeld is one owner's locks on one file: the entry of the record
+// under key.
+type clientHeld struct {
+	key   string
+	spans []clientSpan
 }
 
 // clientSpan is a held byte range [start, end); an end of MaxUint64
@@ -57,38 +89,46 @@ func clientSubtract(spans []clientSpan, start, end uint64) []clientSpan {
 // remember records a granted lock: it replaces what the owner held over
 // the same bytes, as the server's POSIX semantics do.
 func (c *Client) remember(fh []byte, l Lock) {
-	k := clientHeldKey{fh: string(fh), oh: string(l.Owner.OH), svid: l.Owner.Svid}
+	var buf [clientKeyBuf]byte
+	k := appendHeldKey(buf[:0], fh, l.Owner.OH, l.Owner.Svid)
 	s := clientSpan{start: l.Offset, end: clientEnd(l.Offset, l.Length), exclusive: l.Exclusive}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.held[k] = append(clientSubtract(c.held[k], s.start, s.end), s)
+	h, ok := c.held[string(k)]
+	if !ok {
+		h.key = string(k)
+	}
+	h.spans = append(clientSubtract(h.spans, s.start, s.end), s)
+	c.held[h.key] = h
 }
 
 // forget records that an owner's bytes were unlocked.
 func (c *Client) forget(fh []byte, owner Owner, off, length uint64) {
-	k := clientHeldKey{fh: string(fh), oh: string(owner.OH), svid: owner.Svid}
+	var buf [clientKeyBuf]byte
+	k := appendHeldKey(buf[:0], fh, owner.OH, owner.Svid)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.forgetLocked(k, off, clientEnd(off, length))
+	if h, ok := c.held[string(k)]; ok {
+		c.forgetLocked(h, off, clientEnd(off, length))
+	}
 }
 
-func (c *Client) forgetLocked(k clientHeldKey, start, end uint64) {
-	spans, ok := c.held[k]
-	if !ok {
-		return
-	}
-	if spans = clientSubtract(spans, start, end); len(spans) == 0 {
-		delete(c.held, k)
+// forgetLocked removes the bytes [start, end) from the record's entry h.
+func (c *Client) forgetLocked(h clientHeld, start, end uint64) {
+	if h.spans = clientSubtract(h.spans, start, end); len(h.spans) == 0 {
+		delete(c.held, h.key)
 	} else {
-		c.held[k] = spans
+		c.held[h.key] = h
 	}
 }
 
 // holdsLocked reports whether one remembered lock covers the bytes the
 // key names, in the mode asked (a write lock covers a read request).
 func (c *Client) holdsLocked(k clientWaitKey, exclusive bool) bool {
+	var buf [clientKeyBuf]byte
+	hk := appendHeldKey(buf[:0], k.fh, k.oh, k.svid)
 	start, end := k.off, clientEnd(k.off, k.length)
-	for _, s := range c.held[clientHeldKey{fh: k.fh, oh: k.oh, svid: k.svid}] {
+	for _, s := range c.held[string(hk)].spans {
 		if s.start <= start && s.end >= end && (s.exclusive || !exclusive) {
 			return true
 		}
@@ -111,10 +151,11 @@ func (c *Client) Held() []HeldLock {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []HeldLock
-	for k, spans := range c.held {
-		for _, s := range spans {
-			out = append(out, HeldLock{FH: []byte(k.fh), Lock: Lock{
-				Owner:     Owner{Svid: k.svid, OH: []byte(k.oh)},
+	for k, h := range c.held {
+		fh, oh, svid := parseHeldKey(k)
+		for _, s := range h.spans {
+			out = append(out, HeldLock{FH: []byte(fh), Lock: Lock{
+				Owner:     Owner{Svid: svid, OH: []byte(oh)},
 				Exclusive: s.exclusive, Offset: s.start, Length: s.length(),
 			}})
 		}
@@ -139,9 +180,9 @@ func (c *Client) ServerState() int32 {
 func (c *Client) ServerRebooted(ctx context.Context, state int32) error {
 	c.mu.Lock()
 	c.serverState = state
-	held := make(map[clientHeldKey][]clientSpan, len(c.held))
-	for k, spans := range c.held {
-		held[k] = append([]clientSpan(nil), spans...)
+	held := make(map[string][]clientSpan, len(c.held))
+	for k, h := range c.held {
+		held[k] = append([]clientSpan(nil), h.spans...)
 	}
 	for _, ws := range c.waiters {
 		for _, w := range ws {
@@ -152,21 +193,24 @@ func (c *Client) ServerRebooted(ctx context.Context, state int32) error {
 
 	var errs []error
 	for k, spans := range held {
+		fh, oh, svid := parseHeldKey(k)
 		for _, s := range spans {
-			args := &Nlm4Lockargs{
+			call := &clientCall[Nlm4Lockargs]{args: Nlm4Lockargs{
 				Exclusive: s.exclusive,
-				Alock:     c.alock([]byte(k.fh), Owner{Svid: k.svid, OH: []byte(k.oh)}, s.start, s.length()),
+				Alock:     c.alock([]byte(fh), Owner{Svid: svid, OH: []byte(oh)}, s.start, s.length()),
 				Reclaim:   true,
 				State:     c.opts.State,
-			}
-			st, err := c.callLock(ctx, "LOCK (reclaim)", args)
+			}}
+			st, err := c.callLock(ctx, "LOCK (reclaim)", call)
 			if err == nil && st != NLM4_GRANTED {
 				err = &Error{Op: "LOCK (reclaim)", Stat: st}
 			}
 			if err != nil {
 				errs = append(errs, err)
 				c.mu.Lock()
-				c.forgetLocked(k, s.start, s.end)
+				if h, ok := c.held[k]; ok {
+					c.forgetLocked(h, s.start, s.end)
+				}
 				c.mu.Unlock()
 			}
 		}

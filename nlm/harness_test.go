@@ -292,7 +292,14 @@ func (s *stackServer) startNSM(t testing.TB) {
 // blocked locks are woken by GRANTED callbacks on its connection only.
 func stackDial(t testing.TB, n *stackNet, caller string, opts nlm.ClientOptions) *nlm.Client {
 	t.Helper()
-	addr, err := n.addr(stackServerName, nlm.NLM_PROG)
+	return stackDialAt(t, n, stackServerName, caller, opts)
+}
+
+// stackDialAt is stackDial of the server host by another of its names
+// in n, such as an address.
+func stackDialAt(t testing.TB, n *stackNet, host, caller string, opts nlm.ClientOptions) *nlm.Client {
+	t.Helper()
+	addr, err := n.addr(host, nlm.NLM_PROG)
 	require.NoError(t, err)
 	_, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
@@ -310,15 +317,16 @@ func stackDial(t testing.TB, n *stackNet, caller string, opts nlm.ClientOptions)
 	opts.RPC = &rpc.ClientOptions{Retransmit: 50 * time.Millisecond, Logger: stackQuiet}
 	ctx, cancel := context.WithTimeout(context.Background(), stackWait)
 	defer cancel()
-	c, err := nlm.Dial(ctx, stackServerName, &opts)
+	c, err := nlm.Dial(ctx, host, &opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
 // stackHost is a client host: its status monitor, and a lock manager
-// client of the server host whose handler (GRANTED, and the status
-// monitor's callback, procedure 16) is served beside the monitor.
+// client of the server host monitoring the server through it, whose
+// handler (GRANTED, and the status monitor's callback, procedure 16) is
+// served beside the monitor.
 type stackHost struct {
 	name string
 	nsm  *nsm.Server
@@ -328,20 +336,29 @@ type stackHost struct {
 
 // startStackHost boots client host name over store: its status monitor
 // starts (telling the hosts it watched before, such as the server, that
-// it rebooted), its lock manager client dials the server, and the
-// monitor is asked to watch the server for it, as a client's lock
-// manager does before it locks.
+// it rebooted), and its lock manager client dials the server with the
+// monitor as its ClientOptions.Monitor: in process, unless opts.Monitor
+// is set (an RPCMonitor over n, say).
 func startStackHost(t testing.TB, n *stackNet, name string, store nsm.Store, opts nlm.ClientOptions) *stackHost {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), stackWait)
-	defer cancel()
+	return startStackHostAt(t, n, name, store, stackServerName, opts)
+}
+
+// startStackHostAt is startStackHost with a client that dials the server
+// host by server, another of its names in n.
+func startStackHostAt(t testing.TB, n *stackNet, name string, store nsm.Store, server string, opts nlm.ClientOptions) *stackHost {
+	t.Helper()
 	st, err := nsm.NewServer(&nsm.ServerOptions{Store: store, Name: name, Dial: n.dialRPC,
 		NotifyBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, CallTimeout: 2 * time.Second, Logger: stackQuiet})
 	require.NoError(t, err)
-	// The notifications outlive this function: ctx must not bound them.
+	// The notifications outlive the test's calls: no call's context
+	// may bound them.
 	require.NoError(t, st.Start(context.Background()))
 	opts.State = st.State()
-	c := stackDial(t, n, name, opts)
+	if opts.Monitor == nil {
+		opts.Monitor = nlm.NewLocalMonitor(st)
+	}
+	c := stackDialAt(t, n, server, name, opts)
 	mux := rpc.NewMux()
 	st.Register(mux)
 	for _, v := range []uint32{nlm.NLM_VERS, nlm.NLM_VERSX, nlm.NLM4_VERS} {
@@ -360,14 +377,6 @@ func startStackHost(t testing.TB, n *stackNet, name string, store nsm.Store, opt
 		})
 	}
 	t.Cleanup(h.stop)
-
-	rc, err := n.dialRPC(ctx, name, nsm.SM_PROG, nsm.SM_VERS)
-	require.NoError(t, err)
-	defer rc.Close()
-	res, err := nsm.NewSMVERSClient(rc).Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: stackServerName, MyId: nsm.MyId{
-		MyName: name, MyProg: nlm.NLM_PROG, MyVers: nlm.NLM4_VERS, MyProc: nlm.ProcStatusCallback}}})
-	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, res.ResStat)
 	return h
 }
 

@@ -23,8 +23,9 @@ type restartProbe struct {
 // locks: the lock manager and its status monitor close, and new ones
 // start over the same status monitor store on disk. The lock manager
 // starts in its grace period; the status monitor moves to the next odd
-// state and sends SM_NOTIFY to host A's status monitor, which calls the
-// client's handler back (procedure 16); the client reclaims its locks.
+// state and sends SM_NOTIFY to host A's status monitor, which the client
+// asked to watch the server when it first locked; the monitor calls the
+// client back, in process, and the client reclaims its locks.
 // Host C's locks of the same bytes are refused with the grace error
 // until the grace period ends, denied afterwards while A holds them,
 // and granted once A unlocks.
