@@ -2,11 +2,11 @@ package mount_test
 
 import (
 	"context"
-	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -44,12 +44,7 @@ func newMountEnv(t *testing.T, opts *mount.ServerOptions) *mountEnv {
 	e.srv = mount.NewServer(e.table, opts)
 	mux := rpc.NewMux()
 	e.srv.Register(mux)
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	e.addr = l.Addr().String()
+	e.addr = rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP.String()
 	return e
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"io/fs"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -189,12 +189,8 @@ func (s *clFake) Readdir(ctx context.Context, call *rpc.Call, args *nfs3.READDIR
 // clFakeClient serves s and returns a client of it.
 func clFakeClient(t *testing.T, s *clFake, opts *nfs3.ClientOptions) *nfs3.Client {
 	t.Helper()
-	srv := &rpc.Server{Handler: nfs3.NewNFSV3Handler(s)}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	rc, err := rpc.Dial(context.Background(), "tcp", l.Addr().String(), nil)
+	addr := rpctest.Serve(t, nfs3.NewNFSV3Handler(s), rpctest.TCPOnly()).TCP
+	rc, err := rpc.Dial(context.Background(), "tcp", addr.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rc.Close() })
 	return nfs3.NewClientFromHandle(rc, []byte("root"), opts)

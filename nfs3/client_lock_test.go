@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/rpc"
@@ -100,18 +100,14 @@ func (s *lkNLM) snapshot() ([]lkHeld, []nlm.Nlm4Lockargs, []nlm.Nlm4Unlockargs) 
 func lkSetup(t *testing.T, n int) (*lkNLM, []*nfs3.Client, []*nfs3.File) {
 	t.Helper()
 	s := &lkNLM{}
-	srv := &rpc.Server{Handler: nlm.NewNLM4VERSHandler(s)}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
+	port := rpctest.Serve(t, nlm.NewNLM4VERSHandler(s), rpctest.TCPOnly()).TCP.Port
 	fake := &clFake{}
 	var clients []*nfs3.Client
 	var files []*nfs3.File
 	for range n {
 		c := clFakeClient(t, fake, nil)
 		nc, err := nlm.Dial(context.Background(), "127.0.0.1", &nlm.ClientOptions{
-			Port: l.Addr().(*net.TCPAddr).Port, CallerName: "nfs3-test", PollInterval: 10 * time.Millisecond,
+			Port: port, CallerName: "nfs3-test", PollInterval: 10 * time.Millisecond,
 		})
 		require.NoError(t, err)
 		t.Cleanup(func() { nc.Close() })

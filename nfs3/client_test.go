@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
@@ -41,12 +42,7 @@ func clServe(t testing.TB) int {
 	quiet := slog.New(slog.DiscardHandler)
 	nfs3.NewServer(table, &nfs3.ServerOptions{Logger: quiet}).Register(mux)
 	mount.NewServer(table, &mount.ServerOptions{Logger: quiet}).Register(mux)
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr().(*net.TCPAddr).Port
+	return rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP.Port
 }
 
 // clMount serves a fresh memfs and mounts it with the given options

@@ -1,11 +1,11 @@
 package nfs3_test
 
 import (
-	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	. "github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -34,14 +34,10 @@ func benchServer(b *testing.B, size int) (*Server, NfsFh3) {
 func benchClient(b *testing.B, h rpc.Handler) *NFSV3Client {
 	mux := rpc.NewMux()
 	mux.Handle(NFS_PROGRAM, NFS_V3, h)
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	go s.Serve(l)
-	b.Cleanup(func() { s.Close() })
+	addr := rpctest.Serve(b, mux, rpctest.TCPOnly()).TCP
 	root, err := rpc.NewAuthSys(rpc.AuthsysParms{})
 	require.NoError(b, err)
-	rc, err := rpc.Dial(bg, "tcp", l.Addr().String(), &rpc.ClientOptions{Auth: root})
+	rc, err := rpc.Dial(bg, "tcp", addr.String(), &rpc.ClientOptions{Auth: root})
 	require.NoError(b, err)
 	b.Cleanup(func() { rc.Close() })
 	return NewNFSV3Client(rc)

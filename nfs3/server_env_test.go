@@ -9,6 +9,7 @@ import (
 	"github.com/nfskit/nfskit/xdr"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/mount"
 	. "github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
@@ -57,12 +58,7 @@ func newSrvEnvFS(t *testing.T, policy export.Policy, fs vfs.FS) *srvEnv {
 	mux := rpc.NewMux()
 	e.srv.Register(mux)
 	mount.NewServer(e.table, nil).Register(mux)
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	e.addr = l.Addr()
+	e.addr = rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP
 	fh, err := e.exp.RootHandle(context.Background())
 	require.NoError(t, err)
 	e.root = NfsFh3{Data: fh}

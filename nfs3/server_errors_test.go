@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	. "github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -154,12 +155,7 @@ func TestServerOverUDP(t *testing.T) {
 	require.NoError(t, err)
 	mux := rpc.NewMux()
 	NewServer(table, nil).Register(mux)
-	s := &rpc.Server{Handler: mux}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.ServePacket(pc)
-	t.Cleanup(func() { s.Close() })
-	rc, err := rpc.Dial(bg, "udp", pc.LocalAddr().String(), nil)
+	rc, err := rpc.Dial(bg, "udp", rpctest.Serve(t, mux).UDP.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rc.Close() })
 	c := NewNFSV3Client(rc)

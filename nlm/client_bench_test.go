@@ -3,7 +3,6 @@ package nlm_test
 import (
 	"context"
 	"encoding/binary"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
@@ -60,17 +60,9 @@ func (r clientBenchRes) MarshalXDR(e *xdr.Encoder) error {
 func BenchmarkClientLockUnlock(b *testing.B) {
 	mux := rpc.NewMux()
 	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, rpc.HandlerFunc(clientBenchGrant))
-	srv := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Serve(l) })
-	defer func() {
-		srv.Close()
-		wg.Wait()
-	}()
+	sv := rpctest.Serve(b, mux, rpctest.TCPOnly())
 	ctx := context.Background()
-	c, err := nlm.Dial(ctx, "127.0.0.1", &nlm.ClientOptions{Port: l.Addr().(*net.TCPAddr).Port, CallerName: "bench-client"})
+	c, err := nlm.Dial(ctx, "127.0.0.1", &nlm.ClientOptions{Port: sv.TCP.Port, CallerName: "bench-client"})
 	require.NoError(b, err)
 	defer c.Close()
 	fh := []byte("bench-file-handle")

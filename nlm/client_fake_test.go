@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"net"
-	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -269,24 +268,8 @@ func clientFakeServer(t testing.TB, s *clientFake) (*rpc.Server, int) {
 	t.Helper()
 	mux := rpc.NewMux()
 	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewNLM4VERSHandler(s))
-	srv := &rpc.Server{Handler: mux}
-	var l net.Listener
-	var pc net.PacketConn
-	for range 20 {
-		var err error
-		l, err = net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		port := l.Addr().(*net.TCPAddr).Port
-		if pc, err = net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-			break
-		}
-		l.Close()
-	}
-	require.NotNil(t, pc, "no port free on both TCP and UDP")
-	go srv.Serve(l)
-	go srv.ServePacket(pc)
-	t.Cleanup(func() { srv.Close() })
-	return srv, l.Addr().(*net.TCPAddr).Port
+	sv := rpctest.Serve(t, mux, rpctest.SamePort())
+	return sv.Server, sv.TCP.Port
 }
 
 // clientDial dials the fake server at port with quick polling.

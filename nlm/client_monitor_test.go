@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
@@ -127,16 +127,8 @@ func clientReclaimServer(t testing.TB, s *clientFake) (*rpc.Server, int, <-chan 
 	r := clientReclaimFake{clientFake: s, reclaims: make(chan nlm.Nlm4Lockargs, 64)}
 	mux := rpc.NewMux()
 	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewNLM4VERSHandler(r))
-	srv := &rpc.Server{Handler: mux, Logger: stackQuiet}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Serve(l) })
-	t.Cleanup(func() {
-		srv.Close()
-		wg.Wait()
-	})
-	return srv, l.Addr().(*net.TCPAddr).Port, r.reclaims
+	sv := rpctest.Serve(t, mux, rpctest.WithServer(&rpc.Server{Logger: stackQuiet}), rpctest.TCPOnly())
+	return sv.Server, sv.TCP.Port, r.reclaims
 }
 
 // clientWaitReclaims waits for n reclaiming LOCKs.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
@@ -420,12 +421,7 @@ func TestClientDialErrors(t *testing.T) {
 	// A port mapper with nothing registered.
 	pmMux := rpc.NewMux()
 	(&portmap.Server{}).Register(pmMux)
-	pmSrv := &rpc.Server{Handler: pmMux}
-	pmL, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go pmSrv.Serve(pmL)
-	t.Cleanup(func() { pmSrv.Close() })
-	pmPort := pmL.Addr().(*net.TCPAddr).Port
+	pmPort := rpctest.Serve(t, pmMux, rpctest.TCPOnly()).TCP.Port
 
 	// A port nobody listens on.
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
@@ -493,13 +489,9 @@ func TestClientDialPortMapper(t *testing.T) {
 				RAddr: "127.0.0.1." + strconv.Itoa(port>>8) + "." + strconv.Itoa(port&255), ROwner: "test"}))
 			pmMux := rpc.NewMux()
 			pm.Register(pmMux)
-			pmSrv := &rpc.Server{Handler: pmMux}
-			pmL, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			go pmSrv.Serve(pmL)
-			t.Cleanup(func() { pmSrv.Close() })
+			pmPort := rpctest.Serve(t, pmMux, rpctest.TCPOnly()).TCP.Port
 
-			c := clientDial(t, 0, "host-a", nlm.ClientOptions{PortMapperPort: pmL.Addr().(*net.TCPAddr).Port})
+			c := clientDial(t, 0, "host-a", nlm.ClientOptions{PortMapperPort: pmPort})
 			require.NoError(t, c.Lock(context.Background(), clientFH, nlm.Lock{Owner: clientOwnerA}))
 			held, _, _ := s.snapshot()
 			require.Len(t, held, 1)

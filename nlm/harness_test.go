@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
@@ -94,23 +95,8 @@ func (n *stackNet) dialStream(ctx context.Context, network, addr string) (net.Co
 // and a function that stops serving, closing every connection.
 func stackServe(t testing.TB, h rpc.Handler) (string, func()) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	rs := &rpc.Server{Handler: h, Logger: stackQuiet}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rs.Serve(l)
-	}()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			rs.Close()
-			<-done
-		})
-	}
-	t.Cleanup(stop)
-	return l.Addr().String(), stop
+	sv := rpctest.Serve(t, h, rpctest.WithServer(&rpc.Server{Logger: stackQuiet}), rpctest.TCPOnly())
+	return sv.TCP.String(), sv.Stop
 }
 
 // stackFS is a memfs that reports every lock it grants on its channel,

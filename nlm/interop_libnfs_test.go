@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
@@ -228,18 +228,13 @@ func TestInteropLibnfsNLM(t *testing.T) {
 	mux := rpc.NewMux()
 	nfs3.NewServer(table, nil).Register(mux)
 	srv.Register(mux)
-	rs := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan struct{})
-	go func() { defer close(served); rs.Serve(l) }()
-	t.Cleanup(func() { rs.Close(); <-served })
-	port := l.Addr().(*net.TCPAddr).Port
+	sv := rpctest.Serve(t, mux, rpctest.TCPOnly())
+	port := sv.TCP.Port
 
 	// The file to lock, created over NFSv3.
 	root, err := table.Get(1).RootHandle(ctx)
 	require.NoError(t, err)
-	rc, err := rpc.Dial(ctx, "tcp", l.Addr().String(), nil)
+	rc, err := rpc.Dial(ctx, "tcp", sv.TCP.String(), nil)
 	require.NoError(t, err)
 	defer rc.Close()
 	c := nfs3.NewClientFromHandle(rc, root, nil)

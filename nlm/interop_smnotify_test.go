@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
@@ -70,7 +71,8 @@ func TestInteropSMNotify(t *testing.T) {
 	require.False(t, e.srv.InGrace())
 	mux := rpc.NewMux()
 	statd.Register(mux)
-	nsmTCP, nsmUDP, _ := missServe(t, mux)
+	nsmSrv := rpctest.Serve(t, mux)
+	nsmTCP, nsmUDP := nsmSrv.TCP.Port, nsmSrv.UDP.Port
 
 	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
@@ -100,7 +101,8 @@ func TestInteropTsharkNLM(t *testing.T) {
 	require.NoError(t, statd.Start(ctx))
 	mux := rpc.NewMux()
 	statd.Register(mux)
-	nsmTCP, nsmUDP, _ := missServe(t, mux)
+	nsmSrv := rpctest.Serve(t, mux)
+	nsmTCP, nsmUDP := nsmSrv.TCP.Port, nsmSrv.UDP.Port
 
 	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{
 		Monitor:           nlm.NewRPCMonitor("127.0.0.1", missDialAt("tcp", nsmTCP)),

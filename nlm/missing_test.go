@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
@@ -99,25 +100,6 @@ func missMuteUDP(t *testing.T) int {
 	return pc.LocalAddr().(*net.UDPAddr).Port
 }
 
-// missServe serves h over TCP and UDP on 127.0.0.1 until the test ends
-// or stop is called, and returns the ports.
-func missServe(t *testing.T, h rpc.Handler) (tcp, udp int, stop func()) {
-	t.Helper()
-	s := &rpc.Server{Handler: h}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.Serve(l) }()
-	go func() { defer wg.Done(); s.ServePacket(pc) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { s.Close(); wg.Wait() }) }
-	t.Cleanup(stop)
-	return l.Addr().(*net.TCPAddr).Port, pc.LocalAddr().(*net.UDPAddr).Port, stop
-}
-
 // missPortMapper serves a port mapper over TCP holding the given
 // registrations of prog version vers (netid to a port of 127.0.0.1),
 // and returns its port.
@@ -130,8 +112,7 @@ func missPortMapper(t *testing.T, prog, vers uint32, ports map[string]int) int {
 	}
 	mux := rpc.NewMux()
 	pm.Register(mux)
-	tcp, _, _ := missServe(t, mux)
-	return tcp
+	return rpctest.Serve(t, mux).TCP.Port
 }
 
 // missPort returns the port of address "host:port".
@@ -166,7 +147,7 @@ func missMount(t *testing.T, nlmOpts nlm.ClientOptions) (*nfs3.Client, *nfs3.Fil
 	mux := rpc.NewMux()
 	nfs3.NewServer(table, nil).Register(mux)
 	mount.NewServer(table, &mount.ServerOptions{Logger: slog.New(slog.DiscardHandler)}).Register(mux)
-	port, _, _ := missServe(t, mux)
+	port := rpctest.Serve(t, mux).TCP.Port
 	c, err := nfs3.Mount(ctx, "127.0.0.1", "/", &nfs3.MountOptions{MountPort: port, NFSPort: port, NLM: &nlmOpts})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -285,17 +266,15 @@ func TestMissingLockManagerAfterDial(t *testing.T) {
 			return missConnect(t, "udp", missMuteUDP(t))
 		}},
 		{name: "answers only NULL over tcp", client: func(t *testing.T) *nlm.Client {
-			tcp, _, _ := missServe(t, missNullOnly)
-			return missDial(t, "tcp", tcp)
+			return missDial(t, "tcp", rpctest.Serve(t, missNullOnly).TCP.Port)
 		}},
 		{name: "answers only NULL over udp", client: func(t *testing.T) *nlm.Client {
-			_, udp, _ := missServe(t, missNullOnly)
-			return missDial(t, "udp", udp)
+			return missDial(t, "udp", rpctest.Serve(t, missNullOnly).UDP.Port)
 		}},
 		{name: "gone after Dial", refused: true, client: func(t *testing.T) *nlm.Client {
-			tcp, _, stop := missServe(t, missNullOnly)
-			c := missDial(t, "tcp", tcp)
-			stop()
+			sv := rpctest.Serve(t, missNullOnly)
+			c := missDial(t, "tcp", sv.TCP.Port)
+			sv.Stop()
 			return c
 		}},
 	} {

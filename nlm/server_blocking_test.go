@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
@@ -24,22 +25,13 @@ import (
 // and the addresses it dialled.
 func srvCallbackServer(t testing.TB, h rpc.Handler) (nlm.CallbackDialer, <-chan string) {
 	t.Helper()
-	rs := &rpc.Server{Handler: h}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); rs.Serve(l) }()
-	go func() { defer wg.Done(); rs.ServePacket(pc) }()
-	t.Cleanup(func() { rs.Close(); wg.Wait() })
+	sv := rpctest.Serve(t, h)
 	dialled := make(chan string, 64)
 	dial := func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
 		dialled <- network + " " + host
-		addr := l.Addr().String()
+		addr := sv.TCP.String()
 		if network == "udp" {
-			addr = pc.LocalAddr().String()
+			addr = sv.UDP.String()
 		}
 		return rpc.Dial(ctx, network, addr, &rpc.ClientOptions{Retransmit: 100 * time.Millisecond})
 	}

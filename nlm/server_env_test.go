@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
@@ -96,21 +97,12 @@ func newSrvEnv(t testing.TB, cfg srvEnvConfig) *srvEnv {
 	}
 	mux := rpc.NewMux()
 	e.srv.Register(mux)
-	rs := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); rs.Serve(l) }()
-	go func() { defer wg.Done(); rs.ServePacket(pc) }()
+	sv := rpctest.Serve(t, mux)
 	t.Cleanup(func() {
-		rs.Close()
-		wg.Wait()
+		sv.Stop()
 		e.srv.Close()
 	})
-	e.tcp, e.udp = l.Addr().String(), pc.LocalAddr().String()
+	e.tcp, e.udp = sv.TCP.String(), sv.UDP.String()
 	return e
 }
 

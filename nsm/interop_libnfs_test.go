@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -63,20 +64,7 @@ func libnfsServeCallbacks(t *testing.T) (net.Addr, <-chan libnfsCallback) {
 			w.Reply(nil)
 		})
 	}
-	return libnfsServeTCP(t, mux), got
-}
-
-// libnfsServeTCP serves h on a loopback TCP port until the test ends.
-func libnfsServeTCP(t *testing.T, h rpc.Handler) net.Addr {
-	t.Helper()
-	s := &rpc.Server{Handler: h}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); s.Serve(l) }()
-	t.Cleanup(func() { s.Close(); wg.Wait() })
-	return l.Addr()
+	return rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP, got
 }
 
 // runLibnfsNSM runs testdata/libnfs_nsm.c's program against the NSM at
@@ -133,8 +121,8 @@ func TestInteropLibnfsNSM(t *testing.T) {
 
 	mux := rpc.NewMux()
 	srv.Register(mux)
-	addr := libnfsServeTCP(t, mux)
-	capture := peers.StartCapture(t, addr.(*net.TCPAddr).Port)
+	addr := rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP
+	capture := peers.StartCapture(t, addr.Port)
 
 	monA3 := nsm.Monitor{MonName: "peer-a.test", MyId: libnfsIDv3, Priv: libnfsPrivA}
 	monA4 := nsm.Monitor{MonName: "peer-a.test", MyId: libnfsIDv4, Priv: libnfsPrivB}

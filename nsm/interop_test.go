@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
@@ -86,7 +87,7 @@ func TestInteropSmNotify(t *testing.T) {
 	require.NoError(t, srv.Start(ctx))
 	mux := rpc.NewMux()
 	srv.Register(mux)
-	tcp, udp := serveMux(t, mux)
+	sv := rpctest.Serve(t, mux)
 	id := nsm.MyId{MyName: "127.0.0.1", MyProg: cbProg, MyVers: cbVers, MyProc: cbProc}
 	// sm-notify announces the canonical name of -v's argument (localhost
 	// with a usual /etc/hosts): monitor both spellings.
@@ -100,8 +101,8 @@ func TestInteropSmNotify(t *testing.T) {
 	require.NoError(t, err)
 	defer pm.Close()
 	a, err := portmap.Announce(ctx, pm, []portmap.Registration{
-		{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Addr: tcp},
-		{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Addr: udp},
+		{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Addr: sv.TCP},
+		{Prog: nsm.SM_PROG, Vers: nsm.SM_VERS, Addr: sv.UDP},
 	})
 	require.NoError(t, err)
 	defer a.Withdraw(ctx)

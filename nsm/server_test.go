@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -24,29 +25,12 @@ const (
 
 var testPriv = [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 
-// serveMux serves mux on TCP and UDP on loopback until the test ends and
-// returns the two addresses.
-func serveMux(t *testing.T, mux *rpc.Mux) (tcp, udp net.Addr) {
-	t.Helper()
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.Serve(l) }()
-	go func() { defer wg.Done(); s.ServePacket(pc) }()
-	t.Cleanup(func() { s.Close(); wg.Wait() })
-	return l.Addr(), pc.LocalAddr()
-}
-
 // serveNSM serves srv on loopback and returns a client to it over TCP.
 func serveNSM(t *testing.T, srv *nsm.Server) (*nsm.SMVERSClient, net.Addr) {
 	t.Helper()
 	mux := rpc.NewMux()
 	srv.Register(mux)
-	tcp, _ := serveMux(t, mux)
+	tcp := rpctest.Serve(t, mux).TCP
 	c, err := rpc.Dial(t.Context(), "tcp", tcp.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -79,8 +63,7 @@ func serveCallbackProg(t *testing.T, prog, vers uint32) (net.Addr, <-chan nsm.St
 		got <- st
 		w.Reply(nil)
 	})
-	tcp, _ := serveMux(t, mux)
-	return tcp, got
+	return rpctest.Serve(t, mux).TCP, got
 }
 
 // hostDialer dials host names through a table of addresses over TCP.
@@ -223,7 +206,7 @@ func TestServerStartNotifiesWithRetries(t *testing.T) {
 	ctx := t.Context()
 	// The monitored host's NSM: our own second server.
 	peerGot := make(chan nsm.Status, 4)
-	peerCb, _ := serveMux(t, func() *rpc.Mux {
+	peerCb := rpctest.Serve(t, func() *rpc.Mux {
 		mux := rpc.NewMux()
 		mux.HandleFunc(cbProg, cbVers, func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 			var st nsm.Status
@@ -235,7 +218,7 @@ func TestServerStartNotifiesWithRetries(t *testing.T) {
 			w.Reply(nil)
 		})
 		return mux
-	}())
+	}()).TCP
 	peerDial := &hostDialer{}
 	peerDial.set("127.0.0.1", peerCb)
 	peer := newServer(t, nsm.ServerOptions{Name: "peer.test", Dial: peerDial.dial})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
@@ -39,7 +40,8 @@ func startPortmapper(t *testing.T, pm *Server, versions ...uint32) *testPortmapp
 		}
 	}
 	tp := &testPortmapper{pm: pm}
-	tp.tcp, tp.udp = serveRPC(t, mux)
+	sv := rpctest.Serve(t, mux)
+	tp.tcp, tp.udp = sv.TCP, sv.UDP
 	ul, err := net.Listen("unix", filepath.Join(t.TempDir(), "rpcbind.sock"))
 	require.NoError(t, err)
 	s := &rpc.Server{Handler: mux}
@@ -47,20 +49,6 @@ func startPortmapper(t *testing.T, pm *Server, versions ...uint32) *testPortmapp
 	t.Cleanup(func() { s.Close() })
 	tp.unix = ul.Addr()
 	return tp
-}
-
-// serveRPC serves h over TCP and UDP on 127.0.0.1 until the test ends.
-func serveRPC(t *testing.T, h rpc.Handler) (tcp, udp net.Addr) {
-	t.Helper()
-	s := &rpc.Server{Handler: h}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	go s.ServePacket(pc)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr(), pc.LocalAddr()
 }
 
 // dialRPC connects an rpc.Client to addr, closed when the test ends.
@@ -152,7 +140,8 @@ func startEcho(t *testing.T, prog uint32) (tcp, udp net.Addr) {
 	mux := rpc.NewMux()
 	mux.Handle(prog, 1, echoService)
 	mux.Handle(prog, 2, echoService)
-	return serveRPC(t, mux)
+	sv := rpctest.Serve(t, mux)
+	return sv.TCP, sv.UDP
 }
 
 // silentUDP returns the address of a UDP socket that reads nothing.

@@ -2,12 +2,12 @@ package portmap
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/rpc"
 )
 
@@ -45,14 +45,10 @@ func TestTypedStubs(t *testing.T) {
 	srv := &stubServer{}
 	mux := rpc.NewMux()
 	mux.Handle(PMAP_PROG, PMAP_VERS, NewPMAPVERSHandler(srv))
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	defer s.Close()
+	sv := rpctest.Serve(t, mux, rpctest.TCPOnly())
 
 	ctx := context.Background()
-	rc, err := rpc.Dial(ctx, "tcp", l.Addr().String(), nil)
+	rc, err := rpc.Dial(ctx, "tcp", sv.TCP.String(), nil)
 	require.NoError(t, err)
 	defer rc.Close()
 	c := NewPMAPVERSClient(rc)

@@ -3,16 +3,15 @@ package rpc_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
@@ -76,20 +75,8 @@ func serveInterop(t *testing.T, s *rpc.Server) (tcpPort, udpPort int) {
 	m := rpc.NewMux()
 	m.Handle(interopProg, 1, interopHandler)
 	m.Handle(interopProg, 2, interopHandler)
-	s.Handler = m
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.Serve(l) }()
-	go func() { defer wg.Done(); s.ServePacket(pc) }()
-	t.Cleanup(func() {
-		s.Close()
-		wg.Wait()
-	})
-	return l.Addr().(*net.TCPAddr).Port, pc.LocalAddr().(*net.UDPAddr).Port
+	sv := rpctest.Serve(t, m, rpctest.WithServer(s))
+	return sv.TCP.Port, sv.UDP.Port
 }
 
 // xbool is an XDR bool result (PMAPPROC_SET's).

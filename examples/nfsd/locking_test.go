@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
@@ -271,13 +272,7 @@ func startFakeNSM(t *testing.T) *fakeNSM {
 		f.notified <- nsm.StatChge{MonName: strings.Clone(chg.MonName), State: chg.State}
 		w.Reply(nil)
 	})
-	srv := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close(); <-done })
-	f.addr = l.Addr().String()
+	f.addr = rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP.String()
 	return f
 }
 

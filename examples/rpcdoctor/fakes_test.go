@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -18,15 +19,8 @@ import (
 // test ends.
 func serveMux(t *testing.T, ip string, mux *rpc.Mux) (tcp, udp netip.AddrPort) {
 	t.Helper()
-	s := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
-	require.NoError(t, err)
-	go s.Serve(l)
-	go s.ServePacket(pc)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr().(*net.TCPAddr).AddrPort(), pc.LocalAddr().(*net.UDPAddr).AddrPort()
+	sv := rpctest.Serve(t, mux, rpctest.Address(net.JoinHostPort(ip, "0")))
+	return sv.TCP.AddrPort(), sv.UDP.AddrPort()
 }
 
 // nullServer serves the NULL procedure of the given versions of each
@@ -62,12 +56,8 @@ func startPortmapper(t *testing.T, ip string, port int, versions ...uint32) (*po
 			mux.Handle(portmap.PMAP_PROG, v, portmap.NewRPCBVERS4Handler(pm.V4()))
 		}
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
-	require.NoError(t, err)
-	s := &rpc.Server{Handler: mux}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, pm.SetSelf(l.Addr()))
+	sv := rpctest.Serve(t, mux, rpctest.Address(net.JoinHostPort(ip, strconv.Itoa(port))), rpctest.TCPOnly())
+	require.NoError(t, pm.SetSelf(sv.TCP))
 	if len(versions) > 0 {
 		// List only the versions served, as a port mapper of those
 		// versions would.
@@ -77,7 +67,7 @@ func startPortmapper(t *testing.T, ip string, port int, versions ...uint32) (*po
 			}
 		}
 	}
-	return pm, l.Addr().(*net.TCPAddr).Port
+	return pm, sv.TCP.Port
 }
 
 // register records a program version at addr on netid.
