@@ -26,6 +26,8 @@ type StatusMonitor interface {
 // before it, which the Server's grace period waits for (and forgets in
 // time if they do not come back, see ServerOptions.HostIdle).
 type MonitoredHostLister interface {
+	// MonitoredHosts returns the hosts watched for the monitor id.
+	// ctx bounds the request.
 	MonitoredHosts(ctx context.Context, id nsm.MyId) ([]string, error)
 }
 
@@ -46,6 +48,8 @@ type Unmonitorer interface {
 // for id in process: NewServer binds its callback handler with it, and
 // Close calls the returned unbind.
 type CallbackBinder interface {
+	// BindCallback has deliver called with every status callback for
+	// id, until the returned unbind is called.
 	BindCallback(id nsm.MyId, deliver func(ctx context.Context, st nsm.Status)) (unbind func())
 }
 

@@ -35,11 +35,14 @@ func (s AuthStat) Error() string { return "rpc: authentication failed: " + s.Str
 // reply, RPC_MISMATCH (the server does not speak RPC version 2).
 type MismatchError struct {
 	// Stat is PROG_MISMATCH, or SUCCESS for an RPC_MISMATCH.
-	Stat      AcceptStat
-	RPC       bool // true for RPC_MISMATCH
+	Stat AcceptStat
+	RPC  bool // true for RPC_MISMATCH
+	// Low and High are the lowest and highest versions the server has:
+	// of the program, or of RPC itself for an RPC_MISMATCH.
 	Low, High uint32
 }
 
+// Error names the kind of mismatch and the server's range of versions.
 func (e *MismatchError) Error() string {
 	what := "program version"
 	if e.RPC {
@@ -58,6 +61,7 @@ func (e *MismatchError) Is(target error) bool {
 // AuthError is a call denied with AUTH_ERROR.
 type AuthError struct{ Stat AuthStat }
 
+// Error names the authentication status.
 func (e *AuthError) Error() string { return e.Stat.Error() }
 
 // Unwrap returns the AuthStat, so errors.Is(err, rpc.AUTH_TOOWEAK) works.

@@ -23,6 +23,7 @@ import (
 // ctx is done when the connection the call came on closes or the server
 // shuts down.
 type Handler interface {
+	// ServeRPC answers c through w.
 	ServeRPC(ctx context.Context, w ReplyWriter, c *Call)
 }
 
@@ -71,7 +72,10 @@ type Transport struct {
 
 // Call is an incoming call.
 type Call struct {
-	Xid              uint32
+	// Xid is the transaction id the caller chose; a retransmission of
+	// the call carries the same one.
+	Xid uint32
+	// Prog, Vers and Proc are the program, version and procedure called.
 	Prog, Vers, Proc uint32
 	// Cred and Verf are the credential and verifier as sent. Their bodies
 	// alias the record.

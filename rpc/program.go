@@ -12,11 +12,16 @@ import (
 // Caller makes calls: a *Client, or a *Conn calling back to its peer. The
 // typed clients that xdrgen writes for each program take one.
 type Caller interface {
+	// Call calls procedure proc of version vers of program prog with
+	// args and decodes the results into res (either nil for void). A
+	// call the server refuses returns an AcceptStat, a *MismatchError
+	// or an *AuthError, as Client.Call does.
 	Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error
 }
 
 // Procedure describes one procedure of a program version.
 type Procedure struct {
+	// Num is the procedure's number.
 	Num uint32
 	// Name is the procedure's name as its XDR definition spells it.
 	Name string
@@ -32,8 +37,10 @@ type Procedure struct {
 type Program struct {
 	Name        string // the program's XDR name
 	VersionName string // the version's XDR name
-	Prog, Vers  uint32
-	Procedures  []Procedure
+	Prog, Vers  uint32 // the program and version numbers
+	// Procedures are the version's procedures, as its definition
+	// lists them.
+	Procedures []Procedure
 }
 
 // Procedure returns the procedure numbered num.

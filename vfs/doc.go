@@ -1,6 +1,6 @@
 // Package vfs is the storage interface that nfskit's NFS servers serve: a
-// storage product implements [FS] and gets NFSv3 and MOUNT (and in time
-// NFSv4 and NLM) on top of it.
+// storage product implements [FS] and gets NFSv3 and MOUNT (and, with
+// [Locker], NLM; in time NFSv4) on top of it.
 //
 // The interface is handle-based, as the protocols are: every operation
 // names files by opaque [Handle]s that the backend makes and checks, never

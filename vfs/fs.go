@@ -54,18 +54,25 @@ const (
 type Attr struct {
 	Type FileType
 	// Mode holds the permission bits, set-id and sticky bits (07777).
-	Mode      uint32
-	Nlink     uint32
-	UID, GID  uint32
-	Size      uint64
-	Used      uint64 // bytes of storage used
+	Mode  uint32
+	Nlink uint32 // the number of hard links to the file
+	// UID and GID own the file.
+	UID, GID uint32
+	Size     uint64 // bytes of data; for a symbolic link, of its target
+	Used     uint64 // bytes of storage used
+	// RdevMajor and RdevMinor are the device numbers of a block or
+	// character device file, and zero for other types.
 	RdevMajor uint32
 	RdevMinor uint32
-	FSID      uint64
-	FileID    uint64
-	Atime     time.Time
-	Mtime     time.Time
-	Ctime     time.Time
+	// FSID identifies the file system holding the file, and FileID the
+	// file within it (its inode number), for as long as the file exists.
+	FSID   uint64
+	FileID uint64
+	// Atime, Mtime and Ctime are the times of the last access, the last
+	// change of the data, and the last change of data or attributes.
+	Atime time.Time
+	Mtime time.Time
+	Ctime time.Time
 	// Change increases whenever the file's data or attributes change
 	// (NFSv4's change attribute). Zero means the server derives it from
 	// Ctime.
@@ -117,15 +124,19 @@ const (
 
 // CreateHow describes a Create.
 type CreateHow struct {
-	Mode     CreateMode
-	Attr     SetAttr
+	// Mode says what to do when the name exists.
+	Mode CreateMode
+	// Attr sets the new file's attributes; for Unchecked, its Size also
+	// applies to an existing file.
+	Attr SetAttr
+	// Verifier is what an Exclusive create records with the file.
 	Verifier [8]byte
 }
 
 // DirEntry is one directory entry.
 type DirEntry struct {
-	Name   string
-	FileID uint64
+	Name   string // a single path component
+	FileID uint64 // the entry's Attr.FileID
 	// Cookie is where a listing resumes after this entry: stable for as
 	// long as the entry exists, whatever else changes in the directory.
 	Cookie uint64
@@ -138,7 +149,12 @@ type DirEntry struct {
 
 // FSStat describes a file system's space.
 type FSStat struct {
+	// TotalBytes is the file system's size, FreeBytes its free space,
+	// and AvailBytes the part of that the caller may use (less than
+	// FreeBytes where some is reserved for the superuser).
 	TotalBytes, FreeBytes, AvailBytes uint64
+	// TotalFiles, FreeFiles and AvailFiles count files (inodes) the
+	// same way.
 	TotalFiles, FreeFiles, AvailFiles uint64
 }
 
@@ -208,15 +224,25 @@ type FS interface {
 // Mknoder is implemented by file systems that can make device files,
 // sockets and FIFOs.
 type Mknoder interface {
+	// Mknod makes a file of type typ named name in dir: TypeBlockDevice
+	// or TypeCharDevice with device numbers major and minor, TypeSocket
+	// or TypeFIFO; other types get ErrBadType.
 	Mknod(ctx context.Context, cred *Cred, dir Handle, name string, typ FileType, major, minor uint32, attr SetAttr) (Handle, Attr, error)
 }
 
 // PathConf is what PATHCONF reports.
 type PathConf struct {
-	LinkMax         uint32
-	NameMax         uint32
-	NoTrunc         bool
+	LinkMax uint32 // the most hard links a file may have
+	NameMax uint32 // the longest name, in bytes
+	// NoTrunc means a name longer than NameMax is refused rather than
+	// cut short.
+	NoTrunc bool
+	// ChownRestricted means only the superuser may change a file's
+	// owner, and the owner may change the file's group only to a group
+	// the owner is in.
 	ChownRestricted bool
+	// CaseInsensitive means names are compared without regard to case;
+	// CasePreserving that a name keeps the case it was created with.
 	CaseInsensitive bool
 	CasePreserving  bool
 }
@@ -224,6 +250,7 @@ type PathConf struct {
 // PathConfer is implemented by file systems with limits other than
 // DefaultPathConf.
 type PathConfer interface {
+	// PathConf returns the limits that apply to the file h.
 	PathConf(ctx context.Context, cred *Cred, h Handle) (PathConf, error)
 }
 

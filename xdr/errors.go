@@ -45,6 +45,9 @@ type Error struct {
 	Err error
 }
 
+// Error gives the item, its offset and the cause, and the offending
+// value when there is one: "xdr: string at offset 4: unexpected end of
+// data (5)".
 func (e *Error) Error() string {
 	s := "xdr: " + e.Item + " at offset " + strconv.Itoa(e.Offset) + ": " + e.Err.Error()
 	if e.Value != 0 || errors.Is(e.Err, ErrBadEnum) || errors.Is(e.Err, ErrBadUnion) {

@@ -135,6 +135,7 @@ func Lock(t testing.TB, name string) {
 
 // Process is a peer started by a test.
 type Process struct {
+	// Name is the program run, as given to Start.
 	Name   string
 	cmd    *exec.Cmd
 	output *bytes.Buffer

@@ -42,6 +42,7 @@ func Hex(groups ...string) []byte {
 // captured from the encoder, so that the generated codec is checked against
 // the specification and not against itself.
 type Golden struct {
+	// Name is the subtest's name.
 	Name string
 	// Value is a pointer to the value the bytes stand for, of a generated
 	// type.
@@ -72,10 +73,11 @@ func CheckGolden(t *testing.T, vectors []Golden) {
 
 // DecodeError is one malformed input and how decoding it must fail.
 type DecodeError struct {
-	Name string
+	Name string // the subtest's name
 	// Value is a new zero value to decode into.
 	Value xdr.Unmarshaler
-	Wire  []byte
+	// Wire is the malformed input.
+	Wire []byte
 	// Err is the sentinel error (xdr.ErrShortBuffer, xdr.ErrBadEnum, ...)
 	// and Offset the offset of the failing item that the *xdr.Error must
 	// carry.
@@ -102,9 +104,9 @@ func CheckDecodeErrors(t *testing.T, cases []DecodeError) {
 // EncodeError is one value that has no encoding and the sentinel error
 // encoding it must fail with.
 type EncodeError struct {
-	Name  string
-	Value xdr.Marshaler
-	Err   error
+	Name  string        // the subtest's name
+	Value xdr.Marshaler // the value to encode
+	Err   error         // the sentinel error expected
 }
 
 // CheckEncodeErrors requires, for every case, that encoding Value fails

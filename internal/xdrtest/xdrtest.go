@@ -19,6 +19,8 @@ import (
 
 // Type describes one generated type to the checks.
 type Type struct {
+	// Name is the generated Go type's name: the subtest's name, and what
+	// Select looks for.
 	Name string
 	// Rand returns a random valid value.
 	Rand func(r *rand.Rand) xdr.Codec

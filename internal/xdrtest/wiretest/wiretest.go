@@ -23,6 +23,7 @@ import (
 
 // Message is a captured RPC message split after its header.
 type Message struct {
+	// Name is the capture's file name without ".bin".
 	Name string
 	// Header is the decoded RPC header.
 	Header rpc.RpcMsg
