@@ -126,7 +126,9 @@ func NewClient(c rpc.Caller) *Client {
 // "tcp6", "udp", "udp4", "udp6" or "unix". address is "host" or
 // "host:port" (port 111 when not given; host 127.0.0.1 when address is
 // empty), or for "unix" a socket path (DefaultSocket when empty). Close
-// the Client when done.
+// the Client when done. Over UDP the client's socket is not connected,
+// so that the replies to forwarded calls reach it (see
+// rpc.ClientOptions.Unconnected).
 func DialClient(ctx context.Context, network, address string, opts *rpc.ClientOptions) (*Client, error) {
 	var netid string
 	switch network {
@@ -158,6 +160,17 @@ func DialClient(ctx context.Context, network, address string, opts *rpc.ClientOp
 		address = addr.String()
 	default:
 		return nil, &AddrError{Addr: network + " " + address, Reason: "unsupported network", Err: ErrUnsupportedAddr}
+	}
+	if strings.HasPrefix(network, "udp") {
+		// A port mapper answers forwarded calls (CALLIT, INDIRECT) from
+		// the socket it forwarded them on, not from its own port: the
+		// client's socket must take replies from any port.
+		o := rpc.ClientOptions{}
+		if opts != nil {
+			o = *opts
+		}
+		o.Unconnected = true
+		opts = &o
 	}
 	rc, err := rpc.Dial(ctx, network, address, opts)
 	if err != nil {

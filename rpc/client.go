@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nfskit/nfskit/xdr"
@@ -36,6 +37,14 @@ type ClientOptions struct {
 	// ReservedPort binds the client's local port below 1024, for servers
 	// that insist on a privileged source port (it needs the privilege).
 	ReservedPort bool
+	// Unconnected has Dial leave a datagram Client's socket unconnected,
+	// for servers whose replies may come from another address or port
+	// than the one called: a port mapper answers the calls it forwards
+	// (CALLIT, BCAST, INDIRECT) from its forwarding socket, not from its
+	// own port. Replies are then taken from any address, and a refusal
+	// goes unheard: calls to a port where nothing listens wait out their
+	// contexts. Stream transports ignore it.
+	Unconnected bool
 	// FragmentSize, if set, splits records written into fragments of at
 	// most that many bytes.
 	FragmentSize int
@@ -48,7 +57,20 @@ type ClientOptions struct {
 // transport a broken connection is redialled and every outstanding call
 // sent again with its original xid (so the server's reply cache can
 // recognise a retransmission); on a datagram transport calls are sent
-// again with backoff until they are answered or their context ends.
+// again with backoff until they are answered, their context ends, or the
+// server's host reports that nothing listens on the server's port.
+//
+// A datagram Client whose socket is connected to the server (as Dial
+// makes it) learns of that last case from the ICMP port unreachable
+// message the server's host sends back, as a stream learns it from a
+// refused connection: every call outstanding then, and a call whose datagram
+// could not be sent because of it, fails at once with an error that
+// matches syscall.ECONNREFUSED (errors.Is), instead of waiting out its
+// context. The Client stays usable: the host reports each refusal once,
+// and calls made once the server is back are answered as before. A
+// refusal that arrives while a server restarts on the same port (a
+// retransmission sent in the moment nothing listens) fails the calls it
+// finds outstanding too.
 //
 // A Client is safe for concurrent use.
 type Client struct {
@@ -73,10 +95,23 @@ type Client struct {
 	// datagram transport
 	pc    net.PacketConn
 	raddr net.Addr
+	// pconn is pc when it is connected to the server: datagrams go out
+	// with Write, and the host reports a refused one. Nil when pc is
+	// unconnected and datagrams go out with WriteTo raddr.
+	pconn net.Conn
 }
 
 // Dial connects to an RPC server: network is "tcp", "tcp4", "tcp6" or
 // "unix" for a stream, "udp", "udp4" or "udp6" for datagrams.
+//
+// For datagrams the Client's socket is connected to the server's address
+// (from a reserved port if ClientOptions.ReservedPort asks for one),
+// unless ClientOptions.Unconnected says otherwise. Dial sends nothing, so
+// it succeeds whether or not a server listens; the first call finds out.
+// Replies are taken only from the address dialled (the host drops
+// datagrams from any other), and a call to a port where nothing listens
+// fails at once with an error matching syscall.ECONNREFUSED, as dialling
+// a stream there does; see [Client].
 func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*Client, error) {
 	var o ClientOptions
 	if opts != nil {
@@ -88,7 +123,12 @@ func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*C
 		if err != nil {
 			return nil, err
 		}
-		pc, err := listenUDP(network, raddr, o.ReservedPort)
+		var pc net.PacketConn
+		if o.Unconnected {
+			pc, err = listenUDP(network, o.ReservedPort)
+		} else {
+			pc, err = dialUDP(network, raddr, o.ReservedPort)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -121,9 +161,21 @@ func NewClient(dial func(ctx context.Context) (net.Conn, error), opts *ClientOpt
 
 // NewPacketClient returns a Client sending datagrams on pc to addr. The
 // Client owns pc and closes it on Close.
+//
+// If pc is connected (it is also a net.Conn with a remote address, as
+// net.DialUDP returns it), datagrams are sent with Write to the address
+// it is connected to, which should be addr, and a refusal reported by the
+// server's host fails the outstanding calls at once (see [Client]). If pc
+// is unconnected, datagrams are sent with WriteTo addr, replies are
+// taken from any address, and calls to a port where nothing listens wait
+// out their contexts, since the host reports no refusal on such a
+// socket.
 func NewPacketClient(pc net.PacketConn, addr net.Addr, opts *ClientOptions) *Client {
 	c := newClient(opts)
 	c.pc, c.raddr = pc, addr
+	if nc, ok := pc.(net.Conn); ok && nc.RemoteAddr() != nil {
+		c.pconn = nc
+	}
 	go c.readPackets()
 	return c
 }
@@ -393,14 +445,23 @@ func (c *Client) resendAll(conn *Conn) {
 }
 
 // sendPacket sends a datagram request and waits, sending it again with
-// backoff until the reply arrives or ctx ends.
+// backoff until the reply arrives, ctx ends or the server refuses it.
 func (c *Client) sendPacket(ctx context.Context, p *pendingCall) error {
 	rto := c.opts.Retransmit
 	timer := time.NewTimer(rto)
 	defer timer.Stop()
 	for {
-		if _, err := c.pc.WriteTo(*p.req, c.raddr); err != nil && c.ctx.Err() != nil {
-			return ErrClosed
+		if err := c.writePacket(*p.req); err != nil {
+			if c.ctx.Err() != nil {
+				return ErrClosed
+			}
+			if isRefused(err) {
+				// The host refused an earlier datagram (this call's or
+				// another's) and reports it on this write, which sent
+				// nothing. This call is outstanding, so it ends too,
+				// through p.done below.
+				c.refused(err)
+			}
 		}
 		select {
 		case <-p.done:
@@ -415,7 +476,31 @@ func (c *Client) sendPacket(ctx context.Context, p *pendingCall) error {
 	}
 }
 
-// readPackets routes reply datagrams to their calls.
+// writePacket sends one datagram to the server.
+func (c *Client) writePacket(b []byte) error {
+	if c.pconn != nil {
+		_, err := c.pconn.Write(b)
+		return err
+	}
+	_, err := c.pc.WriteTo(b, c.raddr)
+	return err
+}
+
+// isRefused reports whether err is the host's report that nothing
+// listens on the server's port.
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+// refused ends every outstanding datagram call with err, a refusal: the
+// datagrams they were waiting on went to a port where nothing listens,
+// and retransmitting them would wait out their contexts in vain. Calls
+// made afterwards are sent as usual.
+func (c *Client) refused(err error) {
+	c.cfg.logger.Debug("rpc: server refused a datagram", "err", err)
+	c.calls.failAll(err)
+}
+
+// readPackets routes reply datagrams to their calls, and a refusal the
+// host reports on a connected socket to every outstanding call.
 func (c *Client) readPackets() {
 	scratch := make([]byte, maxDatagram)
 	for {
@@ -423,6 +508,10 @@ func (c *Client) readPackets() {
 		if err != nil {
 			if c.ctx.Err() != nil {
 				return
+			}
+			if isRefused(err) {
+				c.refused(err)
+				continue
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {

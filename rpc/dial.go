@@ -35,9 +35,30 @@ func dialStream(ctx context.Context, network, address string, reserved bool) (ne
 	return nil, lastErr
 }
 
-// listenUDP opens the client's datagram socket, on a reserved port if
-// asked.
-func listenUDP(network string, raddr *net.UDPAddr, reserved bool) (net.PacketConn, error) {
+// dialUDP opens the client's datagram socket, connected to raddr (so the
+// host reports a refused datagram and drops datagrams from any other
+// address), on a reserved port if asked.
+func dialUDP(network string, raddr *net.UDPAddr, reserved bool) (*net.UDPConn, error) {
+	if !reserved {
+		return net.DialUDP(network, nil, raddr)
+	}
+	var lastErr error
+	for port := reservedHigh; port >= reservedLow; port-- {
+		uc, err := net.DialUDP(network, &net.UDPAddr{Port: port}, raddr)
+		if err == nil {
+			return uc, nil
+		}
+		lastErr = err
+		if !errors.Is(err, syscall.EADDRINUSE) && !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return nil, err
+		}
+	}
+	return nil, lastErr
+}
+
+// listenUDP opens the client's datagram socket unconnected, on a reserved
+// port if asked.
+func listenUDP(network string, reserved bool) (net.PacketConn, error) {
 	if !reserved {
 		return net.ListenUDP(network, nil)
 	}
