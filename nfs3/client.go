@@ -98,8 +98,14 @@ type MountOptions struct {
 	// mapper is asked.
 	NLMPort int
 	// NLM, if set, configures the lock manager client File.Lock dials
-	// (caller name, polling of blocked locks, ...). Network, Dial, Auth
-	// and ReservedPort default to the mount's.
+	// (caller name, polling of blocked locks, ...). Dial, Auth and
+	// ReservedPort default to the mount's. Without a Network of its
+	// own, the lock manager is looked for with the port mapper over TCP
+	// and, if it is not registered there, over UDP, in the address
+	// family the mount's Network names (tcp4, udp6, ...) if it names
+	// one; but when its port is given (NLMPort or NLM.Port) or a Dial
+	// function is set, it is dialled over the mount's Network, since a
+	// datagram socket would not go through Dial.
 	NLM *nlm.ClientOptions
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,10 +30,13 @@ func init() { lockSvids.Store(int32(os.Getpid())) }
 // clientLocks is a Client's byte-range locking: its lock owner and the
 // NLM client, dialled on first use.
 type clientLocks struct {
-	mu     sync.Mutex
-	owner  nlm.Owner
-	host   string // the server; "" when the Client was not mounted
-	opts   nlm.ClientOptions
+	mu    sync.Mutex
+	owner nlm.Owner
+	host  string // the server; "" when the Client was not mounted
+	opts  nlm.ClientOptions
+	// family is "4" or "6" when the lock manager is looked for over TCP
+	// and UDP of that address family only.
+	family string
 	nlm    *nlm.Client
 	dialed bool // nlm was dialled here, and is closed by Close
 	closed bool
@@ -47,11 +51,20 @@ func (l *clientLocks) init(host string, o *MountOptions) {
 	if o.NLMPort != 0 {
 		l.opts.Port = o.NLMPort
 	}
-	if l.opts.Network == "" && o.Network != "" {
-		l.opts.Network = o.Network
-	}
 	if l.opts.Dial == nil && o.Dial != nil {
 		l.opts.Dial = o.Dial
+	}
+	switch {
+	case l.opts.Network != "":
+	case l.opts.Port != 0 || l.opts.Dial != nil:
+		// No port mapper says which transport a given port is on, and
+		// a datagram socket would not go through Dial: the lock manager
+		// is where the mount is.
+		l.opts.Network = o.Network
+	default:
+		// The port mapper is asked over TCP and then UDP, on the
+		// address family the mount's network names, if any.
+		l.family = strings.TrimLeft(o.Network, "tcpud")
 	}
 	var ro rpc.ClientOptions
 	if o.RPC != nil {
@@ -92,12 +105,29 @@ func (l *clientLocks) client(ctx context.Context) (*nlm.Client, nlm.Owner, error
 	if l.host == "" {
 		return nil, owner, ErrNoLockManager
 	}
-	c, err := nlm.Dial(ctx, l.host, &l.opts)
+	c, err := l.dial(ctx)
 	if err != nil {
 		return nil, owner, err
 	}
 	l.nlm, l.dialed = c, true
 	return c, owner, nil
+}
+
+// dial dials the lock manager. Without a network set, nlm.Dial asks the
+// port mapper for it over TCP and, if it is not registered there, over
+// UDP; within an address family, the same is done here.
+func (l *clientLocks) dial(ctx context.Context) (*nlm.Client, error) {
+	if l.family == "" {
+		return nlm.Dial(ctx, l.host, &l.opts)
+	}
+	o := l.opts
+	o.Network = "tcp" + l.family
+	c, err := nlm.Dial(ctx, l.host, &o)
+	if !errors.Is(err, nlm.ErrNoLockManager) {
+		return c, err
+	}
+	o.Network = "udp" + l.family
+	return nlm.Dial(ctx, l.host, &o)
 }
 
 // Errors of File locking besides the lock manager's own.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -66,6 +67,7 @@ type Server struct {
 	logger  *slog.Logger
 	verf    Writeverf3
 	cache   *rpc.ReplyCache
+	objs    objLocks // orders changes to each object
 }
 
 var _ NFSV3Server = (*Server)(nil)
@@ -78,6 +80,7 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 		o = *opts
 	}
 	s := &Server{exports: t, logger: o.Logger}
+	s.objs.seed = maphash.MakeSeed()
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -388,9 +391,21 @@ func (r *req) postOf(a *vfs.Attr) PostOpAttr {
 }
 
 // change runs op, a change to the file or directory a (and b, if not
-// nil), if the call is still good, and returns the weak cache
-// consistency data around it: the attributes before and after.
+// nil), if the call is still good, holding their stripes shared (see
+// objLocks), and returns the weak cache consistency data around it: the
+// attributes before and after.
 func (r *req) change(a, b vfs.Handle, op func() error) (wa, wb WccData) {
+	return r.around(a, b, func() error {
+		held := r.s.objs.share(a, b)
+		defer r.s.objs.unshare(held)
+		return op()
+	})
+}
+
+// around runs op, if the call is still good, and returns the weak cache
+// consistency data of a (and b, if not nil) around it. It takes no
+// stripe: op takes what it needs.
+func (r *req) around(a, b vfs.Handle, op func() error) (wa, wb WccData) {
 	if r.fs == nil {
 		return
 	}

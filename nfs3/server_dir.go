@@ -205,7 +205,10 @@ func (s *Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LI
 	if isDot(name) {
 		r.fail(NFS3ERR_EXIST)
 	}
-	wcc, _ := r.change(dir, nil, func() error {
+	// The file's link count changes too: both stripes are held.
+	wcc, _ := r.around(dir, nil, func() error {
+		held := s.objs.share(file, dir)
+		defer s.objs.unshare(held)
 		return r.fs.Link(ctx, &r.cred, file, dir, name)
 	})
 	post := r.post(file)

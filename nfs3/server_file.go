@@ -23,7 +23,14 @@ func (s *Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args
 }
 
 // Setattr answers NFSPROC3_SETATTR. With a guard, nothing changes unless
-// the file's ctime is the guard's (NFS3ERR_NOT_SYNC otherwise).
+// the file's ctime is the guard's (NFS3ERR_NOT_SYNC otherwise). The
+// check and the change are one step: no other change the server makes
+// to the file by its handle (a SETATTR, WRITE or LINK of it, or for a
+// directory a call that adds, removes or renames an entry) comes between
+// them, while such changes still run alongside one another. Changes the
+// backend gets from elsewhere, or that reach the file by name (the link
+// count REMOVE or RENAME lowers, the truncation of an UNCHECKED CREATE),
+// are not ordered with it.
 func (s *Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
 	r, h := s.open(ctx, call, &args.Object)
 	r.modify()
@@ -31,18 +38,23 @@ func (s *Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args
 	if !good {
 		r.fail(NFS3ERR_INVAL)
 	}
-	wcc, _ := r.change(h, nil, func() error {
-		if args.Guard.Check {
-			a, err := r.fs.GetAttr(ctx, &r.cred, h)
-			if err != nil {
-				return err
-			}
-			if args.Guard.ObjCtime == nil || nfstime(a.Ctime) != *args.Guard.ObjCtime {
-				r.fail(NFS3ERR_NOT_SYNC)
-				return nil
-			}
+	wcc, _ := r.around(h, nil, func() error {
+		if !args.Guard.Check {
+			held := s.objs.share(h, nil)
+			defer s.objs.unshare(held)
+			_, err := r.fs.SetAttr(ctx, &r.cred, h, set)
+			return err
 		}
-		_, err := r.fs.SetAttr(ctx, &r.cred, h, set)
+		defer s.objs.exclusive(h).Unlock()
+		a, err := r.fs.GetAttr(ctx, &r.cred, h)
+		if err != nil {
+			return err
+		}
+		if args.Guard.ObjCtime == nil || nfstime(a.Ctime) != *args.Guard.ObjCtime {
+			r.fail(NFS3ERR_NOT_SYNC)
+			return nil
+		}
+		_, err = r.fs.SetAttr(ctx, &r.cred, h, set)
 		return err
 	})
 	res := new(SETATTR3res)
@@ -172,7 +184,8 @@ func (s *Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*
 // unstable writes durable.
 func (s *Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
 	r, h := s.open(ctx, call, &args.File)
-	wcc, _ := r.change(h, nil, func() error {
+	// COMMIT changes no attribute: it takes no stripe.
+	wcc, _ := r.around(h, nil, func() error {
 		return r.fs.Commit(ctx, &r.cred, h, uint64(args.Offset), uint64(args.Count))
 	})
 	res := new(COMMIT3res)
