@@ -62,6 +62,11 @@ type ClientOptions struct {
 	// MaxUncommitted is how many bytes of unstable writes a File keeps
 	// before it sends a COMMIT by itself. Default DefaultMaxUncommitted.
 	MaxUncommitted int64
+	// AttrCache, if set, makes the Client keep the attributes replies
+	// carry and trust them for a while (see AttrCacheOptions) instead of
+	// asking for them with GETATTR each time. nil (the default) caches
+	// no attributes.
+	AttrCache *AttrCacheOptions
 }
 
 // MountOptions configure Mount. The zero value mounts over TCP, finds the
@@ -117,8 +122,9 @@ type MountOptions struct {
 // codes and the syscall errno of the same meaning.
 //
 // The context of each method bounds its calls; a File uses the context
-// it was opened with for all its I/O. A Client makes no attempt to cache
-// attributes or names: every path operation looks its path up afresh.
+// it was opened with for all its I/O. A Client caches no names: every
+// path operation looks its path up afresh. It caches no attributes
+// either, unless ClientOptions.AttrCache asks it to.
 //
 // A Client is safe for concurrent use.
 type Client struct {
@@ -140,6 +146,7 @@ type Client struct {
 	closeOnce  sync.Once
 	closeError error
 	locks      clientLocks // byte-range locking through NLM
+	attrs      *attrCache  // nil without ClientOptions.AttrCache
 }
 
 // NewClientFromHandle returns a Client of the file system whose root
@@ -158,6 +165,7 @@ func NewClientFromHandle(caller rpc.Caller, root []byte, opts *ClientOptions) *C
 	if o.MaxUncommitted <= 0 {
 		o.MaxUncommitted = DefaultMaxUncommitted
 	}
+	c.attrs = newAttrCache(o.AttrCache)
 	return c
 }
 

@@ -101,6 +101,7 @@ func (c *Client) readDirPlus(ctx context.Context, dir NfsFh3) ([]*remoteEntry, e
 		if err := c.do(ctx, NFSPROC3_READDIRPLUS, &args, &res, &res.Status); err != nil {
 			return nil, err
 		}
+		c.attrs.putPostOp(dir, &res.Resok.DirAttributes)
 		page := &res.Resok.Reply
 		for i := range page.Entries {
 			e := &page.Entries[i]
@@ -115,6 +116,7 @@ func (c *Client) readDirPlus(ctx context.Context, dir NfsFh3) ([]*remoteEntry, e
 					info: remoteInfo{name: name, attr: *e.NameAttributes.Attributes},
 					fh:   NfsFh3{Data: append([]byte(nil), e.NameHandle.Handle.Data...)},
 				})
+				c.attrs.put(*e.NameHandle.Handle, e.NameAttributes.Attributes)
 			default:
 				missing = append(missing, name)
 			}
@@ -145,6 +147,7 @@ func (c *Client) readDirPlain(ctx context.Context, dir NfsFh3) ([]*remoteEntry, 
 		if err := c.do(ctx, NFSPROC3_READDIR, &args, &res, &res.Status); err != nil {
 			return nil, err
 		}
+		c.attrs.putPostOp(dir, &res.Resok.DirAttributes)
 		page := &res.Resok.Reply
 		for _, e := range page.Entries {
 			args.Cookie = e.Cookie

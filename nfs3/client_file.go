@@ -147,6 +147,7 @@ func (c *Client) checkAccess(ctx context.Context, fh NfsFh3, attr *Fattr3, flag 
 		}
 		return err
 	}
+	c.attrs.putPostOp(fh, &res.Resok.ObjAttributes)
 	if res.Resok.Access&want != want {
 		return &Error{Proc: "ACCESS", Status: NFS3ERR_ACCES}
 	}
@@ -159,9 +160,12 @@ func (c *Client) create(ctx context.Context, dir NfsFh3, name string, how Create
 	var res CREATE3res
 	args := CREATE3args{Where: Diropargs3{Dir: dir, Name: Filename3(name)}, How: how}
 	if err := c.do(ctx, NFSPROC3_CREATE, &args, &res, &res.Status); err != nil {
+		c.attrs.drop(dir)
 		return NfsFh3{}, err
 	}
+	c.attrs.wcc(dir, &res.Resok.DirWcc)
 	if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
+		c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
 		return *res.Resok.Obj.Handle, nil
 	}
 	fh, _, err := c.lookup(ctx, dir, name)
@@ -275,6 +279,7 @@ func (f *File) readFull(p []byte, off int64) (int, error) {
 		if err := f.c.do(f.ctx, NFSPROC3_READ, &args, &res, &res.Status); err != nil {
 			return n, err
 		}
+		f.c.attrs.putPostOp(f.fh, &res.Resok.FileAttributes)
 		data := res.Resok.Data
 		k := min(len(data), len(p)-n)
 		if k > 0 && &data[0] != &p[n] {

@@ -71,8 +71,10 @@ func (f *File) write1(ctx context.Context, off int64, data []byte) (int, StableH
 	args := WRITE3args{File: f.fh, Offset: Offset3(off), Count: Count3(len(data)), Stable: f.c.opts.Stable, Data: data}
 	var res WRITE3res
 	if err := f.c.do(ctx, NFSPROC3_WRITE, &args, &res, &res.Status); err != nil {
+		f.c.attrs.drop(f.fh)
 		return 0, 0, Writeverf3{}, err
 	}
+	f.c.attrs.wcc(f.fh, &res.Resok.FileWcc)
 	return min(int(res.Resok.Count), len(data)), res.Resok.Committed, res.Resok.Verf, nil
 }
 
@@ -225,6 +227,7 @@ func (u *unstableWrites) commitLocked(ctx context.Context) error {
 		if err := u.f.c.do(ctx, NFSPROC3_COMMIT, &COMMIT3args{File: u.f.fh}, &res, &res.Status); err != nil {
 			return err
 		}
+		u.f.c.attrs.wcc(u.f.fh, &res.Resok.FileWcc)
 		stale := u.settle(upTo, res.Resok.Verf)
 		if len(stale) == 0 {
 			return nil

@@ -1,6 +1,7 @@
 package nfs3
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -24,7 +25,15 @@ func (c *Client) inDir(ctx context.Context, op, name string, do func(where Dirop
 func (c *Client) Mkdir(ctx context.Context, name string, perm fs.FileMode) error {
 	return c.inDir(ctx, "mkdir", name, func(where Diropargs3) error {
 		var res MKDIR3res
-		return c.do(ctx, NFSPROC3_MKDIR, &MKDIR3args{Where: where, Attributes: sattrMode(perm)}, &res, &res.Status)
+		if err := c.do(ctx, NFSPROC3_MKDIR, &MKDIR3args{Where: where, Attributes: sattrMode(perm)}, &res, &res.Status); err != nil {
+			c.attrs.drop(where.Dir)
+			return err
+		}
+		c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+		if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
+			c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
+		}
+		return nil
 	})
 }
 
@@ -76,12 +85,22 @@ func (c *Client) Remove(ctx context.Context, name string) error {
 
 func (c *Client) unlink(ctx context.Context, where Diropargs3) error {
 	var res REMOVE3res
-	return c.do(ctx, NFSPROC3_REMOVE, &REMOVE3args{Object: where}, &res, &res.Status)
+	if err := c.do(ctx, NFSPROC3_REMOVE, &REMOVE3args{Object: where}, &res, &res.Status); err != nil {
+		c.attrs.drop(where.Dir)
+		return err
+	}
+	c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+	return nil
 }
 
 func (c *Client) rmdir(ctx context.Context, where Diropargs3) error {
 	var res RMDIR3res
-	return c.do(ctx, NFSPROC3_RMDIR, &RMDIR3args{Object: where}, &res, &res.Status)
+	if err := c.do(ctx, NFSPROC3_RMDIR, &RMDIR3args{Object: where}, &res, &res.Status); err != nil {
+		c.attrs.drop(where.Dir)
+		return err
+	}
+	c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+	return nil
 }
 
 // RemoveAll removes the named file, or directory and everything in it,
@@ -157,7 +176,15 @@ func (c *Client) Rename(ctx context.Context, oldname, newname string) error {
 				Tofile:   Diropargs3{Dir: to, Name: Filename3(tbase)},
 			}
 			var res RENAME3res
-			err = c.do(ctx, NFSPROC3_RENAME, &args, &res, &res.Status)
+			if err = c.do(ctx, NFSPROC3_RENAME, &args, &res, &res.Status); err != nil {
+				c.attrs.drop(from)
+				c.attrs.drop(to)
+			} else {
+				c.attrs.wcc(from, &res.Resok.FromdirWcc)
+				if !bytes.Equal(from.Data, to.Data) {
+					c.attrs.wcc(to, &res.Resok.TodirWcc)
+				}
+			}
 		}
 	}
 	return linkError("rename", oldname, newname, err)
@@ -177,7 +204,12 @@ func (c *Client) Symlink(ctx context.Context, target, newname string) error {
 	err := c.inDir(ctx, "symlink", newname, func(where Diropargs3) error {
 		var res SYMLINK3res
 		args := SYMLINK3args{Where: where, Symlink: Symlinkdata3{SymlinkData: Nfspath3(target)}}
-		return c.do(ctx, NFSPROC3_SYMLINK, &args, &res, &res.Status)
+		if err := c.do(ctx, NFSPROC3_SYMLINK, &args, &res, &res.Status); err != nil {
+			c.attrs.drop(where.Dir)
+			return err
+		}
+		c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+		return nil
 	})
 	return linkError("symlink", target, newname, errors.Unwrap(err))
 }
@@ -189,7 +221,17 @@ func (c *Client) Link(ctx context.Context, oldname, newname string) error {
 	if err == nil {
 		err = errors.Unwrap(c.inDir(ctx, "link", newname, func(where Diropargs3) error {
 			var res LINK3res
-			return c.do(ctx, NFSPROC3_LINK, &LINK3args{File: fh, Link: where}, &res, &res.Status)
+			if err := c.do(ctx, NFSPROC3_LINK, &LINK3args{File: fh, Link: where}, &res, &res.Status); err != nil {
+				c.attrs.drop(fh)
+				c.attrs.drop(where.Dir)
+				return err
+			}
+			c.attrs.wcc(where.Dir, &res.Resok.LinkdirWcc)
+			// The link count changed: take the new attributes, or
+			// forget the old.
+			c.attrs.drop(fh)
+			c.attrs.putPostOp(fh, &res.Resok.FileAttributes)
+			return nil
 		}))
 	}
 	return linkError("link", oldname, newname, err)
@@ -198,7 +240,12 @@ func (c *Client) Link(ctx context.Context, oldname, newname string) error {
 // setattr sets attributes of a file.
 func (c *Client) setattr(ctx context.Context, fh NfsFh3, set Sattr3) error {
 	var res SETATTR3res
-	return c.do(ctx, NFSPROC3_SETATTR, &SETATTR3args{Object: fh, NewAttributes: set}, &res, &res.Status)
+	if err := c.do(ctx, NFSPROC3_SETATTR, &SETATTR3args{Object: fh, NewAttributes: set}, &res, &res.Status); err != nil {
+		c.attrs.drop(fh)
+		return err
+	}
+	c.attrs.wcc(fh, &res.Resok.ObjWcc)
+	return nil
 }
 
 // setattrPath sets attributes of the named file, following symbolic

@@ -46,12 +46,17 @@ func baseName(name string) string {
 	return path.Base(name)
 }
 
-// getattr returns a file's attributes.
+// getattr returns a file's attributes, from the attribute cache while
+// they are fresh there.
 func (c *Client) getattr(ctx context.Context, fh NfsFh3) (Fattr3, error) {
+	if a, ok := c.attrs.get(fh); ok {
+		return a, nil
+	}
 	var res GETATTR3res
 	if err := c.do(ctx, NFSPROC3_GETATTR, &GETATTR3args{Object: fh}, &res, &res.Status); err != nil {
 		return Fattr3{}, err
 	}
+	c.attrs.put(fh, &res.Resok.ObjAttributes)
 	return res.Resok.ObjAttributes, nil
 }
 
@@ -65,6 +70,8 @@ func (c *Client) lookup(ctx context.Context, dir NfsFh3, name string) (NfsFh3, F
 		return NfsFh3{}, Fattr3{}, err
 	}
 	ok := res.Resok
+	c.attrs.putPostOp(dir, &ok.DirAttributes)
+	c.attrs.putPostOp(ok.Object, &ok.ObjAttributes)
 	if a := ok.ObjAttributes.Attributes; ok.ObjAttributes.AttributesFollow && a != nil {
 		return ok.Object, *a, nil
 	}
