@@ -64,8 +64,10 @@ type ClientOptions struct {
 	MaxUncommitted int64
 	// AttrCache, if set, makes the Client keep the attributes replies
 	// carry and trust them for a while (see AttrCacheOptions) instead of
-	// asking for them with GETATTR each time. nil (the default) caches
-	// no attributes.
+	// asking for them with GETATTR each time, and, unless its
+	// NoNameCache is set, what the names in directories lead to instead
+	// of asking with LOOKUP each time. nil (the default) caches no
+	// attributes and no names.
 	AttrCache *AttrCacheOptions
 }
 
@@ -122,9 +124,9 @@ type MountOptions struct {
 // codes and the syscall errno of the same meaning.
 //
 // The context of each method bounds its calls; a File uses the context
-// it was opened with for all its I/O. A Client caches no names: every
-// path operation looks its path up afresh. It caches no attributes
-// either, unless ClientOptions.AttrCache asks it to.
+// it was opened with for all its I/O. A Client caches no names or
+// attributes, and every path operation looks its path up afresh, unless
+// ClientOptions.AttrCache asks it to cache them.
 //
 // A Client is safe for concurrent use.
 type Client struct {

@@ -46,9 +46,21 @@ const (
 // was changed by someone else as well, and its entry is invalidated. The
 // same holds for the directories that CREATE, MKDIR, SYMLINK, LINK,
 // REMOVE, RMDIR and RENAME change. A failed call that may have changed
-// a file invalidates its entry. The cache caches no names: every path is
-// still looked up afresh, with one LOOKUP for each component, whose
-// replies refresh the cache.
+// a file invalidates its entry.
+//
+// Unless NoNameCache is set, the cache also keeps what the names that
+// LOOKUP replies carried lead to, so that a path is walked without a
+// LOOKUP for each component. A name is trusted while the attributes of
+// its directory are, and only if the directory's mtime and ctime are
+// still those it had when the name was recorded. Once the directory's
+// attributes are no longer trusted, the next walk asks for them again,
+// with one GETATTR, and looks its names up again only if it changed.
+// The Client's own CREATE, MKDIR, SYMLINK, LINK, REMOVE, RMDIR and
+// RENAME keep the names of a directory they change, and change those
+// they add, remove or move, when the directory's attributes from before
+// the call match the cached ones; otherwise they forget all its names.
+// A walk that meets a stale handle after cached names forgets them and
+// looks the whole path up again.
 //
 // A zero or negative duration means the default of that field.
 type AttrCacheOptions struct {
@@ -63,6 +75,13 @@ type AttrCacheOptions struct {
 	// beyond it, those used least recently are forgotten. Default
 	// DefaultAttrCacheEntries.
 	MaxEntries int
+	// MaxNames is how many names the cache holds; beyond it, those
+	// used least recently are forgotten. Default
+	// DefaultAttrCacheNames.
+	MaxNames int
+	// NoNameCache turns the cache of names off: every path is then
+	// looked up afresh, with one LOOKUP for each component.
+	NoNameCache bool
 }
 
 // attrCache holds the attributes of files by handle. A nil *attrCache is
@@ -74,6 +93,7 @@ type attrCache struct {
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *attrEntry
 	lru     list.List                // most recently used first
+	names   *nameCache               // nil with NoNameCache
 }
 
 // attrEntry is the cached attributes of one file. An entry that is not
@@ -106,6 +126,7 @@ func newAttrCache(o *AttrCacheOptions) *attrCache {
 	p.RegMax = max(p.RegMax, p.RegMin)
 	p.DirMax = max(p.DirMax, p.DirMin)
 	p.MaxEntries = orInt(p.MaxEntries, DefaultAttrCacheEntries)
+	c.names = newNameCache(p)
 	return c
 }
 
@@ -179,32 +200,49 @@ func (c *attrCache) wcc(fh NfsFh3, w *WccData) {
 	if c == nil {
 		return
 	}
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wccLocked(fh, w, now)
+}
+
+// wccLocked is wcc, which also carries the names cached in fh, if a
+// directory, over to its new attributes, or forgets them. It reports
+// whether the attributes from before the call matched the cached ones.
+func (c *attrCache) wccLocked(fh NfsFh3, w *WccData, now time.Time) bool {
 	after := w.After.Attributes
 	if !w.After.AttributesFollow {
 		after = nil
 	}
-	now := c.now()
 	key := string(fh.Data)
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
 		if after != nil && len(key) > 0 {
 			c.insertLocked(key, after, now)
 		}
-		return
+		if c.names != nil {
+			c.names.dropDirLocked(key, nil)
+		}
+		return false
 	}
 	e := el.Value.(*attrEntry)
 	b := w.Before.Attributes
 	if after != nil && e.valid && w.Before.AttributesFollow && b != nil &&
 		b.Size == e.attr.Size && b.Mtime == e.attr.Mtime && b.Ctime == e.attr.Ctime {
 		c.setLocked(el, after, now)
-		return
+		if c.names != nil {
+			c.names.rebaseLocked(key, b, after)
+		}
+		return true
 	}
 	e.valid = false
 	if after != nil && timeBefore(e.attr.Ctime, after.Ctime) {
 		e.attr.Ctime = after.Ctime
 	}
+	if c.names != nil {
+		c.names.dropDirLocked(key, nil)
+	}
+	return false
 }
 
 // drop invalidates the attributes of fh, after a call that may have

@@ -166,6 +166,7 @@ func (c *Client) create(ctx context.Context, dir NfsFh3, name string, how Create
 	c.attrs.wcc(dir, &res.Resok.DirWcc)
 	if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
 		c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
+		c.attrs.putName(dir, name, *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
 		return *res.Resok.Obj.Handle, nil
 	}
 	fh, _, err := c.lookup(ctx, dir, name)

@@ -29,9 +29,10 @@ func (c *Client) Mkdir(ctx context.Context, name string, perm fs.FileMode) error
 			c.attrs.drop(where.Dir)
 			return err
 		}
-		c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+		c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
 		if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
 			c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
+			c.attrs.putName(where.Dir, string(where.Name), *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
 		}
 		return nil
 	})
@@ -89,7 +90,7 @@ func (c *Client) unlink(ctx context.Context, where Diropargs3) error {
 		c.attrs.drop(where.Dir)
 		return err
 	}
-	c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+	c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
 	return nil
 }
 
@@ -99,7 +100,7 @@ func (c *Client) rmdir(ctx context.Context, where Diropargs3) error {
 		c.attrs.drop(where.Dir)
 		return err
 	}
-	c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+	c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
 	return nil
 }
 
@@ -180,14 +181,30 @@ func (c *Client) Rename(ctx context.Context, oldname, newname string) error {
 				c.attrs.drop(from)
 				c.attrs.drop(to)
 			} else {
-				c.attrs.wcc(from, &res.Resok.FromdirWcc)
-				if !bytes.Equal(from.Data, to.Data) {
-					c.attrs.wcc(to, &res.Resok.TodirWcc)
-				}
+				c.renamed(args, res.Resok)
 			}
 		}
 	}
 	return linkError("rename", oldname, newname, err)
+}
+
+// renamed applies to the caches what a RENAME did: the name it moved
+// leads, in its new place, to what it led to in its old one.
+func (c *Client) renamed(args RENAME3args, res *RENAME3resok) {
+	from, to := args.Fromfile, args.Tofile
+	fname, tname := string(from.Name), string(to.Name)
+	var moved NfsFh3
+	if bytes.Equal(from.Dir.Data, to.Dir.Data) {
+		moved = c.attrs.dirChanged(from.Dir, &res.FromdirWcc, fname, tname)[0]
+	} else {
+		moved = c.attrs.dirChanged(from.Dir, &res.FromdirWcc, fname)[0]
+		c.attrs.dirChanged(to.Dir, &res.TodirWcc, tname)
+	}
+	w := &res.TodirWcc
+	if bytes.Equal(from.Dir.Data, to.Dir.Data) {
+		w = &res.FromdirWcc
+	}
+	c.attrs.putName(to.Dir, tname, moved, postAttrs(&w.After))
 }
 
 // linkError wraps err, if not nil, in an *os.LinkError.
@@ -208,7 +225,11 @@ func (c *Client) Symlink(ctx context.Context, target, newname string) error {
 			c.attrs.drop(where.Dir)
 			return err
 		}
-		c.attrs.wcc(where.Dir, &res.Resok.DirWcc)
+		c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
+		if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
+			c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
+			c.attrs.putName(where.Dir, string(where.Name), *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
+		}
 		return nil
 	})
 	return linkError("symlink", target, newname, errors.Unwrap(err))
@@ -226,7 +247,8 @@ func (c *Client) Link(ctx context.Context, oldname, newname string) error {
 				c.attrs.drop(where.Dir)
 				return err
 			}
-			c.attrs.wcc(where.Dir, &res.Resok.LinkdirWcc)
+			c.attrs.dirChanged(where.Dir, &res.Resok.LinkdirWcc, string(where.Name))
+			c.attrs.putName(where.Dir, string(where.Name), fh, postAttrs(&res.Resok.LinkdirWcc.After))
 			// The link count changed: take the new attributes, or
 			// forget the old.
 			c.attrs.drop(fh)

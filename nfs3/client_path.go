@@ -62,16 +62,28 @@ func (c *Client) getattr(ctx context.Context, fh NfsFh3) (Fattr3, error) {
 
 // lookup looks a name up in a directory, and returns the handle and
 // attributes of what it names (asking for the attributes if LOOKUP did
-// not return them).
+// not return them). The name cache records what the name leads to, as
+// of the directory's attributes in the reply or, without them, those
+// the attribute cache trusted before the call.
 func (c *Client) lookup(ctx context.Context, dir NfsFh3, name string) (NfsFh3, Fattr3, error) {
 	var res LOOKUP3res
 	args := LOOKUP3args{What: Diropargs3{Dir: dir, Name: Filename3(name)}}
+	var dirAttr Fattr3
+	known := false
+	if c.attrs.namesOn() {
+		dirAttr, known = c.attrs.get(dir)
+	}
 	if err := c.do(ctx, NFSPROC3_LOOKUP, &args, &res, &res.Status); err != nil {
 		return NfsFh3{}, Fattr3{}, err
 	}
 	ok := res.Resok
 	c.attrs.putPostOp(dir, &ok.DirAttributes)
 	c.attrs.putPostOp(ok.Object, &ok.ObjAttributes)
+	if a := ok.DirAttributes.Attributes; ok.DirAttributes.AttributesFollow && a != nil {
+		c.attrs.putName(dir, name, ok.Object, a)
+	} else if known {
+		c.attrs.putName(dir, name, ok.Object, &dirAttr)
+	}
 	if a := ok.ObjAttributes.Attributes; ok.ObjAttributes.AttributesFollow && a != nil {
 		return ok.Object, *a, nil
 	}
@@ -88,10 +100,10 @@ func (c *Client) readlink(ctx context.Context, fh NfsFh3) (string, error) {
 	return string(res.Resok.Data), nil
 }
 
-// resolve looks a path up, following symbolic links on the way and, if
-// follow is set, at its end too. It returns the handle and attributes of
-// the file it leads to.
-func (c *Client) resolve(ctx context.Context, name string, follow bool) (NfsFh3, Fattr3, error) {
+// walk looks a path up as resolve does, answering from the name cache
+// where it can unless used is nil, and adding the names it answered from
+// there to used.
+func (c *Client) walk(ctx context.Context, name string, follow bool, used *[]nameRef) (NfsFh3, Fattr3, error) {
 	stack := []NfsFh3{c.root} // the directories walked through
 	todo := pathParts(name)
 	mustDir := strings.HasSuffix(name, "/")
@@ -109,7 +121,14 @@ func (c *Client) resolve(ctx context.Context, name string, follow bool) (NfsFh3,
 			haveAttr = false
 			continue
 		}
-		fh, a, err := c.lookup(ctx, stack[len(stack)-1], comp)
+		var fh NfsFh3
+		var a Fattr3
+		var err error
+		if used != nil {
+			fh, a, err = c.walkLookup(ctx, stack[len(stack)-1], comp, used)
+		} else {
+			fh, a, err = c.lookup(ctx, stack[len(stack)-1], comp)
+		}
 		if err != nil {
 			return NfsFh3{}, Fattr3{}, err
 		}
