@@ -255,7 +255,7 @@ func (s *Server) serveStatusCallback(ctx context.Context, w rpc.ReplyWriter, c *
 		w.Error(rpc.GARBAGE_ARGS)
 		return
 	}
-	if !isLoopback(c.RemoteAddr) {
+	if !fromLocalHost(c) {
 		s.logger.Warn("nlm: status callback from a remote address refused", "from", c.RemoteAddr, "host", st.MonName)
 		w.AuthError(rpc.AUTH_TOOWEAK)
 		return
@@ -265,14 +265,12 @@ func (s *Server) serveStatusCallback(ctx context.Context, w rpc.ReplyWriter, c *
 	w.Reply(nil)
 }
 
-// isLoopback reports whether a is a loopback address or not an IP
-// address at all (a unix socket, or a call made in process).
-func isLoopback(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.IP.IsLoopback()
-	case *net.UDPAddr:
-		return a.IP.IsLoopback()
+// fromLocalHost reports whether c came from this host, or from no IP
+// address at all (a call made in process, or over another transport).
+func fromLocalHost(c *rpc.Call) bool {
+	switch c.RemoteAddr.(type) {
+	case *net.TCPAddr, *net.UDPAddr:
+		return c.FromLocalHost()
 	}
 	return true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -290,25 +289,11 @@ func sameID(a, b MyId) bool {
 // host, or the caller is on this host. Otherwise it returns
 // AUTH_TOOWEAK, the refusal the caller is answered with.
 func (s *Server) checkCaller(call *rpc.Call, proc string) error {
-	if call == nil || s.opts.AllowRemoteMonitor || isLocal(call.RemoteAddr) {
+	if call == nil || s.opts.AllowRemoteMonitor || call.FromLocalHost() {
 		return nil
 	}
 	s.logger.Warn("nsm: refused a call from another host", "proc", proc, "remote", call.RemoteAddr)
 	return rpc.AUTH_TOOWEAK
-}
-
-// isLocal reports whether a caller's address is on this host: a loopback
-// address or a unix socket.
-func isLocal(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.UnixAddr:
-		return true
-	case *net.TCPAddr:
-		return a.IP.IsLoopback()
-	case *net.UDPAddr:
-		return a.IP.IsLoopback()
-	}
-	return false
 }
 
 // Mon answers SM_MON: it records the monitor (replacing the cookie of an

@@ -311,22 +311,10 @@ func (s *Server) owner(c *rpc.Call) string {
 
 // checkChange refuses SET and UNSET from other hosts unless allowed.
 func (s *Server) checkChange(c *rpc.Call) error {
-	if s.AllowRemoteSet || isLocalCaller(c.RemoteAddr) {
+	if s.AllowRemoteSet || c.FromLocalHost() {
 		return nil
 	}
 	return rpc.AUTH_TOOWEAK
-}
-
-func isLocalCaller(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.UnixAddr:
-		return true
-	case *net.TCPAddr:
-		return a.IP.IsLoopback()
-	case *net.UDPAddr:
-		return a.IP.IsLoopback()
-	}
-	return false
 }
 
 // transportNetid returns the netid of the transport a call came on, or ""

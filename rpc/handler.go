@@ -70,6 +70,21 @@ type Transport struct {
 	Conn *Conn
 }
 
+// FromLocalHost reports whether the caller is on this host: its address
+// is a loopback IP address or a unix socket. A call with no address, or
+// another kind of address, is not.
+func (t *Transport) FromLocalHost() bool {
+	switch a := t.RemoteAddr.(type) {
+	case *net.UnixAddr:
+		return true
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UDPAddr:
+		return a.IP.IsLoopback()
+	}
+	return false
+}
+
 // Call is an incoming call.
 type Call struct {
 	// Xid is the transaction id the caller chose; a retransmission of
