@@ -164,10 +164,8 @@ func (c *Client) create(ctx context.Context, dir NfsFh3, name string, how Create
 		return NfsFh3{}, err
 	}
 	c.attrs.wcc(dir, &res.Resok.DirWcc)
-	if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
-		c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
-		c.attrs.putName(dir, name, *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
-		return *res.Resok.Obj.Handle, nil
+	if fh, ok := c.attrs.created(dir, name, &res.Resok.Obj, &res.Resok.ObjAttributes, &res.Resok.DirWcc); ok {
+		return fh, nil
 	}
 	fh, _, err := c.lookup(ctx, dir, name)
 	return fh, err

@@ -81,6 +81,19 @@ func (c *attrCache) name(dir NfsFh3, name string) (NfsFh3, nameState) {
 	return ne.fh, nameHit
 }
 
+// created records the new object a CREATE, MKDIR or SYMLINK reply
+// names, when the server returned its handle: its attributes, and its
+// name in dir as of dir's attributes after the call. It returns the
+// handle, or false if the reply had none.
+func (c *attrCache) created(dir NfsFh3, name string, obj *PostOpFh3, attr *PostOpAttr, w *WccData) (NfsFh3, bool) {
+	if !obj.HandleFollows || obj.Handle == nil {
+		return NfsFh3{}, false
+	}
+	c.putPostOp(*obj.Handle, attr)
+	c.putName(dir, name, *obj.Handle, postAttrs(&w.After))
+	return *obj.Handle, true
+}
+
 // putName records that name in directory dir leads to fh, as of when dir
 // had the attributes dirAttr (nil: unknown, and nothing is recorded).
 func (c *attrCache) putName(dir NfsFh3, name string, fh NfsFh3, dirAttr *Fattr3) {

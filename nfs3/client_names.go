@@ -30,10 +30,7 @@ func (c *Client) Mkdir(ctx context.Context, name string, perm fs.FileMode) error
 			return err
 		}
 		c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
-		if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
-			c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
-			c.attrs.putName(where.Dir, string(where.Name), *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
-		}
+		c.attrs.created(where.Dir, string(where.Name), &res.Resok.Obj, &res.Resok.ObjAttributes, &res.Resok.DirWcc)
 		return nil
 	})
 }
@@ -226,10 +223,7 @@ func (c *Client) Symlink(ctx context.Context, target, newname string) error {
 			return err
 		}
 		c.attrs.dirChanged(where.Dir, &res.Resok.DirWcc, string(where.Name))
-		if res.Resok.Obj.HandleFollows && res.Resok.Obj.Handle != nil {
-			c.attrs.putPostOp(*res.Resok.Obj.Handle, &res.Resok.ObjAttributes)
-			c.attrs.putName(where.Dir, string(where.Name), *res.Resok.Obj.Handle, postAttrs(&res.Resok.DirWcc.After))
-		}
+		c.attrs.created(where.Dir, string(where.Name), &res.Resok.Obj, &res.Resok.ObjAttributes, &res.Resok.DirWcc)
 		return nil
 	})
 	return linkError("symlink", target, newname, errors.Unwrap(err))
