@@ -14,25 +14,36 @@ const (
 	reservedHigh = 1023
 )
 
+// onReservedPort calls open with each reserved port in turn until one
+// is not taken, and returns what open returned. A failure other than a
+// port in use (or an address that cannot be used with it) ends the
+// search.
+func onReservedPort[T any](open func(port int) (T, error)) (T, error) {
+	var zero T
+	var lastErr error
+	for port := reservedHigh; port >= reservedLow; port-- {
+		v, err := open(port)
+		if err == nil {
+			return v, nil
+		}
+		lastErr = err
+		if !errors.Is(err, syscall.EADDRINUSE) && !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return zero, err
+		}
+	}
+	return zero, lastErr
+}
+
 // dialStream connects a stream, from a reserved port if asked.
 func dialStream(ctx context.Context, network, address string, reserved bool) (net.Conn, error) {
 	if !reserved {
 		var d net.Dialer
 		return d.DialContext(ctx, network, address)
 	}
-	var lastErr error
-	for port := reservedHigh; port >= reservedLow; port-- {
+	return onReservedPort(func(port int) (net.Conn, error) {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}}
-		nc, err := d.DialContext(ctx, network, address)
-		if err == nil {
-			return nc, nil
-		}
-		lastErr = err
-		if !errors.Is(err, syscall.EADDRINUSE) && !errors.Is(err, syscall.EADDRNOTAVAIL) {
-			return nil, err
-		}
-	}
-	return nil, lastErr
+		return d.DialContext(ctx, network, address)
+	})
 }
 
 // dialUDP opens the client's datagram socket, connected to raddr (so the
@@ -42,18 +53,9 @@ func dialUDP(network string, raddr *net.UDPAddr, reserved bool) (*net.UDPConn, e
 	if !reserved {
 		return net.DialUDP(network, nil, raddr)
 	}
-	var lastErr error
-	for port := reservedHigh; port >= reservedLow; port-- {
-		uc, err := net.DialUDP(network, &net.UDPAddr{Port: port}, raddr)
-		if err == nil {
-			return uc, nil
-		}
-		lastErr = err
-		if !errors.Is(err, syscall.EADDRINUSE) && !errors.Is(err, syscall.EADDRNOTAVAIL) {
-			return nil, err
-		}
-	}
-	return nil, lastErr
+	return onReservedPort(func(port int) (*net.UDPConn, error) {
+		return net.DialUDP(network, &net.UDPAddr{Port: port}, raddr)
+	})
 }
 
 // listenUDP opens the client's datagram socket unconnected, on a reserved
@@ -62,16 +64,7 @@ func listenUDP(network string, reserved bool) (net.PacketConn, error) {
 	if !reserved {
 		return net.ListenUDP(network, nil)
 	}
-	var lastErr error
-	for port := reservedHigh; port >= reservedLow; port-- {
-		pc, err := net.ListenUDP(network, &net.UDPAddr{Port: port})
-		if err == nil {
-			return pc, nil
-		}
-		lastErr = err
-		if !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, err
-		}
-	}
-	return nil, lastErr
+	return onReservedPort(func(port int) (net.PacketConn, error) {
+		return net.ListenUDP(network, &net.UDPAddr{Port: port})
+	})
 }
