@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -294,12 +295,12 @@ func newClientBase(host string, opts *ClientOptions) *Client {
 		}
 	}
 	o.PortMapperPort = clientOr(o.PortMapperPort, 111)
-	o.DialTimeout = clientDurOr(o.DialTimeout, DefaultDialTimeout)
-	o.PollInterval = clientDurOr(o.PollInterval, DefaultPollInterval)
-	o.MaxPollInterval = max(clientDurOr(o.MaxPollInterval, DefaultMaxPollInterval), o.PollInterval)
-	o.CleanupTimeout = clientDurOr(o.CleanupTimeout, DefaultCleanupTimeout)
-	o.MonitorTimeout = clientDurOr(o.MonitorTimeout, DefaultMonitorTimeout)
-	o.MonitorRetry = clientDurOr(o.MonitorRetry, DefaultMonitorRetry)
+	o.DialTimeout = settings.Or(o.DialTimeout, DefaultDialTimeout)
+	o.PollInterval = settings.Or(o.PollInterval, DefaultPollInterval)
+	o.MaxPollInterval = max(settings.Or(o.MaxPollInterval, DefaultMaxPollInterval), o.PollInterval)
+	o.CleanupTimeout = settings.Or(o.CleanupTimeout, DefaultCleanupTimeout)
+	o.MonitorTimeout = settings.Or(o.MonitorTimeout, DefaultMonitorTimeout)
+	o.MonitorRetry = settings.Or(o.MonitorRetry, DefaultMonitorRetry)
 	c.serverName = o.ServerName
 	if c.serverName == "" {
 		c.serverName = host
@@ -323,13 +324,6 @@ func clientOr(v, def int) int {
 		return def
 	}
 	return v
-}
-
-func clientDurOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // Host returns the server's name as given to Dial or NewClient.

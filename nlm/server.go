@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs/export"
@@ -200,16 +201,16 @@ func NewServer(t *export.Table, opts *ServerOptions) (*Server, error) {
 		s.opts = *opts
 	}
 	o := &s.opts
-	o.MonitorTimeout = durOr(o.MonitorTimeout, DefaultMonitorTimeout)
-	o.MonitorRetry = durOr(o.MonitorRetry, DefaultMonitorRetry)
+	o.MonitorTimeout = settings.Or(o.MonitorTimeout, DefaultMonitorTimeout)
+	o.MonitorRetry = settings.Or(o.MonitorRetry, DefaultMonitorRetry)
 	if o.GracePeriod == 0 {
 		o.GracePeriod = DefaultGracePeriod
 	}
-	o.GraceSettle = durOr(o.GraceSettle, DefaultGraceSettle)
-	o.CallbackTimeout = durOr(o.CallbackTimeout, DefaultCallbackTimeout)
-	o.GrantRetry = durOr(o.GrantRetry, DefaultGrantRetry)
-	o.GrantMaxRetry = durOr(o.GrantMaxRetry, DefaultGrantMaxRetry)
-	o.GrantDeadline = durOr(o.GrantDeadline, DefaultGrantDeadline)
+	o.GraceSettle = settings.Or(o.GraceSettle, DefaultGraceSettle)
+	o.CallbackTimeout = settings.Or(o.CallbackTimeout, DefaultCallbackTimeout)
+	o.GrantRetry = settings.Or(o.GrantRetry, DefaultGrantRetry)
+	o.GrantMaxRetry = settings.Or(o.GrantMaxRetry, DefaultGrantMaxRetry)
+	o.GrantDeadline = settings.Or(o.GrantDeadline, DefaultGrantDeadline)
 	if o.MaxWaiters <= 0 {
 		o.MaxWaiters = DefaultMaxWaiters
 	}
@@ -250,14 +251,6 @@ func NewServer(t *export.Table, opts *ServerOptions) (*Server, error) {
 		s.unbind = b.BindCallback(s.myID, s.statusCallback)
 	}
 	return s, nil
-}
-
-// durOr returns d, or def if d is not positive.
-func durOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // Name returns the host name the server gives the status monitor and

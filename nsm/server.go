@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/rpc"
 )
 
@@ -204,15 +205,15 @@ func nextOdd(n int32) int32 {
 // notifyHost sends SM_NOTIFY to host until it answers or gives up.
 func (s *Server) notifyHost(ctx context.Context, host string, state int32) {
 	defer s.wg.Done()
-	ctx, cancel := context.WithTimeout(ctx, durOr(s.opts.NotifyDeadline, DefaultNotifyDeadline))
+	ctx, cancel := context.WithTimeout(ctx, settings.Or(s.opts.NotifyDeadline, DefaultNotifyDeadline))
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
-	backoff := durOr(s.opts.NotifyBackoff, DefaultNotifyBackoff)
-	maxBackoff := durOr(s.opts.MaxBackoff, DefaultMaxBackoff)
+	backoff := settings.Or(s.opts.NotifyBackoff, DefaultNotifyBackoff)
+	maxBackoff := settings.Or(s.opts.MaxBackoff, DefaultMaxBackoff)
 	var err error
 	for {
-		actx, acancel := context.WithTimeout(ctx, durOr(s.opts.CallTimeout, DefaultCallTimeout))
+		actx, acancel := context.WithTimeout(ctx, settings.Or(s.opts.CallTimeout, DefaultCallTimeout))
 		err = notify(actx, s.dial, host, s.name, state)
 		acancel()
 		if err == nil {
@@ -240,14 +241,6 @@ func (s *Server) notified(host string, err error) {
 	if s.opts.OnNotified != nil {
 		s.opts.OnNotified(host, err)
 	}
-}
-
-// durOr returns d, or def if d is not positive.
-func durOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // Close stops background notifications and callbacks and waits for them.
@@ -408,7 +401,7 @@ func (s *Server) Notify(ctx context.Context, call *rpc.Call, args *StatChge) err
 // callback sends one status callback.
 func (s *Server) callback(id MyId, st Status) {
 	defer s.wg.Done()
-	ctx, cancel := context.WithTimeout(s.ctx, durOr(s.opts.CallTimeout, DefaultCallTimeout))
+	ctx, cancel := context.WithTimeout(s.ctx, settings.Or(s.opts.CallTimeout, DefaultCallTimeout))
 	defer cancel()
 	err := Callback(ctx, s.dial, id, &st)
 	if err != nil {
@@ -454,7 +447,7 @@ func (s *Server) localFor(id MyId) *localCallback {
 // deliverLocal hands one status callback to an in-process receiver.
 func (s *Server) deliverLocal(lc *localCallback, st Status) {
 	defer s.wg.Done()
-	ctx, cancel := context.WithTimeout(s.ctx, durOr(s.opts.CallTimeout, DefaultCallTimeout))
+	ctx, cancel := context.WithTimeout(s.ctx, settings.Or(s.opts.CallTimeout, DefaultCallTimeout))
 	defer cancel()
 	lc.fn(ctx, st)
 	if s.opts.OnCallback != nil {

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/xdr"
 )
 
@@ -185,9 +186,9 @@ func newClient(opts *ClientOptions) *Client {
 	if opts != nil {
 		o = *opts
 	}
-	o.Retransmit = durOr(o.Retransmit, time.Second)
-	o.MaxRetransmit = durOr(o.MaxRetransmit, 30*time.Second)
-	o.StreamRetransmit = durOr(o.StreamRetransmit, 60*time.Second)
+	o.Retransmit = settings.Or(o.Retransmit, time.Second)
+	o.MaxRetransmit = settings.Or(o.MaxRetransmit, 30*time.Second)
+	o.StreamRetransmit = settings.Or(o.StreamRetransmit, 60*time.Second)
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -203,7 +204,7 @@ func newClient(opts *ClientOptions) *Client {
 	}
 	c.cfg = connConfig{
 		handler:     handler,
-		maxRecord:   orDefault(o.MaxRecordSize, DefaultMaxRecordSize),
+		maxRecord:   settings.Or(o.MaxRecordSize, DefaultMaxRecordSize),
 		maxInFlight: DefaultMaxInFlight,
 		fragSize:    o.FragmentSize,
 		logger:      logger,
@@ -211,13 +212,6 @@ func newClient(opts *ClientOptions) *Client {
 		workers:     newWorkers(handler, logger),
 	}
 	return c
-}
-
-func durOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // Close closes the client; outstanding calls fail with ErrClosed.

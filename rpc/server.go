@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/settings"
 )
 
 // ErrServerClosed is returned by Serve and ServePacket after Shutdown or
@@ -76,8 +78,8 @@ func (s *Server) init() {
 		}
 		s.cfg = connConfig{
 			handler:      s.Handler,
-			maxRecord:    orDefault(s.MaxRecordSize, DefaultMaxRecordSize),
-			maxInFlight:  orDefault(s.MaxInFlight, DefaultMaxInFlight),
+			maxRecord:    settings.Or(s.MaxRecordSize, DefaultMaxRecordSize),
+			maxInFlight:  settings.Or(s.MaxInFlight, DefaultMaxInFlight),
 			idleTimeout:  s.IdleTimeout,
 			writeTimeout: s.WriteTimeout,
 			fragSize:     s.FragmentSize,
@@ -93,13 +95,6 @@ func (s *Server) init() {
 		s.packets = map[*packetServer]struct{}{}
 		s.conns = map[*Conn]struct{}{}
 	})
-}
-
-func orDefault(v, d int) int {
-	if v <= 0 {
-		return d
-	}
-	return v
 }
 
 // Serve accepts stream connections on l and serves each until it closes.
@@ -120,7 +115,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		s.served.Done()
 	}()
-	maxConns := int64(orDefault(s.MaxConns, DefaultMaxConns))
+	maxConns := int64(settings.Or(s.MaxConns, DefaultMaxConns))
 	var delay time.Duration
 	for {
 		nc, err := l.Accept()
