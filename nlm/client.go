@@ -395,16 +395,29 @@ func (c *Client) checkReply(op string, err error, sent, got Netobj) error {
 	return nil
 }
 
+// replyCookie returns the cookie of a reply, or nil if there is none.
+func (r *Nlm4Res) replyCookie() Netobj {
+	if r == nil {
+		return nil
+	}
+	return r.Cookie
+}
+
+// replyCookie returns the cookie of a TEST reply, or nil if there is
+// none.
+func (r *Nlm4Testres) replyCookie() Netobj {
+	if r == nil {
+		return nil
+	}
+	return r.Cookie
+}
+
 // callLock sends one LOCK, with a fresh cookie, and returns the status.
 func (c *Client) callLock(ctx context.Context, op string, call *clientCall[Nlm4Lockargs]) (Nlm4Stats, error) {
 	args := &call.args
 	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Lock(ctx, args)
-	var got Netobj
-	if res != nil {
-		got = res.Cookie
-	}
-	if err := c.checkReply(op, err, args.Cookie, got); err != nil {
+	if err := c.checkReply(op, err, args.Cookie, res.replyCookie()); err != nil {
 		return 0, err
 	}
 	return res.Stat.Stat, nil
@@ -563,11 +576,7 @@ func (c *Client) unlock(ctx context.Context, fh []byte, owner Owner, off, length
 	args := &call.args
 	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Unlock(ctx, args)
-	var got Netobj
-	if res != nil {
-		got = res.Cookie
-	}
-	if err := c.checkReply("UNLOCK", err, args.Cookie, got); err != nil {
+	if err := c.checkReply("UNLOCK", err, args.Cookie, res.replyCookie()); err != nil {
 		return err
 	}
 	if st := res.Stat.Stat; st != NLM4_GRANTED {
@@ -584,11 +593,7 @@ func (c *Client) Test(ctx context.Context, fh []byte, l Lock) (*Holder, error) {
 	args := &call.args
 	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Test(ctx, args)
-	var got Netobj
-	if res != nil {
-		got = res.Cookie
-	}
-	if err := c.checkReply("TEST", err, args.Cookie, got); err != nil {
+	if err := c.checkReply("TEST", err, args.Cookie, res.replyCookie()); err != nil {
 		return nil, err
 	}
 	switch res.Stat.Stat {
@@ -610,11 +615,7 @@ func (c *Client) Cancel(ctx context.Context, fh []byte, l Lock) error {
 	args := &call.args
 	args.Cookie = c.cookie(&call.cookie)
 	res, err := c.NLM.Cancel(ctx, args)
-	var got Netobj
-	if res != nil {
-		got = res.Cookie
-	}
-	if err := c.checkReply("CANCEL", err, args.Cookie, got); err != nil {
+	if err := c.checkReply("CANCEL", err, args.Cookie, res.replyCookie()); err != nil {
 		return err
 	}
 	if st := res.Stat.Stat; st != NLM4_GRANTED {
