@@ -3,10 +3,8 @@ package nlm
 import (
 	"context"
 	"crypto/rand"
-	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nfskit/nfskit/nsm"
@@ -318,29 +316,6 @@ func (c *Client) monitorServer(ctx context.Context) error {
 	return err
 }
 
-// clientBindings shares the in-process delivery of status callbacks
-// among the Clients that monitor through one CallbackBinder with one
-// my_id: a binder keeps one receiver per my_id, so a Client binding it
-// alone would take the callbacks of those before it.
-var clientBindings = struct {
-	sync.Mutex
-	m map[clientBindingKey]*clientBinding
-}{m: map[clientBindingKey]*clientBinding{}}
-
-// clientBindingKey names a binding: the binder (for a LocalMonitor, its
-// nsm.Server) and the my_id, its name in lower case.
-type clientBindingKey struct {
-	binder           any
-	name             string
-	prog, vers, proc int32
-}
-
-// clientBinding is a binding and the Clients that get its callbacks.
-type clientBinding struct {
-	unbind  func()
-	clients []*Client
-}
-
 // bindCallback has Monitor, if it is a CallbackBinder, deliver the
 // status callbacks for MonitorID to the Client in process; Close undoes
 // it.
@@ -349,45 +324,9 @@ func (c *Client) bindCallback() {
 	if !ok {
 		return
 	}
-	id := c.monID
-	var who any = b
-	if lm, ok := b.(*LocalMonitor); ok {
-		who = lm.srv
-	} else if t := reflect.TypeOf(b); t.Kind() != reflect.Pointer {
-		// Only a pointer is sure to be comparable: bind alone.
-		unbind := b.BindCallback(id, func(ctx context.Context, st nsm.Status) { c.statusChanged(st) })
-		c.monMu.Lock()
-		c.unbind = unbind
-		c.monMu.Unlock()
-		return
-	}
-	k := clientBindingKey{binder: who, name: strings.ToLower(id.MyName), prog: id.MyProg, vers: id.MyVers, proc: id.MyProc}
-	clientBindings.Lock()
-	bd := clientBindings.m[k]
-	if bd == nil {
-		bd = &clientBinding{}
-		bd.unbind = b.BindCallback(id, func(ctx context.Context, st nsm.Status) {
-			clientBindings.Lock()
-			cs := slices.Clone(bd.clients)
-			clientBindings.Unlock()
-			for _, c := range cs {
-				c.statusChanged(st)
-			}
-		})
-		clientBindings.m[k] = bd
-	}
-	bd.clients = append(bd.clients, c)
-	clientBindings.Unlock()
+	unbind := b.BindCallback(c.monID, func(ctx context.Context, st nsm.Status) { c.statusChanged(st) })
 	c.monMu.Lock()
-	c.unbind = func() {
-		clientBindings.Lock()
-		defer clientBindings.Unlock()
-		bd.clients = slices.DeleteFunc(bd.clients, func(o *Client) bool { return o == c })
-		if len(bd.clients) == 0 {
-			bd.unbind()
-			delete(clientBindings.m, k)
-		}
-	}
+	c.unbind = unbind
 	c.monMu.Unlock()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,41 +69,38 @@ func (m *clientFakeMonitor) requests() []clientMonCall {
 }
 
 // clientFakeBinder is a clientFakeMonitor that delivers callbacks in
-// process, keeping one receiver per my_id as nsm.Server does.
+// process, to every receiver bound for a my_id, as nsm.Server does.
 type clientFakeBinder struct {
 	clientFakeMonitor
 	bmu       sync.Mutex
-	receivers map[nsm.MyId]*func(ctx context.Context, st nsm.Status)
+	receivers map[nsm.MyId][]*func(ctx context.Context, st nsm.Status)
 }
 
 func (b *clientFakeBinder) BindCallback(id nsm.MyId, deliver func(ctx context.Context, st nsm.Status)) func() {
 	b.bmu.Lock()
 	defer b.bmu.Unlock()
 	if b.receivers == nil {
-		b.receivers = map[nsm.MyId]*func(ctx context.Context, st nsm.Status){}
+		b.receivers = map[nsm.MyId][]*func(ctx context.Context, st nsm.Status){}
 	}
 	p := &deliver
-	b.receivers[id] = p
+	b.receivers[id] = append(b.receivers[id], p)
 	return func() {
 		b.bmu.Lock()
 		defer b.bmu.Unlock()
-		if b.receivers[id] == p {
-			delete(b.receivers, id)
-		}
+		b.receivers[id] = slices.DeleteFunc(b.receivers[id], func(o *func(ctx context.Context, st nsm.Status)) bool { return o == p })
 	}
 }
 
-// callback delivers st to the receiver of id, if there is one, and
-// reports whether there was.
+// callback delivers st to the receivers of id, if there are any, and
+// reports whether there were.
 func (b *clientFakeBinder) callback(ctx context.Context, id nsm.MyId, st nsm.Status) bool {
 	b.bmu.Lock()
-	p := b.receivers[id]
+	ps := slices.Clone(b.receivers[id])
 	b.bmu.Unlock()
-	if p == nil {
-		return false
+	for _, p := range ps {
+		(*p)(ctx, st)
 	}
-	(*p)(ctx, st)
-	return true
+	return len(ps) > 0
 }
 
 // clientReclaimFake is a clientFake that reports every reclaiming LOCK

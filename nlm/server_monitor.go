@@ -49,7 +49,9 @@ type Unmonitorer interface {
 // Close calls the returned unbind.
 type CallbackBinder interface {
 	// BindCallback has deliver called with every status callback for
-	// id, until the returned unbind is called.
+	// id, until the returned unbind is called. Several bindings for one
+	// id (a Server and Clients sharing the monitor) each get every
+	// callback.
 	BindCallback(id nsm.MyId, deliver func(ctx context.Context, st nsm.Status)) (unbind func())
 }
 

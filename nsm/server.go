@@ -386,11 +386,14 @@ func (s *Server) Notify(ctx context.Context, call *rpc.Call, args *StatChge) err
 	}
 	for _, m := range ms {
 		st := Status{MonName: m.MonName, State: args.State, Priv: m.Priv}
-		s.wg.Add(1)
-		if lc := s.localFor(m.MyId); lc != nil {
-			go s.deliverLocal(lc, st)
+		if lcs := s.localFor(m.MyId); len(lcs) > 0 {
+			for _, lc := range lcs {
+				s.wg.Add(1)
+				go s.deliverLocal(lc, st)
+			}
 			continue
 		}
+		s.wg.Add(1)
 		go s.callback(m.MyId, st)
 	}
 	s.mu.Unlock()
@@ -418,12 +421,12 @@ func (s *Server) callback(id MyId, st Status) {
 // manager embedded in the same program as the Server receives its
 // callbacks without a port mapper or a socket. fn runs on a goroutine of
 // its own, with a context that ends at Close or after CallTimeout.
-// HandleCallback replaces an earlier receiver for the same id; the
-// returned function removes the receiver.
+// Several receivers may handle one id (a lock manager's server and its
+// clients in one program): each gets every callback. The returned
+// function removes this receiver.
 func (s *Server) HandleCallback(id MyId, fn func(ctx context.Context, st Status)) (remove func()) {
 	lc := &localCallback{id: id, fn: fn}
 	s.mu.Lock()
-	s.local = slices.DeleteFunc(s.local, func(o *localCallback) bool { return sameID(o.id, id) })
 	s.local = append(s.local, lc)
 	s.mu.Unlock()
 	return func() {
@@ -433,15 +436,16 @@ func (s *Server) HandleCallback(id MyId, fn func(ctx context.Context, st Status)
 	}
 }
 
-// localFor returns the in-process receiver of id's callbacks, or nil.
-// s.mu is held.
-func (s *Server) localFor(id MyId) *localCallback {
+// localFor returns the in-process receivers of id's callbacks. s.mu is
+// held.
+func (s *Server) localFor(id MyId) []*localCallback {
+	var lcs []*localCallback
 	for _, lc := range s.local {
 		if sameID(lc.id, id) {
-			return lc
+			lcs = append(lcs, lc)
 		}
 	}
-	return nil
+	return lcs
 }
 
 // deliverLocal hands one status callback to an in-process receiver.
