@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/nfskit/nfskit/nfsd"
@@ -33,9 +34,18 @@ type flags struct {
 	readOnly     bool
 	actAsCaller  bool
 	maxBytes     uint64
+	squash       string
 	noRootSquash bool
 	verbose      bool
 }
+
+// usage is the first line -h prints.
+const usage = `nfsd serves a file system over NFSv3 and MOUNT, with locking (NLM, NSM) and a port mapper.
+
+Usage: nfsd [flags]
+
+Flags:
+`
 
 // parseFlags parses args with fs, defining nfsd's flags on it.
 func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
@@ -51,14 +61,45 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state across restarts (default: in memory)")
 	fs.DurationVar(&f.grace, "grace", nlm.DefaultGracePeriod, "grace period after a restart, for reclaiming locks (0: none)")
 	fs.StringVar(&f.dir, "dir", "", "local directory to export (default: an in-memory file system)")
-	fs.StringVar(&f.path, "path", "/", "path clients mount")
+	fs.StringVar(&f.path, "path", "", "path clients mount (default: with -dir, the directory's absolute path; else /)")
 	fs.BoolVar(&f.readOnly, "ro", false, "export read-only")
 	fs.BoolVar(&f.actAsCaller, "act-as-caller", false, "with -dir: run each call with the caller's uid and gids, so the kernel checks permissions")
 	fs.Uint64Var(&f.maxBytes, "max-bytes", 1<<30, "in-memory file system: bytes of file data it may hold")
-	fs.BoolVar(&f.noRootSquash, "no-root-squash", true, "let uid 0 act as the superuser")
-	fs.BoolVar(&f.verbose, "v", false, "log every call")
-	err := fs.Parse(args)
-	return f, err
+	fs.StringVar(&f.squash, "squash", "root", "callers mapped to the anonymous user (nobody): root (uid 0), all, or none")
+	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
+	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	squashSet := false
+	fs.Visit(func(fl *flag.Flag) { squashSet = squashSet || fl.Name == "squash" })
+	switch {
+	case f.squash != "root" && f.squash != "all" && f.squash != "none":
+		err := fmt.Errorf("-squash %q: want root, all or none", f.squash)
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	case f.noRootSquash && squashSet && f.squash != "none":
+		err := fmt.Errorf("-no-root-squash contradicts -squash %s", f.squash)
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	case f.noRootSquash:
+		f.squash = "none"
+	}
+	if f.path == "" {
+		f.path = "/"
+		if f.dir != "" {
+			abs, err := filepath.Abs(f.dir)
+			if err != nil {
+				return f, fmt.Errorf("-dir %s: %w", f.dir, err)
+			}
+			f.path = abs
+		}
+	}
+	return f, nil
 }
 
 // flagOf names the flag that sets each setting of nfsd.Server.
@@ -121,7 +162,7 @@ func (f flags) config(e *export.Export, logger *slog.Logger) (*nfsd.Server, erro
 // export returns the export the flags describe, of fsys.
 func (f flags) export(fsys vfs.FS) *export.Export {
 	return &export.Export{ID: 1, Path: f.path, FS: fsys,
-		Policy: export.Policy{ReadOnly: f.readOnly, NoRootSquash: f.noRootSquash}}
+		Policy: export.Policy{ReadOnly: f.readOnly, NoRootSquash: f.squash == "none", AllSquash: f.squash == "all"}}
 }
 
 // server opens the file system to export and returns the server of it
@@ -138,6 +179,8 @@ func (f flags) server(logger *slog.Logger) (*nfsd.Server, string, error) {
 // openFS opens the file system to export.
 func (f flags) openFS() (vfs.FS, string, error) {
 	if f.dir == "" {
+		// Open to every user, so that squashed callers (nobody) can
+		// create files in it.
 		return memfs.New(memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
 	}
 	fsys, err := osfs.New(f.dir, osfs.Options{ActAsCaller: f.actAsCaller})

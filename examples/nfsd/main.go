@@ -43,6 +43,17 @@
 // reclaim, so it has no grace period; nor has nfsd with the system's
 // rpc.statd, which does not say which hosts held locks.
 //
+// Callers are squashed as knfsd squashes them by default: a caller
+// claiming uid 0 acts as the anonymous user, nobody (-squash root);
+// "-squash all" maps every caller to nobody, and "-squash none" lets
+// root act as root (-no-root-squash says the same). The in-memory file
+// system's root directory is open to every user (mode 0777), so that
+// squashed callers can create files in it.
+//
+// With -dir D the export's path, the one clients mount, is D's absolute
+// path, as knfsd and nfs-ganesha users expect; -path names another. The
+// startup log says which path to mount and how.
+//
 // Every port flag takes 0 for a free port, the same one on TCP and UDP.
 // Other flags choose a local directory to export instead (-dir), the
 // listen address, and whether the export is read-only. With -v every
@@ -108,9 +119,11 @@ func logHowTo(logger *slog.Logger, f flags, srv *nfsd.Server, what string) {
 		host = "127.0.0.1"
 	}
 	path := srv.Exports.List()[0].Path
-	logger.Info("mount "+path, "fs", what)
+	nfsPort, mountPort := srv.Port(nfsd.ServiceNFS), srv.Port(nfsd.ServiceMount)
+	logger.Info(fmt.Sprintf("clients mount the path %s (serving %s): mount -t nfs -o vers=3,port=%d,mountport=%d %s:%s /mnt",
+		path, what, nfsPort, mountPort, urlHost(host), path))
 	logger.Info("try: nfs-ls " + fmt.Sprintf("'nfs://%s%s?nfsport=%d&mountport=%d'",
-		urlHost(host), path, srv.Port(nfsd.ServiceNFS), srv.Port(nfsd.ServiceMount)))
+		urlHost(host), path, nfsPort, mountPort))
 	if pmapPort := srv.Port(nfsd.ServicePortmap); pmapPort != 0 {
 		doctor := "go run ./examples/rpcdoctor "
 		if pmapPort != portmap.PMAP_PORT {
