@@ -2,12 +2,15 @@ package nfsd
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/peers"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/portmap"
@@ -180,4 +183,90 @@ func TestStatsAndMiddleware(t *testing.T) {
 	}
 	require.Equal(t, uint64(1), writes)
 	require.Equal(t, uint64(1), mounts)
+}
+
+// TestDefaultPolicySquashesRoot serves an export with the zero Policy:
+// a file a root caller creates belongs to the anonymous user, one a
+// user creates to that user; with NoRootSquash root stays root.
+func TestDefaultPolicySquashesRoot(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		policy export.Policy
+		owners map[uint32]uint32 // caller uid -> owner of its file
+	}{
+		{"default", export.Policy{}, map[uint32]uint32{0: export.Nobody.UID, 1000: 1000}},
+		{"no root squash", export.Policy{NoRootSquash: true}, map[uint32]uint32{0: 0, 1000: 1000}},
+		{"all squash", export.Policy{AllSquash: true}, map[uint32]uint32{0: export.Nobody.UID, 1000: export.Nobody.UID}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := memfs.New(memfs.Options{RootMode: 0o777})
+			srv := testServer(t, "/", fsys)
+			table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: fsys, Policy: tc.policy})
+			require.NoError(t, err)
+			srv.Exports = table
+			startServer(t, srv)
+			ctx := t.Context()
+			root, err := fsys.Root(ctx)
+			require.NoError(t, err)
+			for uid, owner := range tc.owners {
+				auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "tester", Uid: uid, Gid: uid})
+				require.NoError(t, err)
+				cl, err := nfs3.Mount(ctx, "127.0.0.1", "/", &nfs3.MountOptions{Auth: auth,
+					NFSPort: srv.Port(ServiceNFS), MountPort: srv.Port(ServiceMount)})
+				require.NoError(t, err)
+				name := fmt.Sprintf("by-%d", uid)
+				require.NoError(t, cl.WriteFile(ctx, name, []byte(name), 0o644))
+				require.NoError(t, cl.Close())
+				_, a, err := fsys.Lookup(ctx, &vfs.Root, root, name)
+				require.NoError(t, err)
+				require.Equal(t, owner, a.UID, "owner of the file of uid %d, on the server", uid)
+			}
+		})
+	}
+}
+
+// TestInteropRpcinfo serves with the system's rpcbind: rpcinfo lists
+// every program of the Server at its ports and pings each over TCP and
+// UDP, and showmount lists the export; after Shutdown rpcinfo lists none
+// of them.
+func TestInteropRpcinfo(t *testing.T) {
+	peers.Require(t, "rpcinfo", "showmount")
+	peers.Rpcbind(t)
+	peers.Lock(t, "statd") // no rpc.statd comes or goes meanwhile
+	srv := testServer(t, "/rpcinfo", memfs.New(memfs.Options{}))
+	srv.Portmap, srv.StatusMonitor = PortmapSystem, MonitorAuto
+	stop := launch(t, srv)
+	require.Equal(t, portmap.PMAP_PORT, srv.Port(ServicePortmap))
+
+	listing := run1(t, "rpcinfo", "-p", "127.0.0.1")
+	for _, want := range []struct {
+		prog string
+		svc  Service
+	}{
+		{"100003    3   tcp", ServiceNFS}, {"100003    3   udp", ServiceNFS},
+		{"100005    3   tcp", ServiceMount}, {"100005    3   udp", ServiceMount},
+		{"100021    4   tcp", ServiceNLM}, {"100021    4   udp", ServiceNLM},
+		{"100021    1   udp", ServiceNLM}, {"100021    3   tcp", ServiceNLM},
+	} {
+		require.Regexp(t, `(?m)^\s+`+want.prog+`\s+`+strconv.Itoa(srv.Port(want.svc))+`\s`, listing)
+	}
+	for _, ping := range [][]string{{"nfs", "3"}, {"mountd", "3"}, {"nlockmgr", "4"}} {
+		for _, proto := range []string{"-t", "-u"} {
+			out := run1(t, "rpcinfo", proto, "127.0.0.1", ping[0], ping[1])
+			require.Contains(t, out, "ready and waiting", "%s %v", proto, ping)
+		}
+	}
+	require.Contains(t, run1(t, "showmount", "-e", "127.0.0.1"), "/rpcinfo")
+
+	require.NoError(t, stop())
+	regs, err := peers.Registrations()
+	require.NoError(t, err)
+	for svc, pv := range map[Service]rpc.ProgramVersion{
+		ServiceNFS:   {Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3},
+		ServiceMount: {Prog: mount.MOUNT_PROGRAM, Vers: mount.MOUNT_V3},
+	} {
+		for _, proto := range []string{"tcp", "udp"} {
+			require.Zero(t, peers.Port(regs, pv.Prog, pv.Vers, proto), "%s over %s withdrawn", svc, proto)
+		}
+	}
 }

@@ -85,6 +85,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	started  bool
+	starting chan struct{} // closed once start has returned
 	closing  bool
 	run      *running
 	addrs    map[Service]Endpoint
@@ -130,7 +131,9 @@ func (s *Server) init() {
 }
 
 // Ready returns a channel closed once the Server serves: every service
-// listens and is registered, so Addrs says where.
+// listens and is registered, so Addrs says where. It is never closed if
+// the Server fails to start: wait for Serve's or ListenAndServe's error
+// too.
 func (s *Server) Ready() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,9 +224,12 @@ func (s *Server) serve(ctx context.Context, host string, open opener) error {
 		return ErrServerClosed
 	}
 	s.started = true
+	s.starting = make(chan struct{})
 	s.mu.Unlock()
 
-	if err := s.start(ctx, host, open); err != nil {
+	err := s.start(ctx, host, open)
+	close(s.starting)
+	if err != nil {
 		return err
 	}
 	select {
@@ -368,6 +374,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.init()
 	s.closing = true
+	starting := s.starting
+	s.mu.Unlock()
+	if starting != nil {
+		// A start under way undoes itself when it sees closing.
+		select {
+		case <-starting:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.mu.Lock()
 	run := s.run
 	s.mu.Unlock()
 	s.stopOnce.Do(func() {

@@ -129,13 +129,9 @@ func flagError(err error) error {
 	return err
 }
 
-// config returns the nfsd.Server the flags describe, serving the export
-// e (see export).
-func (f flags) config(e *export.Export, logger *slog.Logger) (*nfsd.Server, error) {
-	table, err := export.NewTable(e)
-	if err != nil {
-		return nil, err
-	}
+// config returns the nfsd.Server the flags describe, serving the
+// exports of table.
+func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, error) {
 	srv := &nfsd.Server{
 		Exports: table,
 		Addr:    f.addr,
@@ -172,7 +168,14 @@ func (f flags) server(logger *slog.Logger) (*nfsd.Server, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	srv, err := f.config(f.export(fsys), logger)
+	// The one export the flags describe. (An exports file, parsed into
+	// an export.Table, would take its place here: config takes any
+	// table.)
+	table, err := export.NewTable(f.export(fsys))
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := f.config(table, logger)
 	return srv, what, err
 }
 

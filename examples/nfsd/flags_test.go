@@ -85,7 +85,9 @@ func TestFlagsToServer(t *testing.T) {
 			e := f.export(memfs.New(memfs.Options{}))
 			require.Equal(t, tc.path, e.Path)
 			require.Equal(t, tc.policy, e.Policy)
-			srv, err := f.config(e, logger)
+			table, err := export.NewTable(e)
+			require.NoError(t, err)
+			srv, err := f.config(table, logger)
 			require.NoError(t, err)
 			require.Equal(t, []*export.Export{e}, srv.Exports.List())
 			srv.Exports = nil
