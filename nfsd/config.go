@@ -120,9 +120,6 @@ func (e *Error) Error() string {
 	setting := ""
 	if e.Setting != "" {
 		v := fmt.Sprint(e.Value)
-		if str, ok := e.Value.(fmt.Stringer); ok {
-			v = str.String()
-		}
 		switch e.Value.(type) {
 		case string, PortmapMode, MonitorMode:
 			v = fmt.Sprintf("%q", e.Value)

@@ -192,7 +192,7 @@ func (lk *locking) log(s *Server, addrs map[Service]Endpoint) {
 	}
 	store := "memory"
 	if s.StatusStore != nil {
-		store = fmt.Sprint(s.StatusStore)
+		store = fmt.Sprintf("%T", s.StatusStore)
 		if fs, ok := s.StatusStore.(*nsm.FileStore); ok {
 			store = fs.Dir
 		}

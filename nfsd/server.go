@@ -254,14 +254,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	mux.Use(s.Middleware...)
 	run := &running{srv: &rpc.Server{Handler: mux, Logger: s.logger(), IdleTimeout: 10 * time.Minute, WriteTimeout: time.Minute}}
-	// A later NFSv4 server registers its version of NFS_PROGRAM on the
-	// same mux and joins the NFS service's programs.
-	nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()}).Register(mux)
-	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
-	services := []service{
-		{ServiceNFS, []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}},
-		{ServiceMount, []rpc.ProgramVersion{{Prog: mount.MOUNT_PROGRAM, Vers: mount.MOUNT_V3}}},
-	}
+	services := s.fileServices(mux)
 
 	fail := func(err error) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
@@ -322,6 +315,20 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	s.mu.Unlock()
 	s.logStart(addrs, run)
 	return nil
+}
+
+// fileServices puts the servers of the exports' files on mux, NFSv3 and
+// MOUNT, and returns their services. Every protocol server registers its
+// programs on the one mux the same way: an NFSv4 server joins here,
+// registering NFS_PROGRAM version 4 and adding it to the NFS service's
+// programs, so that it is served and registered on the NFS port.
+func (s *Server) fileServices(mux *rpc.Mux) []service {
+	nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()}).Register(mux)
+	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
+	return []service{
+		{ServiceNFS, []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}},
+		{ServiceMount, []rpc.ProgramVersion{{Prog: mount.MOUNT_PROGRAM, Vers: mount.MOUNT_V3}}},
+	}
 }
 
 // logStart says what the Server serves and where.

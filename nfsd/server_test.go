@@ -58,7 +58,7 @@ func launch(t *testing.T, srv *Server) (stop func() error) {
 	case <-srv.Ready():
 	case err := <-done:
 		cancel()
-		t.Fatalf("nfsd: %v", err)
+		t.Fatalf("ListenAndServe: %v", err)
 	}
 	var once sync.Once
 	var err error
