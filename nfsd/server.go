@@ -305,6 +305,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		return fail(err)
 	}
 
+	s.logStart(addrs, run)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -313,7 +314,6 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	s.run, s.addrs = run, addrs
 	close(s.ready)
 	s.mu.Unlock()
-	s.logStart(addrs, run)
 	return nil
 }
 
