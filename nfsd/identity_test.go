@@ -1,4 +1,4 @@
-package main
+package nfsd
 
 import (
 	"context"
@@ -34,13 +34,13 @@ func TestActAsCallerOverNFS(t *testing.T) {
 	require.NoError(t, os.WriteFile(secret, []byte("root only\n"), 0o600))
 	fsys, err := osfs.New(dir, osfs.Options{ActAsCaller: true})
 	require.NoError(t, err)
-	c := startNFSD(t, testConfig(t, "/data"), fsys)
+	srv := startServer(t, testServer(t, "/data", fsys))
 
 	ctx := context.Background()
 	mountAs := func(uid uint32) *nfs3.Client {
 		auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "tester", Uid: uid, Gid: uid})
 		require.NoError(t, err)
-		cl, err := nfs3.Mount(ctx, "127.0.0.1", "/data", &nfs3.MountOptions{Auth: auth, NFSPort: c.nfsPort, MountPort: c.mountPort})
+		cl, err := nfs3.Mount(ctx, "127.0.0.1", "/data", &nfs3.MountOptions{Auth: auth, NFSPort: srv.Port(ServiceNFS), MountPort: srv.Port(ServiceMount)})
 		require.NoError(t, err)
 		t.Cleanup(func() { cl.Close() })
 		return cl

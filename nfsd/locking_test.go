@@ -1,4 +1,4 @@
-package main
+package nfsd
 
 import (
 	"bytes"
@@ -18,13 +18,13 @@ import (
 
 	"github.com/nfskit/nfskit/internal/peers"
 	"github.com/nfskit/nfskit/internal/rpctest"
+	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
-	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
 	"github.com/nfskit/nfskit/vfs/osfs"
 	"github.com/nfskit/nfskit/xdr"
@@ -63,17 +63,16 @@ func (h *logSignal) WithAttrs([]slog.Attr) slog.Handler { return h }
 // WithGroup returns h.
 func (h *logSignal) WithGroup(string) slog.Handler { return h }
 
-// mountLocking mounts c's export over network as host caller, locking
-// through the lock manager at c's NLM port; logger (nil: none) receives
-// the lock manager client's logs. The client is closed when the test
-// ends.
-func mountLocking(t *testing.T, ctx context.Context, c config, network, caller string, logger *slog.Logger) *nfs3.Client {
+// mountLocking mounts srv's export over network as host caller, locking
+// through srv's lock manager; logger (nil: none) receives the lock
+// manager client's logs. The client is closed when the test ends.
+func mountLocking(t *testing.T, ctx context.Context, srv *Server, network, caller string, logger *slog.Logger) *nfs3.Client {
 	t.Helper()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	cl, err := nfs3.Mount(ctx, "127.0.0.1", c.path, &nfs3.MountOptions{
-		Network: network, NFSPort: c.nfsPort, MountPort: c.mountPort, NLMPort: c.nlmPort,
+	cl, err := nfs3.Mount(ctx, "127.0.0.1", exportPath(srv), &nfs3.MountOptions{
+		Network: network, NFSPort: srv.Port(ServiceNFS), MountPort: srv.Port(ServiceMount), NLMPort: srv.Port(ServiceNLM),
 		NLM: &nlm.ClientOptions{CallerName: caller, PollInterval: 50 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond, Logger: logger},
 	})
 	require.NoError(t, err)
@@ -94,7 +93,7 @@ func sharedFile(t *testing.T, ctx context.Context, a, b *nfs3.Client) (*nfs3.Fil
 	return fa, fb
 }
 
-// TestLockConflicts has two clients of nfsd lock one file, over TCP and
+// TestLockConflicts has two clients of a Server lock one file, over TCP and
 // over UDP: the second's TryLock is refused while the first holds an
 // exclusive lock, naming the holder, and succeeds once it unlocks; a
 // blocking Lock of the second waits while the first holds the lock and
@@ -102,12 +101,12 @@ func sharedFile(t *testing.T, ctx context.Context, a, b *nfs3.Client) (*nfs3.Fil
 func TestLockConflicts(t *testing.T) {
 	for _, network := range []string{"tcp", "udp"} {
 		t.Run(network, func(t *testing.T) {
-			c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+			srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
 			ctx, cancel := context.WithTimeout(t.Context(), testWait)
 			defer cancel()
 			blocked := newLogSignal("nlm: lock blocked")
-			a := mountLocking(t, ctx, c, network, "client-a", nil)
-			b := mountLocking(t, ctx, c, network, "client-b", slog.New(blocked))
+			a := mountLocking(t, ctx, srv, network, "client-a", nil)
+			b := mountLocking(t, ctx, srv, network, "client-b", slog.New(blocked))
 			fa, fb := sharedFile(t, ctx, a, b)
 
 			require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
@@ -147,20 +146,20 @@ func TestLockConflicts(t *testing.T) {
 	}
 }
 
-// TestNotifyReleasesLocks tells nfsd's own status monitor with
+// TestNotifyReleasesLocks tells the Server's own status monitor with
 // SM_NOTIFY that a client host rebooted: the locks of that host are
 // released, so that another client can lock, while a notification for a
 // host that holds nothing changes nothing.
 func TestNotifyReleasesLocks(t *testing.T) {
-	c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
-	a := mountLocking(t, ctx, c, "tcp", "client-a", nil)
-	b := mountLocking(t, ctx, c, "tcp", "client-b", nil)
+	a := mountLocking(t, ctx, srv, "tcp", "client-a", nil)
+	b := mountLocking(t, ctx, srv, "tcp", "client-b", nil)
 	fa, fb := sharedFile(t, ctx, a, b)
 	require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
 
-	rc, err := rpc.Dial(ctx, "udp", hostPort("127.0.0.1", c.nsmPort), nil)
+	rc, err := rpc.Dial(ctx, "udp", srv.Addrs()[ServiceNSM].UDP.String(), nil)
 	require.NoError(t, err)
 	defer rc.Close()
 	sm := nsm.NewSMVERSClient(rc)
@@ -188,27 +187,29 @@ func buildDoctor(t *testing.T) string {
 	return bin
 }
 
-// TestRPCDoctor runs rpcdoctor against nfsd with its own port mapper and
-// status monitor: every program nfsd serves is registered and answers
+// TestRPCDoctor runs rpcdoctor against a Server with its own port mapper
+// and status monitor: every program it serves is registered and answers
 // NULL over TCP and UDP, and rpcdoctor finds that NFSv3 locking can
-// work. The port mapper gives out the ports nfsd was told to use.
+// work. The port mapper gives out the ports the Server listens on.
 func TestRPCDoctor(t *testing.T) {
-	c := startNFSD(t, testConfig(t, "/"), memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
 	bin := buildDoctor(t)
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 
-	pm, err := portmap.DialClient(ctx, "udp", hostPort("127.0.0.1", c.portmapPort), nil)
+	pm, err := portmap.DialClient(ctx, "udp", srv.Addrs()[ServicePortmap].UDP.String(), nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	for _, want := range []struct {
 		prog, vers uint32
 		port       int
 	}{
-		{nlm.NLM_PROG, nlm.NLM_VERS, c.nlmPort},
-		{nlm.NLM_PROG, nlm.NLM_VERSX, c.nlmPort},
-		{nlm.NLM_PROG, nlm.NLM4_VERS, c.nlmPort},
-		{nsm.SM_PROG, nsm.SM_VERS, c.nsmPort},
+		{nfs3.NFS_PROGRAM, nfs3.NFS_V3, srv.Port(ServiceNFS)},
+		{mount.MOUNT_PROGRAM, mount.MOUNT_V3, srv.Port(ServiceMount)},
+		{nlm.NLM_PROG, nlm.NLM_VERS, srv.Port(ServiceNLM)},
+		{nlm.NLM_PROG, nlm.NLM_VERSX, srv.Port(ServiceNLM)},
+		{nlm.NLM_PROG, nlm.NLM4_VERS, srv.Port(ServiceNLM)},
+		{nsm.SM_PROG, nsm.SM_VERS, srv.Port(ServiceNSM)},
 	} {
 		for _, network := range []string{"tcp", "udp"} {
 			port, err := pm.GetPort(ctx, want.prog, want.vers, network)
@@ -218,7 +219,7 @@ func TestRPCDoctor(t *testing.T) {
 	}
 
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "-timeout", "2s", "-pmap-port", strconv.Itoa(c.portmapPort), "127.0.0.1")
+	cmd := exec.CommandContext(ctx, bin, "-timeout", "2s", "-pmap-port", strconv.Itoa(srv.Port(ServicePortmap)), "127.0.0.1")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "rpcdoctor exits 0 when locking can work; stderr: %s\nstdout:\n%s", stderr.String(), stdout.String())
 	requireLines(t, stdout.String(),
@@ -279,7 +280,7 @@ func startFakeNSM(t *testing.T) *fakeNSM {
 // nsmState asks the status monitor at port its state number.
 func nsmState(t *testing.T, ctx context.Context, port int) int32 {
 	t.Helper()
-	rc, err := rpc.Dial(ctx, "tcp", hostPort("127.0.0.1", port), nil)
+	rc, err := rpc.Dial(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil)
 	require.NoError(t, err)
 	defer rc.Close()
 	st, err := nsm.NewSMVERSClient(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
@@ -287,8 +288,8 @@ func nsmState(t *testing.T, ctx context.Context, port int) int32 {
 	return st.State
 }
 
-// TestStateDirRestart restarts nfsd over the same -state-dir: its status
-// monitor's state number moves on from 1 to 3, and the host that held a
+// TestStateDirRestart restarts a Server over the same status monitor
+// store (a FileStore): its state number moves on from 1 to 3, and the host that held a
 // lock before is told with SM_NOTIFY. Exporting a local directory, the
 // lock manager then takes only reclaims for the grace period; exporting
 // an in-memory file system, which a restart empties, it has none.
@@ -309,43 +310,48 @@ func TestStateDirRestart(t *testing.T) {
 			defer cancel()
 			peer := startFakeNSM(t)
 			dialed := make(chan string, 8)
-			c := testConfig(t, "/")
-			c.stateDir = filepath.Join(t.TempDir(), "state")
-			c.grace = time.Minute
-			c.notifyDial = func(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
-				dialed <- host
-				return rpc.Dial(ctx, "tcp", peer.addr, nil)
-			}
+			stateDir := filepath.Join(t.TempDir(), "state")
 			var data string
 			if tc.dir {
 				data = t.TempDir()
 				require.NoError(t, os.Chmod(data, 0o777))
-				c.dir = data
 			}
-			open := func() vfs.FS {
-				if !tc.dir {
-					return memfs.New(memfs.Options{RootMode: 0o777})
+			// server returns a Server of the export over the same state
+			// directory, as after a restart.
+			server := func() *Server {
+				var fsys vfs.FS = memfs.New(memfs.Options{RootMode: 0o777})
+				if tc.dir {
+					var err error
+					fsys, err = osfs.New(data, osfs.Options{})
+					require.NoError(t, err)
 				}
-				fsys, err := osfs.New(data, osfs.Options{})
+				srv := testServer(t, "/", fsys)
+				store, err := nsm.NewFileStore(stateDir)
 				require.NoError(t, err)
-				return fsys
+				srv.StatusStore, srv.GracePeriod = store, time.Minute
+				srv.StatusMonitorOptions = &nsm.ServerOptions{Dial: func(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
+					dialed <- host
+					return rpc.Dial(ctx, "tcp", peer.addr, nil)
+				}}
+				return srv
 			}
 
-			stop := launchNFSD(t, c, open())
-			require.Equal(t, int32(1), nsmState(t, ctx, c.nsmPort))
-			a := mountLocking(t, ctx, c, "tcp", "client-a", nil)
+			srv := server()
+			stop := launch(t, srv)
+			require.Equal(t, int32(1), nsmState(t, ctx, srv.Port(ServiceNSM)))
+			a := mountLocking(t, ctx, srv, "tcp", "client-a", nil)
 			fa, err := a.Create(ctx, "shared", 0o666)
 			require.NoError(t, err)
 			require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
-			snap, err := (&nsm.FileStore{Dir: c.stateDir}).Load()
+			snap, err := (&nsm.FileStore{Dir: stateDir}).Load()
 			require.NoError(t, err)
 			require.Len(t, snap.Monitors, 1, "the lock manager has its status monitor watch client-a")
 			require.Equal(t, "client-a", snap.Monitors[0].MonName)
 			require.NoError(t, a.Close())
 			require.NoError(t, stop())
 
-			launchNFSD(t, c, open())
-			require.Equal(t, int32(3), nsmState(t, ctx, c.nsmPort), "the state number moved on")
+			srv = startServer(t, server())
+			require.Equal(t, int32(3), nsmState(t, ctx, srv.Port(ServiceNSM)), "the state number moved on")
 			hostname, err := os.Hostname()
 			require.NoError(t, err)
 			select {
@@ -361,7 +367,7 @@ func TestStateDirRestart(t *testing.T) {
 				t.Fatal("no SM_NOTIFY reached client-a's status monitor")
 			}
 
-			b := mountLocking(t, ctx, c, "tcp", "client-b", nil)
+			b := mountLocking(t, ctx, srv, "tcp", "client-b", nil)
 			fb, err := b.Create(ctx, "shared", 0o666)
 			require.NoError(t, err)
 			err = fb.TryLock(ctx, vfs.WriteLock, 0, 0)
@@ -396,20 +402,19 @@ func (w *recordingWriter) AuthError(stat rpc.AuthStat) error { w.auth = stat; re
 // Drop does nothing.
 func (w *recordingWriter) Drop() {}
 
-// TestStatusMonitorLocalOnly calls nfsd's own status monitor, as nfsd
+// TestStatusMonitorLocalOnly calls the Server's own status monitor, as the Server
 // sets it up, from this host and from another: SM_MON and
 // SM_SIMU_CRASH from another host are refused with AUTH_TOOWEAK and
 // change nothing, while from this host they are served, and SM_STAT is
 // served to every host.
 func TestStatusMonitorLocalOnly(t *testing.T) {
-	c := testConfig(t, "/")
-	table, err := export.NewTable(&export.Export{ID: 1, Path: c.path, FS: memfs.New(memfs.Options{})})
-	require.NoError(t, err)
+	srv := testServer(t, "/", memfs.New(memfs.Options{}))
+	srv.Logger = slog.New(slog.DiscardHandler)
 	mux := rpc.NewMux()
-	lk, err := newLocking(t.Context(), c, table, mux, nil, slog.New(slog.DiscardHandler))
+	lk, err := srv.newLocking(t.Context(), mux, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, lk.close()) })
-	require.NotNil(t, lk.nsm, "nfsd's own status monitor")
+	require.NotNil(t, lk.nsm, "the Server's own status monitor")
 	require.NoError(t, lk.start(t.Context()))
 
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 900}
@@ -451,54 +456,28 @@ func TestStatusMonitorLocalOnly(t *testing.T) {
 	}
 }
 
-// TestConfigCheck checks the configurations nfsd refuses to start with.
-func TestConfigCheck(t *testing.T) {
-	ok := testConfig(t, "/")
-	for _, tc := range []struct {
-		name   string
-		change func(*config)
-		err    string // "" when the configuration is good
-	}{
-		{"good", func(*config) {}, ""},
-		{"free ports", func(c *config) { c.nfsPort, c.nlmPort, c.nsmPort = 0, 0, 0 }, ""},
-		{"portmap mode", func(c *config) { c.portmapMode = "rpcbind" }, "-portmap \"rpcbind\""},
-		{"nsm mode", func(c *config) { c.nsmMode = "none" }, "-nsm \"none\""},
-		{"system statd without the system's port mapper", func(c *config) { c.nsmMode = modeSystem }, "-nsm system needs the system's port mapper"},
-		{"port range", func(c *config) { c.nlmPort = 70000 }, "-nlm-port 70000"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := ok
-			tc.change(&c)
-			err := c.check()
-			if tc.err == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tc.err)
-		})
-	}
-}
-
-// TestInteropSystemStatd runs nfsd beside the system's rpcbind and
+// TestInteropSystemStatd runs a Server beside the system's rpcbind and
 // rpc.statd: it registers its programs with rpcbind and has rpc.statd
 // watch its clients instead of serving a status monitor of its own. When
 // rpc.statd is told that a client rebooted, it calls the lock manager
-// back and the client's locks are released. On shutdown nfsd withdraws
+// back and the client's locks are released. On shutdown the Server withdraws
 // its registrations and leaves rpc.statd's alone.
 func TestInteropSystemStatd(t *testing.T) {
 	st := peers.Statd(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	c := testConfig(t, "/")
-	c.portmapMode, c.nsmMode = modeAuto, modeAuto
-	c.callbackDial = nil
-	stop := launchNFSD(t, c, memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777}))
+	srv.Portmap, srv.StatusMonitor = PortmapAuto, MonitorAuto
+	srv.LockManagerOptions = nil
+	stop := launch(t, srv)
+	require.Equal(t, portmap.PMAP_PORT, srv.Port(ServicePortmap), "registered with the system's port mapper")
+	require.Zero(t, srv.Port(ServiceNSM), "no status monitor of its own")
 
 	regs, err := peers.Registrations()
 	require.NoError(t, err)
 	for _, vers := range []uint32{nlm.NLM_VERS, nlm.NLM_VERSX, nlm.NLM4_VERS} {
 		for _, proto := range []string{"tcp", "udp"} {
-			require.Equal(t, c.nlmPort, peers.Port(regs, nlm.NLM_PROG, vers, proto), "NLM version %d over %s", vers, proto)
+			require.Equal(t, srv.Port(ServiceNLM), peers.Port(regs, nlm.NLM_PROG, vers, proto), "NLM version %d over %s", vers, proto)
 		}
 	}
 	require.Equal(t, st.TCPPort, peers.Port(regs, nsm.SM_PROG, nsm.SM_VERS, "tcp"), "rpc.statd's registration stays")
@@ -506,8 +485,8 @@ func TestInteropSystemStatd(t *testing.T) {
 	// rpc.statd watches only names that resolve, and takes two names of
 	// one address for one host: the clients are this host, by its IPv4
 	// and its IPv6 loopback address.
-	a := mountLocking(t, ctx, c, "tcp", "127.0.0.1", nil)
-	b := mountLocking(t, ctx, c, "tcp", "::1", nil)
+	a := mountLocking(t, ctx, srv, "tcp", "127.0.0.1", nil)
+	b := mountLocking(t, ctx, srv, "tcp", "::1", nil)
 	fa, fb := sharedFile(t, ctx, a, b)
 	require.NoError(t, fa.Lock(ctx, vfs.WriteLock, 0, 0))
 	require.ErrorIs(t, fb.TryLock(ctx, vfs.WriteLock, 0, 0), vfs.ErrLocked)
@@ -524,8 +503,8 @@ func TestInteropSystemStatd(t *testing.T) {
 	regs, err = peers.Registrations()
 	require.NoError(t, err)
 	for _, vers := range []uint32{nlm.NLM_VERS, nlm.NLM_VERSX, nlm.NLM4_VERS} {
-		require.NotEqual(t, c.nlmPort, peers.Port(regs, nlm.NLM_PROG, vers, "tcp"), "NLM version %d withdrawn", vers)
+		require.NotEqual(t, srv.Port(ServiceNLM), peers.Port(regs, nlm.NLM_PROG, vers, "tcp"), "NLM version %d withdrawn", vers)
 	}
-	require.NotEqual(t, c.nfsPort, peers.Port(regs, nfs3.NFS_PROGRAM, nfs3.NFS_V3, "tcp"), "NFS withdrawn")
+	require.NotEqual(t, srv.Port(ServiceNFS), peers.Port(regs, nfs3.NFS_PROGRAM, nfs3.NFS_V3, "tcp"), "NFS withdrawn")
 	require.Equal(t, st.TCPPort, peers.Port(regs, nsm.SM_PROG, nsm.SM_VERS, "tcp"), "rpc.statd's registration stays")
 }

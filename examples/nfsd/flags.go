@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/nfskit/nfskit/nfsd"
+	"github.com/nfskit/nfskit/nlm"
+	"github.com/nfskit/nfskit/nsm"
+	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/export"
+	"github.com/nfskit/nfskit/vfs/memfs"
+	"github.com/nfskit/nfskit/vfs/osfs"
+)
+
+// flags is what the command line says.
+type flags struct {
+	addr         string
+	nfsPort      int
+	mountPort    int
+	portmapMode  string
+	portmapPort  int
+	nlmPort      int
+	nsmMode      string
+	nsmPort      int
+	stateDir     string
+	grace        time.Duration
+	dir          string
+	path         string
+	readOnly     bool
+	actAsCaller  bool
+	maxBytes     uint64
+	squash       string
+	noRootSquash bool
+	verbose      bool
+}
+
+// usage is the first line -h prints.
+const usage = `nfsd serves a file system over NFSv3 and MOUNT, with locking (NLM, NSM) and a port mapper.
+
+Usage: nfsd [flags]
+
+Flags:
+`
+
+// parseFlags parses args with fs, defining nfsd's flags on it.
+func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
+	var f flags
+	fs.StringVar(&f.addr, "addr", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface)")
+	fs.IntVar(&f.nfsPort, "nfs-port", nfsd.StandardPorts.NFS, "NFS port (TCP and UDP; 0: a free port)")
+	fs.IntVar(&f.mountPort, "mount-port", nfsd.StandardPorts.Mount, "MOUNT port (TCP and UDP; 0: a free port)")
+	fs.StringVar(&f.portmapMode, "portmap", string(nfsd.PortmapAuto), "port mapper: auto (the system's rpcbind if it answers, else nfsd's own), system, embedded (nfsd's own) or none")
+	fs.IntVar(&f.portmapPort, "portmap-port", nfsd.StandardPorts.Portmap, "port of nfsd's own port mapper (0: a free port)")
+	fs.IntVar(&f.nlmPort, "nlm-port", nfsd.StandardPorts.NLM, "lock manager (NLM) port (TCP and UDP; 0: a free port)")
+	fs.StringVar(&f.nsmMode, "nsm", string(nfsd.MonitorAuto), "status monitor: auto (the system's rpc.statd if it answers, else nfsd's own), system or embedded (nfsd's own)")
+	fs.IntVar(&f.nsmPort, "nsm-port", 0, "port of nfsd's own status monitor (NSM) (TCP and UDP; 0: a free port)")
+	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state across restarts (default: in memory)")
+	fs.DurationVar(&f.grace, "grace", nlm.DefaultGracePeriod, "grace period after a restart, for reclaiming locks (0: none)")
+	fs.StringVar(&f.dir, "dir", "", "local directory to export (default: an in-memory file system)")
+	fs.StringVar(&f.path, "path", "", "path clients mount (default: with -dir, the directory's absolute path; else /)")
+	fs.BoolVar(&f.readOnly, "ro", false, "export read-only")
+	fs.BoolVar(&f.actAsCaller, "act-as-caller", false, "with -dir: run each call with the caller's uid and gids, so the kernel checks permissions")
+	fs.Uint64Var(&f.maxBytes, "max-bytes", 1<<30, "in-memory file system: bytes of file data it may hold")
+	fs.StringVar(&f.squash, "squash", "root", "callers mapped to the anonymous user (nobody): root (uid 0), all, or none")
+	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
+	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	squashSet := false
+	fs.Visit(func(fl *flag.Flag) { squashSet = squashSet || fl.Name == "squash" })
+	switch {
+	case f.squash != "root" && f.squash != "all" && f.squash != "none":
+		err := fmt.Errorf("-squash %q: want root, all or none", f.squash)
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	case f.noRootSquash && squashSet && f.squash != "none":
+		err := fmt.Errorf("-no-root-squash contradicts -squash %s", f.squash)
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	case f.noRootSquash:
+		f.squash = "none"
+	}
+	if f.path == "" {
+		f.path = "/"
+		if f.dir != "" {
+			abs, err := filepath.Abs(f.dir)
+			if err != nil {
+				return f, fmt.Errorf("-dir %s: %w", f.dir, err)
+			}
+			f.path = abs
+		}
+	}
+	return f, nil
+}
+
+// flagOf names the flag that sets each setting of nfsd.Server.
+var flagOf = map[string]string{
+	"Portmap":       "-portmap",
+	"StatusMonitor": "-nsm",
+	"Ports.NFS":     "-nfs-port",
+	"Ports.Mount":   "-mount-port",
+	"Ports.NLM":     "-nlm-port",
+	"Ports.NSM":     "-nsm-port",
+	"Ports.Portmap": "-portmap-port",
+	"GracePeriod":   "-grace",
+	"StatusStore":   "-state-dir",
+}
+
+// flagError returns err with the setting it names replaced by its flag.
+func flagError(err error) error {
+	var e *nfsd.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if name, ok := flagOf[e.Setting]; ok {
+		named := *e
+		named.Setting = name
+		return &named
+	}
+	return err
+}
+
+// config returns the nfsd.Server the flags describe, serving the
+// exports of table.
+func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, error) {
+	srv := &nfsd.Server{
+		Exports: table,
+		Addr:    f.addr,
+		Ports: nfsd.Ports{NFS: f.nfsPort, Mount: f.mountPort, NLM: f.nlmPort,
+			NSM: f.nsmPort, Portmap: f.portmapPort},
+		Portmap:       nfsd.PortmapMode(f.portmapMode),
+		StatusMonitor: nfsd.MonitorMode(f.nsmMode),
+		GracePeriod:   f.grace,
+		Logger:        logger,
+	}
+	if f.grace <= 0 {
+		srv.GracePeriod = -1 // -grace 0: none
+	}
+	if f.stateDir != "" {
+		store, err := nsm.NewFileStore(f.stateDir)
+		if err != nil {
+			return nil, &nfsd.Error{Service: nfsd.ServiceNSM, Setting: "StatusStore", Value: f.stateDir, Err: err}
+		}
+		srv.StatusStore = store
+	}
+	return srv, nil
+}
+
+// export returns the export the flags describe, of fsys.
+func (f flags) export(fsys vfs.FS) *export.Export {
+	return &export.Export{ID: 1, Path: f.path, FS: fsys,
+		Policy: export.Policy{ReadOnly: f.readOnly, NoRootSquash: f.squash == "none", AllSquash: f.squash == "all"}}
+}
+
+// server opens the file system to export and returns the server of it
+// the flags describe, and what it serves ("memory" or the directory).
+func (f flags) server(logger *slog.Logger) (*nfsd.Server, string, error) {
+	fsys, what, err := f.openFS()
+	if err != nil {
+		return nil, "", err
+	}
+	// The one export the flags describe. (An exports file, parsed into
+	// an export.Table, would take its place here: config takes any
+	// table.)
+	table, err := export.NewTable(f.export(fsys))
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := f.config(table, logger)
+	return srv, what, err
+}
+
+// openFS opens the file system to export.
+func (f flags) openFS() (vfs.FS, string, error) {
+	if f.dir == "" {
+		// Open to every user, so that squashed callers (nobody) can
+		// create files in it.
+		return memfs.New(memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
+	}
+	fsys, err := osfs.New(f.dir, osfs.Options{ActAsCaller: f.actAsCaller})
+	if err != nil {
+		return nil, "", fmt.Errorf("-dir %s: %w", f.dir, err)
+	}
+	return fsys, f.dir, nil
+}

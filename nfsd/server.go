@@ -1,0 +1,423 @@
+package nfsd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/nfskit/nfskit/internal/settings"
+	"github.com/nfskit/nfskit/mount"
+	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nlm"
+	"github.com/nfskit/nfskit/nsm"
+	"github.com/nfskit/nfskit/portmap"
+	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs/export"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after a call
+// to Shutdown.
+var ErrServerClosed = errors.New("nfsd: server closed")
+
+// Server serves the exports of an export.Table over NFSv3, MOUNT, NLM
+// and NSM, registered with a port mapper. Its fields configure it and
+// must not change once it serves; the zero value of each but Exports is
+// a working default. A Server serves once: after Shutdown, make a new
+// one.
+type Server struct {
+	// Exports are the file systems served, with their policies. It may
+	// be built by hand or parsed from an exports file, and may change
+	// while the Server serves (Add, Remove).
+	Exports *export.Table
+
+	// Addr is the IP address ListenAndServe listens on ("" means every
+	// interface, as in net/http). Serve ignores it.
+	Addr string
+	// Ports are the ports ListenAndServe listens on; each zero port is a
+	// free one, the same on TCP and UDP. StandardPorts are the
+	// traditional ones.
+	Ports Ports
+
+	// Portmap says which port mapper the services are registered with
+	// (default PortmapAuto).
+	Portmap PortmapMode
+	// StatusMonitor says which status monitor watches the hosts that
+	// lock (default MonitorAuto).
+	StatusMonitor MonitorMode
+	// StatusStore keeps the state of the Server's own status monitor
+	// (its state number and the hosts it watches) across restarts, such
+	// as an nsm.FileStore in a state directory; nil keeps it in memory.
+	// The system's rpc.statd keeps its own.
+	StatusStore nsm.Store
+	// GracePeriod is how long after a restart the lock manager takes
+	// only reclaims of the locks hosts held before (default
+	// nlm.DefaultGracePeriod; negative: none). It ends early once every
+	// host that held locks has reclaimed. There is one only when locks
+	// can be reclaimed: the Server's own status monitor keeps its state
+	// in StatusStore, which says which hosts held locks, and not every
+	// export is an in-memory file system (which a restart empties).
+	GracePeriod time.Duration
+
+	// Logger receives the Server's logs: its start and stop at Info,
+	// every call at Debug; nil means slog.Default().
+	Logger *slog.Logger
+	// Stats, if set, counts every call the Server answers, for an
+	// nfsstat-like report or metrics.
+	Stats *rpc.Stats
+	// Middleware wraps every call of every program, outermost first
+	// (metrics, auth checks, fault injection).
+	Middleware []rpc.Middleware
+	// ShutdownTimeout bounds the graceful shutdown that follows the end
+	// of the context given to Serve or ListenAndServe (default
+	// DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+
+	// LockManagerOptions, if set, configure the lock manager; the Server
+	// sets their Monitor and GracePeriod, and their Logger when nil.
+	LockManagerOptions *nlm.ServerOptions
+	// StatusMonitorOptions, if set, configure the Server's own status
+	// monitor; the Server sets their Store, and their Logger when nil.
+	StatusMonitorOptions *nsm.ServerOptions
+
+	mu       sync.Mutex
+	started  bool
+	starting chan struct{} // closed once start has returned
+	closing  bool
+	run      *running
+	addrs    map[Service]Endpoint
+	ready    chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// running is what a serving Server holds until Shutdown.
+type running struct {
+	srv      *rpc.Server
+	sys      *portmap.Client
+	locks    *locking
+	announce announcer
+}
+
+// service is a set of programs served on one port.
+type service struct {
+	name  Service
+	progs []rpc.ProgramVersion
+}
+
+// opener returns the transport a service is to be served on. With
+// required false it may return none (and a nil error): the service is
+// then not served.
+type opener func(svc Service, required bool) (Transport, error)
+
+// logger returns the Server's logger.
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// init makes the channels of s once.
+func (s *Server) init() {
+	if s.ready == nil {
+		s.ready = make(chan struct{})
+		s.done = make(chan struct{})
+	}
+}
+
+// Ready returns a channel closed once the Server serves: every service
+// listens and is registered, so Addrs says where. It is never closed if
+// the Server fails to start: wait for Serve's or ListenAndServe's error
+// too.
+func (s *Server) Ready() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.ready
+}
+
+// Addrs returns where each service is served, once Ready is closed; nil
+// before. The port mapper's is the Server's own or, when the services
+// are registered with it, the system's; there is none when no port
+// mapper knows them.
+func (s *Server) Addrs() map[Service]Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.addrs == nil {
+		return nil
+	}
+	out := make(map[Service]Endpoint, len(s.addrs))
+	for k, v := range s.addrs {
+		out[k] = v
+	}
+	return out
+}
+
+// Port returns the port of service svc (its TCP port, else its UDP
+// port), 0 when it is not served or the Server is not ready.
+func (s *Server) Port(svc Service) int {
+	return s.Addrs()[svc].Port()
+}
+
+// ListenAndServe listens on Addr at Ports, TCP and UDP, and serves until
+// ctx ends or Shutdown is called. When ctx ends it shuts down gracefully
+// within ShutdownTimeout and returns what that returned; after Shutdown
+// it returns ErrServerClosed.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	return s.serve(ctx, s.Addr, func(svc Service, required bool) (Transport, error) {
+		port, setting := s.Ports.port(svc)
+		t, err := listenPair(s.Addr, port)
+		if err == nil {
+			return t, nil
+		}
+		if !required {
+			s.logger().Info("no port mapper: none runs and this one cannot listen; clients must be given the ports",
+				"port", port, "err", err)
+			return Transport{}, nil
+		}
+		return Transport{}, &Error{Service: svc, Setting: setting, Value: port, Err: err}
+	})
+}
+
+// Serve serves on the transports of ls until ctx ends or Shutdown is
+// called, as ListenAndServe does. It closes them when it returns.
+func (s *Server) Serve(ctx context.Context, ls Listeners) error {
+	host := ""
+	if t := ls[ServiceNFS]; t.Stream != nil {
+		if a, ok := t.Stream.Addr().(*net.TCPAddr); ok {
+			host = a.IP.String()
+		}
+	}
+	used := map[Service]bool{}
+	err := s.serve(ctx, host, func(svc Service, required bool) (Transport, error) {
+		t, ok := ls[svc]
+		if !ok || (t == Transport{}) {
+			if !required {
+				s.logger().Info("no port mapper: none runs and none was handed in; clients must be given the ports")
+				return Transport{}, nil
+			}
+			return Transport{}, &Error{Service: svc, Err: errors.New("no listener handed in")}
+		}
+		used[svc] = true
+		return t, nil
+	})
+	for svc, t := range ls {
+		if !used[svc] {
+			t.close()
+		}
+	}
+	return err
+}
+
+// serve starts the Server on the transports open gives, host being the
+// address they listen on, and serves until ctx ends or Shutdown.
+func (s *Server) serve(ctx context.Context, host string, open opener) error {
+	s.mu.Lock()
+	s.init()
+	if s.started || s.closing {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.started = true
+	s.starting = make(chan struct{})
+	s.mu.Unlock()
+
+	err := s.start(ctx, host, open)
+	close(s.starting)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
+		defer cancel()
+		return s.Shutdown(sctx)
+	case <-s.done:
+		return ErrServerClosed
+	}
+}
+
+// start sets every service up and serves it.
+func (s *Server) start(ctx context.Context, host string, open opener) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	mux := rpc.NewMux()
+	mux.Use(rpc.Logging(s.logger()))
+	if s.Stats != nil {
+		mux.Use(s.Stats.Middleware)
+	}
+	mux.Use(s.Middleware...)
+	run := &running{srv: &rpc.Server{Handler: mux, Logger: s.logger(), IdleTimeout: 10 * time.Minute, WriteTimeout: time.Minute}}
+	services := s.fileServices(mux)
+
+	fail := func(err error) error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
+		defer cancel()
+		return errors.Join(err, run.stop(sctx))
+	}
+	var err error
+	if run.sys, err = s.systemPortmap(ctx, host); err != nil {
+		return err
+	}
+	if run.locks, err = s.newLocking(ctx, mux, run.sys); err != nil {
+		return fail(err)
+	}
+	services = append(services, run.locks.services()...)
+
+	addrs := map[Service]Endpoint{}
+	var regs []portmap.Registration
+	serveOn := func(svc Service, required bool) (Transport, error) {
+		t, err := open(svc, required)
+		if err != nil || (t == Transport{}) {
+			return t, err
+		}
+		if t.Stream != nil {
+			go s.serveLogged(svc, func() error { return run.srv.Serve(t.Stream) }, t.Stream)
+		}
+		if t.Packet != nil {
+			go s.serveLogged(svc, func() error { return run.srv.ServePacket(t.Packet) }, t.Packet)
+		}
+		addrs[svc] = t.endpoint()
+		return t, nil
+	}
+	for _, svc := range services {
+		if _, err := serveOn(svc.name, true); err != nil {
+			return fail(err)
+		}
+		regs = append(regs, registrations(svc.progs, addrs[svc.name])...)
+	}
+	run.announce, err = s.announce(ctx, host, run.sys, mux, regs, serveOn)
+	if run.announce.system != (Endpoint{}) {
+		addrs[ServicePortmap] = run.announce.system
+	}
+	if err == nil {
+		// Only now: the hosts it tells reclaim their locks through the
+		// port mapper.
+		err = run.locks.start(ctx)
+	}
+	if err != nil {
+		return fail(err)
+	}
+
+	s.logStart(addrs, run)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return fail(ErrServerClosed)
+	}
+	s.run, s.addrs = run, addrs
+	close(s.ready)
+	s.mu.Unlock()
+	return nil
+}
+
+// fileServices puts the servers of the exports' files on mux, NFSv3 and
+// MOUNT, and returns their services. Every protocol server registers its
+// programs on the one mux the same way: an NFSv4 server joins here,
+// registering NFS_PROGRAM version 4 and adding it to the NFS service's
+// programs, so that it is served and registered on the NFS port.
+func (s *Server) fileServices(mux *rpc.Mux) []service {
+	nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()}).Register(mux)
+	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
+	return []service{
+		{ServiceNFS, []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}},
+		{ServiceMount, []rpc.ProgramVersion{{Prog: mount.MOUNT_PROGRAM, Vers: mount.MOUNT_V3}}},
+	}
+}
+
+// logStart says what the Server serves and where.
+func (s *Server) logStart(addrs map[Service]Endpoint, run *running) {
+	for _, e := range s.Exports.List() {
+		s.logger().Info("exporting", "path", e.Path, "id", e.ID, "read-only", e.ReadOnly,
+			"squash", squashOf(e.Policy), "clients", clientsOf(e.Policy))
+	}
+	s.logger().Info("serving NFSv3", "nfs", addrs[ServiceNFS].TCP, "mount", addrs[ServiceMount].TCP)
+	run.locks.log(s, addrs)
+}
+
+// squashOf names the squashing of a policy as exports(5) does.
+func squashOf(p export.Policy) string {
+	switch {
+	case p.AllSquash:
+		return "all"
+	case p.NoRootSquash:
+		return "none"
+	default:
+		return "root"
+	}
+}
+
+// clientsOf names the clients a policy admits.
+func clientsOf(p export.Policy) string {
+	if len(p.Clients) == 0 {
+		return "every host"
+	}
+	return fmt.Sprint(p.Clients)
+}
+
+// serveLogged runs serve until the server shuts down, logging a
+// failure, and closes t (which a server shut down before serving it
+// leaves open).
+func (s *Server) serveLogged(svc Service, serve func() error, t interface{ Close() error }) {
+	if err := serve(); err != nil && !errors.Is(err, rpc.ErrServerClosed) {
+		s.logger().Error("serving", "service", svc, "err", err)
+	}
+	t.Close()
+}
+
+// Shutdown stops the Server gracefully: it withdraws the registrations
+// with the system's port mapper, stops taking calls and waits for those
+// in flight to finish (until ctx ends), then closes the lock manager,
+// releasing every lock, and the status monitor. Serve and ListenAndServe
+// then return ErrServerClosed. Calling it again returns what the first
+// call returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.init()
+	s.closing = true
+	starting := s.starting
+	s.mu.Unlock()
+	if starting != nil {
+		// A start under way undoes itself when it sees closing.
+		select {
+		case <-starting:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	run := s.run
+	s.mu.Unlock()
+	s.stopOnce.Do(func() {
+		if run != nil {
+			s.logger().Info("shutting down")
+			s.stopErr = run.stop(ctx)
+		}
+		close(s.done)
+	})
+	return s.stopErr
+}
+
+// stop undoes what start did.
+func (r *running) stop(ctx context.Context) error {
+	var errs []error
+	if r.announce.withdraw != nil {
+		if err := r.announce.withdraw(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("withdrawing the registrations with the port mapper: %w", err))
+		}
+	}
+	errs = append(errs, r.srv.Shutdown(ctx))
+	if r.locks != nil {
+		errs = append(errs, r.locks.close())
+	}
+	if r.sys != nil {
+		r.sys.Close()
+	}
+	return errors.Join(errs...)
+}
