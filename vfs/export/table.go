@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,12 +43,15 @@ func (t *Table) load() *snapshot {
 	return &snapshot{}
 }
 
-// Add adds an export, cleaning its path (see CleanPath) and parsing its
-// client list. It fails if the export has no file system, its path is not
-// absolute or holds "..", a client does not parse, or another export has
-// the same id or path.
+// Add adds an export, cleaning its path (see CleanPath), parsing its
+// clients and working out the policy of each of its rules. Host names
+// among the clients are looked up here, once (each within LookupTimeout),
+// never per call: a name whose addresses change needs the export added
+// again. It fails if the export has no file system, its path is not
+// absolute or holds "..", a client does not parse or resolve (an error
+// wrapping ErrBadClient), or another export has the same id or path.
 func (t *Table) Add(e *Export) error {
-	if err := e.compile(); err != nil {
+	if err := e.compile(context.Background()); err != nil {
 		return err
 	}
 	t.mu.Lock()
