@@ -47,8 +47,6 @@ func parseClient(s string) (client, error) {
 		return client{}, fmt.Errorf("%w: empty", ErrBadClient)
 	case strings.HasPrefix(s, "@"):
 		return client{}, fmt.Errorf("%w %q: netgroups are not supported", ErrBadClient, s)
-	case strings.ContainsAny(s, "*?["):
-		return client{}, fmt.Errorf("%w %q: wildcard host name patterns are not supported", ErrBadClient, s)
 	case strings.Contains(s, "/"):
 		p, err := parseNetwork(s)
 		if err != nil {
@@ -62,6 +60,9 @@ func parseClient(s string) (client, error) {
 		}
 		a = a.Unmap()
 		return client{kind: kindHost, prefix: netip.PrefixFrom(a, a.BitLen())}, nil
+	}
+	if strings.ContainsAny(s, "*?[") {
+		return client{}, fmt.Errorf("%w %q: wildcard host name patterns are not supported", ErrBadClient, s)
 	}
 	if !validHostName(s) {
 		return client{}, fmt.Errorf("%w %q: neither an address, a network nor a host name", ErrBadClient, s)
@@ -99,12 +100,15 @@ func parseNetwork(s string) (netip.Prefix, error) {
 	return p.Masked(), nil
 }
 
-// validHostName reports whether s can be a DNS host name.
+// validHostName reports whether s can be a DNS host name: labels of
+// letters, digits, hyphens and underscores, the last not all digits (so
+// that a mistyped address is not taken for a name).
 func validHostName(s string) bool {
-	if len(s) > 253 {
+	labels := strings.Split(strings.TrimSuffix(s, "."), ".")
+	if len(s) > 253 || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
 		return false
 	}
-	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+	for _, label := range labels {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
