@@ -32,14 +32,11 @@ type Entry struct {
 	Rules []Rule
 }
 
-// ExportsDefaults is the Policy of the exports Entry.Export makes:
-// exports(5)'s defaults (ro, root_squash, secure). The rules of an Entry
-// spell out every setting, so it matters only to rules added by hand.
-var ExportsDefaults = Policy{ReadOnly: true, RequirePrivilegedPort: true}
-
-// Export returns the export the entry describes, serving fs.
+// Export returns the export the entry describes, serving fs. Its Policy
+// holds exports(5)'s defaults (ro, root_squash, secure); the entry's rules
+// spell out every setting, so those matter only to rules added later.
 func (e *Entry) Export(fs vfs.FS) *Export {
-	return &Export{ID: e.ID, Path: e.Path, FS: fs, Policy: ExportsDefaults.clone(), Rules: slices.Clone(e.Rules)}
+	return &Export{ID: e.ID, Path: e.Path, FS: fs, Policy: Policy{ReadOnly: true, RequirePrivilegedPort: true}, Rules: slices.Clone(e.Rules)}
 }
 
 // error returns a LineError at the entry's line.
