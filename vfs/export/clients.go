@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -21,13 +22,15 @@ const LookupTimeout = 10 * time.Second
 
 // clientKind is the class of a client entry. A caller matched by entries
 // of several classes gets the policy of the most specific class: a host
-// (an address or a name), then a network, then everyone. Within a class
-// the entry written first wins. This is the order Linux's knfsd follows.
+// (an address or a name), then a network, then a wildcard name pattern,
+// then everyone. Within a class the entry written first wins. This is the
+// order Linux's knfsd follows.
 type clientKind uint8
 
 const (
 	kindHost clientKind = iota
 	kindNetwork
+	kindWildcard
 	kindEveryone
 )
 
@@ -35,7 +38,7 @@ const (
 type client struct {
 	kind   clientKind
 	prefix netip.Prefix // the network, or the address as a full-length prefix
-	name   string       // a host name to look up, for kindHost without prefix
+	name   string       // a host name to look up (kindHost without prefix) or a pattern (kindWildcard), in lower case
 }
 
 // parseClient parses one entry of a Clients list.
@@ -61,13 +64,19 @@ func parseClient(s string) (client, error) {
 		a = a.Unmap()
 		return client{kind: kindHost, prefix: netip.PrefixFrom(a, a.BitLen())}, nil
 	}
+	name := strings.ToLower(strings.TrimSuffix(s, "."))
 	if strings.ContainsAny(s, "*?[") {
-		return client{}, fmt.Errorf("%w %q: wildcard host name patterns are not supported", ErrBadClient, s)
+		// A pattern is a host name with wildcards: check it as one with
+		// each wildcard taken for a letter.
+		if _, err := path.Match(name, ""); err != nil || !validHostName(wildcards.Replace(name)) {
+			return client{}, fmt.Errorf("%w %q: not a host name pattern", ErrBadClient, s)
+		}
+		return client{kind: kindWildcard, name: name}, nil
 	}
 	if !validHostName(s) {
 		return client{}, fmt.Errorf("%w %q: neither an address, a network nor a host name", ErrBadClient, s)
 	}
-	return client{kind: kindHost, name: s}, nil
+	return client{kind: kindHost, name: name}, nil
 }
 
 // parseNetwork parses a network in CIDR notation or as an IPv4 address
@@ -100,6 +109,10 @@ func parseNetwork(s string) (netip.Prefix, error) {
 	return p.Masked(), nil
 }
 
+// wildcards replaces the wildcards of a pattern, and what a bracket
+// expression may hold, by letters.
+var wildcards = strings.NewReplacer("*", "x", "?", "x", "[", "x", "]", "x", "!", "x", "^", "x")
+
 // validHostName reports whether s can be a DNS host name: labels of
 // letters, digits, hyphens and underscores, the last not all digits (so
 // that a mistyped address is not taken for a name).
@@ -125,12 +138,38 @@ func validHostName(s string) bool {
 type matcher struct {
 	hosts    map[netip.Addr]*Policy
 	nets     []netPolicy
+	wild     []wildPolicy
+	names    *nameCache // the names of callers, for wild
 	everyone *Policy
 }
 
 type netPolicy struct {
 	prefix netip.Prefix
 	policy *Policy
+}
+
+type wildPolicy struct {
+	pattern string
+	suffix  string // the pattern is "*" and suffix, which has no wildcard
+	policy  *Policy
+}
+
+func newWildPolicy(pattern string, p *Policy) wildPolicy {
+	w := wildPolicy{pattern: pattern, policy: p}
+	if suffix, ok := strings.CutPrefix(pattern, "*"); ok && !strings.ContainsAny(suffix, "*?[") {
+		w.suffix = suffix
+	}
+	return w
+}
+
+// matches reports whether the name matches the pattern. The common form
+// "*.domain" is a suffix test; the rest is path.Match.
+func (w *wildPolicy) matches(name string) bool {
+	if w.suffix != "" {
+		return strings.HasSuffix(name, w.suffix)
+	}
+	ok, _ := path.Match(w.pattern, name)
+	return ok
 }
 
 // add adds a client entry with its policy, looking up a host name.
@@ -142,13 +181,15 @@ func (m *matcher) add(ctx context.Context, c client, p *Policy) error {
 		}
 	case kindNetwork:
 		m.nets = append(m.nets, netPolicy{c.prefix, p})
+	case kindWildcard:
+		m.wild = append(m.wild, newWildPolicy(c.name, p))
 	case kindHost:
 		addrs := []netip.Addr{c.prefix.Addr()}
 		if c.name != "" {
 			ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
 			defer cancel()
 			var err error
-			if addrs, err = net.DefaultResolver.LookupNetIP(ctx, "ip", c.name); err != nil {
+			if addrs, err = m.names.resolver.LookupNetIP(ctx, "ip", c.name); err != nil {
 				return fmt.Errorf("%w %q: %w", ErrBadClient, c.name, err)
 			}
 		}
@@ -173,6 +214,16 @@ func (m *matcher) match(a netip.Addr, hasIP bool) *Policy {
 		for i := range m.nets {
 			if m.nets[i].prefix.Contains(a) {
 				return m.nets[i].policy
+			}
+		}
+		if len(m.wild) != 0 {
+			names := m.names.names(a)
+			for i := range m.wild {
+				for _, n := range names {
+					if m.wild[i].matches(n) {
+						return m.wild[i].policy
+					}
+				}
 			}
 		}
 	}

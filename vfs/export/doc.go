@@ -14,11 +14,14 @@
 // The policy is applied per call, by the server, around the backend:
 // [Export.Authorize] finds the policy of the caller's address (the rule of
 // its most specific match: an address or host name, then a network, then
-// everyone; the first written within a class, as Linux's knfsd does) and
+// a wildcard name pattern, then everyone; the first written within a
+// class, as Linux's knfsd does) and
 // the identity the call acts as. The backend only ever sees that identity
 // and never has to know about client addresses or squashing. Finding the
 // policy costs a map lookup and a scan of the export's networks, with no
-// allocation.
+// allocation; host names are looked up when an export is added, and only
+// wildcard patterns need a caller's name, looked up once per address and
+// cached (see Table.Add).
 //
 // Administrators write exports as exports(5) has them: [Parse] reads such
 // a file into [Entry] values without touching any storage, and [Build]

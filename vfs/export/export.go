@@ -37,8 +37,8 @@ type Export struct {
 	// Rules, if any, give clients their own options; a caller no rule
 	// names is refused. A caller named by several rules gets the rule
 	// of its most specific entry: an address or host name, then a
-	// network, then "*"; among entries of one class, the one written
-	// first.
+	// network, then a wildcard pattern, then "*"; among entries of one
+	// class, the one written first.
 	Rules []Rule
 
 	match  matcher
@@ -48,7 +48,7 @@ type Export struct {
 
 // compile checks the export, parses its clients and works out the policy
 // of each rule.
-func (e *Export) compile(ctx context.Context) error {
+func (e *Export) compile(ctx context.Context, names *nameCache) error {
 	if e.FS == nil {
 		return fmt.Errorf("export %d: no file system", e.ID)
 	}
@@ -67,7 +67,7 @@ func (e *Export) compile(ctx context.Context) error {
 	} else if len(e.Policy.Clients) != 0 {
 		return fmt.Errorf("export %s: both Policy.Clients and Rules name clients", e.Path)
 	}
-	var m matcher
+	m := matcher{names: names}
 	var groups []string
 	policies := make([]Policy, len(rules))
 	for i := range rules {

@@ -51,7 +51,7 @@ func (e *Entry) error(err error) error {
 //	/path [-defaults] [client[(options)]]... [-defaults] ...
 //
 // where a client is "*", an IP address, a network (CIDR or address/
-// netmask) or a host name, "-options" sets the options of the clients
+// netmask), a host name or a host name pattern with wildcards, "-options" sets the options of the clients
 // after it on the line, "(options)" without a client is for everyone, and
 // a line naming no client exports to everyone. Options are rw, ro,
 // root_squash, no_root_squash, all_squash, no_all_squash, anonuid=N,

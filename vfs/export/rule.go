@@ -15,9 +15,12 @@ type Rule struct {
 	//   - a network: "192.0.2.0/24", "192.0.2.0/255.255.255.0",
 	//     "2001:db8::/32";
 	//   - a host name: "build1.example.com", looked up once when the
-	//     export is added to a Table (see Table.Add), never per call.
+	//     export is added to a Table (see Table.Add), never per call;
+	//   - a host name pattern with the wildcards *, ? and [...]:
+	//     "*.build.example.com", matched against the caller's names
+	//     (see Table.Add for when they are looked up).
 	//
-	// Name patterns with wildcards and netgroups are refused.
+	// Netgroups ("@group") are refused.
 	Clients []string
 	// Access says whether the clients may change the file system.
 	Access Access

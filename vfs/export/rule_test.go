@@ -133,7 +133,7 @@ func TestRuleErrors(t *testing.T) {
 		{"bad address", Policy{}, []Rule{{Clients: []string{"10.0.0.300"}}}, ErrBadClient},
 		{"bad network", Policy{}, []Rule{{Clients: []string{"10.0.0.0/33"}}}, ErrBadClient},
 		{"netmask with holes", Policy{}, []Rule{{Clients: []string{"10.0.0.0/255.0.255.0"}}}, ErrBadClient},
-		{"wildcard", Policy{}, []Rule{{Clients: []string{"*.example.com"}}}, ErrBadClient},
+		{"bad pattern", Policy{}, []Rule{{Clients: []string{"[.example.com"}}}, ErrBadClient},
 		{"netgroup", Policy{}, []Rule{{Clients: []string{"@trusted"}}}, ErrBadClient},
 		{"zone", Policy{}, []Rule{{Clients: []string{"fe80::1%eth0"}}}, ErrBadClient},
 		{"not a name", Policy{}, []Rule{{Clients: []string{"a b"}}}, ErrBadClient},
@@ -167,20 +167,25 @@ func BenchmarkClientPolicy(b *testing.B) {
 		{Clients: []string{"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"}, Squash: NoRootSquash},
 		{Clients: []string{"*"}, Squash: AllSquash},
 	}}
-	if _, err := NewTable(e); err != nil {
+	single := &Export{ID: 2, Path: "/y", FS: fakeFS{}}
+	if _, err := NewTable(e, single); err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []struct{ name, addr string }{
-		{"host", "192.0.2.3:800"},
-		{"network", "10.3.4.5:800"},
-		{"everyone", "198.51.100.1:800"},
+	for _, c := range []struct {
+		name, addr string
+		e          *Export
+	}{
+		{"host", "192.0.2.3:800", e},
+		{"network", "10.3.4.5:800", e},
+		{"everyone", "198.51.100.1:800", e},
+		{"single policy", "198.51.100.1:800", single},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			call := sysCall(b, 0, 0, 5)
 			call.RemoteAddr = tcp(c.addr)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := e.Authorize(call); err != nil {
+				if _, _, err := c.e.Authorize(call); err != nil {
 					b.Fatal(err)
 				}
 			}
