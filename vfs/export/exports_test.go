@@ -270,3 +270,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAddEntries(t *testing.T) {
+	tab := &Table{Resolver: newFakeResolver()}
+	require.NoError(t, tab.Add(&Export{ID: 1, Path: "/b", FS: fakeFS{}}))
+	open := func(string) (vfs.FS, error) { return fakeFS{}, nil }
+
+	entries, err := Parse("exports", strings.NewReader("/a fixed.example.com(rw)\n/b\n"))
+	require.NoError(t, err)
+	err = tab.AddEntries(entries, open)
+	require.ErrorContains(t, err, "exports:2: export /b: path exported twice")
+	require.Len(t, tab.List(), 1, "all or nothing")
+
+	entries, err = Parse("exports", strings.NewReader("/a fixed.example.com(rw)\n"))
+	require.NoError(t, err)
+	require.NoError(t, tab.AddEntries(entries, open))
+	a, _ := tab.Lookup("/a")
+	p, err := a.ClientPolicy(tcp("192.0.2.200:800"))
+	require.NoError(t, err, "the table's resolver looked the name up")
+	require.False(t, p.ReadOnly)
+}

@@ -17,11 +17,16 @@ type Resolver interface {
 	LookupAddr(ctx context.Context, addr string) ([]string, error)
 }
 
-// How long the names of a caller are kept, and how many callers' names.
+// How long the names of a caller are kept: NameTTL when it has some,
+// NoNameTTL when the lookups found none (or failed), so that a lapse of
+// the name service shuts a client out only briefly.
 const (
-	NameTTL        = 15 * time.Minute
-	maxCachedNames = 4096
+	NameTTL   = 15 * time.Minute
+	NoNameTTL = time.Minute
 )
+
+// maxCachedNames bounds the callers whose names are kept.
+const maxCachedNames = 4096
 
 // nameCache keeps the names of callers, found by a reverse lookup and
 // confirmed by a forward one (a name counts only if it resolves back to
@@ -60,6 +65,9 @@ func (c *nameCache) names(a netip.Addr) []string {
 	c.mu.Unlock()
 	e.names = c.lookup(a)
 	e.expires = time.Now().Add(NameTTL)
+	if len(e.names) == 0 {
+		e.expires = time.Now().Add(NoNameTTL)
+	}
 	close(e.done)
 	return e.names
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -155,4 +156,20 @@ func BenchmarkClientPolicyWildcard(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestNameCacheExpiry(t *testing.T) {
+	res := newFakeResolver()
+	c := &nameCache{resolver: res}
+	named, unnamed := netip.MustParseAddr("192.0.2.5"), netip.MustParseAddr("192.0.2.7")
+	start := time.Now()
+	require.Len(t, c.names(named), 2)
+	require.Empty(t, c.names(unnamed))
+	require.WithinRange(t, c.entries[named].expires, start.Add(NameTTL), time.Now().Add(NameTTL))
+	require.WithinRange(t, c.entries[unnamed].expires, start.Add(NoNameTTL), time.Now().Add(NoNameTTL))
+
+	// An expired entry is looked up again.
+	c.entries[unnamed].expires = start
+	c.names(unnamed)
+	require.Equal(t, int32(3), res.reverse.Load())
 }
