@@ -16,8 +16,9 @@ import (
 // or whose name does not resolve.
 var ErrBadClient = errors.New("bad client")
 
-// LookupTimeout bounds the lookup of each host name of an export's
-// clients when it is added to a Table.
+// LookupTimeout bounds each name lookup: of a host name of an export's
+// clients when the export is added to a Table, and of a caller's names
+// when a wildcard pattern has to be matched (see Table.Add).
 const LookupTimeout = 10 * time.Second
 
 // clientKind is the class of a client entry. A caller matched by entries
