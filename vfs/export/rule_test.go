@@ -2,6 +2,7 @@ package export
 
 import (
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -191,4 +192,37 @@ func BenchmarkClientPolicy(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzParseClient checks that any client string either fails with
+// ErrBadClient or parses into an entry a matcher takes, and that an
+// address or network matches its own address.
+func FuzzParseClient(f *testing.F) {
+	for _, s := range []string{"*", "192.0.2.7", "[2001:db8::1]", "192.0.2.0/24", "192.0.2.0/255.255.255.0",
+		"::ffff:192.0.2.0/120", "host.example.com", "*.example.com", "node?.example.com", "[ab].example.com", "@group", "fe80::1%eth0", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseClient(s)
+		if err != nil {
+			require.ErrorIs(t, err, ErrBadClient)
+			return
+		}
+		switch c.kind {
+		case kindHost, kindNetwork:
+			if c.name != "" {
+				require.True(t, validHostName(c.name))
+				return
+			}
+			require.True(t, c.prefix.IsValid())
+			m := matcher{}
+			p := &Policy{}
+			require.NoError(t, m.add(t.Context(), c, p))
+			require.Same(t, p, m.match(c.prefix.Addr(), true))
+		case kindWildcard:
+			require.Equal(t, strings.ToLower(c.name), c.name)
+		case kindEveryone:
+			require.Equal(t, "*", s)
+		}
+	})
 }
