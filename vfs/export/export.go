@@ -110,7 +110,8 @@ func CleanPath(p string) (string, error) {
 }
 
 // addrPort returns the IP address and port of a caller, false if it has
-// none.
+// none. The address is unmapped and without a zone, as client entries
+// are.
 func addrPort(a net.Addr) (netip.AddrPort, bool) {
 	var ap netip.AddrPort
 	switch a := a.(type) {
@@ -121,7 +122,7 @@ func addrPort(a net.Addr) (netip.AddrPort, bool) {
 	default:
 		return ap, false
 	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), ap.Addr().IsValid()
+	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()), ap.Addr().IsValid()
 }
 
 // ClientPolicy returns the policy of a caller at addr: that of the rule

@@ -160,6 +160,16 @@ func TestNetmask(t *testing.T) {
 	require.ErrorIs(t, err, ErrClientDenied)
 }
 
+func TestZonedCaller(t *testing.T) {
+	e := ruled(t, Policy{}, Rule{Clients: []string{"fe80::/10"}}, Rule{Clients: []string{"fe80::7"}, Access: ReadOnly})
+	p, err := e.ClientPolicy(&net.TCPAddr{IP: net.ParseIP("fe80::1"), Zone: "eth0", Port: 700})
+	require.NoError(t, err)
+	require.False(t, p.ReadOnly)
+	p, err = e.ClientPolicy(&net.UDPAddr{IP: net.ParseIP("fe80::7"), Zone: "eth0", Port: 700})
+	require.NoError(t, err)
+	require.True(t, p.ReadOnly)
+}
+
 // BenchmarkClientPolicy measures finding a caller's policy and identity
 // among a few rules of each class.
 func BenchmarkClientPolicy(b *testing.B) {
