@@ -23,7 +23,12 @@ import (
 // that gives two loopback addresses their own options, and calls it from
 // each address (any 127/8 address is this host on Linux).
 func TestServerExportsFilePerClient(t *testing.T) {
-	const exports = "/export 127.0.0.1(rw,insecure) 127.0.0.2(ro,no_root_squash,insecure)\n"
+	if l, err := net.Listen("tcp", "127.0.0.2:0"); err != nil {
+		t.Skipf("this host cannot use 127.0.0.2 (Linux routes all of 127/8 to loopback): %v", err)
+	} else {
+		l.Close()
+	}
+	const exports = "/export 127.0.0.1(rw,insecure) 127.0.0.2(ro,no_root_squash,insecure) 127.0.0.4(rw)\n"
 	fs := memfs.New(memfs.Options{RootMode: 0o777})
 	root, err := fs.Root(bg)
 	require.NoError(t, err)
@@ -122,10 +127,20 @@ func TestServerExportsFilePerClient(t *testing.T) {
 		require.Equal(t, NFS3ERR_ACCES, res.Status)
 	})
 
+	t.Run("a secure rule and an unprivileged port", func(t *testing.T) {
+		m, nfs := from("127.0.0.4", uidAlice, gidStaff)
+		st, _ := mnt(m)
+		require.Equal(t, mount.MNT3ERR_ACCES, st)
+		fh, err := table.Get(entries[0].ID).RootHandle(bg)
+		require.NoError(t, err)
+		_, err = nfs.Getattr(bg, &GETATTR3args{Object: NfsFh3{Data: fh}})
+		require.ErrorIs(t, err, rpc.AUTH_TOOWEAK)
+	})
+
 	t.Run("EXPORT lists the clients", func(t *testing.T) {
 		m, _ := from("127.0.0.1", uidAlice, gidStaff)
 		list, err := m.Export(bg)
 		require.NoError(t, err)
-		require.Equal(t, mount.Exports{{ExDir: "/export", ExGroups: mount.Groups{{GrName: "127.0.0.1"}, {GrName: "127.0.0.2"}}}}, list)
+		require.Equal(t, mount.Exports{{ExDir: "/export", ExGroups: mount.Groups{{GrName: "127.0.0.1"}, {GrName: "127.0.0.2"}, {GrName: "127.0.0.4"}}}}, list)
 	})
 }
