@@ -48,3 +48,34 @@ func Example() {
 	// 198.51.100.1:800 read-only: true all squashed: true <nil>
 	// exports:2: unknown option "foo" in "rw,sync,foo"
 }
+
+// Rules give clients of one export their own options: here the build
+// network writes, one host is trusted with root, and everyone else
+// reads as the anonymous identity.
+func ExampleRule() {
+	data := &export.Export{ID: 7, Path: "/data", FS: memfs.New(memfs.Options{}),
+		Policy: export.Policy{RequirePrivilegedPort: true},
+		Rules: []export.Rule{
+			{Clients: []string{"10.1.0.0/16"}, Access: export.ReadWrite},
+			{Clients: []string{"10.1.0.5"}, Access: export.ReadWrite, Squash: export.NoRootSquash},
+			{Clients: []string{"*"}, Access: export.ReadOnly, Squash: export.AllSquash, Port: export.Insecure},
+		}}
+	if _, err := export.NewTable(data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, client := range []string{"10.1.0.5:700", "10.1.9.9:700", "10.1.9.9:40000", "192.0.2.1:40000"} {
+		addr, _ := net.ResolveTCPAddr("tcp", client)
+		p, err := data.ClientPolicy(addr)
+		if err != nil {
+			fmt.Println(client, err)
+			continue
+		}
+		fmt.Println(client, "read-only:", p.ReadOnly, "root:", p.NoRootSquash, "all squashed:", p.AllSquash)
+	}
+	// Output:
+	// 10.1.0.5:700 read-only: false root: true all squashed: false
+	// 10.1.9.9:700 read-only: false root: false all squashed: false
+	// 10.1.9.9:40000 rpc: authentication failed: AUTH_TOOWEAK
+	// 192.0.2.1:40000 read-only: true root: false all squashed: true
+}
