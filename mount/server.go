@@ -84,7 +84,7 @@ func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 
 // Mnt answers MOUNTPROC3_MNT.
 func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountres3, error) {
-	e, fh, err := s.mount(ctx, call, string(dir))
+	e, pol, fh, err := s.mount(ctx, call, string(dir))
 	client, host := caller(call)
 	if export.IsDenial(err) {
 		s.logger.Info("mount: denied", "client", client, "dir", string(dir), "err", err)
@@ -102,7 +102,7 @@ func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountre
 	clean, _ := export.CleanPath(string(dir))
 	s.add(mountEntry{client: client, host: host, dir: clean})
 	s.logger.Info("mount: mounted", "client", client, "host", host, "dir", clean, "export", e.Path)
-	flavors := e.AuthFlavors()
+	flavors := pol.AuthFlavors()
 	ok := &Mountres3Ok{Fhandle: fh, AuthFlavors: make([]int32, len(flavors))}
 	for i, f := range flavors {
 		ok.AuthFlavors[i] = int32(f)
@@ -110,36 +110,38 @@ func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountre
 	return &Mountres3{FhsStatus: MNT3_OK, Mountinfo: ok}, nil
 }
 
-// mount finds the export holding p and the handle of p in it.
-func (s *Server) mount(ctx context.Context, call *rpc.Call, p string) (*export.Export, []byte, error) {
+// mount finds the export holding p, the caller's policy on it and the
+// handle of p in it.
+func (s *Server) mount(ctx context.Context, call *rpc.Call, p string) (*export.Export, *export.Policy, []byte, error) {
 	e, rest := s.exports.Lookup(p)
 	if e == nil {
-		return nil, nil, vfs.ErrNotExist
+		return nil, nil, nil, vfs.ErrNotExist
 	}
-	if err := e.Admits(call.RemoteAddr); err != nil {
-		return e, nil, export.ErrClientDenied
+	pol, err := e.ClientPolicy(call.RemoteAddr)
+	if err != nil {
+		return e, nil, nil, export.ErrClientDenied
 	}
 	h, err := e.FS.Root(ctx)
 	if err != nil {
-		return e, nil, err
+		return e, nil, nil, err
 	}
 	if rest != "" {
-		cred, err := e.Cred(call)
+		cred, err := pol.Cred(call)
 		if err != nil {
-			return e, nil, err
+			return e, nil, nil, err
 		}
 		for _, name := range strings.Split(rest, "/") {
 			var a vfs.Attr
 			if h, a, err = e.FS.Lookup(ctx, &cred, h, name); err != nil {
-				return e, nil, err
+				return e, nil, nil, err
 			}
 			if a.Type != vfs.TypeDirectory {
-				return e, nil, vfs.ErrNotDir
+				return e, nil, nil, vfs.ErrNotDir
 			}
 		}
 	}
 	fh, err := export.EncodeHandle(e.ID, h)
-	return e, fh, err
+	return e, pol, fh, err
 }
 
 // mountStatus maps an error of MNT to its status.
@@ -239,7 +241,7 @@ func (s *Server) Export(ctx context.Context, call *rpc.Call) (Exports, error) {
 	out := make(Exports, len(list))
 	for i, e := range list {
 		out[i].ExDir = Dirpath(e.Path)
-		for _, c := range e.Clients {
+		for _, c := range e.Groups() {
 			out[i].ExGroups = append(out[i].ExGroups, Groupnode{GrName: Name(c)})
 		}
 	}

@@ -240,6 +240,7 @@ type req struct {
 	ctx  context.Context
 	call *rpc.Call
 	ex   *export.Export
+	pol  *export.Policy // the caller's policy on ex
 	// fs is set once the handle is resolved and the caller admitted:
 	// from then on the backend may be asked for attributes.
 	fs   vfs.FS
@@ -258,11 +259,11 @@ func (s *Server) open(ctx context.Context, call *rpc.Call, fh *NfsFh3) (*req, vf
 	if !r.check(err) {
 		return r, nil
 	}
-	cred, err := ex.Authorize(call)
+	pol, cred, err := ex.Authorize(call)
 	if !r.check(err) {
 		return r, nil
 	}
-	r.ex, r.fs, r.cred = ex, ex.FS, cred
+	r.ex, r.pol, r.fs, r.cred = ex, pol, ex.FS, cred
 	return r, h
 }
 
@@ -320,7 +321,7 @@ func (r *req) fail(st Nfsstat3) {
 
 // modify refuses a change to a read-only export.
 func (r *req) modify() {
-	if r.fs != nil && r.ex.ReadOnly {
+	if r.fs != nil && r.pol.ReadOnly {
 		r.fail(NFS3ERR_ROFS)
 	}
 }

@@ -86,7 +86,7 @@ func (r *req) access(f *Fattr3) uint32 {
 	if may(vfs.MayRead) {
 		bits |= ACCESS3_READ
 	}
-	if may(vfs.MayWrite) && !r.ex.ReadOnly {
+	if may(vfs.MayWrite) && !r.pol.ReadOnly {
 		bits |= ACCESS3_MODIFY | ACCESS3_EXTEND
 		if dir {
 			bits |= ACCESS3_DELETE

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -334,8 +335,8 @@ func (s *Server) fileServices(mux *rpc.Mux) []service {
 // logStart says what the Server serves and where.
 func (s *Server) logStart(addrs map[Service]Endpoint, run *running) {
 	for _, e := range s.Exports.List() {
-		s.logger().Info("exporting", "path", e.Path, "id", e.ID, "read-only", e.ReadOnly,
-			"squash", squashOf(e.Policy), "clients", clientsOf(e.Policy))
+		s.logger().Info("exporting", "path", e.Path, "id", e.ID, "read-only", e.Policy.ReadOnly,
+			"squash", squashOf(e.Policy), "clients", clientsOf(e), "rules", len(e.Rules))
 	}
 	s.logger().Info("serving NFSv3", "nfs", addrs[ServiceNFS].TCP, "mount", addrs[ServiceMount].TCP)
 	run.locks.log(s, addrs)
@@ -353,12 +354,13 @@ func squashOf(p export.Policy) string {
 	}
 }
 
-// clientsOf names the clients a policy admits.
-func clientsOf(p export.Policy) string {
-	if len(p.Clients) == 0 {
+// clientsOf names the clients an export admits.
+func clientsOf(e *export.Export) string {
+	g := e.Groups()
+	if len(g) == 0 {
 		return "every host"
 	}
-	return fmt.Sprint(p.Clients)
+	return strings.Join(g, " ")
 }
 
 // serveLogged runs serve until the server shuts down, logging a

@@ -30,8 +30,9 @@ func (s *Server) stripe(fh []byte) *sync.Mutex {
 // table, and the identity the caller acts as on it.
 type target struct {
 	exp    *export.Export
-	h      vfs.Handle // aliases the request's file handle
-	locker vfs.Locker // nil if the backend keeps no locks
+	pol    *export.Policy // the caller's policy on exp
+	h      vfs.Handle     // aliases the request's file handle
+	locker vfs.Locker     // nil if the backend keeps no locks
 	cred   vfs.Cred
 }
 
@@ -43,11 +44,11 @@ func (s *Server) resolve(call *rpc.Call, fh []byte) (target, Nlm4Stats) {
 	if err != nil {
 		return target{}, NLM4_STALE_FH
 	}
-	cred, err := exp.Authorize(call)
+	pol, cred, err := exp.Authorize(call)
 	if err != nil {
 		return target{}, NLM4_DENIED
 	}
-	t := target{exp: exp, h: h, cred: cred}
+	t := target{exp: exp, pol: pol, h: h, cred: cred}
 	t.locker, _ = exp.FS.(vfs.Locker)
 	return t, NLM4_GRANTED
 }
@@ -199,7 +200,7 @@ func (s *Server) lock(ctx context.Context, call *rpc.Call, a *Nlm4Lockargs, o lo
 	if t.locker == nil {
 		return NLM4_DENIED_NOLOCKS
 	}
-	if a.Exclusive && t.exp.ReadOnly {
+	if a.Exclusive && t.pol.ReadOnly {
 		return NLM4_ROFS
 	}
 	if o.monitor {

@@ -7,60 +7,20 @@ import (
 	"net"
 	"net/netip"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
 )
 
-// Nobody is the anonymous identity of a Policy that names none.
-var Nobody = vfs.Cred{UID: 65534, GID: 65534}
-
-// DefaultFlavors are the flavors a Policy that lists none allows, best
-// first.
-var DefaultFlavors = []rpc.AuthFlavor{rpc.AUTH_SYS, rpc.AUTH_NONE}
-
 // ErrClientDenied is returned for a client the export is not open to. It
 // wraps vfs.ErrPermission, so servers that map errors by errors.Is answer
 // it as a permission error (NFS3ERR_ACCES, MNT3ERR_ACCES).
 var ErrClientDenied = fmt.Errorf("export: client not allowed: %w", vfs.ErrPermission)
 
-// Policy says who may use an export and as whom. The zero value opens the
-// export to every client, read-write, over AUTH_SYS and AUTH_NONE, with
-// the superuser squashed to Nobody.
-type Policy struct {
-	// Clients lists the clients that may mount and use the export: IP
-	// addresses ("192.0.2.7", "2001:db8::1") and networks in CIDR
-	// notation ("192.0.2.0/24"). Empty means every client. Callers
-	// without an IP address (a unix socket) match only an empty list.
-	Clients []string
-	// ReadOnly refuses every call that would change the file system.
-	ReadOnly bool
-	// NoRootSquash lets a caller claiming uid 0 act as the superuser. By
-	// default uid 0 and gid 0 (primary or supplementary) are mapped to
-	// the anonymous identity, as Linux's root_squash does.
-	NoRootSquash bool
-	// AllSquash maps every caller to the anonymous identity.
-	AllSquash bool
-	// Anon is the identity of squashed callers and of AUTH_NONE callers;
-	// nil means Nobody.
-	Anon *vfs.Cred
-	// Flavors lists the authentication flavors callers may use, best
-	// first; MOUNT tells clients of them. Empty means DefaultFlavors.
-	// AUTH_SYS callers act as their credential says (after squashing),
-	// callers of any other flavor allowed here as the anonymous
-	// identity; a call of a flavor not allowed is denied with
-	// AUTH_TOOWEAK.
-	Flavors []rpc.AuthFlavor
-	// RequirePrivilegedPort denies calls from a source port of 1024 or
-	// above with AUTH_TOOWEAK (Linux's "secure" option). Callers
-	// without a port (a unix socket) pass.
-	RequirePrivilegedPort bool
-}
-
-// Export is a file system served under a path and an id. Once added to a
-// Table it must not be changed; remove it and add a new one instead.
+// Export is a file system served under a path and an id, to the clients
+// its rules name. Once added to a Table it must not be changed; remove it
+// and add a new one instead.
 type Export struct {
 	// ID names the export inside every file handle, so it must stay the
 	// same for as long as clients may hold handles, across restarts:
@@ -70,15 +30,25 @@ type Export struct {
 	Path string
 	// FS is the file system served.
 	FS vfs.FS
-	Policy
+	// Policy is the export-wide setting: the policy of every client in
+	// Policy.Clients when Rules is empty, else the base each rule starts
+	// from.
+	Policy Policy
+	// Rules, if any, give clients their own options; a caller no rule
+	// names is refused. A caller named by several rules gets the rule
+	// of its most specific entry: an address or host name, then a
+	// network, then a wildcard pattern, then "*"; among entries of one
+	// class, the one written first.
+	Rules []Rule
 
-	nets   []netip.Prefix // Clients, parsed by compile
-	anon   vfs.Cred
+	match  matcher
+	groups []string
 	parsed bool
 }
 
-// compile checks the export and parses its client list.
-func (e *Export) compile() error {
+// compile checks the export, parses its clients and works out the policy
+// of each rule.
+func (e *Export) compile(ctx context.Context, names *nameCache) error {
 	if e.FS == nil {
 		return fmt.Errorf("export %d: no file system", e.ID)
 	}
@@ -87,45 +57,41 @@ func (e *Export) compile() error {
 		return fmt.Errorf("export %d: %w", e.ID, err)
 	}
 	e.Path = p
-	e.nets = e.nets[:0]
-	for _, c := range e.Clients {
-		pfx, err := parseClient(c)
-		if err != nil {
-			return fmt.Errorf("export %s: client %q: %w", e.Path, c, err)
+	rules := e.Rules
+	if len(rules) == 0 {
+		clients := e.Policy.Clients
+		if len(clients) == 0 {
+			clients = []string{"*"}
 		}
-		e.nets = append(e.nets, pfx)
+		rules = []Rule{{Clients: clients}}
+	} else if len(e.Policy.Clients) != 0 {
+		return fmt.Errorf("export %s: both Policy.Clients and Rules name clients", e.Path)
 	}
-	e.anon = Nobody
-	if e.Anon != nil {
-		e.anon = vfs.Cred{UID: e.Anon.UID, GID: e.Anon.GID, Groups: slices.Clone(e.Anon.Groups)}
-	}
-	e.parsed = true
-	return nil
-}
-
-// parseClient parses an address or a network.
-func parseClient(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, err
+	m := matcher{names: names}
+	var groups []string
+	policies := make([]Policy, len(rules))
+	for i := range rules {
+		r := &rules[i]
+		if len(r.Clients) == 0 {
+			return fmt.Errorf("export %s: rule %d names no client", e.Path, i+1)
 		}
-		if p.Addr().Is4In6() {
-			// ::ffff:192.0.2.0/120 is 192.0.2.0/24: callers' addresses
-			// are unmapped before they are matched.
-			if p.Bits() < 96 {
-				return netip.Prefix{}, errors.New("an IPv4-mapped network shorter than /96")
+		policies[i] = r.apply(e.Policy.clone())
+		for _, s := range r.Clients {
+			c, err := parseClient(s)
+			if err == nil {
+				err = m.add(ctx, c, &policies[i])
 			}
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			if err != nil {
+				return fmt.Errorf("export %s: %w", e.Path, err)
+			}
 		}
-		return p.Masked(), nil
+		groups = append(groups, r.Clients...)
 	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
+	if len(e.Rules) == 0 && len(e.Policy.Clients) == 0 {
+		groups = nil
 	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
+	e.match, e.groups, e.parsed = m, groups, true
+	return nil
 }
 
 // CleanPath returns an export or mount path in canonical form: absolute,
@@ -144,7 +110,8 @@ func CleanPath(p string) (string, error) {
 }
 
 // addrPort returns the IP address and port of a caller, false if it has
-// none.
+// none. The address is unmapped and without a zone, as client entries
+// are.
 func addrPort(a net.Addr) (netip.AddrPort, bool) {
 	var ap netip.AddrPort
 	switch a := a.(type) {
@@ -155,95 +122,52 @@ func addrPort(a net.Addr) (netip.AddrPort, bool) {
 	default:
 		return ap, false
 	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), ap.Addr().IsValid()
+	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()), ap.Addr().IsValid()
 }
 
-// Admits reports whether a caller at addr may use the export: nil, or
-// ErrClientDenied for a client not on its list, or rpc.AUTH_TOOWEAK for a
-// caller on an unprivileged port when the policy wants a privileged one.
-func (e *Export) Admits(addr net.Addr) error {
-	ap, hasIP := addrPort(addr)
-	if e.RequirePrivilegedPort && hasIP && ap.Port() >= 1024 {
-		return rpc.AUTH_TOOWEAK
-	}
-	if len(e.Clients) == 0 {
-		return nil
-	}
-	if hasIP && e.parsed {
-		for _, n := range e.nets {
-			if n.Contains(ap.Addr()) {
-				return nil
-			}
-		}
-	}
-	return ErrClientDenied
-}
-
-// AuthFlavors returns the flavors the export allows, best first.
-func (e *Export) AuthFlavors() []rpc.AuthFlavor {
-	if len(e.Flavors) == 0 {
-		return DefaultFlavors
-	}
-	return e.Flavors
-}
-
-// Cred returns the identity a call acts as on the export: its AUTH_SYS
-// credential after squashing, or the anonymous identity. A call of a
-// flavor the export does not allow gets rpc.AUTH_TOOWEAK, an AUTH_SHORT
-// call rpc.AUTH_REJECTEDCRED (this server hands out no shorthands, and
-// that denial makes a client send its full credential again).
+// ClientPolicy returns the policy of a caller at addr: that of the rule
+// matching it (see Rules for which one wins). It is ErrClientDenied for a
+// caller no rule matches (a caller without an IP address, such as a unix
+// socket, matches only "*"), and rpc.AUTH_TOOWEAK for a caller on an
+// unprivileged port when its policy wants a privileged one. An export
+// that was never added to a Table admits nobody.
 //
-// The groups of the identity may alias the call's credential: use it only
-// while serving the call.
-func (e *Export) Cred(c *rpc.Call) (vfs.Cred, error) {
-	flavor := c.Cred.Flavor
-	if flavor == rpc.AUTH_SHORT {
-		return vfs.Cred{}, rpc.AUTH_REJECTEDCRED
-	}
-	if !slices.Contains(e.AuthFlavors(), flavor) {
-		return vfs.Cred{}, rpc.AUTH_TOOWEAK
-	}
-	anon := e.anon
+// The policy returned belongs to the export: it must not be changed.
+func (e *Export) ClientPolicy(addr net.Addr) (*Policy, error) {
+	ap, hasIP := addrPort(addr)
 	if !e.parsed {
-		anon = Nobody
+		return nil, ErrClientDenied
 	}
-	if flavor != rpc.AUTH_SYS || e.AllSquash {
-		return anon, nil
+	p := e.match.match(ap.Addr(), hasIP)
+	if p == nil {
+		return nil, ErrClientDenied
 	}
-	sys, ok := c.AuthSys()
-	if !ok {
-		return vfs.Cred{}, rpc.AUTH_BADCRED
+	if p.RequirePrivilegedPort && hasIP && ap.Port() >= 1024 {
+		return nil, rpc.AUTH_TOOWEAK
 	}
-	cred := vfs.Cred{UID: sys.Uid, GID: sys.Gid, Groups: sys.Gids}
-	if e.NoRootSquash {
-		return cred, nil
-	}
-	if cred.UID == 0 {
-		cred.UID = anon.UID
-	}
-	if cred.GID == 0 {
-		cred.GID = anon.GID
-	}
-	if slices.Contains(cred.Groups, 0) {
-		groups := slices.Clone(cred.Groups)
-		for i, g := range groups {
-			if g == 0 {
-				groups[i] = anon.GID
-			}
-		}
-		cred.Groups = groups
-	}
-	return cred, nil
+	return p, nil
 }
 
-// Authorize is Admits and then Cred: the identity a call acts as, or why
-// it may not use the export at all.
-func (e *Export) Authorize(c *rpc.Call) (vfs.Cred, error) {
-	if err := e.Admits(c.RemoteAddr); err != nil {
-		return vfs.Cred{}, err
+// Authorize is ClientPolicy for the call's remote address and then
+// Policy.Cred: the policy of the caller and the identity the call acts
+// as, or why it may not use the export at all.
+func (e *Export) Authorize(c *rpc.Call) (*Policy, vfs.Cred, error) {
+	p, err := e.ClientPolicy(c.RemoteAddr)
+	if err != nil {
+		return nil, vfs.Cred{}, err
 	}
-	return e.Cred(c)
+	cred, err := p.Cred(c)
+	if err != nil {
+		return nil, vfs.Cred{}, err
+	}
+	return p, cred, nil
 }
+
+// Groups returns the clients the export is open to, as its rules (or its
+// Policy.Clients) list them, for MOUNT's EXPORT reply; nil for an export
+// open to everyone through an empty Policy.Clients. The slice belongs to
+// the export.
+func (e *Export) Groups() []string { return e.groups }
 
 // RootHandle returns the wire handle of the export's root directory.
 func (e *Export) RootHandle(ctx context.Context) ([]byte, error) {

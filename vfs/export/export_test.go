@@ -49,7 +49,7 @@ func TestAdmits(t *testing.T) {
 			e := &Export{ID: 1, Path: "/x", FS: fakeFS{}, Policy: c.policy}
 			_, err := NewTable(e)
 			require.NoError(t, err)
-			err = e.Admits(c.addr)
+			_, err = e.ClientPolicy(c.addr)
 			if c.wantErr == nil {
 				require.NoError(t, err)
 			} else {
@@ -60,11 +60,12 @@ func TestAdmits(t *testing.T) {
 	require.ErrorIs(t, ErrClientDenied, vfs.ErrPermission)
 	// An export never added to a table admits nobody from a list.
 	loose := &Export{Policy: Policy{Clients: []string{"192.0.2.7"}}}
-	require.Error(t, loose.Admits(tcp("192.0.2.7:1")))
+	_, err := loose.ClientPolicy(tcp("192.0.2.7:1"))
+	require.ErrorIs(t, err, ErrClientDenied)
 }
 
 // sysCall returns a call with an AUTH_SYS credential.
-func sysCall(t *testing.T, uid, gid uint32, gids ...uint32) *rpc.Call {
+func sysCall(t testing.TB, uid, gid uint32, gids ...uint32) *rpc.Call {
 	body, err := xdr.Marshal(&rpc.AuthsysParms{Machinename: "client", Uid: uid, Gid: gid, Gids: gids})
 	require.NoError(t, err)
 	return &rpc.Call{Cred: rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: body}}
@@ -97,7 +98,7 @@ func TestCred(t *testing.T) {
 			e := &Export{ID: 1, Path: "/x", FS: fakeFS{}, Policy: c.policy}
 			_, err := NewTable(e)
 			require.NoError(t, err)
-			got, err := e.Cred(c.call)
+			got, err := e.Policy.Cred(c.call)
 			if c.wantErr != nil {
 				require.ErrorIs(t, err, c.wantErr)
 				require.True(t, IsDenial(err))
@@ -117,7 +118,7 @@ func TestSquashDoesNotChangeTheCall(t *testing.T) {
 	_, err := NewTable(e)
 	require.NoError(t, err)
 	c := sysCall(t, 0, 0, 0)
-	_, err = e.Cred(c)
+	_, _, err = e.Authorize(c)
 	require.NoError(t, err)
 	sys, ok := c.AuthSys()
 	require.True(t, ok)

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,8 +16,13 @@ import (
 // services. Lookups never wait: they read an immutable snapshot that Add
 // and Remove replace. The zero value is an empty table ready to use.
 type Table struct {
-	mu   sync.Mutex // serialises Add and Remove
-	snap atomic.Pointer[snapshot]
+	// Resolver looks up the host names of the exports' clients; nil
+	// means net.DefaultResolver. Set it before the first Add.
+	Resolver Resolver
+
+	mu    sync.Mutex // serialises Add and Remove
+	snap  atomic.Pointer[snapshot]
+	names *nameCache // callers' names, shared by the exports; set by Add
 }
 
 type snapshot struct {
@@ -42,12 +49,24 @@ func (t *Table) load() *snapshot {
 	return &snapshot{}
 }
 
-// Add adds an export, cleaning its path (see CleanPath) and parsing its
-// client list. It fails if the export has no file system, its path is not
-// absolute or holds "..", a client does not parse, or another export has
-// the same id or path.
+// Add adds an export, cleaning its path (see CleanPath), parsing its
+// clients and working out the policy of each of its rules. Host names
+// among the clients are looked up here, once (each within LookupTimeout),
+// never per call: a name whose addresses change needs the export added
+// again. Wildcard patterns are matched per call against the caller's
+// names, found by a reverse lookup confirmed by a forward one and kept
+// for NameTTL: the first call from an address that no address or network
+// entry matched waits for those lookups. It fails if the export has no file system, its path is not
+// absolute or holds "..", a client does not parse or resolve (an error
+// wrapping ErrBadClient), or another export has the same id or path.
 func (t *Table) Add(e *Export) error {
-	if err := e.compile(); err != nil {
+	t.mu.Lock()
+	if t.names == nil {
+		t.names = &nameCache{resolver: cmp.Or(t.Resolver, defaultResolver)}
+	}
+	names := t.names
+	t.mu.Unlock()
+	if err := e.compile(context.Background(), names); err != nil {
 		return err
 	}
 	t.mu.Lock()
