@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/nfskit/nfskit/rpc"
@@ -82,26 +81,32 @@ func (s *Server) Register(mux *rpc.Mux) {
 // Null answers MOUNTPROC3_NULL.
 func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 
-// Mnt answers MOUNTPROC3_MNT.
+// Mnt answers MOUNTPROC3_MNT. The empty path is "/", as mountd takes it
+// (libnfs mounts "" for an export at "/"). Mounts and refusals are logged
+// at debug level, denials by the export's client list or policy at info.
 func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountres3, error) {
-	e, fh, err := s.mount(ctx, call, string(dir))
+	p := string(dir)
+	if p == "" {
+		p = "/"
+	}
+	e, fh, err := s.mount(ctx, call, p)
 	client, host := caller(call)
 	if export.IsDenial(err) {
-		s.logger.Info("mount: denied", "client", client, "dir", string(dir), "err", err)
+		s.logger.Info("mount: denied", "client", client, "dir", p, "err", err)
 		return nil, err
 	}
 	st := mountStatus(err)
 	if st != MNT3_OK {
-		level := slog.LevelInfo
+		level := slog.LevelDebug
 		if st == MNT3ERR_IO || st == MNT3ERR_SERVERFAULT {
 			level = slog.LevelError
 		}
-		s.logger.Log(ctx, level, "mount: refused", "client", client, "dir", string(dir), "status", st.String(), "err", err)
+		s.logger.Log(ctx, level, "mount: refused", "client", client, "dir", p, "status", st.String(), "err", err)
 		return &Mountres3{FhsStatus: st}, nil
 	}
-	clean, _ := export.CleanPath(string(dir))
+	clean, _ := export.CleanPath(p)
 	s.add(mountEntry{client: client, host: host, dir: clean})
-	s.logger.Info("mount: mounted", "client", client, "host", host, "dir", clean, "export", e.Path)
+	s.logger.Debug("mount: mounted", "client", client, "host", host, "dir", clean, "export", e.Path)
 	flavors := e.AuthFlavors()
 	ok := &Mountres3Ok{Fhandle: fh, AuthFlavors: make([]int32, len(flavors))}
 	for i, f := range flavors {
@@ -128,14 +133,8 @@ func (s *Server) mount(ctx context.Context, call *rpc.Call, p string) (*export.E
 		if err != nil {
 			return e, nil, err
 		}
-		for _, name := range strings.Split(rest, "/") {
-			var a vfs.Attr
-			if h, a, err = e.FS.Lookup(ctx, &cred, h, name); err != nil {
-				return e, nil, err
-			}
-			if a.Type != vfs.TypeDirectory {
-				return e, nil, vfs.ErrNotDir
-			}
+		if h, err = s.walk(ctx, e, &cred, h, rest); err != nil {
+			return e, nil, err
 		}
 	}
 	fh, err := export.EncodeHandle(e.ID, h)
