@@ -2,8 +2,11 @@ package nfs3_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,4 +107,54 @@ func TestInteropLibnfsServer(t *testing.T) {
 	require.NotEmpty(t, capture.Read(`nfs.readdirplus.entry.name == "." && nfs.readdirplus.entry.cookie == 1`), "READDIRPLUS listed .")
 	require.NotEmpty(t, capture.Read(`nfs.readdirplus.entry.name == ".." && nfs.readdirplus.entry.cookie == 2`), "READDIRPLUS listed ..")
 	require.NotEmpty(t, capture.Read(`mount.path == "/export/link/sub/"`), "mounted through the link")
+}
+
+// TestInteropLibnfsMakeAttrs makes files with libnfs's raw NFSv3 calls
+// (its own XDR) as a caller other than root, asking for owners and
+// groups it may not give and a size for a symbolic link: each object is
+// made, with what the caller may set applied and the rest dropped, as
+// Linux's server does. tshark decodes the calls with no malformed packet.
+func TestInteropLibnfsMakeAttrs(t *testing.T) {
+	peers.Require(t, "tshark")
+	peers.RequireRoot(t)
+	exe := peers.BuildC(t, "testdata/libnfs_make.c", "nfs")
+	e := newSrvEnv(t, export.Policy{})
+	port := e.addr.(*net.TCPAddr).Port
+	capture := peers.StartCapture(t, port)
+	steps := []struct{ call, want string }{
+		{"create own 1000 100", "create 0 1000 100"},
+		{"create theirs 2000 999", "create 0 1000 100"},
+		{"create rootish 0 0", "create 0 1000 100"},
+		{"mkdir d-own 1000 100", "mkdir 0 1000 100"},
+		{"mkdir d-theirs 2000 -1", "mkdir 0 1000 100"},
+		{"symlink l some/target 12345", "symlink 0 11"},
+	}
+	args := []string{"127.0.0.1", fmt.Sprint(port), fmt.Sprint(uidAlice), fmt.Sprint(gidStaff), hex.EncodeToString(e.root.Data)}
+	for _, s := range steps {
+		args = append(args, strings.Fields(s.call)...)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, exe, args...).CombinedOutput()
+	require.NoError(t, err, "libnfs_make %s:\n%s", strings.Join(args, " "), out)
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, len(steps), "%s", out)
+	for i, s := range steps {
+		require.Equal(t, s.want, lines[i], s.call)
+	}
+	// The server holds them so.
+	for _, name := range []string{"own", "theirs", "rootish", "d-own", "d-theirs"} {
+		st, fh := e.lookup(e.alice, e.root, name)
+		require.Equal(t, NFS3_OK, st, name)
+		a := e.getattr(e.alice, fh)
+		require.Equal(t, Uid3(uidAlice), a.Uid, name)
+		require.Equal(t, Gid3(gidStaff), a.Gid, name)
+	}
+	st, l := e.lookup(e.alice, e.root, "l")
+	require.Equal(t, NFS3_OK, st)
+	rl, err := e.alice.Readlink(bg, &READLINK3args{Symlink: l})
+	require.NoError(t, err)
+	require.Equal(t, Nfspath3("some/target"), rl.Resok.Data)
+	capture.Stop()
+	capture.RequireClean(2 * len(steps))
 }
