@@ -20,9 +20,10 @@ const (
 	gidForeign = 999
 )
 
-// ownershipBackends returns the file systems the ownership tests run on: memfs,
-// and osfs acting as root and as the caller (which need the superuser).
-func ownershipBackends(t *testing.T) map[string]func(t *testing.T) vfs.FS {
+// serverBackends returns the file systems that server tests run on over
+// each backend: memfs, and osfs acting as root and as the caller (which
+// need the superuser).
+func serverBackends(t *testing.T) map[string]func(t *testing.T) vfs.FS {
 	out := map[string]func(t *testing.T) vfs.FS{
 		"memfs": func(t *testing.T) vfs.FS { return memfs.New(memfs.Options{RootMode: 0o1777}) },
 	}
@@ -107,7 +108,7 @@ func TestServerMakeDropsForbiddenOwnership(t *testing.T) {
 		{"foreign uid dropped, member gid kept", false, u(uidBob), u(gidOther), uidAlice, gidOther},
 		{"squashed root is not root", true, u(uidAlice), u(gidStaff), export.Nobody.UID, export.Nobody.GID},
 	}
-	for name, newFS := range ownershipBackends(t) {
+	for name, newFS := range serverBackends(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newSrvEnvFS(t, export.Policy{}, newFS(t))
 			alice := e.client(uidAlice, gidStaff, gidOther)
@@ -142,7 +143,7 @@ func TestServerMakeDropsForbiddenOwnership(t *testing.T) {
 }
 
 func TestServerSymlinkIgnoresSize(t *testing.T) {
-	for name, newFS := range ownershipBackends(t) {
+	for name, newFS := range serverBackends(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newSrvEnvFS(t, export.Policy{}, newFS(t))
 			alice := e.client(uidAlice, gidStaff, gidOther)
