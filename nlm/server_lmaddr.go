@@ -135,12 +135,12 @@ func (c *lmCache) len() int {
 // remembered or looked up (LookupCallback). An address remembered that
 // proves wrong (nothing listens there, or no lock manager of that
 // version) is forgotten and looked up again at once; one that fails
-// otherwise is forgotten for the next call. Each attempt is bounded by
-// CallbackTimeout.
+// otherwise is forgotten for the next call. The lookup and each call are
+// bounded by CallbackTimeout.
 func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
-	cctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
-	defer cancel()
 	if s.opts.DialCallback != nil {
+		cctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
+		defer cancel()
 		c, err := s.opts.DialCallback(cctx, r.network, r.host, r.vers)
 		if err != nil {
 			return err
@@ -150,29 +150,36 @@ func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Mar
 	}
 	k := lmKey{host: r.host, network: r.network, vers: r.vers}
 	addr, cached := s.lms.get(k)
-	for {
-		if !cached {
-			var err error
-			if addr, err = s.lookup(cctx, r.network, r.host, r.vers); err != nil {
-				return err
-			}
-			s.lms.put(k, addr)
-		}
-		err := callAt(cctx, r.network, addr, r.vers, proc, args, res)
+	if cached {
+		err := s.callAt(ctx, r.network, addr, r.vers, proc, args, res)
 		if err == nil {
 			return nil
 		}
 		s.lms.drop(k, addr)
-		if !cached || !wrongAddress(err) {
+		if !wrongAddress(err) {
 			return err
 		}
 		s.logger.Debug("nlm: client lock manager moved", "host", r.host, "network", r.network, "was", addr, "err", err)
-		cached = false
 	}
+	lctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
+	addr, err := s.lookup(lctx, r.network, r.host, r.vers)
+	cancel()
+	if err != nil {
+		return err
+	}
+	s.lms.put(k, addr)
+	if err := s.callAt(ctx, r.network, addr, r.vers, proc, args, res); err != nil {
+		s.lms.drop(k, addr)
+		return err
+	}
+	return nil
 }
 
-// callAt makes one call to the lock manager at addr.
-func callAt(ctx context.Context, network, addr string, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+// callAt makes one call to the lock manager at addr, bounded by
+// CallbackTimeout.
+func (s *Server) callAt(ctx context.Context, network, addr string, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
+	defer cancel()
 	c, err := rpc.Dial(ctx, network, addr, nil)
 	if err != nil {
 		return err
