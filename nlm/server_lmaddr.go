@@ -135,7 +135,8 @@ func (c *lmCache) len() int {
 // remembered or looked up (LookupCallback). An address remembered that
 // proves wrong (nothing listens there, or no lock manager of that
 // version) is forgotten and looked up again at once; one that fails
-// otherwise is forgotten for the next call. The lookup and each call are
+// otherwise is forgotten for the next call (but not when ctx ends: the
+// caller gave up). The lookup and each call are
 // bounded by CallbackTimeout.
 func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	if s.opts.DialCallback != nil {
@@ -152,8 +153,8 @@ func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Mar
 	addr, cached := s.lms.get(k)
 	if cached {
 		err := s.callAt(ctx, r.network, addr, r.vers, proc, args, res)
-		if err == nil {
-			return nil
+		if err == nil || ctx.Err() != nil {
+			return err // a call given up on says nothing of the address
 		}
 		s.lms.drop(k, addr)
 		if !wrongAddress(err) {
@@ -168,11 +169,11 @@ func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Mar
 		return err
 	}
 	s.lms.put(k, addr)
-	if err := s.callAt(ctx, r.network, addr, r.vers, proc, args, res); err != nil {
+	err = s.callAt(ctx, r.network, addr, r.vers, proc, args, res)
+	if err != nil && ctx.Err() == nil {
 		s.lms.drop(k, addr)
-		return err
 	}
-	return nil
+	return err
 }
 
 // callAt makes one call to the lock manager at addr, bounded by

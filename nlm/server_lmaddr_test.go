@@ -3,7 +3,7 @@ package nlm_test
 import (
 	"context"
 	"net"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,20 +16,31 @@ import (
 )
 
 // srvPortmap is a client host's port mapper, of the test's own, counting
-// the lookups the server makes of it.
+// the lookups the server makes of it (by xid: a retransmission is the
+// same lookup).
 type srvPortmap struct {
-	pm      portmap.Server
-	served  *rpctest.Served
-	lookups atomic.Int32
+	pm     portmap.Server
+	served *rpctest.Served
+	mu     sync.Mutex
+	xids   map[uint32]bool
+}
+
+// lookups returns how many GETPORT calls the port mapper got.
+func (p *srvPortmap) lookups() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.xids)
 }
 
 func newSrvPortmap(t *testing.T) *srvPortmap {
-	p := &srvPortmap{}
+	p := &srvPortmap{xids: map[uint32]bool{}}
 	mux := rpc.NewMux()
 	p.pm.Register(mux)
 	p.served = rpctest.Serve(t, rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		if c.Prog == portmap.PMAP_PROG && c.Vers == portmap.PMAP_VERS && c.Proc == portmap.PMAPPROC_GETPORT {
-			p.lookups.Add(1)
+			p.mu.Lock()
+			p.xids[c.Xid] = true
+			p.mu.Unlock()
 		}
 		mux.ServeRPC(ctx, w, c)
 	}))
@@ -47,24 +58,12 @@ func (p *srvPortmap) register(t *testing.T, lm *rpctest.Served) {
 	}
 }
 
-// srvNetCall is a call a client lock manager got, and over what.
-type srvNetCall struct {
-	network string
-	proc    uint32
-	cookie  string
-}
-
-// srvLockManager serves a client host's lock manager that records the
-// TEST_RES calls it gets.
-func srvLockManager(t *testing.T, got chan<- srvNetCall) *rpctest.Served {
+// srvLockManager serves a client host's lock manager: rec answers its
+// calls, and nets gets the transport of each.
+func srvLockManager(t *testing.T, rec *srvRecorder, nets chan<- string) *rpctest.Served {
 	return rpctest.Serve(t, rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-		var r nlm.Nlm4Testres
-		if c.Prog != nlm.NLM_PROG || c.Decode(&r) != nil {
-			w.Error(rpc.GARBAGE_ARGS)
-			return
-		}
-		got <- srvNetCall{network: c.Network, proc: c.Proc, cookie: string(r.Cookie)}
-		w.Reply(nil)
+		nets <- c.Network
+		rec.ServeRPC(ctx, w, c)
 	}))
 }
 
@@ -78,8 +77,8 @@ func TestServerMsgResViaPortmap(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ctx := context.Background()
 			pm := newSrvPortmap(t)
-			got := make(chan srvNetCall, 8)
-			lm := srvLockManager(t, got)
+			rec, nets := newSrvRecorder(), make(chan string, 8)
+			lm := srvLockManager(t, rec, nets)
 			pm.register(t, lm)
 			e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{LookupCallback: nlm.PortmapLookup(pm.served.UDP.Port)}})
 			c := nlm.NewNLM4VERSClient(e.dial(t, network, nil))
@@ -87,26 +86,47 @@ func TestServerMsgResViaPortmap(t *testing.T) {
 				t.Helper()
 				start := time.Now()
 				require.NoError(t, c.TestMsg(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj(cookie), Alock: srvB.lock4(e.fh, 0, 1)}))
-				select {
-				case call := <-got:
-					require.Equal(t, srvNetCall{network: network, proc: nlm.NLMPROC4_TEST_RES, cookie: cookie}, call)
-				case <-time.After(srvWait):
-					t.Fatalf("no TEST_RES for %s", cookie)
-				}
+				var r nlm.Nlm4Testres
+				require.NoError(t, srvDecode(rec.next(t, nlm.NLMPROC4_TEST_RES).args, &r))
+				require.Equal(t, nlm.Netobj(cookie), r.Cookie)
+				require.Equal(t, network, <-nets, "over the request's transport")
 				require.Less(t, time.Since(start), nlm.DefaultCallbackTimeout/2, "the TEST_RES came at once")
 			}
 			testMsg("first")
-			require.Equal(t, int32(1), pm.lookups.Load())
+			require.Equal(t, 1, pm.lookups())
 			testMsg("second")
-			require.Equal(t, int32(1), pm.lookups.Load(), "the address is remembered")
+			require.Equal(t, 1, pm.lookups(), "the address is remembered")
 
 			// The client's lock manager restarts on other ports.
 			lm.Stop()
-			pm.register(t, srvLockManager(t, got))
+			pm.register(t, srvLockManager(t, rec, nets))
 			testMsg("moved")
-			require.Equal(t, int32(2), pm.lookups.Load(), "looked up again")
+			require.Equal(t, 2, pm.lookups(), "looked up again")
 			testMsg("after")
-			require.Equal(t, int32(2), pm.lookups.Load())
+			require.Equal(t, 2, pm.lookups())
 		})
+	}
+}
+
+// TestServerGrantedViaPortmap queues a blocked LOCK from a client that
+// serves no calls on its connection: the GRANTED goes to the client's
+// lock manager found through its port mapper, which the next one uses
+// again without a lookup.
+func TestServerGrantedViaPortmap(t *testing.T) {
+	pm := newSrvPortmap(t)
+	rec, nets := newSrvRecorder(), make(chan string, 8)
+	pm.register(t, srvLockManager(t, rec, nets))
+	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{LookupCallback: nlm.PortmapLookup(pm.served.UDP.Port)}})
+	a, b := e.v4(t), e.v4(t)
+	for i := range 2 {
+		require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
+		require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
+		require.Equal(t, granted, srvUnlock(t, a, srvA, e.fh, 0, 10))
+		g := rec.granted4(t, nlm.NLMPROC4_GRANTED)
+		require.Equal(t, srvB.lock4(e.fh, 0, 10).Oh, g.Alock.Oh)
+		require.Equal(t, "tcp", <-nets)
+		require.Equal(t, 1, pm.lookups(), "call %d", i)
+		require.Eventually(t, func() bool { return e.srv.Waiting() == 0 }, srvWait, time.Millisecond)
+		require.Equal(t, granted, srvUnlock(t, b, srvB, e.fh, 0, 10))
 	}
 }
