@@ -14,10 +14,27 @@ import (
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
+	"github.com/nfskit/nfskit/vfs/osfs"
 )
 
 func TestServerMntResolvesSymlinks(t *testing.T) {
-	e := newMountEnv(t, nil)
+	backends := map[string]func(t *testing.T) vfs.FS{
+		"memfs": func(t *testing.T) vfs.FS { return memfs.New(memfs.Options{RootMode: 0o755}) },
+		"osfs": func(t *testing.T) vfs.FS {
+			fs, err := osfs.New(t.TempDir(), osfs.Options{})
+			require.NoError(t, err)
+			t.Cleanup(func() { fs.Close() })
+			return fs
+		},
+	}
+	for name, newFS := range backends {
+		t.Run(name, func(t *testing.T) { testMntResolvesSymlinks(t, newMountEnvFS(t, nil, newFS(t))) })
+	}
+}
+
+// testMntResolvesSymlinks checks MNT of paths through symbolic links of
+// every kind in e's /export.
+func testMntResolvesSymlinks(t *testing.T, e *mountEnv) {
 	root, _ := e.fs.Root(bg)
 	sub, _, err := e.fs.Lookup(bg, &vfs.Root, root, "sub")
 	require.NoError(t, err)
