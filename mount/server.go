@@ -32,9 +32,12 @@ type ServerOptions struct {
 //
 // MNT hands out the root handle of the export holding the path asked
 // for, or of a directory below it (looked up as the caller, with the
-// export's squashing), in the wire format of package export, with the
-// export's authentication flavors. A client not on the export's list gets
-// MNT3ERR_ACCES, a path no export holds MNT3ERR_NOENT. DUMP lists the
+// export's squashing, through symbolic links inside the export as
+// mountd's realpath does), in the wire format of package export, with the
+// export's authentication flavors. The empty path is "/". A client not on
+// the export's list gets MNT3ERR_ACCES, a path no export holds
+// MNT3ERR_NOENT, and a symbolic link leading out of the export
+// MNT3ERR_ACCES. DUMP lists the
 // mounts made, named by the client's AUTH_SYS machine name or else its
 // address; UMNT and UMNTALL remove them, matching the client by address.
 // EXPORT lists every export with its client list (no groups: everyone).
