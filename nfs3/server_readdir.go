@@ -106,12 +106,12 @@ func (s *Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRP
 }
 
 // plus makes the READDIRPLUS entry of e: its handle and attributes come
-// from the backend's listing, or are looked up; either is left out if it
-// cannot be had.
+// from the backend's listing (or for "." and "..", from dots), or are
+// looked up; either is left out if it cannot be had.
 func (r *req) plus(dir vfs.Handle, e *vfs.DirEntry) Entryplus3 {
 	pe := Entryplus3{Fileid: Fileid3(e.FileID), Name: Filename3(e.Name), Cookie: Cookie3(e.Cookie)}
 	h, a := e.Handle, e.Attr
-	if h == nil {
+	if h == nil && !isDot(e.Name) {
 		lh, la, err := r.fs.Lookup(r.ctx, &r.cred, dir, e.Name)
 		if err != nil {
 			return pe
@@ -190,6 +190,17 @@ func (r *req) list(dir vfs.Handle, cookie Cookie3, verf Cookieverf3, plus bool, 
 		next = uint64(cookie) - dotCookies
 	}
 	first, fitted := true, 0
+	// take hands e to fit, failing the call if not even the first fits.
+	take := func(e *vfs.DirEntry) bool {
+		if !fit(e) {
+			if fitted == 0 {
+				r.fail(NFS3ERR_TOOSMALL)
+			}
+			return false
+		}
+		fitted++
+		return true
+	}
 	for {
 		entries, eof, v, err := r.fs.ReadDir(r.ctx, &r.cred, dir, next, min(max(want, 1), maxReaddirEntries), plus)
 		if !r.check(err) {
@@ -204,13 +215,9 @@ func (r *req) list(dir vfs.Handle, cookie Cookie3, verf Cookieverf3, plus bool, 
 			first = false
 		}
 		for i := range dots {
-			if !fit(&dots[i]) {
-				if fitted == 0 {
-					r.fail(NFS3ERR_TOOSMALL)
-				}
+			if !take(&dots[i]) {
 				return false, out
 			}
-			fitted++
 		}
 		dots = nil
 		for i := range entries {
@@ -222,13 +229,9 @@ func (r *req) list(dir vfs.Handle, cookie Cookie3, verf Cookieverf3, plus bool, 
 			}
 			next = e.Cookie
 			e.Cookie += dotCookies
-			if !fit(e) {
-				if fitted == 0 {
-					r.fail(NFS3ERR_TOOSMALL)
-				}
+			if !take(e) {
 				return false, out
 			}
-			fitted++
 		}
 		if eof || len(entries) == 0 {
 			return eof, out
