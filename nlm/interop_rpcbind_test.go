@@ -47,14 +47,7 @@ func TestInteropMsgResViaRpcbind(t *testing.T) {
 	e := newSrvEnv(t, srvEnvConfig{})
 	capture := peers.StartCapture(t, portmap.PMAP_PORT, lm.TCP.Port, lm.UDP.Port, missPort(t, e.tcp), missPort(t, e.udp))
 	for _, network := range []string{"tcp", "udp"} {
-		c := nlm.NewNLM4VERSClient(e.dial(t, network, nil))
-		start := time.Now()
-		require.NoError(t, c.TestMsg(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj(network), Alock: srvB.lock4(e.fh, 0, 1)}))
-		var r nlm.Nlm4Testres
-		require.NoError(t, srvDecode(rec.next(t, nlm.NLMPROC4_TEST_RES).args, &r))
-		require.Equal(t, nlm.Netobj(network), r.Cookie)
-		require.Equal(t, network, <-nets, "over the request's transport")
-		require.Less(t, time.Since(start), nlm.DefaultCallbackTimeout/2, "the TEST_RES came at once")
+		srvTestMsgRes(t, e, nlm.NewNLM4VERSClient(e.dial(t, network, nil)), network, network, rec, nets)
 	}
 	capture.Stop()
 	capture.RequireClean(8)

@@ -67,6 +67,21 @@ func srvLockManager(t *testing.T, rec *srvRecorder, nets chan<- string) *rpctest
 	}))
 }
 
+// srvTestMsgRes sends a TEST_MSG over c, a client over network of the
+// server of e that serves no calls on its connection, and requires that
+// the client host's lock manager (rec, reporting transports on nets)
+// gets its TEST_RES at once, over network.
+func srvTestMsgRes(t *testing.T, e *srvEnv, c *nlm.NLM4VERSClient, network, cookie string, rec *srvRecorder, nets <-chan string) {
+	t.Helper()
+	start := time.Now()
+	require.NoError(t, c.TestMsg(t.Context(), &nlm.Nlm4Testargs{Cookie: nlm.Netobj(cookie), Alock: srvB.lock4(e.fh, 0, 1)}))
+	var r nlm.Nlm4Testres
+	require.NoError(t, srvDecode(rec.next(t, nlm.NLMPROC4_TEST_RES).args, &r))
+	require.Equal(t, nlm.Netobj(cookie), r.Cookie)
+	require.Equal(t, network, <-nets, "over the request's transport")
+	require.Less(t, time.Since(start), nlm.DefaultCallbackTimeout/2, "the TEST_RES came at once")
+}
+
 // TestServerMsgResViaPortmap sends TEST_MSG calls from a client that
 // serves no calls on its connection: each TEST_RES reaches the client's
 // lock manager at once, found through its port mapper, over the
@@ -75,7 +90,6 @@ func srvLockManager(t *testing.T, rec *srvRecorder, nets chan<- string) *rpctest
 func TestServerMsgResViaPortmap(t *testing.T) {
 	for _, network := range []string{"tcp", "udp"} {
 		t.Run(network, func(t *testing.T) {
-			ctx := context.Background()
 			pm := newSrvPortmap(t)
 			rec, nets := newSrvRecorder(), make(chan string, 8)
 			lm := srvLockManager(t, rec, nets)
@@ -84,13 +98,7 @@ func TestServerMsgResViaPortmap(t *testing.T) {
 			c := nlm.NewNLM4VERSClient(e.dial(t, network, nil))
 			testMsg := func(cookie string) {
 				t.Helper()
-				start := time.Now()
-				require.NoError(t, c.TestMsg(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj(cookie), Alock: srvB.lock4(e.fh, 0, 1)}))
-				var r nlm.Nlm4Testres
-				require.NoError(t, srvDecode(rec.next(t, nlm.NLMPROC4_TEST_RES).args, &r))
-				require.Equal(t, nlm.Netobj(cookie), r.Cookie)
-				require.Equal(t, network, <-nets, "over the request's transport")
-				require.Less(t, time.Since(start), nlm.DefaultCallbackTimeout/2, "the TEST_RES came at once")
+				srvTestMsgRes(t, e, c, network, cookie, rec, nets)
 			}
 			testMsg("first")
 			require.Equal(t, 1, pm.lookups())
