@@ -126,6 +126,8 @@ func TestServerMntEmptyPathIsRoot(t *testing.T) {
 		require.Equal(t, want, []byte(res.Mountinfo.Fhandle), "%q", p)
 	}
 	require.Equal(t, mount.Mountlist{{MlHostname: "127.0.0.1", MlDirectory: "/"}}, srv.Mounts())
+	require.NoError(t, c.Umnt(bg, ""), "UMNT of the empty path is of /")
+	require.Empty(t, srv.Mounts())
 	res, err := c.Mnt(bg, "/nope")
 	require.NoError(t, err)
 	require.Equal(t, mount.MNT3ERR_NOENT, res.FhsStatus)

@@ -88,10 +88,7 @@ func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 // (libnfs mounts "" for an export at "/"). Mounts and refusals are logged
 // at debug level, denials by the export's client list or policy at info.
 func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountres3, error) {
-	p := string(dir)
-	if p == "" {
-		p = "/"
-	}
+	p := mountPath(dir)
 	e, fh, err := s.mount(ctx, call, p)
 	client, host := caller(call)
 	if export.IsDenial(err) {
@@ -116,6 +113,15 @@ func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountre
 		ok.AuthFlavors[i] = int32(f)
 	}
 	return &Mountres3{FhsStatus: MNT3_OK, Mountinfo: ok}, nil
+}
+
+// mountPath returns the path a MNT or UMNT names: the empty path is
+// "/", as mountd takes it.
+func mountPath(dir Dirpath) string {
+	if dir == "" {
+		return "/"
+	}
+	return string(dir)
 }
 
 // mount finds the export holding p and the handle of p in it.
@@ -221,7 +227,7 @@ func (s *Server) Mounts() Mountlist {
 
 // Umnt answers MOUNTPROC3_UMNT: the caller's mount of dir is forgotten.
 func (s *Server) Umnt(ctx context.Context, call *rpc.Call, dir Dirpath) error {
-	clean, err := export.CleanPath(string(dir))
+	clean, err := export.CleanPath(mountPath(dir))
 	if err == nil {
 		s.remove(call, func(d string) bool { return d == clean })
 	}
