@@ -31,10 +31,11 @@ func TestLMCache(t *testing.T) {
 		{"drop of another address keeps it", func() { c.drop(key(3), addr(3)) }, map[int]bool{2: true, 3: true, 4: true}},
 		{"drop of its address forgets it", func() { c.drop(key(3), "192.0.2.3:999") }, map[int]bool{2: true, 4: true}},
 		{"expired addresses are not used", func() { now = now.Add(time.Minute - 2*time.Second) }, map[int]bool{4: true}},
-		{"a full cache drops the expired first", func() {
+		{"fill again", func() {
 			c.put(key(5), addr(5))
+			now = now.Add(30 * time.Second)
 			c.put(key(6), addr(6))
-		}, map[int]bool{4: true, 5: true, 6: true}},
+		}, map[int]bool{5: true, 6: true}},
 	}
 	for _, s := range steps {
 		s.do()
@@ -46,5 +47,22 @@ func TestLMCache(t *testing.T) {
 			}
 		}
 		require.LessOrEqual(t, c.len(), 3, s.name)
+	}
+
+	// Full of 1 and 2, expired and not read since, and 3: a new
+	// address takes the room of every expired one, and not of 3.
+	c = newLMCache(3, time.Minute)
+	c.now = func() time.Time { return now }
+	for i, at := range map[int]time.Duration{1: 0, 2: 10 * time.Second, 3: 40 * time.Second} {
+		now = time.Unix(2000, 0).Add(at)
+		c.put(key(i), addr(i))
+	}
+	now = time.Unix(2000, 0).Add(75 * time.Second)
+	require.Equal(t, 3, c.len())
+	c.put(key(4), addr(4))
+	require.Equal(t, 2, c.len())
+	for i, want := range map[int]bool{1: false, 2: false, 3: true, 4: true} {
+		_, ok := c.get(key(i))
+		require.Equal(t, want, ok, "key %d", i)
 	}
 }
