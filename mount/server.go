@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/nfskit/nfskit/rpc"
@@ -33,9 +32,12 @@ type ServerOptions struct {
 //
 // MNT hands out the root handle of the export holding the path asked
 // for, or of a directory below it (looked up as the caller, with the
-// export's squashing), in the wire format of package export, with the
-// export's authentication flavors. A client not on the export's list gets
-// MNT3ERR_ACCES, a path no export holds MNT3ERR_NOENT. DUMP lists the
+// export's squashing, through symbolic links inside the export as
+// mountd's realpath does), in the wire format of package export, with the
+// export's authentication flavors. The empty path is "/". A client not on
+// the export's list gets MNT3ERR_ACCES, a path no export holds
+// MNT3ERR_NOENT, and a symbolic link leading out of the export
+// MNT3ERR_ACCES. DUMP lists the
 // mounts made, named by the client's AUTH_SYS machine name or else its
 // address; UMNT and UMNTALL remove them, matching the client by address.
 // EXPORT lists every export with its client list (no groups: everyone).
@@ -82,32 +84,44 @@ func (s *Server) Register(mux *rpc.Mux) {
 // Null answers MOUNTPROC3_NULL.
 func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 
-// Mnt answers MOUNTPROC3_MNT.
+// Mnt answers MOUNTPROC3_MNT. The empty path is "/", as mountd takes it
+// (libnfs mounts "" for an export at "/"). Mounts and refusals are logged
+// at debug level, denials by the export's client list or policy at info.
 func (s *Server) Mnt(ctx context.Context, call *rpc.Call, dir Dirpath) (*Mountres3, error) {
-	e, pol, fh, err := s.mount(ctx, call, string(dir))
+	p := mountPath(dir)
+	e, pol, fh, err := s.mount(ctx, call, p)
 	client, host := caller(call)
 	if export.IsDenial(err) {
-		s.logger.Info("mount: denied", "client", client, "dir", string(dir), "err", err)
+		s.logger.Info("mount: denied", "client", client, "dir", p, "err", err)
 		return nil, err
 	}
 	st := mountStatus(err)
 	if st != MNT3_OK {
-		level := slog.LevelInfo
+		level := slog.LevelDebug
 		if st == MNT3ERR_IO || st == MNT3ERR_SERVERFAULT {
 			level = slog.LevelError
 		}
-		s.logger.Log(ctx, level, "mount: refused", "client", client, "dir", string(dir), "status", st.String(), "err", err)
+		s.logger.Log(ctx, level, "mount: refused", "client", client, "dir", p, "status", st.String(), "err", err)
 		return &Mountres3{FhsStatus: st}, nil
 	}
-	clean, _ := export.CleanPath(string(dir))
+	clean, _ := export.CleanPath(p)
 	s.add(mountEntry{client: client, host: host, dir: clean})
-	s.logger.Info("mount: mounted", "client", client, "host", host, "dir", clean, "export", e.Path)
+	s.logger.Debug("mount: mounted", "client", client, "host", host, "dir", clean, "export", e.Path)
 	flavors := pol.AuthFlavors()
 	ok := &Mountres3Ok{Fhandle: fh, AuthFlavors: make([]int32, len(flavors))}
 	for i, f := range flavors {
 		ok.AuthFlavors[i] = int32(f)
 	}
 	return &Mountres3{FhsStatus: MNT3_OK, Mountinfo: ok}, nil
+}
+
+// mountPath returns the path a MNT or UMNT names: the empty path is
+// "/", as mountd takes it.
+func mountPath(dir Dirpath) string {
+	if dir == "" {
+		return "/"
+	}
+	return string(dir)
 }
 
 // mount finds the export holding p, the caller's policy on it and the
@@ -130,14 +144,8 @@ func (s *Server) mount(ctx context.Context, call *rpc.Call, p string) (*export.E
 		if err != nil {
 			return e, nil, nil, err
 		}
-		for _, name := range strings.Split(rest, "/") {
-			var a vfs.Attr
-			if h, a, err = e.FS.Lookup(ctx, &cred, h, name); err != nil {
-				return e, nil, nil, err
-			}
-			if a.Type != vfs.TypeDirectory {
-				return e, nil, nil, vfs.ErrNotDir
-			}
+		if h, err = s.walk(ctx, e, &cred, h, rest); err != nil {
+			return e, nil, nil, err
 		}
 	}
 	fh, err := export.EncodeHandle(e.ID, h)
@@ -221,7 +229,7 @@ func (s *Server) Mounts() Mountlist {
 
 // Umnt answers MOUNTPROC3_UMNT: the caller's mount of dir is forgotten.
 func (s *Server) Umnt(ctx context.Context, call *rpc.Call, dir Dirpath) error {
-	clean, err := export.CleanPath(string(dir))
+	clean, err := export.CleanPath(mountPath(dir))
 	if err == nil {
 		s.remove(call, func(d string) bool { return d == clean })
 	}

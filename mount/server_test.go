@@ -16,18 +16,26 @@ import (
 
 var bg = context.Background()
 
-// mountEnv is a MOUNT server over two memfs exports, on loopback TCP.
+// mountEnv is a MOUNT server over three exports (/export, /private and
+// /secure), on loopback TCP.
 type mountEnv struct {
 	t     *testing.T
 	table *export.Table
 	srv   *mount.Server
 	addr  string
-	fs    *memfs.FS
+	fs    vfs.FS
 }
 
 func newMountEnv(t *testing.T, opts *mount.ServerOptions) *mountEnv {
 	t.Helper()
-	e := &mountEnv{t: t, fs: memfs.New(memfs.Options{RootMode: 0o755})}
+	return newMountEnvFS(t, opts, memfs.New(memfs.Options{RootMode: 0o755}))
+}
+
+// newMountEnvFS is newMountEnv with fs, of the test's choosing, exported
+// at /export.
+func newMountEnvFS(t *testing.T, opts *mount.ServerOptions, fs vfs.FS) *mountEnv {
+	t.Helper()
+	e := &mountEnv{t: t, fs: fs}
 	var err error
 	e.table, err = export.NewTable(
 		&export.Export{ID: 1, Path: "/export", FS: e.fs, Policy: export.Policy{NoRootSquash: true}},

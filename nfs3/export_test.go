@@ -15,3 +15,7 @@ func (s *Server) ChangeWaits(fh []byte) bool {
 	}
 	return true
 }
+
+// DisableReaddirplus makes c list directories with READDIR, as it does
+// once a server refuses READDIRPLUS.
+func (c *Client) DisableReaddirplus() { c.noPlus.Store(true) }

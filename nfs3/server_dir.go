@@ -68,6 +68,7 @@ func (s *Server) make(ctx context.Context, call *rpc.Call, where *Diropargs3, at
 	if !good {
 		r.fail(NFS3ERR_INVAL)
 	}
+	keepOwnership(&r.cred, &set)
 	var h vfs.Handle
 	var a vfs.Attr
 	wcc, _ := r.change(dir, nil, func() (err error) {
@@ -77,6 +78,24 @@ func (s *Server) make(ctx context.Context, call *rpc.Call, where *Diropargs3, at
 	fh, attr := r.made(h, &a)
 	ok, fail := pick(r, &CREATE3resok{Obj: fh, ObjAttributes: attr, DirWcc: wcc}, &CREATE3resfail{DirWcc: wcc})
 	return r, ok, fail
+}
+
+// keepOwnership drops from set the ownership a caller other than root
+// may not give a file it makes, as Linux's server does rather than fail
+// the call: such a caller may set the owner to itself and the group to
+// one it is in; other owners and groups are left to the backend's
+// defaults. (SETATTR of an existing file still refuses them.) A root
+// caller squashed to the anonymous user is not root.
+func keepOwnership(cred *vfs.Cred, set *vfs.SetAttr) {
+	if cred.UID == 0 {
+		return
+	}
+	if set.UID != nil && *set.UID != cred.UID {
+		set.UID = nil
+	}
+	if set.GID != nil && !cred.InGroup(*set.GID) {
+		set.GID = nil
+	}
 }
 
 // Create answers NFSPROC3_CREATE: UNCHECKED, GUARDED and EXCLUSIVE, whose
@@ -100,9 +119,12 @@ func (s *Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*
 	return res, r.end(&res.Status)
 }
 
-// Symlink answers NFSPROC3_SYMLINK.
+// Symlink answers NFSPROC3_SYMLINK. A size in the link's attributes is
+// ignored, as Linux's server ignores it (a link's size is its target's
+// length); the other attributes apply.
 func (s *Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
 	r, ok, fail := s.make(ctx, call, &args.Where, &args.Symlink.SymlinkAttributes, func(r *req, dir vfs.Handle, name string, set vfs.SetAttr) (vfs.Handle, vfs.Attr, error) {
+		set.Size = nil
 		return r.fs.Symlink(ctx, &r.cred, dir, name, string(args.Symlink.SymlinkData), set)
 	})
 	res := &SYMLINK3res{Resok: (*SYMLINK3resok)(ok), Resfail: (*SYMLINK3resfail)(fail)}

@@ -3,6 +3,7 @@ package nfs3
 import (
 	"context"
 	"encoding/binary"
+	"math"
 
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -52,7 +53,8 @@ func fits(budget, size int) int {
 // count the client gave, the whole encoded result counted (NFS3ERR_TOOSMALL
 // if not one does). A cookie from an earlier listing is checked against
 // the backend's cookie verifier: NFS3ERR_BAD_COOKIE if the verifier sent
-// is not zero and no longer matches.
+// is not zero and no longer matches. Every listing starts with "." and
+// ".." (cookies 1 and 2), as Linux's server lists them.
 func (s *Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
 	r, dir := s.open(ctx, call, &args.Dir)
 	post := r.get(dir)
@@ -104,12 +106,12 @@ func (s *Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRP
 }
 
 // plus makes the READDIRPLUS entry of e: its handle and attributes come
-// from the backend's listing, or are looked up; either is left out if it
-// cannot be had.
+// from the backend's listing (or for "." and "..", from dots), or are
+// looked up; either is left out if it cannot be had.
 func (r *req) plus(dir vfs.Handle, e *vfs.DirEntry) Entryplus3 {
 	pe := Entryplus3{Fileid: Fileid3(e.FileID), Name: Filename3(e.Name), Cookie: Cookie3(e.Cookie)}
 	h, a := e.Handle, e.Attr
-	if h == nil {
+	if h == nil && !isDot(e.Name) {
 		lh, la, err := r.fs.Lookup(r.ctx, &r.cred, dir, e.Name)
 		if err != nil {
 			return pe
@@ -130,8 +132,47 @@ func (r *req) plus(dir vfs.Handle, e *vfs.DirEntry) Entryplus3 {
 	return pe
 }
 
-// list reads dir's entries after cookie from the backend, want at a time
-// (at least one; a negative want means that nothing fits), and hands each to fit until it reports that one does not
+// dotCookies is how many cookies "." and ".." take at the start of
+// every listing: "." has cookie 1, ".." cookie 2, and a backend's cookie
+// c is c+dotCookies on the wire, so a listing resumes from any cookie.
+const dotCookies = 2
+
+// dots returns the entries "." and ".." of dir that a listing resuming
+// after cookie still has to give, with fileids (".." of the export's root
+// is the root itself) and, for plus, handles and attributes where the
+// caller may have them.
+func (r *req) dots(dir vfs.Handle, cookie Cookie3, plus bool) []vfs.DirEntry {
+	if cookie >= dotCookies || !r.ok() {
+		return nil
+	}
+	a, err := r.fs.GetAttr(r.ctx, &r.cred, dir)
+	if !r.check(err) {
+		return nil
+	}
+	dot := vfs.DirEntry{Name: ".", FileID: a.FileID, Cookie: 1}
+	dotdot := vfs.DirEntry{Name: "..", FileID: a.FileID, Cookie: 2}
+	if ph, pa, err := r.fs.Parent(r.ctx, &r.cred, dir); err == nil {
+		dotdot.FileID = pa.FileID
+		if plus {
+			dotdot.Handle, dotdot.Attr = ph, &pa
+		}
+	} else if _, pa, err := r.fs.Parent(r.ctx, &vfs.Root, dir); err == nil {
+		// A directory the caller may read but not search still lists
+		// its parent's fileid, as getdents does.
+		dotdot.FileID = pa.FileID
+	}
+	if plus {
+		dot.Handle, dot.Attr = dir, &a
+	}
+	if cookie == 1 {
+		return []vfs.DirEntry{dotdot}
+	}
+	return []vfs.DirEntry{dot, dotdot}
+}
+
+// list reads dir's entries after cookie, "." and ".." first, then the
+// backend's, want at a time (at least one; a negative want means that
+// nothing fits), and hands each to fit until it reports that one does not
 // fit. It returns whether the listing reached the end and the cookie
 // verifier, failing the call with NFS3ERR_BAD_COOKIE if verf is stale, or
 // NFS3ERR_TOOSMALL if not one entry fits.
@@ -140,32 +181,57 @@ func (r *req) list(dir vfs.Handle, cookie Cookie3, verf Cookieverf3, plus bool, 
 	if want < 0 {
 		r.fail(NFS3ERR_TOOSMALL) // not even an empty listing fits
 	}
+	dots := r.dots(dir, cookie, plus)
 	if !r.ok() {
 		return false, out
 	}
+	next := uint64(0) // the backend's cookie to resume after
+	if cookie > dotCookies {
+		next = uint64(cookie) - dotCookies
+	}
 	first, fitted := true, 0
+	// take hands e to fit, failing the call if not even the first fits.
+	take := func(e *vfs.DirEntry) bool {
+		if !fit(e) {
+			if fitted == 0 {
+				r.fail(NFS3ERR_TOOSMALL)
+			}
+			return false
+		}
+		fitted++
+		return true
+	}
 	for {
-		entries, eof, v, err := r.fs.ReadDir(r.ctx, &r.cred, dir, uint64(cookie), min(max(want, 1), maxReaddirEntries), plus)
+		entries, eof, v, err := r.fs.ReadDir(r.ctx, &r.cred, dir, next, min(max(want, 1), maxReaddirEntries), plus)
 		if !r.check(err) {
 			return false, out
 		}
 		if first {
 			binary.BigEndian.PutUint64(out[:], v)
-			if cookie != 0 && verf != (Cookieverf3{}) && verf != out {
+			if cookie > dotCookies && verf != (Cookieverf3{}) && verf != out {
 				r.fail(NFS3ERR_BAD_COOKIE)
 				return false, out
 			}
 			first = false
 		}
-		for i := range entries {
-			if !fit(&entries[i]) {
-				if fitted == 0 {
-					r.fail(NFS3ERR_TOOSMALL)
-				}
+		for i := range dots {
+			if !take(&dots[i]) {
 				return false, out
 			}
-			fitted++
-			cookie = Cookie3(entries[i].Cookie)
+		}
+		dots = nil
+		for i := range entries {
+			e := &entries[i]
+			if e.Cookie > math.MaxUint64-dotCookies {
+				r.s.logger.Error("nfs3: backend cookie out of range", "cookie", e.Cookie, "export", r.ex.Path)
+				r.fail(NFS3ERR_SERVERFAULT)
+				return false, out
+			}
+			next = e.Cookie
+			e.Cookie += dotCookies
+			if !take(e) {
+				return false, out
+			}
 		}
 		if eof || len(entries) == 0 {
 			return eof, out

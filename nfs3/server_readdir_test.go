@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	iofs "io/fs"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	. "github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
@@ -86,7 +88,7 @@ func TestServerReaddirPaging(t *testing.T) {
 					break
 				}
 			}
-			require.Equal(t, names, got, "every entry once, in order")
+			require.Equal(t, append([]string{".", ".."}, names...), got, "every entry once, in order")
 		})
 	}
 }
@@ -133,7 +135,7 @@ func TestServerReaddirplusPaging(t *testing.T) {
 				last := ok.Reply.Entries[len(ok.Reply.Entries)-1]
 				require.Equal(t, last.Fileid, e.getattr(e.bob, *last.NameHandle.Handle).Fileid)
 			}
-			require.Equal(t, names, got)
+			require.Equal(t, append([]string{".", ".."}, names...), got)
 		})
 	}
 }
@@ -154,9 +156,13 @@ func TestServerReaddirEdges(t *testing.T) {
 	// The last entries come with eof, not on a later empty call.
 	res := readdir(d, 0, Cookieverf3{}, 8192)
 	require.Equal(t, NFS3_OK, res.Status)
-	require.Len(t, res.Resok.Reply.Entries, 3)
+	require.Len(t, res.Resok.Reply.Entries, 5)
 	require.True(t, res.Resok.Reply.Eof)
 	res = readdir(empty, 0, Cookieverf3{}, 8192)
+	require.Equal(t, NFS3_OK, res.Status)
+	require.Len(t, res.Resok.Reply.Entries, 2) // "." and ".."
+	require.True(t, res.Resok.Reply.Eof)
+	res = readdir(empty, 2, Cookieverf3{}, 8192)
 	require.Equal(t, NFS3_OK, res.Status)
 	require.Empty(t, res.Resok.Reply.Entries)
 	require.True(t, res.Resok.Reply.Eof)
@@ -171,7 +177,9 @@ func TestServerReaddirEdges(t *testing.T) {
 	first := readdir(d, 0, Cookieverf3{}, 200)
 	require.Equal(t, NFS3_OK, first.Status)
 	require.Equal(t, uint64(7), binary.BigEndian.Uint64(first.Resok.Cookieverf[:]))
-	cookie := first.Resok.Reply.Entries[0].Cookie
+	// (".", ".." and one entry fit: the entry's cookie is the backend's.)
+	require.Len(t, first.Resok.Reply.Entries, 3)
+	cookie := first.Resok.Reply.Entries[2].Cookie
 	require.Equal(t, NFS3_OK, readdir(d, cookie, first.Resok.Cookieverf, 200).Status)
 	fs.verf.Store(8)
 	bad := readdir(d, cookie, first.Resok.Cookieverf, 200)
@@ -180,16 +188,19 @@ func TestServerReaddirEdges(t *testing.T) {
 	plus, err := e.alice.Readdirplus(bg, &READDIRPLUS3args{Dir: d, Cookie: cookie, Cookieverf: first.Resok.Cookieverf, Dircount: 1000, Maxcount: 4000})
 	require.NoError(t, err)
 	require.Equal(t, NFS3ERR_BAD_COOKIE, plus.Status)
-	// A zero verifier, or a listing from the start, is not checked.
+	// A zero verifier, or a listing from the start or from the cookie
+	// of "." or "..", is not checked.
 	require.Equal(t, NFS3_OK, readdir(d, cookie, Cookieverf3{}, 200).Status)
-	require.Equal(t, NFS3_OK, readdir(d, 0, first.Resok.Cookieverf, 200).Status)
+	for _, c := range []Cookie3{0, 1, 2} {
+		require.Equal(t, NFS3_OK, readdir(d, c, first.Resok.Cookieverf, 200).Status)
+	}
 
 	// A backend that lists no handles and attributes has them looked up.
 	fs.bare.Store(true)
 	plus, err = e.alice.Readdirplus(bg, &READDIRPLUS3args{Dir: d, Dircount: 1000, Maxcount: 4000})
 	require.NoError(t, err)
 	require.Equal(t, NFS3_OK, plus.Status)
-	require.Len(t, plus.Resok.Reply.Entries, 3)
+	require.Len(t, plus.Resok.Reply.Entries, 5)
 	for _, ent := range plus.Resok.Reply.Entries {
 		require.True(t, ent.NameHandle.HandleFollows)
 		require.True(t, ent.NameAttributes.AttributesFollow)
@@ -201,9 +212,14 @@ func TestServerReaddirEdges(t *testing.T) {
 	plus, err = e.bob.Readdirplus(bg, &READDIRPLUS3args{Dir: noSearch, Dircount: 1000, Maxcount: 4000})
 	require.NoError(t, err)
 	require.Equal(t, NFS3_OK, plus.Status)
-	require.Len(t, plus.Resok.Reply.Entries, 1)
-	require.False(t, plus.Resok.Reply.Entries[0].NameHandle.HandleFollows)
-	require.False(t, plus.Resok.Reply.Entries[0].NameAttributes.AttributesFollow)
+	require.Len(t, plus.Resok.Reply.Entries, 3)
+	a := plus.Resok.Reply.Entries[2]
+	require.Equal(t, Filename3("a"), a.Name)
+	require.False(t, a.NameHandle.HandleFollows)
+	require.False(t, a.NameAttributes.AttributesFollow)
+	// ".." still has its fileid: the root's.
+	require.Equal(t, Filename3(".."), plus.Resok.Reply.Entries[1].Name)
+	require.Equal(t, e.getattr(e.alice, e.root).Fileid, plus.Resok.Reply.Entries[1].Fileid)
 }
 
 func TestServerReaddirWhileChanging(t *testing.T) {
@@ -245,4 +261,89 @@ func countOf(list []string, s string) int {
 		}
 	}
 	return n
+}
+
+func TestServerReaddirDots(t *testing.T) {
+	for name, newFS := range serverBackends(t) {
+		t.Run(name, func(t *testing.T) { testReaddirDots(t, newSrvEnvFS(t, export.Policy{}, newFS(t))) })
+	}
+}
+
+// testReaddirDots checks the "." and ".." entries of listings in e,
+// from the start and resumed after each.
+func testReaddirDots(t *testing.T, e *srvEnv) {
+	d := e.mkdir(e.alice, e.root, "d", 0o755)
+	e.fill(d, 2)
+	rootID, dID := e.getattr(e.alice, e.root).Fileid, e.getattr(e.alice, d).Fileid
+	cases := []struct {
+		name          string
+		dir           NfsFh3
+		cookie        Cookie3
+		dots, files   []string
+		dot, dotdotFH NfsFh3 // the handles "." and ".." give
+		dotID, dotdot Fileid3
+	}{
+		{"root", e.root, 0, []string{".", ".."}, []string{"d"}, e.root, e.root, rootID, rootID},
+		{"sub", d, 0, []string{".", ".."}, []string{"0-", "1-x"}, d, e.root, dID, rootID},
+		{"after dot", d, 1, []string{".."}, []string{"0-", "1-x"}, d, e.root, dID, rootID},
+		{"after dotdot", d, 2, []string{}, []string{"0-", "1-x"}, d, e.root, dID, rootID},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.bob.Readdir(bg, &READDIR3args{Dir: tc.dir, Cookie: tc.cookie, Count: 8192})
+			require.NoError(t, err)
+			require.Equal(t, NFS3_OK, res.Status)
+			plus, err := e.bob.Readdirplus(bg, &READDIRPLUS3args{Dir: tc.dir, Cookie: tc.cookie, Dircount: 8192, Maxcount: 8192})
+			require.NoError(t, err)
+			require.Equal(t, NFS3_OK, plus.Status)
+			require.Len(t, plus.Resok.Reply.Entries, len(res.Resok.Reply.Entries))
+			var names []string
+			for i, ent := range res.Resok.Reply.Entries {
+				names = append(names, string(ent.Name))
+				pe := plus.Resok.Reply.Entries[i]
+				require.Equal(t, ent.Name, pe.Name)
+				require.Equal(t, ent.Cookie, pe.Cookie, "READDIR and READDIRPLUS number alike")
+				require.Equal(t, ent.Fileid, pe.Fileid)
+				require.True(t, pe.NameHandle.HandleFollows, ent.Name)
+				require.True(t, pe.NameAttributes.AttributesFollow, ent.Name)
+				require.Equal(t, pe.Fileid, pe.NameAttributes.Attributes.Fileid)
+				switch ent.Name {
+				case ".":
+					require.Equal(t, Cookie3(1), ent.Cookie)
+					require.Equal(t, tc.dotID, ent.Fileid)
+					require.Equal(t, tc.dot.Data, pe.NameHandle.Handle.Data)
+				case "..":
+					require.Equal(t, Cookie3(2), ent.Cookie)
+					require.Equal(t, tc.dotdot, ent.Fileid)
+					require.Equal(t, tc.dotdotFH.Data, pe.NameHandle.Handle.Data)
+				default:
+					require.Greater(t, ent.Cookie, Cookie3(2))
+				}
+			}
+			require.Equal(t, tc.dots, names[:len(tc.dots)], "first")
+			require.ElementsMatch(t, tc.files, names[len(tc.dots):])
+			require.True(t, res.Resok.Reply.Eof)
+		})
+	}
+	// The client's own listings, plain and plus, and its io/fs view
+	// show neither.
+	auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Uid: uidBob, Gid: gidStaff})
+	require.NoError(t, err)
+	for _, plain := range []bool{false, true} {
+		c := NewClientFromHandle(e.dial(auth), e.root.Data, nil)
+		if plain {
+			c.DisableReaddirplus()
+		}
+		list, err := c.ReadDir(bg, "d")
+		require.NoError(t, err)
+		var names []string
+		for _, de := range list {
+			names = append(names, de.Name())
+		}
+		require.ElementsMatch(t, []string{"0-", "1-x"}, names)
+		ents, err := iofs.ReadDir(c.FS(bg), ".")
+		require.NoError(t, err)
+		require.Len(t, ents, 1)
+		require.Equal(t, "d", ents[0].Name())
+	}
 }

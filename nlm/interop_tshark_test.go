@@ -67,8 +67,8 @@ func (r *tsRoutes) dial(ctx context.Context, host string, prog, vers uint32) (*r
 // packet. The lock manager asks the NSM to monitor its clients over
 // RPC (SM_MON), and the NSM calls it back over RPC (procedure 16) when a
 // client reboots. Those of the procedures the package's Client sends
-// are sent by it; the asynchronous _MSG calls, whose _RES answers come
-// back as calls on the client's connection, and SHARE, UNSHARE, NM_LOCK
+// are sent by it; the asynchronous _MSG calls, whose _RES answers go to
+// the client host's lock manager, and SHARE, UNSHARE, NM_LOCK
 // and FREE_ALL are sent with the generated client.
 func TestInteropTsharkNLM(t *testing.T) {
 	peers.Require(t, "tshark")
@@ -104,18 +104,25 @@ func TestInteropTsharkNLM(t *testing.T) {
 	nsmSrv := rpctest.Serve(t, mux)
 	nsmTCP, nsmUDP := nsmSrv.TCP.Port, nsmSrv.UDP.Port
 
+	// The lock manager of the host of the _MSG calls below, where their
+	// answers go; the package's Clients get their GRANTED calls on their
+	// connections.
+	rec := newSrvRecorder()
+	recSrv := rpctest.Serve(t, rec, rpctest.TCPOnly())
 	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{
 		Monitor:           nlm.NewRPCMonitor("127.0.0.1", missDialAt("tcp", nsmTCP)),
 		RefuseUnmonitored: true,
-		DialCallback:      srvNoDial, // callbacks go back over the clients' connections
-		Logger:            slog.New(logs),
+		LookupCallback: func(ctx context.Context, network, host string, vers uint32) (string, error) {
+			return recSrv.TCP.String(), nil
+		},
+		Logger: slog.New(logs),
 	}, start: true})
 	nlmTCP, nlmUDP := missPort(t, e.tcp), missPort(t, e.udp)
 	routes.mu.Lock()
 	routes.nlm, routes.nsm = e.tcp, net.JoinHostPort("127.0.0.1", strconv.Itoa(nsmUDP))
 	routes.mu.Unlock()
 
-	capture := peers.StartCapture(t, nlmTCP, nlmUDP, nsmTCP, nsmUDP)
+	capture := peers.StartCapture(t, nlmTCP, nlmUDP, nsmTCP, nsmUDP, recSrv.TCP.Port)
 
 	// The package's Client: NULL (by Dial), LOCK, TEST, UNLOCK, a
 	// blocked LOCK granted by a GRANTED callback, a blocked LOCK
@@ -151,11 +158,9 @@ func TestInteropTsharkNLM(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, h)
 
-	// The asynchronous procedures, from a client serving the calls the
-	// server makes on its connection: each _MSG is answered by a _RES
-	// call.
-	rec := newSrvRecorder()
-	r := nlm.NewNLM4VERSClient(e.dial(t, "tcp", rec))
+	// The asynchronous procedures: each _MSG is answered by a _RES call
+	// to the client host's lock manager, rec.
+	r := nlm.NewNLM4VERSClient(e.dial(t, "tcp", nil))
 	tsC, tsD := srvOwner{"tshark-c.nfskit.test", 3}, srvOwner{"tshark-d.nfskit.test", 4}
 	resOf := func(proc uint32) nlm.Nlm4Stats {
 		t.Helper()

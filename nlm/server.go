@@ -80,9 +80,22 @@ type ServerOptions struct {
 	// reclaim once every host that held locks has reclaimed (default
 	// DefaultGraceSettle).
 	GraceSettle time.Duration
-	// DialCallback connects to the lock manager of a client host, for
-	// GRANTED calls and _RES answers that cannot go back over the
-	// connection the request came on. Nil means DialPortmapCallback.
+	// LookupCallback finds where the lock manager of a client host
+	// listens, for the calls the server makes to it: the _RES answers of
+	// _MSG calls and GRANTED_MSG, and the GRANTED calls that cannot go
+	// back over the connection the request came on. The server remembers
+	// what it finds (see CallbackCacheSize). Nil means PortmapLookup(0):
+	// the client host's port mapper.
+	LookupCallback CallbackLookup
+	// CallbackCacheSize bounds the client lock managers whose addresses
+	// the server remembers (default DefaultCallbackCacheSize), and
+	// CallbackCacheTTL how long it uses one before looking it up again
+	// (default DefaultCallbackCacheTTL). An address that fails is
+	// forgotten at once.
+	CallbackCacheSize int
+	CallbackCacheTTL  time.Duration
+	// DialCallback, if set, connects to the lock manager of a client
+	// host instead: LookupCallback and the cache are not used.
 	DialCallback CallbackDialer
 	// CallbackTimeout bounds each attempt at a call to a client
 	// (default DefaultCallbackTimeout).
@@ -132,12 +145,15 @@ type ServerOptions struct {
 // whenever locks on it are released, and tells the client of a granted
 // one with GRANTED (GRANTED_MSG if it asked with LOCK_MSG), sent again
 // with backoff until the client answers. A client that answers the
-// GRANTED with a refusal gets the lock released. Callbacks go over the
-// connection the request came on while it is open, else to the client
-// host's lock manager found through its port mapper (DialCallback).
+// GRANTED with a refusal gets the lock released. A GRANTED goes over the
+// connection the request came on while it is open and the client serves
+// calls there, else to the client host's lock manager, found through its
+// port mapper (LookupCallback) and remembered.
 //
 // The asynchronous _MSG procedures do their work, get an empty reply,
-// and send their answer back as a call of the matching _RES procedure.
+// and send their answer back as a call of the matching _RES procedure,
+// to the client host's lock manager from the start, over the transport
+// the request came on.
 // _RES calls from clients are accepted with an empty reply; a
 // GRANTED_RES acknowledges a GRANTED_MSG.
 //
@@ -154,7 +170,8 @@ type Server struct {
 	opts    ServerOptions
 	name    string
 	monitor StatusMonitor
-	dial    CallbackDialer
+	lookup  CallbackLookup
+	lms     *lmCache // client lock manager addresses
 	logger  *slog.Logger
 	myID    nsm.MyId
 	unbind  func()
@@ -169,7 +186,7 @@ type Server struct {
 	granted atomic.Uint64           // GRANTED cookies handed out
 
 	// noBackchannel holds the connections (*rpc.Conn) whose clients
-	// serve no NLM calls on them: callbacks go through DialCallback.
+	// serve no NLM calls on them: callbacks go to their lock managers.
 	noBackchannel sync.Map
 
 	warnOnce sync.Once // the status monitor failure is logged once
@@ -233,10 +250,15 @@ func NewServer(t *export.Table, opts *ServerOptions) (*Server, error) {
 	if s.monitor == nil {
 		s.monitor = NewRPCMonitor("127.0.0.1", nil)
 	}
-	s.dial = o.DialCallback
-	if s.dial == nil {
-		s.dial = DialPortmapCallback
+	s.lookup = o.LookupCallback
+	if s.lookup == nil {
+		s.lookup = PortmapLookup(0)
 	}
+	if o.CallbackCacheSize <= 0 {
+		o.CallbackCacheSize = DefaultCallbackCacheSize
+	}
+	o.CallbackCacheTTL = settings.Or(o.CallbackCacheTTL, DefaultCallbackCacheTTL)
+	s.lms = newLMCache(o.CallbackCacheSize, o.CallbackCacheTTL)
 	s.myID = nsm.MyId{MyName: s.name, MyProg: NLM_PROG, MyVers: NLM_VERSX, MyProc: ProcStatusCallback}
 	if _, err := rand.Read(s.cookies[:]); err != nil {
 		return nil, err

@@ -254,8 +254,9 @@ func TestServerStatusCallback(t *testing.T) {
 }
 
 // TestServerMsg checks the asynchronous procedures: each _MSG call gets
-// an empty reply and its answer comes back as a _RES call, over the
-// connection (TCP) or through the dialer (UDP); a blocked LOCK_MSG is
+// an empty reply and its answer comes back as a _RES call to the client
+// host's lock manager (the dialer's), not over the connection the _MSG
+// came on even where the client serves calls there; a blocked LOCK_MSG is
 // granted with GRANTED_MSG, sent again until GRANTED_RES answers it.
 func TestServerMsg(t *testing.T) {
 	for _, network := range []string{"tcp", "udp"} {

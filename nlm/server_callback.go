@@ -5,11 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
-	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
 )
@@ -20,20 +17,15 @@ import (
 // _RES answer of a _MSG call. The Client is closed after the call.
 type CallbackDialer func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error)
 
-// DialPortmapCallback is the default CallbackDialer: it asks the port
-// mapper on host (port 111, over UDP) where the client's lock manager
-// listens on network, and connects there.
+// DialPortmapCallback is a CallbackDialer that asks the port mapper on
+// host (port 111, over UDP) where the client's lock manager listens on
+// network, every time, and connects there.
 func DialPortmapCallback(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
-	pm, err := portmap.DialClient(ctx, "udp", host, nil)
+	addr, err := PortmapLookup(0)(ctx, network, host, vers)
 	if err != nil {
-		return nil, fmt.Errorf("nlm: callback to %s: port mapper: %w", host, err)
+		return nil, fmt.Errorf("nlm: callback: %w", err)
 	}
-	defer pm.Close()
-	port, err := pm.GetPort(ctx, NLM_PROG, vers, network)
-	if err != nil {
-		return nil, fmt.Errorf("nlm: callback to %s: %w", host, err)
-	}
-	return rpc.Dial(ctx, network, net.JoinHostPort(host, strconv.Itoa(port)), nil)
+	return rpc.Dial(ctx, network, addr, nil)
 }
 
 // errNoAck means a GRANTED_MSG got no GRANTED_RES in time.
@@ -49,13 +41,16 @@ type grant struct {
 	stop   context.CancelFunc
 }
 
-// call makes a call to a client along r: over the connection the
-// request came on while it is open, else through DialCallback to the
-// client host's lock manager. Each attempt is bounded by
-// CallbackTimeout.
+// call makes a call to a client along r. The answers to a _MSG
+// request (its _RES, and GRANTED_MSG) go to the client host's lock
+// manager from the start, over the request's transport, as clients that
+// use them (Linux, macOS) serve no calls on the connection they sent the
+// request on. A GRANTED goes over the connection the request came on
+// while it is open and the client serves calls there, else to the lock
+// manager too. Each attempt is bounded by CallbackTimeout.
 func (s *Server) call(ctx context.Context, r *route, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	var errConn error
-	if r.conn != nil && r.conn.Context().Err() == nil {
+	if !r.msg && r.conn != nil && r.conn.Context().Err() == nil {
 		errConn = s.callConn(ctx, r.conn, r.vers, proc, args, res)
 		if errConn == nil {
 			return nil
@@ -67,14 +62,10 @@ func (s *Server) call(ctx context.Context, r *route, proc uint32, args xdr.Marsh
 		}
 		return errConn
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
-	defer cancel()
-	c, err := s.dial(cctx, r.network, r.host, r.vers)
-	if err != nil {
+	if err := s.callLM(ctx, r, proc, args, res); err != nil {
 		return errors.Join(errConn, err)
 	}
-	defer c.Close()
-	return c.Call(cctx, NLM_PROG, r.vers, proc, args, res)
+	return nil
 }
 
 // callConn makes a call over the connection a request came on, bounded

@@ -138,7 +138,9 @@ type DirEntry struct {
 	Name   string // a single path component
 	FileID uint64 // the entry's Attr.FileID
 	// Cookie is where a listing resumes after this entry: stable for as
-	// long as the entry exists, whatever else changes in the directory.
+	// long as the entry exists, whatever else changes in the directory,
+	// and below 1<<64-2 (the NFS server lists "." and ".." with cookies
+	// 1 and 2 and numbers a backend's cookies above them).
 	Cookie uint64
 	// Handle and Attr are filled in when ReadDir is asked for them
 	// (READDIRPLUS); a backend that cannot give them cheaply may leave
