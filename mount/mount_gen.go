@@ -426,22 +426,22 @@ func (v *Exports) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// MOUNTV3Client calls the procedures of version MOUNT_V3 of program MOUNT_PROGRAM.
-type MOUNTV3Client struct {
+// V3Client calls the procedures of version MOUNT_V3 of program MOUNT_PROGRAM.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewMOUNTV3Client returns a client of version MOUNT_V3 of program MOUNT_PROGRAM over c.
-func NewMOUNTV3Client(c rpc.Caller) *MOUNTV3Client { return &MOUNTV3Client{Caller: c} }
+// NewV3Client returns a client of version MOUNT_V3 of program MOUNT_PROGRAM over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Null calls MOUNTPROC3_NULL.
-func (c *MOUNTV3Client) Null(ctx context.Context) error {
+func (c *V3Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_NULL, nil, nil)
 }
 
 // Mnt calls MOUNTPROC3_MNT.
-func (c *MOUNTV3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, error) {
+func (c *V3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, error) {
 	res := new(Mountres3)
 	if err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_MNT, &args, res); err != nil {
 		return nil, err
@@ -450,34 +450,34 @@ func (c *MOUNTV3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, erro
 }
 
 // Dump calls MOUNTPROC3_DUMP.
-func (c *MOUNTV3Client) Dump(ctx context.Context) (Mountlist, error) {
+func (c *V3Client) Dump(ctx context.Context) (Mountlist, error) {
 	var res Mountlist
 	err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_DUMP, nil, &res)
 	return res, err
 }
 
 // Umnt calls MOUNTPROC3_UMNT.
-func (c *MOUNTV3Client) Umnt(ctx context.Context, args Dirpath) error {
+func (c *V3Client) Umnt(ctx context.Context, args Dirpath) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_UMNT, &args, nil)
 }
 
 // Umntall calls MOUNTPROC3_UMNTALL.
-func (c *MOUNTV3Client) Umntall(ctx context.Context) error {
+func (c *V3Client) Umntall(ctx context.Context) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_UMNTALL, nil, nil)
 }
 
 // Export calls MOUNTPROC3_EXPORT.
-func (c *MOUNTV3Client) Export(ctx context.Context) (Exports, error) {
+func (c *V3Client) Export(ctx context.Context) (Exports, error) {
 	var res Exports
 	err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_EXPORT, nil, &res)
 	return res, err
 }
 
-// MOUNTV3Server is implemented by a server of version MOUNT_V3 of program MOUNT_PROGRAM: one method
+// V3Server is implemented by a server of version MOUNT_V3 of program MOUNT_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewMOUNTV3Handler.
-type MOUNTV3Server interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Null implements MOUNTPROC3_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Mnt implements MOUNTPROC3_MNT.
@@ -492,47 +492,47 @@ type MOUNTV3Server interface {
 	Export(ctx context.Context, call *rpc.Call) (Exports, error)
 }
 
-// UnimplementedMOUNTV3Server answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedMOUNTV3Server struct{}
+type UnimplementedV3Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedMOUNTV3Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Mnt answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Mnt(ctx context.Context, call *rpc.Call, args Dirpath) (*Mountres3, error) {
+func (UnimplementedV3Server) Mnt(ctx context.Context, call *rpc.Call, args Dirpath) (*Mountres3, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Dump answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Dump(ctx context.Context, call *rpc.Call) (Mountlist, error) {
+func (UnimplementedV3Server) Dump(ctx context.Context, call *rpc.Call) (Mountlist, error) {
 	var zero Mountlist
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Umnt answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Umnt(ctx context.Context, call *rpc.Call, args Dirpath) error {
+func (UnimplementedV3Server) Umnt(ctx context.Context, call *rpc.Call, args Dirpath) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Umntall answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Umntall(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Umntall(ctx context.Context, call *rpc.Call) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Export answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Export(ctx context.Context, call *rpc.Call) (Exports, error) {
+func (UnimplementedV3Server) Export(ctx context.Context, call *rpc.Call) (Exports, error) {
 	var zero Exports
 	return zero, rpc.PROC_UNAVAIL
 }
 
-// NewMOUNTV3Handler serves version MOUNT_V3 of program MOUNT_PROGRAM with srv: it decodes each call's
+// NewV3Handler serves version MOUNT_V3 of program MOUNT_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewMOUNTV3Handler(srv MOUNTV3Server) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case MOUNTPROC3_NULL:
@@ -610,9 +610,9 @@ func NewMOUNTV3Handler(srv MOUNTV3Server) rpc.Handler {
 	})
 }
 
-// MOUNTV3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types;
+// V3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var MOUNTV3Program = &rpc.Program{
+var V3Program = &rpc.Program{
 	Name: "MOUNT_PROGRAM", VersionName: "MOUNT_V3", Prog: MOUNT_PROGRAM, Vers: MOUNT_V3,
 	Procedures: []rpc.Procedure{
 		{Num: MOUNTPROC3_NULL, Name: "MOUNTPROC3_NULL", NewArgs: nil, NewResult: nil},
@@ -624,4 +624,4 @@ var MOUNTV3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(MOUNTV3Program) }
+func init() { rpc.RegisterProgram(V3Program) }

@@ -4384,22 +4384,22 @@ func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NFSV3Client calls the procedures of version NFS_V3 of program NFS_PROGRAM.
-type NFSV3Client struct {
+// V3Client calls the procedures of version NFS_V3 of program NFS_PROGRAM.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSV3Client returns a client of version NFS_V3 of program NFS_PROGRAM over c.
-func NewNFSV3Client(c rpc.Caller) *NFSV3Client { return &NFSV3Client{Caller: c} }
+// NewV3Client returns a client of version NFS_V3 of program NFS_PROGRAM over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Null calls NFSPROC3_NULL.
-func (c *NFSV3Client) Null(ctx context.Context) error {
+func (c *V3Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_NULL, nil, nil)
 }
 
 // Getattr calls NFSPROC3_GETATTR.
-func (c *NFSV3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR3res, error) {
+func (c *V3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR3res, error) {
 	res := new(GETATTR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_GETATTR, args, res); err != nil {
 		return nil, err
@@ -4408,7 +4408,7 @@ func (c *NFSV3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR
 }
 
 // Setattr calls NFSPROC3_SETATTR.
-func (c *NFSV3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR3res, error) {
+func (c *V3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR3res, error) {
 	res := new(SETATTR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SETATTR, args, res); err != nil {
 		return nil, err
@@ -4417,7 +4417,7 @@ func (c *NFSV3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR
 }
 
 // Lookup calls NFSPROC3_LOOKUP.
-func (c *NFSV3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3res, error) {
+func (c *V3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3res, error) {
 	res := new(LOOKUP3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LOOKUP, args, res); err != nil {
 		return nil, err
@@ -4426,7 +4426,7 @@ func (c *NFSV3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3re
 }
 
 // Access calls NFSPROC3_ACCESS.
-func (c *NFSV3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3res, error) {
+func (c *V3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3res, error) {
 	res := new(ACCESS3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_ACCESS, args, res); err != nil {
 		return nil, err
@@ -4435,7 +4435,7 @@ func (c *NFSV3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3re
 }
 
 // Readlink calls NFSPROC3_READLINK.
-func (c *NFSV3Client) Readlink(ctx context.Context, args *READLINK3args) (*READLINK3res, error) {
+func (c *V3Client) Readlink(ctx context.Context, args *READLINK3args) (*READLINK3res, error) {
 	res := new(READLINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READLINK, args, res); err != nil {
 		return nil, err
@@ -4444,7 +4444,7 @@ func (c *NFSV3Client) Readlink(ctx context.Context, args *READLINK3args) (*READL
 }
 
 // Read calls NFSPROC3_READ.
-func (c *NFSV3Client) Read(ctx context.Context, args *READ3args) (*READ3res, error) {
+func (c *V3Client) Read(ctx context.Context, args *READ3args) (*READ3res, error) {
 	res := new(READ3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READ, args, res); err != nil {
 		return nil, err
@@ -4453,7 +4453,7 @@ func (c *NFSV3Client) Read(ctx context.Context, args *READ3args) (*READ3res, err
 }
 
 // Write calls NFSPROC3_WRITE.
-func (c *NFSV3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, error) {
+func (c *V3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, error) {
 	res := new(WRITE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_WRITE, args, res); err != nil {
 		return nil, err
@@ -4462,7 +4462,7 @@ func (c *NFSV3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, 
 }
 
 // Create calls NFSPROC3_CREATE.
-func (c *NFSV3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3res, error) {
+func (c *V3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3res, error) {
 	res := new(CREATE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_CREATE, args, res); err != nil {
 		return nil, err
@@ -4471,7 +4471,7 @@ func (c *NFSV3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3re
 }
 
 // Mkdir calls NFSPROC3_MKDIR.
-func (c *NFSV3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, error) {
+func (c *V3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, error) {
 	res := new(MKDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKDIR, args, res); err != nil {
 		return nil, err
@@ -4480,7 +4480,7 @@ func (c *NFSV3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, 
 }
 
 // Symlink calls NFSPROC3_SYMLINK.
-func (c *NFSV3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK3res, error) {
+func (c *V3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK3res, error) {
 	res := new(SYMLINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SYMLINK, args, res); err != nil {
 		return nil, err
@@ -4489,7 +4489,7 @@ func (c *NFSV3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK
 }
 
 // Mknod calls NFSPROC3_MKNOD.
-func (c *NFSV3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, error) {
+func (c *V3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, error) {
 	res := new(MKNOD3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKNOD, args, res); err != nil {
 		return nil, err
@@ -4498,7 +4498,7 @@ func (c *NFSV3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, 
 }
 
 // Remove calls NFSPROC3_REMOVE.
-func (c *NFSV3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3res, error) {
+func (c *V3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3res, error) {
 	res := new(REMOVE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_REMOVE, args, res); err != nil {
 		return nil, err
@@ -4507,7 +4507,7 @@ func (c *NFSV3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3re
 }
 
 // Rmdir calls NFSPROC3_RMDIR.
-func (c *NFSV3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, error) {
+func (c *V3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, error) {
 	res := new(RMDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RMDIR, args, res); err != nil {
 		return nil, err
@@ -4516,7 +4516,7 @@ func (c *NFSV3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, 
 }
 
 // Rename calls NFSPROC3_RENAME.
-func (c *NFSV3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3res, error) {
+func (c *V3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3res, error) {
 	res := new(RENAME3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RENAME, args, res); err != nil {
 		return nil, err
@@ -4525,7 +4525,7 @@ func (c *NFSV3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3re
 }
 
 // Link calls NFSPROC3_LINK.
-func (c *NFSV3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, error) {
+func (c *V3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, error) {
 	res := new(LINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LINK, args, res); err != nil {
 		return nil, err
@@ -4534,7 +4534,7 @@ func (c *NFSV3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, err
 }
 
 // Readdir calls NFSPROC3_READDIR.
-func (c *NFSV3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR3res, error) {
+func (c *V3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR3res, error) {
 	res := new(READDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIR, args, res); err != nil {
 		return nil, err
@@ -4543,7 +4543,7 @@ func (c *NFSV3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR
 }
 
 // Readdirplus calls NFSPROC3_READDIRPLUS.
-func (c *NFSV3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+func (c *V3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
 	res := new(READDIRPLUS3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIRPLUS, args, res); err != nil {
 		return nil, err
@@ -4552,7 +4552,7 @@ func (c *NFSV3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (
 }
 
 // Fsstat calls NFSPROC3_FSSTAT.
-func (c *NFSV3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3res, error) {
+func (c *V3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3res, error) {
 	res := new(FSSTAT3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSSTAT, args, res); err != nil {
 		return nil, err
@@ -4561,7 +4561,7 @@ func (c *NFSV3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3re
 }
 
 // Fsinfo calls NFSPROC3_FSINFO.
-func (c *NFSV3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3res, error) {
+func (c *V3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3res, error) {
 	res := new(FSINFO3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSINFO, args, res); err != nil {
 		return nil, err
@@ -4570,7 +4570,7 @@ func (c *NFSV3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3re
 }
 
 // Pathconf calls NFSPROC3_PATHCONF.
-func (c *NFSV3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHCONF3res, error) {
+func (c *V3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHCONF3res, error) {
 	res := new(PATHCONF3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_PATHCONF, args, res); err != nil {
 		return nil, err
@@ -4579,7 +4579,7 @@ func (c *NFSV3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHC
 }
 
 // Commit calls NFSPROC3_COMMIT.
-func (c *NFSV3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3res, error) {
+func (c *V3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3res, error) {
 	res := new(COMMIT3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_COMMIT, args, res); err != nil {
 		return nil, err
@@ -4587,11 +4587,11 @@ func (c *NFSV3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3re
 	return res, nil
 }
 
-// NFSV3Server is implemented by a server of version NFS_V3 of program NFS_PROGRAM: one method
+// V3Server is implemented by a server of version NFS_V3 of program NFS_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSV3Handler.
-type NFSV3Server interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Null implements NFSPROC3_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Getattr implements NFSPROC3_GETATTR.
@@ -4638,125 +4638,125 @@ type NFSV3Server interface {
 	Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error)
 }
 
-// UnimplementedNFSV3Server answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSV3Server struct{}
+type UnimplementedV3Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSV3Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Getattr answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
+func (UnimplementedV3Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Setattr answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
+func (UnimplementedV3Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lookup answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error) {
+func (UnimplementedV3Server) Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Access answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error) {
+func (UnimplementedV3Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readlink answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error) {
+func (UnimplementedV3Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Read answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
+func (UnimplementedV3Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Write answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
+func (UnimplementedV3Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Create answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error) {
+func (UnimplementedV3Server) Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Mkdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error) {
+func (UnimplementedV3Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Symlink answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
+func (UnimplementedV3Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Mknod answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error) {
+func (UnimplementedV3Server) Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Remove answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error) {
+func (UnimplementedV3Server) Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Rmdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error) {
+func (UnimplementedV3Server) Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Rename answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error) {
+func (UnimplementedV3Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Link answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error) {
+func (UnimplementedV3Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
+func (UnimplementedV3Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readdirplus answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+func (UnimplementedV3Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Fsstat answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error) {
+func (UnimplementedV3Server) Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Fsinfo answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error) {
+func (UnimplementedV3Server) Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Pathconf answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error) {
+func (UnimplementedV3Server) Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Commit answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
+func (UnimplementedV3Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSV3Handler serves version NFS_V3 of program NFS_PROGRAM with srv: it decodes each call's
+// NewV3Handler serves version NFS_V3 of program NFS_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSV3Handler(srv NFSV3Server) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NFSPROC3_NULL:
@@ -5111,9 +5111,9 @@ func NewNFSV3Handler(srv NFSV3Server) rpc.Handler {
 	})
 }
 
-// NFSV3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types;
+// V3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NFSV3Program = &rpc.Program{
+var V3Program = &rpc.Program{
 	Name: "NFS_PROGRAM", VersionName: "NFS_V3", Prog: NFS_PROGRAM, Vers: NFS_V3,
 	Procedures: []rpc.Procedure{
 		{Num: NFSPROC3_NULL, Name: "NFSPROC3_NULL", NewArgs: nil, NewResult: nil},
@@ -5141,4 +5141,4 @@ var NFSV3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSV3Program) }
+func init() { rpc.RegisterProgram(V3Program) }

@@ -237,7 +237,7 @@ func TestServerConcurrentReadWrite(t *testing.T) {
 
 // copyThrough writes data to fh in MaxTransfer pieces, reads it back and
 // compares.
-func copyThrough(c *NFSV3Client, fh NfsFh3, data []byte) error {
+func copyThrough(c *V3Client, fh NfsFh3, data []byte) error {
 	for off := 0; off < len(data); off += MaxTransfer {
 		chunk := data[off:min(off+MaxTransfer, len(data))]
 		res, err := c.Write(bg, &WRITE3args{File: fh, Offset: Offset3(off), Count: Count3(len(chunk)), Stable: UNSTABLE, Data: chunk})

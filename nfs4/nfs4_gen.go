@@ -16870,22 +16870,22 @@ func (v *CBCOMPOUND4res) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NFSV4Client calls the procedures of version NFS_V4 of program NFS4_PROGRAM.
-type NFSV4Client struct {
+// V4Client calls the procedures of version NFS_V4 of program NFS4_PROGRAM.
+type V4Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSV4Client returns a client of version NFS_V4 of program NFS4_PROGRAM over c.
-func NewNFSV4Client(c rpc.Caller) *NFSV4Client { return &NFSV4Client{Caller: c} }
+// NewV4Client returns a client of version NFS_V4 of program NFS4_PROGRAM over c.
+func NewV4Client(c rpc.Caller) *V4Client { return &V4Client{Caller: c} }
 
 // Null calls NFSPROC4_NULL.
-func (c *NFSV4Client) Null(ctx context.Context) error {
+func (c *V4Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_NULL, nil, nil)
 }
 
 // Compound calls NFSPROC4_COMPOUND.
-func (c *NFSV4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPOUND4res, error) {
+func (c *V4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPOUND4res, error) {
 	res := new(COMPOUND4res)
 	if err := c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, args, res); err != nil {
 		return nil, err
@@ -16893,36 +16893,36 @@ func (c *NFSV4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPO
 	return res, nil
 }
 
-// NFSV4Server is implemented by a server of version NFS_V4 of program NFS4_PROGRAM: one method
+// V4Server is implemented by a server of version NFS_V4 of program NFS4_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSV4Handler.
-type NFSV4Server interface {
+// nil error sends the results. Serve it with NewV4Handler.
+type V4Server interface {
 	// Null implements NFSPROC4_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Compound implements NFSPROC4_COMPOUND.
 	Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error)
 }
 
-// UnimplementedNFSV4Server answers NULL and refuses every other
+// UnimplementedV4Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSV4Server struct{}
+type UnimplementedV4Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSV4Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV4Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Compound answers PROC_UNAVAIL.
-func (UnimplementedNFSV4Server) Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error) {
+func (UnimplementedV4Server) Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSV4Handler serves version NFS_V4 of program NFS4_PROGRAM with srv: it decodes each call's
+// NewV4Handler serves version NFS_V4 of program NFS4_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSV4Handler(srv NFSV4Server) rpc.Handler {
+func NewV4Handler(srv V4Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NFSPROC4_NULL:
@@ -16957,9 +16957,9 @@ func NewNFSV4Handler(srv NFSV4Server) rpc.Handler {
 	})
 }
 
-// NFSV4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types;
+// V4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NFSV4Program = &rpc.Program{
+var V4Program = &rpc.Program{
 	Name: "NFS4_PROGRAM", VersionName: "NFS_V4", Prog: NFS4_PROGRAM, Vers: NFS_V4,
 	Procedures: []rpc.Procedure{
 		{Num: NFSPROC4_NULL, Name: "NFSPROC4_NULL", NewArgs: nil, NewResult: nil},
@@ -16967,24 +16967,24 @@ var NFSV4Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSV4Program) }
+func init() { rpc.RegisterProgram(V4Program) }
 
-// NFSCBClient calls the procedures of version NFS_CB of program NFS4_CALLBACK.
-type NFSCBClient struct {
+// CBV1Client calls the procedures of version NFS_CB of program NFS4_CALLBACK.
+type CBV1Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSCBClient returns a client of version NFS_CB of program NFS4_CALLBACK over c.
-func NewNFSCBClient(c rpc.Caller) *NFSCBClient { return &NFSCBClient{Caller: c} }
+// NewCBV1Client returns a client of version NFS_CB of program NFS4_CALLBACK over c.
+func NewCBV1Client(c rpc.Caller) *CBV1Client { return &CBV1Client{Caller: c} }
 
 // Null calls CB_NULL.
-func (c *NFSCBClient) Null(ctx context.Context) error {
+func (c *CBV1Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_NULL, nil, nil)
 }
 
 // Compound calls CB_COMPOUND.
-func (c *NFSCBClient) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+func (c *CBV1Client) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
 	res := new(CBCOMPOUND4res)
 	if err := c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_COMPOUND, args, res); err != nil {
 		return nil, err
@@ -16992,36 +16992,36 @@ func (c *NFSCBClient) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBC
 	return res, nil
 }
 
-// NFSCBServer is implemented by a server of version NFS_CB of program NFS4_CALLBACK: one method
+// CBV1Server is implemented by a server of version NFS_CB of program NFS4_CALLBACK: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSCBHandler.
-type NFSCBServer interface {
+// nil error sends the results. Serve it with NewCBV1Handler.
+type CBV1Server interface {
 	// Null implements CB_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Compound implements CB_COMPOUND.
 	Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error)
 }
 
-// UnimplementedNFSCBServer answers NULL and refuses every other
+// UnimplementedCBV1Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSCBServer struct{}
+type UnimplementedCBV1Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSCBServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedCBV1Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Compound answers PROC_UNAVAIL.
-func (UnimplementedNFSCBServer) Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+func (UnimplementedCBV1Server) Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSCBHandler serves version NFS_CB of program NFS4_CALLBACK with srv: it decodes each call's
+// NewCBV1Handler serves version NFS_CB of program NFS4_CALLBACK with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSCBHandler(srv NFSCBServer) rpc.Handler {
+func NewCBV1Handler(srv CBV1Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case CB_NULL:
@@ -17056,9 +17056,9 @@ func NewNFSCBHandler(srv NFSCBServer) rpc.Handler {
 	})
 }
 
-// NFSCBProgram describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types;
+// CBV1Program describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NFSCBProgram = &rpc.Program{
+var CBV1Program = &rpc.Program{
 	Name: "NFS4_CALLBACK", VersionName: "NFS_CB", Prog: NFS4_CALLBACK, Vers: NFS_CB,
 	Procedures: []rpc.Procedure{
 		{Num: CB_NULL, Name: "CB_NULL", NewArgs: nil, NewResult: nil},
@@ -17066,4 +17066,4 @@ var NFSCBProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSCBProgram) }
+func init() { rpc.RegisterProgram(CBV1Program) }

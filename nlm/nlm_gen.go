@@ -147,30 +147,30 @@ type NlmStats int32
 // Values of NlmStats.
 const (
 	// done
-	Nlm_granted NlmStats = 0
+	NlmGranted NlmStats = 0
 	// conflicting lock held
-	Nlm_denied NlmStats = 1
+	NlmDenied NlmStats = 1
 	// out of resources
-	Nlm_denied_nolocks NlmStats = 2
+	NlmDeniedNolocks NlmStats = 2
 	// queued; GRANTED will follow
-	Nlm_blocked NlmStats = 3
+	NlmBlocked NlmStats = 3
 	// server in its grace period
-	Nlm_denied_grace_period NlmStats = 4
+	NlmDeniedGracePeriod NlmStats = 4
 )
 
 // String returns the name of the value as the XDR definition spells it.
 func (v NlmStats) String() string {
 	switch v {
-	case Nlm_granted:
-		return "Nlm_granted"
-	case Nlm_denied:
-		return "Nlm_denied"
-	case Nlm_denied_nolocks:
-		return "Nlm_denied_nolocks"
-	case Nlm_blocked:
-		return "Nlm_blocked"
-	case Nlm_denied_grace_period:
-		return "Nlm_denied_grace_period"
+	case NlmGranted:
+		return "nlm_granted"
+	case NlmDenied:
+		return "nlm_denied"
+	case NlmDeniedNolocks:
+		return "nlm_denied_nolocks"
+	case NlmBlocked:
+		return "nlm_blocked"
+	case NlmDeniedGracePeriod:
+		return "nlm_denied_grace_period"
 	}
 	return "NlmStats(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -238,7 +238,7 @@ func (v *NlmHolder) UnmarshalXDR(d *xdr.Decoder) error {
 // NlmTestrply is the XDR union nlm_testrply: Stat selects which other field holds the value.
 type NlmTestrply struct {
 	Stat NlmStats
-	// when Stat is Nlm_denied.
+	// when Stat is NlmDenied.
 	Holder *NlmHolder
 }
 
@@ -246,7 +246,7 @@ type NlmTestrply struct {
 func (v *NlmTestrply) MarshalXDR(e *xdr.Encoder) error {
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
-	case Nlm_denied:
+	case NlmDenied:
 		if v.Holder == nil {
 			return xdr.EncodeError(e, "NlmTestrply.Holder", 0, xdr.ErrNilArm)
 		}
@@ -262,7 +262,7 @@ func (v *NlmTestrply) MarshalXDR(e *xdr.Encoder) error {
 func (v *NlmTestrply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = NlmStats(d.Int32())
 	switch v.Stat {
-	case Nlm_denied:
+	case NlmDenied:
 		v.Holder = xdr.New(d, v.Holder)
 		if err := v.Holder.UnmarshalXDR(d); err != nil {
 			return err
@@ -541,26 +541,26 @@ type FshMode int32
 // Values of FshMode.
 const (
 	// deny none
-	Fsm_DN FshMode = 0
+	FsmDN FshMode = 0
 	// deny read
-	Fsm_DR FshMode = 1
+	FsmDR FshMode = 1
 	// deny write
-	Fsm_DW FshMode = 2
+	FsmDW FshMode = 2
 	// deny read and write
-	Fsm_DRW FshMode = 3
+	FsmDRW FshMode = 3
 )
 
 // String returns the name of the value as the XDR definition spells it.
 func (v FshMode) String() string {
 	switch v {
-	case Fsm_DN:
-		return "Fsm_DN"
-	case Fsm_DR:
-		return "Fsm_DR"
-	case Fsm_DW:
-		return "Fsm_DW"
-	case Fsm_DRW:
-		return "Fsm_DRW"
+	case FsmDN:
+		return "fsm_DN"
+	case FsmDR:
+		return "fsm_DR"
+	case FsmDW:
+		return "fsm_DW"
+	case FsmDRW:
+		return "fsm_DRW"
 	}
 	return "FshMode(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -594,26 +594,26 @@ type FshAccess int32
 // Values of FshAccess.
 const (
 	// no access
-	Fsa_NONE FshAccess = 0
+	FsaNONE FshAccess = 0
 	// read
-	Fsa_R FshAccess = 1
+	FsaR FshAccess = 1
 	// write
-	Fsa_W FshAccess = 2
+	FsaW FshAccess = 2
 	// read and write
-	Fsa_RW FshAccess = 3
+	FsaRW FshAccess = 3
 )
 
 // String returns the name of the value as the XDR definition spells it.
 func (v FshAccess) String() string {
 	switch v {
-	case Fsa_NONE:
-		return "Fsa_NONE"
-	case Fsa_R:
-		return "Fsa_R"
-	case Fsa_W:
-		return "Fsa_W"
-	case Fsa_RW:
-		return "Fsa_RW"
+	case FsaNONE:
+		return "fsa_NONE"
+	case FsaR:
+		return "fsa_R"
+	case FsaW:
+		return "fsa_W"
+	case FsaRW:
+		return "fsa_RW"
 	}
 	return "FshAccess(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -1312,22 +1312,22 @@ func (v *Nlm4Notify) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NLMVERSClient calls the procedures of version NLM_VERS of program NLM_PROG.
-type NLMVERSClient struct {
+// V1Client calls the procedures of version NLM_VERS of program NLM_PROG.
+type V1Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLMVERSClient returns a client of version NLM_VERS of program NLM_PROG over c.
-func NewNLMVERSClient(c rpc.Caller) *NLMVERSClient { return &NLMVERSClient{Caller: c} }
+// NewV1Client returns a client of version NLM_VERS of program NLM_PROG over c.
+func NewV1Client(c rpc.Caller) *V1Client { return &V1Client{Caller: c} }
 
 // Null calls NLM_NULL.
-func (c *NLMVERSClient) Null(ctx context.Context) error {
+func (c *V1Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_NULL, nil, nil)
 }
 
 // Test calls NLM_TEST.
-func (c *NLMVERSClient) Test(ctx context.Context, args *NlmTestargs) (*NlmTestres, error) {
+func (c *V1Client) Test(ctx context.Context, args *NlmTestargs) (*NlmTestres, error) {
 	res := new(NlmTestres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST, args, res); err != nil {
 		return nil, err
@@ -1336,7 +1336,7 @@ func (c *NLMVERSClient) Test(ctx context.Context, args *NlmTestargs) (*NlmTestre
 }
 
 // Lock calls NLM_LOCK.
-func (c *NLMVERSClient) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+func (c *V1Client) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK, args, res); err != nil {
 		return nil, err
@@ -1345,7 +1345,7 @@ func (c *NLMVERSClient) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, e
 }
 
 // Cancel calls NLM_CANCEL.
-func (c *NLMVERSClient) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes, error) {
+func (c *V1Client) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL, args, res); err != nil {
 		return nil, err
@@ -1354,7 +1354,7 @@ func (c *NLMVERSClient) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes,
 }
 
 // Unlock calls NLM_UNLOCK.
-func (c *NLMVERSClient) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRes, error) {
+func (c *V1Client) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK, args, res); err != nil {
 		return nil, err
@@ -1363,7 +1363,7 @@ func (c *NLMVERSClient) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRe
 }
 
 // Granted calls NLM_GRANTED.
-func (c *NLMVERSClient) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes, error) {
+func (c *V1Client) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED, args, res); err != nil {
 		return nil, err
@@ -1372,60 +1372,60 @@ func (c *NLMVERSClient) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes
 }
 
 // TestMsg calls NLM_TEST_MSG.
-func (c *NLMVERSClient) TestMsg(ctx context.Context, args *NlmTestargs) error {
+func (c *V1Client) TestMsg(ctx context.Context, args *NlmTestargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_MSG, args, nil)
 }
 
 // LockMsg calls NLM_LOCK_MSG.
-func (c *NLMVERSClient) LockMsg(ctx context.Context, args *NlmLockargs) error {
+func (c *V1Client) LockMsg(ctx context.Context, args *NlmLockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_MSG, args, nil)
 }
 
 // CancelMsg calls NLM_CANCEL_MSG.
-func (c *NLMVERSClient) CancelMsg(ctx context.Context, args *NlmCancargs) error {
+func (c *V1Client) CancelMsg(ctx context.Context, args *NlmCancargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_MSG, args, nil)
 }
 
 // UnlockMsg calls NLM_UNLOCK_MSG.
-func (c *NLMVERSClient) UnlockMsg(ctx context.Context, args *NlmUnlockargs) error {
+func (c *V1Client) UnlockMsg(ctx context.Context, args *NlmUnlockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_MSG, args, nil)
 }
 
 // GrantedMsg calls NLM_GRANTED_MSG.
-func (c *NLMVERSClient) GrantedMsg(ctx context.Context, args *NlmTestargs) error {
+func (c *V1Client) GrantedMsg(ctx context.Context, args *NlmTestargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_MSG, args, nil)
 }
 
 // TestRes calls NLM_TEST_RES.
-func (c *NLMVERSClient) TestRes(ctx context.Context, args *NlmTestres) error {
+func (c *V1Client) TestRes(ctx context.Context, args *NlmTestres) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_RES, args, nil)
 }
 
 // LockRes calls NLM_LOCK_RES.
-func (c *NLMVERSClient) LockRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) LockRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_RES, args, nil)
 }
 
 // CancelRes calls NLM_CANCEL_RES.
-func (c *NLMVERSClient) CancelRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) CancelRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_RES, args, nil)
 }
 
 // UnlockRes calls NLM_UNLOCK_RES.
-func (c *NLMVERSClient) UnlockRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) UnlockRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_RES, args, nil)
 }
 
 // GrantedRes calls NLM_GRANTED_RES.
-func (c *NLMVERSClient) GrantedRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) GrantedRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_RES, args, nil)
 }
 
-// NLMVERSServer is implemented by a server of version NLM_VERS of program NLM_PROG: one method
+// V1Server is implemented by a server of version NLM_VERS of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLMVERSHandler.
-type NLMVERSServer interface {
+// nil error sends the results. Serve it with NewV1Handler.
+type V1Server interface {
 	// Null implements NLM_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Test implements NLM_TEST.
@@ -1460,95 +1460,95 @@ type NLMVERSServer interface {
 	GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
 }
 
-// UnimplementedNLMVERSServer answers NULL and refuses every other
+// UnimplementedV1Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLMVERSServer struct{}
+type UnimplementedV1Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNLMVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV1Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Test answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error) {
+func (UnimplementedV1Server) Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Cancel answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unlock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Granted answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // TestMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+func (UnimplementedV1Server) TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error {
+func (UnimplementedV1Server) LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error {
+func (UnimplementedV1Server) CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error {
+func (UnimplementedV1Server) UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+func (UnimplementedV1Server) GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // TestRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error {
+func (UnimplementedV1Server) TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLMVERSHandler serves version NLM_VERS of program NLM_PROG with srv: it decodes each call's
+// NewV1Handler serves version NLM_VERS of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLMVERSHandler(srv NLMVERSServer) rpc.Handler {
+func NewV1Handler(srv V1Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLM_NULL:
@@ -1757,9 +1757,9 @@ func NewNLMVERSHandler(srv NLMVERSServer) rpc.Handler {
 	})
 }
 
-// NLMVERSProgram describes the procedures of version NLM_VERS of program NLM_PROG and their types;
+// V1Program describes the procedures of version NLM_VERS of program NLM_PROG and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NLMVERSProgram = &rpc.Program{
+var V1Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERS", Prog: NLM_PROG, Vers: NLM_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: NLM_NULL, Name: "NLM_NULL", NewArgs: nil, NewResult: nil},
@@ -1781,19 +1781,19 @@ var NLMVERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLMVERSProgram) }
+func init() { rpc.RegisterProgram(V1Program) }
 
-// NLMVERSXClient calls the procedures of version NLM_VERSX of program NLM_PROG.
-type NLMVERSXClient struct {
+// V3Client calls the procedures of version NLM_VERSX of program NLM_PROG.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLMVERSXClient returns a client of version NLM_VERSX of program NLM_PROG over c.
-func NewNLMVERSXClient(c rpc.Caller) *NLMVERSXClient { return &NLMVERSXClient{Caller: c} }
+// NewV3Client returns a client of version NLM_VERSX of program NLM_PROG over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Share calls NLM_SHARE.
-func (c *NLMVERSXClient) Share(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+func (c *V3Client) Share(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
 	res := new(NlmShareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_SHARE, args, res); err != nil {
 		return nil, err
@@ -1802,7 +1802,7 @@ func (c *NLMVERSXClient) Share(ctx context.Context, args *NlmShareargs) (*NlmSha
 }
 
 // Unshare calls NLM_UNSHARE.
-func (c *NLMVERSXClient) Unshare(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+func (c *V3Client) Unshare(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
 	res := new(NlmShareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_UNSHARE, args, res); err != nil {
 		return nil, err
@@ -1811,7 +1811,7 @@ func (c *NLMVERSXClient) Unshare(ctx context.Context, args *NlmShareargs) (*NlmS
 }
 
 // NmLock calls NLM_NM_LOCK.
-func (c *NLMVERSXClient) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+func (c *V3Client) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_NM_LOCK, args, res); err != nil {
 		return nil, err
@@ -1820,15 +1820,15 @@ func (c *NLMVERSXClient) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes
 }
 
 // FreeAll calls NLM_FREE_ALL.
-func (c *NLMVERSXClient) FreeAll(ctx context.Context, args *NlmNotify) error {
+func (c *V3Client) FreeAll(ctx context.Context, args *NlmNotify) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_FREE_ALL, args, nil)
 }
 
-// NLMVERSXServer is implemented by a server of version NLM_VERSX of program NLM_PROG: one method
+// V3Server is implemented by a server of version NLM_VERSX of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLMVERSXHandler.
-type NLMVERSXServer interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Share implements NLM_SHARE.
 	Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error)
 	// Unshare implements NLM_UNSHARE.
@@ -1839,35 +1839,35 @@ type NLMVERSXServer interface {
 	FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error
 }
 
-// UnimplementedNLMVERSXServer answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLMVERSXServer struct{}
+type UnimplementedV3Server struct{}
 
 // Share answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+func (UnimplementedV3Server) Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unshare answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+func (UnimplementedV3Server) Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // NmLock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+func (UnimplementedV3Server) NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // FreeAll answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error {
+func (UnimplementedV3Server) FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLMVERSXHandler serves version NLM_VERSX of program NLM_PROG with srv: it decodes each call's
+// NewV3Handler serves version NLM_VERSX of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLMVERSXHandler(srv NLMVERSXServer) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLM_SHARE:
@@ -1935,9 +1935,9 @@ func NewNLMVERSXHandler(srv NLMVERSXServer) rpc.Handler {
 	})
 }
 
-// NLMVERSXProgram describes the procedures of version NLM_VERSX of program NLM_PROG and their types;
+// V3Program describes the procedures of version NLM_VERSX of program NLM_PROG and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NLMVERSXProgram = &rpc.Program{
+var V3Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERSX", Prog: NLM_PROG, Vers: NLM_VERSX,
 	Procedures: []rpc.Procedure{
 		{Num: NLM_SHARE, Name: "NLM_SHARE", NewArgs: func() xdr.Codec { return new(NlmShareargs) }, NewResult: func() xdr.Codec { return new(NlmShareres) }},
@@ -1947,24 +1947,24 @@ var NLMVERSXProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLMVERSXProgram) }
+func init() { rpc.RegisterProgram(V3Program) }
 
-// NLM4VERSClient calls the procedures of version NLM4_VERS of program NLM_PROG.
-type NLM4VERSClient struct {
+// V4Client calls the procedures of version NLM4_VERS of program NLM_PROG.
+type V4Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLM4VERSClient returns a client of version NLM4_VERS of program NLM_PROG over c.
-func NewNLM4VERSClient(c rpc.Caller) *NLM4VERSClient { return &NLM4VERSClient{Caller: c} }
+// NewV4Client returns a client of version NLM4_VERS of program NLM_PROG over c.
+func NewV4Client(c rpc.Caller) *V4Client { return &V4Client{Caller: c} }
 
 // Null calls NLMPROC4_NULL.
-func (c *NLM4VERSClient) Null(ctx context.Context) error {
+func (c *V4Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NULL, nil, nil)
 }
 
 // Test calls NLMPROC4_TEST.
-func (c *NLM4VERSClient) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Testres, error) {
+func (c *V4Client) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Testres, error) {
 	res := new(Nlm4Testres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST, args, res); err != nil {
 		return nil, err
@@ -1973,7 +1973,7 @@ func (c *NLM4VERSClient) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Tes
 }
 
 // Lock calls NLMPROC4_LOCK.
-func (c *NLM4VERSClient) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (c *V4Client) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK, args, res); err != nil {
 		return nil, err
@@ -1982,7 +1982,7 @@ func (c *NLM4VERSClient) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res
 }
 
 // Cancel calls NLMPROC4_CANCEL.
-func (c *NLM4VERSClient) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4Res, error) {
+func (c *V4Client) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL, args, res); err != nil {
 		return nil, err
@@ -1991,7 +1991,7 @@ func (c *NLM4VERSClient) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4R
 }
 
 // Unlock calls NLMPROC4_UNLOCK.
-func (c *NLM4VERSClient) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+func (c *V4Client) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK, args, res); err != nil {
 		return nil, err
@@ -2000,7 +2000,7 @@ func (c *NLM4VERSClient) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm
 }
 
 // Granted calls NLMPROC4_GRANTED.
-func (c *NLM4VERSClient) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4Res, error) {
+func (c *V4Client) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED, args, res); err != nil {
 		return nil, err
@@ -2009,57 +2009,57 @@ func (c *NLM4VERSClient) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4
 }
 
 // TestMsg calls NLMPROC4_TEST_MSG.
-func (c *NLM4VERSClient) TestMsg(ctx context.Context, args *Nlm4Testargs) error {
+func (c *V4Client) TestMsg(ctx context.Context, args *Nlm4Testargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_MSG, args, nil)
 }
 
 // LockMsg calls NLMPROC4_LOCK_MSG.
-func (c *NLM4VERSClient) LockMsg(ctx context.Context, args *Nlm4Lockargs) error {
+func (c *V4Client) LockMsg(ctx context.Context, args *Nlm4Lockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_MSG, args, nil)
 }
 
 // CancelMsg calls NLMPROC4_CANCEL_MSG.
-func (c *NLM4VERSClient) CancelMsg(ctx context.Context, args *Nlm4Cancargs) error {
+func (c *V4Client) CancelMsg(ctx context.Context, args *Nlm4Cancargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_MSG, args, nil)
 }
 
 // UnlockMsg calls NLMPROC4_UNLOCK_MSG.
-func (c *NLM4VERSClient) UnlockMsg(ctx context.Context, args *Nlm4Unlockargs) error {
+func (c *V4Client) UnlockMsg(ctx context.Context, args *Nlm4Unlockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_MSG, args, nil)
 }
 
 // GrantedMsg calls NLMPROC4_GRANTED_MSG.
-func (c *NLM4VERSClient) GrantedMsg(ctx context.Context, args *Nlm4Testargs) error {
+func (c *V4Client) GrantedMsg(ctx context.Context, args *Nlm4Testargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_MSG, args, nil)
 }
 
 // TestRes calls NLMPROC4_TEST_RES.
-func (c *NLM4VERSClient) TestRes(ctx context.Context, args *Nlm4Testres) error {
+func (c *V4Client) TestRes(ctx context.Context, args *Nlm4Testres) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_RES, args, nil)
 }
 
 // LockRes calls NLMPROC4_LOCK_RES.
-func (c *NLM4VERSClient) LockRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) LockRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_RES, args, nil)
 }
 
 // CancelRes calls NLMPROC4_CANCEL_RES.
-func (c *NLM4VERSClient) CancelRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) CancelRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_RES, args, nil)
 }
 
 // UnlockRes calls NLMPROC4_UNLOCK_RES.
-func (c *NLM4VERSClient) UnlockRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) UnlockRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_RES, args, nil)
 }
 
 // GrantedRes calls NLMPROC4_GRANTED_RES.
-func (c *NLM4VERSClient) GrantedRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) GrantedRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_RES, args, nil)
 }
 
 // Share calls NLMPROC4_SHARE.
-func (c *NLM4VERSClient) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (c *V4Client) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	res := new(Nlm4Shareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_SHARE, args, res); err != nil {
 		return nil, err
@@ -2068,7 +2068,7 @@ func (c *NLM4VERSClient) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4S
 }
 
 // Unshare calls NLMPROC4_UNSHARE.
-func (c *NLM4VERSClient) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (c *V4Client) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	res := new(Nlm4Shareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNSHARE, args, res); err != nil {
 		return nil, err
@@ -2077,7 +2077,7 @@ func (c *NLM4VERSClient) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm
 }
 
 // NmLock calls NLMPROC4_NM_LOCK.
-func (c *NLM4VERSClient) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (c *V4Client) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NM_LOCK, args, res); err != nil {
 		return nil, err
@@ -2086,15 +2086,15 @@ func (c *NLM4VERSClient) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4R
 }
 
 // FreeAll calls NLMPROC4_FREE_ALL.
-func (c *NLM4VERSClient) FreeAll(ctx context.Context, args *Nlm4Notify) error {
+func (c *V4Client) FreeAll(ctx context.Context, args *Nlm4Notify) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_FREE_ALL, args, nil)
 }
 
-// NLM4VERSServer is implemented by a server of version NLM4_VERS of program NLM_PROG: one method
+// V4Server is implemented by a server of version NLM4_VERS of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLM4VERSHandler.
-type NLM4VERSServer interface {
+// nil error sends the results. Serve it with NewV4Handler.
+type V4Server interface {
 	// Null implements NLMPROC4_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Test implements NLMPROC4_TEST.
@@ -2137,115 +2137,115 @@ type NLM4VERSServer interface {
 	FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error
 }
 
-// UnimplementedNLM4VERSServer answers NULL and refuses every other
+// UnimplementedV4Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLM4VERSServer struct{}
+type UnimplementedV4Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNLM4VERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV4Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Test answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error) {
+func (UnimplementedV4Server) Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Cancel answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unlock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Granted answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // TestMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+func (UnimplementedV4Server) TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error {
+func (UnimplementedV4Server) LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error {
+func (UnimplementedV4Server) CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error {
+func (UnimplementedV4Server) UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+func (UnimplementedV4Server) GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // TestRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error {
+func (UnimplementedV4Server) TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Share answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (UnimplementedV4Server) Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unshare answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (UnimplementedV4Server) Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // NmLock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // FreeAll answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error {
+func (UnimplementedV4Server) FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLM4VERSHandler serves version NLM4_VERS of program NLM_PROG with srv: it decodes each call's
+// NewV4Handler serves version NLM4_VERS of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLM4VERSHandler(srv NLM4VERSServer) rpc.Handler {
+func NewV4Handler(srv V4Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLMPROC4_NULL:
@@ -2513,9 +2513,9 @@ func NewNLM4VERSHandler(srv NLM4VERSServer) rpc.Handler {
 	})
 }
 
-// NLM4VERSProgram describes the procedures of version NLM4_VERS of program NLM_PROG and their types;
+// V4Program describes the procedures of version NLM4_VERS of program NLM_PROG and their types;
 // it is registered with package rpc (rpc.LookupProgram).
-var NLM4VERSProgram = &rpc.Program{
+var V4Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM4_VERS", Prog: NLM_PROG, Vers: NLM4_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: NLMPROC4_NULL, Name: "NLMPROC4_NULL", NewArgs: nil, NewResult: nil},
@@ -2541,4 +2541,4 @@ var NLM4VERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLM4VERSProgram) }
+func init() { rpc.RegisterProgram(V4Program) }

@@ -52,7 +52,7 @@ func callHost(ctx context.Context, dial DialFunc, host string, prog, vers, proc 
 	}
 	defer c.Close()
 	if chg != nil {
-		return NewSMVERSClient(c).Notify(ctx, chg)
+		return NewV1Client(c).Notify(ctx, chg)
 	}
 	return c.Call(ctx, prog, vers, proc, args, nil)
 }

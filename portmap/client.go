@@ -111,15 +111,15 @@ type Client struct {
 
 	caller rpc.Caller
 	closer io.Closer
-	v2     *PMAPVERSClient
-	v3     *RPCBVERSClient
-	v4     *RPCBVERS4Client
+	v2     *V2Client
+	v3     *V3Client
+	v4     *V4Client
 	noV4   atomic.Bool
 }
 
 // NewClient returns a Client making its calls through c.
 func NewClient(c rpc.Caller) *Client {
-	return &Client{caller: c, v2: NewPMAPVERSClient(c), v3: NewRPCBVERSClient(c), v4: NewRPCBVERS4Client(c)}
+	return &Client{caller: c, v2: NewV2Client(c), v3: NewV3Client(c), v4: NewV4Client(c)}
 }
 
 // DialClient connects to a port mapper. network is "tcp", "tcp4",
@@ -182,7 +182,7 @@ func DialClient(ctx context.Context, network, address string, opts *rpc.ClientOp
 }
 
 // Caller returns the rpc.Caller the Client calls through, for the
-// generated per-version clients (NewRPCBVERS4Client and the others).
+// generated per-version clients (NewV4Client and the others).
 func (c *Client) Caller() rpc.Caller { return c.caller }
 
 // Close closes the connection DialClient made; for a Client made by

@@ -932,20 +932,20 @@ type RpcGssServiceT int32
 
 // Values of RpcGssServiceT.
 const (
-	Rpc_gss_svc_none      RpcGssServiceT = 1
-	Rpc_gss_svc_integrity RpcGssServiceT = 2
-	Rpc_gss_svc_privacy   RpcGssServiceT = 3
+	RpcGssSvcNone      RpcGssServiceT = 1
+	RpcGssSvcIntegrity RpcGssServiceT = 2
+	RpcGssSvcPrivacy   RpcGssServiceT = 3
 )
 
 // String returns the name of the value as the XDR definition spells it.
 func (v RpcGssServiceT) String() string {
 	switch v {
-	case Rpc_gss_svc_none:
-		return "Rpc_gss_svc_none"
-	case Rpc_gss_svc_integrity:
-		return "Rpc_gss_svc_integrity"
-	case Rpc_gss_svc_privacy:
-		return "Rpc_gss_svc_privacy"
+	case RpcGssSvcNone:
+		return "rpc_gss_svc_none"
+	case RpcGssSvcIntegrity:
+		return "rpc_gss_svc_integrity"
+	case RpcGssSvcPrivacy:
+		return "rpc_gss_svc_privacy"
 	}
 	return "RpcGssServiceT(" + strconv.FormatInt(int64(v), 10) + ")"
 }

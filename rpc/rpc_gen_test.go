@@ -149,14 +149,14 @@ func randRpcGssProcT(r *rand.Rand, depth int) (v RpcGssProcT) {
 }
 
 func randRpcGssServiceT(r *rand.Rand, depth int) (v RpcGssServiceT) {
-	v = [...]RpcGssServiceT{Rpc_gss_svc_none, Rpc_gss_svc_integrity, Rpc_gss_svc_privacy}[r.IntN(3)]
+	v = [...]RpcGssServiceT{RpcGssSvcNone, RpcGssSvcIntegrity, RpcGssSvcPrivacy}[r.IntN(3)]
 	return v
 }
 
 func randRpcGssCredVers1T(r *rand.Rand, depth int) (v RpcGssCredVers1T) {
 	v.GssProc = [...]RpcGssProcT{RPCSEC_GSS_DATA, RPCSEC_GSS_INIT, RPCSEC_GSS_CONTINUE_INIT, RPCSEC_GSS_DESTROY}[r.IntN(4)]
 	v.SeqNum = uint32(r.Uint64())
-	v.Service = [...]RpcGssServiceT{Rpc_gss_svc_none, Rpc_gss_svc_integrity, Rpc_gss_svc_privacy}[r.IntN(3)]
+	v.Service = [...]RpcGssServiceT{RpcGssSvcNone, RpcGssSvcIntegrity, RpcGssSvcPrivacy}[r.IntN(3)]
 	v.Handle = xdrtest.Bytes(r, 4294967295)
 	return v
 }

@@ -163,10 +163,10 @@ func TestNotifyReleasesLocks(t *testing.T) {
 	rc, err := rpc.Dial(ctx, "udp", hostPort("127.0.0.1", c.nsmPort), nil)
 	require.NoError(t, err)
 	defer rc.Close()
-	sm := nsm.NewSMVERSClient(rc)
+	sm := nsm.NewV1Client(rc)
 	st, err := sm.Stat(ctx, &nsm.SmName{MonName: "client-a"})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, st.ResStat)
+	require.Equal(t, nsm.StatSucc, st.ResStat)
 	require.Equal(t, int32(1), st.State, "the state number of a first start")
 
 	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: "client-c", State: 3}))
@@ -282,7 +282,7 @@ func nsmState(t *testing.T, ctx context.Context, port int) int32 {
 	rc, err := rpc.Dial(ctx, "tcp", hostPort("127.0.0.1", port), nil)
 	require.NoError(t, err)
 	defer rc.Close()
-	st, err := nsm.NewSMVERSClient(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
+	st, err := nsm.NewV1Client(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
 	require.NoError(t, err)
 	return st.State
 }

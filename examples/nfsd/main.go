@@ -353,7 +353,7 @@ func systemPortmap(ctx context.Context, c config) (*portmap.Client, error) {
 	} {
 		pm, err := portmap.DialClient(ctx, at.network, at.addr, nil)
 		if err == nil {
-			if err = portmap.NewPMAPVERSClient(pm.Caller()).Null(ctx); err == nil {
+			if err = portmap.NewV2Client(pm.Caller()).Null(ctx); err == nil {
 				return pm, nil
 			}
 			pm.Close()

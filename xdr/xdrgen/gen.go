@@ -209,7 +209,7 @@ func (g *generator) enum(t *namedType, d *enumDef) {
 	for _, v := range d.values {
 		n := g.m.consts[v.name]
 		if _, ok := seen[n]; !ok {
-			seen[n] = constName(v.name)
+			seen[n] = v.name
 			vals = append(vals, n)
 		}
 	}
@@ -219,7 +219,7 @@ func (g *generator) enum(t *namedType, d *enumDef) {
 	g.p("func (v %s) String() string {", t.goName)
 	g.p("switch v {")
 	for _, n := range vals {
-		g.p("case %s:", seen[n])
+		g.p("case %s:", constName(seen[n]))
 		g.p("return %q", seen[n])
 	}
 	g.p("}")
@@ -235,7 +235,7 @@ func (g *generator) enum(t *namedType, d *enumDef) {
 		g.p("switch v {")
 		var names []string
 		for _, n := range vals {
-			names = append(names, seen[n])
+			names = append(names, constName(seen[n]))
 		}
 		g.p("case %s:", strings.Join(names, ", "))
 		g.p("return true")

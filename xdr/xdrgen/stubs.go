@@ -101,7 +101,7 @@ func (g *generator) stubs() {
 }
 
 func (g *generator) versionStubs(p *programDef, v *versionDef) {
-	base := goName(v.name)
+	base := g.m.stubBase(p, v)
 	names := methodNames(v.procs)
 	seen := map[string]int{}
 	for i, n := range names {
