@@ -162,7 +162,7 @@ func TestFlavorsReachingHandlers(t *testing.T) {
 	}
 	require.Zero(t, seen.Load())
 	r := dialRaw(t, gss.tcp.String())
-	require.Equal(t, []byte(acceptedReply(9, SUCCESS)), r.roundTrip(call(RPCSEC_GSS)))
+	require.Equal(t, []byte(acceptedReplyWire(9, SUCCESS)), r.roundTrip(call(RPCSEC_GSS)))
 	require.Equal(t, int32(RPCSEC_GSS), seen.Load())
 	require.Equal(t, []byte(authErrorReply(9, AUTH_REJECTEDCRED)), r.roundTrip(call(AUTH_DH)))
 }

@@ -474,33 +474,33 @@ func (v *AuthStat) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// MismatchInfo is the XDR struct mismatch_info.
+// mismatchInfo is the XDR struct mismatch_info.
 //
 // A range of supported versions, lowest and highest.
-type MismatchInfo struct {
+type mismatchInfo struct {
 	Low  uint32
 	High uint32
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *MismatchInfo) MarshalXDR(e *xdr.Encoder) error {
+func (v *mismatchInfo) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Low)
 	e.PutUint32(v.High)
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *MismatchInfo) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *mismatchInfo) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Low = d.Uint32()
 	v.High = d.Uint32()
 	return d.Err()
 }
 
-// CallBody is the XDR struct call_body.
+// callBody is the XDR struct call_body.
 //
 // The header of a call. The procedure's arguments follow it on the wire;
 // they are not part of this type.
-type CallBody struct {
+type callBody struct {
 	// RPC_MSG_VERSION
 	Rpcvers uint32
 	Prog    uint32
@@ -511,7 +511,7 @@ type CallBody struct {
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *CallBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *callBody) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Rpcvers)
 	e.PutUint32(v.Prog)
 	e.PutUint32(v.Vers)
@@ -526,7 +526,7 @@ func (v *CallBody) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *CallBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *callBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Rpcvers = d.Uint32()
 	v.Prog = d.Uint32()
 	v.Vers = d.Uint32()
@@ -540,26 +540,26 @@ func (v *CallBody) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// AcceptedReplyData is the XDR union accepted_reply_data: Stat selects which other field holds the value.
+// acceptedReplyData is the XDR union accepted_reply_data: Stat selects which other field holds the value.
 //
 // The body of an accepted reply, after the verifier. RFC 5531 gives the
 // SUCCESS arm as "opaque results[0]": nothing of its own; the procedure's
 // results follow the reply header on the wire and are decoded by the
 // caller with the procedure's own result type.
-type AcceptedReplyData struct {
+type acceptedReplyData struct {
 	Stat AcceptStat
 	// when Stat is PROG_MISMATCH.
-	MismatchInfo *MismatchInfo
+	MismatchInfo *mismatchInfo
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
+func (v *acceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case SUCCESS:
 	case PROG_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "AcceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "acceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
@@ -570,30 +570,30 @@ func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *AcceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *acceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = AcceptStat(d.Int32())
 	switch v.Stat {
 	case SUCCESS:
-		*v = AcceptedReplyData{Stat: v.Stat}
+		*v = acceptedReplyData{Stat: v.Stat}
 	case PROG_MISMATCH:
 		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		*v = AcceptedReplyData{Stat: v.Stat}
+		*v = acceptedReplyData{Stat: v.Stat}
 	}
 	return d.Err()
 }
 
-// AcceptedReply is the XDR struct accepted_reply.
-type AcceptedReply struct {
+// acceptedReply is the XDR struct accepted_reply.
+type acceptedReply struct {
 	Verf      OpaqueAuth
-	ReplyData AcceptedReplyData
+	ReplyData acceptedReplyData
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *AcceptedReply) MarshalXDR(e *xdr.Encoder) error {
+func (v *acceptedReply) MarshalXDR(e *xdr.Encoder) error {
 	if err := v.Verf.MarshalXDR(e); err != nil {
 		return err
 	}
@@ -604,7 +604,7 @@ func (v *AcceptedReply) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *AcceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *acceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	if err := v.Verf.UnmarshalXDR(d); err != nil {
 		return err
 	}
@@ -614,203 +614,203 @@ func (v *AcceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// RejectedReply is the XDR union rejected_reply: Stat selects which other field holds the value.
-type RejectedReply struct {
+// rejectedReply is the XDR union rejected_reply: Stat selects which other field holds the value.
+type rejectedReply struct {
 	Stat RejectStat
 	// when Stat is RPC_MISMATCH.
-	MismatchInfo *MismatchInfo
+	MismatchInfo *mismatchInfo
 	// when Stat is AUTH_ERROR.
 	Astat AuthStat
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RejectedReply) MarshalXDR(e *xdr.Encoder) error {
+func (v *rejectedReply) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "RejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "rejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case RPC_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "RejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "rejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
 		if !v.Astat.Valid() {
-			return xdr.EncodeError(e, "RejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
+			return xdr.EncodeError(e, "rejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.Astat))
 	default:
-		return xdr.EncodeError(e, "RejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return xdr.EncodeError(e, "rejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = RejectStat(d.Int32())
 	if !v.Stat.Valid() {
-		d.BadEnum("RejectedReply.Stat", int32(v.Stat))
+		d.BadEnum("rejectedReply.Stat", int32(v.Stat))
 	}
 	switch v.Stat {
 	case RPC_MISMATCH:
 		keep1 := v.MismatchInfo
-		*v = RejectedReply{Stat: v.Stat, MismatchInfo: keep1}
+		*v = rejectedReply{Stat: v.Stat, MismatchInfo: keep1}
 		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
 		keep2 := v.Astat
-		*v = RejectedReply{Stat: v.Stat, Astat: keep2}
+		*v = rejectedReply{Stat: v.Stat, Astat: keep2}
 		v.Astat = AuthStat(d.Int32())
 		if !v.Astat.Valid() {
-			d.BadEnum("RejectedReply.Astat", int32(v.Astat))
+			d.BadEnum("rejectedReply.Astat", int32(v.Astat))
 		}
 	default:
-		d.BadUnion("RejectedReply.Stat", int64(v.Stat))
+		d.BadUnion("rejectedReply.Stat", int64(v.Stat))
 	}
 	return d.Err()
 }
 
-// ReplyBody is the XDR union reply_body: Stat selects which other field holds the value.
-type ReplyBody struct {
+// replyBody is the XDR union reply_body: Stat selects which other field holds the value.
+type replyBody struct {
 	Stat ReplyStat
 	// when Stat is MSG_ACCEPTED.
-	Areply *AcceptedReply
+	Areply *acceptedReply
 	// when Stat is MSG_DENIED.
-	Rreply *RejectedReply
+	Rreply *rejectedReply
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *ReplyBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *replyBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "ReplyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "replyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case MSG_ACCEPTED:
 		if v.Areply == nil {
-			return xdr.EncodeError(e, "ReplyBody.Areply", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "replyBody.Areply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Areply.MarshalXDR(e); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		if v.Rreply == nil {
-			return xdr.EncodeError(e, "ReplyBody.Rreply", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "replyBody.Rreply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rreply.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "ReplyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return xdr.EncodeError(e, "replyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *ReplyBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *replyBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = ReplyStat(d.Int32())
 	if !v.Stat.Valid() {
-		d.BadEnum("ReplyBody.Stat", int32(v.Stat))
+		d.BadEnum("replyBody.Stat", int32(v.Stat))
 	}
 	switch v.Stat {
 	case MSG_ACCEPTED:
 		keep1 := v.Areply
-		*v = ReplyBody{Stat: v.Stat, Areply: keep1}
+		*v = replyBody{Stat: v.Stat, Areply: keep1}
 		v.Areply = xdr.New(d, v.Areply)
 		if err := v.Areply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		keep2 := v.Rreply
-		*v = ReplyBody{Stat: v.Stat, Rreply: keep2}
+		*v = replyBody{Stat: v.Stat, Rreply: keep2}
 		v.Rreply = xdr.New(d, v.Rreply)
 		if err := v.Rreply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		d.BadUnion("ReplyBody.Stat", int64(v.Stat))
+		d.BadUnion("replyBody.Stat", int64(v.Stat))
 	}
 	return d.Err()
 }
 
-// RpcMsgBody is the XDR union rpc_msg_body: Mtype selects which other field holds the value.
-type RpcMsgBody struct {
+// rpcMsgBody is the XDR union rpc_msg_body: Mtype selects which other field holds the value.
+type rpcMsgBody struct {
 	Mtype MsgType
 	// when Mtype is CALL.
-	Cbody *CallBody
+	Cbody *callBody
 	// when Mtype is REPLY.
-	Rbody *ReplyBody
+	Rbody *replyBody
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RpcMsgBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *rpcMsgBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Mtype.Valid() {
-		return xdr.EncodeError(e, "RpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
+		return xdr.EncodeError(e, "rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mtype))
 	switch v.Mtype {
 	case CALL:
 		if v.Cbody == nil {
-			return xdr.EncodeError(e, "RpcMsgBody.Cbody", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "rpcMsgBody.Cbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Cbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	case REPLY:
 		if v.Rbody == nil {
-			return xdr.EncodeError(e, "RpcMsgBody.Rbody", 0, xdr.ErrNilArm)
+			return xdr.EncodeError(e, "rpcMsgBody.Rbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "RpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
+		return xdr.EncodeError(e, "rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Mtype = MsgType(d.Int32())
 	if !v.Mtype.Valid() {
-		d.BadEnum("RpcMsgBody.Mtype", int32(v.Mtype))
+		d.BadEnum("rpcMsgBody.Mtype", int32(v.Mtype))
 	}
 	switch v.Mtype {
 	case CALL:
 		keep1 := v.Cbody
-		*v = RpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
+		*v = rpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
 		v.Cbody = xdr.New(d, v.Cbody)
 		if err := v.Cbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case REPLY:
 		keep2 := v.Rbody
-		*v = RpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
+		*v = rpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
 		v.Rbody = xdr.New(d, v.Rbody)
 		if err := v.Rbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		d.BadUnion("RpcMsgBody.Mtype", int64(v.Mtype))
+		d.BadUnion("rpcMsgBody.Mtype", int64(v.Mtype))
 	}
 	return d.Err()
 }
 
-// RpcMsg is the XDR struct rpc_msg.
+// rpcMsg is the XDR struct rpc_msg.
 //
 // Every RPC message: a transaction id and a call or a reply.
-type RpcMsg struct {
+type rpcMsg struct {
 	Xid  uint32
-	Body RpcMsgBody
+	Body rpcMsgBody
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RpcMsg) MarshalXDR(e *xdr.Encoder) error {
+func (v *rpcMsg) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Xid)
 	if err := v.Body.MarshalXDR(e); err != nil {
 		return err
@@ -819,7 +819,7 @@ func (v *RpcMsg) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RpcMsg) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rpcMsg) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Xid = d.Uint32()
 	if err := v.Body.UnmarshalXDR(d); err != nil {
 		return err
