@@ -610,8 +610,8 @@ func NewV3Handler(srv V3Server) rpc.Handler {
 	})
 }
 
-// V3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
 var V3Program = &rpc.Program{
 	Name: "MOUNT_PROGRAM", VersionName: "MOUNT_V3", Prog: MOUNT_PROGRAM, Vers: MOUNT_V3,
 	Procedures: []rpc.Procedure{
@@ -624,4 +624,8 @@ var V3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(V3Program) }
+// Programs returns a table of the program versions of mount.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V3Program)
+}

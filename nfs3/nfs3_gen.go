@@ -5111,8 +5111,8 @@ func NewV3Handler(srv V3Server) rpc.Handler {
 	})
 }
 
-// V3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
 var V3Program = &rpc.Program{
 	Name: "NFS_PROGRAM", VersionName: "NFS_V3", Prog: NFS_PROGRAM, Vers: NFS_V3,
 	Procedures: []rpc.Procedure{
@@ -5141,4 +5141,8 @@ var V3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(V3Program) }
+// Programs returns a table of the program versions of nfs3.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V3Program)
+}

@@ -16957,8 +16957,8 @@ func NewV4Handler(srv V4Server) rpc.Handler {
 	})
 }
 
-// V4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
 var V4Program = &rpc.Program{
 	Name: "NFS4_PROGRAM", VersionName: "NFS_V4", Prog: NFS4_PROGRAM, Vers: NFS_V4,
 	Procedures: []rpc.Procedure{
@@ -16966,8 +16966,6 @@ var V4Program = &rpc.Program{
 		{Num: NFSPROC4_COMPOUND, Name: "NFSPROC4_COMPOUND", NewArgs: func() xdr.Codec { return new(COMPOUND4args) }, NewResult: func() xdr.Codec { return new(COMPOUND4res) }},
 	},
 }
-
-func init() { rpc.RegisterProgram(V4Program) }
 
 // CBV1Client calls the procedures of version NFS_CB of program NFS4_CALLBACK.
 type CBV1Client struct {
@@ -17056,8 +17054,8 @@ func NewCBV1Handler(srv CBV1Server) rpc.Handler {
 	})
 }
 
-// CBV1Program describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// CBV1Program describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types,
+// for a proxy or tracer; Programs lists it.
 var CBV1Program = &rpc.Program{
 	Name: "NFS4_CALLBACK", VersionName: "NFS_CB", Prog: NFS4_CALLBACK, Vers: NFS_CB,
 	Procedures: []rpc.Procedure{
@@ -17066,4 +17064,8 @@ var CBV1Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(CBV1Program) }
+// Programs returns a table of the program versions of nfs4.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V4Program, CBV1Program)
+}

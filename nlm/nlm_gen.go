@@ -1757,8 +1757,8 @@ func NewV1Handler(srv V1Server) rpc.Handler {
 	})
 }
 
-// V1Program describes the procedures of version NLM_VERS of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V1Program describes the procedures of version NLM_VERS of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V1Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERS", Prog: NLM_PROG, Vers: NLM_VERS,
 	Procedures: []rpc.Procedure{
@@ -1780,8 +1780,6 @@ var V1Program = &rpc.Program{
 		{Num: NLM_GRANTED_RES, Name: "NLM_GRANTED_RES", NewArgs: func() xdr.Codec { return new(NlmRes) }, NewResult: nil},
 	},
 }
-
-func init() { rpc.RegisterProgram(V1Program) }
 
 // V3Client calls the procedures of version NLM_VERSX of program NLM_PROG.
 type V3Client struct {
@@ -1935,8 +1933,8 @@ func NewV3Handler(srv V3Server) rpc.Handler {
 	})
 }
 
-// V3Program describes the procedures of version NLM_VERSX of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V3Program describes the procedures of version NLM_VERSX of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V3Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERSX", Prog: NLM_PROG, Vers: NLM_VERSX,
 	Procedures: []rpc.Procedure{
@@ -1946,8 +1944,6 @@ var V3Program = &rpc.Program{
 		{Num: NLM_FREE_ALL, Name: "NLM_FREE_ALL", NewArgs: func() xdr.Codec { return new(NlmNotify) }, NewResult: nil},
 	},
 }
-
-func init() { rpc.RegisterProgram(V3Program) }
 
 // V4Client calls the procedures of version NLM4_VERS of program NLM_PROG.
 type V4Client struct {
@@ -2513,8 +2509,8 @@ func NewV4Handler(srv V4Server) rpc.Handler {
 	})
 }
 
-// V4Program describes the procedures of version NLM4_VERS of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V4Program describes the procedures of version NLM4_VERS of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V4Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM4_VERS", Prog: NLM_PROG, Vers: NLM4_VERS,
 	Procedures: []rpc.Procedure{
@@ -2541,4 +2537,8 @@ var V4Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(V4Program) }
+// Programs returns a table of the program versions of nlm.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V1Program, V3Program, V4Program)
+}

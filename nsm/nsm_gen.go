@@ -530,8 +530,8 @@ func NewV1Handler(srv V1Server) rpc.Handler {
 	})
 }
 
-// V1Program describes the procedures of version SM_VERS of program SM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V1Program describes the procedures of version SM_VERS of program SM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V1Program = &rpc.Program{
 	Name: "SM_PROG", VersionName: "SM_VERS", Prog: SM_PROG, Vers: SM_VERS,
 	Procedures: []rpc.Procedure{
@@ -545,4 +545,8 @@ var V1Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(V1Program) }
+// Programs returns a table of the program versions of nsm.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V1Program)
+}

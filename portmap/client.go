@@ -78,7 +78,7 @@ func (o op) fail(err error) error {
 		return nil
 	}
 	name := "procedure " + strconv.FormatUint(uint64(o.proc), 10)
-	if p, ok := rpc.LookupProgram(PMAP_PROG, o.vers); ok {
+	if p, ok := Programs().Lookup(PMAP_PROG, o.vers); ok {
 		if pr, ok := p.Procedure(o.proc); ok {
 			name = pr.Name
 		}

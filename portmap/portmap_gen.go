@@ -961,8 +961,8 @@ func NewV2Handler(srv V2Server) rpc.Handler {
 	})
 }
 
-// V2Program describes the procedures of version PMAP_VERS of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V2Program describes the procedures of version PMAP_VERS of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V2Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "PMAP_VERS", Prog: PMAP_PROG, Vers: PMAP_VERS,
 	Procedures: []rpc.Procedure{
@@ -974,8 +974,6 @@ var V2Program = &rpc.Program{
 		{Num: PMAPPROC_CALLIT, Name: "PMAPPROC_CALLIT", NewArgs: func() xdr.Codec { return new(CallArgs) }, NewResult: func() xdr.Codec { return new(CallResult) }},
 	},
 }
-
-func init() { rpc.RegisterProgram(V2Program) }
 
 // V3Client calls the procedures of version RPCBVERS of program PMAP_PROG.
 type V3Client struct {
@@ -1259,8 +1257,8 @@ func NewV3Handler(srv V3Server) rpc.Handler {
 	})
 }
 
-// V3Program describes the procedures of version RPCBVERS of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V3Program describes the procedures of version RPCBVERS of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V3Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "RPCBVERS", Prog: PMAP_PROG, Vers: RPCBVERS,
 	Procedures: []rpc.Procedure{
@@ -1275,8 +1273,6 @@ var V3Program = &rpc.Program{
 		{Num: RPCBPROC_TADDR2UADDR, Name: "RPCBPROC_TADDR2UADDR", NewArgs: func() xdr.Codec { return new(Netbuf) }, NewResult: func() xdr.Codec { return new(Uaddr) }},
 	},
 }
-
-func init() { rpc.RegisterProgram(V3Program) }
 
 // V4Client calls the procedures of version RPCBVERS4 of program PMAP_PROG.
 type V4Client struct {
@@ -1672,8 +1668,8 @@ func NewV4Handler(srv V4Server) rpc.Handler {
 	})
 }
 
-// V4Program describes the procedures of version RPCBVERS4 of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
+// V4Program describes the procedures of version RPCBVERS4 of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
 var V4Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "RPCBVERS4", Prog: PMAP_PROG, Vers: RPCBVERS4,
 	Procedures: []rpc.Procedure{
@@ -1693,4 +1689,8 @@ var V4Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(V4Program) }
+// Programs returns a table of the program versions of portmap.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V2Program, V3Program, V4Program)
+}

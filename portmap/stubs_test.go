@@ -73,10 +73,10 @@ func TestTypedStubs(t *testing.T) {
 	require.ErrorIs(t, err, rpc.PROC_UNAVAIL)
 }
 
-// TestProcedureTable checks that the generated tables are registered and
+// TestProcedureTable checks that the generated tables list the programs and
 // describe procedures well enough to decode their bodies.
 func TestProcedureTable(t *testing.T) {
-	p, ok := rpc.LookupProgram(PMAP_PROG, RPCBVERS4)
+	p, ok := Programs().Lookup(PMAP_PROG, RPCBVERS4)
 	require.True(t, ok)
 	require.Equal(t, "RPCBVERS4", p.VersionName)
 	pr, ok := p.Procedure(RPCBPROC4_GETADDR)

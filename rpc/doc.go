@@ -40,8 +40,10 @@
 //
 // xdrgen writes, for every program of a .x file, a typed client over a
 // [Caller], a server interface with an adapter to Handler, and a [Program]
-// table registered here, so that [LookupProgram] can decode the calls and
-// replies of any known program.
+// describing its procedures; each protocol package lists its programs in
+// a [ProgramTable] (nfs3.Programs, ...), and package programs combines
+// them all, so that a proxy can decode the calls and replies of any known
+// program.
 package rpc
 
 //go:generate go run ../xdr/xdrgen -tests rpc.x

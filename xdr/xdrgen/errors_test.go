@@ -98,6 +98,7 @@ func TestErrors(t *testing.T) {
 
 		// Typed RPC names and directives.
 		{"two programs with the same version", "program A { version A1 { void NULLA(void) = 0; } = 1; } = 1;\nprogram B { version B1 { void NULLB(void) = 0; } = 1; } = 2;\n", 2, "both become Go identifier V1Client"},
+		{"type named like the program table", "struct programs { int a; };\nprogram A { version A1 { void NULLA(void) = 0; } = 1; } = 1;\n", 2, "both become Go identifier Programs"},
 		{"unknown directive", "//xdrgen:rename a b\nconst A = 1;\n", 1, "unknown directive //xdrgen:rename"},
 		{"empty directive", "const A = 1;\n//xdrgen:\n", 2, "empty xdrgen directive"},
 		{"prefix of no program", "//xdrgen:prefix P X\nconst A = 1;\n", 1, "no program P"},

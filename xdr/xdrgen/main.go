@@ -32,7 +32,8 @@
 // NewV3Client), a server interface V3Server with a base
 // UnimplementedV3Server, an adapter NewV3Handler to rpc.Handler, and the
 // description V3Program of its procedures and their types for a proxy or
-// tracer. A file that defines two programs with the same version number
+// tracer; and for the whole file a function Programs returning an
+// rpc.ProgramTable of every program version it defines. A file that defines two programs with the same version number
 // gives one of them a prefix with a directive, so that its names say which
 // program they serve:
 //

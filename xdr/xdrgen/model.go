@@ -127,12 +127,18 @@ func resolve(s *spec, pkg string) (m *model, err error) {
 	}
 	for _, d := range s.defs {
 		if p, ok := d.(*programDef); ok {
+			if _, claimed := m.goNames["Programs"]; !claimed || m.goNames["Programs"] != tableName {
+				m.claim(p.line, "Programs", tableName)
+			}
 			m.checkProgram(p)
 		}
 	}
 	m.checkDirectives()
 	return m, nil
 }
+
+// tableName stands for the generated Programs in collision errors.
+const tableName = "the table of the file's programs"
 
 // directives reads the generator's directives:
 //
