@@ -122,7 +122,7 @@ const (
 	MNT3ERR_SERVERFAULT Mountstat3 = 10006
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Mountstat3) String() string {
 	switch v {
 	case MNT3_OK:

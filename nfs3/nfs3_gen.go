@@ -366,7 +366,7 @@ const (
 	NFS3ERR_JUKEBOX Nfsstat3 = 10008
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nfsstat3) String() string {
 	switch v {
 	case NFS3_OK:
@@ -481,7 +481,7 @@ const (
 	NF3FIFO Ftype3 = 7
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Ftype3) String() string {
 	switch v {
 	case NF3REG:
@@ -872,7 +872,7 @@ const (
 	SET_TO_CLIENT_TIME TimeHow = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v TimeHow) String() string {
 	switch v {
 	case DONT_CHANGE:
@@ -1957,7 +1957,7 @@ const (
 	FILE_SYNC StableHow = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StableHow) String() string {
 	switch v {
 	case UNSTABLE:
@@ -2156,7 +2156,7 @@ const (
 	EXCLUSIVE Createmode3 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Createmode3) String() string {
 	switch v {
 	case UNCHECKED:

@@ -392,7 +392,7 @@ const (
 	RPC_GSS_SVC_PRIVACY RpcGssSvcT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssSvcT) String() string {
 	switch v {
 	case RPC_GSS_SVC_NONE:
@@ -453,7 +453,7 @@ const (
 	NF4NAMEDATTR NfsFtype4 = 9
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsFtype4) String() string {
 	switch v {
 	case NF4REG:
@@ -699,7 +699,7 @@ const (
 	NFS4ERR_OFFLOAD_NO_REQS Nfsstat4 = 10094
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nfsstat4) String() string {
 	switch v {
 	case NFS4_OK:
@@ -1443,7 +1443,7 @@ const (
 	SET_TO_CLIENT_TIME4 TimeHow4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v TimeHow4) String() string {
 	switch v {
 	case SET_TO_SERVER_TIME4:
@@ -1753,7 +1753,7 @@ const (
 	STATUS4_REFERRAL  Fs4StatusType = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Fs4StatusType) String() string {
 	switch v {
 	case STATUS4_FIXED:
@@ -2228,7 +2228,7 @@ const (
 	WRITEW_LT NfsLockType4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsLockType4) String() string {
 	switch v {
 	case READ_LT:
@@ -2308,7 +2308,7 @@ const (
 	LAYOUT4_SCSI          Layouttype4 = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Layouttype4) String() string {
 	switch v {
 	case LAYOUT4_NFSV4_1_FILES:
@@ -2413,7 +2413,7 @@ const (
 	LAYOUTIOMODE4_ANY  Layoutiomode4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Layoutiomode4) String() string {
 	switch v {
 	case LAYOUTIOMODE4_READ:
@@ -2562,7 +2562,7 @@ const (
 	LAYOUTRETURN4_ALL  LayoutreturnType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LayoutreturnType4) String() string {
 	switch v {
 	case LAYOUTRETURN4_FILE:
@@ -2822,7 +2822,7 @@ const (
 	NFLH4_CARE_STRIPE_COUNT       FilelayoutHintCare4 = 128
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FilelayoutHintCare4) String() string {
 	switch v {
 	case NFLH4_CARE_DENSE:
@@ -3083,7 +3083,7 @@ const (
 	NL4_NETADDR NetlocType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NetlocType4) String() string {
 	switch v {
 	case NL4_NAME:
@@ -3196,7 +3196,7 @@ const (
 	NFS4_CHANGE_TYPE_IS_UNDEFINED              ChangeAttrType4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChangeAttrType4) String() string {
 	switch v {
 	case NFS4_CHANGE_TYPE_IS_MONOTONIC_INCR:
@@ -3459,7 +3459,7 @@ const (
 	NFS4_CONTENT_HOLE DataContent4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v DataContent4) String() string {
 	switch v {
 	case NFS4_CONTENT_DATA:
@@ -3505,7 +3505,7 @@ const (
 	FILE_SYNC4 StableHow4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StableHow4) String() string {
 	switch v {
 	case UNSTABLE4:
@@ -4596,7 +4596,7 @@ const (
 	SSV4_SUBKEY_SEAL_T2I SsvSubkey4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v SsvSubkey4) String() string {
 	switch v {
 	case SSV4_SUBKEY_MIC_I2T:
@@ -4820,7 +4820,7 @@ const (
 	OP_ILLEGAL NfsOpnum4 = 10044
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsOpnum4) String() string {
 	switch v {
 	case OP_ACCESS:
@@ -6224,7 +6224,7 @@ const (
 	EXCLUSIVE4_1 Createmode4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Createmode4) String() string {
 	switch v {
 	case UNCHECKED4:
@@ -6366,7 +6366,7 @@ const (
 	OPEN4_CREATE   Opentype4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Opentype4) String() string {
 	switch v {
 	case OPEN4_NOCREATE:
@@ -6449,7 +6449,7 @@ const (
 	NFS_LIMIT_BLOCKS LimitBy4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LimitBy4) String() string {
 	switch v {
 	case NFS_LIMIT_SIZE:
@@ -6570,7 +6570,7 @@ const (
 	OPEN_DELEGATE_NONE_EXT OpenDelegationType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v OpenDelegationType4) String() string {
 	switch v {
 	case OPEN_DELEGATE_NONE:
@@ -6629,7 +6629,7 @@ const (
 	CLAIM_DELEG_PREV_FH OpenClaimType4 = 6
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v OpenClaimType4) String() string {
 	switch v {
 	case CLAIM_NULL:
@@ -6937,7 +6937,7 @@ const (
 	WND4_IS_DIR                     WhyNoDelegation4 = 8
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v WhyNoDelegation4) String() string {
 	switch v {
 	case WND4_NOT_WANTED:
@@ -8792,7 +8792,7 @@ const (
 	CDFC4_BACK_OR_BOTH ChannelDirFromClient4 = 7
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChannelDirFromClient4) String() string {
 	switch v {
 	case CDFC4_FORE:
@@ -8873,7 +8873,7 @@ const (
 	CDFS4_BOTH ChannelDirFromServer4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChannelDirFromServer4) String() string {
 	switch v {
 	case CDFS4_FORE:
@@ -9069,7 +9069,7 @@ const (
 	SP4_SSV       StateProtectHow4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StateProtectHow4) String() string {
 	switch v {
 	case SP4_NONE:
@@ -9818,7 +9818,7 @@ const (
 	GDD4_UNAVAIL Gddrnf4Status = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Gddrnf4Status) String() string {
 	switch v {
 	case GDD4_OK:
@@ -10662,7 +10662,7 @@ const (
 	SECINFO_STYLE4_PARENT     SecinfoStyle4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v SecinfoStyle4) String() string {
 	switch v {
 	case SECINFO_STYLE4_CURRENT_FH:
@@ -11611,7 +11611,7 @@ const (
 	IO_ADVISE4_INIT_PROXIMITY         IOADVISEType4 = 10
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v IOADVISEType4) String() string {
 	switch v {
 	case IO_ADVISE4_NORMAL:
@@ -14802,7 +14802,7 @@ const (
 	OP_CB_ILLEGAL NfsCbOpnum4 = 10044
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsCbOpnum4) String() string {
 	switch v {
 	case OP_CB_GETATTR:
@@ -15016,7 +15016,7 @@ const (
 	LAYOUTRECALL4_ALL  LayoutrecallType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LayoutrecallType4) String() string {
 	switch v {
 	case LAYOUTRECALL4_FILE:
@@ -15231,7 +15231,7 @@ const (
 	NOTIFY4_CHANGE_COOKIE_VERIFIER NotifyType4 = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NotifyType4) String() string {
 	switch v {
 	case NOTIFY4_CHANGE_CHILD_ATTRS:
@@ -16030,7 +16030,7 @@ const (
 	NOTIFY_DEVICEID4_DELETE NotifyDeviceidType4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NotifyDeviceidType4) String() string {
 	switch v {
 	case NOTIFY_DEVICEID4_CHANGE:

@@ -158,19 +158,19 @@ const (
 	NlmDeniedGracePeriod NlmStats = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NlmStats) String() string {
 	switch v {
 	case NlmGranted:
-		return "nlm_granted"
+		return "NlmGranted"
 	case NlmDenied:
-		return "nlm_denied"
+		return "NlmDenied"
 	case NlmDeniedNolocks:
-		return "nlm_denied_nolocks"
+		return "NlmDeniedNolocks"
 	case NlmBlocked:
-		return "nlm_blocked"
+		return "NlmBlocked"
 	case NlmDeniedGracePeriod:
-		return "nlm_denied_grace_period"
+		return "NlmDeniedGracePeriod"
 	}
 	return "NlmStats(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -550,17 +550,17 @@ const (
 	FsmDRW FshMode = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FshMode) String() string {
 	switch v {
 	case FsmDN:
-		return "fsm_DN"
+		return "FsmDN"
 	case FsmDR:
-		return "fsm_DR"
+		return "FsmDR"
 	case FsmDW:
-		return "fsm_DW"
+		return "FsmDW"
 	case FsmDRW:
-		return "fsm_DRW"
+		return "FsmDRW"
 	}
 	return "FshMode(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -603,17 +603,17 @@ const (
 	FsaRW FshAccess = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FshAccess) String() string {
 	switch v {
 	case FsaNONE:
-		return "fsa_NONE"
+		return "FsaNONE"
 	case FsaR:
-		return "fsa_R"
+		return "FsaR"
 	case FsaW:
-		return "fsa_W"
+		return "FsaW"
 	case FsaRW:
-		return "fsa_RW"
+		return "FsaRW"
 	}
 	return "FshAccess(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -801,7 +801,7 @@ const (
 	NLM4_FAILED Nlm4Stats = 9
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nlm4Stats) String() string {
 	switch v {
 	case NLM4_GRANTED:

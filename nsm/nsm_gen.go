@@ -186,13 +186,13 @@ const (
 	StatFail Res = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Res) String() string {
 	switch v {
 	case StatSucc:
-		return "stat_succ"
+		return "StatSucc"
 	case StatFail:
-		return "stat_fail"
+		return "StatFail"
 	}
 	return "Res(" + strconv.FormatInt(int64(v), 10) + ")"
 }

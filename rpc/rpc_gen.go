@@ -80,7 +80,7 @@ const (
 	AUTH_SPNEGO   AuthFlavor = 390000
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AuthFlavor) String() string {
 	switch v {
 	case AUTH_NONE:
@@ -184,7 +184,7 @@ const (
 	REPLY MsgType = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v MsgType) String() string {
 	switch v {
 	case CALL:
@@ -227,7 +227,7 @@ const (
 	MSG_DENIED   ReplyStat = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ReplyStat) String() string {
 	switch v {
 	case MSG_ACCEPTED:
@@ -282,7 +282,7 @@ const (
 	SYSTEM_ERR AcceptStat = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AcceptStat) String() string {
 	switch v {
 	case SUCCESS:
@@ -337,7 +337,7 @@ const (
 	AUTH_ERROR RejectStat = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RejectStat) String() string {
 	switch v {
 	case RPC_MISMATCH:
@@ -414,7 +414,7 @@ const (
 	RPCSEC_GSS_CTXPROBLEM AuthStat = 14
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AuthStat) String() string {
 	switch v {
 	case AUTH_OK:
@@ -887,7 +887,7 @@ const (
 	RPCSEC_GSS_DESTROY       RpcGssProcT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssProcT) String() string {
 	switch v {
 	case RPCSEC_GSS_DATA:
@@ -937,15 +937,15 @@ const (
 	RpcGssSvcPrivacy   RpcGssServiceT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssServiceT) String() string {
 	switch v {
 	case RpcGssSvcNone:
-		return "rpc_gss_svc_none"
+		return "RpcGssSvcNone"
 	case RpcGssSvcIntegrity:
-		return "rpc_gss_svc_integrity"
+		return "RpcGssSvcIntegrity"
 	case RpcGssSvcPrivacy:
-		return "rpc_gss_svc_privacy"
+		return "RpcGssSvcPrivacy"
 	}
 	return "RpcGssServiceT(" + strconv.FormatInt(int64(v), 10) + ")"
 }

@@ -209,17 +209,17 @@ func (g *generator) enum(t *namedType, d *enumDef) {
 	for _, v := range d.values {
 		n := g.m.consts[v.name]
 		if _, ok := seen[n]; !ok {
-			seen[n] = v.name
+			seen[n] = constName(v.name)
 			vals = append(vals, n)
 		}
 	}
 	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
 
-	g.p("// String returns the name of the value as the XDR definition spells it.")
+	g.p("// String returns the name of the value's Go constant.")
 	g.p("func (v %s) String() string {", t.goName)
 	g.p("switch v {")
 	for _, n := range vals {
-		g.p("case %s:", constName(seen[n]))
+		g.p("case %s:", seen[n])
 		g.p("return %q", seen[n])
 	}
 	g.p("}")
@@ -235,7 +235,7 @@ func (g *generator) enum(t *namedType, d *enumDef) {
 		g.p("switch v {")
 		var names []string
 		for _, n := range vals {
-			names = append(names, constName(seen[n]))
+			names = append(names, seen[n])
 		}
 		g.p("case %s:", strings.Join(names, ", "))
 		g.p("return true")
