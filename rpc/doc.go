@@ -21,6 +21,12 @@
 // others on its connection; replies are written in whatever order they
 // finish.
 //
+// Before the handler runs, the [Authenticator] of the call's credential
+// flavor checks it and says who the caller is ([Call.Identity]) and which
+// verifier the reply carries: AUTH_NONE, AUTH_SYS and AUTH_SHORT have
+// defaults, and [Server.Authenticators] adds flavors (RPCSEC_GSS, say) or
+// replaces the defaults.
+//
 // # Calling
 //
 // A [Client] multiplexes concurrent calls over one connection, matching
