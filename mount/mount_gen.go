@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -45,7 +46,7 @@ type Fhandle3 []byte
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fhandle3) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 64 {
-		return xdr.EncodeError(e, "Fhandle3", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Fhandle3", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -63,7 +64,7 @@ type Dirpath string
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Dirpath) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 1024 {
-		return xdr.EncodeError(e, "Dirpath", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Dirpath", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -81,7 +82,7 @@ type Name string
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Name) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 255 {
-		return xdr.EncodeError(e, "Name", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Name", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -161,7 +162,7 @@ func (v Mountstat3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountstat3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Mountstat3", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Mountstat3", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -187,7 +188,7 @@ type Mountres3Ok struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountres3Ok) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Fhandle) > 64 {
-		return xdr.EncodeError(e, "Mountres3Ok.Fhandle", int64(len(v.Fhandle)), xdr.ErrTooLong)
+		return e.Fail("Mountres3Ok.Fhandle", int64(len(v.Fhandle)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fhandle)
 	e.PutUint32(uint32(len(v.AuthFlavors)))
@@ -201,7 +202,7 @@ func (v *Mountres3Ok) MarshalXDR(e *xdr.Encoder) error {
 func (v *Mountres3Ok) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fhandle = d.Opaque(v.Fhandle, 64)
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.AuthFlavors = xdr.Grow(d, v.AuthFlavors, n2)
+	v.AuthFlavors = xdrimpl.Grow(d, v.AuthFlavors, n2)
 	for i3 := range v.AuthFlavors {
 		v.AuthFlavors[i3] = d.Int32()
 	}
@@ -221,7 +222,7 @@ func (v *Mountres3) MarshalXDR(e *xdr.Encoder) error {
 	switch v.FhsStatus {
 	case MNT3_OK:
 		if v.Mountinfo == nil {
-			return xdr.EncodeError(e, "Mountres3.Mountinfo", 0, xdr.ErrNilArm)
+			return e.Fail("Mountres3.Mountinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Mountinfo.MarshalXDR(e); err != nil {
 			return err
@@ -236,7 +237,7 @@ func (v *Mountres3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.FhsStatus = Mountstat3(d.Int32())
 	switch v.FhsStatus {
 	case MNT3_OK:
-		v.Mountinfo = xdr.New(d, v.Mountinfo)
+		v.Mountinfo = xdrimpl.New(d, v.Mountinfo)
 		if err := v.Mountinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -257,11 +258,11 @@ type Mountbody struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountbody) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MlHostname) > 255 {
-		return xdr.EncodeError(e, "Mountbody.MlHostname", int64(len(v.MlHostname)), xdr.ErrTooLong)
+		return e.Fail("Mountbody.MlHostname", int64(len(v.MlHostname)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.MlHostname))
 	if len(v.MlDirectory) > 1024 {
-		return xdr.EncodeError(e, "Mountbody.MlDirectory", int64(len(v.MlDirectory)), xdr.ErrTooLong)
+		return e.Fail("Mountbody.MlDirectory", int64(len(v.MlDirectory)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.MlDirectory))
 	return nil
@@ -293,7 +294,7 @@ func (v *Mountlist) MarshalXDR(e *xdr.Encoder) error {
 func (v *Mountlist) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -314,7 +315,7 @@ type Groupnode struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Groupnode) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.GrName) > 255 {
-		return xdr.EncodeError(e, "Groupnode.GrName", int64(len(v.GrName)), xdr.ErrTooLong)
+		return e.Fail("Groupnode.GrName", int64(len(v.GrName)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.GrName))
 	return nil
@@ -345,7 +346,7 @@ func (v *Groups) MarshalXDR(e *xdr.Encoder) error {
 func (v *Groups) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -367,7 +368,7 @@ type Exportnode struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Exportnode) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.ExDir) > 1024 {
-		return xdr.EncodeError(e, "Exportnode.ExDir", int64(len(v.ExDir)), xdr.ErrTooLong)
+		return e.Fail("Exportnode.ExDir", int64(len(v.ExDir)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.ExDir))
 	for i1 := range v.ExGroups {
@@ -385,7 +386,7 @@ func (v *Exportnode) UnmarshalXDR(d *xdr.Decoder) error {
 	v.ExDir = Dirpath(d.String(1024))
 	v.ExGroups = v.ExGroups[:0]
 	for d.Bool() {
-		v.ExGroups = xdr.Append(d, v.ExGroups)
+		v.ExGroups = xdrimpl.Append(d, v.ExGroups)
 		if d.Err() != nil {
 			break
 		}
@@ -415,7 +416,7 @@ func (v *Exports) MarshalXDR(e *xdr.Encoder) error {
 func (v *Exports) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -129,7 +130,7 @@ type Netobj []byte
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Netobj) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 1024 {
-		return xdr.EncodeError(e, "Netobj", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Netobj", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -183,7 +184,7 @@ func (v NlmStats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmStats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NlmStats", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NlmStats", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -217,7 +218,7 @@ func (v *NlmHolder) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.Exclusive)
 	e.PutInt32(v.Svid)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmHolder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmHolder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutUint32(v.LOffset)
@@ -248,7 +249,7 @@ func (v *NlmTestrply) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Stat {
 	case NlmDenied:
 		if v.Holder == nil {
-			return xdr.EncodeError(e, "NlmTestrply.Holder", 0, xdr.ErrNilArm)
+			return e.Fail("NlmTestrply.Holder", 0, xdr.ErrNilArm)
 		}
 		if err := v.Holder.MarshalXDR(e); err != nil {
 			return err
@@ -263,7 +264,7 @@ func (v *NlmTestrply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = NlmStats(d.Int32())
 	switch v.Stat {
 	case NlmDenied:
-		v.Holder = xdr.New(d, v.Holder)
+		v.Holder = xdrimpl.New(d, v.Holder)
 		if err := v.Holder.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -281,7 +282,7 @@ type NlmStat struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmStat) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "NlmStat.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("NlmStat.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	return nil
@@ -306,7 +307,7 @@ type NlmRes struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmRes) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmRes.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmRes.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -333,7 +334,7 @@ type NlmTestres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmTestres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmTestres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmTestres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -371,15 +372,15 @@ type NlmLock struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmLock) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutInt32(v.Svid)
@@ -416,7 +417,7 @@ type NlmLockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmLockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmLockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmLockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -453,7 +454,7 @@ type NlmCancargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmCancargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmCancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmCancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -485,7 +486,7 @@ type NlmTestargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmTestargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmTestargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmTestargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Exclusive)
@@ -514,7 +515,7 @@ type NlmUnlockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmUnlockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmUnlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmUnlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Alock.MarshalXDR(e); err != nil {
@@ -573,7 +574,7 @@ func (v FshMode) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshMode) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshMode", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("FshMode", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -626,7 +627,7 @@ func (v FshAccess) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshAccess) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshAccess", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("FshAccess", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -653,23 +654,23 @@ type NlmShare struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShare) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "NlmShare.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("NlmShare.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	if !v.Access.Valid() {
-		return xdr.EncodeError(e, "NlmShare.Access", int64(v.Access), xdr.ErrBadEnum)
+		return e.Fail("NlmShare.Access", int64(v.Access), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Access))
 	return nil
@@ -701,7 +702,7 @@ type NlmShareargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShareargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmShareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmShareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Share.MarshalXDR(e); err != nil {
@@ -731,11 +732,11 @@ type NlmShareres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShareres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmShareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmShareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "NlmShareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("NlmShareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	e.PutInt32(v.Sequence)
@@ -765,7 +766,7 @@ type NlmNotify struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmNotify) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Name) > 1025 {
-		return xdr.EncodeError(e, "NlmNotify.Name", int64(len(v.Name)), xdr.ErrTooLong)
+		return e.Fail("NlmNotify.Name", int64(len(v.Name)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Name)
 	e.PutInt32(v.State)
@@ -836,7 +837,7 @@ func (v Nlm4Stats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Stats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nlm4Stats", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Stats", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -866,7 +867,7 @@ func (v *Nlm4Holder) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.Exclusive)
 	e.PutInt32(v.Svid)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Holder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Holder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutUint64(v.LOffset)
@@ -897,7 +898,7 @@ func (v *Nlm4Testrply) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Stat {
 	case NLM4_DENIED:
 		if v.Holder == nil {
-			return xdr.EncodeError(e, "Nlm4Testrply.Holder", 0, xdr.ErrNilArm)
+			return e.Fail("Nlm4Testrply.Holder", 0, xdr.ErrNilArm)
 		}
 		if err := v.Holder.MarshalXDR(e); err != nil {
 			return err
@@ -912,7 +913,7 @@ func (v *Nlm4Testrply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = Nlm4Stats(d.Int32())
 	switch v.Stat {
 	case NLM4_DENIED:
-		v.Holder = xdr.New(d, v.Holder)
+		v.Holder = xdrimpl.New(d, v.Holder)
 		if err := v.Holder.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -930,7 +931,7 @@ type Nlm4Stat struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Stat) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "Nlm4Stat.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Stat.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	return nil
@@ -954,7 +955,7 @@ type Nlm4Res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Res) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Res.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Res.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -981,7 +982,7 @@ type Nlm4Testres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Testres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Testres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Testres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -1014,15 +1015,15 @@ type Nlm4Lock struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Lock) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutInt32(v.Svid)
@@ -1055,7 +1056,7 @@ type Nlm4Lockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Lockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -1092,7 +1093,7 @@ type Nlm4Cancargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Cancargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Cancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Cancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -1124,7 +1125,7 @@ type Nlm4Testargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Testargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Testargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Testargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Exclusive)
@@ -1153,7 +1154,7 @@ type Nlm4Unlockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Unlockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Unlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Unlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Alock.MarshalXDR(e); err != nil {
@@ -1189,23 +1190,23 @@ type Nlm4Share struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Share) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "Nlm4Share.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Share.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	if !v.Access.Valid() {
-		return xdr.EncodeError(e, "Nlm4Share.Access", int64(v.Access), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Share.Access", int64(v.Access), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Access))
 	return nil
@@ -1237,7 +1238,7 @@ type Nlm4Shareargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Shareargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Shareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Shareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Share.MarshalXDR(e); err != nil {
@@ -1267,11 +1268,11 @@ type Nlm4Shareres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Shareres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Shareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Shareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "Nlm4Shareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Shareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	e.PutInt32(v.Sequence)
@@ -1298,7 +1299,7 @@ type Nlm4Notify struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Notify) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Name) > 1025 {
-		return xdr.EncodeError(e, "Nlm4Notify.Name", int64(len(v.Name)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Notify.Name", int64(len(v.Name)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Name)
 	e.PutInt32(v.State)

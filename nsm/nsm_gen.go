@@ -53,7 +53,7 @@ type SmName struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SmName) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "SmName.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("SmName.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	return nil
@@ -82,7 +82,7 @@ type MyId struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MyId) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MyName) > 1024 {
-		return xdr.EncodeError(e, "MyId.MyName", int64(len(v.MyName)), xdr.ErrTooLong)
+		return e.Fail("MyId.MyName", int64(len(v.MyName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MyName)
 	e.PutInt32(v.MyProg)
@@ -111,7 +111,7 @@ type MonId struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MonId) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "MonId.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("MonId.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	if err := v.MyId.MarshalXDR(e); err != nil {
@@ -205,7 +205,7 @@ func (v Res) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Res) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Res", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Res", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -230,7 +230,7 @@ type SmStatRes struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SmStatRes) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ResStat.Valid() {
-		return xdr.EncodeError(e, "SmStatRes.ResStat", int64(v.ResStat), xdr.ErrBadEnum)
+		return e.Fail("SmStatRes.ResStat", int64(v.ResStat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ResStat))
 	e.PutInt32(v.State)
@@ -258,7 +258,7 @@ type StatChge struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StatChge) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "StatChge.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("StatChge.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	e.PutInt32(v.State)
@@ -286,7 +286,7 @@ type Status struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Status) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "Status.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("Status.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	e.PutInt32(v.State)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 )
 
 // Constants of portmap.x.
@@ -187,7 +188,7 @@ func (v *PmaplistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *PmaplistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -346,7 +347,7 @@ func (v *RpcblistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcblistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -490,7 +491,7 @@ func (v *RpcbEntryListPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbEntryListPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -610,7 +611,7 @@ func (v *RpcbsAddrlistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbsAddrlistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -640,7 +641,7 @@ func (v *RpcbsRmtcalllistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbsRmtcalllistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -695,7 +696,7 @@ func (v *RpcbStat) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Unsetinfo = d.Int32()
 	v.Addrinfo = v.Addrinfo[:0]
 	for d.Bool() {
-		v.Addrinfo = xdr.Append(d, v.Addrinfo)
+		v.Addrinfo = xdrimpl.Append(d, v.Addrinfo)
 		if d.Err() != nil {
 			break
 		}
@@ -705,7 +706,7 @@ func (v *RpcbStat) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Rmtinfo = v.Rmtinfo[:0]
 	for d.Bool() {
-		v.Rmtinfo = xdr.Append(d, v.Rmtinfo)
+		v.Rmtinfo = xdrimpl.Append(d, v.Rmtinfo)
 		if d.Err() != nil {
 			break
 		}

@@ -4,6 +4,7 @@ package rpc
 
 import (
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -129,7 +130,7 @@ func (v AuthFlavor) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthFlavor) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthFlavor", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AuthFlavor", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -155,11 +156,11 @@ type OpaqueAuth struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpaqueAuth) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Flavor.Valid() {
-		return xdr.EncodeError(e, "OpaqueAuth.Flavor", int64(v.Flavor), xdr.ErrBadEnum)
+		return e.Fail("OpaqueAuth.Flavor", int64(v.Flavor), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Flavor))
 	if len(v.Body) > 400 {
-		return xdr.EncodeError(e, "OpaqueAuth.Body", int64(len(v.Body)), xdr.ErrTooLong)
+		return e.Fail("OpaqueAuth.Body", int64(len(v.Body)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Body)
 	return nil
@@ -203,7 +204,7 @@ func (v MsgType) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MsgType) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "MsgType", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("MsgType", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -246,7 +247,7 @@ func (v ReplyStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ReplyStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ReplyStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("ReplyStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -309,7 +310,7 @@ func (v AcceptStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AcceptStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AcceptStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AcceptStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -356,7 +357,7 @@ func (v RejectStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RejectStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RejectStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RejectStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -459,7 +460,7 @@ func (v AuthStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AuthStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -559,7 +560,7 @@ func (v *acceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 	case SUCCESS:
 	case PROG_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "acceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
+			return e.Fail("acceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
@@ -576,7 +577,7 @@ func (v *acceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
 	case SUCCESS:
 		*v = acceptedReplyData{Stat: v.Stat}
 	case PROG_MISMATCH:
-		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
+		v.MismatchInfo = xdrimpl.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -626,24 +627,24 @@ type rejectedReply struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *rejectedReply) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "rejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("rejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case RPC_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "rejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
+			return e.Fail("rejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
 		if !v.Astat.Valid() {
-			return xdr.EncodeError(e, "rejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
+			return e.Fail("rejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.Astat))
 	default:
-		return xdr.EncodeError(e, "rejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return e.Fail("rejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -658,7 +659,7 @@ func (v *rejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	case RPC_MISMATCH:
 		keep1 := v.MismatchInfo
 		*v = rejectedReply{Stat: v.Stat, MismatchInfo: keep1}
-		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
+		v.MismatchInfo = xdrimpl.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -687,26 +688,26 @@ type replyBody struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *replyBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "replyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("replyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case MSG_ACCEPTED:
 		if v.Areply == nil {
-			return xdr.EncodeError(e, "replyBody.Areply", 0, xdr.ErrNilArm)
+			return e.Fail("replyBody.Areply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Areply.MarshalXDR(e); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		if v.Rreply == nil {
-			return xdr.EncodeError(e, "replyBody.Rreply", 0, xdr.ErrNilArm)
+			return e.Fail("replyBody.Rreply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rreply.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "replyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return e.Fail("replyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -721,14 +722,14 @@ func (v *replyBody) UnmarshalXDR(d *xdr.Decoder) error {
 	case MSG_ACCEPTED:
 		keep1 := v.Areply
 		*v = replyBody{Stat: v.Stat, Areply: keep1}
-		v.Areply = xdr.New(d, v.Areply)
+		v.Areply = xdrimpl.New(d, v.Areply)
 		if err := v.Areply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		keep2 := v.Rreply
 		*v = replyBody{Stat: v.Stat, Rreply: keep2}
-		v.Rreply = xdr.New(d, v.Rreply)
+		v.Rreply = xdrimpl.New(d, v.Rreply)
 		if err := v.Rreply.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -750,26 +751,26 @@ type rpcMsgBody struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *rpcMsgBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Mtype.Valid() {
-		return xdr.EncodeError(e, "rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
+		return e.Fail("rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mtype))
 	switch v.Mtype {
 	case CALL:
 		if v.Cbody == nil {
-			return xdr.EncodeError(e, "rpcMsgBody.Cbody", 0, xdr.ErrNilArm)
+			return e.Fail("rpcMsgBody.Cbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Cbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	case REPLY:
 		if v.Rbody == nil {
-			return xdr.EncodeError(e, "rpcMsgBody.Rbody", 0, xdr.ErrNilArm)
+			return e.Fail("rpcMsgBody.Rbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
+		return e.Fail("rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -784,14 +785,14 @@ func (v *rpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
 	case CALL:
 		keep1 := v.Cbody
 		*v = rpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
-		v.Cbody = xdr.New(d, v.Cbody)
+		v.Cbody = xdrimpl.New(d, v.Cbody)
 		if err := v.Cbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case REPLY:
 		keep2 := v.Rbody
 		*v = rpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
-		v.Rbody = xdr.New(d, v.Rbody)
+		v.Rbody = xdrimpl.New(d, v.Rbody)
 		if err := v.Rbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -845,13 +846,13 @@ type AuthsysParms struct {
 func (v *AuthsysParms) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Stamp)
 	if len(v.Machinename) > 255 {
-		return xdr.EncodeError(e, "AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Machinename)
 	e.PutUint32(v.Uid)
 	e.PutUint32(v.Gid)
 	if len(v.Gids) > 16 {
-		return xdr.EncodeError(e, "AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.Gids)))
 	for i1 := range v.Gids {
@@ -867,7 +868,7 @@ func (v *AuthsysParms) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Uid = d.Uint32()
 	v.Gid = d.Uint32()
 	n2 := d.Len(16, 4)
-	v.Gids = xdr.Grow(d, v.Gids, n2)
+	v.Gids = xdrimpl.Grow(d, v.Gids, n2)
 	for i3 := range v.Gids {
 		v.Gids[i3] = d.Uint32()
 	}
@@ -910,7 +911,7 @@ func (v RpcGssProcT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssProcT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssProcT", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RpcGssProcT", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -958,7 +959,7 @@ func (v RpcGssServiceT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssServiceT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssServiceT", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RpcGssServiceT", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -991,12 +992,12 @@ type RpcGssCredVers1T struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssCredVers1T) MarshalXDR(e *xdr.Encoder) error {
 	if !v.GssProc.Valid() {
-		return xdr.EncodeError(e, "RpcGssCredVers1T.GssProc", int64(v.GssProc), xdr.ErrBadEnum)
+		return e.Fail("RpcGssCredVers1T.GssProc", int64(v.GssProc), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GssProc))
 	e.PutUint32(v.SeqNum)
 	if !v.Service.Valid() {
-		return xdr.EncodeError(e, "RpcGssCredVers1T.Service", int64(v.Service), xdr.ErrBadEnum)
+		return e.Fail("RpcGssCredVers1T.Service", int64(v.Service), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Service))
 	e.PutOpaque(v.Handle)
@@ -1035,13 +1036,13 @@ func (v *RpcGssCredT) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Vers {
 	case RPCSEC_GSS_VERS_1:
 		if v.CredVers1 == nil {
-			return xdr.EncodeError(e, "RpcGssCredT.CredVers1", 0, xdr.ErrNilArm)
+			return e.Fail("RpcGssCredT.CredVers1", 0, xdr.ErrNilArm)
 		}
 		if err := v.CredVers1.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "RpcGssCredT.Vers", int64(v.Vers), xdr.ErrBadUnion)
+		return e.Fail("RpcGssCredT.Vers", int64(v.Vers), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -1051,7 +1052,7 @@ func (v *RpcGssCredT) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Vers = d.Uint32()
 	switch v.Vers {
 	case RPCSEC_GSS_VERS_1:
-		v.CredVers1 = xdr.New(d, v.CredVers1)
+		v.CredVers1 = xdrimpl.New(d, v.CredVers1)
 		if err := v.CredVers1.UnmarshalXDR(d); err != nil {
 			return err
 		}

@@ -17,7 +17,9 @@
 // Every struct, union, enum and typedef that is not an alias gets
 // MarshalXDR and UnmarshalXDR methods (the xdr.Marshaler and
 // xdr.Unmarshaler interfaces) written out field by field, with no
-// reflection, checking declared bounds when encoding and decoding.
+// reflection, checking declared bounds when encoding and decoding. The
+// code uses package xdr's Encoder and Decoder, and package xdr/xdrimpl's
+// helpers for the memory it allocates while decoding.
 //
 // Names: types and fields become CamelCase (nfs_fh3 becomes NfsFh3,
 // attributes_follow becomes AttributesFollow); constants, enum values and
