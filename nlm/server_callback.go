@@ -24,7 +24,7 @@ type CallbackDialer func(ctx context.Context, network, host string, vers uint32)
 // mapper on host (port 111, over UDP) where the client's lock manager
 // listens on network, and connects there.
 func DialPortmapCallback(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
-	pm, err := portmap.DialClient(ctx, "udp", host, nil)
+	pm, err := portmap.Dial(ctx, "udp", host, nil)
 	if err != nil {
 		return nil, fmt.Errorf("nlm: callback to %s: port mapper: %w", host, err)
 	}

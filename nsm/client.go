@@ -19,7 +19,7 @@ type DialFunc func(ctx context.Context, host string, prog, vers uint32) (*rpc.Cl
 // (port 111, over UDP) where the program version listens, preferring UDP
 // and falling back to TCP, and connects there.
 func DialPortmap(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
-	pm, err := portmap.DialClient(ctx, "udp", host, nil)
+	pm, err := portmap.Dial(ctx, "udp", host, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func TestInteropSmNotify(t *testing.T) {
 		require.Equal(t, nsm.StatSucc, res.ResStat)
 	}
 
-	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	a, err := portmap.Announce(ctx, pm, []portmap.Registration{

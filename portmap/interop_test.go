@@ -102,7 +102,7 @@ func TestInteropRpcinfo(t *testing.T) {
 	// Announce; plus entries portmap cannot show.
 	echoTCP, echoUDP := startEcho(t, progEcho)
 	ctx := ctxTimeout(t, 30*time.Second)
-	c, err := DialClient(ctx, "udp", "127.0.0.1", nil)
+	c, err := Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.PmapSet(ctx, Mapping{Prog: progEcho, Vers: 1, Prot: IPPROTO_TCP, Port: portOf(echoTCP)}))
@@ -232,7 +232,7 @@ func rpcbindRemoteCalls(t *testing.T) bool {
 // 127.0.0.1, closed when the test ends.
 func dialSystem(t *testing.T, network string) *Client {
 	t.Helper()
-	c, err := DialClient(context.Background(), network, "", nil)
+	c, err := Dial(context.Background(), network, "", nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -198,7 +198,7 @@ func TestRPCDoctor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 
-	pm, err := portmap.DialClient(ctx, "udp", hostPort("127.0.0.1", c.portmapPort), nil)
+	pm, err := portmap.Dial(ctx, "udp", hostPort("127.0.0.1", c.portmapPort), nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	for _, want := range []struct {

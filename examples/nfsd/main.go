@@ -351,7 +351,7 @@ func systemPortmap(ctx context.Context, c config) (*portmap.Client, error) {
 		{"unix", ""},
 		{"tcp", hostPort(loopbackOf(c.addr), portmap.PMAP_PORT)},
 	} {
-		pm, err := portmap.DialClient(ctx, at.network, at.addr, nil)
+		pm, err := portmap.Dial(ctx, at.network, at.addr, nil)
 		if err == nil {
 			if err = portmap.NewV2Client(pm.Caller()).Null(ctx); err == nil {
 				return pm, nil

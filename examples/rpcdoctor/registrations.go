@@ -102,7 +102,7 @@ func listRegistrations(ctx context.Context, host, addr string, timeout time.Dura
 	rep := PortmapperReport{Host: host, Addr: addr, timeout: timeout}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := portmap.DialClient(ctx, "tcp", addr, opts)
+	c, err := portmap.Dial(ctx, "tcp", addr, opts)
 	if err != nil {
 		rep.Err = err
 		return rep
