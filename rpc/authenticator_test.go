@@ -88,25 +88,34 @@ func TestAuthenticators(t *testing.T) {
 		{"AUTH_NONE refused by a nil entry", custom, nil, "", AUTH_REJECTEDCRED, nil},
 		{"defaults kept beside custom ones", custom, sys, "sys host-a", 0, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Dial(context.Background(), "tcp", tt.server.tcp.String(), &ClientOptions{Auth: tt.auth})
-			require.NoError(t, err)
-			defer c.Close()
-			var out str
-			err = c.Call(context.Background(), testProg, testVers, 1, nil, &out)
-			if tt.wantStat != 0 {
-				var ae *AuthError
-				require.ErrorAs(t, err, &ae)
-				require.Equal(t, tt.wantStat, ae.Stat)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, out.S)
-			if ta, ok := tt.auth.(*tokenAuth); ok {
-				require.Equal(t, tt.wantVerfs, ta.verfs, "reply verifiers")
-			}
-		})
+	for _, network := range []string{"tcp", "udp"} {
+		for _, tt := range tests {
+			t.Run(network+"/"+tt.name, func(t *testing.T) {
+				addr := tt.server.tcp.String()
+				if network == "udp" {
+					addr = tt.server.udp.String()
+				}
+				if ta, ok := tt.auth.(*tokenAuth); ok {
+					ta.verfs = nil
+				}
+				c, err := Dial(context.Background(), network, addr, &ClientOptions{Auth: tt.auth})
+				require.NoError(t, err)
+				defer c.Close()
+				var out str
+				err = c.Call(context.Background(), testProg, testVers, 1, nil, &out)
+				if tt.wantStat != 0 {
+					var ae *AuthError
+					require.ErrorAs(t, err, &ae)
+					require.Equal(t, tt.wantStat, ae.Stat)
+					return
+				}
+				require.NoError(t, err)
+				require.Equal(t, tt.want, out.S)
+				if ta, ok := tt.auth.(*tokenAuth); ok {
+					require.Equal(t, tt.wantVerfs, ta.verfs, "reply verifiers")
+				}
+			})
+		}
 	}
 }
 
