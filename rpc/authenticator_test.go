@@ -148,3 +148,40 @@ func TestAuthSysPathAllocatesNothing(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+// TestBackchannelAuthenticators checks that a client serving callbacks
+// authenticates them with its own authenticators.
+func TestBackchannelAuthenticators(t *testing.T) {
+	tests := []struct {
+		name     string
+		auths    map[AuthFlavor]Authenticator
+		wantStat AuthStat // 0: success
+	}{
+		{"defaults accept AUTH_NONE", nil, 0},
+		{"AUTH_NONE refused", map[AuthFlavor]Authenticator{AUTH_NONE: nil}, AUTH_REJECTEDCRED},
+		{"AUTH_NONE denied", map[AuthFlavor]Authenticator{AUTH_NONE: AuthenticatorFunc(func(context.Context, *Call) (any, OpaqueAuth, error) {
+			return nil, OpaqueAuth{}, AUTH_TOOWEAK
+		})}, AUTH_TOOWEAK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, &Server{Handler: identityEcho()})
+			c, err := Dial(context.Background(), "tcp", ts.tcp.String(), &ClientOptions{Handler: identityEcho(), Authenticators: tt.auths})
+			require.NoError(t, err)
+			defer c.Close()
+			require.NoError(t, c.Call(context.Background(), testProg, testVers, 1, nil, &str{}))
+			conns := ts.srv.Conns()
+			require.Len(t, conns, 1)
+			var out str
+			err = conns[0].Call(context.Background(), testProg, testVers, 1, nil, &out)
+			if tt.wantStat != 0 {
+				var ae *AuthError
+				require.ErrorAs(t, err, &ae)
+				require.Equal(t, tt.wantStat, ae.Stat)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, "nobody", out.S)
+		})
+	}
+}
