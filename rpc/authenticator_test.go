@@ -101,16 +101,9 @@ func TestAuthenticators(t *testing.T) {
 				c, err := Dial(context.Background(), network, addr, &ClientOptions{Auth: tt.auth})
 				require.NoError(t, err)
 				defer c.Close()
-				var out str
-				err = c.Call(context.Background(), testProg, testVers, 1, nil, &out)
-				if tt.wantStat != 0 {
-					var ae *AuthError
-					require.ErrorAs(t, err, &ae)
-					require.Equal(t, tt.wantStat, ae.Stat)
+				if !requireIdentity(t, c, tt.want, tt.wantStat) {
 					return
 				}
-				require.NoError(t, err)
-				require.Equal(t, tt.want, out.S)
 				if ta, ok := tt.auth.(*tokenAuth); ok {
 					require.Equal(t, tt.wantVerfs, ta.verfs, "reply verifiers")
 				}
@@ -172,16 +165,25 @@ func TestBackchannelAuthenticators(t *testing.T) {
 			require.NoError(t, c.Call(context.Background(), testProg, testVers, 1, nil, &str{}))
 			conns := ts.srv.Conns()
 			require.Len(t, conns, 1)
-			var out str
-			err = conns[0].Call(context.Background(), testProg, testVers, 1, nil, &out)
-			if tt.wantStat != 0 {
-				var ae *AuthError
-				require.ErrorAs(t, err, &ae)
-				require.Equal(t, tt.wantStat, ae.Stat)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, "nobody", out.S)
+			requireIdentity(t, conns[0], "nobody", tt.wantStat)
 		})
 	}
+}
+
+// requireIdentity calls identityEcho through c and requires the identity
+// it answers, or a denial with wantStat when that is not 0. It reports
+// whether the call succeeded.
+func requireIdentity(t *testing.T, c Caller, want string, wantStat AuthStat) bool {
+	t.Helper()
+	var out str
+	err := c.Call(context.Background(), testProg, testVers, 1, nil, &out)
+	if wantStat != 0 {
+		var ae *AuthError
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, wantStat, ae.Stat)
+		return false
+	}
+	require.NoError(t, err)
+	require.Equal(t, want, out.S)
+	return true
 }
