@@ -40,7 +40,7 @@ func ExampleServer() {
 		log.Fatal(err)
 	}
 	defer rc.Close()
-	c := mount.NewMOUNTV3Client(rc)
+	c := mount.NewV3Client(rc)
 
 	exports, _ := c.Export(ctx)
 	for _, e := range exports {

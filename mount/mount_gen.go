@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -45,7 +46,7 @@ type Fhandle3 []byte
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fhandle3) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 64 {
-		return xdr.EncodeError(e, "Fhandle3", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Fhandle3", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -63,7 +64,7 @@ type Dirpath string
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Dirpath) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 1024 {
-		return xdr.EncodeError(e, "Dirpath", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Dirpath", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -81,7 +82,7 @@ type Name string
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Name) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 255 {
-		return xdr.EncodeError(e, "Name", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Name", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutString(string(*v))
 	return nil
@@ -122,7 +123,7 @@ const (
 	MNT3ERR_SERVERFAULT Mountstat3 = 10006
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Mountstat3) String() string {
 	switch v {
 	case MNT3_OK:
@@ -161,7 +162,7 @@ func (v Mountstat3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountstat3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Mountstat3", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Mountstat3", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -187,7 +188,7 @@ type Mountres3Ok struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountres3Ok) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Fhandle) > 64 {
-		return xdr.EncodeError(e, "Mountres3Ok.Fhandle", int64(len(v.Fhandle)), xdr.ErrTooLong)
+		return e.Fail("Mountres3Ok.Fhandle", int64(len(v.Fhandle)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fhandle)
 	e.PutUint32(uint32(len(v.AuthFlavors)))
@@ -201,7 +202,7 @@ func (v *Mountres3Ok) MarshalXDR(e *xdr.Encoder) error {
 func (v *Mountres3Ok) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fhandle = d.Opaque(v.Fhandle, 64)
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.AuthFlavors = xdr.Grow(d, v.AuthFlavors, n2)
+	v.AuthFlavors = xdrimpl.Grow(d, v.AuthFlavors, n2)
 	for i3 := range v.AuthFlavors {
 		v.AuthFlavors[i3] = d.Int32()
 	}
@@ -221,7 +222,7 @@ func (v *Mountres3) MarshalXDR(e *xdr.Encoder) error {
 	switch v.FhsStatus {
 	case MNT3_OK:
 		if v.Mountinfo == nil {
-			return xdr.EncodeError(e, "Mountres3.Mountinfo", 0, xdr.ErrNilArm)
+			return e.Fail("Mountres3.Mountinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Mountinfo.MarshalXDR(e); err != nil {
 			return err
@@ -236,7 +237,7 @@ func (v *Mountres3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.FhsStatus = Mountstat3(d.Int32())
 	switch v.FhsStatus {
 	case MNT3_OK:
-		v.Mountinfo = xdr.New(d, v.Mountinfo)
+		v.Mountinfo = xdrimpl.New(d, v.Mountinfo)
 		if err := v.Mountinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -257,11 +258,11 @@ type Mountbody struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Mountbody) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MlHostname) > 255 {
-		return xdr.EncodeError(e, "Mountbody.MlHostname", int64(len(v.MlHostname)), xdr.ErrTooLong)
+		return e.Fail("Mountbody.MlHostname", int64(len(v.MlHostname)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.MlHostname))
 	if len(v.MlDirectory) > 1024 {
-		return xdr.EncodeError(e, "Mountbody.MlDirectory", int64(len(v.MlDirectory)), xdr.ErrTooLong)
+		return e.Fail("Mountbody.MlDirectory", int64(len(v.MlDirectory)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.MlDirectory))
 	return nil
@@ -293,7 +294,7 @@ func (v *Mountlist) MarshalXDR(e *xdr.Encoder) error {
 func (v *Mountlist) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -314,7 +315,7 @@ type Groupnode struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Groupnode) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.GrName) > 255 {
-		return xdr.EncodeError(e, "Groupnode.GrName", int64(len(v.GrName)), xdr.ErrTooLong)
+		return e.Fail("Groupnode.GrName", int64(len(v.GrName)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.GrName))
 	return nil
@@ -345,7 +346,7 @@ func (v *Groups) MarshalXDR(e *xdr.Encoder) error {
 func (v *Groups) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -367,7 +368,7 @@ type Exportnode struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Exportnode) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.ExDir) > 1024 {
-		return xdr.EncodeError(e, "Exportnode.ExDir", int64(len(v.ExDir)), xdr.ErrTooLong)
+		return e.Fail("Exportnode.ExDir", int64(len(v.ExDir)), xdr.ErrTooLong)
 	}
 	e.PutString(string(v.ExDir))
 	for i1 := range v.ExGroups {
@@ -385,7 +386,7 @@ func (v *Exportnode) UnmarshalXDR(d *xdr.Decoder) error {
 	v.ExDir = Dirpath(d.String(1024))
 	v.ExGroups = v.ExGroups[:0]
 	for d.Bool() {
-		v.ExGroups = xdr.Append(d, v.ExGroups)
+		v.ExGroups = xdrimpl.Append(d, v.ExGroups)
 		if d.Err() != nil {
 			break
 		}
@@ -415,7 +416,7 @@ func (v *Exports) MarshalXDR(e *xdr.Encoder) error {
 func (v *Exports) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -426,22 +427,22 @@ func (v *Exports) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// MOUNTV3Client calls the procedures of version MOUNT_V3 of program MOUNT_PROGRAM.
-type MOUNTV3Client struct {
+// V3Client calls the procedures of version MOUNT_V3 of program MOUNT_PROGRAM.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewMOUNTV3Client returns a client of version MOUNT_V3 of program MOUNT_PROGRAM over c.
-func NewMOUNTV3Client(c rpc.Caller) *MOUNTV3Client { return &MOUNTV3Client{Caller: c} }
+// NewV3Client returns a client of version MOUNT_V3 of program MOUNT_PROGRAM over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Null calls MOUNTPROC3_NULL.
-func (c *MOUNTV3Client) Null(ctx context.Context) error {
+func (c *V3Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_NULL, nil, nil)
 }
 
 // Mnt calls MOUNTPROC3_MNT.
-func (c *MOUNTV3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, error) {
+func (c *V3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, error) {
 	res := new(Mountres3)
 	if err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_MNT, &args, res); err != nil {
 		return nil, err
@@ -450,34 +451,34 @@ func (c *MOUNTV3Client) Mnt(ctx context.Context, args Dirpath) (*Mountres3, erro
 }
 
 // Dump calls MOUNTPROC3_DUMP.
-func (c *MOUNTV3Client) Dump(ctx context.Context) (Mountlist, error) {
+func (c *V3Client) Dump(ctx context.Context) (Mountlist, error) {
 	var res Mountlist
 	err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_DUMP, nil, &res)
 	return res, err
 }
 
 // Umnt calls MOUNTPROC3_UMNT.
-func (c *MOUNTV3Client) Umnt(ctx context.Context, args Dirpath) error {
+func (c *V3Client) Umnt(ctx context.Context, args Dirpath) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_UMNT, &args, nil)
 }
 
 // Umntall calls MOUNTPROC3_UMNTALL.
-func (c *MOUNTV3Client) Umntall(ctx context.Context) error {
+func (c *V3Client) Umntall(ctx context.Context) error {
 	return c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_UMNTALL, nil, nil)
 }
 
 // Export calls MOUNTPROC3_EXPORT.
-func (c *MOUNTV3Client) Export(ctx context.Context) (Exports, error) {
+func (c *V3Client) Export(ctx context.Context) (Exports, error) {
 	var res Exports
 	err := c.Caller.Call(ctx, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC3_EXPORT, nil, &res)
 	return res, err
 }
 
-// MOUNTV3Server is implemented by a server of version MOUNT_V3 of program MOUNT_PROGRAM: one method
+// V3Server is implemented by a server of version MOUNT_V3 of program MOUNT_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewMOUNTV3Handler.
-type MOUNTV3Server interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Null implements MOUNTPROC3_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Mnt implements MOUNTPROC3_MNT.
@@ -492,47 +493,47 @@ type MOUNTV3Server interface {
 	Export(ctx context.Context, call *rpc.Call) (Exports, error)
 }
 
-// UnimplementedMOUNTV3Server answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedMOUNTV3Server struct{}
+type UnimplementedV3Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedMOUNTV3Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Mnt answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Mnt(ctx context.Context, call *rpc.Call, args Dirpath) (*Mountres3, error) {
+func (UnimplementedV3Server) Mnt(ctx context.Context, call *rpc.Call, args Dirpath) (*Mountres3, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Dump answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Dump(ctx context.Context, call *rpc.Call) (Mountlist, error) {
+func (UnimplementedV3Server) Dump(ctx context.Context, call *rpc.Call) (Mountlist, error) {
 	var zero Mountlist
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Umnt answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Umnt(ctx context.Context, call *rpc.Call, args Dirpath) error {
+func (UnimplementedV3Server) Umnt(ctx context.Context, call *rpc.Call, args Dirpath) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Umntall answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Umntall(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Umntall(ctx context.Context, call *rpc.Call) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Export answers PROC_UNAVAIL.
-func (UnimplementedMOUNTV3Server) Export(ctx context.Context, call *rpc.Call) (Exports, error) {
+func (UnimplementedV3Server) Export(ctx context.Context, call *rpc.Call) (Exports, error) {
 	var zero Exports
 	return zero, rpc.PROC_UNAVAIL
 }
 
-// NewMOUNTV3Handler serves version MOUNT_V3 of program MOUNT_PROGRAM with srv: it decodes each call's
+// NewV3Handler serves version MOUNT_V3 of program MOUNT_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewMOUNTV3Handler(srv MOUNTV3Server) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case MOUNTPROC3_NULL:
@@ -610,9 +611,9 @@ func NewMOUNTV3Handler(srv MOUNTV3Server) rpc.Handler {
 	})
 }
 
-// MOUNTV3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var MOUNTV3Program = &rpc.Program{
+// V3Program describes the procedures of version MOUNT_V3 of program MOUNT_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
+var V3Program = &rpc.Program{
 	Name: "MOUNT_PROGRAM", VersionName: "MOUNT_V3", Prog: MOUNT_PROGRAM, Vers: MOUNT_V3,
 	Procedures: []rpc.Procedure{
 		{Num: MOUNTPROC3_NULL, Name: "MOUNTPROC3_NULL", NewArgs: nil, NewResult: nil},
@@ -624,4 +625,8 @@ var MOUNTV3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(MOUNTV3Program) }
+// Programs returns a table of the program versions of mount.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V3Program)
+}

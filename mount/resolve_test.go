@@ -114,7 +114,7 @@ func TestServerMntEmptyPathIsRoot(t *testing.T) {
 	rc, err := rpc.Dial(bg, "tcp", rpctest.Serve(t, mux, rpctest.TCPOnly()).TCP.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rc.Close() })
-	c := mount.NewMOUNTV3Client(rc)
+	c := mount.NewV3Client(rc)
 
 	root, _ := fs.Root(bg)
 	want, err := export.EncodeHandle(7, root)

@@ -28,7 +28,7 @@ type ServerOptions struct {
 
 // Server is a MOUNT version 3 server (RFC 1813 appendix I) over the
 // exports of an export.Table, the table an NFS server serves: it
-// implements MOUNTV3Server, and Register serves it on an rpc.Mux.
+// implements V3Server, and Register serves it on an rpc.Mux.
 //
 // MNT hands out the root handle of the export holding the path asked
 // for, or of a directory below it (looked up as the caller, with the
@@ -57,7 +57,7 @@ type mountEntry struct {
 	dir    string
 }
 
-var _ MOUNTV3Server = (*Server)(nil)
+var _ V3Server = (*Server)(nil)
 
 // NewServer returns a server of the exports in t, which may change while
 // it serves. opts may be nil.
@@ -78,7 +78,7 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 
 // Register serves MOUNT version 3 on mux.
 func (s *Server) Register(mux *rpc.Mux) {
-	mux.Handle(MOUNT_PROGRAM, MOUNT_V3, NewMOUNTV3Handler(s))
+	mux.Handle(MOUNT_PROGRAM, MOUNT_V3, NewV3Handler(s))
 }
 
 // Null answers MOUNTPROC3_NULL.

@@ -58,7 +58,7 @@ func newMountEnvFS(t *testing.T, opts *mount.ServerOptions, fs vfs.FS) *mountEnv
 
 // client returns a MOUNT client calling as the given machine ("" for
 // AUTH_NONE).
-func (e *mountEnv) client(machine string) *mount.MOUNTV3Client {
+func (e *mountEnv) client(machine string) *mount.V3Client {
 	e.t.Helper()
 	var auth rpc.Auth = rpc.AuthNone{}
 	if machine != "" {
@@ -69,7 +69,7 @@ func (e *mountEnv) client(machine string) *mount.MOUNTV3Client {
 	c, err := rpc.Dial(bg, "tcp", e.addr, &rpc.ClientOptions{Auth: auth})
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() { c.Close() })
-	return mount.NewMOUNTV3Client(c)
+	return mount.NewV3Client(c)
 }
 
 func TestServerMnt(t *testing.T) {

@@ -131,7 +131,7 @@ type MountOptions struct {
 // A Client is safe for concurrent use.
 type Client struct {
 	// NFS makes raw NFS version 3 calls through the Client's connection.
-	NFS    *NFSV3Client
+	NFS    *V3Client
 	caller rpc.Caller
 	root   NfsFh3
 	opts   ClientOptions
@@ -143,7 +143,7 @@ type Client struct {
 	noPlus     atomic.Bool // READDIRPLUS was refused: use READDIR
 	writeBufs  sync.Pool
 	mountPath  string
-	mountCli   *mount.MOUNTV3Client
+	mountCli   *mount.V3Client
 	closers    []io.Closer
 	closeOnce  sync.Once
 	closeError error
@@ -156,7 +156,7 @@ type Client struct {
 // through caller: an *rpc.Client connected to an NFS server, or anything
 // else that makes calls. Close does not close caller. opts may be nil.
 func NewClientFromHandle(caller rpc.Caller, root []byte, opts *ClientOptions) *Client {
-	c := &Client{NFS: NewNFSV3Client(caller), caller: caller, root: NfsFh3{Data: append([]byte(nil), root...)}}
+	c := &Client{NFS: NewV3Client(caller), caller: caller, root: NfsFh3{Data: append([]byte(nil), root...)}}
 	if opts != nil {
 		c.opts = *opts
 	}
@@ -246,7 +246,7 @@ func Mount(ctx context.Context, host, path string, opts *MountOptions) (c *Clien
 	if err != nil {
 		return nil, err
 	}
-	mnt := mount.NewMOUNTV3Client(mc)
+	mnt := mount.NewV3Client(mc)
 	res, err := mnt.Mnt(ctx, mount.Dirpath(path))
 	if err != nil {
 		return nil, err

@@ -99,7 +99,7 @@ func procError(proc uint32, st Nfsstat3) error {
 		return nil
 	}
 	name := "procedure"
-	if p, ok := NFSV3Program.Procedure(proc); ok {
+	if p, ok := V3Program.Procedure(proc); ok {
 		name = strings.TrimPrefix(p.Name, "NFSPROC3_")
 	}
 	return &Error{Proc: name, Status: st}

@@ -25,7 +25,7 @@ import (
 // server's crash does, and change the write verifier. It serves no
 // READDIRPLUS, and READDIR in pages of pageSize entries.
 type clFake struct {
-	nfs3.UnimplementedNFSV3Server
+	nfs3.UnimplementedV3Server
 	mu       sync.Mutex
 	view     []byte // what reads of "f" see
 	stable   []byte // what survives a restart
@@ -189,7 +189,7 @@ func (s *clFake) Readdir(ctx context.Context, call *rpc.Call, args *nfs3.READDIR
 // clFakeClient serves s and returns a client of it.
 func clFakeClient(t *testing.T, s *clFake, opts *nfs3.ClientOptions) *nfs3.Client {
 	t.Helper()
-	addr := rpctest.Serve(t, nfs3.NewNFSV3Handler(s), rpctest.TCPOnly()).TCP
+	addr := rpctest.Serve(t, nfs3.NewV3Handler(s), rpctest.TCPOnly()).TCP
 	rc, err := rpc.Dial(context.Background(), "tcp", addr.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rc.Close() })

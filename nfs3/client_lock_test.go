@@ -38,7 +38,7 @@ func (h lkHeld) end() uint64 {
 // LOCKs and UNLOCKs it gets; blocked requests learn of their grant by
 // sending their LOCK again.
 type lkNLM struct {
-	nlm.UnimplementedNLM4VERSServer
+	nlm.UnimplementedV4Server
 	mu      sync.Mutex
 	held    []lkHeld
 	locks   []nlm.Nlm4Lockargs
@@ -100,7 +100,7 @@ func (s *lkNLM) snapshot() ([]lkHeld, []nlm.Nlm4Lockargs, []nlm.Nlm4Unlockargs) 
 func lkSetup(t *testing.T, n int) (*lkNLM, []*nfs3.Client, []*nfs3.File) {
 	t.Helper()
 	s := &lkNLM{}
-	port := rpctest.Serve(t, nlm.NewNLM4VERSHandler(s), rpctest.TCPOnly()).TCP.Port
+	port := rpctest.Serve(t, nlm.NewV4Handler(s), rpctest.TCPOnly()).TCP.Port
 	fake := &clFake{}
 	var clients []*nfs3.Client
 	var files []*nfs3.File

@@ -3,7 +3,7 @@
 //
 // It holds the wire types and typed stubs generated from nfs3.x (the
 // arguments and results of all 22 procedures, file handles, attributes,
-// status codes; NFSV3Client, NFSV3Server), and on top of them:
+// status codes; V3Client, V3Server), and on top of them:
 //
 //   - [Server]: the server engine, serving the exports of an
 //     export.Table, each a vfs.FS, with the export's policy applied to

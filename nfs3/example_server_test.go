@@ -45,12 +45,12 @@ func ExampleServer() {
 		log.Fatal(err)
 	}
 	defer rc.Close()
-	mnt, err := mount.NewMOUNTV3Client(rc).Mnt(ctx, "/data")
+	mnt, err := mount.NewV3Client(rc).Mnt(ctx, "/data")
 	if err != nil || mnt.FhsStatus != mount.MNT3_OK {
 		log.Fatal(err, mnt.FhsStatus)
 	}
 	root := nfs3.NfsFh3{Data: mnt.Mountinfo.Fhandle}
-	nfs := nfs3.NewNFSV3Client(rc)
+	nfs := nfs3.NewV3Client(rc)
 
 	attrs := nfs3.Sattr3{Mode: nfs3.SetMode3{SetIt: true, Mode: 0o644}}
 	created, err := nfs.Create(ctx, &nfs3.CREATE3args{

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -366,7 +367,7 @@ const (
 	NFS3ERR_JUKEBOX Nfsstat3 = 10008
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nfsstat3) String() string {
 	switch v {
 	case NFS3_OK:
@@ -443,7 +444,7 @@ func (v Nfsstat3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nfsstat3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nfsstat3", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Nfsstat3", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -481,7 +482,7 @@ const (
 	NF3FIFO Ftype3 = 7
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Ftype3) String() string {
 	switch v {
 	case NF3REG:
@@ -510,7 +511,7 @@ func (v Ftype3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Ftype3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Ftype3", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Ftype3", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -557,7 +558,7 @@ type NfsFh3 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsFh3) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Data) > 64 {
-		return xdr.EncodeError(e, "NfsFh3.Data", int64(len(v.Data)), xdr.ErrTooLong)
+		return e.Fail("NfsFh3.Data", int64(len(v.Data)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Data)
 	return nil
@@ -616,7 +617,7 @@ type Fattr3 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr3) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Type.Valid() {
-		return xdr.EncodeError(e, "Fattr3.Type", int64(v.Type), xdr.ErrBadEnum)
+		return e.Fail("Fattr3.Type", int64(v.Type), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Type))
 	e.PutUint32(uint32(v.Mode))
@@ -686,14 +687,14 @@ func (v *PostOpAttr) MarshalXDR(e *xdr.Encoder) error {
 	switch v.AttributesFollow {
 	case true:
 		if v.Attributes == nil {
-			return xdr.EncodeError(e, "PostOpAttr.Attributes", 0, xdr.ErrNilArm)
+			return e.Fail("PostOpAttr.Attributes", 0, xdr.ErrNilArm)
 		}
 		if err := v.Attributes.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "PostOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow), xdr.ErrBadUnion)
+		return e.Fail("PostOpAttr.AttributesFollow", xdrimpl.BoolInt(v.AttributesFollow), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -703,14 +704,14 @@ func (v *PostOpAttr) UnmarshalXDR(d *xdr.Decoder) error {
 	v.AttributesFollow = d.Bool()
 	switch v.AttributesFollow {
 	case true:
-		v.Attributes = xdr.New(d, v.Attributes)
+		v.Attributes = xdrimpl.New(d, v.Attributes)
 		if err := v.Attributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = PostOpAttr{AttributesFollow: v.AttributesFollow}
 	default:
-		d.BadUnion("PostOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow))
+		d.BadUnion("PostOpAttr.AttributesFollow", xdrimpl.BoolInt(v.AttributesFollow))
 	}
 	return d.Err()
 }
@@ -761,14 +762,14 @@ func (v *PreOpAttr) MarshalXDR(e *xdr.Encoder) error {
 	switch v.AttributesFollow {
 	case true:
 		if v.Attributes == nil {
-			return xdr.EncodeError(e, "PreOpAttr.Attributes", 0, xdr.ErrNilArm)
+			return e.Fail("PreOpAttr.Attributes", 0, xdr.ErrNilArm)
 		}
 		if err := v.Attributes.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "PreOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow), xdr.ErrBadUnion)
+		return e.Fail("PreOpAttr.AttributesFollow", xdrimpl.BoolInt(v.AttributesFollow), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -778,14 +779,14 @@ func (v *PreOpAttr) UnmarshalXDR(d *xdr.Decoder) error {
 	v.AttributesFollow = d.Bool()
 	switch v.AttributesFollow {
 	case true:
-		v.Attributes = xdr.New(d, v.Attributes)
+		v.Attributes = xdrimpl.New(d, v.Attributes)
 		if err := v.Attributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = PreOpAttr{AttributesFollow: v.AttributesFollow}
 	default:
-		d.BadUnion("PreOpAttr.AttributesFollow", xdr.BoolInt(v.AttributesFollow))
+		d.BadUnion("PreOpAttr.AttributesFollow", xdrimpl.BoolInt(v.AttributesFollow))
 	}
 	return d.Err()
 }
@@ -833,14 +834,14 @@ func (v *PostOpFh3) MarshalXDR(e *xdr.Encoder) error {
 	switch v.HandleFollows {
 	case true:
 		if v.Handle == nil {
-			return xdr.EncodeError(e, "PostOpFh3.Handle", 0, xdr.ErrNilArm)
+			return e.Fail("PostOpFh3.Handle", 0, xdr.ErrNilArm)
 		}
 		if err := v.Handle.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "PostOpFh3.HandleFollows", xdr.BoolInt(v.HandleFollows), xdr.ErrBadUnion)
+		return e.Fail("PostOpFh3.HandleFollows", xdrimpl.BoolInt(v.HandleFollows), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -850,14 +851,14 @@ func (v *PostOpFh3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.HandleFollows = d.Bool()
 	switch v.HandleFollows {
 	case true:
-		v.Handle = xdr.New(d, v.Handle)
+		v.Handle = xdrimpl.New(d, v.Handle)
 		if err := v.Handle.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = PostOpFh3{HandleFollows: v.HandleFollows}
 	default:
-		d.BadUnion("PostOpFh3.HandleFollows", xdr.BoolInt(v.HandleFollows))
+		d.BadUnion("PostOpFh3.HandleFollows", xdrimpl.BoolInt(v.HandleFollows))
 	}
 	return d.Err()
 }
@@ -872,7 +873,7 @@ const (
 	SET_TO_CLIENT_TIME TimeHow = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v TimeHow) String() string {
 	switch v {
 	case DONT_CHANGE:
@@ -893,7 +894,7 @@ func (v TimeHow) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *TimeHow) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "TimeHow", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("TimeHow", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -1041,7 +1042,7 @@ func (v *SetAtime) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
 		if v.Atime == nil {
-			return xdr.EncodeError(e, "SetAtime.Atime", 0, xdr.ErrNilArm)
+			return e.Fail("SetAtime.Atime", 0, xdr.ErrNilArm)
 		}
 		if err := v.Atime.MarshalXDR(e); err != nil {
 			return err
@@ -1056,7 +1057,7 @@ func (v *SetAtime) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SetIt = TimeHow(d.Int32())
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
-		v.Atime = xdr.New(d, v.Atime)
+		v.Atime = xdrimpl.New(d, v.Atime)
 		if err := v.Atime.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1079,7 +1080,7 @@ func (v *SetMtime) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
 		if v.Mtime == nil {
-			return xdr.EncodeError(e, "SetMtime.Mtime", 0, xdr.ErrNilArm)
+			return e.Fail("SetMtime.Mtime", 0, xdr.ErrNilArm)
 		}
 		if err := v.Mtime.MarshalXDR(e); err != nil {
 			return err
@@ -1094,7 +1095,7 @@ func (v *SetMtime) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SetIt = TimeHow(d.Int32())
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME:
-		v.Mtime = xdr.New(d, v.Mtime)
+		v.Mtime = xdrimpl.New(d, v.Mtime)
 		if err := v.Mtime.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1241,7 +1242,7 @@ func (v *GETATTR3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "GETATTR3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("GETATTR3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
@@ -1256,7 +1257,7 @@ func (v *GETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat3(d.Int32())
 	switch v.Status {
 	case NFS3_OK:
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1281,14 +1282,14 @@ func (v *Sattrguard3) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Check {
 	case true:
 		if v.ObjCtime == nil {
-			return xdr.EncodeError(e, "Sattrguard3.ObjCtime", 0, xdr.ErrNilArm)
+			return e.Fail("Sattrguard3.ObjCtime", 0, xdr.ErrNilArm)
 		}
 		if err := v.ObjCtime.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "Sattrguard3.Check", xdr.BoolInt(v.Check), xdr.ErrBadUnion)
+		return e.Fail("Sattrguard3.Check", xdrimpl.BoolInt(v.Check), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -1298,14 +1299,14 @@ func (v *Sattrguard3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Check = d.Bool()
 	switch v.Check {
 	case true:
-		v.ObjCtime = xdr.New(d, v.ObjCtime)
+		v.ObjCtime = xdrimpl.New(d, v.ObjCtime)
 		if err := v.ObjCtime.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = Sattrguard3{Check: v.Check}
 	default:
-		d.BadUnion("Sattrguard3.Check", xdr.BoolInt(v.Check))
+		d.BadUnion("Sattrguard3.Check", xdrimpl.BoolInt(v.Check))
 	}
 	return d.Err()
 }
@@ -1402,14 +1403,14 @@ func (v *SETATTR3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "SETATTR3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("SETATTR3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "SETATTR3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("SETATTR3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -1425,14 +1426,14 @@ func (v *SETATTR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = SETATTR3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = SETATTR3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1532,14 +1533,14 @@ func (v *LOOKUP3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "LOOKUP3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("LOOKUP3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "LOOKUP3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("LOOKUP3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -1555,14 +1556,14 @@ func (v *LOOKUP3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = LOOKUP3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = LOOKUP3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1654,14 +1655,14 @@ func (v *ACCESS3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "ACCESS3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("ACCESS3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "ACCESS3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("ACCESS3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -1677,14 +1678,14 @@ func (v *ACCESS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = ACCESS3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = ACCESS3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1773,14 +1774,14 @@ func (v *READLINK3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "READLINK3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("READLINK3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "READLINK3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("READLINK3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -1796,14 +1797,14 @@ func (v *READLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = READLINK3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = READLINK3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1904,14 +1905,14 @@ func (v *READ3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "READ3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("READ3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "READ3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("READ3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -1927,14 +1928,14 @@ func (v *READ3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = READ3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = READ3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1957,7 +1958,7 @@ const (
 	FILE_SYNC StableHow = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StableHow) String() string {
 	switch v {
 	case UNSTABLE:
@@ -1978,7 +1979,7 @@ func (v StableHow) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StableHow) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StableHow", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("StableHow", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2010,7 +2011,7 @@ func (v *WRITE3args) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(uint64(v.Offset))
 	e.PutUint32(uint32(v.Count))
 	if !v.Stable.Valid() {
-		return xdr.EncodeError(e, "WRITE3args.Stable", int64(v.Stable), xdr.ErrBadEnum)
+		return e.Fail("WRITE3args.Stable", int64(v.Stable), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stable))
 	e.PutOpaque(v.Data)
@@ -2048,7 +2049,7 @@ func (v *WRITE3resok) MarshalXDR(e *xdr.Encoder) error {
 	}
 	e.PutUint32(uint32(v.Count))
 	if !v.Committed.Valid() {
-		return xdr.EncodeError(e, "WRITE3resok.Committed", int64(v.Committed), xdr.ErrBadEnum)
+		return e.Fail("WRITE3resok.Committed", int64(v.Committed), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Committed))
 	e.PutFixedOpaque(v.Verf[:])
@@ -2105,14 +2106,14 @@ func (v *WRITE3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "WRITE3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("WRITE3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "WRITE3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("WRITE3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -2128,14 +2129,14 @@ func (v *WRITE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = WRITE3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = WRITE3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2156,7 +2157,7 @@ const (
 	EXCLUSIVE Createmode3 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Createmode3) String() string {
 	switch v {
 	case UNCHECKED:
@@ -2177,7 +2178,7 @@ func (v Createmode3) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createmode3) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Createmode3", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Createmode3", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2204,13 +2205,13 @@ type Createhow3 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createhow3) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "Createhow3.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("Createhow3.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	switch v.Mode {
 	case UNCHECKED, GUARDED:
 		if v.ObjAttributes == nil {
-			return xdr.EncodeError(e, "Createhow3.ObjAttributes", 0, xdr.ErrNilArm)
+			return e.Fail("Createhow3.ObjAttributes", 0, xdr.ErrNilArm)
 		}
 		if err := v.ObjAttributes.MarshalXDR(e); err != nil {
 			return err
@@ -2218,7 +2219,7 @@ func (v *Createhow3) MarshalXDR(e *xdr.Encoder) error {
 	case EXCLUSIVE:
 		e.PutFixedOpaque(v.Verf[:])
 	default:
-		return xdr.EncodeError(e, "Createhow3.Mode", int64(v.Mode), xdr.ErrBadUnion)
+		return e.Fail("Createhow3.Mode", int64(v.Mode), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -2233,7 +2234,7 @@ func (v *Createhow3) UnmarshalXDR(d *xdr.Decoder) error {
 	case UNCHECKED, GUARDED:
 		keep1 := v.ObjAttributes
 		*v = Createhow3{Mode: v.Mode, ObjAttributes: keep1}
-		v.ObjAttributes = xdr.New(d, v.ObjAttributes)
+		v.ObjAttributes = xdrimpl.New(d, v.ObjAttributes)
 		if err := v.ObjAttributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2346,14 +2347,14 @@ func (v *CREATE3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "CREATE3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("CREATE3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "CREATE3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("CREATE3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -2369,14 +2370,14 @@ func (v *CREATE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = CREATE3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = CREATE3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2483,14 +2484,14 @@ func (v *MKDIR3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "MKDIR3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("MKDIR3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "MKDIR3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("MKDIR3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -2506,14 +2507,14 @@ func (v *MKDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = MKDIR3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = MKDIR3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2644,14 +2645,14 @@ func (v *SYMLINK3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "SYMLINK3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("SYMLINK3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "SYMLINK3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("SYMLINK3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -2667,14 +2668,14 @@ func (v *SYMLINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = SYMLINK3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = SYMLINK3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2727,14 +2728,14 @@ func (v *Mknoddata3) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Type {
 	case NF3CHR, NF3BLK:
 		if v.Device == nil {
-			return xdr.EncodeError(e, "Mknoddata3.Device", 0, xdr.ErrNilArm)
+			return e.Fail("Mknoddata3.Device", 0, xdr.ErrNilArm)
 		}
 		if err := v.Device.MarshalXDR(e); err != nil {
 			return err
 		}
 	case NF3SOCK, NF3FIFO:
 		if v.PipeAttributes == nil {
-			return xdr.EncodeError(e, "Mknoddata3.PipeAttributes", 0, xdr.ErrNilArm)
+			return e.Fail("Mknoddata3.PipeAttributes", 0, xdr.ErrNilArm)
 		}
 		if err := v.PipeAttributes.MarshalXDR(e); err != nil {
 			return err
@@ -2751,14 +2752,14 @@ func (v *Mknoddata3) UnmarshalXDR(d *xdr.Decoder) error {
 	case NF3CHR, NF3BLK:
 		keep1 := v.Device
 		*v = Mknoddata3{Type: v.Type, Device: keep1}
-		v.Device = xdr.New(d, v.Device)
+		v.Device = xdrimpl.New(d, v.Device)
 		if err := v.Device.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NF3SOCK, NF3FIFO:
 		keep2 := v.PipeAttributes
 		*v = Mknoddata3{Type: v.Type, PipeAttributes: keep2}
-		v.PipeAttributes = xdr.New(d, v.PipeAttributes)
+		v.PipeAttributes = xdrimpl.New(d, v.PipeAttributes)
 		if err := v.PipeAttributes.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2867,14 +2868,14 @@ func (v *MKNOD3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "MKNOD3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("MKNOD3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "MKNOD3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("MKNOD3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -2890,14 +2891,14 @@ func (v *MKNOD3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = MKNOD3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = MKNOD3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2983,14 +2984,14 @@ func (v *REMOVE3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "REMOVE3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("REMOVE3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "REMOVE3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("REMOVE3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3006,14 +3007,14 @@ func (v *REMOVE3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = REMOVE3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = REMOVE3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3099,14 +3100,14 @@ func (v *RMDIR3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "RMDIR3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("RMDIR3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "RMDIR3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("RMDIR3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3122,14 +3123,14 @@ func (v *RMDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = RMDIR3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = RMDIR3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3236,14 +3237,14 @@ func (v *RENAME3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "RENAME3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("RENAME3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "RENAME3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("RENAME3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3259,14 +3260,14 @@ func (v *RENAME3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = RENAME3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = RENAME3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3373,14 +3374,14 @@ func (v *LINK3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "LINK3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("LINK3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "LINK3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("LINK3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3396,14 +3397,14 @@ func (v *LINK3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = LINK3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = LINK3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3490,7 +3491,7 @@ func (v *Dirlist3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Dirlist3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Entries = v.Entries[:0]
 	for d.Bool() {
-		v.Entries = xdr.Append(d, v.Entries)
+		v.Entries = xdrimpl.Append(d, v.Entries)
 		if d.Err() != nil {
 			break
 		}
@@ -3569,14 +3570,14 @@ func (v *READDIR3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "READDIR3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("READDIR3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "READDIR3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("READDIR3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3592,14 +3593,14 @@ func (v *READDIR3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = READDIR3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = READDIR3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3702,7 +3703,7 @@ func (v *Dirlistplus3) MarshalXDR(e *xdr.Encoder) error {
 func (v *Dirlistplus3) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Entries = v.Entries[:0]
 	for d.Bool() {
-		v.Entries = xdr.Append(d, v.Entries)
+		v.Entries = xdrimpl.Append(d, v.Entries)
 		if d.Err() != nil {
 			break
 		}
@@ -3781,14 +3782,14 @@ func (v *READDIRPLUS3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "READDIRPLUS3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("READDIRPLUS3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "READDIRPLUS3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("READDIRPLUS3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3804,14 +3805,14 @@ func (v *READDIRPLUS3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = READDIRPLUS3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = READDIRPLUS3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3925,14 +3926,14 @@ func (v *FSSTAT3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "FSSTAT3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("FSSTAT3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "FSSTAT3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("FSSTAT3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -3948,14 +3949,14 @@ func (v *FSSTAT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = FSSTAT3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = FSSTAT3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -4086,14 +4087,14 @@ func (v *FSINFO3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "FSINFO3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("FSINFO3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "FSINFO3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("FSINFO3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -4109,14 +4110,14 @@ func (v *FSINFO3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = FSINFO3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = FSINFO3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -4220,14 +4221,14 @@ func (v *PATHCONF3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "PATHCONF3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("PATHCONF3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "PATHCONF3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("PATHCONF3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -4243,14 +4244,14 @@ func (v *PATHCONF3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = PATHCONF3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = PATHCONF3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -4346,14 +4347,14 @@ func (v *COMMIT3res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS3_OK:
 		if v.Resok == nil {
-			return xdr.EncodeError(e, "COMMIT3res.Resok", 0, xdr.ErrNilArm)
+			return e.Fail("COMMIT3res.Resok", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
 		if v.Resfail == nil {
-			return xdr.EncodeError(e, "COMMIT3res.Resfail", 0, xdr.ErrNilArm)
+			return e.Fail("COMMIT3res.Resfail", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resfail.MarshalXDR(e); err != nil {
 			return err
@@ -4369,14 +4370,14 @@ func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS3_OK:
 		keep1 := v.Resok
 		*v = COMMIT3res{Status: v.Status, Resok: keep1}
-		v.Resok = xdr.New(d, v.Resok)
+		v.Resok = xdrimpl.New(d, v.Resok)
 		if err := v.Resok.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
 		keep2 := v.Resfail
 		*v = COMMIT3res{Status: v.Status, Resfail: keep2}
-		v.Resfail = xdr.New(d, v.Resfail)
+		v.Resfail = xdrimpl.New(d, v.Resfail)
 		if err := v.Resfail.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -4384,22 +4385,22 @@ func (v *COMMIT3res) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NFSV3Client calls the procedures of version NFS_V3 of program NFS_PROGRAM.
-type NFSV3Client struct {
+// V3Client calls the procedures of version NFS_V3 of program NFS_PROGRAM.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSV3Client returns a client of version NFS_V3 of program NFS_PROGRAM over c.
-func NewNFSV3Client(c rpc.Caller) *NFSV3Client { return &NFSV3Client{Caller: c} }
+// NewV3Client returns a client of version NFS_V3 of program NFS_PROGRAM over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Null calls NFSPROC3_NULL.
-func (c *NFSV3Client) Null(ctx context.Context) error {
+func (c *V3Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_NULL, nil, nil)
 }
 
 // Getattr calls NFSPROC3_GETATTR.
-func (c *NFSV3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR3res, error) {
+func (c *V3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR3res, error) {
 	res := new(GETATTR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_GETATTR, args, res); err != nil {
 		return nil, err
@@ -4408,7 +4409,7 @@ func (c *NFSV3Client) Getattr(ctx context.Context, args *GETATTR3args) (*GETATTR
 }
 
 // Setattr calls NFSPROC3_SETATTR.
-func (c *NFSV3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR3res, error) {
+func (c *V3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR3res, error) {
 	res := new(SETATTR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SETATTR, args, res); err != nil {
 		return nil, err
@@ -4417,7 +4418,7 @@ func (c *NFSV3Client) Setattr(ctx context.Context, args *SETATTR3args) (*SETATTR
 }
 
 // Lookup calls NFSPROC3_LOOKUP.
-func (c *NFSV3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3res, error) {
+func (c *V3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3res, error) {
 	res := new(LOOKUP3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LOOKUP, args, res); err != nil {
 		return nil, err
@@ -4426,7 +4427,7 @@ func (c *NFSV3Client) Lookup(ctx context.Context, args *LOOKUP3args) (*LOOKUP3re
 }
 
 // Access calls NFSPROC3_ACCESS.
-func (c *NFSV3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3res, error) {
+func (c *V3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3res, error) {
 	res := new(ACCESS3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_ACCESS, args, res); err != nil {
 		return nil, err
@@ -4435,7 +4436,7 @@ func (c *NFSV3Client) Access(ctx context.Context, args *ACCESS3args) (*ACCESS3re
 }
 
 // Readlink calls NFSPROC3_READLINK.
-func (c *NFSV3Client) Readlink(ctx context.Context, args *READLINK3args) (*READLINK3res, error) {
+func (c *V3Client) Readlink(ctx context.Context, args *READLINK3args) (*READLINK3res, error) {
 	res := new(READLINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READLINK, args, res); err != nil {
 		return nil, err
@@ -4444,7 +4445,7 @@ func (c *NFSV3Client) Readlink(ctx context.Context, args *READLINK3args) (*READL
 }
 
 // Read calls NFSPROC3_READ.
-func (c *NFSV3Client) Read(ctx context.Context, args *READ3args) (*READ3res, error) {
+func (c *V3Client) Read(ctx context.Context, args *READ3args) (*READ3res, error) {
 	res := new(READ3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READ, args, res); err != nil {
 		return nil, err
@@ -4453,7 +4454,7 @@ func (c *NFSV3Client) Read(ctx context.Context, args *READ3args) (*READ3res, err
 }
 
 // Write calls NFSPROC3_WRITE.
-func (c *NFSV3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, error) {
+func (c *V3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, error) {
 	res := new(WRITE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_WRITE, args, res); err != nil {
 		return nil, err
@@ -4462,7 +4463,7 @@ func (c *NFSV3Client) Write(ctx context.Context, args *WRITE3args) (*WRITE3res, 
 }
 
 // Create calls NFSPROC3_CREATE.
-func (c *NFSV3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3res, error) {
+func (c *V3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3res, error) {
 	res := new(CREATE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_CREATE, args, res); err != nil {
 		return nil, err
@@ -4471,7 +4472,7 @@ func (c *NFSV3Client) Create(ctx context.Context, args *CREATE3args) (*CREATE3re
 }
 
 // Mkdir calls NFSPROC3_MKDIR.
-func (c *NFSV3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, error) {
+func (c *V3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, error) {
 	res := new(MKDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKDIR, args, res); err != nil {
 		return nil, err
@@ -4480,7 +4481,7 @@ func (c *NFSV3Client) Mkdir(ctx context.Context, args *MKDIR3args) (*MKDIR3res, 
 }
 
 // Symlink calls NFSPROC3_SYMLINK.
-func (c *NFSV3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK3res, error) {
+func (c *V3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK3res, error) {
 	res := new(SYMLINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_SYMLINK, args, res); err != nil {
 		return nil, err
@@ -4489,7 +4490,7 @@ func (c *NFSV3Client) Symlink(ctx context.Context, args *SYMLINK3args) (*SYMLINK
 }
 
 // Mknod calls NFSPROC3_MKNOD.
-func (c *NFSV3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, error) {
+func (c *V3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, error) {
 	res := new(MKNOD3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_MKNOD, args, res); err != nil {
 		return nil, err
@@ -4498,7 +4499,7 @@ func (c *NFSV3Client) Mknod(ctx context.Context, args *MKNOD3args) (*MKNOD3res, 
 }
 
 // Remove calls NFSPROC3_REMOVE.
-func (c *NFSV3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3res, error) {
+func (c *V3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3res, error) {
 	res := new(REMOVE3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_REMOVE, args, res); err != nil {
 		return nil, err
@@ -4507,7 +4508,7 @@ func (c *NFSV3Client) Remove(ctx context.Context, args *REMOVE3args) (*REMOVE3re
 }
 
 // Rmdir calls NFSPROC3_RMDIR.
-func (c *NFSV3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, error) {
+func (c *V3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, error) {
 	res := new(RMDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RMDIR, args, res); err != nil {
 		return nil, err
@@ -4516,7 +4517,7 @@ func (c *NFSV3Client) Rmdir(ctx context.Context, args *RMDIR3args) (*RMDIR3res, 
 }
 
 // Rename calls NFSPROC3_RENAME.
-func (c *NFSV3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3res, error) {
+func (c *V3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3res, error) {
 	res := new(RENAME3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_RENAME, args, res); err != nil {
 		return nil, err
@@ -4525,7 +4526,7 @@ func (c *NFSV3Client) Rename(ctx context.Context, args *RENAME3args) (*RENAME3re
 }
 
 // Link calls NFSPROC3_LINK.
-func (c *NFSV3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, error) {
+func (c *V3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, error) {
 	res := new(LINK3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_LINK, args, res); err != nil {
 		return nil, err
@@ -4534,7 +4535,7 @@ func (c *NFSV3Client) Link(ctx context.Context, args *LINK3args) (*LINK3res, err
 }
 
 // Readdir calls NFSPROC3_READDIR.
-func (c *NFSV3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR3res, error) {
+func (c *V3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR3res, error) {
 	res := new(READDIR3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIR, args, res); err != nil {
 		return nil, err
@@ -4543,7 +4544,7 @@ func (c *NFSV3Client) Readdir(ctx context.Context, args *READDIR3args) (*READDIR
 }
 
 // Readdirplus calls NFSPROC3_READDIRPLUS.
-func (c *NFSV3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+func (c *V3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
 	res := new(READDIRPLUS3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_READDIRPLUS, args, res); err != nil {
 		return nil, err
@@ -4552,7 +4553,7 @@ func (c *NFSV3Client) Readdirplus(ctx context.Context, args *READDIRPLUS3args) (
 }
 
 // Fsstat calls NFSPROC3_FSSTAT.
-func (c *NFSV3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3res, error) {
+func (c *V3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3res, error) {
 	res := new(FSSTAT3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSSTAT, args, res); err != nil {
 		return nil, err
@@ -4561,7 +4562,7 @@ func (c *NFSV3Client) Fsstat(ctx context.Context, args *FSSTAT3args) (*FSSTAT3re
 }
 
 // Fsinfo calls NFSPROC3_FSINFO.
-func (c *NFSV3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3res, error) {
+func (c *V3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3res, error) {
 	res := new(FSINFO3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_FSINFO, args, res); err != nil {
 		return nil, err
@@ -4570,7 +4571,7 @@ func (c *NFSV3Client) Fsinfo(ctx context.Context, args *FSINFO3args) (*FSINFO3re
 }
 
 // Pathconf calls NFSPROC3_PATHCONF.
-func (c *NFSV3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHCONF3res, error) {
+func (c *V3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHCONF3res, error) {
 	res := new(PATHCONF3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_PATHCONF, args, res); err != nil {
 		return nil, err
@@ -4579,7 +4580,7 @@ func (c *NFSV3Client) Pathconf(ctx context.Context, args *PATHCONF3args) (*PATHC
 }
 
 // Commit calls NFSPROC3_COMMIT.
-func (c *NFSV3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3res, error) {
+func (c *V3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3res, error) {
 	res := new(COMMIT3res)
 	if err := c.Caller.Call(ctx, NFS_PROGRAM, NFS_V3, NFSPROC3_COMMIT, args, res); err != nil {
 		return nil, err
@@ -4587,11 +4588,11 @@ func (c *NFSV3Client) Commit(ctx context.Context, args *COMMIT3args) (*COMMIT3re
 	return res, nil
 }
 
-// NFSV3Server is implemented by a server of version NFS_V3 of program NFS_PROGRAM: one method
+// V3Server is implemented by a server of version NFS_V3 of program NFS_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSV3Handler.
-type NFSV3Server interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Null implements NFSPROC3_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Getattr implements NFSPROC3_GETATTR.
@@ -4638,125 +4639,125 @@ type NFSV3Server interface {
 	Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error)
 }
 
-// UnimplementedNFSV3Server answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSV3Server struct{}
+type UnimplementedV3Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSV3Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Getattr answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
+func (UnimplementedV3Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Setattr answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
+func (UnimplementedV3Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lookup answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error) {
+func (UnimplementedV3Server) Lookup(ctx context.Context, call *rpc.Call, args *LOOKUP3args) (*LOOKUP3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Access answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error) {
+func (UnimplementedV3Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) (*ACCESS3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readlink answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error) {
+func (UnimplementedV3Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3args) (*READLINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Read answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
+func (UnimplementedV3Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Write answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
+func (UnimplementedV3Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Create answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error) {
+func (UnimplementedV3Server) Create(ctx context.Context, call *rpc.Call, args *CREATE3args) (*CREATE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Mkdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error) {
+func (UnimplementedV3Server) Mkdir(ctx context.Context, call *rpc.Call, args *MKDIR3args) (*MKDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Symlink answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
+func (UnimplementedV3Server) Symlink(ctx context.Context, call *rpc.Call, args *SYMLINK3args) (*SYMLINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Mknod answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error) {
+func (UnimplementedV3Server) Mknod(ctx context.Context, call *rpc.Call, args *MKNOD3args) (*MKNOD3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Remove answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error) {
+func (UnimplementedV3Server) Remove(ctx context.Context, call *rpc.Call, args *REMOVE3args) (*REMOVE3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Rmdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error) {
+func (UnimplementedV3Server) Rmdir(ctx context.Context, call *rpc.Call, args *RMDIR3args) (*RMDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Rename answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error) {
+func (UnimplementedV3Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) (*RENAME3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Link answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error) {
+func (UnimplementedV3Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LINK3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readdir answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
+func (UnimplementedV3Server) Readdir(ctx context.Context, call *rpc.Call, args *READDIR3args) (*READDIR3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Readdirplus answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
+func (UnimplementedV3Server) Readdirplus(ctx context.Context, call *rpc.Call, args *READDIRPLUS3args) (*READDIRPLUS3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Fsstat answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error) {
+func (UnimplementedV3Server) Fsstat(ctx context.Context, call *rpc.Call, args *FSSTAT3args) (*FSSTAT3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Fsinfo answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error) {
+func (UnimplementedV3Server) Fsinfo(ctx context.Context, call *rpc.Call, args *FSINFO3args) (*FSINFO3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Pathconf answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error) {
+func (UnimplementedV3Server) Pathconf(ctx context.Context, call *rpc.Call, args *PATHCONF3args) (*PATHCONF3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Commit answers PROC_UNAVAIL.
-func (UnimplementedNFSV3Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
+func (UnimplementedV3Server) Commit(ctx context.Context, call *rpc.Call, args *COMMIT3args) (*COMMIT3res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSV3Handler serves version NFS_V3 of program NFS_PROGRAM with srv: it decodes each call's
+// NewV3Handler serves version NFS_V3 of program NFS_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSV3Handler(srv NFSV3Server) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NFSPROC3_NULL:
@@ -5111,9 +5112,9 @@ func NewNFSV3Handler(srv NFSV3Server) rpc.Handler {
 	})
 }
 
-// NFSV3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NFSV3Program = &rpc.Program{
+// V3Program describes the procedures of version NFS_V3 of program NFS_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
+var V3Program = &rpc.Program{
 	Name: "NFS_PROGRAM", VersionName: "NFS_V3", Prog: NFS_PROGRAM, Vers: NFS_V3,
 	Procedures: []rpc.Procedure{
 		{Num: NFSPROC3_NULL, Name: "NFSPROC3_NULL", NewArgs: nil, NewResult: nil},
@@ -5141,4 +5142,8 @@ var NFSV3Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSV3Program) }
+// Programs returns a table of the program versions of nfs3.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V3Program)
+}

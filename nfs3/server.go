@@ -37,7 +37,7 @@ type ServerOptions struct {
 }
 
 // Server is an NFS version 3 server (RFC 1813) over the exports of an
-// export.Table: it implements NFSV3Server, mapping each procedure onto
+// export.Table: it implements V3Server, mapping each procedure onto
 // the export's vfs.FS with the identity the export's policy gives the
 // caller. Register serves it on an rpc.Mux.
 //
@@ -70,7 +70,7 @@ type Server struct {
 	objs    objLocks // orders changes to each object
 }
 
-var _ NFSV3Server = (*Server)(nil)
+var _ V3Server = (*Server)(nil)
 
 // NewServer returns a server of the exports in t, which may change while
 // it serves. opts may be nil.
@@ -126,10 +126,10 @@ func (s *Server) Register(mux *rpc.Mux) {
 }
 
 // Handler returns the server as an rpc.Handler without the duplicate
-// request cache. It is NewNFSV3Handler(s) but for READ, whose data it
+// request cache. It is NewV3Handler(s) but for READ, whose data it
 // reads into pooled buffers that are reused once the reply is sent.
 func (s *Server) Handler() rpc.Handler {
-	typed := NewNFSV3Handler(s)
+	typed := NewV3Handler(s)
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		if c.Proc != NFSPROC3_READ {
 			typed.ServeRPC(ctx, w, c)
@@ -300,7 +300,7 @@ func (r *req) check(err error) bool {
 	r.status = StatusOf(err)
 	if r.status == NFS3ERR_IO || r.status == NFS3ERR_SERVERFAULT {
 		name := "?"
-		if p, ok := NFSV3Program.Procedure(r.call.Proc); ok {
+		if p, ok := V3Program.Procedure(r.call.Proc); ok {
 			name = p.Name
 		}
 		attrs := []any{"proc", name, "err", err}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/xdrtest/wiretest"
 	. "github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs/export"
@@ -160,10 +161,10 @@ func (r *rawConn) call(xid uint32, uid uint32, proc uint32, args xdr.Marshaler) 
 	r.t.Helper()
 	cred, err := xdr.Marshal(&rpc.AuthsysParms{Machinename: "raw", Uid: uid, Gid: uid})
 	require.NoError(r.t, err)
-	msg := rpc.RpcMsg{Xid: xid, Body: rpc.RpcMsgBody{Mtype: rpc.CALL, Cbody: &rpc.CallBody{
-		Rpcvers: 2, Prog: NFS_PROGRAM, Vers: NFS_V3, Proc: proc,
+	msg := wiretest.Header{Xid: xid, Type: rpc.CALL,
+		RPCVers: 2, Prog: NFS_PROGRAM, Vers: NFS_V3, Proc: proc,
 		Cred: rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: cred},
-	}}}
+	}
 	rec, err := xdr.AppendMarshal([]byte{0, 0, 0, 0}, &msg)
 	require.NoError(r.t, err)
 	rec, err = xdr.AppendMarshal(rec, args)
@@ -179,11 +180,11 @@ func (r *rawConn) call(xid uint32, uid uint32, proc uint32, args xdr.Marshaler) 
 	_, err = io.ReadFull(r.c, body)
 	require.NoError(r.t, err)
 	d := xdr.NewDecoder(body)
-	var reply rpc.RpcMsg
+	var reply wiretest.Header
 	require.NoError(r.t, reply.UnmarshalXDR(d))
 	require.Equal(r.t, xid, reply.Xid)
-	require.Equal(r.t, rpc.MSG_ACCEPTED, reply.Body.Rbody.Stat)
-	require.Equal(r.t, rpc.SUCCESS, reply.Body.Rbody.Areply.ReplyData.Stat)
+	require.Equal(r.t, rpc.MSG_ACCEPTED, reply.ReplyStat)
+	require.Equal(r.t, rpc.SUCCESS, reply.AcceptStat)
 	return Nfsstat3(d.Int32())
 }
 
@@ -237,7 +238,7 @@ func TestServerConcurrentReadWrite(t *testing.T) {
 
 // copyThrough writes data to fh in MaxTransfer pieces, reads it back and
 // compares.
-func copyThrough(c *NFSV3Client, fh NfsFh3, data []byte) error {
+func copyThrough(c *V3Client, fh NfsFh3, data []byte) error {
 	for off := 0; off < len(data); off += MaxTransfer {
 		chunk := data[off:min(off+MaxTransfer, len(data))]
 		res, err := c.Write(bg, &WRITE3args{File: fh, Offset: Offset3(off), Count: Count3(len(chunk)), Stable: UNSTABLE, Data: chunk})

@@ -31,7 +31,7 @@ func benchServer(b *testing.B, size int) (*Server, NfsFh3) {
 
 // benchClient serves h on loopback TCP until the benchmark ends and
 // returns a client calling it as root.
-func benchClient(b *testing.B, h rpc.Handler) *NFSV3Client {
+func benchClient(b *testing.B, h rpc.Handler) *V3Client {
 	mux := rpc.NewMux()
 	mux.Handle(NFS_PROGRAM, NFS_V3, h)
 	addr := rpctest.Serve(b, mux, rpctest.TCPOnly()).TCP
@@ -40,12 +40,12 @@ func benchClient(b *testing.B, h rpc.Handler) *NFSV3Client {
 	rc, err := rpc.Dial(bg, "tcp", addr.String(), &rpc.ClientOptions{Auth: root})
 	require.NoError(b, err)
 	b.Cleanup(func() { rc.Close() })
-	return NewNFSV3Client(rc)
+	return NewV3Client(rc)
 }
 
 // BenchmarkServerRead reads 64 KiB and 1 MiB over loopback TCP through
 // the handler Register installs (pooled buffers, data sent by writev)
-// against NewNFSV3Handler over the same server (a new buffer per READ),
+// against NewV3Handler over the same server (a new buffer per READ),
 // the reference.
 func BenchmarkServerRead(b *testing.B) {
 	srv, fh := benchServer(b, MaxTransfer)
@@ -54,7 +54,7 @@ func BenchmarkServerRead(b *testing.B) {
 		h    rpc.Handler
 	}{
 		{"pooled", srv.Handler()},
-		{"generated", NewNFSV3Handler(srv)},
+		{"generated", NewV3Handler(srv)},
 	}
 	for _, size := range []int{64 << 10, MaxTransfer} {
 		for _, h := range handlers {

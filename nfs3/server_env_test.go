@@ -33,8 +33,8 @@ type srvEnv struct {
 	addr   net.Addr
 	exp    *export.Export // the export under test, id 1 at /export
 	root   NfsFh3
-	alice  *NFSV3Client
-	bob    *NFSV3Client
+	alice  *V3Client
+	bob    *V3Client
 	closed bool
 }
 
@@ -77,15 +77,15 @@ func (e *srvEnv) dial(auth rpc.Auth) *rpc.Client {
 }
 
 // client returns an NFS client calling as uid and gid over AUTH_SYS.
-func (e *srvEnv) client(uid, gid uint32, groups ...uint32) *NFSV3Client {
+func (e *srvEnv) client(uid, gid uint32, groups ...uint32) *V3Client {
 	e.t.Helper()
 	auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "test", Uid: uid, Gid: gid, Gids: groups})
 	require.NoError(e.t, err)
-	return NewNFSV3Client(e.dial(auth))
+	return NewV3Client(e.dial(auth))
 }
 
 // anonymous returns an NFS client calling with AUTH_NONE.
-func (e *srvEnv) anonymous() *NFSV3Client { return NewNFSV3Client(e.dial(rpc.AuthNone{})) }
+func (e *srvEnv) anonymous() *V3Client { return NewV3Client(e.dial(rpc.AuthNone{})) }
 
 var bg = context.Background()
 
@@ -93,7 +93,7 @@ var bg = context.Background()
 func setMode(m uint32) Sattr3 { return Sattr3{Mode: SetMode3{SetIt: true, Mode: Mode3(m)}} }
 
 // create makes a regular file named name in dir as c, with mode m.
-func (e *srvEnv) create(c *NFSV3Client, dir NfsFh3, name string, m uint32) NfsFh3 {
+func (e *srvEnv) create(c *V3Client, dir NfsFh3, name string, m uint32) NfsFh3 {
 	e.t.Helper()
 	attrs := setMode(m)
 	res, err := c.Create(bg, &CREATE3args{Where: Diropargs3{Dir: dir, Name: Filename3(name)}, How: Createhow3{Mode: GUARDED, ObjAttributes: &attrs}})
@@ -104,7 +104,7 @@ func (e *srvEnv) create(c *NFSV3Client, dir NfsFh3, name string, m uint32) NfsFh
 }
 
 // mkdir makes a directory named name in dir as c, with mode m.
-func (e *srvEnv) mkdir(c *NFSV3Client, dir NfsFh3, name string, m uint32) NfsFh3 {
+func (e *srvEnv) mkdir(c *V3Client, dir NfsFh3, name string, m uint32) NfsFh3 {
 	e.t.Helper()
 	res, err := c.Mkdir(bg, &MKDIR3args{Where: Diropargs3{Dir: dir, Name: Filename3(name)}, Attributes: setMode(m)})
 	require.NoError(e.t, err)
@@ -113,7 +113,7 @@ func (e *srvEnv) mkdir(c *NFSV3Client, dir NfsFh3, name string, m uint32) NfsFh3
 }
 
 // write writes data at off as c, FILE_SYNC.
-func (e *srvEnv) write(c *NFSV3Client, fh NfsFh3, off uint64, data []byte) *WRITE3resok {
+func (e *srvEnv) write(c *V3Client, fh NfsFh3, off uint64, data []byte) *WRITE3resok {
 	e.t.Helper()
 	res, err := c.Write(bg, &WRITE3args{File: fh, Offset: Offset3(off), Count: Count3(len(data)), Stable: FILE_SYNC, Data: data})
 	require.NoError(e.t, err)
@@ -122,7 +122,7 @@ func (e *srvEnv) write(c *NFSV3Client, fh NfsFh3, off uint64, data []byte) *WRIT
 }
 
 // getattr returns a file's attributes.
-func (e *srvEnv) getattr(c *NFSV3Client, fh NfsFh3) Fattr3 {
+func (e *srvEnv) getattr(c *V3Client, fh NfsFh3) Fattr3 {
 	e.t.Helper()
 	res, err := c.Getattr(bg, &GETATTR3args{Object: fh})
 	require.NoError(e.t, err)
@@ -131,7 +131,7 @@ func (e *srvEnv) getattr(c *NFSV3Client, fh NfsFh3) Fattr3 {
 }
 
 // status returns the status of a GETATTR of fh.
-func (e *srvEnv) status(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
+func (e *srvEnv) status(c *V3Client, fh NfsFh3) Nfsstat3 {
 	e.t.Helper()
 	res, err := c.Getattr(bg, &GETATTR3args{Object: fh})
 	require.NoError(e.t, err)
@@ -139,7 +139,7 @@ func (e *srvEnv) status(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
 }
 
 // lookup returns the status and handle of a LOOKUP.
-func (e *srvEnv) lookup(c *NFSV3Client, dir NfsFh3, name string) (Nfsstat3, NfsFh3) {
+func (e *srvEnv) lookup(c *V3Client, dir NfsFh3, name string) (Nfsstat3, NfsFh3) {
 	e.t.Helper()
 	res, err := c.Lookup(bg, &LOOKUP3args{What: Diropargs3{Dir: dir, Name: Filename3(name)}})
 	require.NoError(e.t, err)
@@ -160,7 +160,7 @@ type procCall struct {
 
 // name returns the procedure's name.
 func (pc procCall) name() string {
-	p, _ := NFSV3Program.Procedure(pc.proc)
+	p, _ := V3Program.Procedure(pc.proc)
 	return p.Name
 }
 
@@ -174,7 +174,7 @@ func (s *statusOnly) UnmarshalXDR(d *xdr.Decoder) error {
 }
 
 // call makes a call and returns the status of its result.
-func (e *srvEnv) call(c *NFSV3Client, pc procCall) Nfsstat3 {
+func (e *srvEnv) call(c *V3Client, pc procCall) Nfsstat3 {
 	e.t.Helper()
 	var res statusOnly
 	require.NoError(e.t, c.Caller.Call(bg, NFS_PROGRAM, NFS_V3, pc.proc, pc.args, &res), pc.name())

@@ -158,7 +158,7 @@ func TestServerOverUDP(t *testing.T) {
 	rc, err := rpc.Dial(bg, "udp", rpctest.Serve(t, mux).UDP.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rc.Close() })
-	c := NewNFSV3Client(rc)
+	c := NewV3Client(rc)
 
 	root, err := table.Get(1).RootHandle(bg)
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func TestServerExportsFilePerClient(t *testing.T) {
 
 	// from returns a MOUNT and an NFS client calling from the local
 	// address with the given identity.
-	from := func(local string, uid, gid uint32) (*mount.MOUNTV3Client, *NFSV3Client) {
+	from := func(local string, uid, gid uint32) (*mount.V3Client, *V3Client) {
 		auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: local, Uid: uid, Gid: gid})
 		require.NoError(t, err)
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
@@ -58,9 +58,9 @@ func TestServerExportsFilePerClient(t *testing.T) {
 			return d.DialContext(ctx, "tcp", server.String())
 		}, &rpc.ClientOptions{Auth: auth, Retransmit: 200 * time.Millisecond})
 		t.Cleanup(func() { c.Close() })
-		return mount.NewMOUNTV3Client(c), NewNFSV3Client(c)
+		return mount.NewV3Client(c), NewV3Client(c)
 	}
-	mnt := func(m *mount.MOUNTV3Client) (mount.Mountstat3, NfsFh3) {
+	mnt := func(m *mount.V3Client) (mount.Mountstat3, NfsFh3) {
 		res, err := m.Mnt(bg, "/export")
 		require.NoError(t, err)
 		if res.FhsStatus != mount.MNT3_OK {
@@ -68,18 +68,18 @@ func TestServerExportsFilePerClient(t *testing.T) {
 		}
 		return res.FhsStatus, NfsFh3{Data: res.Mountinfo.Fhandle}
 	}
-	lookup := func(c *NFSV3Client, dir NfsFh3, name string) NfsFh3 {
+	lookup := func(c *V3Client, dir NfsFh3, name string) NfsFh3 {
 		res, err := c.Lookup(bg, &LOOKUP3args{What: Diropargs3{Dir: dir, Name: Filename3(name)}})
 		require.NoError(t, err)
 		require.Equal(t, NFS3_OK, res.Status)
 		return res.Resok.Object
 	}
-	write := func(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
+	write := func(c *V3Client, fh NfsFh3) Nfsstat3 {
 		res, err := c.Write(bg, &WRITE3args{File: fh, Count: 1, Data: []byte("x"), Stable: FILE_SYNC})
 		require.NoError(t, err)
 		return res.Status
 	}
-	read := func(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
+	read := func(c *V3Client, fh NfsFh3) Nfsstat3 {
 		res, err := c.Read(bg, &READ3args{File: fh, Count: 10})
 		require.NoError(t, err)
 		return res.Status

@@ -25,7 +25,7 @@ const (
 
 // sendAll sends the calls at once, spread over the clients, and returns
 // their statuses in order.
-func sendAll(t *testing.T, clients []*NFSV3Client, calls []procCall) []Nfsstat3 {
+func sendAll(t *testing.T, clients []*V3Client, calls []procCall) []Nfsstat3 {
 	t.Helper()
 	st := make([]Nfsstat3, len(calls))
 	errs := make([]error, len(calls))
@@ -160,7 +160,7 @@ func TestServerSetattrGuardIsAtomic(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newSrvEnvFS(t, export.Policy{}, yieldFS{memfs.New(memfs.Options{RootMode: 0o1777})})
 			f := e.create(e.alice, e.root, "f", 0o644)
-			clients := make([]*NFSV3Client, guardConns)
+			clients := make([]*V3Client, guardConns)
 			for i := range clients {
 				clients[i] = e.client(uidAlice, gidStaff)
 			}
@@ -269,7 +269,7 @@ type callResult struct {
 }
 
 // callAsync sends pc through c and delivers its outcome.
-func callAsync(c *NFSV3Client, pc procCall) <-chan callResult {
+func callAsync(c *V3Client, pc procCall) <-chan callResult {
 	ch := make(chan callResult, 1)
 	go func() {
 		var res statusOnly

@@ -20,7 +20,7 @@ func TestServerCreate(t *testing.T) {
 	m600 := setMode(0o600)
 	cases := []struct {
 		name string
-		c    *NFSV3Client
+		c    *V3Client
 		dir  NfsFh3
 		arg  string
 		how  Createhow3
@@ -141,8 +141,8 @@ func TestServerRemoveRmdir(t *testing.T) {
 	e.create(e.alice, full, "x", 0o644)
 	e.create(e.alice, e.root, "alices", 0o644)
 	// REMOVE and RMDIR have results of one shape.
-	unlink := func(proc uint32) func(*NFSV3Client, NfsFh3, string) (Nfsstat3, WccData) {
-		return func(c *NFSV3Client, dir NfsFh3, name string) (Nfsstat3, WccData) {
+	unlink := func(proc uint32) func(*V3Client, NfsFh3, string) (Nfsstat3, WccData) {
+		return func(c *V3Client, dir NfsFh3, name string) (Nfsstat3, WccData) {
 			var res REMOVE3res
 			require.NoError(t, c.Caller.Call(bg, NFS_PROGRAM, NFS_V3, proc, &REMOVE3args{Object: dirop(dir, name)}, &res))
 			if res.Status == NFS3_OK {
@@ -154,8 +154,8 @@ func TestServerRemoveRmdir(t *testing.T) {
 	remove, rmdir := unlink(NFSPROC3_REMOVE), unlink(NFSPROC3_RMDIR)
 	cases := []struct {
 		name string
-		op   func(*NFSV3Client, NfsFh3, string) (Nfsstat3, WccData)
-		c    *NFSV3Client
+		op   func(*V3Client, NfsFh3, string) (Nfsstat3, WccData)
+		c    *V3Client
 		dir  NfsFh3
 		arg  string
 		want Nfsstat3
@@ -346,7 +346,7 @@ func TestServerFsstatFsinfoPathconf(t *testing.T) {
 }
 
 // remove removes name from dir.
-func (e *srvEnv) remove(c *NFSV3Client, dir NfsFh3, name string) {
+func (e *srvEnv) remove(c *V3Client, dir NfsFh3, name string) {
 	e.t.Helper()
 	res, err := c.Remove(bg, &REMOVE3args{Object: dirop(dir, name)})
 	require.NoError(e.t, err)

@@ -70,25 +70,25 @@ func TestServerMakeDropsForbiddenOwnership(t *testing.T) {
 	u := func(v uint32) *uint32 { return &v }
 	makers := []struct {
 		name string
-		make func(c *NFSV3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3)
+		make func(c *V3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3)
 	}{
-		{"CREATE", func(c *NFSV3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
+		{"CREATE", func(c *V3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
 			res, err := c.Create(bg, &CREATE3args{Where: dirop(dir, name), How: Createhow3{Mode: GUARDED, ObjAttributes: &s}})
 			require.NoError(t, err)
 			return madeObj(res.Status, (*CREATE3resok)(res.Resok))
 		}},
-		{"MKDIR", func(c *NFSV3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
+		{"MKDIR", func(c *V3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
 			res, err := c.Mkdir(bg, &MKDIR3args{Where: dirop(dir, name), Attributes: s})
 			require.NoError(t, err)
 			return madeObj(res.Status, (*CREATE3resok)(res.Resok))
 		}},
-		{"SYMLINK", func(c *NFSV3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
+		{"SYMLINK", func(c *V3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
 			s.Mode = SetMode3{}
 			res, err := c.Symlink(bg, &SYMLINK3args{Where: dirop(dir, name), Symlink: Symlinkdata3{SymlinkAttributes: s, SymlinkData: "target"}})
 			require.NoError(t, err)
 			return madeObj(res.Status, (*CREATE3resok)(res.Resok))
 		}},
-		{"MKNOD", func(c *NFSV3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
+		{"MKNOD", func(c *V3Client, dir NfsFh3, name string, s Sattr3) (Nfsstat3, *PostOpFh3) {
 			res, err := c.Mknod(bg, &MKNOD3args{Where: dirop(dir, name), What: Mknoddata3{Type: NF3FIFO, PipeAttributes: &s}})
 			require.NoError(t, err)
 			return madeObj(res.Status, (*CREATE3resok)(res.Resok))

@@ -151,7 +151,7 @@ func TestServerPrivilegedPort(t *testing.T) {
 	rc, err := rpc.Dial(bg, "tcp", e.addr.String(), &rpc.ClientOptions{Auth: auth, ReservedPort: true})
 	require.NoError(t, err)
 	defer rc.Close()
-	require.Equal(t, NFS3_OK, e.status(NewNFSV3Client(rc), e.root))
+	require.Equal(t, NFS3_OK, e.status(NewV3Client(rc), e.root))
 }
 
 func TestServerExportRemoved(t *testing.T) {

@@ -36,7 +36,7 @@ func TestServerSetattr(t *testing.T) {
 	size := func(n uint64) Sattr3 { return Sattr3{Size: SetSize3{SetIt: true, Size: Size3(n)}} }
 	cases := []struct {
 		name  string
-		c     *NFSV3Client
+		c     *V3Client
 		attrs Sattr3
 		guard Sattrguard3
 		want  Nfsstat3
@@ -82,7 +82,7 @@ func TestServerLookup(t *testing.T) {
 	e.create(e.alice, private, "secret", 0o644)
 	cases := []struct {
 		name string
-		c    *NFSV3Client
+		c    *V3Client
 		dir  NfsFh3
 		arg  string
 		want Nfsstat3
@@ -127,7 +127,7 @@ func TestServerAccess(t *testing.T) {
 	carol := e.client(3000, 3000)
 	cases := []struct {
 		name string
-		c    *NFSV3Client
+		c    *V3Client
 		fh   NfsFh3
 		ask  uint32
 		want uint32
@@ -221,12 +221,12 @@ func TestServerReadWriteErrors(t *testing.T) {
 	execonly := e.create(e.alice, e.root, "execonly", 0o711)
 	e.write(e.alice, execonly, 0, []byte("#!/bin/sh\n"))
 	d := e.mkdir(e.alice, e.root, "d", 0o755)
-	read := func(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
+	read := func(c *V3Client, fh NfsFh3) Nfsstat3 {
 		res, err := c.Read(bg, &READ3args{File: fh, Count: 100})
 		require.NoError(t, err)
 		return res.Status
 	}
-	write := func(c *NFSV3Client, fh NfsFh3) Nfsstat3 {
+	write := func(c *V3Client, fh NfsFh3) Nfsstat3 {
 		res, err := c.Write(bg, &WRITE3args{File: fh, Count: 1, Stable: UNSTABLE, Data: []byte("x")})
 		require.NoError(t, err)
 		return res.Status

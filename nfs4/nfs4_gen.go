@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -348,13 +349,13 @@ type AuthsysParms struct {
 func (v *AuthsysParms) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Stamp)
 	if len(v.Machinename) > 255 {
-		return xdr.EncodeError(e, "AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Machinename)
 	e.PutUint32(v.Uid)
 	e.PutUint32(v.Gid)
 	if len(v.Gids) > 16 {
-		return xdr.EncodeError(e, "AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.Gids)))
 	for i1 := range v.Gids {
@@ -370,7 +371,7 @@ func (v *AuthsysParms) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Uid = d.Uint32()
 	v.Gid = d.Uint32()
 	n2 := d.Len(16, 4)
-	v.Gids = xdr.Grow(d, v.Gids, n2)
+	v.Gids = xdrimpl.Grow(d, v.Gids, n2)
 	for i3 := range v.Gids {
 		v.Gids[i3] = d.Uint32()
 	}
@@ -392,7 +393,7 @@ const (
 	RPC_GSS_SVC_PRIVACY RpcGssSvcT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssSvcT) String() string {
 	switch v {
 	case RPC_GSS_SVC_NONE:
@@ -413,7 +414,7 @@ func (v RpcGssSvcT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssSvcT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssSvcT", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RpcGssSvcT", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -453,7 +454,7 @@ const (
 	NF4NAMEDATTR NfsFtype4 = 9
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsFtype4) String() string {
 	switch v {
 	case NF4REG:
@@ -486,7 +487,7 @@ func (v NfsFtype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsFtype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsFtype4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NfsFtype4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -699,7 +700,7 @@ const (
 	NFS4ERR_OFFLOAD_NO_REQS Nfsstat4 = 10094
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nfsstat4) String() string {
 	switch v {
 	case NFS4_OK:
@@ -940,7 +941,7 @@ func (v Nfsstat4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nfsstat4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nfsstat4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Nfsstat4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -989,7 +990,7 @@ func (v *Bitmap4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Bitmap4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = d.Uint32()
 	}
@@ -1092,7 +1093,7 @@ type NfsFh4 []byte
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsFh4) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 128 {
-		return xdr.EncodeError(e, "NfsFh4", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("NfsFh4", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -1373,7 +1374,7 @@ func (v *Pathname4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Pathname4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = d.Opaque((*v)[i3], xdr.Unbounded)
 	}
@@ -1443,7 +1444,7 @@ const (
 	SET_TO_CLIENT_TIME4 TimeHow4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v TimeHow4) String() string {
 	switch v {
 	case SET_TO_SERVER_TIME4:
@@ -1462,7 +1463,7 @@ func (v TimeHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *TimeHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "TimeHow4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("TimeHow4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -1490,7 +1491,7 @@ func (v *Settime4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME4:
 		if v.Time == nil {
-			return xdr.EncodeError(e, "Settime4.Time", 0, xdr.ErrNilArm)
+			return e.Fail("Settime4.Time", 0, xdr.ErrNilArm)
 		}
 		if err := v.Time.MarshalXDR(e); err != nil {
 			return err
@@ -1505,7 +1506,7 @@ func (v *Settime4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SetIt = TimeHow4(d.Int32())
 	switch v.SetIt {
 	case SET_TO_CLIENT_TIME4:
-		v.Time = xdr.New(d, v.Time)
+		v.Time = xdrimpl.New(d, v.Time)
 		if err := v.Time.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -1580,12 +1581,12 @@ func (v *FsLocation4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *FsLocation4) UnmarshalXDR(d *xdr.Decoder) error {
 	n3 := d.Len(xdr.Unbounded, 4)
-	v.Server = xdr.Grow(d, v.Server, n3)
+	v.Server = xdrimpl.Grow(d, v.Server, n3)
 	for i4 := range v.Server {
 		v.Server[i4] = d.Opaque(v.Server[i4], xdr.Unbounded)
 	}
 	n5 := d.Len(xdr.Unbounded, 4)
-	v.Rootpath = xdr.Grow(d, v.Rootpath, n5)
+	v.Rootpath = xdrimpl.Grow(d, v.Rootpath, n5)
 	for i6 := range v.Rootpath {
 		v.Rootpath[i6] = d.Opaque(v.Rootpath[i6], xdr.Unbounded)
 	}
@@ -1616,12 +1617,12 @@ func (v *FsLocations4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *FsLocations4) UnmarshalXDR(d *xdr.Decoder) error {
 	n3 := d.Len(xdr.Unbounded, 4)
-	v.FsRoot = xdr.Grow(d, v.FsRoot, n3)
+	v.FsRoot = xdrimpl.Grow(d, v.FsRoot, n3)
 	for i4 := range v.FsRoot {
 		v.FsRoot[i4] = d.Opaque(v.FsRoot[i4], xdr.Unbounded)
 	}
 	n5 := d.Len(xdr.Unbounded, 8)
-	v.Locations = xdr.Grow(d, v.Locations, n5)
+	v.Locations = xdrimpl.Grow(d, v.Locations, n5)
 	for i6 := range v.Locations {
 		if err := v.Locations[i6].UnmarshalXDR(d); err != nil {
 			return err
@@ -1680,14 +1681,14 @@ func (v *FsLocationsItem4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *FsLocationsItem4) UnmarshalXDR(d *xdr.Decoder) error {
 	n3 := d.Len(xdr.Unbounded, 12)
-	v.FliEntries = xdr.Grow(d, v.FliEntries, n3)
+	v.FliEntries = xdrimpl.Grow(d, v.FliEntries, n3)
 	for i4 := range v.FliEntries {
 		if err := v.FliEntries[i4].UnmarshalXDR(d); err != nil {
 			return err
 		}
 	}
 	n5 := d.Len(xdr.Unbounded, 4)
-	v.FliRootpath = xdr.Grow(d, v.FliRootpath, n5)
+	v.FliRootpath = xdrimpl.Grow(d, v.FliRootpath, n5)
 	for i6 := range v.FliRootpath {
 		v.FliRootpath[i6] = d.Opaque(v.FliRootpath[i6], xdr.Unbounded)
 	}
@@ -1725,12 +1726,12 @@ func (v *FsLocationsInfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.FliFlags = d.Uint32()
 	v.FliValidFor = d.Int32()
 	n3 := d.Len(xdr.Unbounded, 4)
-	v.FliFsRoot = xdr.Grow(d, v.FliFsRoot, n3)
+	v.FliFsRoot = xdrimpl.Grow(d, v.FliFsRoot, n3)
 	for i4 := range v.FliFsRoot {
 		v.FliFsRoot[i4] = d.Opaque(v.FliFsRoot[i4], xdr.Unbounded)
 	}
 	n5 := d.Len(xdr.Unbounded, 8)
-	v.FliItems = xdr.Grow(d, v.FliItems, n5)
+	v.FliItems = xdrimpl.Grow(d, v.FliItems, n5)
 	for i6 := range v.FliItems {
 		if err := v.FliItems[i6].UnmarshalXDR(d); err != nil {
 			return err
@@ -1753,7 +1754,7 @@ const (
 	STATUS4_REFERRAL  Fs4StatusType = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Fs4StatusType) String() string {
 	switch v {
 	case STATUS4_FIXED:
@@ -1778,7 +1779,7 @@ func (v Fs4StatusType) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fs4StatusType) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Fs4StatusType", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Fs4StatusType", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -1807,7 +1808,7 @@ type Fs4Status struct {
 func (v *Fs4Status) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.FssAbsent)
 	if !v.FssType.Valid() {
-		return xdr.EncodeError(e, "Fs4Status.FssType", int64(v.FssType), xdr.ErrBadEnum)
+		return e.Fail("Fs4Status.FssType", int64(v.FssType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.FssType))
 	e.PutOpaque(v.FssSource)
@@ -1960,7 +1961,7 @@ func (v *Nfsacl41) MarshalXDR(e *xdr.Encoder) error {
 func (v *Nfsacl41) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Na41Flag = Aclflag4(d.Uint32())
 	n2 := d.Len(xdr.Unbounded, 16)
-	v.Na41Aces = xdr.Grow(d, v.Na41Aces, n2)
+	v.Na41Aces = xdrimpl.Grow(d, v.Na41Aces, n2)
 	for i3 := range v.Na41Aces {
 		if err := v.Na41Aces[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -2125,7 +2126,7 @@ type NfsClientId4 struct {
 func (v *NfsClientId4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.Verifier[:])
 	if len(v.Id) > 1024 {
-		return xdr.EncodeError(e, "NfsClientId4.Id", int64(len(v.Id)), xdr.ErrTooLong)
+		return e.Fail("NfsClientId4.Id", int64(len(v.Id)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Id)
 	return nil
@@ -2148,7 +2149,7 @@ type ClientOwner4 struct {
 func (v *ClientOwner4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.CoVerifier[:])
 	if len(v.CoOwnerid) > 1024 {
-		return xdr.EncodeError(e, "ClientOwner4.CoOwnerid", int64(len(v.CoOwnerid)), xdr.ErrTooLong)
+		return e.Fail("ClientOwner4.CoOwnerid", int64(len(v.CoOwnerid)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.CoOwnerid)
 	return nil
@@ -2171,7 +2172,7 @@ type ServerOwner4 struct {
 func (v *ServerOwner4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(v.SoMinorId)
 	if len(v.SoMajorId) > 1024 {
-		return xdr.EncodeError(e, "ServerOwner4.SoMajorId", int64(len(v.SoMajorId)), xdr.ErrTooLong)
+		return e.Fail("ServerOwner4.SoMajorId", int64(len(v.SoMajorId)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.SoMajorId)
 	return nil
@@ -2196,7 +2197,7 @@ type StateOwner4 struct {
 func (v *StateOwner4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(uint64(v.Clientid))
 	if len(v.Owner) > 1024 {
-		return xdr.EncodeError(e, "StateOwner4.Owner", int64(len(v.Owner)), xdr.ErrTooLong)
+		return e.Fail("StateOwner4.Owner", int64(len(v.Owner)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Owner)
 	return nil
@@ -2228,7 +2229,7 @@ const (
 	WRITEW_LT NfsLockType4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsLockType4) String() string {
 	switch v {
 	case READ_LT:
@@ -2251,7 +2252,7 @@ func (v NfsLockType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsLockType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsLockType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NfsLockType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2308,7 +2309,7 @@ const (
 	LAYOUT4_SCSI          Layouttype4 = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Layouttype4) String() string {
 	switch v {
 	case LAYOUT4_NFSV4_1_FILES:
@@ -2333,7 +2334,7 @@ func (v Layouttype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layouttype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Layouttype4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Layouttype4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2360,7 +2361,7 @@ type LayoutContent4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutContent4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LocType.Valid() {
-		return xdr.EncodeError(e, "LayoutContent4.LocType", int64(v.LocType), xdr.ErrBadEnum)
+		return e.Fail("LayoutContent4.LocType", int64(v.LocType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LocType))
 	e.PutOpaque(v.LocBody)
@@ -2386,7 +2387,7 @@ type Layouthint4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layouthint4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LohType.Valid() {
-		return xdr.EncodeError(e, "Layouthint4.LohType", int64(v.LohType), xdr.ErrBadEnum)
+		return e.Fail("Layouthint4.LohType", int64(v.LohType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LohType))
 	e.PutOpaque(v.LohBody)
@@ -2413,7 +2414,7 @@ const (
 	LAYOUTIOMODE4_ANY  Layoutiomode4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Layoutiomode4) String() string {
 	switch v {
 	case LAYOUTIOMODE4_READ:
@@ -2434,7 +2435,7 @@ func (v Layoutiomode4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layoutiomode4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Layoutiomode4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Layoutiomode4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2462,7 +2463,7 @@ func (v *Layout4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(uint64(v.LoOffset))
 	e.PutUint64(uint64(v.LoLength))
 	if !v.LoIomode.Valid() {
-		return xdr.EncodeError(e, "Layout4.LoIomode", int64(v.LoIomode), xdr.ErrBadEnum)
+		return e.Fail("Layout4.LoIomode", int64(v.LoIomode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LoIomode))
 	if err := v.LoContent.MarshalXDR(e); err != nil {
@@ -2509,7 +2510,7 @@ type DeviceAddr4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DeviceAddr4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DaLayoutType.Valid() {
-		return xdr.EncodeError(e, "DeviceAddr4.DaLayoutType", int64(v.DaLayoutType), xdr.ErrBadEnum)
+		return e.Fail("DeviceAddr4.DaLayoutType", int64(v.DaLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DaLayoutType))
 	e.PutOpaque(v.DaAddrBody)
@@ -2535,7 +2536,7 @@ type Layoutupdate4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layoutupdate4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LouType.Valid() {
-		return xdr.EncodeError(e, "Layoutupdate4.LouType", int64(v.LouType), xdr.ErrBadEnum)
+		return e.Fail("Layoutupdate4.LouType", int64(v.LouType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LouType))
 	e.PutOpaque(v.LouBody)
@@ -2562,7 +2563,7 @@ const (
 	LAYOUTRETURN4_ALL  LayoutreturnType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LayoutreturnType4) String() string {
 	switch v {
 	case LAYOUTRETURN4_FILE:
@@ -2583,7 +2584,7 @@ func (v LayoutreturnType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutreturnType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LayoutreturnType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("LayoutreturnType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2642,7 +2643,7 @@ func (v *Layoutreturn4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.LrReturntype {
 	case LAYOUTRETURN4_FILE:
 		if v.LrLayout == nil {
-			return xdr.EncodeError(e, "Layoutreturn4.LrLayout", 0, xdr.ErrNilArm)
+			return e.Fail("Layoutreturn4.LrLayout", 0, xdr.ErrNilArm)
 		}
 		if err := v.LrLayout.MarshalXDR(e); err != nil {
 			return err
@@ -2657,7 +2658,7 @@ func (v *Layoutreturn4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.LrReturntype = LayoutreturnType4(d.Int32())
 	switch v.LrReturntype {
 	case LAYOUTRETURN4_FILE:
-		v.LrLayout = xdr.New(d, v.LrLayout)
+		v.LrLayout = xdrimpl.New(d, v.LrLayout)
 		if err := v.LrLayout.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -2739,7 +2740,7 @@ type ThresholdItem4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ThresholdItem4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ThiLayoutType.Valid() {
-		return xdr.EncodeError(e, "ThresholdItem4.ThiLayoutType", int64(v.ThiLayoutType), xdr.ErrBadEnum)
+		return e.Fail("ThresholdItem4.ThiLayoutType", int64(v.ThiLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ThiLayoutType))
 	e.PutUint32(uint32(len(v.ThiHintset)))
@@ -2757,7 +2758,7 @@ func (v *ThresholdItem4) UnmarshalXDR(d *xdr.Decoder) error {
 		d.BadEnum("ThresholdItem4.ThiLayoutType", int32(v.ThiLayoutType))
 	}
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.ThiHintset = xdr.Grow(d, v.ThiHintset, n2)
+	v.ThiHintset = xdrimpl.Grow(d, v.ThiHintset, n2)
 	for i3 := range v.ThiHintset {
 		v.ThiHintset[i3] = d.Uint32()
 	}
@@ -2784,7 +2785,7 @@ func (v *Mdsthreshold4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Mdsthreshold4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 12)
-	v.MthHints = xdr.Grow(d, v.MthHints, n2)
+	v.MthHints = xdrimpl.Grow(d, v.MthHints, n2)
 	for i3 := range v.MthHints {
 		if err := v.MthHints[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -2822,7 +2823,7 @@ const (
 	NFLH4_CARE_STRIPE_COUNT       FilelayoutHintCare4 = 128
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FilelayoutHintCare4) String() string {
 	switch v {
 	case NFLH4_CARE_DENSE:
@@ -2851,7 +2852,7 @@ func (v FilelayoutHintCare4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FilelayoutHintCare4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FilelayoutHintCare4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("FilelayoutHintCare4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -2910,7 +2911,7 @@ func (v *MultipathList4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *MultipathList4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 8)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		if err := (*v)[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -2948,15 +2949,15 @@ func (v *Nfsv41FileLayoutDsAddr4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Nfsv41FileLayoutDsAddr4) UnmarshalXDR(d *xdr.Decoder) error {
 	n4 := d.Len(xdr.Unbounded, 4)
-	v.NfldaStripeIndices = xdr.Grow(d, v.NfldaStripeIndices, n4)
+	v.NfldaStripeIndices = xdrimpl.Grow(d, v.NfldaStripeIndices, n4)
 	for i5 := range v.NfldaStripeIndices {
 		v.NfldaStripeIndices[i5] = d.Uint32()
 	}
 	n6 := d.Len(xdr.Unbounded, 4)
-	v.NfldaMultipathDsList = xdr.Grow(d, v.NfldaMultipathDsList, n6)
+	v.NfldaMultipathDsList = xdrimpl.Grow(d, v.NfldaMultipathDsList, n6)
 	for i7 := range v.NfldaMultipathDsList {
 		n8 := d.Len(xdr.Unbounded, 8)
-		v.NfldaMultipathDsList[i7] = xdr.Grow(d, v.NfldaMultipathDsList[i7], n8)
+		v.NfldaMultipathDsList[i7] = xdrimpl.Grow(d, v.NfldaMultipathDsList[i7], n8)
 		for i9 := range v.NfldaMultipathDsList[i7] {
 			if err := v.NfldaMultipathDsList[i7][i9].UnmarshalXDR(d); err != nil {
 				return err
@@ -2986,7 +2987,7 @@ func (v *Nfsv41FileLayout4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(len(v.NflFhList)))
 	for i1 := range v.NflFhList {
 		if len(v.NflFhList[i1]) > 128 {
-			return xdr.EncodeError(e, "Nfsv41FileLayout4.NflFhList", int64(len(v.NflFhList[i1])), xdr.ErrTooLong)
+			return e.Fail("Nfsv41FileLayout4.NflFhList", int64(len(v.NflFhList[i1])), xdr.ErrTooLong)
 		}
 		e.PutOpaque(v.NflFhList[i1])
 	}
@@ -3000,7 +3001,7 @@ func (v *Nfsv41FileLayout4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.NflFirstStripeIndex = d.Uint32()
 	v.NflPatternOffset = Offset4(d.Uint64())
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.NflFhList = xdr.Grow(d, v.NflFhList, n2)
+	v.NflFhList = xdrimpl.Grow(d, v.NflFhList, n2)
 	for i3 := range v.NflFhList {
 		v.NflFhList[i3] = d.Opaque(v.NflFhList[i3], 128)
 	}
@@ -3017,7 +3018,7 @@ type RetentionGet4 struct {
 func (v *RetentionGet4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(v.RgDuration)
 	if len(v.RgBeginTime) > 1 {
-		return xdr.EncodeError(e, "RetentionGet4.RgBeginTime", int64(len(v.RgBeginTime)), xdr.ErrTooLong)
+		return e.Fail("RetentionGet4.RgBeginTime", int64(len(v.RgBeginTime)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.RgBeginTime)))
 	for i1 := range v.RgBeginTime {
@@ -3032,7 +3033,7 @@ func (v *RetentionGet4) MarshalXDR(e *xdr.Encoder) error {
 func (v *RetentionGet4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RgDuration = d.Uint64()
 	n2 := d.Len(1, 12)
-	v.RgBeginTime = xdr.Grow(d, v.RgBeginTime, n2)
+	v.RgBeginTime = xdrimpl.Grow(d, v.RgBeginTime, n2)
 	for i3 := range v.RgBeginTime {
 		if err := v.RgBeginTime[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -3051,7 +3052,7 @@ type RetentionSet4 struct {
 func (v *RetentionSet4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.RsEnable)
 	if len(v.RsDuration) > 1 {
-		return xdr.EncodeError(e, "RetentionSet4.RsDuration", int64(len(v.RsDuration)), xdr.ErrTooLong)
+		return e.Fail("RetentionSet4.RsDuration", int64(len(v.RsDuration)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.RsDuration)))
 	for i1 := range v.RsDuration {
@@ -3064,7 +3065,7 @@ func (v *RetentionSet4) MarshalXDR(e *xdr.Encoder) error {
 func (v *RetentionSet4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RsEnable = d.Bool()
 	n2 := d.Len(1, 8)
-	v.RsDuration = xdr.Grow(d, v.RsDuration, n2)
+	v.RsDuration = xdrimpl.Grow(d, v.RsDuration, n2)
 	for i3 := range v.RsDuration {
 		v.RsDuration[i3] = d.Uint64()
 	}
@@ -3083,7 +3084,7 @@ const (
 	NL4_NETADDR NetlocType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NetlocType4) String() string {
 	switch v {
 	case NL4_NAME:
@@ -3104,7 +3105,7 @@ func (v NetlocType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NetlocType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NetlocType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NetlocType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -3133,7 +3134,7 @@ type Netloc4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Netloc4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.NlType.Valid() {
-		return xdr.EncodeError(e, "Netloc4.NlType", int64(v.NlType), xdr.ErrBadEnum)
+		return e.Fail("Netloc4.NlType", int64(v.NlType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.NlType))
 	switch v.NlType {
@@ -3143,13 +3144,13 @@ func (v *Netloc4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutOpaque(v.NlUrl)
 	case NL4_NETADDR:
 		if v.NlAddr == nil {
-			return xdr.EncodeError(e, "Netloc4.NlAddr", 0, xdr.ErrNilArm)
+			return e.Fail("Netloc4.NlAddr", 0, xdr.ErrNilArm)
 		}
 		if err := v.NlAddr.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "Netloc4.NlType", int64(v.NlType), xdr.ErrBadUnion)
+		return e.Fail("Netloc4.NlType", int64(v.NlType), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -3172,7 +3173,7 @@ func (v *Netloc4) UnmarshalXDR(d *xdr.Decoder) error {
 	case NL4_NETADDR:
 		keep3 := v.NlAddr
 		*v = Netloc4{NlType: v.NlType, NlAddr: keep3}
-		v.NlAddr = xdr.New(d, v.NlAddr)
+		v.NlAddr = xdrimpl.New(d, v.NlAddr)
 		if err := v.NlAddr.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -3196,7 +3197,7 @@ const (
 	NFS4_CHANGE_TYPE_IS_UNDEFINED              ChangeAttrType4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChangeAttrType4) String() string {
 	switch v {
 	case NFS4_CHANGE_TYPE_IS_MONOTONIC_INCR:
@@ -3221,7 +3222,7 @@ func (v ChangeAttrType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChangeAttrType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChangeAttrType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("ChangeAttrType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -3340,7 +3341,7 @@ func (v *CopyToAuthPriv) MarshalXDR(e *xdr.Encoder) error {
 func (v *CopyToAuthPriv) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CtapSharedSecret = Secret4(d.String(xdr.Unbounded))
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.CtapSource = xdr.Grow(d, v.CtapSource, n2)
+	v.CtapSource = xdrimpl.Grow(d, v.CtapSource, n2)
 	for i3 := range v.CtapSource {
 		if err := v.CtapSource[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -3459,7 +3460,7 @@ const (
 	NFS4_CONTENT_HOLE DataContent4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v DataContent4) String() string {
 	switch v {
 	case NFS4_CONTENT_DATA:
@@ -3478,7 +3479,7 @@ func (v DataContent4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DataContent4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "DataContent4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("DataContent4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -3505,7 +3506,7 @@ const (
 	FILE_SYNC4 StableHow4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StableHow4) String() string {
 	switch v {
 	case UNSTABLE4:
@@ -3526,7 +3527,7 @@ func (v StableHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StableHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StableHow4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("StableHow4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -3555,7 +3556,7 @@ type WriteResponse4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *WriteResponse4) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.WrCallbackId) > 1 {
-		return xdr.EncodeError(e, "WriteResponse4.WrCallbackId", int64(len(v.WrCallbackId)), xdr.ErrTooLong)
+		return e.Fail("WriteResponse4.WrCallbackId", int64(len(v.WrCallbackId)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.WrCallbackId)))
 	for i1 := range v.WrCallbackId {
@@ -3565,7 +3566,7 @@ func (v *WriteResponse4) MarshalXDR(e *xdr.Encoder) error {
 	}
 	e.PutUint64(uint64(v.WrCount))
 	if !v.WrCommitted.Valid() {
-		return xdr.EncodeError(e, "WriteResponse4.WrCommitted", int64(v.WrCommitted), xdr.ErrBadEnum)
+		return e.Fail("WriteResponse4.WrCommitted", int64(v.WrCommitted), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.WrCommitted))
 	e.PutFixedOpaque(v.WrWriteverf[:])
@@ -3575,7 +3576,7 @@ func (v *WriteResponse4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *WriteResponse4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(1, 16)
-	v.WrCallbackId = xdr.Grow(d, v.WrCallbackId, n2)
+	v.WrCallbackId = xdrimpl.Grow(d, v.WrCallbackId, n2)
 	for i3 := range v.WrCallbackId {
 		if err := v.WrCallbackId[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -3608,7 +3609,7 @@ func (v *Fattr4SupportedAttrs) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4SupportedAttrs) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = d.Uint32()
 	}
@@ -3783,7 +3784,7 @@ func (v *Fattr4Acl) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4Acl) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 16)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		if err := (*v)[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -3890,7 +3891,7 @@ type Fattr4Filehandle NfsFh4
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Fattr4Filehandle) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 128 {
-		return xdr.EncodeError(e, "Fattr4Filehandle", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Fattr4Filehandle", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -4354,7 +4355,7 @@ func (v *Fattr4FsLayoutTypes) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if !(*v)[i1].Valid() {
-			return xdr.EncodeError(e, "Fattr4FsLayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
+			return e.Fail("Fattr4FsLayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32((*v)[i1]))
 	}
@@ -4364,7 +4365,7 @@ func (v *Fattr4FsLayoutTypes) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4FsLayoutTypes) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = Layouttype4(d.Int32())
 		if !(*v)[i3].Valid() {
@@ -4385,7 +4386,7 @@ func (v *Fattr4LayoutTypes) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(len(*v)))
 	for i1 := range *v {
 		if !(*v)[i1].Valid() {
-			return xdr.EncodeError(e, "Fattr4LayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
+			return e.Fail("Fattr4LayoutTypes", int64((*v)[i1]), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32((*v)[i1]))
 	}
@@ -4395,7 +4396,7 @@ func (v *Fattr4LayoutTypes) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4LayoutTypes) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = Layouttype4(d.Int32())
 		if !(*v)[i3].Valid() {
@@ -4494,7 +4495,7 @@ func (v *Fattr4SuppattrExclcreat) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4SuppattrExclcreat) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		(*v)[i3] = d.Uint32()
 	}
@@ -4575,7 +4576,7 @@ func (v *Fattr4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Fattr4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Attrmask = xdr.Grow(d, v.Attrmask, n2)
+	v.Attrmask = xdrimpl.Grow(d, v.Attrmask, n2)
 	for i3 := range v.Attrmask {
 		v.Attrmask[i3] = d.Uint32()
 	}
@@ -4596,7 +4597,7 @@ const (
 	SSV4_SUBKEY_SEAL_T2I SsvSubkey4 = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v SsvSubkey4) String() string {
 	switch v {
 	case SSV4_SUBKEY_MIC_I2T:
@@ -4619,7 +4620,7 @@ func (v SsvSubkey4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SsvSubkey4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "SsvSubkey4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("SsvSubkey4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -4820,7 +4821,7 @@ const (
 	OP_ILLEGAL NfsOpnum4 = 10044
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsOpnum4) String() string {
 	switch v {
 	case OP_ACCESS:
@@ -4979,7 +4980,7 @@ func (v NfsOpnum4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsOpnum4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsOpnum4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NfsOpnum4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -5048,7 +5049,7 @@ func (v *ACCESS4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "ACCESS4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("ACCESS4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5063,7 +5064,7 @@ func (v *ACCESS4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5111,7 +5112,7 @@ func (v *CLOSE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.OpenStateid == nil {
-			return xdr.EncodeError(e, "CLOSE4res.OpenStateid", 0, xdr.ErrNilArm)
+			return e.Fail("CLOSE4res.OpenStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpenStateid.MarshalXDR(e); err != nil {
 			return err
@@ -5126,7 +5127,7 @@ func (v *CLOSE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.OpenStateid = xdr.New(d, v.OpenStateid)
+		v.OpenStateid = xdrimpl.New(d, v.OpenStateid)
 		if err := v.OpenStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5187,7 +5188,7 @@ func (v *COMMIT4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "COMMIT4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("COMMIT4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5202,7 +5203,7 @@ func (v *COMMIT4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5229,7 +5230,7 @@ func (v *Createtype4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutOpaque(v.Linkdata)
 	case NF4BLK, NF4CHR:
 		if v.Devdata == nil {
-			return xdr.EncodeError(e, "Createtype4.Devdata", 0, xdr.ErrNilArm)
+			return e.Fail("Createtype4.Devdata", 0, xdr.ErrNilArm)
 		}
 		if err := v.Devdata.MarshalXDR(e); err != nil {
 			return err
@@ -5251,7 +5252,7 @@ func (v *Createtype4) UnmarshalXDR(d *xdr.Decoder) error {
 	case NF4BLK, NF4CHR:
 		keep2 := v.Devdata
 		*v = Createtype4{Type: v.Type, Devdata: keep2}
-		v.Devdata = xdr.New(d, v.Devdata)
+		v.Devdata = xdrimpl.New(d, v.Devdata)
 		if err := v.Devdata.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5320,7 +5321,7 @@ func (v *CREATE4resok) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Attrset = xdr.Grow(d, v.Attrset, n2)
+	v.Attrset = xdrimpl.Grow(d, v.Attrset, n2)
 	for i3 := range v.Attrset {
 		v.Attrset[i3] = d.Uint32()
 	}
@@ -5341,7 +5342,7 @@ func (v *CREATE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "CREATE4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("CREATE4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5356,7 +5357,7 @@ func (v *CREATE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5391,7 +5392,7 @@ type DELEGPURGE4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DELEGPURGE4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "DELEGPURGE4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("DELEGPURGE4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -5436,7 +5437,7 @@ type DELEGRETURN4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DELEGRETURN4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "DELEGRETURN4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("DELEGRETURN4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -5469,7 +5470,7 @@ func (v *GETATTR4args) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *GETATTR4args) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.AttrRequest = xdr.Grow(d, v.AttrRequest, n2)
+	v.AttrRequest = xdrimpl.Grow(d, v.AttrRequest, n2)
 	for i3 := range v.AttrRequest {
 		v.AttrRequest[i3] = d.Uint32()
 	}
@@ -5510,7 +5511,7 @@ func (v *GETATTR4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "GETATTR4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("GETATTR4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5525,7 +5526,7 @@ func (v *GETATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5543,7 +5544,7 @@ type GETFH4resok struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *GETFH4resok) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Object) > 128 {
-		return xdr.EncodeError(e, "GETFH4resok.Object", int64(len(v.Object)), xdr.ErrTooLong)
+		return e.Fail("GETFH4resok.Object", int64(len(v.Object)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Object)
 	return nil
@@ -5568,7 +5569,7 @@ func (v *GETFH4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "GETFH4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("GETFH4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5583,7 +5584,7 @@ func (v *GETFH4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5645,7 +5646,7 @@ func (v *LINK4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "LINK4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("LINK4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -5660,7 +5661,7 @@ func (v *LINK4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5747,20 +5748,20 @@ func (v *Locker4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.NewLockOwner {
 	case true:
 		if v.OpenOwner == nil {
-			return xdr.EncodeError(e, "Locker4.OpenOwner", 0, xdr.ErrNilArm)
+			return e.Fail("Locker4.OpenOwner", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpenOwner.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 		if v.LockOwner == nil {
-			return xdr.EncodeError(e, "Locker4.LockOwner", 0, xdr.ErrNilArm)
+			return e.Fail("Locker4.LockOwner", 0, xdr.ErrNilArm)
 		}
 		if err := v.LockOwner.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "Locker4.NewLockOwner", xdr.BoolInt(v.NewLockOwner), xdr.ErrBadUnion)
+		return e.Fail("Locker4.NewLockOwner", xdrimpl.BoolInt(v.NewLockOwner), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -5772,19 +5773,19 @@ func (v *Locker4) UnmarshalXDR(d *xdr.Decoder) error {
 	case true:
 		keep1 := v.OpenOwner
 		*v = Locker4{NewLockOwner: v.NewLockOwner, OpenOwner: keep1}
-		v.OpenOwner = xdr.New(d, v.OpenOwner)
+		v.OpenOwner = xdrimpl.New(d, v.OpenOwner)
 		if err := v.OpenOwner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		keep2 := v.LockOwner
 		*v = Locker4{NewLockOwner: v.NewLockOwner, LockOwner: keep2}
-		v.LockOwner = xdr.New(d, v.LockOwner)
+		v.LockOwner = xdrimpl.New(d, v.LockOwner)
 		if err := v.LockOwner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		d.BadUnion("Locker4.NewLockOwner", xdr.BoolInt(v.NewLockOwner))
+		d.BadUnion("Locker4.NewLockOwner", xdrimpl.BoolInt(v.NewLockOwner))
 	}
 	return d.Err()
 }
@@ -5802,7 +5803,7 @@ type LOCK4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOCK4args) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Locktype.Valid() {
-		return xdr.EncodeError(e, "LOCK4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
+		return e.Fail("LOCK4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Locktype))
 	e.PutBool(v.Reclaim)
@@ -5844,7 +5845,7 @@ func (v *LOCK4denied) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(uint64(v.Offset))
 	e.PutUint64(uint64(v.Length))
 	if !v.Locktype.Valid() {
-		return xdr.EncodeError(e, "LOCK4denied.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
+		return e.Fail("LOCK4denied.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Locktype))
 	if err := v.Owner.MarshalXDR(e); err != nil {
@@ -5903,14 +5904,14 @@ func (v *LOCK4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "LOCK4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("LOCK4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
 		}
 	case NFS4ERR_DENIED:
 		if v.Denied == nil {
-			return xdr.EncodeError(e, "LOCK4res.Denied", 0, xdr.ErrNilArm)
+			return e.Fail("LOCK4res.Denied", 0, xdr.ErrNilArm)
 		}
 		if err := v.Denied.MarshalXDR(e); err != nil {
 			return err
@@ -5927,14 +5928,14 @@ func (v *LOCK4res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.Resok4
 		*v = LOCK4res{Status: v.Status, Resok4: keep1}
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_DENIED:
 		keep2 := v.Denied
 		*v = LOCK4res{Status: v.Status, Denied: keep2}
-		v.Denied = xdr.New(d, v.Denied)
+		v.Denied = xdrimpl.New(d, v.Denied)
 		if err := v.Denied.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -5956,7 +5957,7 @@ type LOCKT4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOCKT4args) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Locktype.Valid() {
-		return xdr.EncodeError(e, "LOCKT4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
+		return e.Fail("LOCKT4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Locktype))
 	e.PutUint64(uint64(v.Offset))
@@ -5994,7 +5995,7 @@ func (v *LOCKT4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4ERR_DENIED:
 		if v.Denied == nil {
-			return xdr.EncodeError(e, "LOCKT4res.Denied", 0, xdr.ErrNilArm)
+			return e.Fail("LOCKT4res.Denied", 0, xdr.ErrNilArm)
 		}
 		if err := v.Denied.MarshalXDR(e); err != nil {
 			return err
@@ -6010,7 +6011,7 @@ func (v *LOCKT4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4ERR_DENIED:
-		v.Denied = xdr.New(d, v.Denied)
+		v.Denied = xdrimpl.New(d, v.Denied)
 		if err := v.Denied.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6035,7 +6036,7 @@ type LOCKU4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOCKU4args) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Locktype.Valid() {
-		return xdr.EncodeError(e, "LOCKU4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
+		return e.Fail("LOCKU4args.Locktype", int64(v.Locktype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Locktype))
 	e.PutUint32(uint32(v.Seqid))
@@ -6075,7 +6076,7 @@ func (v *LOCKU4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.LockStateid == nil {
-			return xdr.EncodeError(e, "LOCKU4res.LockStateid", 0, xdr.ErrNilArm)
+			return e.Fail("LOCKU4res.LockStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.LockStateid.MarshalXDR(e); err != nil {
 			return err
@@ -6090,7 +6091,7 @@ func (v *LOCKU4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.LockStateid = xdr.New(d, v.LockStateid)
+		v.LockStateid = xdrimpl.New(d, v.LockStateid)
 		if err := v.LockStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6127,7 +6128,7 @@ type LOOKUP4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOOKUP4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "LOOKUP4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("LOOKUP4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -6151,7 +6152,7 @@ type LOOKUPP4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LOOKUPP4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "LOOKUPP4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("LOOKUPP4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -6196,7 +6197,7 @@ type NVERIFY4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NVERIFY4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "NVERIFY4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("NVERIFY4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -6224,7 +6225,7 @@ const (
 	EXCLUSIVE4_1 Createmode4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Createmode4) String() string {
 	switch v {
 	case UNCHECKED4:
@@ -6247,7 +6248,7 @@ func (v Createmode4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createmode4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Createmode4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Createmode4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -6300,13 +6301,13 @@ type Createhow4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Createhow4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "Createhow4.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("Createhow4.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	switch v.Mode {
 	case UNCHECKED4, GUARDED4:
 		if v.Createattrs == nil {
-			return xdr.EncodeError(e, "Createhow4.Createattrs", 0, xdr.ErrNilArm)
+			return e.Fail("Createhow4.Createattrs", 0, xdr.ErrNilArm)
 		}
 		if err := v.Createattrs.MarshalXDR(e); err != nil {
 			return err
@@ -6315,13 +6316,13 @@ func (v *Createhow4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutFixedOpaque(v.Createverf[:])
 	case EXCLUSIVE4_1:
 		if v.ChCreateboth == nil {
-			return xdr.EncodeError(e, "Createhow4.ChCreateboth", 0, xdr.ErrNilArm)
+			return e.Fail("Createhow4.ChCreateboth", 0, xdr.ErrNilArm)
 		}
 		if err := v.ChCreateboth.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "Createhow4.Mode", int64(v.Mode), xdr.ErrBadUnion)
+		return e.Fail("Createhow4.Mode", int64(v.Mode), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -6336,7 +6337,7 @@ func (v *Createhow4) UnmarshalXDR(d *xdr.Decoder) error {
 	case UNCHECKED4, GUARDED4:
 		keep1 := v.Createattrs
 		*v = Createhow4{Mode: v.Mode, Createattrs: keep1}
-		v.Createattrs = xdr.New(d, v.Createattrs)
+		v.Createattrs = xdrimpl.New(d, v.Createattrs)
 		if err := v.Createattrs.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6347,7 +6348,7 @@ func (v *Createhow4) UnmarshalXDR(d *xdr.Decoder) error {
 	case EXCLUSIVE4_1:
 		keep3 := v.ChCreateboth
 		*v = Createhow4{Mode: v.Mode, ChCreateboth: keep3}
-		v.ChCreateboth = xdr.New(d, v.ChCreateboth)
+		v.ChCreateboth = xdrimpl.New(d, v.ChCreateboth)
 		if err := v.ChCreateboth.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6366,7 +6367,7 @@ const (
 	OPEN4_CREATE   Opentype4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Opentype4) String() string {
 	switch v {
 	case OPEN4_NOCREATE:
@@ -6385,7 +6386,7 @@ func (v Opentype4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Opentype4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Opentype4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Opentype4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -6413,7 +6414,7 @@ func (v *Openflag4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Opentype {
 	case OPEN4_CREATE:
 		if v.How == nil {
-			return xdr.EncodeError(e, "Openflag4.How", 0, xdr.ErrNilArm)
+			return e.Fail("Openflag4.How", 0, xdr.ErrNilArm)
 		}
 		if err := v.How.MarshalXDR(e); err != nil {
 			return err
@@ -6428,7 +6429,7 @@ func (v *Openflag4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Opentype = Opentype4(d.Int32())
 	switch v.Opentype {
 	case OPEN4_CREATE:
-		v.How = xdr.New(d, v.How)
+		v.How = xdrimpl.New(d, v.How)
 		if err := v.How.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6449,7 +6450,7 @@ const (
 	NFS_LIMIT_BLOCKS LimitBy4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LimitBy4) String() string {
 	switch v {
 	case NFS_LIMIT_SIZE:
@@ -6468,7 +6469,7 @@ func (v LimitBy4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LimitBy4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LimitBy4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("LimitBy4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -6515,7 +6516,7 @@ type NfsSpaceLimit4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsSpaceLimit4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Limitby.Valid() {
-		return xdr.EncodeError(e, "NfsSpaceLimit4.Limitby", int64(v.Limitby), xdr.ErrBadEnum)
+		return e.Fail("NfsSpaceLimit4.Limitby", int64(v.Limitby), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Limitby))
 	switch v.Limitby {
@@ -6523,13 +6524,13 @@ func (v *NfsSpaceLimit4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutUint64(v.Filesize)
 	case NFS_LIMIT_BLOCKS:
 		if v.ModBlocks == nil {
-			return xdr.EncodeError(e, "NfsSpaceLimit4.ModBlocks", 0, xdr.ErrNilArm)
+			return e.Fail("NfsSpaceLimit4.ModBlocks", 0, xdr.ErrNilArm)
 		}
 		if err := v.ModBlocks.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "NfsSpaceLimit4.Limitby", int64(v.Limitby), xdr.ErrBadUnion)
+		return e.Fail("NfsSpaceLimit4.Limitby", int64(v.Limitby), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -6548,7 +6549,7 @@ func (v *NfsSpaceLimit4) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS_LIMIT_BLOCKS:
 		keep2 := v.ModBlocks
 		*v = NfsSpaceLimit4{Limitby: v.Limitby, ModBlocks: keep2}
-		v.ModBlocks = xdr.New(d, v.ModBlocks)
+		v.ModBlocks = xdrimpl.New(d, v.ModBlocks)
 		if err := v.ModBlocks.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6570,7 +6571,7 @@ const (
 	OPEN_DELEGATE_NONE_EXT OpenDelegationType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v OpenDelegationType4) String() string {
 	switch v {
 	case OPEN_DELEGATE_NONE:
@@ -6593,7 +6594,7 @@ func (v OpenDelegationType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenDelegationType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "OpenDelegationType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("OpenDelegationType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -6629,7 +6630,7 @@ const (
 	CLAIM_DELEG_PREV_FH OpenClaimType4 = 6
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v OpenClaimType4) String() string {
 	switch v {
 	case CLAIM_NULL:
@@ -6658,7 +6659,7 @@ func (v OpenClaimType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenClaimType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "OpenClaimType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("OpenClaimType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -6720,7 +6721,7 @@ type OpenClaim4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenClaim4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Claim.Valid() {
-		return xdr.EncodeError(e, "OpenClaim4.Claim", int64(v.Claim), xdr.ErrBadEnum)
+		return e.Fail("OpenClaim4.Claim", int64(v.Claim), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Claim))
 	switch v.Claim {
@@ -6728,12 +6729,12 @@ func (v *OpenClaim4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutOpaque(v.File)
 	case CLAIM_PREVIOUS:
 		if !v.DelegateType.Valid() {
-			return xdr.EncodeError(e, "OpenClaim4.DelegateType", int64(v.DelegateType), xdr.ErrBadEnum)
+			return e.Fail("OpenClaim4.DelegateType", int64(v.DelegateType), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.DelegateType))
 	case CLAIM_DELEGATE_CUR:
 		if v.DelegateCurInfo == nil {
-			return xdr.EncodeError(e, "OpenClaim4.DelegateCurInfo", 0, xdr.ErrNilArm)
+			return e.Fail("OpenClaim4.DelegateCurInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.DelegateCurInfo.MarshalXDR(e); err != nil {
 			return err
@@ -6744,13 +6745,13 @@ func (v *OpenClaim4) MarshalXDR(e *xdr.Encoder) error {
 	case CLAIM_DELEG_PREV_FH:
 	case CLAIM_DELEG_CUR_FH:
 		if v.OcDelegateStateid == nil {
-			return xdr.EncodeError(e, "OpenClaim4.OcDelegateStateid", 0, xdr.ErrNilArm)
+			return e.Fail("OpenClaim4.OcDelegateStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OcDelegateStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "OpenClaim4.Claim", int64(v.Claim), xdr.ErrBadUnion)
+		return e.Fail("OpenClaim4.Claim", int64(v.Claim), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -6776,7 +6777,7 @@ func (v *OpenClaim4) UnmarshalXDR(d *xdr.Decoder) error {
 	case CLAIM_DELEGATE_CUR:
 		keep3 := v.DelegateCurInfo
 		*v = OpenClaim4{Claim: v.Claim, DelegateCurInfo: keep3}
-		v.DelegateCurInfo = xdr.New(d, v.DelegateCurInfo)
+		v.DelegateCurInfo = xdrimpl.New(d, v.DelegateCurInfo)
 		if err := v.DelegateCurInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6791,7 +6792,7 @@ func (v *OpenClaim4) UnmarshalXDR(d *xdr.Decoder) error {
 	case CLAIM_DELEG_CUR_FH:
 		keep5 := v.OcDelegateStateid
 		*v = OpenClaim4{Claim: v.Claim, OcDelegateStateid: keep5}
-		v.OcDelegateStateid = xdr.New(d, v.OcDelegateStateid)
+		v.OcDelegateStateid = xdrimpl.New(d, v.OcDelegateStateid)
 		if err := v.OcDelegateStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -6937,7 +6938,7 @@ const (
 	WND4_IS_DIR                     WhyNoDelegation4 = 8
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v WhyNoDelegation4) String() string {
 	switch v {
 	case WND4_NOT_WANTED:
@@ -6970,7 +6971,7 @@ func (v WhyNoDelegation4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *WhyNoDelegation4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "WhyNoDelegation4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("WhyNoDelegation4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -7039,34 +7040,34 @@ type OpenDelegation4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpenDelegation4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DelegationType.Valid() {
-		return xdr.EncodeError(e, "OpenDelegation4.DelegationType", int64(v.DelegationType), xdr.ErrBadEnum)
+		return e.Fail("OpenDelegation4.DelegationType", int64(v.DelegationType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DelegationType))
 	switch v.DelegationType {
 	case OPEN_DELEGATE_NONE:
 	case OPEN_DELEGATE_READ:
 		if v.Read == nil {
-			return xdr.EncodeError(e, "OpenDelegation4.Read", 0, xdr.ErrNilArm)
+			return e.Fail("OpenDelegation4.Read", 0, xdr.ErrNilArm)
 		}
 		if err := v.Read.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_WRITE:
 		if v.Write == nil {
-			return xdr.EncodeError(e, "OpenDelegation4.Write", 0, xdr.ErrNilArm)
+			return e.Fail("OpenDelegation4.Write", 0, xdr.ErrNilArm)
 		}
 		if err := v.Write.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_NONE_EXT:
 		if v.OdWhynone == nil {
-			return xdr.EncodeError(e, "OpenDelegation4.OdWhynone", 0, xdr.ErrNilArm)
+			return e.Fail("OpenDelegation4.OdWhynone", 0, xdr.ErrNilArm)
 		}
 		if err := v.OdWhynone.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "OpenDelegation4.DelegationType", int64(v.DelegationType), xdr.ErrBadUnion)
+		return e.Fail("OpenDelegation4.DelegationType", int64(v.DelegationType), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -7083,21 +7084,21 @@ func (v *OpenDelegation4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OPEN_DELEGATE_READ:
 		keep1 := v.Read
 		*v = OpenDelegation4{DelegationType: v.DelegationType, Read: keep1}
-		v.Read = xdr.New(d, v.Read)
+		v.Read = xdrimpl.New(d, v.Read)
 		if err := v.Read.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_WRITE:
 		keep2 := v.Write
 		*v = OpenDelegation4{DelegationType: v.DelegationType, Write: keep2}
-		v.Write = xdr.New(d, v.Write)
+		v.Write = xdrimpl.New(d, v.Write)
 		if err := v.Write.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OPEN_DELEGATE_NONE_EXT:
 		keep3 := v.OdWhynone
 		*v = OpenDelegation4{DelegationType: v.DelegationType, OdWhynone: keep3}
-		v.OdWhynone = xdr.New(d, v.OdWhynone)
+		v.OdWhynone = xdrimpl.New(d, v.OdWhynone)
 		if err := v.OdWhynone.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7148,7 +7149,7 @@ func (v *OPEN4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Rflags = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Attrset = xdr.Grow(d, v.Attrset, n2)
+	v.Attrset = xdrimpl.Grow(d, v.Attrset, n2)
 	for i3 := range v.Attrset {
 		v.Attrset[i3] = d.Uint32()
 	}
@@ -7172,7 +7173,7 @@ func (v *OPEN4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "OPEN4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("OPEN4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7187,7 +7188,7 @@ func (v *OPEN4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7224,7 +7225,7 @@ type OPENATTR4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OPENATTR4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "OPENATTR4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("OPENATTR4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -7298,7 +7299,7 @@ func (v *OPENCONFIRM4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "OPENCONFIRM4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("OPENCONFIRM4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7313,7 +7314,7 @@ func (v *OPENCONFIRM4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7388,7 +7389,7 @@ func (v *OPENDOWNGRADE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "OPENDOWNGRADE4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("OPENDOWNGRADE4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7403,7 +7404,7 @@ func (v *OPENDOWNGRADE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7421,7 +7422,7 @@ type PUTFH4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *PUTFH4args) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Object) > 128 {
-		return xdr.EncodeError(e, "PUTFH4args.Object", int64(len(v.Object)), xdr.ErrTooLong)
+		return e.Fail("PUTFH4args.Object", int64(len(v.Object)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Object)
 	return nil
@@ -7442,7 +7443,7 @@ type PUTFH4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *PUTFH4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "PUTFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("PUTFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -7466,7 +7467,7 @@ type PUTPUBFH4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *PUTPUBFH4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "PUTPUBFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("PUTPUBFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -7490,7 +7491,7 @@ type PUTROOTFH4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *PUTROOTFH4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "PUTROOTFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("PUTROOTFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -7566,7 +7567,7 @@ func (v *READ4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "READ4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("READ4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7581,7 +7582,7 @@ func (v *READ4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7621,7 +7622,7 @@ func (v *READDIR4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Dircount = Count4(d.Uint32())
 	v.Maxcount = Count4(d.Uint32())
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.AttrRequest = xdr.Grow(d, v.AttrRequest, n2)
+	v.AttrRequest = xdrimpl.Grow(d, v.AttrRequest, n2)
 	for i3 := range v.AttrRequest {
 		v.AttrRequest[i3] = d.Uint32()
 	}
@@ -7678,7 +7679,7 @@ func (v *Dirlist4) MarshalXDR(e *xdr.Encoder) error {
 func (v *Dirlist4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Entries = v.Entries[:0]
 	for d.Bool() {
-		v.Entries = xdr.Append(d, v.Entries)
+		v.Entries = xdrimpl.Append(d, v.Entries)
 		if d.Err() != nil {
 			break
 		}
@@ -7727,7 +7728,7 @@ func (v *READDIR4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "READDIR4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("READDIR4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7742,7 +7743,7 @@ func (v *READDIR4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7782,7 +7783,7 @@ func (v *READLINK4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "READLINK4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("READLINK4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7797,7 +7798,7 @@ func (v *READLINK4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7859,7 +7860,7 @@ func (v *REMOVE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "REMOVE4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("REMOVE4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7874,7 +7875,7 @@ func (v *REMOVE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7947,7 +7948,7 @@ func (v *RENAME4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "RENAME4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("RENAME4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -7962,7 +7963,7 @@ func (v *RENAME4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -7997,7 +7998,7 @@ type RENEW4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RENEW4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "RENEW4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("RENEW4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8021,7 +8022,7 @@ type RESTOREFH4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RESTOREFH4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "RESTOREFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("RESTOREFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8045,7 +8046,7 @@ type SAVEFH4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SAVEFH4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "SAVEFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("SAVEFH4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8091,7 +8092,7 @@ func (v *RpcsecGssInfo) MarshalXDR(e *xdr.Encoder) error {
 	e.PutOpaque(v.Oid)
 	e.PutUint32(uint32(v.Qop))
 	if !v.Service.Valid() {
-		return xdr.EncodeError(e, "RpcsecGssInfo.Service", int64(v.Service), xdr.ErrBadEnum)
+		return e.Fail("RpcsecGssInfo.Service", int64(v.Service), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Service))
 	return nil
@@ -8121,7 +8122,7 @@ func (v *Secinfo4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Flavor {
 	case RPCSEC_GSS:
 		if v.FlavorInfo == nil {
-			return xdr.EncodeError(e, "Secinfo4.FlavorInfo", 0, xdr.ErrNilArm)
+			return e.Fail("Secinfo4.FlavorInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.FlavorInfo.MarshalXDR(e); err != nil {
 			return err
@@ -8136,7 +8137,7 @@ func (v *Secinfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Flavor = d.Uint32()
 	switch v.Flavor {
 	case RPCSEC_GSS:
-		v.FlavorInfo = xdr.New(d, v.FlavorInfo)
+		v.FlavorInfo = xdrimpl.New(d, v.FlavorInfo)
 		if err := v.FlavorInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -8163,7 +8164,7 @@ func (v *SECINFO4resok) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *SECINFO4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	(*v) = xdr.Grow(d, (*v), n2)
+	(*v) = xdrimpl.Grow(d, (*v), n2)
 	for i3 := range *v {
 		if err := (*v)[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -8202,7 +8203,7 @@ func (v *SECINFO4res) UnmarshalXDR(d *xdr.Decoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		n2 := d.Len(xdr.Unbounded, 4)
-		v.Resok4 = xdr.Grow(d, v.Resok4, n2)
+		v.Resok4 = xdrimpl.Grow(d, v.Resok4, n2)
 		for i3 := range v.Resok4 {
 			if err := v.Resok4[i3].UnmarshalXDR(d); err != nil {
 				return err
@@ -8254,7 +8255,7 @@ type SETATTR4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SETATTR4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "SETATTR4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("SETATTR4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	e.PutUint32(uint32(len(v.Attrsset)))
@@ -8271,7 +8272,7 @@ func (v *SETATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
 		d.BadEnum("SETATTR4res.Status", int32(v.Status))
 	}
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Attrsset = xdr.Grow(d, v.Attrsset, n2)
+	v.Attrsset = xdrimpl.Grow(d, v.Attrsset, n2)
 	for i3 := range v.Attrsset {
 		v.Attrsset[i3] = d.Uint32()
 	}
@@ -8344,14 +8345,14 @@ func (v *SETCLIENTID4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "SETCLIENTID4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("SETCLIENTID4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
 		}
 	case NFS4ERR_CLID_INUSE:
 		if v.ClientUsing == nil {
-			return xdr.EncodeError(e, "SETCLIENTID4res.ClientUsing", 0, xdr.ErrNilArm)
+			return e.Fail("SETCLIENTID4res.ClientUsing", 0, xdr.ErrNilArm)
 		}
 		if err := v.ClientUsing.MarshalXDR(e); err != nil {
 			return err
@@ -8368,14 +8369,14 @@ func (v *SETCLIENTID4res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.Resok4
 		*v = SETCLIENTID4res{Status: v.Status, Resok4: keep1}
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_CLID_INUSE:
 		keep2 := v.ClientUsing
 		*v = SETCLIENTID4res{Status: v.Status, ClientUsing: keep2}
-		v.ClientUsing = xdr.New(d, v.ClientUsing)
+		v.ClientUsing = xdrimpl.New(d, v.ClientUsing)
 		if err := v.ClientUsing.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -8413,7 +8414,7 @@ type SETCLIENTIDCONFIRM4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SETCLIENTIDCONFIRM4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "SETCLIENTIDCONFIRM4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("SETCLIENTIDCONFIRM4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8458,7 +8459,7 @@ type VERIFY4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *VERIFY4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "VERIFY4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("VERIFY4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8489,7 +8490,7 @@ func (v *WRITE4args) MarshalXDR(e *xdr.Encoder) error {
 	}
 	e.PutUint64(uint64(v.Offset))
 	if !v.Stable.Valid() {
-		return xdr.EncodeError(e, "WRITE4args.Stable", int64(v.Stable), xdr.ErrBadEnum)
+		return e.Fail("WRITE4args.Stable", int64(v.Stable), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stable))
 	e.PutOpaque(v.Data)
@@ -8521,7 +8522,7 @@ type WRITE4resok struct {
 func (v *WRITE4resok) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(v.Count))
 	if !v.Committed.Valid() {
-		return xdr.EncodeError(e, "WRITE4resok.Committed", int64(v.Committed), xdr.ErrBadEnum)
+		return e.Fail("WRITE4resok.Committed", int64(v.Committed), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Committed))
 	e.PutFixedOpaque(v.Writeverf[:])
@@ -8552,7 +8553,7 @@ func (v *WRITE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "WRITE4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("WRITE4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -8567,7 +8568,7 @@ func (v *WRITE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -8606,7 +8607,7 @@ type RELEASELOCKOWNER4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RELEASELOCKOWNER4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "RELEASELOCKOWNER4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("RELEASELOCKOWNER4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -8648,7 +8649,7 @@ type GssCbHandles4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *GssCbHandles4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.GcbpService.Valid() {
-		return xdr.EncodeError(e, "GssCbHandles4.GcbpService", int64(v.GcbpService), xdr.ErrBadEnum)
+		return e.Fail("GssCbHandles4.GcbpService", int64(v.GcbpService), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GcbpService))
 	e.PutOpaque(v.GcbpHandleFromServer)
@@ -8683,20 +8684,20 @@ func (v *CallbackSecParms4) MarshalXDR(e *xdr.Encoder) error {
 	case AUTH_NONE:
 	case AUTH_SYS:
 		if v.CbspSysCred == nil {
-			return xdr.EncodeError(e, "CallbackSecParms4.CbspSysCred", 0, xdr.ErrNilArm)
+			return e.Fail("CallbackSecParms4.CbspSysCred", 0, xdr.ErrNilArm)
 		}
 		if err := v.CbspSysCred.MarshalXDR(e); err != nil {
 			return err
 		}
 	case RPCSEC_GSS:
 		if v.CbspGssHandles == nil {
-			return xdr.EncodeError(e, "CallbackSecParms4.CbspGssHandles", 0, xdr.ErrNilArm)
+			return e.Fail("CallbackSecParms4.CbspGssHandles", 0, xdr.ErrNilArm)
 		}
 		if err := v.CbspGssHandles.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "CallbackSecParms4.CbSecflavor", int64(v.CbSecflavor), xdr.ErrBadUnion)
+		return e.Fail("CallbackSecParms4.CbSecflavor", int64(v.CbSecflavor), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -8710,14 +8711,14 @@ func (v *CallbackSecParms4) UnmarshalXDR(d *xdr.Decoder) error {
 	case AUTH_SYS:
 		keep1 := v.CbspSysCred
 		*v = CallbackSecParms4{CbSecflavor: v.CbSecflavor, CbspSysCred: keep1}
-		v.CbspSysCred = xdr.New(d, v.CbspSysCred)
+		v.CbspSysCred = xdrimpl.New(d, v.CbspSysCred)
 		if err := v.CbspSysCred.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case RPCSEC_GSS:
 		keep2 := v.CbspGssHandles
 		*v = CallbackSecParms4{CbSecflavor: v.CbSecflavor, CbspGssHandles: keep2}
-		v.CbspGssHandles = xdr.New(d, v.CbspGssHandles)
+		v.CbspGssHandles = xdrimpl.New(d, v.CbspGssHandles)
 		if err := v.CbspGssHandles.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -8749,7 +8750,7 @@ func (v *BACKCHANNELCTL4args) MarshalXDR(e *xdr.Encoder) error {
 func (v *BACKCHANNELCTL4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.BcaCbProgram = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.BcaSecParms = xdr.Grow(d, v.BcaSecParms, n2)
+	v.BcaSecParms = xdrimpl.Grow(d, v.BcaSecParms, n2)
 	for i3 := range v.BcaSecParms {
 		if err := v.BcaSecParms[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -8766,7 +8767,7 @@ type BACKCHANNELCTL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *BACKCHANNELCTL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.BcrStatus.Valid() {
-		return xdr.EncodeError(e, "BACKCHANNELCTL4res.BcrStatus", int64(v.BcrStatus), xdr.ErrBadEnum)
+		return e.Fail("BACKCHANNELCTL4res.BcrStatus", int64(v.BcrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.BcrStatus))
 	return nil
@@ -8792,7 +8793,7 @@ const (
 	CDFC4_BACK_OR_BOTH ChannelDirFromClient4 = 7
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChannelDirFromClient4) String() string {
 	switch v {
 	case CDFC4_FORE:
@@ -8819,7 +8820,7 @@ func (v ChannelDirFromClient4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChannelDirFromClient4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChannelDirFromClient4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("ChannelDirFromClient4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -8845,7 +8846,7 @@ type BINDCONNTOSESSION4args struct {
 func (v *BINDCONNTOSESSION4args) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.BctsaSessid[:])
 	if !v.BctsaDir.Valid() {
-		return xdr.EncodeError(e, "BINDCONNTOSESSION4args.BctsaDir", int64(v.BctsaDir), xdr.ErrBadEnum)
+		return e.Fail("BINDCONNTOSESSION4args.BctsaDir", int64(v.BctsaDir), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.BctsaDir))
 	e.PutBool(v.BctsaUseConnInRdmaMode)
@@ -8873,7 +8874,7 @@ const (
 	CDFS4_BOTH ChannelDirFromServer4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ChannelDirFromServer4) String() string {
 	switch v {
 	case CDFS4_FORE:
@@ -8894,7 +8895,7 @@ func (v ChannelDirFromServer4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ChannelDirFromServer4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ChannelDirFromServer4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("ChannelDirFromServer4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -8920,7 +8921,7 @@ type BINDCONNTOSESSION4resok struct {
 func (v *BINDCONNTOSESSION4resok) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.BctsrSessid[:])
 	if !v.BctsrDir.Valid() {
-		return xdr.EncodeError(e, "BINDCONNTOSESSION4resok.BctsrDir", int64(v.BctsrDir), xdr.ErrBadEnum)
+		return e.Fail("BINDCONNTOSESSION4resok.BctsrDir", int64(v.BctsrDir), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.BctsrDir))
 	e.PutBool(v.BctsrUseConnInRdmaMode)
@@ -8951,7 +8952,7 @@ func (v *BINDCONNTOSESSION4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.BctsrStatus {
 	case NFS4_OK:
 		if v.BctsrResok4 == nil {
-			return xdr.EncodeError(e, "BINDCONNTOSESSION4res.BctsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("BINDCONNTOSESSION4res.BctsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.BctsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -8966,7 +8967,7 @@ func (v *BINDCONNTOSESSION4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.BctsrStatus = Nfsstat4(d.Int32())
 	switch v.BctsrStatus {
 	case NFS4_OK:
-		v.BctsrResok4 = xdr.New(d, v.BctsrResok4)
+		v.BctsrResok4 = xdrimpl.New(d, v.BctsrResok4)
 		if err := v.BctsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9000,12 +9001,12 @@ func (v *StateProtectOps4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *StateProtectOps4) UnmarshalXDR(d *xdr.Decoder) error {
 	n3 := d.Len(xdr.Unbounded, 4)
-	v.SpoMustEnforce = xdr.Grow(d, v.SpoMustEnforce, n3)
+	v.SpoMustEnforce = xdrimpl.Grow(d, v.SpoMustEnforce, n3)
 	for i4 := range v.SpoMustEnforce {
 		v.SpoMustEnforce[i4] = d.Uint32()
 	}
 	n5 := d.Len(xdr.Unbounded, 4)
-	v.SpoMustAllow = xdr.Grow(d, v.SpoMustAllow, n5)
+	v.SpoMustAllow = xdrimpl.Grow(d, v.SpoMustAllow, n5)
 	for i6 := range v.SpoMustAllow {
 		v.SpoMustAllow[i6] = d.Uint32()
 	}
@@ -9045,12 +9046,12 @@ func (v *SsvSpParms4) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n3 := d.Len(xdr.Unbounded, 4)
-	v.SspHashAlgs = xdr.Grow(d, v.SspHashAlgs, n3)
+	v.SspHashAlgs = xdrimpl.Grow(d, v.SspHashAlgs, n3)
 	for i4 := range v.SspHashAlgs {
 		v.SspHashAlgs[i4] = d.Opaque(v.SspHashAlgs[i4], xdr.Unbounded)
 	}
 	n5 := d.Len(xdr.Unbounded, 4)
-	v.SspEncrAlgs = xdr.Grow(d, v.SspEncrAlgs, n5)
+	v.SspEncrAlgs = xdrimpl.Grow(d, v.SspEncrAlgs, n5)
 	for i6 := range v.SspEncrAlgs {
 		v.SspEncrAlgs[i6] = d.Opaque(v.SspEncrAlgs[i6], xdr.Unbounded)
 	}
@@ -9069,7 +9070,7 @@ const (
 	SP4_SSV       StateProtectHow4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v StateProtectHow4) String() string {
 	switch v {
 	case SP4_NONE:
@@ -9090,7 +9091,7 @@ func (v StateProtectHow4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StateProtectHow4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "StateProtectHow4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("StateProtectHow4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -9117,27 +9118,27 @@ type StateProtect4A struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StateProtect4A) MarshalXDR(e *xdr.Encoder) error {
 	if !v.SpaHow.Valid() {
-		return xdr.EncodeError(e, "StateProtect4A.SpaHow", int64(v.SpaHow), xdr.ErrBadEnum)
+		return e.Fail("StateProtect4A.SpaHow", int64(v.SpaHow), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.SpaHow))
 	switch v.SpaHow {
 	case SP4_NONE:
 	case SP4_MACH_CRED:
 		if v.SpaMachOps == nil {
-			return xdr.EncodeError(e, "StateProtect4A.SpaMachOps", 0, xdr.ErrNilArm)
+			return e.Fail("StateProtect4A.SpaMachOps", 0, xdr.ErrNilArm)
 		}
 		if err := v.SpaMachOps.MarshalXDR(e); err != nil {
 			return err
 		}
 	case SP4_SSV:
 		if v.SpaSsvParms == nil {
-			return xdr.EncodeError(e, "StateProtect4A.SpaSsvParms", 0, xdr.ErrNilArm)
+			return e.Fail("StateProtect4A.SpaSsvParms", 0, xdr.ErrNilArm)
 		}
 		if err := v.SpaSsvParms.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "StateProtect4A.SpaHow", int64(v.SpaHow), xdr.ErrBadUnion)
+		return e.Fail("StateProtect4A.SpaHow", int64(v.SpaHow), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -9154,14 +9155,14 @@ func (v *StateProtect4A) UnmarshalXDR(d *xdr.Decoder) error {
 	case SP4_MACH_CRED:
 		keep1 := v.SpaMachOps
 		*v = StateProtect4A{SpaHow: v.SpaHow, SpaMachOps: keep1}
-		v.SpaMachOps = xdr.New(d, v.SpaMachOps)
+		v.SpaMachOps = xdrimpl.New(d, v.SpaMachOps)
 		if err := v.SpaMachOps.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case SP4_SSV:
 		keep2 := v.SpaSsvParms
 		*v = StateProtect4A{SpaHow: v.SpaHow, SpaSsvParms: keep2}
-		v.SpaSsvParms = xdr.New(d, v.SpaSsvParms)
+		v.SpaSsvParms = xdrimpl.New(d, v.SpaSsvParms)
 		if err := v.SpaSsvParms.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9189,7 +9190,7 @@ func (v *EXCHANGEID4args) MarshalXDR(e *xdr.Encoder) error {
 		return err
 	}
 	if len(v.EiaClientImplId) > 1 {
-		return xdr.EncodeError(e, "EXCHANGEID4args.EiaClientImplId", int64(len(v.EiaClientImplId)), xdr.ErrTooLong)
+		return e.Fail("EXCHANGEID4args.EiaClientImplId", int64(len(v.EiaClientImplId)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.EiaClientImplId)))
 	for i1 := range v.EiaClientImplId {
@@ -9210,7 +9211,7 @@ func (v *EXCHANGEID4args) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(1, 20)
-	v.EiaClientImplId = xdr.Grow(d, v.EiaClientImplId, n2)
+	v.EiaClientImplId = xdrimpl.Grow(d, v.EiaClientImplId, n2)
 	for i3 := range v.EiaClientImplId {
 		if err := v.EiaClientImplId[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -9257,7 +9258,7 @@ func (v *SsvProtInfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SpiSsvLen = d.Uint32()
 	v.SpiWindow = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.SpiHandles = xdr.Grow(d, v.SpiHandles, n2)
+	v.SpiHandles = xdrimpl.Grow(d, v.SpiHandles, n2)
 	for i3 := range v.SpiHandles {
 		v.SpiHandles[i3] = d.Opaque(v.SpiHandles[i3], xdr.Unbounded)
 	}
@@ -9276,27 +9277,27 @@ type StateProtect4R struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StateProtect4R) MarshalXDR(e *xdr.Encoder) error {
 	if !v.SprHow.Valid() {
-		return xdr.EncodeError(e, "StateProtect4R.SprHow", int64(v.SprHow), xdr.ErrBadEnum)
+		return e.Fail("StateProtect4R.SprHow", int64(v.SprHow), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.SprHow))
 	switch v.SprHow {
 	case SP4_NONE:
 	case SP4_MACH_CRED:
 		if v.SprMachOps == nil {
-			return xdr.EncodeError(e, "StateProtect4R.SprMachOps", 0, xdr.ErrNilArm)
+			return e.Fail("StateProtect4R.SprMachOps", 0, xdr.ErrNilArm)
 		}
 		if err := v.SprMachOps.MarshalXDR(e); err != nil {
 			return err
 		}
 	case SP4_SSV:
 		if v.SprSsvInfo == nil {
-			return xdr.EncodeError(e, "StateProtect4R.SprSsvInfo", 0, xdr.ErrNilArm)
+			return e.Fail("StateProtect4R.SprSsvInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.SprSsvInfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "StateProtect4R.SprHow", int64(v.SprHow), xdr.ErrBadUnion)
+		return e.Fail("StateProtect4R.SprHow", int64(v.SprHow), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -9313,14 +9314,14 @@ func (v *StateProtect4R) UnmarshalXDR(d *xdr.Decoder) error {
 	case SP4_MACH_CRED:
 		keep1 := v.SprMachOps
 		*v = StateProtect4R{SprHow: v.SprHow, SprMachOps: keep1}
-		v.SprMachOps = xdr.New(d, v.SprMachOps)
+		v.SprMachOps = xdrimpl.New(d, v.SprMachOps)
 		if err := v.SprMachOps.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case SP4_SSV:
 		keep2 := v.SprSsvInfo
 		*v = StateProtect4R{SprHow: v.SprHow, SprSsvInfo: keep2}
-		v.SprSsvInfo = xdr.New(d, v.SprSsvInfo)
+		v.SprSsvInfo = xdrimpl.New(d, v.SprSsvInfo)
 		if err := v.SprSsvInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9353,11 +9354,11 @@ func (v *EXCHANGEID4resok) MarshalXDR(e *xdr.Encoder) error {
 		return err
 	}
 	if len(v.EirServerScope) > 1024 {
-		return xdr.EncodeError(e, "EXCHANGEID4resok.EirServerScope", int64(len(v.EirServerScope)), xdr.ErrTooLong)
+		return e.Fail("EXCHANGEID4resok.EirServerScope", int64(len(v.EirServerScope)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.EirServerScope)
 	if len(v.EirServerImplId) > 1 {
-		return xdr.EncodeError(e, "EXCHANGEID4resok.EirServerImplId", int64(len(v.EirServerImplId)), xdr.ErrTooLong)
+		return e.Fail("EXCHANGEID4resok.EirServerImplId", int64(len(v.EirServerImplId)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.EirServerImplId)))
 	for i1 := range v.EirServerImplId {
@@ -9381,7 +9382,7 @@ func (v *EXCHANGEID4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.EirServerScope = d.Opaque(v.EirServerScope, 1024)
 	n2 := d.Len(1, 20)
-	v.EirServerImplId = xdr.Grow(d, v.EirServerImplId, n2)
+	v.EirServerImplId = xdrimpl.Grow(d, v.EirServerImplId, n2)
 	for i3 := range v.EirServerImplId {
 		if err := v.EirServerImplId[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -9403,7 +9404,7 @@ func (v *EXCHANGEID4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.EirStatus {
 	case NFS4_OK:
 		if v.EirResok4 == nil {
-			return xdr.EncodeError(e, "EXCHANGEID4res.EirResok4", 0, xdr.ErrNilArm)
+			return e.Fail("EXCHANGEID4res.EirResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.EirResok4.MarshalXDR(e); err != nil {
 			return err
@@ -9418,7 +9419,7 @@ func (v *EXCHANGEID4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.EirStatus = Nfsstat4(d.Int32())
 	switch v.EirStatus {
 	case NFS4_OK:
-		v.EirResok4 = xdr.New(d, v.EirResok4)
+		v.EirResok4 = xdrimpl.New(d, v.EirResok4)
 		if err := v.EirResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9450,7 +9451,7 @@ func (v *ChannelAttrs4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(v.CaMaxoperations))
 	e.PutUint32(uint32(v.CaMaxrequests))
 	if len(v.CaRdmaIrd) > 1 {
-		return xdr.EncodeError(e, "ChannelAttrs4.CaRdmaIrd", int64(len(v.CaRdmaIrd)), xdr.ErrTooLong)
+		return e.Fail("ChannelAttrs4.CaRdmaIrd", int64(len(v.CaRdmaIrd)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.CaRdmaIrd)))
 	for i1 := range v.CaRdmaIrd {
@@ -9468,7 +9469,7 @@ func (v *ChannelAttrs4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CaMaxoperations = Count4(d.Uint32())
 	v.CaMaxrequests = Count4(d.Uint32())
 	n2 := d.Len(1, 4)
-	v.CaRdmaIrd = xdr.Grow(d, v.CaRdmaIrd, n2)
+	v.CaRdmaIrd = xdrimpl.Grow(d, v.CaRdmaIrd, n2)
 	for i3 := range v.CaRdmaIrd {
 		v.CaRdmaIrd[i3] = d.Uint32()
 	}
@@ -9520,7 +9521,7 @@ func (v *CREATESESSION4args) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.CsaCbProgram = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.CsaSecParms = xdr.Grow(d, v.CsaSecParms, n2)
+	v.CsaSecParms = xdrimpl.Grow(d, v.CsaSecParms, n2)
 	for i3 := range v.CsaSecParms {
 		if err := v.CsaSecParms[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -9579,7 +9580,7 @@ func (v *CREATESESSION4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.CsrStatus {
 	case NFS4_OK:
 		if v.CsrResok4 == nil {
-			return xdr.EncodeError(e, "CREATESESSION4res.CsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("CREATESESSION4res.CsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.CsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -9594,7 +9595,7 @@ func (v *CREATESESSION4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CsrStatus = Nfsstat4(d.Int32())
 	switch v.CsrStatus {
 	case NFS4_OK:
-		v.CsrResok4 = xdr.New(d, v.CsrResok4)
+		v.CsrResok4 = xdrimpl.New(d, v.CsrResok4)
 		if err := v.CsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9629,7 +9630,7 @@ type DESTROYSESSION4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DESTROYSESSION4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DsrStatus.Valid() {
-		return xdr.EncodeError(e, "DESTROYSESSION4res.DsrStatus", int64(v.DsrStatus), xdr.ErrBadEnum)
+		return e.Fail("DESTROYSESSION4res.DsrStatus", int64(v.DsrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DsrStatus))
 	return nil
@@ -9673,7 +9674,7 @@ type FREESTATEID4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FREESTATEID4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.FsrStatus.Valid() {
-		return xdr.EncodeError(e, "FREESTATEID4res.FsrStatus", int64(v.FsrStatus), xdr.ErrBadEnum)
+		return e.Fail("FREESTATEID4res.FsrStatus", int64(v.FsrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.FsrStatus))
 	return nil
@@ -9731,7 +9732,7 @@ func (v *GETDIRDELEGATION4args) MarshalXDR(e *xdr.Encoder) error {
 func (v *GETDIRDELEGATION4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.GddaSignalDelegAvail = d.Bool()
 	n4 := d.Len(xdr.Unbounded, 4)
-	v.GddaNotificationTypes = xdr.Grow(d, v.GddaNotificationTypes, n4)
+	v.GddaNotificationTypes = xdrimpl.Grow(d, v.GddaNotificationTypes, n4)
 	for i5 := range v.GddaNotificationTypes {
 		v.GddaNotificationTypes[i5] = d.Uint32()
 	}
@@ -9742,12 +9743,12 @@ func (v *GETDIRDELEGATION4args) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n6 := d.Len(xdr.Unbounded, 4)
-	v.GddaChildAttributes = xdr.Grow(d, v.GddaChildAttributes, n6)
+	v.GddaChildAttributes = xdrimpl.Grow(d, v.GddaChildAttributes, n6)
 	for i7 := range v.GddaChildAttributes {
 		v.GddaChildAttributes[i7] = d.Uint32()
 	}
 	n8 := d.Len(xdr.Unbounded, 4)
-	v.GddaDirAttributes = xdr.Grow(d, v.GddaDirAttributes, n8)
+	v.GddaDirAttributes = xdrimpl.Grow(d, v.GddaDirAttributes, n8)
 	for i9 := range v.GddaDirAttributes {
 		v.GddaDirAttributes[i9] = d.Uint32()
 	}
@@ -9792,17 +9793,17 @@ func (v *GETDIRDELEGATION4resok) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n4 := d.Len(xdr.Unbounded, 4)
-	v.GddrNotification = xdr.Grow(d, v.GddrNotification, n4)
+	v.GddrNotification = xdrimpl.Grow(d, v.GddrNotification, n4)
 	for i5 := range v.GddrNotification {
 		v.GddrNotification[i5] = d.Uint32()
 	}
 	n6 := d.Len(xdr.Unbounded, 4)
-	v.GddrChildAttributes = xdr.Grow(d, v.GddrChildAttributes, n6)
+	v.GddrChildAttributes = xdrimpl.Grow(d, v.GddrChildAttributes, n6)
 	for i7 := range v.GddrChildAttributes {
 		v.GddrChildAttributes[i7] = d.Uint32()
 	}
 	n8 := d.Len(xdr.Unbounded, 4)
-	v.GddrDirAttributes = xdr.Grow(d, v.GddrDirAttributes, n8)
+	v.GddrDirAttributes = xdrimpl.Grow(d, v.GddrDirAttributes, n8)
 	for i9 := range v.GddrDirAttributes {
 		v.GddrDirAttributes[i9] = d.Uint32()
 	}
@@ -9818,7 +9819,7 @@ const (
 	GDD4_UNAVAIL Gddrnf4Status = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Gddrnf4Status) String() string {
 	switch v {
 	case GDD4_OK:
@@ -9837,7 +9838,7 @@ func (v Gddrnf4Status) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Gddrnf4Status) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Gddrnf4Status", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Gddrnf4Status", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -9864,13 +9865,13 @@ type GETDIRDELEGATION4resNonFatal struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *GETDIRDELEGATION4resNonFatal) MarshalXDR(e *xdr.Encoder) error {
 	if !v.GddrnfStatus.Valid() {
-		return xdr.EncodeError(e, "GETDIRDELEGATION4resNonFatal.GddrnfStatus", int64(v.GddrnfStatus), xdr.ErrBadEnum)
+		return e.Fail("GETDIRDELEGATION4resNonFatal.GddrnfStatus", int64(v.GddrnfStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GddrnfStatus))
 	switch v.GddrnfStatus {
 	case GDD4_OK:
 		if v.GddrnfResok4 == nil {
-			return xdr.EncodeError(e, "GETDIRDELEGATION4resNonFatal.GddrnfResok4", 0, xdr.ErrNilArm)
+			return e.Fail("GETDIRDELEGATION4resNonFatal.GddrnfResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.GddrnfResok4.MarshalXDR(e); err != nil {
 			return err
@@ -9878,7 +9879,7 @@ func (v *GETDIRDELEGATION4resNonFatal) MarshalXDR(e *xdr.Encoder) error {
 	case GDD4_UNAVAIL:
 		e.PutBool(v.GddrnfWillSignalDelegAvail)
 	default:
-		return xdr.EncodeError(e, "GETDIRDELEGATION4resNonFatal.GddrnfStatus", int64(v.GddrnfStatus), xdr.ErrBadUnion)
+		return e.Fail("GETDIRDELEGATION4resNonFatal.GddrnfStatus", int64(v.GddrnfStatus), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -9893,7 +9894,7 @@ func (v *GETDIRDELEGATION4resNonFatal) UnmarshalXDR(d *xdr.Decoder) error {
 	case GDD4_OK:
 		keep1 := v.GddrnfResok4
 		*v = GETDIRDELEGATION4resNonFatal{GddrnfStatus: v.GddrnfStatus, GddrnfResok4: keep1}
-		v.GddrnfResok4 = xdr.New(d, v.GddrnfResok4)
+		v.GddrnfResok4 = xdrimpl.New(d, v.GddrnfResok4)
 		if err := v.GddrnfResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9920,7 +9921,7 @@ func (v *GETDIRDELEGATION4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.GddrStatus {
 	case NFS4_OK:
 		if v.GddrResNonFatal4 == nil {
-			return xdr.EncodeError(e, "GETDIRDELEGATION4res.GddrResNonFatal4", 0, xdr.ErrNilArm)
+			return e.Fail("GETDIRDELEGATION4res.GddrResNonFatal4", 0, xdr.ErrNilArm)
 		}
 		if err := v.GddrResNonFatal4.MarshalXDR(e); err != nil {
 			return err
@@ -9935,7 +9936,7 @@ func (v *GETDIRDELEGATION4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.GddrStatus = Nfsstat4(d.Int32())
 	switch v.GddrStatus {
 	case NFS4_OK:
-		v.GddrResNonFatal4 = xdr.New(d, v.GddrResNonFatal4)
+		v.GddrResNonFatal4 = xdrimpl.New(d, v.GddrResNonFatal4)
 		if err := v.GddrResNonFatal4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -9958,7 +9959,7 @@ type GETDEVICEINFO4args struct {
 func (v *GETDEVICEINFO4args) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.GdiaDeviceId[:])
 	if !v.GdiaLayoutType.Valid() {
-		return xdr.EncodeError(e, "GETDEVICEINFO4args.GdiaLayoutType", int64(v.GdiaLayoutType), xdr.ErrBadEnum)
+		return e.Fail("GETDEVICEINFO4args.GdiaLayoutType", int64(v.GdiaLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GdiaLayoutType))
 	e.PutUint32(uint32(v.GdiaMaxcount))
@@ -9978,7 +9979,7 @@ func (v *GETDEVICEINFO4args) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.GdiaMaxcount = Count4(d.Uint32())
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.GdiaNotifyTypes = xdr.Grow(d, v.GdiaNotifyTypes, n2)
+	v.GdiaNotifyTypes = xdrimpl.Grow(d, v.GdiaNotifyTypes, n2)
 	for i3 := range v.GdiaNotifyTypes {
 		v.GdiaNotifyTypes[i3] = d.Uint32()
 	}
@@ -10009,7 +10010,7 @@ func (v *GETDEVICEINFO4resok) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.GdirNotification = xdr.Grow(d, v.GdirNotification, n2)
+	v.GdirNotification = xdrimpl.Grow(d, v.GdirNotification, n2)
 	for i3 := range v.GdirNotification {
 		v.GdirNotification[i3] = d.Uint32()
 	}
@@ -10031,7 +10032,7 @@ func (v *GETDEVICEINFO4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.GdirStatus {
 	case NFS4_OK:
 		if v.GdirResok4 == nil {
-			return xdr.EncodeError(e, "GETDEVICEINFO4res.GdirResok4", 0, xdr.ErrNilArm)
+			return e.Fail("GETDEVICEINFO4res.GdirResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.GdirResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10050,7 +10051,7 @@ func (v *GETDEVICEINFO4res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.GdirResok4
 		*v = GETDEVICEINFO4res{GdirStatus: v.GdirStatus, GdirResok4: keep1}
-		v.GdirResok4 = xdr.New(d, v.GdirResok4)
+		v.GdirResok4 = xdrimpl.New(d, v.GdirResok4)
 		if err := v.GdirResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10076,7 +10077,7 @@ type GETDEVICELIST4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *GETDEVICELIST4args) MarshalXDR(e *xdr.Encoder) error {
 	if !v.GdlaLayoutType.Valid() {
-		return xdr.EncodeError(e, "GETDEVICELIST4args.GdlaLayoutType", int64(v.GdlaLayoutType), xdr.ErrBadEnum)
+		return e.Fail("GETDEVICELIST4args.GdlaLayoutType", int64(v.GdlaLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GdlaLayoutType))
 	e.PutUint32(uint32(v.GdlaMaxdevices))
@@ -10122,7 +10123,7 @@ func (v *GETDEVICELIST4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	v.GdlrCookie = NfsCookie4(d.Uint64())
 	d.FixedOpaque(v.GdlrCookieverf[:])
 	n2 := d.Len(xdr.Unbounded, 16)
-	v.GdlrDeviceidList = xdr.Grow(d, v.GdlrDeviceidList, n2)
+	v.GdlrDeviceidList = xdrimpl.Grow(d, v.GdlrDeviceidList, n2)
 	for i3 := range v.GdlrDeviceidList {
 		d.FixedOpaque(v.GdlrDeviceidList[i3][:])
 	}
@@ -10143,7 +10144,7 @@ func (v *GETDEVICELIST4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.GdlrStatus {
 	case NFS4_OK:
 		if v.GdlrResok4 == nil {
-			return xdr.EncodeError(e, "GETDEVICELIST4res.GdlrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("GETDEVICELIST4res.GdlrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.GdlrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10158,7 +10159,7 @@ func (v *GETDEVICELIST4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.GdlrStatus = Nfsstat4(d.Int32())
 	switch v.GdlrStatus {
 	case NFS4_OK:
-		v.GdlrResok4 = xdr.New(d, v.GdlrResok4)
+		v.GdlrResok4 = xdrimpl.New(d, v.GdlrResok4)
 		if err := v.GdlrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10181,14 +10182,14 @@ func (v *Newtime4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.NtTimechanged {
 	case true:
 		if v.NtTime == nil {
-			return xdr.EncodeError(e, "Newtime4.NtTime", 0, xdr.ErrNilArm)
+			return e.Fail("Newtime4.NtTime", 0, xdr.ErrNilArm)
 		}
 		if err := v.NtTime.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "Newtime4.NtTimechanged", xdr.BoolInt(v.NtTimechanged), xdr.ErrBadUnion)
+		return e.Fail("Newtime4.NtTimechanged", xdrimpl.BoolInt(v.NtTimechanged), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -10198,14 +10199,14 @@ func (v *Newtime4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.NtTimechanged = d.Bool()
 	switch v.NtTimechanged {
 	case true:
-		v.NtTime = xdr.New(d, v.NtTime)
+		v.NtTime = xdrimpl.New(d, v.NtTime)
 		if err := v.NtTime.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = Newtime4{NtTimechanged: v.NtTimechanged}
 	default:
-		d.BadUnion("Newtime4.NtTimechanged", xdr.BoolInt(v.NtTimechanged))
+		d.BadUnion("Newtime4.NtTimechanged", xdrimpl.BoolInt(v.NtTimechanged))
 	}
 	return d.Err()
 }
@@ -10225,7 +10226,7 @@ func (v *Newoffset4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutUint64(uint64(v.NoOffset))
 	case false:
 	default:
-		return xdr.EncodeError(e, "Newoffset4.NoNewoffset", xdr.BoolInt(v.NoNewoffset), xdr.ErrBadUnion)
+		return e.Fail("Newoffset4.NoNewoffset", xdrimpl.BoolInt(v.NoNewoffset), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -10239,7 +10240,7 @@ func (v *Newoffset4) UnmarshalXDR(d *xdr.Decoder) error {
 	case false:
 		*v = Newoffset4{NoNewoffset: v.NoNewoffset}
 	default:
-		d.BadUnion("Newoffset4.NoNewoffset", xdr.BoolInt(v.NoNewoffset))
+		d.BadUnion("Newoffset4.NoNewoffset", xdrimpl.BoolInt(v.NoNewoffset))
 	}
 	return d.Err()
 }
@@ -10311,7 +10312,7 @@ func (v *Newsize4) MarshalXDR(e *xdr.Encoder) error {
 		e.PutUint64(uint64(v.NsSize))
 	case false:
 	default:
-		return xdr.EncodeError(e, "Newsize4.NsSizechanged", xdr.BoolInt(v.NsSizechanged), xdr.ErrBadUnion)
+		return e.Fail("Newsize4.NsSizechanged", xdrimpl.BoolInt(v.NsSizechanged), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -10325,7 +10326,7 @@ func (v *Newsize4) UnmarshalXDR(d *xdr.Decoder) error {
 	case false:
 		*v = Newsize4{NsSizechanged: v.NsSizechanged}
 	default:
-		d.BadUnion("Newsize4.NsSizechanged", xdr.BoolInt(v.NsSizechanged))
+		d.BadUnion("Newsize4.NsSizechanged", xdrimpl.BoolInt(v.NsSizechanged))
 	}
 	return d.Err()
 }
@@ -10364,7 +10365,7 @@ func (v *LAYOUTCOMMIT4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.LocrStatus {
 	case NFS4_OK:
 		if v.LocrResok4 == nil {
-			return xdr.EncodeError(e, "LAYOUTCOMMIT4res.LocrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("LAYOUTCOMMIT4res.LocrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.LocrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10379,7 +10380,7 @@ func (v *LAYOUTCOMMIT4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.LocrStatus = Nfsstat4(d.Int32())
 	switch v.LocrStatus {
 	case NFS4_OK:
-		v.LocrResok4 = xdr.New(d, v.LocrResok4)
+		v.LocrResok4 = xdrimpl.New(d, v.LocrResok4)
 		if err := v.LocrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10406,11 +10407,11 @@ type LAYOUTGET4args struct {
 func (v *LAYOUTGET4args) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.LogaSignalLayoutAvail)
 	if !v.LogaLayoutType.Valid() {
-		return xdr.EncodeError(e, "LAYOUTGET4args.LogaLayoutType", int64(v.LogaLayoutType), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTGET4args.LogaLayoutType", int64(v.LogaLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LogaLayoutType))
 	if !v.LogaIomode.Valid() {
-		return xdr.EncodeError(e, "LAYOUTGET4args.LogaIomode", int64(v.LogaIomode), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTGET4args.LogaIomode", int64(v.LogaIomode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LogaIomode))
 	e.PutUint64(uint64(v.LogaOffset))
@@ -10473,7 +10474,7 @@ func (v *LAYOUTGET4resok) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(xdr.Unbounded, 28)
-	v.LogrLayout = xdr.Grow(d, v.LogrLayout, n2)
+	v.LogrLayout = xdrimpl.Grow(d, v.LogrLayout, n2)
 	for i3 := range v.LogrLayout {
 		if err := v.LogrLayout[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -10497,7 +10498,7 @@ func (v *LAYOUTGET4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.LogrStatus {
 	case NFS4_OK:
 		if v.LogrResok4 == nil {
-			return xdr.EncodeError(e, "LAYOUTGET4res.LogrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("LAYOUTGET4res.LogrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.LogrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10516,7 +10517,7 @@ func (v *LAYOUTGET4res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.LogrResok4
 		*v = LAYOUTGET4res{LogrStatus: v.LogrStatus, LogrResok4: keep1}
-		v.LogrResok4 = xdr.New(d, v.LogrResok4)
+		v.LogrResok4 = xdrimpl.New(d, v.LogrResok4)
 		if err := v.LogrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10543,11 +10544,11 @@ type LAYOUTRETURN4args struct {
 func (v *LAYOUTRETURN4args) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.LoraReclaim)
 	if !v.LoraLayoutType.Valid() {
-		return xdr.EncodeError(e, "LAYOUTRETURN4args.LoraLayoutType", int64(v.LoraLayoutType), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTRETURN4args.LoraLayoutType", int64(v.LoraLayoutType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LoraLayoutType))
 	if !v.LoraIomode.Valid() {
-		return xdr.EncodeError(e, "LAYOUTRETURN4args.LoraIomode", int64(v.LoraIomode), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTRETURN4args.LoraIomode", int64(v.LoraIomode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LoraIomode))
 	if err := v.LoraLayoutreturn.MarshalXDR(e); err != nil {
@@ -10586,14 +10587,14 @@ func (v *LayoutreturnStateid) MarshalXDR(e *xdr.Encoder) error {
 	switch v.LrsPresent {
 	case true:
 		if v.LrsStateid == nil {
-			return xdr.EncodeError(e, "LayoutreturnStateid.LrsStateid", 0, xdr.ErrNilArm)
+			return e.Fail("LayoutreturnStateid.LrsStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.LrsStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case false:
 	default:
-		return xdr.EncodeError(e, "LayoutreturnStateid.LrsPresent", xdr.BoolInt(v.LrsPresent), xdr.ErrBadUnion)
+		return e.Fail("LayoutreturnStateid.LrsPresent", xdrimpl.BoolInt(v.LrsPresent), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -10603,14 +10604,14 @@ func (v *LayoutreturnStateid) UnmarshalXDR(d *xdr.Decoder) error {
 	v.LrsPresent = d.Bool()
 	switch v.LrsPresent {
 	case true:
-		v.LrsStateid = xdr.New(d, v.LrsStateid)
+		v.LrsStateid = xdrimpl.New(d, v.LrsStateid)
 		if err := v.LrsStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case false:
 		*v = LayoutreturnStateid{LrsPresent: v.LrsPresent}
 	default:
-		d.BadUnion("LayoutreturnStateid.LrsPresent", xdr.BoolInt(v.LrsPresent))
+		d.BadUnion("LayoutreturnStateid.LrsPresent", xdrimpl.BoolInt(v.LrsPresent))
 	}
 	return d.Err()
 }
@@ -10628,7 +10629,7 @@ func (v *LAYOUTRETURN4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.LorrStatus {
 	case NFS4_OK:
 		if v.LorrStateid == nil {
-			return xdr.EncodeError(e, "LAYOUTRETURN4res.LorrStateid", 0, xdr.ErrNilArm)
+			return e.Fail("LAYOUTRETURN4res.LorrStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.LorrStateid.MarshalXDR(e); err != nil {
 			return err
@@ -10643,7 +10644,7 @@ func (v *LAYOUTRETURN4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.LorrStatus = Nfsstat4(d.Int32())
 	switch v.LorrStatus {
 	case NFS4_OK:
-		v.LorrStateid = xdr.New(d, v.LorrStateid)
+		v.LorrStateid = xdrimpl.New(d, v.LorrStateid)
 		if err := v.LorrStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10662,7 +10663,7 @@ const (
 	SECINFO_STYLE4_PARENT     SecinfoStyle4 = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v SecinfoStyle4) String() string {
 	switch v {
 	case SECINFO_STYLE4_CURRENT_FH:
@@ -10681,7 +10682,7 @@ func (v SecinfoStyle4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SecinfoStyle4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "SecinfoStyle4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("SecinfoStyle4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -10780,7 +10781,7 @@ func (v *SEQUENCE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SrStatus {
 	case NFS4_OK:
 		if v.SrResok4 == nil {
-			return xdr.EncodeError(e, "SEQUENCE4res.SrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("SEQUENCE4res.SrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.SrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10795,7 +10796,7 @@ func (v *SEQUENCE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SrStatus = Nfsstat4(d.Int32())
 	switch v.SrStatus {
 	case NFS4_OK:
-		v.SrResok4 = xdr.New(d, v.SrResok4)
+		v.SrResok4 = xdrimpl.New(d, v.SrResok4)
 		if err := v.SrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10901,7 +10902,7 @@ func (v *SETSSV4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SsrStatus {
 	case NFS4_OK:
 		if v.SsrResok4 == nil {
-			return xdr.EncodeError(e, "SETSSV4res.SsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("SETSSV4res.SsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.SsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -10916,7 +10917,7 @@ func (v *SETSSV4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SsrStatus = Nfsstat4(d.Int32())
 	switch v.SsrStatus {
 	case NFS4_OK:
-		v.SsrResok4 = xdr.New(d, v.SsrResok4)
+		v.SsrResok4 = xdrimpl.New(d, v.SsrResok4)
 		if err := v.SsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -10945,7 +10946,7 @@ func (v *TESTSTATEID4args) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *TESTSTATEID4args) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 16)
-	v.TsStateids = xdr.Grow(d, v.TsStateids, n2)
+	v.TsStateids = xdrimpl.Grow(d, v.TsStateids, n2)
 	for i3 := range v.TsStateids {
 		if err := v.TsStateids[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -10965,7 +10966,7 @@ func (v *TESTSTATEID4resok) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(uint32(len(v.TsrStatusCodes)))
 	for i1 := range v.TsrStatusCodes {
 		if !v.TsrStatusCodes[i1].Valid() {
-			return xdr.EncodeError(e, "TESTSTATEID4resok.TsrStatusCodes", int64(v.TsrStatusCodes[i1]), xdr.ErrBadEnum)
+			return e.Fail("TESTSTATEID4resok.TsrStatusCodes", int64(v.TsrStatusCodes[i1]), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.TsrStatusCodes[i1]))
 	}
@@ -10975,7 +10976,7 @@ func (v *TESTSTATEID4resok) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *TESTSTATEID4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.TsrStatusCodes = xdr.Grow(d, v.TsrStatusCodes, n2)
+	v.TsrStatusCodes = xdrimpl.Grow(d, v.TsrStatusCodes, n2)
 	for i3 := range v.TsrStatusCodes {
 		v.TsrStatusCodes[i3] = Nfsstat4(d.Int32())
 		if !v.TsrStatusCodes[i3].Valid() {
@@ -10998,7 +10999,7 @@ func (v *TESTSTATEID4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.TsrStatus {
 	case NFS4_OK:
 		if v.TsrResok4 == nil {
-			return xdr.EncodeError(e, "TESTSTATEID4res.TsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("TESTSTATEID4res.TsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.TsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -11013,7 +11014,7 @@ func (v *TESTSTATEID4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.TsrStatus = Nfsstat4(d.Int32())
 	switch v.TsrStatus {
 	case NFS4_OK:
-		v.TsrResok4 = xdr.New(d, v.TsrResok4)
+		v.TsrResok4 = xdrimpl.New(d, v.TsrResok4)
 		if err := v.TsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -11034,7 +11035,7 @@ type DelegClaim4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DelegClaim4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DcClaim.Valid() {
-		return xdr.EncodeError(e, "DelegClaim4.DcClaim", int64(v.DcClaim), xdr.ErrBadEnum)
+		return e.Fail("DelegClaim4.DcClaim", int64(v.DcClaim), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DcClaim))
 	switch v.DcClaim {
@@ -11042,11 +11043,11 @@ func (v *DelegClaim4) MarshalXDR(e *xdr.Encoder) error {
 	case CLAIM_DELEG_PREV_FH:
 	case CLAIM_PREVIOUS:
 		if !v.DcDelegateType.Valid() {
-			return xdr.EncodeError(e, "DelegClaim4.DcDelegateType", int64(v.DcDelegateType), xdr.ErrBadEnum)
+			return e.Fail("DelegClaim4.DcDelegateType", int64(v.DcDelegateType), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.DcDelegateType))
 	default:
-		return xdr.EncodeError(e, "DelegClaim4.DcClaim", int64(v.DcClaim), xdr.ErrBadUnion)
+		return e.Fail("DelegClaim4.DcClaim", int64(v.DcClaim), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -11111,7 +11112,7 @@ func (v *WANTDELEGATION4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.WdrStatus {
 	case NFS4_OK:
 		if v.WdrResok4 == nil {
-			return xdr.EncodeError(e, "WANTDELEGATION4res.WdrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("WANTDELEGATION4res.WdrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.WdrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -11126,7 +11127,7 @@ func (v *WANTDELEGATION4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.WdrStatus = Nfsstat4(d.Int32())
 	switch v.WdrStatus {
 	case NFS4_OK:
-		v.WdrResok4 = xdr.New(d, v.WdrResok4)
+		v.WdrResok4 = xdrimpl.New(d, v.WdrResok4)
 		if err := v.WdrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -11161,7 +11162,7 @@ type DESTROYCLIENTID4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DESTROYCLIENTID4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DcrStatus.Valid() {
-		return xdr.EncodeError(e, "DESTROYCLIENTID4res.DcrStatus", int64(v.DcrStatus), xdr.ErrBadEnum)
+		return e.Fail("DESTROYCLIENTID4res.DcrStatus", int64(v.DcrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DcrStatus))
 	return nil
@@ -11202,7 +11203,7 @@ type RECLAIMCOMPLETE4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RECLAIMCOMPLETE4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.RcrStatus.Valid() {
-		return xdr.EncodeError(e, "RECLAIMCOMPLETE4res.RcrStatus", int64(v.RcrStatus), xdr.ErrBadEnum)
+		return e.Fail("RECLAIMCOMPLETE4res.RcrStatus", int64(v.RcrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.RcrStatus))
 	return nil
@@ -11253,7 +11254,7 @@ type ALLOCATE4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ALLOCATE4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ArStatus.Valid() {
-		return xdr.EncodeError(e, "ALLOCATE4res.ArStatus", int64(v.ArStatus), xdr.ErrBadEnum)
+		return e.Fail("ALLOCATE4res.ArStatus", int64(v.ArStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ArStatus))
 	return nil
@@ -11318,7 +11319,7 @@ func (v *COPY4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CaConsecutive = d.Bool()
 	v.CaSynchronous = d.Bool()
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.CaSourceServer = xdr.Grow(d, v.CaSourceServer, n2)
+	v.CaSourceServer = xdrimpl.Grow(d, v.CaSourceServer, n2)
 	for i3 := range v.CaSourceServer {
 		if err := v.CaSourceServer[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -11390,14 +11391,14 @@ func (v *COPY4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.CrStatus {
 	case NFS4_OK:
 		if v.CrResok4 == nil {
-			return xdr.EncodeError(e, "COPY4res.CrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("COPY4res.CrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.CrResok4.MarshalXDR(e); err != nil {
 			return err
 		}
 	case NFS4ERR_OFFLOAD_NO_REQS:
 		if v.CrRequirements == nil {
-			return xdr.EncodeError(e, "COPY4res.CrRequirements", 0, xdr.ErrNilArm)
+			return e.Fail("COPY4res.CrRequirements", 0, xdr.ErrNilArm)
 		}
 		if err := v.CrRequirements.MarshalXDR(e); err != nil {
 			return err
@@ -11414,14 +11415,14 @@ func (v *COPY4res) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.CrResok4
 		*v = COPY4res{CrStatus: v.CrStatus, CrResok4: keep1}
-		v.CrResok4 = xdr.New(d, v.CrResok4)
+		v.CrResok4 = xdrimpl.New(d, v.CrResok4)
 		if err := v.CrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4ERR_OFFLOAD_NO_REQS:
 		keep2 := v.CrRequirements
 		*v = COPY4res{CrStatus: v.CrStatus, CrRequirements: keep2}
-		v.CrRequirements = xdr.New(d, v.CrRequirements)
+		v.CrRequirements = xdrimpl.New(d, v.CrRequirements)
 		if err := v.CrRequirements.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -11493,7 +11494,7 @@ func (v *COPYNOTIFY4resok) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.CnrSourceServer = xdr.Grow(d, v.CnrSourceServer, n2)
+	v.CnrSourceServer = xdrimpl.Grow(d, v.CnrSourceServer, n2)
 	for i3 := range v.CnrSourceServer {
 		if err := v.CnrSourceServer[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -11515,7 +11516,7 @@ func (v *COPYNOTIFY4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.CnrStatus {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "COPYNOTIFY4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("COPYNOTIFY4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -11530,7 +11531,7 @@ func (v *COPYNOTIFY4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CnrStatus = Nfsstat4(d.Int32())
 	switch v.CnrStatus {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -11576,7 +11577,7 @@ type DEALLOCATE4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *DEALLOCATE4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.DrStatus.Valid() {
-		return xdr.EncodeError(e, "DEALLOCATE4res.DrStatus", int64(v.DrStatus), xdr.ErrBadEnum)
+		return e.Fail("DEALLOCATE4res.DrStatus", int64(v.DrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DrStatus))
 	return nil
@@ -11611,7 +11612,7 @@ const (
 	IO_ADVISE4_INIT_PROXIMITY         IOADVISEType4 = 10
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v IOADVISEType4) String() string {
 	switch v {
 	case IO_ADVISE4_NORMAL:
@@ -11648,7 +11649,7 @@ func (v IOADVISEType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *IOADVISEType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "IOADVISEType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("IOADVISEType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -11694,7 +11695,7 @@ func (v *IOADVISE4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.IaaOffset = Offset4(d.Uint64())
 	v.IaaCount = Length4(d.Uint64())
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.IaaHints = xdr.Grow(d, v.IaaHints, n2)
+	v.IaaHints = xdrimpl.Grow(d, v.IaaHints, n2)
 	for i3 := range v.IaaHints {
 		v.IaaHints[i3] = d.Uint32()
 	}
@@ -11718,7 +11719,7 @@ func (v *IOADVISE4resok) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *IOADVISE4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.IorHints = xdr.Grow(d, v.IorHints, n2)
+	v.IorHints = xdrimpl.Grow(d, v.IorHints, n2)
 	for i3 := range v.IorHints {
 		v.IorHints[i3] = d.Uint32()
 	}
@@ -11738,7 +11739,7 @@ func (v *IOADVISE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.IorStatus {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "IOADVISE4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("IOADVISE4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -11753,7 +11754,7 @@ func (v *IOADVISE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.IorStatus = Nfsstat4(d.Int32())
 	switch v.IorStatus {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -11774,11 +11775,11 @@ type DeviceError4 struct {
 func (v *DeviceError4) MarshalXDR(e *xdr.Encoder) error {
 	e.PutFixedOpaque(v.DeDeviceid[:])
 	if !v.DeStatus.Valid() {
-		return xdr.EncodeError(e, "DeviceError4.DeStatus", int64(v.DeStatus), xdr.ErrBadEnum)
+		return e.Fail("DeviceError4.DeStatus", int64(v.DeStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DeStatus))
 	if !v.DeOpnum.Valid() {
-		return xdr.EncodeError(e, "DeviceError4.DeOpnum", int64(v.DeOpnum), xdr.ErrBadEnum)
+		return e.Fail("DeviceError4.DeOpnum", int64(v.DeOpnum), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.DeOpnum))
 	return nil
@@ -11831,7 +11832,7 @@ func (v *LAYOUTERROR4args) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n2 := d.Len(xdr.Unbounded, 24)
-	v.LeaErrors = xdr.Grow(d, v.LeaErrors, n2)
+	v.LeaErrors = xdrimpl.Grow(d, v.LeaErrors, n2)
 	for i3 := range v.LeaErrors {
 		if err := v.LeaErrors[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -11848,7 +11849,7 @@ type LAYOUTERROR4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LAYOUTERROR4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LerStatus.Valid() {
-		return xdr.EncodeError(e, "LAYOUTERROR4res.LerStatus", int64(v.LerStatus), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTERROR4res.LerStatus", int64(v.LerStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LerStatus))
 	return nil
@@ -11943,7 +11944,7 @@ type LAYOUTSTATS4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LAYOUTSTATS4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LsrStatus.Valid() {
-		return xdr.EncodeError(e, "LAYOUTSTATS4res.LsrStatus", int64(v.LsrStatus), xdr.ErrBadEnum)
+		return e.Fail("LAYOUTSTATS4res.LsrStatus", int64(v.LsrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LsrStatus))
 	return nil
@@ -11988,7 +11989,7 @@ type OFFLOADCANCEL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OFFLOADCANCEL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.OcrStatus.Valid() {
-		return xdr.EncodeError(e, "OFFLOADCANCEL4res.OcrStatus", int64(v.OcrStatus), xdr.ErrBadEnum)
+		return e.Fail("OFFLOADCANCEL4res.OcrStatus", int64(v.OcrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.OcrStatus))
 	return nil
@@ -12036,12 +12037,12 @@ type OFFLOADSTATUS4resok struct {
 func (v *OFFLOADSTATUS4resok) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint64(uint64(v.OsrCount))
 	if len(v.OsrComplete) > 1 {
-		return xdr.EncodeError(e, "OFFLOADSTATUS4resok.OsrComplete", int64(len(v.OsrComplete)), xdr.ErrTooLong)
+		return e.Fail("OFFLOADSTATUS4resok.OsrComplete", int64(len(v.OsrComplete)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.OsrComplete)))
 	for i1 := range v.OsrComplete {
 		if !v.OsrComplete[i1].Valid() {
-			return xdr.EncodeError(e, "OFFLOADSTATUS4resok.OsrComplete", int64(v.OsrComplete[i1]), xdr.ErrBadEnum)
+			return e.Fail("OFFLOADSTATUS4resok.OsrComplete", int64(v.OsrComplete[i1]), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.OsrComplete[i1]))
 	}
@@ -12052,7 +12053,7 @@ func (v *OFFLOADSTATUS4resok) MarshalXDR(e *xdr.Encoder) error {
 func (v *OFFLOADSTATUS4resok) UnmarshalXDR(d *xdr.Decoder) error {
 	v.OsrCount = Length4(d.Uint64())
 	n2 := d.Len(1, 4)
-	v.OsrComplete = xdr.Grow(d, v.OsrComplete, n2)
+	v.OsrComplete = xdrimpl.Grow(d, v.OsrComplete, n2)
 	for i3 := range v.OsrComplete {
 		v.OsrComplete[i3] = Nfsstat4(d.Int32())
 		if !v.OsrComplete[i3].Valid() {
@@ -12075,7 +12076,7 @@ func (v *OFFLOADSTATUS4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.OsrStatus {
 	case NFS4_OK:
 		if v.OsrResok4 == nil {
-			return xdr.EncodeError(e, "OFFLOADSTATUS4res.OsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("OFFLOADSTATUS4res.OsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.OsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -12090,7 +12091,7 @@ func (v *OFFLOADSTATUS4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.OsrStatus = Nfsstat4(d.Int32())
 	switch v.OsrStatus {
 	case NFS4_OK:
-		v.OsrResok4 = xdr.New(d, v.OsrResok4)
+		v.OsrResok4 = xdrimpl.New(d, v.OsrResok4)
 		if err := v.OsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -12143,14 +12144,14 @@ func (v *ReadPlusContent) MarshalXDR(e *xdr.Encoder) error {
 	switch v.RpcContent {
 	case NFS4_CONTENT_DATA:
 		if v.RpcData == nil {
-			return xdr.EncodeError(e, "ReadPlusContent.RpcData", 0, xdr.ErrNilArm)
+			return e.Fail("ReadPlusContent.RpcData", 0, xdr.ErrNilArm)
 		}
 		if err := v.RpcData.MarshalXDR(e); err != nil {
 			return err
 		}
 	case NFS4_CONTENT_HOLE:
 		if v.RpcHole == nil {
-			return xdr.EncodeError(e, "ReadPlusContent.RpcHole", 0, xdr.ErrNilArm)
+			return e.Fail("ReadPlusContent.RpcHole", 0, xdr.ErrNilArm)
 		}
 		if err := v.RpcHole.MarshalXDR(e); err != nil {
 			return err
@@ -12167,14 +12168,14 @@ func (v *ReadPlusContent) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_CONTENT_DATA:
 		keep1 := v.RpcData
 		*v = ReadPlusContent{RpcContent: v.RpcContent, RpcData: keep1}
-		v.RpcData = xdr.New(d, v.RpcData)
+		v.RpcData = xdrimpl.New(d, v.RpcData)
 		if err := v.RpcData.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case NFS4_CONTENT_HOLE:
 		keep2 := v.RpcHole
 		*v = ReadPlusContent{RpcContent: v.RpcContent, RpcHole: keep2}
-		v.RpcHole = xdr.New(d, v.RpcHole)
+		v.RpcHole = xdrimpl.New(d, v.RpcHole)
 		if err := v.RpcHole.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -12206,7 +12207,7 @@ func (v *ReadPlusRes4) MarshalXDR(e *xdr.Encoder) error {
 func (v *ReadPlusRes4) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RprEof = d.Bool()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.RprContents = xdr.Grow(d, v.RprContents, n2)
+	v.RprContents = xdrimpl.Grow(d, v.RprContents, n2)
 	for i3 := range v.RprContents {
 		if err := v.RprContents[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -12228,7 +12229,7 @@ func (v *READPLUS4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.RpStatus {
 	case NFS4_OK:
 		if v.RpResok4 == nil {
-			return xdr.EncodeError(e, "READPLUS4res.RpResok4", 0, xdr.ErrNilArm)
+			return e.Fail("READPLUS4res.RpResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.RpResok4.MarshalXDR(e); err != nil {
 			return err
@@ -12243,7 +12244,7 @@ func (v *READPLUS4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.RpStatus = Nfsstat4(d.Int32())
 	switch v.RpStatus {
 	case NFS4_OK:
-		v.RpResok4 = xdr.New(d, v.RpResok4)
+		v.RpResok4 = xdrimpl.New(d, v.RpResok4)
 		if err := v.RpResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -12268,7 +12269,7 @@ func (v *SEEK4args) MarshalXDR(e *xdr.Encoder) error {
 	}
 	e.PutUint64(uint64(v.SaOffset))
 	if !v.SaWhat.Valid() {
-		return xdr.EncodeError(e, "SEEK4args.SaWhat", int64(v.SaWhat), xdr.ErrBadEnum)
+		return e.Fail("SEEK4args.SaWhat", int64(v.SaWhat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.SaWhat))
 	return nil
@@ -12320,7 +12321,7 @@ func (v *SEEK4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.SaStatus {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "SEEK4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("SEEK4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -12335,7 +12336,7 @@ func (v *SEEK4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.SaStatus = Nfsstat4(d.Int32())
 	switch v.SaStatus {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -12359,7 +12360,7 @@ func (v *WRITESAME4args) MarshalXDR(e *xdr.Encoder) error {
 		return err
 	}
 	if !v.WsaStable.Valid() {
-		return xdr.EncodeError(e, "WRITESAME4args.WsaStable", int64(v.WsaStable), xdr.ErrBadEnum)
+		return e.Fail("WRITESAME4args.WsaStable", int64(v.WsaStable), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.WsaStable))
 	if err := v.WsaAdb.MarshalXDR(e); err != nil {
@@ -12396,7 +12397,7 @@ func (v *WRITESAME4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.WsrStatus {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "WRITESAME4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("WRITESAME4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -12411,7 +12412,7 @@ func (v *WRITESAME4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.WsrStatus = Nfsstat4(d.Int32())
 	switch v.WsrStatus {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -12467,7 +12468,7 @@ type CLONE4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CLONE4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ClStatus.Valid() {
-		return xdr.EncodeError(e, "CLONE4res.ClStatus", int64(v.ClStatus), xdr.ErrBadEnum)
+		return e.Fail("CLONE4res.ClStatus", int64(v.ClStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ClStatus))
 	return nil
@@ -12490,7 +12491,7 @@ type ILLEGAL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ILLEGAL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "ILLEGAL4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("ILLEGAL4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -12637,55 +12638,55 @@ type NfsArgop4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Argop.Valid() {
-		return xdr.EncodeError(e, "NfsArgop4.Argop", int64(v.Argop), xdr.ErrBadEnum)
+		return e.Fail("NfsArgop4.Argop", int64(v.Argop), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Argop))
 	switch v.Argop {
 	case OP_ACCESS:
 		if v.Opaccess == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opaccess", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opaccess", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opaccess.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CLOSE:
 		if v.Opclose == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opclose", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opclose", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclose.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COMMIT:
 		if v.Opcommit == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opcommit", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opcommit", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcommit.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CREATE:
 		if v.Opcreate == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opcreate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opcreate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcreate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
 		if v.Opdelegpurge == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opdelegpurge", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opdelegpurge", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdelegpurge.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
 		if v.Opdelegreturn == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opdelegreturn", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opdelegreturn", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdelegreturn.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETATTR:
 		if v.Opgetattr == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opgetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opgetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetattr.MarshalXDR(e); err != nil {
 			return err
@@ -12693,35 +12694,35 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	case OP_GETFH:
 	case OP_LINK:
 		if v.Oplink == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplink", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplink", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplink.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCK:
 		if v.Oplock == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplock", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplock", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplock.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCKT:
 		if v.Oplockt == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplockt", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplockt", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplockt.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCKU:
 		if v.Oplocku == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplocku", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplocku", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplocku.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
 		if v.Oplookup == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplookup", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplookup", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplookup.MarshalXDR(e); err != nil {
 			return err
@@ -12729,42 +12730,42 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	case OP_LOOKUPP:
 	case OP_NVERIFY:
 		if v.Opnverify == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opnverify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opnverify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opnverify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN:
 		if v.Opopen == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opopen", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opopen", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opopen.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
 		if v.Opopenattr == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opopenattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opopenattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opopenattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
 		if v.OpopenConfirm == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpopenConfirm", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpopenConfirm", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpopenConfirm.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
 		if v.OpopenDowngrade == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpopenDowngrade", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpopenDowngrade", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpopenDowngrade.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_PUTFH:
 		if v.Opputfh == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opputfh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opputfh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opputfh.MarshalXDR(e); err != nil {
 			return err
@@ -12773,14 +12774,14 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	case OP_PUTROOTFH:
 	case OP_READ:
 		if v.Opread == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opread", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opread", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opread.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READDIR:
 		if v.Opreaddir == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opreaddir", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opreaddir", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opreaddir.MarshalXDR(e); err != nil {
 			return err
@@ -12788,21 +12789,21 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	case OP_READLINK:
 	case OP_REMOVE:
 		if v.Opremove == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opremove", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opremove", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opremove.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RENAME:
 		if v.Oprename == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oprename", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oprename", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oprename.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RENEW:
 		if v.Oprenew == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oprenew", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oprenew", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oprenew.MarshalXDR(e); err != nil {
 			return err
@@ -12811,278 +12812,278 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 	case OP_SAVEFH:
 	case OP_SECINFO:
 		if v.Opsecinfo == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opsecinfo", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opsecinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsecinfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETATTR:
 		if v.Opsetattr == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opsetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opsetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsetattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
 		if v.Opsetclientid == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opsetclientid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opsetclientid", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsetclientid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
 		if v.OpsetclientidConfirm == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpsetclientidConfirm", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpsetclientidConfirm", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpsetclientidConfirm.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_VERIFY:
 		if v.Opverify == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opverify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opverify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opverify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WRITE:
 		if v.Opwrite == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opwrite", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opwrite", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opwrite.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
 		if v.OpreleaseLockowner == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpreleaseLockowner", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpreleaseLockowner", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreleaseLockowner.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
 		if v.OpbackchannelCtl == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpbackchannelCtl", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpbackchannelCtl", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpbackchannelCtl.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
 		if v.OpbindConnToSession == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpbindConnToSession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpbindConnToSession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpbindConnToSession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
 		if v.OpexchangeId == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpexchangeId", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpexchangeId", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpexchangeId.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
 		if v.OpcreateSession == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpcreateSession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpcreateSession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcreateSession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
 		if v.OpdestroySession == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpdestroySession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpdestroySession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpdestroySession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
 		if v.OpfreeStateid == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpfreeStateid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpfreeStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpfreeStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
 		if v.OpgetDirDelegation == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpgetDirDelegation", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpgetDirDelegation", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpgetDirDelegation.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
 		if v.Opgetdeviceinfo == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opgetdeviceinfo", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opgetdeviceinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetdeviceinfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
 		if v.Opgetdevicelist == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opgetdevicelist", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opgetdevicelist", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetdevicelist.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
 		if v.Oplayoutcommit == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplayoutcommit", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplayoutcommit", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutcommit.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
 		if v.Oplayoutget == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplayoutget", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplayoutget", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutget.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
 		if v.Oplayoutreturn == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplayoutreturn", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplayoutreturn", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutreturn.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SECINFO_NO_NAME:
 		if !v.OpsecinfoNoName.Valid() {
-			return xdr.EncodeError(e, "NfsArgop4.OpsecinfoNoName", int64(v.OpsecinfoNoName), xdr.ErrBadEnum)
+			return e.Fail("NfsArgop4.OpsecinfoNoName", int64(v.OpsecinfoNoName), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.OpsecinfoNoName))
 	case OP_SEQUENCE:
 		if v.Opsequence == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opsequence", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opsequence", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsequence.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
 		if v.OpsetSsv == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpsetSsv", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpsetSsv", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpsetSsv.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
 		if v.OptestStateid == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OptestStateid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OptestStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OptestStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
 		if v.OpwantDelegation == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpwantDelegation", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpwantDelegation", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpwantDelegation.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
 		if v.OpdestroyClientid == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpdestroyClientid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpdestroyClientid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpdestroyClientid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
 		if v.OpreclaimComplete == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpreclaimComplete", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpreclaimComplete", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreclaimComplete.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
 		if v.Opallocate == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opallocate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opallocate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opallocate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COPY:
 		if v.Opcopy == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opcopy", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opcopy", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcopy.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
 		if v.OpcopyNotify == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpcopyNotify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpcopyNotify", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcopyNotify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
 		if v.Opdeallocate == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opdeallocate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opdeallocate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdeallocate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
 		if v.OpioAdvise == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpioAdvise", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpioAdvise", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpioAdvise.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
 		if v.Oplayouterror == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplayouterror", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplayouterror", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayouterror.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
 		if v.Oplayoutstats == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Oplayoutstats", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Oplayoutstats", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutstats.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
 		if v.OpoffloadCancel == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpoffloadCancel", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpoffloadCancel", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpoffloadCancel.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
 		if v.OpoffloadStatus == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpoffloadStatus", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpoffloadStatus", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpoffloadStatus.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
 		if v.OpreadPlus == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpreadPlus", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpreadPlus", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreadPlus.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SEEK:
 		if v.Opseek == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opseek", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opseek", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opseek.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
 		if v.OpwriteSame == nil {
-			return xdr.EncodeError(e, "NfsArgop4.OpwriteSame", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.OpwriteSame", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpwriteSame.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CLONE:
 		if v.Opclone == nil {
-			return xdr.EncodeError(e, "NfsArgop4.Opclone", 0, xdr.ErrNilArm)
+			return e.Fail("NfsArgop4.Opclone", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclone.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
 	default:
-		return xdr.EncodeError(e, "NfsArgop4.Argop", int64(v.Argop), xdr.ErrBadUnion)
+		return e.Fail("NfsArgop4.Argop", int64(v.Argop), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -13097,49 +13098,49 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_ACCESS:
 		keep1 := v.Opaccess
 		*v = NfsArgop4{Argop: v.Argop, Opaccess: keep1}
-		v.Opaccess = xdr.New(d, v.Opaccess)
+		v.Opaccess = xdrimpl.New(d, v.Opaccess)
 		if err := v.Opaccess.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLOSE:
 		keep2 := v.Opclose
 		*v = NfsArgop4{Argop: v.Argop, Opclose: keep2}
-		v.Opclose = xdr.New(d, v.Opclose)
+		v.Opclose = xdrimpl.New(d, v.Opclose)
 		if err := v.Opclose.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COMMIT:
 		keep3 := v.Opcommit
 		*v = NfsArgop4{Argop: v.Argop, Opcommit: keep3}
-		v.Opcommit = xdr.New(d, v.Opcommit)
+		v.Opcommit = xdrimpl.New(d, v.Opcommit)
 		if err := v.Opcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE:
 		keep4 := v.Opcreate
 		*v = NfsArgop4{Argop: v.Argop, Opcreate: keep4}
-		v.Opcreate = xdr.New(d, v.Opcreate)
+		v.Opcreate = xdrimpl.New(d, v.Opcreate)
 		if err := v.Opcreate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
 		keep5 := v.Opdelegpurge
 		*v = NfsArgop4{Argop: v.Argop, Opdelegpurge: keep5}
-		v.Opdelegpurge = xdr.New(d, v.Opdelegpurge)
+		v.Opdelegpurge = xdrimpl.New(d, v.Opdelegpurge)
 		if err := v.Opdelegpurge.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
 		keep6 := v.Opdelegreturn
 		*v = NfsArgop4{Argop: v.Argop, Opdelegreturn: keep6}
-		v.Opdelegreturn = xdr.New(d, v.Opdelegreturn)
+		v.Opdelegreturn = xdrimpl.New(d, v.Opdelegreturn)
 		if err := v.Opdelegreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETATTR:
 		keep7 := v.Opgetattr
 		*v = NfsArgop4{Argop: v.Argop, Opgetattr: keep7}
-		v.Opgetattr = xdr.New(d, v.Opgetattr)
+		v.Opgetattr = xdrimpl.New(d, v.Opgetattr)
 		if err := v.Opgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13148,35 +13149,35 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_LINK:
 		keep8 := v.Oplink
 		*v = NfsArgop4{Argop: v.Argop, Oplink: keep8}
-		v.Oplink = xdr.New(d, v.Oplink)
+		v.Oplink = xdrimpl.New(d, v.Oplink)
 		if err := v.Oplink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCK:
 		keep9 := v.Oplock
 		*v = NfsArgop4{Argop: v.Argop, Oplock: keep9}
-		v.Oplock = xdr.New(d, v.Oplock)
+		v.Oplock = xdrimpl.New(d, v.Oplock)
 		if err := v.Oplock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKT:
 		keep10 := v.Oplockt
 		*v = NfsArgop4{Argop: v.Argop, Oplockt: keep10}
-		v.Oplockt = xdr.New(d, v.Oplockt)
+		v.Oplockt = xdrimpl.New(d, v.Oplockt)
 		if err := v.Oplockt.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKU:
 		keep11 := v.Oplocku
 		*v = NfsArgop4{Argop: v.Argop, Oplocku: keep11}
-		v.Oplocku = xdr.New(d, v.Oplocku)
+		v.Oplocku = xdrimpl.New(d, v.Oplocku)
 		if err := v.Oplocku.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
 		keep12 := v.Oplookup
 		*v = NfsArgop4{Argop: v.Argop, Oplookup: keep12}
-		v.Oplookup = xdr.New(d, v.Oplookup)
+		v.Oplookup = xdrimpl.New(d, v.Oplookup)
 		if err := v.Oplookup.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13185,42 +13186,42 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_NVERIFY:
 		keep13 := v.Opnverify
 		*v = NfsArgop4{Argop: v.Argop, Opnverify: keep13}
-		v.Opnverify = xdr.New(d, v.Opnverify)
+		v.Opnverify = xdrimpl.New(d, v.Opnverify)
 		if err := v.Opnverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN:
 		keep14 := v.Opopen
 		*v = NfsArgop4{Argop: v.Argop, Opopen: keep14}
-		v.Opopen = xdr.New(d, v.Opopen)
+		v.Opopen = xdrimpl.New(d, v.Opopen)
 		if err := v.Opopen.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
 		keep15 := v.Opopenattr
 		*v = NfsArgop4{Argop: v.Argop, Opopenattr: keep15}
-		v.Opopenattr = xdr.New(d, v.Opopenattr)
+		v.Opopenattr = xdrimpl.New(d, v.Opopenattr)
 		if err := v.Opopenattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
 		keep16 := v.OpopenConfirm
 		*v = NfsArgop4{Argop: v.Argop, OpopenConfirm: keep16}
-		v.OpopenConfirm = xdr.New(d, v.OpopenConfirm)
+		v.OpopenConfirm = xdrimpl.New(d, v.OpopenConfirm)
 		if err := v.OpopenConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
 		keep17 := v.OpopenDowngrade
 		*v = NfsArgop4{Argop: v.Argop, OpopenDowngrade: keep17}
-		v.OpopenDowngrade = xdr.New(d, v.OpopenDowngrade)
+		v.OpopenDowngrade = xdrimpl.New(d, v.OpopenDowngrade)
 		if err := v.OpopenDowngrade.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTFH:
 		keep18 := v.Opputfh
 		*v = NfsArgop4{Argop: v.Argop, Opputfh: keep18}
-		v.Opputfh = xdr.New(d, v.Opputfh)
+		v.Opputfh = xdrimpl.New(d, v.Opputfh)
 		if err := v.Opputfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13231,14 +13232,14 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_READ:
 		keep19 := v.Opread
 		*v = NfsArgop4{Argop: v.Argop, Opread: keep19}
-		v.Opread = xdr.New(d, v.Opread)
+		v.Opread = xdrimpl.New(d, v.Opread)
 		if err := v.Opread.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READDIR:
 		keep20 := v.Opreaddir
 		*v = NfsArgop4{Argop: v.Argop, Opreaddir: keep20}
-		v.Opreaddir = xdr.New(d, v.Opreaddir)
+		v.Opreaddir = xdrimpl.New(d, v.Opreaddir)
 		if err := v.Opreaddir.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13247,21 +13248,21 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_REMOVE:
 		keep21 := v.Opremove
 		*v = NfsArgop4{Argop: v.Argop, Opremove: keep21}
-		v.Opremove = xdr.New(d, v.Opremove)
+		v.Opremove = xdrimpl.New(d, v.Opremove)
 		if err := v.Opremove.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENAME:
 		keep22 := v.Oprename
 		*v = NfsArgop4{Argop: v.Argop, Oprename: keep22}
-		v.Oprename = xdr.New(d, v.Oprename)
+		v.Oprename = xdrimpl.New(d, v.Oprename)
 		if err := v.Oprename.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENEW:
 		keep23 := v.Oprenew
 		*v = NfsArgop4{Argop: v.Argop, Oprenew: keep23}
-		v.Oprenew = xdr.New(d, v.Oprenew)
+		v.Oprenew = xdrimpl.New(d, v.Oprenew)
 		if err := v.Oprenew.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13272,133 +13273,133 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_SECINFO:
 		keep24 := v.Opsecinfo
 		*v = NfsArgop4{Argop: v.Argop, Opsecinfo: keep24}
-		v.Opsecinfo = xdr.New(d, v.Opsecinfo)
+		v.Opsecinfo = xdrimpl.New(d, v.Opsecinfo)
 		if err := v.Opsecinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETATTR:
 		keep25 := v.Opsetattr
 		*v = NfsArgop4{Argop: v.Argop, Opsetattr: keep25}
-		v.Opsetattr = xdr.New(d, v.Opsetattr)
+		v.Opsetattr = xdrimpl.New(d, v.Opsetattr)
 		if err := v.Opsetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
 		keep26 := v.Opsetclientid
 		*v = NfsArgop4{Argop: v.Argop, Opsetclientid: keep26}
-		v.Opsetclientid = xdr.New(d, v.Opsetclientid)
+		v.Opsetclientid = xdrimpl.New(d, v.Opsetclientid)
 		if err := v.Opsetclientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
 		keep27 := v.OpsetclientidConfirm
 		*v = NfsArgop4{Argop: v.Argop, OpsetclientidConfirm: keep27}
-		v.OpsetclientidConfirm = xdr.New(d, v.OpsetclientidConfirm)
+		v.OpsetclientidConfirm = xdrimpl.New(d, v.OpsetclientidConfirm)
 		if err := v.OpsetclientidConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_VERIFY:
 		keep28 := v.Opverify
 		*v = NfsArgop4{Argop: v.Argop, Opverify: keep28}
-		v.Opverify = xdr.New(d, v.Opverify)
+		v.Opverify = xdrimpl.New(d, v.Opverify)
 		if err := v.Opverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE:
 		keep29 := v.Opwrite
 		*v = NfsArgop4{Argop: v.Argop, Opwrite: keep29}
-		v.Opwrite = xdr.New(d, v.Opwrite)
+		v.Opwrite = xdrimpl.New(d, v.Opwrite)
 		if err := v.Opwrite.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
 		keep30 := v.OpreleaseLockowner
 		*v = NfsArgop4{Argop: v.Argop, OpreleaseLockowner: keep30}
-		v.OpreleaseLockowner = xdr.New(d, v.OpreleaseLockowner)
+		v.OpreleaseLockowner = xdrimpl.New(d, v.OpreleaseLockowner)
 		if err := v.OpreleaseLockowner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
 		keep31 := v.OpbackchannelCtl
 		*v = NfsArgop4{Argop: v.Argop, OpbackchannelCtl: keep31}
-		v.OpbackchannelCtl = xdr.New(d, v.OpbackchannelCtl)
+		v.OpbackchannelCtl = xdrimpl.New(d, v.OpbackchannelCtl)
 		if err := v.OpbackchannelCtl.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
 		keep32 := v.OpbindConnToSession
 		*v = NfsArgop4{Argop: v.Argop, OpbindConnToSession: keep32}
-		v.OpbindConnToSession = xdr.New(d, v.OpbindConnToSession)
+		v.OpbindConnToSession = xdrimpl.New(d, v.OpbindConnToSession)
 		if err := v.OpbindConnToSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
 		keep33 := v.OpexchangeId
 		*v = NfsArgop4{Argop: v.Argop, OpexchangeId: keep33}
-		v.OpexchangeId = xdr.New(d, v.OpexchangeId)
+		v.OpexchangeId = xdrimpl.New(d, v.OpexchangeId)
 		if err := v.OpexchangeId.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
 		keep34 := v.OpcreateSession
 		*v = NfsArgop4{Argop: v.Argop, OpcreateSession: keep34}
-		v.OpcreateSession = xdr.New(d, v.OpcreateSession)
+		v.OpcreateSession = xdrimpl.New(d, v.OpcreateSession)
 		if err := v.OpcreateSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
 		keep35 := v.OpdestroySession
 		*v = NfsArgop4{Argop: v.Argop, OpdestroySession: keep35}
-		v.OpdestroySession = xdr.New(d, v.OpdestroySession)
+		v.OpdestroySession = xdrimpl.New(d, v.OpdestroySession)
 		if err := v.OpdestroySession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
 		keep36 := v.OpfreeStateid
 		*v = NfsArgop4{Argop: v.Argop, OpfreeStateid: keep36}
-		v.OpfreeStateid = xdr.New(d, v.OpfreeStateid)
+		v.OpfreeStateid = xdrimpl.New(d, v.OpfreeStateid)
 		if err := v.OpfreeStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
 		keep37 := v.OpgetDirDelegation
 		*v = NfsArgop4{Argop: v.Argop, OpgetDirDelegation: keep37}
-		v.OpgetDirDelegation = xdr.New(d, v.OpgetDirDelegation)
+		v.OpgetDirDelegation = xdrimpl.New(d, v.OpgetDirDelegation)
 		if err := v.OpgetDirDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
 		keep38 := v.Opgetdeviceinfo
 		*v = NfsArgop4{Argop: v.Argop, Opgetdeviceinfo: keep38}
-		v.Opgetdeviceinfo = xdr.New(d, v.Opgetdeviceinfo)
+		v.Opgetdeviceinfo = xdrimpl.New(d, v.Opgetdeviceinfo)
 		if err := v.Opgetdeviceinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
 		keep39 := v.Opgetdevicelist
 		*v = NfsArgop4{Argop: v.Argop, Opgetdevicelist: keep39}
-		v.Opgetdevicelist = xdr.New(d, v.Opgetdevicelist)
+		v.Opgetdevicelist = xdrimpl.New(d, v.Opgetdevicelist)
 		if err := v.Opgetdevicelist.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
 		keep40 := v.Oplayoutcommit
 		*v = NfsArgop4{Argop: v.Argop, Oplayoutcommit: keep40}
-		v.Oplayoutcommit = xdr.New(d, v.Oplayoutcommit)
+		v.Oplayoutcommit = xdrimpl.New(d, v.Oplayoutcommit)
 		if err := v.Oplayoutcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
 		keep41 := v.Oplayoutget
 		*v = NfsArgop4{Argop: v.Argop, Oplayoutget: keep41}
-		v.Oplayoutget = xdr.New(d, v.Oplayoutget)
+		v.Oplayoutget = xdrimpl.New(d, v.Oplayoutget)
 		if err := v.Oplayoutget.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
 		keep42 := v.Oplayoutreturn
 		*v = NfsArgop4{Argop: v.Argop, Oplayoutreturn: keep42}
-		v.Oplayoutreturn = xdr.New(d, v.Oplayoutreturn)
+		v.Oplayoutreturn = xdrimpl.New(d, v.Oplayoutreturn)
 		if err := v.Oplayoutreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13412,133 +13413,133 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_SEQUENCE:
 		keep44 := v.Opsequence
 		*v = NfsArgop4{Argop: v.Argop, Opsequence: keep44}
-		v.Opsequence = xdr.New(d, v.Opsequence)
+		v.Opsequence = xdrimpl.New(d, v.Opsequence)
 		if err := v.Opsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
 		keep45 := v.OpsetSsv
 		*v = NfsArgop4{Argop: v.Argop, OpsetSsv: keep45}
-		v.OpsetSsv = xdr.New(d, v.OpsetSsv)
+		v.OpsetSsv = xdrimpl.New(d, v.OpsetSsv)
 		if err := v.OpsetSsv.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
 		keep46 := v.OptestStateid
 		*v = NfsArgop4{Argop: v.Argop, OptestStateid: keep46}
-		v.OptestStateid = xdr.New(d, v.OptestStateid)
+		v.OptestStateid = xdrimpl.New(d, v.OptestStateid)
 		if err := v.OptestStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
 		keep47 := v.OpwantDelegation
 		*v = NfsArgop4{Argop: v.Argop, OpwantDelegation: keep47}
-		v.OpwantDelegation = xdr.New(d, v.OpwantDelegation)
+		v.OpwantDelegation = xdrimpl.New(d, v.OpwantDelegation)
 		if err := v.OpwantDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
 		keep48 := v.OpdestroyClientid
 		*v = NfsArgop4{Argop: v.Argop, OpdestroyClientid: keep48}
-		v.OpdestroyClientid = xdr.New(d, v.OpdestroyClientid)
+		v.OpdestroyClientid = xdrimpl.New(d, v.OpdestroyClientid)
 		if err := v.OpdestroyClientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
 		keep49 := v.OpreclaimComplete
 		*v = NfsArgop4{Argop: v.Argop, OpreclaimComplete: keep49}
-		v.OpreclaimComplete = xdr.New(d, v.OpreclaimComplete)
+		v.OpreclaimComplete = xdrimpl.New(d, v.OpreclaimComplete)
 		if err := v.OpreclaimComplete.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
 		keep50 := v.Opallocate
 		*v = NfsArgop4{Argop: v.Argop, Opallocate: keep50}
-		v.Opallocate = xdr.New(d, v.Opallocate)
+		v.Opallocate = xdrimpl.New(d, v.Opallocate)
 		if err := v.Opallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY:
 		keep51 := v.Opcopy
 		*v = NfsArgop4{Argop: v.Argop, Opcopy: keep51}
-		v.Opcopy = xdr.New(d, v.Opcopy)
+		v.Opcopy = xdrimpl.New(d, v.Opcopy)
 		if err := v.Opcopy.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
 		keep52 := v.OpcopyNotify
 		*v = NfsArgop4{Argop: v.Argop, OpcopyNotify: keep52}
-		v.OpcopyNotify = xdr.New(d, v.OpcopyNotify)
+		v.OpcopyNotify = xdrimpl.New(d, v.OpcopyNotify)
 		if err := v.OpcopyNotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
 		keep53 := v.Opdeallocate
 		*v = NfsArgop4{Argop: v.Argop, Opdeallocate: keep53}
-		v.Opdeallocate = xdr.New(d, v.Opdeallocate)
+		v.Opdeallocate = xdrimpl.New(d, v.Opdeallocate)
 		if err := v.Opdeallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
 		keep54 := v.OpioAdvise
 		*v = NfsArgop4{Argop: v.Argop, OpioAdvise: keep54}
-		v.OpioAdvise = xdr.New(d, v.OpioAdvise)
+		v.OpioAdvise = xdrimpl.New(d, v.OpioAdvise)
 		if err := v.OpioAdvise.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
 		keep55 := v.Oplayouterror
 		*v = NfsArgop4{Argop: v.Argop, Oplayouterror: keep55}
-		v.Oplayouterror = xdr.New(d, v.Oplayouterror)
+		v.Oplayouterror = xdrimpl.New(d, v.Oplayouterror)
 		if err := v.Oplayouterror.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
 		keep56 := v.Oplayoutstats
 		*v = NfsArgop4{Argop: v.Argop, Oplayoutstats: keep56}
-		v.Oplayoutstats = xdr.New(d, v.Oplayoutstats)
+		v.Oplayoutstats = xdrimpl.New(d, v.Oplayoutstats)
 		if err := v.Oplayoutstats.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
 		keep57 := v.OpoffloadCancel
 		*v = NfsArgop4{Argop: v.Argop, OpoffloadCancel: keep57}
-		v.OpoffloadCancel = xdr.New(d, v.OpoffloadCancel)
+		v.OpoffloadCancel = xdrimpl.New(d, v.OpoffloadCancel)
 		if err := v.OpoffloadCancel.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
 		keep58 := v.OpoffloadStatus
 		*v = NfsArgop4{Argop: v.Argop, OpoffloadStatus: keep58}
-		v.OpoffloadStatus = xdr.New(d, v.OpoffloadStatus)
+		v.OpoffloadStatus = xdrimpl.New(d, v.OpoffloadStatus)
 		if err := v.OpoffloadStatus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
 		keep59 := v.OpreadPlus
 		*v = NfsArgop4{Argop: v.Argop, OpreadPlus: keep59}
-		v.OpreadPlus = xdr.New(d, v.OpreadPlus)
+		v.OpreadPlus = xdrimpl.New(d, v.OpreadPlus)
 		if err := v.OpreadPlus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEEK:
 		keep60 := v.Opseek
 		*v = NfsArgop4{Argop: v.Argop, Opseek: keep60}
-		v.Opseek = xdr.New(d, v.Opseek)
+		v.Opseek = xdrimpl.New(d, v.Opseek)
 		if err := v.Opseek.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
 		keep61 := v.OpwriteSame
 		*v = NfsArgop4{Argop: v.Argop, OpwriteSame: keep61}
-		v.OpwriteSame = xdr.New(d, v.OpwriteSame)
+		v.OpwriteSame = xdrimpl.New(d, v.OpwriteSame)
 		if err := v.OpwriteSame.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLONE:
 		keep62 := v.Opclone
 		*v = NfsArgop4{Argop: v.Argop, Opclone: keep62}
-		v.Opclone = xdr.New(d, v.Opclone)
+		v.Opclone = xdrimpl.New(d, v.Opclone)
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -13698,502 +13699,502 @@ type NfsResop4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsResop4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Resop.Valid() {
-		return xdr.EncodeError(e, "NfsResop4.Resop", int64(v.Resop), xdr.ErrBadEnum)
+		return e.Fail("NfsResop4.Resop", int64(v.Resop), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Resop))
 	switch v.Resop {
 	case OP_ACCESS:
 		if v.Opaccess == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opaccess", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opaccess", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opaccess.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CLOSE:
 		if v.Opclose == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opclose", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opclose", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclose.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COMMIT:
 		if v.Opcommit == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opcommit", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opcommit", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcommit.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CREATE:
 		if v.Opcreate == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opcreate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opcreate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcreate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
 		if v.Opdelegpurge == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opdelegpurge", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opdelegpurge", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdelegpurge.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
 		if v.Opdelegreturn == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opdelegreturn", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opdelegreturn", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdelegreturn.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETATTR:
 		if v.Opgetattr == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opgetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opgetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETFH:
 		if v.Opgetfh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opgetfh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opgetfh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetfh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LINK:
 		if v.Oplink == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplink", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplink", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplink.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCK:
 		if v.Oplock == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplock", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplock", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplock.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCKT:
 		if v.Oplockt == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplockt", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplockt", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplockt.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOCKU:
 		if v.Oplocku == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplocku", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplocku", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplocku.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
 		if v.Oplookup == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplookup", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplookup", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplookup.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LOOKUPP:
 		if v.Oplookupp == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplookupp", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplookupp", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplookupp.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_NVERIFY:
 		if v.Opnverify == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opnverify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opnverify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opnverify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN:
 		if v.Opopen == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opopen", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opopen", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opopen.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
 		if v.Opopenattr == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opopenattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opopenattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opopenattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
 		if v.OpopenConfirm == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpopenConfirm", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpopenConfirm", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpopenConfirm.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
 		if v.OpopenDowngrade == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpopenDowngrade", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpopenDowngrade", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpopenDowngrade.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_PUTFH:
 		if v.Opputfh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opputfh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opputfh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opputfh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_PUTPUBFH:
 		if v.Opputpubfh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opputpubfh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opputpubfh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opputpubfh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_PUTROOTFH:
 		if v.Opputrootfh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opputrootfh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opputrootfh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opputrootfh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READ:
 		if v.Opread == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opread", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opread", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opread.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READDIR:
 		if v.Opreaddir == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opreaddir", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opreaddir", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opreaddir.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READLINK:
 		if v.Opreadlink == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opreadlink", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opreadlink", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opreadlink.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_REMOVE:
 		if v.Opremove == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opremove", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opremove", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opremove.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RENAME:
 		if v.Oprename == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oprename", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oprename", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oprename.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RENEW:
 		if v.Oprenew == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oprenew", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oprenew", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oprenew.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RESTOREFH:
 		if v.Oprestorefh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oprestorefh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oprestorefh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oprestorefh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SAVEFH:
 		if v.Opsavefh == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opsavefh", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opsavefh", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsavefh.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SECINFO:
 		if v.Opsecinfo == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opsecinfo", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opsecinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsecinfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETATTR:
 		if v.Opsetattr == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opsetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opsetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsetattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
 		if v.Opsetclientid == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opsetclientid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opsetclientid", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsetclientid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
 		if v.OpsetclientidConfirm == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpsetclientidConfirm", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpsetclientidConfirm", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpsetclientidConfirm.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_VERIFY:
 		if v.Opverify == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opverify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opverify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opverify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WRITE:
 		if v.Opwrite == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opwrite", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opwrite", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opwrite.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
 		if v.OpreleaseLockowner == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpreleaseLockowner", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpreleaseLockowner", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreleaseLockowner.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
 		if v.OpbackchannelCtl == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpbackchannelCtl", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpbackchannelCtl", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpbackchannelCtl.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
 		if v.OpbindConnToSession == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpbindConnToSession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpbindConnToSession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpbindConnToSession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
 		if v.OpexchangeId == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpexchangeId", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpexchangeId", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpexchangeId.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
 		if v.OpcreateSession == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpcreateSession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpcreateSession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcreateSession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
 		if v.OpdestroySession == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpdestroySession", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpdestroySession", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpdestroySession.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
 		if v.OpfreeStateid == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpfreeStateid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpfreeStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpfreeStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
 		if v.OpgetDirDelegation == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpgetDirDelegation", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpgetDirDelegation", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpgetDirDelegation.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
 		if v.Opgetdeviceinfo == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opgetdeviceinfo", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opgetdeviceinfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetdeviceinfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
 		if v.Opgetdevicelist == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opgetdevicelist", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opgetdevicelist", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opgetdevicelist.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
 		if v.Oplayoutcommit == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplayoutcommit", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplayoutcommit", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutcommit.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
 		if v.Oplayoutget == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplayoutget", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplayoutget", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutget.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
 		if v.Oplayoutreturn == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplayoutreturn", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplayoutreturn", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutreturn.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SECINFO_NO_NAME:
 		if v.OpsecinfoNoName == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpsecinfoNoName", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpsecinfoNoName", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpsecinfoNoName.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SEQUENCE:
 		if v.Opsequence == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opsequence", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opsequence", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opsequence.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
 		if v.OpsetSsv == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpsetSsv", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpsetSsv", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpsetSsv.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
 		if v.OptestStateid == nil {
-			return xdr.EncodeError(e, "NfsResop4.OptestStateid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OptestStateid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OptestStateid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
 		if v.OpwantDelegation == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpwantDelegation", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpwantDelegation", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpwantDelegation.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
 		if v.OpdestroyClientid == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpdestroyClientid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpdestroyClientid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpdestroyClientid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
 		if v.OpreclaimComplete == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpreclaimComplete", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpreclaimComplete", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreclaimComplete.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
 		if v.Opallocate == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opallocate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opallocate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opallocate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COPY:
 		if v.Opcopy == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opcopy", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opcopy", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcopy.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
 		if v.OpcopyNotify == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpcopyNotify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpcopyNotify", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcopyNotify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
 		if v.Opdeallocate == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opdeallocate", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opdeallocate", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opdeallocate.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
 		if v.OpioAdvise == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpioAdvise", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpioAdvise", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpioAdvise.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
 		if v.Oplayouterror == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplayouterror", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplayouterror", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayouterror.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
 		if v.Oplayoutstats == nil {
-			return xdr.EncodeError(e, "NfsResop4.Oplayoutstats", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Oplayoutstats", 0, xdr.ErrNilArm)
 		}
 		if err := v.Oplayoutstats.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
 		if v.OpoffloadCancel == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpoffloadCancel", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpoffloadCancel", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpoffloadCancel.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
 		if v.OpoffloadStatus == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpoffloadStatus", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpoffloadStatus", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpoffloadStatus.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
 		if v.OpreadPlus == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpreadPlus", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpreadPlus", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpreadPlus.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_SEEK:
 		if v.Opseek == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opseek", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opseek", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opseek.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
 		if v.OpwriteSame == nil {
-			return xdr.EncodeError(e, "NfsResop4.OpwriteSame", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.OpwriteSame", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpwriteSame.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CLONE:
 		if v.Opclone == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opclone", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opclone", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclone.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
 		if v.Opillegal == nil {
-			return xdr.EncodeError(e, "NfsResop4.Opillegal", 0, xdr.ErrNilArm)
+			return e.Fail("NfsResop4.Opillegal", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opillegal.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "NfsResop4.Resop", int64(v.Resop), xdr.ErrBadUnion)
+		return e.Fail("NfsResop4.Resop", int64(v.Resop), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -14208,490 +14209,490 @@ func (v *NfsResop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_ACCESS:
 		keep1 := v.Opaccess
 		*v = NfsResop4{Resop: v.Resop, Opaccess: keep1}
-		v.Opaccess = xdr.New(d, v.Opaccess)
+		v.Opaccess = xdrimpl.New(d, v.Opaccess)
 		if err := v.Opaccess.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLOSE:
 		keep2 := v.Opclose
 		*v = NfsResop4{Resop: v.Resop, Opclose: keep2}
-		v.Opclose = xdr.New(d, v.Opclose)
+		v.Opclose = xdrimpl.New(d, v.Opclose)
 		if err := v.Opclose.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COMMIT:
 		keep3 := v.Opcommit
 		*v = NfsResop4{Resop: v.Resop, Opcommit: keep3}
-		v.Opcommit = xdr.New(d, v.Opcommit)
+		v.Opcommit = xdrimpl.New(d, v.Opcommit)
 		if err := v.Opcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE:
 		keep4 := v.Opcreate
 		*v = NfsResop4{Resop: v.Resop, Opcreate: keep4}
-		v.Opcreate = xdr.New(d, v.Opcreate)
+		v.Opcreate = xdrimpl.New(d, v.Opcreate)
 		if err := v.Opcreate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGPURGE:
 		keep5 := v.Opdelegpurge
 		*v = NfsResop4{Resop: v.Resop, Opdelegpurge: keep5}
-		v.Opdelegpurge = xdr.New(d, v.Opdelegpurge)
+		v.Opdelegpurge = xdrimpl.New(d, v.Opdelegpurge)
 		if err := v.Opdelegpurge.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DELEGRETURN:
 		keep6 := v.Opdelegreturn
 		*v = NfsResop4{Resop: v.Resop, Opdelegreturn: keep6}
-		v.Opdelegreturn = xdr.New(d, v.Opdelegreturn)
+		v.Opdelegreturn = xdrimpl.New(d, v.Opdelegreturn)
 		if err := v.Opdelegreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETATTR:
 		keep7 := v.Opgetattr
 		*v = NfsResop4{Resop: v.Resop, Opgetattr: keep7}
-		v.Opgetattr = xdr.New(d, v.Opgetattr)
+		v.Opgetattr = xdrimpl.New(d, v.Opgetattr)
 		if err := v.Opgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETFH:
 		keep8 := v.Opgetfh
 		*v = NfsResop4{Resop: v.Resop, Opgetfh: keep8}
-		v.Opgetfh = xdr.New(d, v.Opgetfh)
+		v.Opgetfh = xdrimpl.New(d, v.Opgetfh)
 		if err := v.Opgetfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LINK:
 		keep9 := v.Oplink
 		*v = NfsResop4{Resop: v.Resop, Oplink: keep9}
-		v.Oplink = xdr.New(d, v.Oplink)
+		v.Oplink = xdrimpl.New(d, v.Oplink)
 		if err := v.Oplink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCK:
 		keep10 := v.Oplock
 		*v = NfsResop4{Resop: v.Resop, Oplock: keep10}
-		v.Oplock = xdr.New(d, v.Oplock)
+		v.Oplock = xdrimpl.New(d, v.Oplock)
 		if err := v.Oplock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKT:
 		keep11 := v.Oplockt
 		*v = NfsResop4{Resop: v.Resop, Oplockt: keep11}
-		v.Oplockt = xdr.New(d, v.Oplockt)
+		v.Oplockt = xdrimpl.New(d, v.Oplockt)
 		if err := v.Oplockt.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOCKU:
 		keep12 := v.Oplocku
 		*v = NfsResop4{Resop: v.Resop, Oplocku: keep12}
-		v.Oplocku = xdr.New(d, v.Oplocku)
+		v.Oplocku = xdrimpl.New(d, v.Oplocku)
 		if err := v.Oplocku.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUP:
 		keep13 := v.Oplookup
 		*v = NfsResop4{Resop: v.Resop, Oplookup: keep13}
-		v.Oplookup = xdr.New(d, v.Oplookup)
+		v.Oplookup = xdrimpl.New(d, v.Oplookup)
 		if err := v.Oplookup.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LOOKUPP:
 		keep14 := v.Oplookupp
 		*v = NfsResop4{Resop: v.Resop, Oplookupp: keep14}
-		v.Oplookupp = xdr.New(d, v.Oplookupp)
+		v.Oplookupp = xdrimpl.New(d, v.Oplookupp)
 		if err := v.Oplookupp.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_NVERIFY:
 		keep15 := v.Opnverify
 		*v = NfsResop4{Resop: v.Resop, Opnverify: keep15}
-		v.Opnverify = xdr.New(d, v.Opnverify)
+		v.Opnverify = xdrimpl.New(d, v.Opnverify)
 		if err := v.Opnverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN:
 		keep16 := v.Opopen
 		*v = NfsResop4{Resop: v.Resop, Opopen: keep16}
-		v.Opopen = xdr.New(d, v.Opopen)
+		v.Opopen = xdrimpl.New(d, v.Opopen)
 		if err := v.Opopen.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPENATTR:
 		keep17 := v.Opopenattr
 		*v = NfsResop4{Resop: v.Resop, Opopenattr: keep17}
-		v.Opopenattr = xdr.New(d, v.Opopenattr)
+		v.Opopenattr = xdrimpl.New(d, v.Opopenattr)
 		if err := v.Opopenattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_CONFIRM:
 		keep18 := v.OpopenConfirm
 		*v = NfsResop4{Resop: v.Resop, OpopenConfirm: keep18}
-		v.OpopenConfirm = xdr.New(d, v.OpopenConfirm)
+		v.OpopenConfirm = xdrimpl.New(d, v.OpopenConfirm)
 		if err := v.OpopenConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OPEN_DOWNGRADE:
 		keep19 := v.OpopenDowngrade
 		*v = NfsResop4{Resop: v.Resop, OpopenDowngrade: keep19}
-		v.OpopenDowngrade = xdr.New(d, v.OpopenDowngrade)
+		v.OpopenDowngrade = xdrimpl.New(d, v.OpopenDowngrade)
 		if err := v.OpopenDowngrade.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTFH:
 		keep20 := v.Opputfh
 		*v = NfsResop4{Resop: v.Resop, Opputfh: keep20}
-		v.Opputfh = xdr.New(d, v.Opputfh)
+		v.Opputfh = xdrimpl.New(d, v.Opputfh)
 		if err := v.Opputfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTPUBFH:
 		keep21 := v.Opputpubfh
 		*v = NfsResop4{Resop: v.Resop, Opputpubfh: keep21}
-		v.Opputpubfh = xdr.New(d, v.Opputpubfh)
+		v.Opputpubfh = xdrimpl.New(d, v.Opputpubfh)
 		if err := v.Opputpubfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_PUTROOTFH:
 		keep22 := v.Opputrootfh
 		*v = NfsResop4{Resop: v.Resop, Opputrootfh: keep22}
-		v.Opputrootfh = xdr.New(d, v.Opputrootfh)
+		v.Opputrootfh = xdrimpl.New(d, v.Opputrootfh)
 		if err := v.Opputrootfh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ:
 		keep23 := v.Opread
 		*v = NfsResop4{Resop: v.Resop, Opread: keep23}
-		v.Opread = xdr.New(d, v.Opread)
+		v.Opread = xdrimpl.New(d, v.Opread)
 		if err := v.Opread.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READDIR:
 		keep24 := v.Opreaddir
 		*v = NfsResop4{Resop: v.Resop, Opreaddir: keep24}
-		v.Opreaddir = xdr.New(d, v.Opreaddir)
+		v.Opreaddir = xdrimpl.New(d, v.Opreaddir)
 		if err := v.Opreaddir.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READLINK:
 		keep25 := v.Opreadlink
 		*v = NfsResop4{Resop: v.Resop, Opreadlink: keep25}
-		v.Opreadlink = xdr.New(d, v.Opreadlink)
+		v.Opreadlink = xdrimpl.New(d, v.Opreadlink)
 		if err := v.Opreadlink.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_REMOVE:
 		keep26 := v.Opremove
 		*v = NfsResop4{Resop: v.Resop, Opremove: keep26}
-		v.Opremove = xdr.New(d, v.Opremove)
+		v.Opremove = xdrimpl.New(d, v.Opremove)
 		if err := v.Opremove.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENAME:
 		keep27 := v.Oprename
 		*v = NfsResop4{Resop: v.Resop, Oprename: keep27}
-		v.Oprename = xdr.New(d, v.Oprename)
+		v.Oprename = xdrimpl.New(d, v.Oprename)
 		if err := v.Oprename.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RENEW:
 		keep28 := v.Oprenew
 		*v = NfsResop4{Resop: v.Resop, Oprenew: keep28}
-		v.Oprenew = xdr.New(d, v.Oprenew)
+		v.Oprenew = xdrimpl.New(d, v.Oprenew)
 		if err := v.Oprenew.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RESTOREFH:
 		keep29 := v.Oprestorefh
 		*v = NfsResop4{Resop: v.Resop, Oprestorefh: keep29}
-		v.Oprestorefh = xdr.New(d, v.Oprestorefh)
+		v.Oprestorefh = xdrimpl.New(d, v.Oprestorefh)
 		if err := v.Oprestorefh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SAVEFH:
 		keep30 := v.Opsavefh
 		*v = NfsResop4{Resop: v.Resop, Opsavefh: keep30}
-		v.Opsavefh = xdr.New(d, v.Opsavefh)
+		v.Opsavefh = xdrimpl.New(d, v.Opsavefh)
 		if err := v.Opsavefh.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SECINFO:
 		keep31 := v.Opsecinfo
 		*v = NfsResop4{Resop: v.Resop, Opsecinfo: keep31}
-		v.Opsecinfo = xdr.New(d, v.Opsecinfo)
+		v.Opsecinfo = xdrimpl.New(d, v.Opsecinfo)
 		if err := v.Opsecinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETATTR:
 		keep32 := v.Opsetattr
 		*v = NfsResop4{Resop: v.Resop, Opsetattr: keep32}
-		v.Opsetattr = xdr.New(d, v.Opsetattr)
+		v.Opsetattr = xdrimpl.New(d, v.Opsetattr)
 		if err := v.Opsetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID:
 		keep33 := v.Opsetclientid
 		*v = NfsResop4{Resop: v.Resop, Opsetclientid: keep33}
-		v.Opsetclientid = xdr.New(d, v.Opsetclientid)
+		v.Opsetclientid = xdrimpl.New(d, v.Opsetclientid)
 		if err := v.Opsetclientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SETCLIENTID_CONFIRM:
 		keep34 := v.OpsetclientidConfirm
 		*v = NfsResop4{Resop: v.Resop, OpsetclientidConfirm: keep34}
-		v.OpsetclientidConfirm = xdr.New(d, v.OpsetclientidConfirm)
+		v.OpsetclientidConfirm = xdrimpl.New(d, v.OpsetclientidConfirm)
 		if err := v.OpsetclientidConfirm.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_VERIFY:
 		keep35 := v.Opverify
 		*v = NfsResop4{Resop: v.Resop, Opverify: keep35}
-		v.Opverify = xdr.New(d, v.Opverify)
+		v.Opverify = xdrimpl.New(d, v.Opverify)
 		if err := v.Opverify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE:
 		keep36 := v.Opwrite
 		*v = NfsResop4{Resop: v.Resop, Opwrite: keep36}
-		v.Opwrite = xdr.New(d, v.Opwrite)
+		v.Opwrite = xdrimpl.New(d, v.Opwrite)
 		if err := v.Opwrite.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RELEASE_LOCKOWNER:
 		keep37 := v.OpreleaseLockowner
 		*v = NfsResop4{Resop: v.Resop, OpreleaseLockowner: keep37}
-		v.OpreleaseLockowner = xdr.New(d, v.OpreleaseLockowner)
+		v.OpreleaseLockowner = xdrimpl.New(d, v.OpreleaseLockowner)
 		if err := v.OpreleaseLockowner.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BACKCHANNEL_CTL:
 		keep38 := v.OpbackchannelCtl
 		*v = NfsResop4{Resop: v.Resop, OpbackchannelCtl: keep38}
-		v.OpbackchannelCtl = xdr.New(d, v.OpbackchannelCtl)
+		v.OpbackchannelCtl = xdrimpl.New(d, v.OpbackchannelCtl)
 		if err := v.OpbackchannelCtl.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_BIND_CONN_TO_SESSION:
 		keep39 := v.OpbindConnToSession
 		*v = NfsResop4{Resop: v.Resop, OpbindConnToSession: keep39}
-		v.OpbindConnToSession = xdr.New(d, v.OpbindConnToSession)
+		v.OpbindConnToSession = xdrimpl.New(d, v.OpbindConnToSession)
 		if err := v.OpbindConnToSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_EXCHANGE_ID:
 		keep40 := v.OpexchangeId
 		*v = NfsResop4{Resop: v.Resop, OpexchangeId: keep40}
-		v.OpexchangeId = xdr.New(d, v.OpexchangeId)
+		v.OpexchangeId = xdrimpl.New(d, v.OpexchangeId)
 		if err := v.OpexchangeId.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CREATE_SESSION:
 		keep41 := v.OpcreateSession
 		*v = NfsResop4{Resop: v.Resop, OpcreateSession: keep41}
-		v.OpcreateSession = xdr.New(d, v.OpcreateSession)
+		v.OpcreateSession = xdrimpl.New(d, v.OpcreateSession)
 		if err := v.OpcreateSession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_SESSION:
 		keep42 := v.OpdestroySession
 		*v = NfsResop4{Resop: v.Resop, OpdestroySession: keep42}
-		v.OpdestroySession = xdr.New(d, v.OpdestroySession)
+		v.OpdestroySession = xdrimpl.New(d, v.OpdestroySession)
 		if err := v.OpdestroySession.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_FREE_STATEID:
 		keep43 := v.OpfreeStateid
 		*v = NfsResop4{Resop: v.Resop, OpfreeStateid: keep43}
-		v.OpfreeStateid = xdr.New(d, v.OpfreeStateid)
+		v.OpfreeStateid = xdrimpl.New(d, v.OpfreeStateid)
 		if err := v.OpfreeStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GET_DIR_DELEGATION:
 		keep44 := v.OpgetDirDelegation
 		*v = NfsResop4{Resop: v.Resop, OpgetDirDelegation: keep44}
-		v.OpgetDirDelegation = xdr.New(d, v.OpgetDirDelegation)
+		v.OpgetDirDelegation = xdrimpl.New(d, v.OpgetDirDelegation)
 		if err := v.OpgetDirDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICEINFO:
 		keep45 := v.Opgetdeviceinfo
 		*v = NfsResop4{Resop: v.Resop, Opgetdeviceinfo: keep45}
-		v.Opgetdeviceinfo = xdr.New(d, v.Opgetdeviceinfo)
+		v.Opgetdeviceinfo = xdrimpl.New(d, v.Opgetdeviceinfo)
 		if err := v.Opgetdeviceinfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_GETDEVICELIST:
 		keep46 := v.Opgetdevicelist
 		*v = NfsResop4{Resop: v.Resop, Opgetdevicelist: keep46}
-		v.Opgetdevicelist = xdr.New(d, v.Opgetdevicelist)
+		v.Opgetdevicelist = xdrimpl.New(d, v.Opgetdevicelist)
 		if err := v.Opgetdevicelist.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTCOMMIT:
 		keep47 := v.Oplayoutcommit
 		*v = NfsResop4{Resop: v.Resop, Oplayoutcommit: keep47}
-		v.Oplayoutcommit = xdr.New(d, v.Oplayoutcommit)
+		v.Oplayoutcommit = xdrimpl.New(d, v.Oplayoutcommit)
 		if err := v.Oplayoutcommit.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTGET:
 		keep48 := v.Oplayoutget
 		*v = NfsResop4{Resop: v.Resop, Oplayoutget: keep48}
-		v.Oplayoutget = xdr.New(d, v.Oplayoutget)
+		v.Oplayoutget = xdrimpl.New(d, v.Oplayoutget)
 		if err := v.Oplayoutget.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTRETURN:
 		keep49 := v.Oplayoutreturn
 		*v = NfsResop4{Resop: v.Resop, Oplayoutreturn: keep49}
-		v.Oplayoutreturn = xdr.New(d, v.Oplayoutreturn)
+		v.Oplayoutreturn = xdrimpl.New(d, v.Oplayoutreturn)
 		if err := v.Oplayoutreturn.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SECINFO_NO_NAME:
 		keep50 := v.OpsecinfoNoName
 		*v = NfsResop4{Resop: v.Resop, OpsecinfoNoName: keep50}
-		v.OpsecinfoNoName = xdr.New(d, v.OpsecinfoNoName)
+		v.OpsecinfoNoName = xdrimpl.New(d, v.OpsecinfoNoName)
 		if err := v.OpsecinfoNoName.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEQUENCE:
 		keep51 := v.Opsequence
 		*v = NfsResop4{Resop: v.Resop, Opsequence: keep51}
-		v.Opsequence = xdr.New(d, v.Opsequence)
+		v.Opsequence = xdrimpl.New(d, v.Opsequence)
 		if err := v.Opsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SET_SSV:
 		keep52 := v.OpsetSsv
 		*v = NfsResop4{Resop: v.Resop, OpsetSsv: keep52}
-		v.OpsetSsv = xdr.New(d, v.OpsetSsv)
+		v.OpsetSsv = xdrimpl.New(d, v.OpsetSsv)
 		if err := v.OpsetSsv.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_TEST_STATEID:
 		keep53 := v.OptestStateid
 		*v = NfsResop4{Resop: v.Resop, OptestStateid: keep53}
-		v.OptestStateid = xdr.New(d, v.OptestStateid)
+		v.OptestStateid = xdrimpl.New(d, v.OptestStateid)
 		if err := v.OptestStateid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WANT_DELEGATION:
 		keep54 := v.OpwantDelegation
 		*v = NfsResop4{Resop: v.Resop, OpwantDelegation: keep54}
-		v.OpwantDelegation = xdr.New(d, v.OpwantDelegation)
+		v.OpwantDelegation = xdrimpl.New(d, v.OpwantDelegation)
 		if err := v.OpwantDelegation.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DESTROY_CLIENTID:
 		keep55 := v.OpdestroyClientid
 		*v = NfsResop4{Resop: v.Resop, OpdestroyClientid: keep55}
-		v.OpdestroyClientid = xdr.New(d, v.OpdestroyClientid)
+		v.OpdestroyClientid = xdrimpl.New(d, v.OpdestroyClientid)
 		if err := v.OpdestroyClientid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_RECLAIM_COMPLETE:
 		keep56 := v.OpreclaimComplete
 		*v = NfsResop4{Resop: v.Resop, OpreclaimComplete: keep56}
-		v.OpreclaimComplete = xdr.New(d, v.OpreclaimComplete)
+		v.OpreclaimComplete = xdrimpl.New(d, v.OpreclaimComplete)
 		if err := v.OpreclaimComplete.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ALLOCATE:
 		keep57 := v.Opallocate
 		*v = NfsResop4{Resop: v.Resop, Opallocate: keep57}
-		v.Opallocate = xdr.New(d, v.Opallocate)
+		v.Opallocate = xdrimpl.New(d, v.Opallocate)
 		if err := v.Opallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY:
 		keep58 := v.Opcopy
 		*v = NfsResop4{Resop: v.Resop, Opcopy: keep58}
-		v.Opcopy = xdr.New(d, v.Opcopy)
+		v.Opcopy = xdrimpl.New(d, v.Opcopy)
 		if err := v.Opcopy.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_COPY_NOTIFY:
 		keep59 := v.OpcopyNotify
 		*v = NfsResop4{Resop: v.Resop, OpcopyNotify: keep59}
-		v.OpcopyNotify = xdr.New(d, v.OpcopyNotify)
+		v.OpcopyNotify = xdrimpl.New(d, v.OpcopyNotify)
 		if err := v.OpcopyNotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_DEALLOCATE:
 		keep60 := v.Opdeallocate
 		*v = NfsResop4{Resop: v.Resop, Opdeallocate: keep60}
-		v.Opdeallocate = xdr.New(d, v.Opdeallocate)
+		v.Opdeallocate = xdrimpl.New(d, v.Opdeallocate)
 		if err := v.Opdeallocate.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_IO_ADVISE:
 		keep61 := v.OpioAdvise
 		*v = NfsResop4{Resop: v.Resop, OpioAdvise: keep61}
-		v.OpioAdvise = xdr.New(d, v.OpioAdvise)
+		v.OpioAdvise = xdrimpl.New(d, v.OpioAdvise)
 		if err := v.OpioAdvise.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTERROR:
 		keep62 := v.Oplayouterror
 		*v = NfsResop4{Resop: v.Resop, Oplayouterror: keep62}
-		v.Oplayouterror = xdr.New(d, v.Oplayouterror)
+		v.Oplayouterror = xdrimpl.New(d, v.Oplayouterror)
 		if err := v.Oplayouterror.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_LAYOUTSTATS:
 		keep63 := v.Oplayoutstats
 		*v = NfsResop4{Resop: v.Resop, Oplayoutstats: keep63}
-		v.Oplayoutstats = xdr.New(d, v.Oplayoutstats)
+		v.Oplayoutstats = xdrimpl.New(d, v.Oplayoutstats)
 		if err := v.Oplayoutstats.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_CANCEL:
 		keep64 := v.OpoffloadCancel
 		*v = NfsResop4{Resop: v.Resop, OpoffloadCancel: keep64}
-		v.OpoffloadCancel = xdr.New(d, v.OpoffloadCancel)
+		v.OpoffloadCancel = xdrimpl.New(d, v.OpoffloadCancel)
 		if err := v.OpoffloadCancel.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_OFFLOAD_STATUS:
 		keep65 := v.OpoffloadStatus
 		*v = NfsResop4{Resop: v.Resop, OpoffloadStatus: keep65}
-		v.OpoffloadStatus = xdr.New(d, v.OpoffloadStatus)
+		v.OpoffloadStatus = xdrimpl.New(d, v.OpoffloadStatus)
 		if err := v.OpoffloadStatus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_READ_PLUS:
 		keep66 := v.OpreadPlus
 		*v = NfsResop4{Resop: v.Resop, OpreadPlus: keep66}
-		v.OpreadPlus = xdr.New(d, v.OpreadPlus)
+		v.OpreadPlus = xdrimpl.New(d, v.OpreadPlus)
 		if err := v.OpreadPlus.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_SEEK:
 		keep67 := v.Opseek
 		*v = NfsResop4{Resop: v.Resop, Opseek: keep67}
-		v.Opseek = xdr.New(d, v.Opseek)
+		v.Opseek = xdrimpl.New(d, v.Opseek)
 		if err := v.Opseek.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_WRITE_SAME:
 		keep68 := v.OpwriteSame
 		*v = NfsResop4{Resop: v.Resop, OpwriteSame: keep68}
-		v.OpwriteSame = xdr.New(d, v.OpwriteSame)
+		v.OpwriteSame = xdrimpl.New(d, v.OpwriteSame)
 		if err := v.OpwriteSame.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CLONE:
 		keep69 := v.Opclone
 		*v = NfsResop4{Resop: v.Resop, Opclone: keep69}
-		v.Opclone = xdr.New(d, v.Opclone)
+		v.Opclone = xdrimpl.New(d, v.Opclone)
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
 		keep70 := v.Opillegal
 		*v = NfsResop4{Resop: v.Resop, Opillegal: keep70}
-		v.Opillegal = xdr.New(d, v.Opillegal)
+		v.Opillegal = xdrimpl.New(d, v.Opillegal)
 		if err := v.Opillegal.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -14727,7 +14728,7 @@ func (v *COMPOUND4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Tag = d.Opaque(v.Tag, xdr.Unbounded)
 	v.Minorversion = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Argarray = xdr.Grow(d, v.Argarray, n2)
+	v.Argarray = xdrimpl.Grow(d, v.Argarray, n2)
 	for i3 := range v.Argarray {
 		if err := v.Argarray[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -14748,7 +14749,7 @@ type COMPOUND4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *COMPOUND4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "COMPOUND4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("COMPOUND4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	e.PutOpaque(v.Tag)
@@ -14769,7 +14770,7 @@ func (v *COMPOUND4res) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Tag = d.Opaque(v.Tag, xdr.Unbounded)
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.Resarray = xdr.Grow(d, v.Resarray, n2)
+	v.Resarray = xdrimpl.Grow(d, v.Resarray, n2)
 	for i3 := range v.Resarray {
 		if err := v.Resarray[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -14802,7 +14803,7 @@ const (
 	OP_CB_ILLEGAL NfsCbOpnum4 = 10044
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NfsCbOpnum4) String() string {
 	switch v {
 	case OP_CB_GETATTR:
@@ -14849,7 +14850,7 @@ func (v NfsCbOpnum4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsCbOpnum4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NfsCbOpnum4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NfsCbOpnum4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -14873,7 +14874,7 @@ type CBGETATTR4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBGETATTR4args) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Fh) > 128 {
-		return xdr.EncodeError(e, "CBGETATTR4args.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("CBGETATTR4args.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	e.PutUint32(uint32(len(v.AttrRequest)))
@@ -14887,7 +14888,7 @@ func (v *CBGETATTR4args) MarshalXDR(e *xdr.Encoder) error {
 func (v *CBGETATTR4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Fh = d.Opaque(v.Fh, 128)
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.AttrRequest = xdr.Grow(d, v.AttrRequest, n2)
+	v.AttrRequest = xdrimpl.Grow(d, v.AttrRequest, n2)
 	for i3 := range v.AttrRequest {
 		v.AttrRequest[i3] = d.Uint32()
 	}
@@ -14928,7 +14929,7 @@ func (v *CBGETATTR4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Status {
 	case NFS4_OK:
 		if v.Resok4 == nil {
-			return xdr.EncodeError(e, "CBGETATTR4res.Resok4", 0, xdr.ErrNilArm)
+			return e.Fail("CBGETATTR4res.Resok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.Resok4.MarshalXDR(e); err != nil {
 			return err
@@ -14943,7 +14944,7 @@ func (v *CBGETATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Status = Nfsstat4(d.Int32())
 	switch v.Status {
 	case NFS4_OK:
-		v.Resok4 = xdr.New(d, v.Resok4)
+		v.Resok4 = xdrimpl.New(d, v.Resok4)
 		if err := v.Resok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -14967,7 +14968,7 @@ func (v *CBRECALL4args) MarshalXDR(e *xdr.Encoder) error {
 	}
 	e.PutBool(v.Truncate)
 	if len(v.Fh) > 128 {
-		return xdr.EncodeError(e, "CBRECALL4args.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("CBRECALL4args.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	return nil
@@ -14991,7 +14992,7 @@ type CBRECALL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBRECALL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "CBRECALL4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("CBRECALL4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -15016,7 +15017,7 @@ const (
 	LAYOUTRECALL4_ALL  LayoutrecallType4 = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v LayoutrecallType4) String() string {
 	switch v {
 	case LAYOUTRECALL4_FILE:
@@ -15037,7 +15038,7 @@ func (v LayoutrecallType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutrecallType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "LayoutrecallType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("LayoutrecallType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -15063,7 +15064,7 @@ type LayoutrecallFile4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *LayoutrecallFile4) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.LorFh) > 128 {
-		return xdr.EncodeError(e, "LayoutrecallFile4.LorFh", int64(len(v.LorFh)), xdr.ErrTooLong)
+		return e.Fail("LayoutrecallFile4.LorFh", int64(len(v.LorFh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.LorFh)
 	e.PutUint64(uint64(v.LorOffset))
@@ -15097,27 +15098,27 @@ type Layoutrecall4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Layoutrecall4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.LorRecalltype.Valid() {
-		return xdr.EncodeError(e, "Layoutrecall4.LorRecalltype", int64(v.LorRecalltype), xdr.ErrBadEnum)
+		return e.Fail("Layoutrecall4.LorRecalltype", int64(v.LorRecalltype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.LorRecalltype))
 	switch v.LorRecalltype {
 	case LAYOUTRECALL4_FILE:
 		if v.LorLayout == nil {
-			return xdr.EncodeError(e, "Layoutrecall4.LorLayout", 0, xdr.ErrNilArm)
+			return e.Fail("Layoutrecall4.LorLayout", 0, xdr.ErrNilArm)
 		}
 		if err := v.LorLayout.MarshalXDR(e); err != nil {
 			return err
 		}
 	case LAYOUTRECALL4_FSID:
 		if v.LorFsid == nil {
-			return xdr.EncodeError(e, "Layoutrecall4.LorFsid", 0, xdr.ErrNilArm)
+			return e.Fail("Layoutrecall4.LorFsid", 0, xdr.ErrNilArm)
 		}
 		if err := v.LorFsid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case LAYOUTRECALL4_ALL:
 	default:
-		return xdr.EncodeError(e, "Layoutrecall4.LorRecalltype", int64(v.LorRecalltype), xdr.ErrBadUnion)
+		return e.Fail("Layoutrecall4.LorRecalltype", int64(v.LorRecalltype), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -15132,14 +15133,14 @@ func (v *Layoutrecall4) UnmarshalXDR(d *xdr.Decoder) error {
 	case LAYOUTRECALL4_FILE:
 		keep1 := v.LorLayout
 		*v = Layoutrecall4{LorRecalltype: v.LorRecalltype, LorLayout: keep1}
-		v.LorLayout = xdr.New(d, v.LorLayout)
+		v.LorLayout = xdrimpl.New(d, v.LorLayout)
 		if err := v.LorLayout.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case LAYOUTRECALL4_FSID:
 		keep2 := v.LorFsid
 		*v = Layoutrecall4{LorRecalltype: v.LorRecalltype, LorFsid: keep2}
-		v.LorFsid = xdr.New(d, v.LorFsid)
+		v.LorFsid = xdrimpl.New(d, v.LorFsid)
 		if err := v.LorFsid.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -15162,11 +15163,11 @@ type CBLAYOUTRECALL4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBLAYOUTRECALL4args) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CloraType.Valid() {
-		return xdr.EncodeError(e, "CBLAYOUTRECALL4args.CloraType", int64(v.CloraType), xdr.ErrBadEnum)
+		return e.Fail("CBLAYOUTRECALL4args.CloraType", int64(v.CloraType), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CloraType))
 	if !v.CloraIomode.Valid() {
-		return xdr.EncodeError(e, "CBLAYOUTRECALL4args.CloraIomode", int64(v.CloraIomode), xdr.ErrBadEnum)
+		return e.Fail("CBLAYOUTRECALL4args.CloraIomode", int64(v.CloraIomode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CloraIomode))
 	e.PutBool(v.CloraChanged)
@@ -15201,7 +15202,7 @@ type CBLAYOUTRECALL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBLAYOUTRECALL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ClorrStatus.Valid() {
-		return xdr.EncodeError(e, "CBLAYOUTRECALL4res.ClorrStatus", int64(v.ClorrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBLAYOUTRECALL4res.ClorrStatus", int64(v.ClorrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ClorrStatus))
 	return nil
@@ -15231,7 +15232,7 @@ const (
 	NOTIFY4_CHANGE_COOKIE_VERIFIER NotifyType4 = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NotifyType4) String() string {
 	switch v {
 	case NOTIFY4_CHANGE_CHILD_ATTRS:
@@ -15258,7 +15259,7 @@ func (v NotifyType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NotifyType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NotifyType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -15360,7 +15361,7 @@ type NotifyAdd4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyAdd4) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.NadOldEntry) > 1 {
-		return xdr.EncodeError(e, "NotifyAdd4.NadOldEntry", int64(len(v.NadOldEntry)), xdr.ErrTooLong)
+		return e.Fail("NotifyAdd4.NadOldEntry", int64(len(v.NadOldEntry)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.NadOldEntry)))
 	for i1 := range v.NadOldEntry {
@@ -15372,14 +15373,14 @@ func (v *NotifyAdd4) MarshalXDR(e *xdr.Encoder) error {
 		return err
 	}
 	if len(v.NadNewEntryCookie) > 1 {
-		return xdr.EncodeError(e, "NotifyAdd4.NadNewEntryCookie", int64(len(v.NadNewEntryCookie)), xdr.ErrTooLong)
+		return e.Fail("NotifyAdd4.NadNewEntryCookie", int64(len(v.NadNewEntryCookie)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.NadNewEntryCookie)))
 	for i2 := range v.NadNewEntryCookie {
 		e.PutUint64(uint64(v.NadNewEntryCookie[i2]))
 	}
 	if len(v.NadPrevEntry) > 1 {
-		return xdr.EncodeError(e, "NotifyAdd4.NadPrevEntry", int64(len(v.NadPrevEntry)), xdr.ErrTooLong)
+		return e.Fail("NotifyAdd4.NadPrevEntry", int64(len(v.NadPrevEntry)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.NadPrevEntry)))
 	for i3 := range v.NadPrevEntry {
@@ -15394,7 +15395,7 @@ func (v *NotifyAdd4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *NotifyAdd4) UnmarshalXDR(d *xdr.Decoder) error {
 	n4 := d.Len(1, 20)
-	v.NadOldEntry = xdr.Grow(d, v.NadOldEntry, n4)
+	v.NadOldEntry = xdrimpl.Grow(d, v.NadOldEntry, n4)
 	for i5 := range v.NadOldEntry {
 		if err := v.NadOldEntry[i5].UnmarshalXDR(d); err != nil {
 			return err
@@ -15404,12 +15405,12 @@ func (v *NotifyAdd4) UnmarshalXDR(d *xdr.Decoder) error {
 		return err
 	}
 	n6 := d.Len(1, 8)
-	v.NadNewEntryCookie = xdr.Grow(d, v.NadNewEntryCookie, n6)
+	v.NadNewEntryCookie = xdrimpl.Grow(d, v.NadNewEntryCookie, n6)
 	for i7 := range v.NadNewEntryCookie {
 		v.NadNewEntryCookie[i7] = NfsCookie4(d.Uint64())
 	}
 	n8 := d.Len(1, 20)
-	v.NadPrevEntry = xdr.Grow(d, v.NadPrevEntry, n8)
+	v.NadPrevEntry = xdrimpl.Grow(d, v.NadPrevEntry, n8)
 	for i9 := range v.NadPrevEntry {
 		if err := v.NadPrevEntry[i9].UnmarshalXDR(d); err != nil {
 			return err
@@ -15525,7 +15526,7 @@ func (v *Notify4) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *Notify4) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.NotifyMask = xdr.Grow(d, v.NotifyMask, n2)
+	v.NotifyMask = xdrimpl.Grow(d, v.NotifyMask, n2)
 	for i3 := range v.NotifyMask {
 		v.NotifyMask[i3] = d.Uint32()
 	}
@@ -15546,7 +15547,7 @@ func (v *CBNOTIFY4args) MarshalXDR(e *xdr.Encoder) error {
 		return err
 	}
 	if len(v.CnaFh) > 128 {
-		return xdr.EncodeError(e, "CBNOTIFY4args.CnaFh", int64(len(v.CnaFh)), xdr.ErrTooLong)
+		return e.Fail("CBNOTIFY4args.CnaFh", int64(len(v.CnaFh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.CnaFh)
 	e.PutUint32(uint32(len(v.CnaChanges)))
@@ -15565,7 +15566,7 @@ func (v *CBNOTIFY4args) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.CnaFh = d.Opaque(v.CnaFh, 128)
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.CnaChanges = xdr.Grow(d, v.CnaChanges, n2)
+	v.CnaChanges = xdrimpl.Grow(d, v.CnaChanges, n2)
 	for i3 := range v.CnaChanges {
 		if err := v.CnaChanges[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -15582,7 +15583,7 @@ type CBNOTIFY4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBNOTIFY4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CnrStatus.Valid() {
-		return xdr.EncodeError(e, "CBNOTIFY4res.CnrStatus", int64(v.CnrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBNOTIFY4res.CnrStatus", int64(v.CnrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CnrStatus))
 	return nil
@@ -15606,7 +15607,7 @@ type CBPUSHDELEG4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBPUSHDELEG4args) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CpdaFh) > 128 {
-		return xdr.EncodeError(e, "CBPUSHDELEG4args.CpdaFh", int64(len(v.CpdaFh)), xdr.ErrTooLong)
+		return e.Fail("CBPUSHDELEG4args.CpdaFh", int64(len(v.CpdaFh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.CpdaFh)
 	if err := v.CpdaDelegation.MarshalXDR(e); err != nil {
@@ -15632,7 +15633,7 @@ type CBPUSHDELEG4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBPUSHDELEG4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CpdrStatus.Valid() {
-		return xdr.EncodeError(e, "CBPUSHDELEG4res.CpdrStatus", int64(v.CpdrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBPUSHDELEG4res.CpdrStatus", int64(v.CpdrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CpdrStatus))
 	return nil
@@ -15667,7 +15668,7 @@ func (v *CBRECALLANY4args) MarshalXDR(e *xdr.Encoder) error {
 func (v *CBRECALLANY4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CraaObjectsToKeep = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.CraaTypeMask = xdr.Grow(d, v.CraaTypeMask, n2)
+	v.CraaTypeMask = xdrimpl.Grow(d, v.CraaTypeMask, n2)
 	for i3 := range v.CraaTypeMask {
 		v.CraaTypeMask[i3] = d.Uint32()
 	}
@@ -15682,7 +15683,7 @@ type CBRECALLANY4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBRECALLANY4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CrarStatus.Valid() {
-		return xdr.EncodeError(e, "CBRECALLANY4res.CrarStatus", int64(v.CrarStatus), xdr.ErrBadEnum)
+		return e.Fail("CBRECALLANY4res.CrarStatus", int64(v.CrarStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CrarStatus))
 	return nil
@@ -15708,7 +15709,7 @@ type CBRECALLABLEOBJAVAIL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBRECALLABLEOBJAVAIL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CroaStatus.Valid() {
-		return xdr.EncodeError(e, "CBRECALLABLEOBJAVAIL4res.CroaStatus", int64(v.CroaStatus), xdr.ErrBadEnum)
+		return e.Fail("CBRECALLABLEOBJAVAIL4res.CroaStatus", int64(v.CroaStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CroaStatus))
 	return nil
@@ -15748,7 +15749,7 @@ type CBRECALLSLOT4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBRECALLSLOT4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.RsrStatus.Valid() {
-		return xdr.EncodeError(e, "CBRECALLSLOT4res.RsrStatus", int64(v.RsrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBRECALLSLOT4res.RsrStatus", int64(v.RsrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.RsrStatus))
 	return nil
@@ -15807,7 +15808,7 @@ func (v *ReferringCallList4) MarshalXDR(e *xdr.Encoder) error {
 func (v *ReferringCallList4) UnmarshalXDR(d *xdr.Decoder) error {
 	d.FixedOpaque(v.RclSessionid[:])
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.RclReferringCalls = xdr.Grow(d, v.RclReferringCalls, n2)
+	v.RclReferringCalls = xdrimpl.Grow(d, v.RclReferringCalls, n2)
 	for i3 := range v.RclReferringCalls {
 		if err := v.RclReferringCalls[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -15850,7 +15851,7 @@ func (v *CBSEQUENCE4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CsaHighestSlotid = Slotid4(d.Uint32())
 	v.CsaCachethis = d.Bool()
 	n2 := d.Len(xdr.Unbounded, 20)
-	v.CsaReferringCallLists = xdr.Grow(d, v.CsaReferringCallLists, n2)
+	v.CsaReferringCallLists = xdrimpl.Grow(d, v.CsaReferringCallLists, n2)
 	for i3 := range v.CsaReferringCallLists {
 		if err := v.CsaReferringCallLists[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -15901,7 +15902,7 @@ func (v *CBSEQUENCE4res) MarshalXDR(e *xdr.Encoder) error {
 	switch v.CsrStatus {
 	case NFS4_OK:
 		if v.CsrResok4 == nil {
-			return xdr.EncodeError(e, "CBSEQUENCE4res.CsrResok4", 0, xdr.ErrNilArm)
+			return e.Fail("CBSEQUENCE4res.CsrResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.CsrResok4.MarshalXDR(e); err != nil {
 			return err
@@ -15916,7 +15917,7 @@ func (v *CBSEQUENCE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	v.CsrStatus = Nfsstat4(d.Int32())
 	switch v.CsrStatus {
 	case NFS4_OK:
-		v.CsrResok4 = xdr.New(d, v.CsrResok4)
+		v.CsrResok4 = xdrimpl.New(d, v.CsrResok4)
 		if err := v.CsrResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -15954,7 +15955,7 @@ type CBWANTSCANCELLED4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBWANTSCANCELLED4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CwcrStatus.Valid() {
-		return xdr.EncodeError(e, "CBWANTSCANCELLED4res.CwcrStatus", int64(v.CwcrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBWANTSCANCELLED4res.CwcrStatus", int64(v.CwcrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CwcrStatus))
 	return nil
@@ -15978,7 +15979,7 @@ type CBNOTIFYLOCK4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBNOTIFYLOCK4args) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CnlaFh) > 128 {
-		return xdr.EncodeError(e, "CBNOTIFYLOCK4args.CnlaFh", int64(len(v.CnlaFh)), xdr.ErrTooLong)
+		return e.Fail("CBNOTIFYLOCK4args.CnlaFh", int64(len(v.CnlaFh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.CnlaFh)
 	if err := v.CnlaLockOwner.MarshalXDR(e); err != nil {
@@ -16004,7 +16005,7 @@ type CBNOTIFYLOCK4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBNOTIFYLOCK4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CnlrStatus.Valid() {
-		return xdr.EncodeError(e, "CBNOTIFYLOCK4res.CnlrStatus", int64(v.CnlrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBNOTIFYLOCK4res.CnlrStatus", int64(v.CnlrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CnlrStatus))
 	return nil
@@ -16030,7 +16031,7 @@ const (
 	NOTIFY_DEVICEID4_DELETE NotifyDeviceidType4 = 2
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NotifyDeviceidType4) String() string {
 	switch v {
 	case NOTIFY_DEVICEID4_CHANGE:
@@ -16049,7 +16050,7 @@ func (v NotifyDeviceidType4) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyDeviceidType4) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NotifyDeviceidType4", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NotifyDeviceidType4", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -16073,7 +16074,7 @@ type NotifyDeviceidDelete4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyDeviceidDelete4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.NddLayouttype.Valid() {
-		return xdr.EncodeError(e, "NotifyDeviceidDelete4.NddLayouttype", int64(v.NddLayouttype), xdr.ErrBadEnum)
+		return e.Fail("NotifyDeviceidDelete4.NddLayouttype", int64(v.NddLayouttype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.NddLayouttype))
 	e.PutFixedOpaque(v.NddDeviceid[:])
@@ -16100,7 +16101,7 @@ type NotifyDeviceidChange4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NotifyDeviceidChange4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.NdcLayouttype.Valid() {
-		return xdr.EncodeError(e, "NotifyDeviceidChange4.NdcLayouttype", int64(v.NdcLayouttype), xdr.ErrBadEnum)
+		return e.Fail("NotifyDeviceidChange4.NdcLayouttype", int64(v.NdcLayouttype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.NdcLayouttype))
 	e.PutFixedOpaque(v.NdcDeviceid[:])
@@ -16138,7 +16139,7 @@ func (v *CBNOTIFYDEVICEID4args) MarshalXDR(e *xdr.Encoder) error {
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
 func (v *CBNOTIFYDEVICEID4args) UnmarshalXDR(d *xdr.Decoder) error {
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.CndaChanges = xdr.Grow(d, v.CndaChanges, n2)
+	v.CndaChanges = xdrimpl.Grow(d, v.CndaChanges, n2)
 	for i3 := range v.CndaChanges {
 		if err := v.CndaChanges[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -16155,7 +16156,7 @@ type CBNOTIFYDEVICEID4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBNOTIFYDEVICEID4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CndrStatus.Valid() {
-		return xdr.EncodeError(e, "CBNOTIFYDEVICEID4res.CndrStatus", int64(v.CndrStatus), xdr.ErrBadEnum)
+		return e.Fail("CBNOTIFYDEVICEID4res.CndrStatus", int64(v.CndrStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CndrStatus))
 	return nil
@@ -16185,7 +16186,7 @@ func (v *OffloadInfo4) MarshalXDR(e *xdr.Encoder) error {
 	switch v.CoaStatus {
 	case NFS4_OK:
 		if v.CoaResok4 == nil {
-			return xdr.EncodeError(e, "OffloadInfo4.CoaResok4", 0, xdr.ErrNilArm)
+			return e.Fail("OffloadInfo4.CoaResok4", 0, xdr.ErrNilArm)
 		}
 		if err := v.CoaResok4.MarshalXDR(e); err != nil {
 			return err
@@ -16203,7 +16204,7 @@ func (v *OffloadInfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	case NFS4_OK:
 		keep1 := v.CoaResok4
 		*v = OffloadInfo4{CoaStatus: v.CoaStatus, CoaResok4: keep1}
-		v.CoaResok4 = xdr.New(d, v.CoaResok4)
+		v.CoaResok4 = xdrimpl.New(d, v.CoaResok4)
 		if err := v.CoaResok4.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -16225,7 +16226,7 @@ type CBOFFLOAD4args struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBOFFLOAD4args) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CoaFh) > 128 {
-		return xdr.EncodeError(e, "CBOFFLOAD4args.CoaFh", int64(len(v.CoaFh)), xdr.ErrTooLong)
+		return e.Fail("CBOFFLOAD4args.CoaFh", int64(len(v.CoaFh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.CoaFh)
 	if err := v.CoaStateid.MarshalXDR(e); err != nil {
@@ -16257,7 +16258,7 @@ type CBOFFLOAD4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBOFFLOAD4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.CorStatus.Valid() {
-		return xdr.EncodeError(e, "CBOFFLOAD4res.CorStatus", int64(v.CorStatus), xdr.ErrBadEnum)
+		return e.Fail("CBOFFLOAD4res.CorStatus", int64(v.CorStatus), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.CorStatus))
 	return nil
@@ -16280,7 +16281,7 @@ type CBILLEGAL4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBILLEGAL4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "CBILLEGAL4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("CBILLEGAL4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	return nil
@@ -16329,104 +16330,104 @@ type NfsCbArgop4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsCbArgop4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Argop.Valid() {
-		return xdr.EncodeError(e, "NfsCbArgop4.Argop", int64(v.Argop), xdr.ErrBadEnum)
+		return e.Fail("NfsCbArgop4.Argop", int64(v.Argop), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Argop))
 	switch v.Argop {
 	case OP_CB_GETATTR:
 		if v.Opcbgetattr == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcbgetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcbgetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbgetattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
 		if v.Opcbrecall == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcbrecall", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcbrecall", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbrecall.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
 		if v.Opcblayoutrecall == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcblayoutrecall", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcblayoutrecall", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcblayoutrecall.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
 		if v.Opcbnotify == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcbnotify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcbnotify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbnotify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
 		if v.OpcbpushDeleg == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbpushDeleg", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbpushDeleg", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbpushDeleg.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
 		if v.OpcbrecallAny == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbrecallAny", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbrecallAny", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallAny.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
 		if v.OpcbrecallableObjAvail == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbrecallableObjAvail", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbrecallableObjAvail", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallableObjAvail.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
 		if v.OpcbrecallSlot == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbrecallSlot", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbrecallSlot", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallSlot.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
 		if v.Opcbsequence == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcbsequence", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcbsequence", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbsequence.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
 		if v.OpcbwantsCancelled == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbwantsCancelled", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbwantsCancelled", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbwantsCancelled.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
 		if v.OpcbnotifyLock == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbnotifyLock", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbnotifyLock", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbnotifyLock.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
 		if v.OpcbnotifyDeviceid == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.OpcbnotifyDeviceid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.OpcbnotifyDeviceid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbnotifyDeviceid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
 		if v.Opcboffload == nil {
-			return xdr.EncodeError(e, "NfsCbArgop4.Opcboffload", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbArgop4.Opcboffload", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcboffload.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_ILLEGAL:
 	default:
-		return xdr.EncodeError(e, "NfsCbArgop4.Argop", int64(v.Argop), xdr.ErrBadUnion)
+		return e.Fail("NfsCbArgop4.Argop", int64(v.Argop), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -16441,91 +16442,91 @@ func (v *NfsCbArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_CB_GETATTR:
 		keep1 := v.Opcbgetattr
 		*v = NfsCbArgop4{Argop: v.Argop, Opcbgetattr: keep1}
-		v.Opcbgetattr = xdr.New(d, v.Opcbgetattr)
+		v.Opcbgetattr = xdrimpl.New(d, v.Opcbgetattr)
 		if err := v.Opcbgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
 		keep2 := v.Opcbrecall
 		*v = NfsCbArgop4{Argop: v.Argop, Opcbrecall: keep2}
-		v.Opcbrecall = xdr.New(d, v.Opcbrecall)
+		v.Opcbrecall = xdrimpl.New(d, v.Opcbrecall)
 		if err := v.Opcbrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
 		keep3 := v.Opcblayoutrecall
 		*v = NfsCbArgop4{Argop: v.Argop, Opcblayoutrecall: keep3}
-		v.Opcblayoutrecall = xdr.New(d, v.Opcblayoutrecall)
+		v.Opcblayoutrecall = xdrimpl.New(d, v.Opcblayoutrecall)
 		if err := v.Opcblayoutrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
 		keep4 := v.Opcbnotify
 		*v = NfsCbArgop4{Argop: v.Argop, Opcbnotify: keep4}
-		v.Opcbnotify = xdr.New(d, v.Opcbnotify)
+		v.Opcbnotify = xdrimpl.New(d, v.Opcbnotify)
 		if err := v.Opcbnotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
 		keep5 := v.OpcbpushDeleg
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbpushDeleg: keep5}
-		v.OpcbpushDeleg = xdr.New(d, v.OpcbpushDeleg)
+		v.OpcbpushDeleg = xdrimpl.New(d, v.OpcbpushDeleg)
 		if err := v.OpcbpushDeleg.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
 		keep6 := v.OpcbrecallAny
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallAny: keep6}
-		v.OpcbrecallAny = xdr.New(d, v.OpcbrecallAny)
+		v.OpcbrecallAny = xdrimpl.New(d, v.OpcbrecallAny)
 		if err := v.OpcbrecallAny.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
 		keep7 := v.OpcbrecallableObjAvail
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallableObjAvail: keep7}
-		v.OpcbrecallableObjAvail = xdr.New(d, v.OpcbrecallableObjAvail)
+		v.OpcbrecallableObjAvail = xdrimpl.New(d, v.OpcbrecallableObjAvail)
 		if err := v.OpcbrecallableObjAvail.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
 		keep8 := v.OpcbrecallSlot
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbrecallSlot: keep8}
-		v.OpcbrecallSlot = xdr.New(d, v.OpcbrecallSlot)
+		v.OpcbrecallSlot = xdrimpl.New(d, v.OpcbrecallSlot)
 		if err := v.OpcbrecallSlot.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
 		keep9 := v.Opcbsequence
 		*v = NfsCbArgop4{Argop: v.Argop, Opcbsequence: keep9}
-		v.Opcbsequence = xdr.New(d, v.Opcbsequence)
+		v.Opcbsequence = xdrimpl.New(d, v.Opcbsequence)
 		if err := v.Opcbsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
 		keep10 := v.OpcbwantsCancelled
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbwantsCancelled: keep10}
-		v.OpcbwantsCancelled = xdr.New(d, v.OpcbwantsCancelled)
+		v.OpcbwantsCancelled = xdrimpl.New(d, v.OpcbwantsCancelled)
 		if err := v.OpcbwantsCancelled.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
 		keep11 := v.OpcbnotifyLock
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbnotifyLock: keep11}
-		v.OpcbnotifyLock = xdr.New(d, v.OpcbnotifyLock)
+		v.OpcbnotifyLock = xdrimpl.New(d, v.OpcbnotifyLock)
 		if err := v.OpcbnotifyLock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
 		keep12 := v.OpcbnotifyDeviceid
 		*v = NfsCbArgop4{Argop: v.Argop, OpcbnotifyDeviceid: keep12}
-		v.OpcbnotifyDeviceid = xdr.New(d, v.OpcbnotifyDeviceid)
+		v.OpcbnotifyDeviceid = xdrimpl.New(d, v.OpcbnotifyDeviceid)
 		if err := v.OpcbnotifyDeviceid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
 		keep13 := v.Opcboffload
 		*v = NfsCbArgop4{Argop: v.Argop, Opcboffload: keep13}
-		v.Opcboffload = xdr.New(d, v.Opcboffload)
+		v.Opcboffload = xdrimpl.New(d, v.Opcboffload)
 		if err := v.Opcboffload.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -16573,110 +16574,110 @@ type NfsCbResop4 struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NfsCbResop4) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Resop.Valid() {
-		return xdr.EncodeError(e, "NfsCbResop4.Resop", int64(v.Resop), xdr.ErrBadEnum)
+		return e.Fail("NfsCbResop4.Resop", int64(v.Resop), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Resop))
 	switch v.Resop {
 	case OP_CB_GETATTR:
 		if v.Opcbgetattr == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcbgetattr", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcbgetattr", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbgetattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
 		if v.Opcbrecall == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcbrecall", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcbrecall", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbrecall.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
 		if v.Opcblayoutrecall == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcblayoutrecall", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcblayoutrecall", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcblayoutrecall.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
 		if v.Opcbnotify == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcbnotify", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcbnotify", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbnotify.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
 		if v.OpcbpushDeleg == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbpushDeleg", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbpushDeleg", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbpushDeleg.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
 		if v.OpcbrecallAny == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbrecallAny", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbrecallAny", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallAny.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
 		if v.OpcbrecallableObjAvail == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbrecallableObjAvail", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbrecallableObjAvail", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallableObjAvail.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
 		if v.OpcbrecallSlot == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbrecallSlot", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbrecallSlot", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbrecallSlot.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
 		if v.Opcbsequence == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcbsequence", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcbsequence", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbsequence.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
 		if v.OpcbwantsCancelled == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbwantsCancelled", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbwantsCancelled", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbwantsCancelled.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
 		if v.OpcbnotifyLock == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbnotifyLock", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbnotifyLock", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbnotifyLock.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
 		if v.OpcbnotifyDeviceid == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.OpcbnotifyDeviceid", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.OpcbnotifyDeviceid", 0, xdr.ErrNilArm)
 		}
 		if err := v.OpcbnotifyDeviceid.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
 		if v.Opcboffload == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcboffload", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcboffload", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcboffload.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_CB_ILLEGAL:
 		if v.Opcbillegal == nil {
-			return xdr.EncodeError(e, "NfsCbResop4.Opcbillegal", 0, xdr.ErrNilArm)
+			return e.Fail("NfsCbResop4.Opcbillegal", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opcbillegal.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "NfsCbResop4.Resop", int64(v.Resop), xdr.ErrBadUnion)
+		return e.Fail("NfsCbResop4.Resop", int64(v.Resop), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -16691,98 +16692,98 @@ func (v *NfsCbResop4) UnmarshalXDR(d *xdr.Decoder) error {
 	case OP_CB_GETATTR:
 		keep1 := v.Opcbgetattr
 		*v = NfsCbResop4{Resop: v.Resop, Opcbgetattr: keep1}
-		v.Opcbgetattr = xdr.New(d, v.Opcbgetattr)
+		v.Opcbgetattr = xdrimpl.New(d, v.Opcbgetattr)
 		if err := v.Opcbgetattr.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL:
 		keep2 := v.Opcbrecall
 		*v = NfsCbResop4{Resop: v.Resop, Opcbrecall: keep2}
-		v.Opcbrecall = xdr.New(d, v.Opcbrecall)
+		v.Opcbrecall = xdrimpl.New(d, v.Opcbrecall)
 		if err := v.Opcbrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_LAYOUTRECALL:
 		keep3 := v.Opcblayoutrecall
 		*v = NfsCbResop4{Resop: v.Resop, Opcblayoutrecall: keep3}
-		v.Opcblayoutrecall = xdr.New(d, v.Opcblayoutrecall)
+		v.Opcblayoutrecall = xdrimpl.New(d, v.Opcblayoutrecall)
 		if err := v.Opcblayoutrecall.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY:
 		keep4 := v.Opcbnotify
 		*v = NfsCbResop4{Resop: v.Resop, Opcbnotify: keep4}
-		v.Opcbnotify = xdr.New(d, v.Opcbnotify)
+		v.Opcbnotify = xdrimpl.New(d, v.Opcbnotify)
 		if err := v.Opcbnotify.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_PUSH_DELEG:
 		keep5 := v.OpcbpushDeleg
 		*v = NfsCbResop4{Resop: v.Resop, OpcbpushDeleg: keep5}
-		v.OpcbpushDeleg = xdr.New(d, v.OpcbpushDeleg)
+		v.OpcbpushDeleg = xdrimpl.New(d, v.OpcbpushDeleg)
 		if err := v.OpcbpushDeleg.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_ANY:
 		keep6 := v.OpcbrecallAny
 		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallAny: keep6}
-		v.OpcbrecallAny = xdr.New(d, v.OpcbrecallAny)
+		v.OpcbrecallAny = xdrimpl.New(d, v.OpcbrecallAny)
 		if err := v.OpcbrecallAny.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALLABLE_OBJ_AVAIL:
 		keep7 := v.OpcbrecallableObjAvail
 		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallableObjAvail: keep7}
-		v.OpcbrecallableObjAvail = xdr.New(d, v.OpcbrecallableObjAvail)
+		v.OpcbrecallableObjAvail = xdrimpl.New(d, v.OpcbrecallableObjAvail)
 		if err := v.OpcbrecallableObjAvail.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_RECALL_SLOT:
 		keep8 := v.OpcbrecallSlot
 		*v = NfsCbResop4{Resop: v.Resop, OpcbrecallSlot: keep8}
-		v.OpcbrecallSlot = xdr.New(d, v.OpcbrecallSlot)
+		v.OpcbrecallSlot = xdrimpl.New(d, v.OpcbrecallSlot)
 		if err := v.OpcbrecallSlot.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_SEQUENCE:
 		keep9 := v.Opcbsequence
 		*v = NfsCbResop4{Resop: v.Resop, Opcbsequence: keep9}
-		v.Opcbsequence = xdr.New(d, v.Opcbsequence)
+		v.Opcbsequence = xdrimpl.New(d, v.Opcbsequence)
 		if err := v.Opcbsequence.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_WANTS_CANCELLED:
 		keep10 := v.OpcbwantsCancelled
 		*v = NfsCbResop4{Resop: v.Resop, OpcbwantsCancelled: keep10}
-		v.OpcbwantsCancelled = xdr.New(d, v.OpcbwantsCancelled)
+		v.OpcbwantsCancelled = xdrimpl.New(d, v.OpcbwantsCancelled)
 		if err := v.OpcbwantsCancelled.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_LOCK:
 		keep11 := v.OpcbnotifyLock
 		*v = NfsCbResop4{Resop: v.Resop, OpcbnotifyLock: keep11}
-		v.OpcbnotifyLock = xdr.New(d, v.OpcbnotifyLock)
+		v.OpcbnotifyLock = xdrimpl.New(d, v.OpcbnotifyLock)
 		if err := v.OpcbnotifyLock.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_NOTIFY_DEVICEID:
 		keep12 := v.OpcbnotifyDeviceid
 		*v = NfsCbResop4{Resop: v.Resop, OpcbnotifyDeviceid: keep12}
-		v.OpcbnotifyDeviceid = xdr.New(d, v.OpcbnotifyDeviceid)
+		v.OpcbnotifyDeviceid = xdrimpl.New(d, v.OpcbnotifyDeviceid)
 		if err := v.OpcbnotifyDeviceid.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_OFFLOAD:
 		keep13 := v.Opcboffload
 		*v = NfsCbResop4{Resop: v.Resop, Opcboffload: keep13}
-		v.Opcboffload = xdr.New(d, v.Opcboffload)
+		v.Opcboffload = xdrimpl.New(d, v.Opcboffload)
 		if err := v.Opcboffload.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case OP_CB_ILLEGAL:
 		keep14 := v.Opcbillegal
 		*v = NfsCbResop4{Resop: v.Resop, Opcbillegal: keep14}
-		v.Opcbillegal = xdr.New(d, v.Opcbillegal)
+		v.Opcbillegal = xdrimpl.New(d, v.Opcbillegal)
 		if err := v.Opcbillegal.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -16821,7 +16822,7 @@ func (v *CBCOMPOUND4args) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Minorversion = d.Uint32()
 	v.CallbackIdent = d.Uint32()
 	n2 := d.Len(xdr.Unbounded, 4)
-	v.Argarray = xdr.Grow(d, v.Argarray, n2)
+	v.Argarray = xdrimpl.Grow(d, v.Argarray, n2)
 	for i3 := range v.Argarray {
 		if err := v.Argarray[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -16840,7 +16841,7 @@ type CBCOMPOUND4res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *CBCOMPOUND4res) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Status.Valid() {
-		return xdr.EncodeError(e, "CBCOMPOUND4res.Status", int64(v.Status), xdr.ErrBadEnum)
+		return e.Fail("CBCOMPOUND4res.Status", int64(v.Status), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Status))
 	e.PutOpaque(v.Tag)
@@ -16861,7 +16862,7 @@ func (v *CBCOMPOUND4res) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Tag = d.Opaque(v.Tag, xdr.Unbounded)
 	n2 := d.Len(xdr.Unbounded, 8)
-	v.Resarray = xdr.Grow(d, v.Resarray, n2)
+	v.Resarray = xdrimpl.Grow(d, v.Resarray, n2)
 	for i3 := range v.Resarray {
 		if err := v.Resarray[i3].UnmarshalXDR(d); err != nil {
 			return err
@@ -16870,22 +16871,22 @@ func (v *CBCOMPOUND4res) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NFSV4Client calls the procedures of version NFS_V4 of program NFS4_PROGRAM.
-type NFSV4Client struct {
+// V4Client calls the procedures of version NFS_V4 of program NFS4_PROGRAM.
+type V4Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSV4Client returns a client of version NFS_V4 of program NFS4_PROGRAM over c.
-func NewNFSV4Client(c rpc.Caller) *NFSV4Client { return &NFSV4Client{Caller: c} }
+// NewV4Client returns a client of version NFS_V4 of program NFS4_PROGRAM over c.
+func NewV4Client(c rpc.Caller) *V4Client { return &V4Client{Caller: c} }
 
 // Null calls NFSPROC4_NULL.
-func (c *NFSV4Client) Null(ctx context.Context) error {
+func (c *V4Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_NULL, nil, nil)
 }
 
 // Compound calls NFSPROC4_COMPOUND.
-func (c *NFSV4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPOUND4res, error) {
+func (c *V4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPOUND4res, error) {
 	res := new(COMPOUND4res)
 	if err := c.Caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, args, res); err != nil {
 		return nil, err
@@ -16893,36 +16894,36 @@ func (c *NFSV4Client) Compound(ctx context.Context, args *COMPOUND4args) (*COMPO
 	return res, nil
 }
 
-// NFSV4Server is implemented by a server of version NFS_V4 of program NFS4_PROGRAM: one method
+// V4Server is implemented by a server of version NFS_V4 of program NFS4_PROGRAM: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSV4Handler.
-type NFSV4Server interface {
+// nil error sends the results. Serve it with NewV4Handler.
+type V4Server interface {
 	// Null implements NFSPROC4_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Compound implements NFSPROC4_COMPOUND.
 	Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error)
 }
 
-// UnimplementedNFSV4Server answers NULL and refuses every other
+// UnimplementedV4Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSV4Server struct{}
+type UnimplementedV4Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSV4Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV4Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Compound answers PROC_UNAVAIL.
-func (UnimplementedNFSV4Server) Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error) {
+func (UnimplementedV4Server) Compound(ctx context.Context, call *rpc.Call, args *COMPOUND4args) (*COMPOUND4res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSV4Handler serves version NFS_V4 of program NFS4_PROGRAM with srv: it decodes each call's
+// NewV4Handler serves version NFS_V4 of program NFS4_PROGRAM with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSV4Handler(srv NFSV4Server) rpc.Handler {
+func NewV4Handler(srv V4Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NFSPROC4_NULL:
@@ -16957,9 +16958,9 @@ func NewNFSV4Handler(srv NFSV4Server) rpc.Handler {
 	})
 }
 
-// NFSV4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NFSV4Program = &rpc.Program{
+// V4Program describes the procedures of version NFS_V4 of program NFS4_PROGRAM and their types,
+// for a proxy or tracer; Programs lists it.
+var V4Program = &rpc.Program{
 	Name: "NFS4_PROGRAM", VersionName: "NFS_V4", Prog: NFS4_PROGRAM, Vers: NFS_V4,
 	Procedures: []rpc.Procedure{
 		{Num: NFSPROC4_NULL, Name: "NFSPROC4_NULL", NewArgs: nil, NewResult: nil},
@@ -16967,24 +16968,22 @@ var NFSV4Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSV4Program) }
-
-// NFSCBClient calls the procedures of version NFS_CB of program NFS4_CALLBACK.
-type NFSCBClient struct {
+// CBV1Client calls the procedures of version NFS_CB of program NFS4_CALLBACK.
+type CBV1Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNFSCBClient returns a client of version NFS_CB of program NFS4_CALLBACK over c.
-func NewNFSCBClient(c rpc.Caller) *NFSCBClient { return &NFSCBClient{Caller: c} }
+// NewCBV1Client returns a client of version NFS_CB of program NFS4_CALLBACK over c.
+func NewCBV1Client(c rpc.Caller) *CBV1Client { return &CBV1Client{Caller: c} }
 
 // Null calls CB_NULL.
-func (c *NFSCBClient) Null(ctx context.Context) error {
+func (c *CBV1Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_NULL, nil, nil)
 }
 
 // Compound calls CB_COMPOUND.
-func (c *NFSCBClient) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+func (c *CBV1Client) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
 	res := new(CBCOMPOUND4res)
 	if err := c.Caller.Call(ctx, NFS4_CALLBACK, NFS_CB, CB_COMPOUND, args, res); err != nil {
 		return nil, err
@@ -16992,36 +16991,36 @@ func (c *NFSCBClient) Compound(ctx context.Context, args *CBCOMPOUND4args) (*CBC
 	return res, nil
 }
 
-// NFSCBServer is implemented by a server of version NFS_CB of program NFS4_CALLBACK: one method
+// CBV1Server is implemented by a server of version NFS_CB of program NFS4_CALLBACK: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNFSCBHandler.
-type NFSCBServer interface {
+// nil error sends the results. Serve it with NewCBV1Handler.
+type CBV1Server interface {
 	// Null implements CB_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Compound implements CB_COMPOUND.
 	Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error)
 }
 
-// UnimplementedNFSCBServer answers NULL and refuses every other
+// UnimplementedCBV1Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNFSCBServer struct{}
+type UnimplementedCBV1Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNFSCBServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedCBV1Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Compound answers PROC_UNAVAIL.
-func (UnimplementedNFSCBServer) Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
+func (UnimplementedCBV1Server) Compound(ctx context.Context, call *rpc.Call, args *CBCOMPOUND4args) (*CBCOMPOUND4res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewNFSCBHandler serves version NFS_CB of program NFS4_CALLBACK with srv: it decodes each call's
+// NewCBV1Handler serves version NFS_CB of program NFS4_CALLBACK with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNFSCBHandler(srv NFSCBServer) rpc.Handler {
+func NewCBV1Handler(srv CBV1Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case CB_NULL:
@@ -17056,9 +17055,9 @@ func NewNFSCBHandler(srv NFSCBServer) rpc.Handler {
 	})
 }
 
-// NFSCBProgram describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NFSCBProgram = &rpc.Program{
+// CBV1Program describes the procedures of version NFS_CB of program NFS4_CALLBACK and their types,
+// for a proxy or tracer; Programs lists it.
+var CBV1Program = &rpc.Program{
 	Name: "NFS4_CALLBACK", VersionName: "NFS_CB", Prog: NFS4_CALLBACK, Vers: NFS_CB,
 	Procedures: []rpc.Procedure{
 		{Num: CB_NULL, Name: "CB_NULL", NewArgs: nil, NewResult: nil},
@@ -17066,4 +17065,8 @@ var NFSCBProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NFSCBProgram) }
+// Programs returns a table of the program versions of nfs4.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V4Program, CBV1Program)
+}

@@ -219,7 +219,7 @@ func findStatd(ctx context.Context, pm *portmap.Client) (string, error) {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		c, err := rpc.Dial(ctx, network, addr, nil)
 		if err == nil {
-			err = nsm.NewSMVERSClient(c).Null(ctx)
+			err = nsm.NewV1Client(c).Null(ctx)
 			c.Close()
 		}
 		if err == nil {

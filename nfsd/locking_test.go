@@ -162,10 +162,10 @@ func TestNotifyReleasesLocks(t *testing.T) {
 	rc, err := rpc.Dial(ctx, "udp", srv.Addrs()[ServiceNSM].UDP.String(), nil)
 	require.NoError(t, err)
 	defer rc.Close()
-	sm := nsm.NewSMVERSClient(rc)
+	sm := nsm.NewV1Client(rc)
 	st, err := sm.Stat(ctx, &nsm.SmName{MonName: "client-a"})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, st.ResStat)
+	require.Equal(t, nsm.StatSucc, st.ResStat)
 	require.Equal(t, int32(1), st.State, "the state number of a first start")
 
 	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: "client-c", State: 3}))
@@ -197,7 +197,7 @@ func TestRPCDoctor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 
-	pm, err := portmap.DialClient(ctx, "udp", srv.Addrs()[ServicePortmap].UDP.String(), nil)
+	pm, err := portmap.Dial(ctx, "udp", srv.Addrs()[ServicePortmap].UDP.String(), nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	for _, want := range []struct {
@@ -283,7 +283,7 @@ func nsmState(t *testing.T, ctx context.Context, port int) int32 {
 	rc, err := rpc.Dial(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil)
 	require.NoError(t, err)
 	defer rc.Close()
-	st, err := nsm.NewSMVERSClient(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
+	st, err := nsm.NewV1Client(rc).Stat(ctx, &nsm.SmName{MonName: "client-a"})
 	require.NoError(t, err)
 	return st.State
 }

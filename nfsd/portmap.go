@@ -35,9 +35,9 @@ func (s *Server) systemPortmap(ctx context.Context, host string) (*portmap.Clien
 		{"unix", ""},
 		{"tcp", net.JoinHostPort(loopbackOf(host), strconv.Itoa(portmap.PMAP_PORT))},
 	} {
-		pm, err := portmap.DialClient(ctx, at.network, at.addr, nil)
+		pm, err := portmap.Dial(ctx, at.network, at.addr, nil)
 		if err == nil {
-			if err = portmap.NewPMAPVERSClient(pm.Caller()).Null(ctx); err == nil {
+			if err = portmap.NewV2Client(pm.Caller()).Null(ctx); err == nil {
 				return pm, nil
 			}
 			pm.Close()

@@ -53,7 +53,7 @@ func TestServeHandedInListeners(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 
-	pm, err := portmap.DialClient(ctx, "tcp", ls[ServicePortmap].Stream.Addr().String(), nil)
+	pm, err := portmap.Dial(ctx, "tcp", ls[ServicePortmap].Stream.Addr().String(), nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	for svc, pv := range map[Service]rpc.ProgramVersion{

@@ -183,7 +183,7 @@ func (h *Holder) vfsLock() vfs.Lock {
 // A Client is safe for concurrent use.
 type Client struct {
 	// NLM makes raw NLM version 4 calls through the Client's connection.
-	NLM *NLM4VERSClient
+	NLM *V4Client
 
 	host, addr string
 	opts       ClientOptions
@@ -259,7 +259,7 @@ func Dial(ctx context.Context, host string, opts *ClientOptions) (*Client, error
 	if err != nil {
 		return nil, &DialError{Host: host, Addr: c.addr, Kind: ErrNotAnswering, Err: err}
 	}
-	c.NLM, c.closer = NewNLM4VERSClient(rc), rc
+	c.NLM, c.closer = NewV4Client(rc), rc
 	if err := c.NLM.Null(ctx); err != nil {
 		rc.Close()
 		return nil, &DialError{Host: host, Addr: c.addr, Kind: ErrNotAnswering, Err: err}
@@ -277,7 +277,7 @@ func Dial(ctx context.Context, host string, opts *ClientOptions) (*Client, error
 func NewClient(caller rpc.Caller, host string, opts *ClientOptions) *Client {
 	c := newClientBase(host, opts)
 	c.addr = host
-	c.NLM = NewNLM4VERSClient(caller)
+	c.NLM = NewV4Client(caller)
 	c.bindCallback()
 	return c
 }

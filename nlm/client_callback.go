@@ -152,7 +152,7 @@ func (c *Client) Handler() rpc.Handler { return c.handler }
 
 func (c *Client) newHandler() rpc.Handler {
 	mux := rpc.NewMux()
-	v4 := NewNLM4VERSHandler(clientCallbacks{c: c})
+	v4 := NewV4Handler(clientCallbacks{c: c})
 	serve := func(next rpc.Handler) func(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
 		return func(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
 			if c.isStatusCallback(call) {
@@ -348,7 +348,7 @@ func (c *Client) background(f func()) {
 // clientCallbacks serves the NLM version 4 procedures a server calls on
 // a client.
 type clientCallbacks struct {
-	UnimplementedNLM4VERSServer
+	UnimplementedV4Server
 	c *Client
 }
 

@@ -52,7 +52,7 @@ func (l clientFakeLock) length() uint64 {
 // when what blocks them goes, and knobs for what it answers. It records
 // every LOCK, CANCEL and UNLOCK it gets.
 type clientFake struct {
-	nlm.UnimplementedNLM4VERSServer
+	nlm.UnimplementedV4Server
 
 	mu      sync.Mutex
 	held    []clientFakeLock
@@ -191,7 +191,7 @@ func (s *clientFake) callGranted(l clientFakeLock) {
 	args := &nlm.Nlm4Testargs{Cookie: nlm.Netobj("srv-cookie"), Exclusive: l.exclusive, Alock: nlm.Nlm4Lock{
 		CallerName: l.caller, Fh: []byte(l.fh), Oh: []byte(l.oh), Svid: l.svid, LOffset: l.start, LLen: l.length(),
 	}}
-	res, err := nlm.NewNLM4VERSClient(l.conn).Granted(context.Background(), args)
+	res, err := nlm.NewV4Client(l.conn).Granted(context.Background(), args)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := nlm.NLM4_FAILED
@@ -267,7 +267,7 @@ func (s *clientFake) reboot() {
 func clientFakeServer(t testing.TB, s *clientFake) (*rpc.Server, int) {
 	t.Helper()
 	mux := rpc.NewMux()
-	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewNLM4VERSHandler(s))
+	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewV4Handler(s))
 	sv := rpctest.Serve(t, mux, rpctest.SamePort())
 	return sv.Server, sv.TCP.Port
 }

@@ -124,7 +124,7 @@ func clientReclaimServer(t testing.TB, s *clientFake) (*rpc.Server, int, <-chan 
 	t.Helper()
 	r := clientReclaimFake{clientFake: s, reclaims: make(chan nlm.Nlm4Lockargs, 64)}
 	mux := rpc.NewMux()
-	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewNLM4VERSHandler(r))
+	mux.Handle(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NewV4Handler(r))
 	sv := rpctest.Serve(t, mux, rpctest.WithServer(&rpc.Server{Logger: stackQuiet}), rpctest.TCPOnly())
 	return sv.Server, sv.TCP.Port, r.reclaims
 }

@@ -243,18 +243,18 @@ func TestClientBlockedContextEnds(t *testing.T) {
 	}
 	require.Len(t, conns, 2)
 	for _, cn := range conns {
-		res, err := nlm.NewNLM4VERSClient(cn).Granted(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj("late"), Exclusive: true,
+		res, err := nlm.NewV4Client(cn).Granted(ctx, &nlm.Nlm4Testargs{Cookie: nlm.Netobj("late"), Exclusive: true,
 			Alock: nlm.Nlm4Lock{CallerName: "host-b", Fh: clientFH, Oh: clientOwnerB.OH, Svid: 22, LOffset: 3, LLen: 4}})
 		require.NoError(t, err)
 		require.Equal(t, nlm.Netobj("late"), res.Cookie)
 		require.Equal(t, nlm.NLM4_DENIED, res.Stat.Stat)
 	}
 	// A GRANTED for a lock the client holds is acknowledged.
-	res, err := nlm.NewNLM4VERSClient(conns[0]).Granted(ctx, &nlm.Nlm4Testargs{Exclusive: true,
+	res, err := nlm.NewV4Client(conns[0]).Granted(ctx, &nlm.Nlm4Testargs{Exclusive: true,
 		Alock: nlm.Nlm4Lock{CallerName: "host-a", Fh: clientFH, Oh: clientOwnerA.OH, Svid: 11, LOffset: 0, LLen: 0}})
 	require.NoError(t, err)
 	if res.Stat.Stat != nlm.NLM4_GRANTED { // conns[0] may be b's connection
-		res, err = nlm.NewNLM4VERSClient(conns[1]).Granted(ctx, &nlm.Nlm4Testargs{Exclusive: true,
+		res, err = nlm.NewV4Client(conns[1]).Granted(ctx, &nlm.Nlm4Testargs{Exclusive: true,
 			Alock: nlm.Nlm4Lock{CallerName: "host-a", Fh: clientFH, Oh: clientOwnerA.OH, Svid: 11, LOffset: 0, LLen: 0}})
 		require.NoError(t, err)
 	}

@@ -23,17 +23,17 @@ func (s NlmStats) V4() Nlm4Stats { return Nlm4Stats(s) }
 func (s Nlm4Stats) V1() NlmStats {
 	switch s {
 	case NLM4_GRANTED:
-		return Nlm_granted
+		return NlmGranted
 	case NLM4_DENIED, NLM4_DEADLCK, NLM4_ROFS, NLM4_STALE_FH, NLM4_FBIG:
-		return Nlm_denied
+		return NlmDenied
 	case NLM4_DENIED_NOLOCKS:
-		return Nlm_denied_nolocks
+		return NlmDeniedNolocks
 	case NLM4_BLOCKED:
-		return Nlm_blocked
+		return NlmBlocked
 	case NLM4_DENIED_GRACE_PERIOD:
-		return Nlm_denied_grace_period
+		return NlmDeniedGracePeriod
 	}
-	return Nlm_denied_nolocks
+	return NlmDeniedNolocks
 }
 
 // V4 returns the lock with its offset and length widened to 64 bits.
@@ -170,7 +170,7 @@ func (r *NlmTestres) V4() Nlm4Testres {
 // gets an empty one, since the version 1 union needs it.
 func (r *Nlm4Testres) V1() NlmTestres {
 	res := NlmTestres{Cookie: r.Cookie, Stat: NlmTestrply{Stat: r.Stat.Stat.V1()}}
-	if res.Stat.Stat == Nlm_denied {
+	if res.Stat.Stat == NlmDenied {
 		var h NlmHolder
 		if r.Stat.Holder != nil {
 			h = r.Stat.Holder.V1()

@@ -14,17 +14,17 @@ func TestConvertStats(t *testing.T) {
 		v4 nlm.Nlm4Stats
 		v1 nlm.NlmStats
 	}{
-		{nlm.NLM4_GRANTED, nlm.Nlm_granted},
-		{nlm.NLM4_DENIED, nlm.Nlm_denied},
-		{nlm.NLM4_DENIED_NOLOCKS, nlm.Nlm_denied_nolocks},
-		{nlm.NLM4_BLOCKED, nlm.Nlm_blocked},
-		{nlm.NLM4_DENIED_GRACE_PERIOD, nlm.Nlm_denied_grace_period},
-		{nlm.NLM4_DEADLCK, nlm.Nlm_denied},
-		{nlm.NLM4_ROFS, nlm.Nlm_denied},
-		{nlm.NLM4_STALE_FH, nlm.Nlm_denied},
-		{nlm.NLM4_FBIG, nlm.Nlm_denied},
-		{nlm.NLM4_FAILED, nlm.Nlm_denied_nolocks},
-		{nlm.Nlm4Stats(77), nlm.Nlm_denied_nolocks},
+		{nlm.NLM4_GRANTED, nlm.NlmGranted},
+		{nlm.NLM4_DENIED, nlm.NlmDenied},
+		{nlm.NLM4_DENIED_NOLOCKS, nlm.NlmDeniedNolocks},
+		{nlm.NLM4_BLOCKED, nlm.NlmBlocked},
+		{nlm.NLM4_DENIED_GRACE_PERIOD, nlm.NlmDeniedGracePeriod},
+		{nlm.NLM4_DEADLCK, nlm.NlmDenied},
+		{nlm.NLM4_ROFS, nlm.NlmDenied},
+		{nlm.NLM4_STALE_FH, nlm.NlmDenied},
+		{nlm.NLM4_FBIG, nlm.NlmDenied},
+		{nlm.NLM4_FAILED, nlm.NlmDeniedNolocks},
+		{nlm.Nlm4Stats(77), nlm.NlmDeniedNolocks},
 	}
 	for _, tc := range tests {
 		require.Equal(t, tc.v1, tc.v4.V1(), "%v", tc.v4)
@@ -87,7 +87,7 @@ func TestConvertArgs(t *testing.T) {
 	ua1, ok := func() (nlm.NlmUnlockargs, bool) { a := ua.V4(); return a.V1() }()
 	require.True(t, ok)
 	require.Equal(t, ua, ua1)
-	sa := nlm.NlmShareargs{Cookie: nlm.Netobj("c"), Share: nlm.NlmShare{CallerName: "h", Fh: nlm.Netobj("f"), Oh: nlm.Netobj("o"), Mode: nlm.Fsm_DW, Access: nlm.Fsa_R}, Reclaim: true}
+	sa := nlm.NlmShareargs{Cookie: nlm.Netobj("c"), Share: nlm.NlmShare{CallerName: "h", Fh: nlm.Netobj("f"), Oh: nlm.Netobj("o"), Mode: nlm.FsmDW, Access: nlm.FsaR}, Reclaim: true}
 	sa4 := sa.V4()
 	require.Equal(t, sa, sa4.V1())
 	n := nlm.NlmNotify{Name: "h", State: 3}
@@ -107,23 +107,23 @@ func TestConvertArgs(t *testing.T) {
 
 func TestConvertResults(t *testing.T) {
 	r := nlm.Nlm4Res{Cookie: nlm.Netobj("c"), Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_STALE_FH}}
-	require.Equal(t, nlm.NlmRes{Cookie: nlm.Netobj("c"), Stat: nlm.NlmStat{Stat: nlm.Nlm_denied}}, r.V1())
-	r1 := nlm.NlmRes{Cookie: nlm.Netobj("c"), Stat: nlm.NlmStat{Stat: nlm.Nlm_blocked}}
+	require.Equal(t, nlm.NlmRes{Cookie: nlm.Netobj("c"), Stat: nlm.NlmStat{Stat: nlm.NlmDenied}}, r.V1())
+	r1 := nlm.NlmRes{Cookie: nlm.Netobj("c"), Stat: nlm.NlmStat{Stat: nlm.NlmBlocked}}
 	require.Equal(t, nlm.Nlm4Res{Cookie: nlm.Netobj("c"), Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_BLOCKED}}, r1.V4())
 
 	tr := nlm.Nlm4Testres{Cookie: nlm.Netobj("c"), Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_DENIED, Holder: &nlm.Nlm4Holder{Svid: 2, LOffset: 1 << 40, LLen: 1}}}
 	tr1 := tr.V1()
-	require.Equal(t, nlm.NlmTestres{Cookie: nlm.Netobj("c"), Stat: nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{Svid: 2, LOffset: math.MaxUint32, LLen: 0}}}, tr1)
+	require.Equal(t, nlm.NlmTestres{Cookie: nlm.Netobj("c"), Stat: nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{Svid: 2, LOffset: math.MaxUint32, LLen: 0}}}, tr1)
 	require.Equal(t, nlm.Nlm4Testres{Cookie: nlm.Netobj("c"), Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_DENIED, Holder: &nlm.Nlm4Holder{Svid: 2, LOffset: math.MaxUint32}}}, tr1.V4())
 	// A version 4 status version 1 says as DENIED gets a holder, which
 	// its union needs.
 	stale := nlm.Nlm4Testres{Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_STALE_FH}}
-	require.Equal(t, nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{}}, stale.V1().Stat)
+	require.Equal(t, nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{}}, stale.V1().Stat)
 	ok := nlm.Nlm4Testres{Stat: nlm.Nlm4Testrply{Stat: nlm.NLM4_GRANTED}}
-	require.Equal(t, nlm.NlmTestrply{Stat: nlm.Nlm_granted}, ok.V1().Stat)
+	require.Equal(t, nlm.NlmTestrply{Stat: nlm.NlmGranted}, ok.V1().Stat)
 
 	sr := nlm.Nlm4Shareres{Cookie: nlm.Netobj("c"), Stat: nlm.NLM4_ROFS, Sequence: 5}
 	sr1 := sr.V1()
-	require.Equal(t, nlm.NlmShareres{Cookie: nlm.Netobj("c"), Stat: nlm.Nlm_denied, Sequence: 5}, sr1)
+	require.Equal(t, nlm.NlmShareres{Cookie: nlm.Netobj("c"), Stat: nlm.NlmDenied, Sequence: 5}, sr1)
 	require.Equal(t, nlm.Nlm4Shareres{Cookie: nlm.Netobj("c"), Stat: nlm.NLM4_DENIED, Sequence: 5}, sr1.V4())
 }

@@ -216,7 +216,7 @@ func TestGoldenNLM4(t *testing.T) {
 				Cookie: nlm.Netobj{0, 0, 0, 0x2c},
 				Share: nlm.Nlm4Share{
 					CallerName: nfsCl, Fh: fh12, Oh: owner,
-					Mode: nlm.Fsm_DW, Access: nlm.Fsa_RW,
+					Mode: nlm.FsmDW, Access: nlm.FsaRW,
 				},
 				Reclaim: true,
 			},
@@ -330,7 +330,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 		},
 		{
 			Name:  "NLM_LOCK res blocked",
-			Value: &nlm.NlmRes{Cookie: nlm.Netobj{0, 0, 0, 1}, Stat: nlm.NlmStat{Stat: nlm.Nlm_blocked}},
+			Value: &nlm.NlmRes{Cookie: nlm.Netobj{0, 0, 0, 1}, Stat: nlm.NlmStat{Stat: nlm.NlmBlocked}},
 			Wire: xdrtest.Hex(
 				"00000004 00000001", // cookie: length 4
 				"00000003",          // stat nlm_blocked
@@ -362,7 +362,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 			Value: &nlm.NlmTestres{
 				Cookie: nlm.Netobj{0, 0, 0, 1},
 				Stat: nlm.NlmTestrply{
-					Stat: nlm.Nlm_denied,
+					Stat: nlm.NlmDenied,
 					Holder: &nlm.NlmHolder{
 						Exclusive: false, Svid: 100, Oh: oldOwner, LOffset: 0x1000, LLen: 0x10,
 					},
@@ -382,7 +382,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 			Name: "NLM_TEST res denied_grace_period",
 			Value: &nlm.NlmTestres{
 				Cookie: nlm.Netobj{0, 0, 0, 1},
-				Stat:   nlm.NlmTestrply{Stat: nlm.Nlm_denied_grace_period},
+				Stat:   nlm.NlmTestrply{Stat: nlm.NlmDeniedGracePeriod},
 			},
 			Wire: xdrtest.Hex(
 				"00000004 00000001", // cookie: length 4
@@ -411,7 +411,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 				Cookie: nlm.Netobj{0, 0, 0, 3},
 				Share: nlm.NlmShare{
 					CallerName: "oldhost", Fh: nlm.Netobj{1, 2, 3, 4}, Oh: oldOwner,
-					Mode: nlm.Fsm_DRW, Access: nlm.Fsa_R,
+					Mode: nlm.FsmDRW, Access: nlm.FsaR,
 				},
 			},
 			Wire: xdrtest.Hex(
@@ -426,7 +426,7 @@ func TestGoldenNLM1And3(t *testing.T) {
 		},
 		{
 			Name:  "NLM_SHARE res",
-			Value: &nlm.NlmShareres{Cookie: nlm.Netobj{0, 0, 0, 3}, Stat: nlm.Nlm_denied, Sequence: 1},
+			Value: &nlm.NlmShareres{Cookie: nlm.Netobj{0, 0, 0, 3}, Stat: nlm.NlmDenied, Sequence: 1},
 			Wire: xdrtest.Hex(
 				"00000004 00000003", // cookie: length 4
 				"00000001",          // stat nlm_denied

@@ -242,7 +242,7 @@ func startStackServer(t testing.TB, n *stackNet, cfg stackServerConfig) *stackSe
 	for _, h := range cfg.previous {
 		res, err := st.Mon(ctx, nil, &nsm.Mon{MonId: nsm.MonId{MonName: h, MyId: srv.MonitorID()}})
 		require.NoError(t, err)
-		require.Equal(t, nsm.Stat_succ, res.ResStat)
+		require.Equal(t, nsm.StatSucc, res.ResStat)
 	}
 	mux := rpc.NewMux()
 	srv.Register(mux)

@@ -34,7 +34,7 @@ func TestInteropMsgResViaRpcbind(t *testing.T) {
 	}
 	rec, nets := newSrvRecorder(), make(chan string, 8)
 	lm := srvLockManager(t, rec, nets)
-	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	for _, a := range []net.Addr{lm.TCP, lm.UDP} {
@@ -47,7 +47,7 @@ func TestInteropMsgResViaRpcbind(t *testing.T) {
 	e := newSrvEnv(t, srvEnvConfig{})
 	capture := peers.StartCapture(t, portmap.PMAP_PORT, lm.TCP.Port, lm.UDP.Port, missPort(t, e.tcp), missPort(t, e.udp))
 	for _, network := range []string{"tcp", "udp"} {
-		srvTestMsgRes(t, e, nlm.NewNLM4VERSClient(e.dial(t, network, nil)), network, network, rec, nets)
+		srvTestMsgRes(t, e, nlm.NewV4Client(e.dial(t, network, nil)), network, network, rec, nets)
 	}
 	capture.Stop()
 	capture.RequireClean(8)

@@ -74,7 +74,7 @@ func TestInteropSMNotify(t *testing.T) {
 	nsmSrv := rpctest.Serve(t, mux)
 	nsmTCP, nsmUDP := nsmSrv.TCP.Port, nsmSrv.UDP.Port
 
-	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	a, err := portmap.Announce(ctx, pm, []portmap.Registration{

@@ -160,7 +160,7 @@ func TestInteropTsharkNLM(t *testing.T) {
 
 	// The asynchronous procedures: each _MSG is answered by a _RES call
 	// to the client host's lock manager, rec.
-	r := nlm.NewNLM4VERSClient(e.dial(t, "tcp", nil))
+	r := nlm.NewV4Client(e.dial(t, "tcp", nil))
 	tsC, tsD := srvOwner{"tshark-c.nfskit.test", 3}, srvOwner{"tshark-d.nfskit.test", 4}
 	resOf := func(proc uint32) nlm.Nlm4Stats {
 		t.Helper()
@@ -195,7 +195,7 @@ func TestInteropTsharkNLM(t *testing.T) {
 	require.Equal(t, denied, res.Stat.Stat)
 
 	// Share reservations, a lock without monitoring, and FREE_ALL.
-	share := &nlm.Nlm4Shareargs{Cookie: nlm.Netobj("s1"), Share: nlm.Nlm4Share{CallerName: tsC.host, Fh: e.fh2, Oh: tsC.oh(), Mode: nlm.Fsm_DW, Access: nlm.Fsa_R}}
+	share := &nlm.Nlm4Shareargs{Cookie: nlm.Netobj("s1"), Share: nlm.Nlm4Share{CallerName: tsC.host, Fh: e.fh2, Oh: tsC.oh(), Mode: nlm.FsmDW, Access: nlm.FsaR}}
 	sres, err := r.Share(ctx, share)
 	require.NoError(t, err)
 	require.Equal(t, granted, sres.Stat)
@@ -215,11 +215,11 @@ func TestInteropTsharkNLM(t *testing.T) {
 	nc, err := rpc.Dial(ctx, "udp", routes.nsm, &rpc.ClientOptions{Retransmit: 200 * time.Millisecond})
 	require.NoError(t, err)
 	defer nc.Close()
-	sm := nsm.NewSMVERSClient(nc)
+	sm := nsm.NewV1Client(nc)
 	require.NoError(t, sm.Null(ctx))
 	st, err := sm.Stat(ctx, &nsm.SmName{MonName: "peer.nfskit.test"})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, st.ResStat)
+	require.Equal(t, nsm.StatSucc, st.ResStat)
 	require.NoError(t, sm.Notify(ctx, &nsm.StatChge{MonName: tsC.host, State: 5}))
 	select {
 	case cb := <-callbacks:
@@ -232,7 +232,7 @@ func TestInteropTsharkNLM(t *testing.T) {
 	mon := &nsm.Mon{MonId: nsm.MonId{MonName: "peer.nfskit.test", MyId: id}}
 	mres, err := sm.Mon(ctx, mon)
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, mres.ResStat)
+	require.Equal(t, nsm.StatSucc, mres.ResStat)
 	_, err = sm.Unmon(ctx, &mon.MonId)
 	require.NoError(t, err)
 	_, err = sm.Mon(ctx, mon)

@@ -368,7 +368,7 @@ func (l *missLog) lines(s string) []string {
 // nsm.DialPortmap asks the one at port 111.
 func missPortmapDial(pmPort int) nsm.DialFunc {
 	return func(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
-		pm, err := portmap.DialClient(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(pmPort)), nil)
+		pm, err := portmap.Dial(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(pmPort)), nil)
 		if err != nil {
 			return nil, err
 		}

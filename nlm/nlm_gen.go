@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -129,7 +130,7 @@ type Netobj []byte
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Netobj) MarshalXDR(e *xdr.Encoder) error {
 	if len(*v) > 1024 {
-		return xdr.EncodeError(e, "Netobj", int64(len(*v)), xdr.ErrTooLong)
+		return e.Fail("Netobj", int64(len(*v)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(*v)
 	return nil
@@ -147,30 +148,30 @@ type NlmStats int32
 // Values of NlmStats.
 const (
 	// done
-	Nlm_granted NlmStats = 0
+	NlmGranted NlmStats = 0
 	// conflicting lock held
-	Nlm_denied NlmStats = 1
+	NlmDenied NlmStats = 1
 	// out of resources
-	Nlm_denied_nolocks NlmStats = 2
+	NlmDeniedNolocks NlmStats = 2
 	// queued; GRANTED will follow
-	Nlm_blocked NlmStats = 3
+	NlmBlocked NlmStats = 3
 	// server in its grace period
-	Nlm_denied_grace_period NlmStats = 4
+	NlmDeniedGracePeriod NlmStats = 4
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v NlmStats) String() string {
 	switch v {
-	case Nlm_granted:
-		return "Nlm_granted"
-	case Nlm_denied:
-		return "Nlm_denied"
-	case Nlm_denied_nolocks:
-		return "Nlm_denied_nolocks"
-	case Nlm_blocked:
-		return "Nlm_blocked"
-	case Nlm_denied_grace_period:
-		return "Nlm_denied_grace_period"
+	case NlmGranted:
+		return "NlmGranted"
+	case NlmDenied:
+		return "NlmDenied"
+	case NlmDeniedNolocks:
+		return "NlmDeniedNolocks"
+	case NlmBlocked:
+		return "NlmBlocked"
+	case NlmDeniedGracePeriod:
+		return "NlmDeniedGracePeriod"
 	}
 	return "NlmStats(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -183,7 +184,7 @@ func (v NlmStats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmStats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "NlmStats", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("NlmStats", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -217,7 +218,7 @@ func (v *NlmHolder) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.Exclusive)
 	e.PutInt32(v.Svid)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmHolder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmHolder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutUint32(v.LOffset)
@@ -238,7 +239,7 @@ func (v *NlmHolder) UnmarshalXDR(d *xdr.Decoder) error {
 // NlmTestrply is the XDR union nlm_testrply: Stat selects which other field holds the value.
 type NlmTestrply struct {
 	Stat NlmStats
-	// when Stat is Nlm_denied.
+	// when Stat is NlmDenied.
 	Holder *NlmHolder
 }
 
@@ -246,9 +247,9 @@ type NlmTestrply struct {
 func (v *NlmTestrply) MarshalXDR(e *xdr.Encoder) error {
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
-	case Nlm_denied:
+	case NlmDenied:
 		if v.Holder == nil {
-			return xdr.EncodeError(e, "NlmTestrply.Holder", 0, xdr.ErrNilArm)
+			return e.Fail("NlmTestrply.Holder", 0, xdr.ErrNilArm)
 		}
 		if err := v.Holder.MarshalXDR(e); err != nil {
 			return err
@@ -262,8 +263,8 @@ func (v *NlmTestrply) MarshalXDR(e *xdr.Encoder) error {
 func (v *NlmTestrply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = NlmStats(d.Int32())
 	switch v.Stat {
-	case Nlm_denied:
-		v.Holder = xdr.New(d, v.Holder)
+	case NlmDenied:
+		v.Holder = xdrimpl.New(d, v.Holder)
 		if err := v.Holder.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -281,7 +282,7 @@ type NlmStat struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmStat) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "NlmStat.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("NlmStat.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	return nil
@@ -306,7 +307,7 @@ type NlmRes struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmRes) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmRes.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmRes.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -333,7 +334,7 @@ type NlmTestres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmTestres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmTestres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmTestres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -371,15 +372,15 @@ type NlmLock struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmLock) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmLock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmLock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutInt32(v.Svid)
@@ -416,7 +417,7 @@ type NlmLockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmLockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmLockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmLockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -453,7 +454,7 @@ type NlmCancargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmCancargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmCancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmCancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -485,7 +486,7 @@ type NlmTestargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmTestargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmTestargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmTestargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Exclusive)
@@ -514,7 +515,7 @@ type NlmUnlockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmUnlockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmUnlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmUnlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Alock.MarshalXDR(e); err != nil {
@@ -541,26 +542,26 @@ type FshMode int32
 // Values of FshMode.
 const (
 	// deny none
-	Fsm_DN FshMode = 0
+	FsmDN FshMode = 0
 	// deny read
-	Fsm_DR FshMode = 1
+	FsmDR FshMode = 1
 	// deny write
-	Fsm_DW FshMode = 2
+	FsmDW FshMode = 2
 	// deny read and write
-	Fsm_DRW FshMode = 3
+	FsmDRW FshMode = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FshMode) String() string {
 	switch v {
-	case Fsm_DN:
-		return "Fsm_DN"
-	case Fsm_DR:
-		return "Fsm_DR"
-	case Fsm_DW:
-		return "Fsm_DW"
-	case Fsm_DRW:
-		return "Fsm_DRW"
+	case FsmDN:
+		return "FsmDN"
+	case FsmDR:
+		return "FsmDR"
+	case FsmDW:
+		return "FsmDW"
+	case FsmDRW:
+		return "FsmDRW"
 	}
 	return "FshMode(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -573,7 +574,7 @@ func (v FshMode) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshMode) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshMode", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("FshMode", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -594,26 +595,26 @@ type FshAccess int32
 // Values of FshAccess.
 const (
 	// no access
-	Fsa_NONE FshAccess = 0
+	FsaNONE FshAccess = 0
 	// read
-	Fsa_R FshAccess = 1
+	FsaR FshAccess = 1
 	// write
-	Fsa_W FshAccess = 2
+	FsaW FshAccess = 2
 	// read and write
-	Fsa_RW FshAccess = 3
+	FsaRW FshAccess = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v FshAccess) String() string {
 	switch v {
-	case Fsa_NONE:
-		return "Fsa_NONE"
-	case Fsa_R:
-		return "Fsa_R"
-	case Fsa_W:
-		return "Fsa_W"
-	case Fsa_RW:
-		return "Fsa_RW"
+	case FsaNONE:
+		return "FsaNONE"
+	case FsaR:
+		return "FsaR"
+	case FsaW:
+		return "FsaW"
+	case FsaRW:
+		return "FsaRW"
 	}
 	return "FshAccess(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -626,7 +627,7 @@ func (v FshAccess) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *FshAccess) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "FshAccess", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("FshAccess", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -653,23 +654,23 @@ type NlmShare struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShare) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "NlmShare.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("NlmShare.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "NlmShare.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("NlmShare.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	if !v.Access.Valid() {
-		return xdr.EncodeError(e, "NlmShare.Access", int64(v.Access), xdr.ErrBadEnum)
+		return e.Fail("NlmShare.Access", int64(v.Access), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Access))
 	return nil
@@ -701,7 +702,7 @@ type NlmShareargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShareargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmShareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmShareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Share.MarshalXDR(e); err != nil {
@@ -731,11 +732,11 @@ type NlmShareres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmShareres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "NlmShareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("NlmShareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "NlmShareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("NlmShareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	e.PutInt32(v.Sequence)
@@ -765,7 +766,7 @@ type NlmNotify struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *NlmNotify) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Name) > 1025 {
-		return xdr.EncodeError(e, "NlmNotify.Name", int64(len(v.Name)), xdr.ErrTooLong)
+		return e.Fail("NlmNotify.Name", int64(len(v.Name)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Name)
 	e.PutInt32(v.State)
@@ -801,7 +802,7 @@ const (
 	NLM4_FAILED Nlm4Stats = 9
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Nlm4Stats) String() string {
 	switch v {
 	case NLM4_GRANTED:
@@ -836,7 +837,7 @@ func (v Nlm4Stats) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Stats) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Nlm4Stats", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Stats", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -866,7 +867,7 @@ func (v *Nlm4Holder) MarshalXDR(e *xdr.Encoder) error {
 	e.PutBool(v.Exclusive)
 	e.PutInt32(v.Svid)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Holder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Holder.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutUint64(v.LOffset)
@@ -897,7 +898,7 @@ func (v *Nlm4Testrply) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Stat {
 	case NLM4_DENIED:
 		if v.Holder == nil {
-			return xdr.EncodeError(e, "Nlm4Testrply.Holder", 0, xdr.ErrNilArm)
+			return e.Fail("Nlm4Testrply.Holder", 0, xdr.ErrNilArm)
 		}
 		if err := v.Holder.MarshalXDR(e); err != nil {
 			return err
@@ -912,7 +913,7 @@ func (v *Nlm4Testrply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = Nlm4Stats(d.Int32())
 	switch v.Stat {
 	case NLM4_DENIED:
-		v.Holder = xdr.New(d, v.Holder)
+		v.Holder = xdrimpl.New(d, v.Holder)
 		if err := v.Holder.UnmarshalXDR(d); err != nil {
 			return err
 		}
@@ -930,7 +931,7 @@ type Nlm4Stat struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Stat) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "Nlm4Stat.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Stat.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	return nil
@@ -954,7 +955,7 @@ type Nlm4Res struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Res) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Res.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Res.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -981,7 +982,7 @@ type Nlm4Testres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Testres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Testres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Testres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Stat.MarshalXDR(e); err != nil {
@@ -1014,15 +1015,15 @@ type Nlm4Lock struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Lock) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lock.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	e.PutInt32(v.Svid)
@@ -1055,7 +1056,7 @@ type Nlm4Lockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Lockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Lockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Lockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -1092,7 +1093,7 @@ type Nlm4Cancargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Cancargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Cancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Cancargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Block)
@@ -1124,7 +1125,7 @@ type Nlm4Testargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Testargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Testargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Testargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	e.PutBool(v.Exclusive)
@@ -1153,7 +1154,7 @@ type Nlm4Unlockargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Unlockargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Unlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Unlockargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Alock.MarshalXDR(e); err != nil {
@@ -1189,23 +1190,23 @@ type Nlm4Share struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Share) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.CallerName) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.CallerName", int64(len(v.CallerName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.CallerName)
 	if len(v.Fh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.Fh", int64(len(v.Fh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Fh)
 	if len(v.Oh) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Share.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Share.Oh", int64(len(v.Oh)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Oh)
 	if !v.Mode.Valid() {
-		return xdr.EncodeError(e, "Nlm4Share.Mode", int64(v.Mode), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Share.Mode", int64(v.Mode), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mode))
 	if !v.Access.Valid() {
-		return xdr.EncodeError(e, "Nlm4Share.Access", int64(v.Access), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Share.Access", int64(v.Access), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Access))
 	return nil
@@ -1237,7 +1238,7 @@ type Nlm4Shareargs struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Shareargs) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Shareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Shareargs.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if err := v.Share.MarshalXDR(e); err != nil {
@@ -1267,11 +1268,11 @@ type Nlm4Shareres struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Shareres) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Cookie) > 1024 {
-		return xdr.EncodeError(e, "Nlm4Shareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Shareres.Cookie", int64(len(v.Cookie)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Cookie)
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "Nlm4Shareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("Nlm4Shareres.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	e.PutInt32(v.Sequence)
@@ -1298,7 +1299,7 @@ type Nlm4Notify struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Nlm4Notify) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Name) > 1025 {
-		return xdr.EncodeError(e, "Nlm4Notify.Name", int64(len(v.Name)), xdr.ErrTooLong)
+		return e.Fail("Nlm4Notify.Name", int64(len(v.Name)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Name)
 	e.PutInt32(v.State)
@@ -1312,22 +1313,22 @@ func (v *Nlm4Notify) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// NLMVERSClient calls the procedures of version NLM_VERS of program NLM_PROG.
-type NLMVERSClient struct {
+// V1Client calls the procedures of version NLM_VERS of program NLM_PROG.
+type V1Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLMVERSClient returns a client of version NLM_VERS of program NLM_PROG over c.
-func NewNLMVERSClient(c rpc.Caller) *NLMVERSClient { return &NLMVERSClient{Caller: c} }
+// NewV1Client returns a client of version NLM_VERS of program NLM_PROG over c.
+func NewV1Client(c rpc.Caller) *V1Client { return &V1Client{Caller: c} }
 
 // Null calls NLM_NULL.
-func (c *NLMVERSClient) Null(ctx context.Context) error {
+func (c *V1Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_NULL, nil, nil)
 }
 
 // Test calls NLM_TEST.
-func (c *NLMVERSClient) Test(ctx context.Context, args *NlmTestargs) (*NlmTestres, error) {
+func (c *V1Client) Test(ctx context.Context, args *NlmTestargs) (*NlmTestres, error) {
 	res := new(NlmTestres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST, args, res); err != nil {
 		return nil, err
@@ -1336,7 +1337,7 @@ func (c *NLMVERSClient) Test(ctx context.Context, args *NlmTestargs) (*NlmTestre
 }
 
 // Lock calls NLM_LOCK.
-func (c *NLMVERSClient) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+func (c *V1Client) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK, args, res); err != nil {
 		return nil, err
@@ -1345,7 +1346,7 @@ func (c *NLMVERSClient) Lock(ctx context.Context, args *NlmLockargs) (*NlmRes, e
 }
 
 // Cancel calls NLM_CANCEL.
-func (c *NLMVERSClient) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes, error) {
+func (c *V1Client) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL, args, res); err != nil {
 		return nil, err
@@ -1354,7 +1355,7 @@ func (c *NLMVERSClient) Cancel(ctx context.Context, args *NlmCancargs) (*NlmRes,
 }
 
 // Unlock calls NLM_UNLOCK.
-func (c *NLMVERSClient) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRes, error) {
+func (c *V1Client) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK, args, res); err != nil {
 		return nil, err
@@ -1363,7 +1364,7 @@ func (c *NLMVERSClient) Unlock(ctx context.Context, args *NlmUnlockargs) (*NlmRe
 }
 
 // Granted calls NLM_GRANTED.
-func (c *NLMVERSClient) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes, error) {
+func (c *V1Client) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED, args, res); err != nil {
 		return nil, err
@@ -1372,60 +1373,60 @@ func (c *NLMVERSClient) Granted(ctx context.Context, args *NlmTestargs) (*NlmRes
 }
 
 // TestMsg calls NLM_TEST_MSG.
-func (c *NLMVERSClient) TestMsg(ctx context.Context, args *NlmTestargs) error {
+func (c *V1Client) TestMsg(ctx context.Context, args *NlmTestargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_MSG, args, nil)
 }
 
 // LockMsg calls NLM_LOCK_MSG.
-func (c *NLMVERSClient) LockMsg(ctx context.Context, args *NlmLockargs) error {
+func (c *V1Client) LockMsg(ctx context.Context, args *NlmLockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_MSG, args, nil)
 }
 
 // CancelMsg calls NLM_CANCEL_MSG.
-func (c *NLMVERSClient) CancelMsg(ctx context.Context, args *NlmCancargs) error {
+func (c *V1Client) CancelMsg(ctx context.Context, args *NlmCancargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_MSG, args, nil)
 }
 
 // UnlockMsg calls NLM_UNLOCK_MSG.
-func (c *NLMVERSClient) UnlockMsg(ctx context.Context, args *NlmUnlockargs) error {
+func (c *V1Client) UnlockMsg(ctx context.Context, args *NlmUnlockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_MSG, args, nil)
 }
 
 // GrantedMsg calls NLM_GRANTED_MSG.
-func (c *NLMVERSClient) GrantedMsg(ctx context.Context, args *NlmTestargs) error {
+func (c *V1Client) GrantedMsg(ctx context.Context, args *NlmTestargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_MSG, args, nil)
 }
 
 // TestRes calls NLM_TEST_RES.
-func (c *NLMVERSClient) TestRes(ctx context.Context, args *NlmTestres) error {
+func (c *V1Client) TestRes(ctx context.Context, args *NlmTestres) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_TEST_RES, args, nil)
 }
 
 // LockRes calls NLM_LOCK_RES.
-func (c *NLMVERSClient) LockRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) LockRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_LOCK_RES, args, nil)
 }
 
 // CancelRes calls NLM_CANCEL_RES.
-func (c *NLMVERSClient) CancelRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) CancelRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_CANCEL_RES, args, nil)
 }
 
 // UnlockRes calls NLM_UNLOCK_RES.
-func (c *NLMVERSClient) UnlockRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) UnlockRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_UNLOCK_RES, args, nil)
 }
 
 // GrantedRes calls NLM_GRANTED_RES.
-func (c *NLMVERSClient) GrantedRes(ctx context.Context, args *NlmRes) error {
+func (c *V1Client) GrantedRes(ctx context.Context, args *NlmRes) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERS, NLM_GRANTED_RES, args, nil)
 }
 
-// NLMVERSServer is implemented by a server of version NLM_VERS of program NLM_PROG: one method
+// V1Server is implemented by a server of version NLM_VERS of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLMVERSHandler.
-type NLMVERSServer interface {
+// nil error sends the results. Serve it with NewV1Handler.
+type V1Server interface {
 	// Null implements NLM_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Test implements NLM_TEST.
@@ -1460,95 +1461,95 @@ type NLMVERSServer interface {
 	GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error
 }
 
-// UnimplementedNLMVERSServer answers NULL and refuses every other
+// UnimplementedV1Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLMVERSServer struct{}
+type UnimplementedV1Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNLMVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV1Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Test answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error) {
+func (UnimplementedV1Server) Test(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmTestres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Lock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Cancel answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Cancel(ctx context.Context, call *rpc.Call, args *NlmCancargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unlock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Unlock(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Granted answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error) {
+func (UnimplementedV1Server) Granted(ctx context.Context, call *rpc.Call, args *NlmTestargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // TestMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+func (UnimplementedV1Server) TestMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error {
+func (UnimplementedV1Server) LockMsg(ctx context.Context, call *rpc.Call, args *NlmLockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error {
+func (UnimplementedV1Server) CancelMsg(ctx context.Context, call *rpc.Call, args *NlmCancargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error {
+func (UnimplementedV1Server) UnlockMsg(ctx context.Context, call *rpc.Call, args *NlmUnlockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedMsg answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
+func (UnimplementedV1Server) GrantedMsg(ctx context.Context, call *rpc.Call, args *NlmTestargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // TestRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error {
+func (UnimplementedV1Server) TestRes(ctx context.Context, call *rpc.Call, args *NlmTestres) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) LockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) CancelRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) UnlockRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedRes answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
+func (UnimplementedV1Server) GrantedRes(ctx context.Context, call *rpc.Call, args *NlmRes) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLMVERSHandler serves version NLM_VERS of program NLM_PROG with srv: it decodes each call's
+// NewV1Handler serves version NLM_VERS of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLMVERSHandler(srv NLMVERSServer) rpc.Handler {
+func NewV1Handler(srv V1Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLM_NULL:
@@ -1757,9 +1758,9 @@ func NewNLMVERSHandler(srv NLMVERSServer) rpc.Handler {
 	})
 }
 
-// NLMVERSProgram describes the procedures of version NLM_VERS of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NLMVERSProgram = &rpc.Program{
+// V1Program describes the procedures of version NLM_VERS of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V1Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERS", Prog: NLM_PROG, Vers: NLM_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: NLM_NULL, Name: "NLM_NULL", NewArgs: nil, NewResult: nil},
@@ -1781,19 +1782,17 @@ var NLMVERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLMVERSProgram) }
-
-// NLMVERSXClient calls the procedures of version NLM_VERSX of program NLM_PROG.
-type NLMVERSXClient struct {
+// V3Client calls the procedures of version NLM_VERSX of program NLM_PROG.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLMVERSXClient returns a client of version NLM_VERSX of program NLM_PROG over c.
-func NewNLMVERSXClient(c rpc.Caller) *NLMVERSXClient { return &NLMVERSXClient{Caller: c} }
+// NewV3Client returns a client of version NLM_VERSX of program NLM_PROG over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Share calls NLM_SHARE.
-func (c *NLMVERSXClient) Share(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+func (c *V3Client) Share(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
 	res := new(NlmShareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_SHARE, args, res); err != nil {
 		return nil, err
@@ -1802,7 +1801,7 @@ func (c *NLMVERSXClient) Share(ctx context.Context, args *NlmShareargs) (*NlmSha
 }
 
 // Unshare calls NLM_UNSHARE.
-func (c *NLMVERSXClient) Unshare(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
+func (c *V3Client) Unshare(ctx context.Context, args *NlmShareargs) (*NlmShareres, error) {
 	res := new(NlmShareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_UNSHARE, args, res); err != nil {
 		return nil, err
@@ -1811,7 +1810,7 @@ func (c *NLMVERSXClient) Unshare(ctx context.Context, args *NlmShareargs) (*NlmS
 }
 
 // NmLock calls NLM_NM_LOCK.
-func (c *NLMVERSXClient) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
+func (c *V3Client) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes, error) {
 	res := new(NlmRes)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_NM_LOCK, args, res); err != nil {
 		return nil, err
@@ -1820,15 +1819,15 @@ func (c *NLMVERSXClient) NmLock(ctx context.Context, args *NlmLockargs) (*NlmRes
 }
 
 // FreeAll calls NLM_FREE_ALL.
-func (c *NLMVERSXClient) FreeAll(ctx context.Context, args *NlmNotify) error {
+func (c *V3Client) FreeAll(ctx context.Context, args *NlmNotify) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM_VERSX, NLM_FREE_ALL, args, nil)
 }
 
-// NLMVERSXServer is implemented by a server of version NLM_VERSX of program NLM_PROG: one method
+// V3Server is implemented by a server of version NLM_VERSX of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLMVERSXHandler.
-type NLMVERSXServer interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Share implements NLM_SHARE.
 	Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error)
 	// Unshare implements NLM_UNSHARE.
@@ -1839,35 +1838,35 @@ type NLMVERSXServer interface {
 	FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error
 }
 
-// UnimplementedNLMVERSXServer answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLMVERSXServer struct{}
+type UnimplementedV3Server struct{}
 
 // Share answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+func (UnimplementedV3Server) Share(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unshare answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
+func (UnimplementedV3Server) Unshare(ctx context.Context, call *rpc.Call, args *NlmShareargs) (*NlmShareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // NmLock answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
+func (UnimplementedV3Server) NmLock(ctx context.Context, call *rpc.Call, args *NlmLockargs) (*NlmRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // FreeAll answers PROC_UNAVAIL.
-func (UnimplementedNLMVERSXServer) FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error {
+func (UnimplementedV3Server) FreeAll(ctx context.Context, call *rpc.Call, args *NlmNotify) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLMVERSXHandler serves version NLM_VERSX of program NLM_PROG with srv: it decodes each call's
+// NewV3Handler serves version NLM_VERSX of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLMVERSXHandler(srv NLMVERSXServer) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLM_SHARE:
@@ -1935,9 +1934,9 @@ func NewNLMVERSXHandler(srv NLMVERSXServer) rpc.Handler {
 	})
 }
 
-// NLMVERSXProgram describes the procedures of version NLM_VERSX of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NLMVERSXProgram = &rpc.Program{
+// V3Program describes the procedures of version NLM_VERSX of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V3Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM_VERSX", Prog: NLM_PROG, Vers: NLM_VERSX,
 	Procedures: []rpc.Procedure{
 		{Num: NLM_SHARE, Name: "NLM_SHARE", NewArgs: func() xdr.Codec { return new(NlmShareargs) }, NewResult: func() xdr.Codec { return new(NlmShareres) }},
@@ -1947,24 +1946,22 @@ var NLMVERSXProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLMVERSXProgram) }
-
-// NLM4VERSClient calls the procedures of version NLM4_VERS of program NLM_PROG.
-type NLM4VERSClient struct {
+// V4Client calls the procedures of version NLM4_VERS of program NLM_PROG.
+type V4Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewNLM4VERSClient returns a client of version NLM4_VERS of program NLM_PROG over c.
-func NewNLM4VERSClient(c rpc.Caller) *NLM4VERSClient { return &NLM4VERSClient{Caller: c} }
+// NewV4Client returns a client of version NLM4_VERS of program NLM_PROG over c.
+func NewV4Client(c rpc.Caller) *V4Client { return &V4Client{Caller: c} }
 
 // Null calls NLMPROC4_NULL.
-func (c *NLM4VERSClient) Null(ctx context.Context) error {
+func (c *V4Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NULL, nil, nil)
 }
 
 // Test calls NLMPROC4_TEST.
-func (c *NLM4VERSClient) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Testres, error) {
+func (c *V4Client) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Testres, error) {
 	res := new(Nlm4Testres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST, args, res); err != nil {
 		return nil, err
@@ -1973,7 +1970,7 @@ func (c *NLM4VERSClient) Test(ctx context.Context, args *Nlm4Testargs) (*Nlm4Tes
 }
 
 // Lock calls NLMPROC4_LOCK.
-func (c *NLM4VERSClient) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (c *V4Client) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK, args, res); err != nil {
 		return nil, err
@@ -1982,7 +1979,7 @@ func (c *NLM4VERSClient) Lock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res
 }
 
 // Cancel calls NLMPROC4_CANCEL.
-func (c *NLM4VERSClient) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4Res, error) {
+func (c *V4Client) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL, args, res); err != nil {
 		return nil, err
@@ -1991,7 +1988,7 @@ func (c *NLM4VERSClient) Cancel(ctx context.Context, args *Nlm4Cancargs) (*Nlm4R
 }
 
 // Unlock calls NLMPROC4_UNLOCK.
-func (c *NLM4VERSClient) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+func (c *V4Client) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK, args, res); err != nil {
 		return nil, err
@@ -2000,7 +1997,7 @@ func (c *NLM4VERSClient) Unlock(ctx context.Context, args *Nlm4Unlockargs) (*Nlm
 }
 
 // Granted calls NLMPROC4_GRANTED.
-func (c *NLM4VERSClient) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4Res, error) {
+func (c *V4Client) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED, args, res); err != nil {
 		return nil, err
@@ -2009,57 +2006,57 @@ func (c *NLM4VERSClient) Granted(ctx context.Context, args *Nlm4Testargs) (*Nlm4
 }
 
 // TestMsg calls NLMPROC4_TEST_MSG.
-func (c *NLM4VERSClient) TestMsg(ctx context.Context, args *Nlm4Testargs) error {
+func (c *V4Client) TestMsg(ctx context.Context, args *Nlm4Testargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_MSG, args, nil)
 }
 
 // LockMsg calls NLMPROC4_LOCK_MSG.
-func (c *NLM4VERSClient) LockMsg(ctx context.Context, args *Nlm4Lockargs) error {
+func (c *V4Client) LockMsg(ctx context.Context, args *Nlm4Lockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_MSG, args, nil)
 }
 
 // CancelMsg calls NLMPROC4_CANCEL_MSG.
-func (c *NLM4VERSClient) CancelMsg(ctx context.Context, args *Nlm4Cancargs) error {
+func (c *V4Client) CancelMsg(ctx context.Context, args *Nlm4Cancargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_MSG, args, nil)
 }
 
 // UnlockMsg calls NLMPROC4_UNLOCK_MSG.
-func (c *NLM4VERSClient) UnlockMsg(ctx context.Context, args *Nlm4Unlockargs) error {
+func (c *V4Client) UnlockMsg(ctx context.Context, args *Nlm4Unlockargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_MSG, args, nil)
 }
 
 // GrantedMsg calls NLMPROC4_GRANTED_MSG.
-func (c *NLM4VERSClient) GrantedMsg(ctx context.Context, args *Nlm4Testargs) error {
+func (c *V4Client) GrantedMsg(ctx context.Context, args *Nlm4Testargs) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_MSG, args, nil)
 }
 
 // TestRes calls NLMPROC4_TEST_RES.
-func (c *NLM4VERSClient) TestRes(ctx context.Context, args *Nlm4Testres) error {
+func (c *V4Client) TestRes(ctx context.Context, args *Nlm4Testres) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_TEST_RES, args, nil)
 }
 
 // LockRes calls NLMPROC4_LOCK_RES.
-func (c *NLM4VERSClient) LockRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) LockRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_LOCK_RES, args, nil)
 }
 
 // CancelRes calls NLMPROC4_CANCEL_RES.
-func (c *NLM4VERSClient) CancelRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) CancelRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_CANCEL_RES, args, nil)
 }
 
 // UnlockRes calls NLMPROC4_UNLOCK_RES.
-func (c *NLM4VERSClient) UnlockRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) UnlockRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNLOCK_RES, args, nil)
 }
 
 // GrantedRes calls NLMPROC4_GRANTED_RES.
-func (c *NLM4VERSClient) GrantedRes(ctx context.Context, args *Nlm4Res) error {
+func (c *V4Client) GrantedRes(ctx context.Context, args *Nlm4Res) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_GRANTED_RES, args, nil)
 }
 
 // Share calls NLMPROC4_SHARE.
-func (c *NLM4VERSClient) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (c *V4Client) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	res := new(Nlm4Shareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_SHARE, args, res); err != nil {
 		return nil, err
@@ -2068,7 +2065,7 @@ func (c *NLM4VERSClient) Share(ctx context.Context, args *Nlm4Shareargs) (*Nlm4S
 }
 
 // Unshare calls NLMPROC4_UNSHARE.
-func (c *NLM4VERSClient) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (c *V4Client) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	res := new(Nlm4Shareres)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_UNSHARE, args, res); err != nil {
 		return nil, err
@@ -2077,7 +2074,7 @@ func (c *NLM4VERSClient) Unshare(ctx context.Context, args *Nlm4Shareargs) (*Nlm
 }
 
 // NmLock calls NLMPROC4_NM_LOCK.
-func (c *NLM4VERSClient) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (c *V4Client) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	res := new(Nlm4Res)
 	if err := c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_NM_LOCK, args, res); err != nil {
 		return nil, err
@@ -2086,15 +2083,15 @@ func (c *NLM4VERSClient) NmLock(ctx context.Context, args *Nlm4Lockargs) (*Nlm4R
 }
 
 // FreeAll calls NLMPROC4_FREE_ALL.
-func (c *NLM4VERSClient) FreeAll(ctx context.Context, args *Nlm4Notify) error {
+func (c *V4Client) FreeAll(ctx context.Context, args *Nlm4Notify) error {
 	return c.Caller.Call(ctx, NLM_PROG, NLM4_VERS, NLMPROC4_FREE_ALL, args, nil)
 }
 
-// NLM4VERSServer is implemented by a server of version NLM4_VERS of program NLM_PROG: one method
+// V4Server is implemented by a server of version NLM4_VERS of program NLM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewNLM4VERSHandler.
-type NLM4VERSServer interface {
+// nil error sends the results. Serve it with NewV4Handler.
+type V4Server interface {
 	// Null implements NLMPROC4_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Test implements NLMPROC4_TEST.
@@ -2137,115 +2134,115 @@ type NLM4VERSServer interface {
 	FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error
 }
 
-// UnimplementedNLM4VERSServer answers NULL and refuses every other
+// UnimplementedV4Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedNLM4VERSServer struct{}
+type UnimplementedV4Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedNLM4VERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV4Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Test answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error) {
+func (UnimplementedV4Server) Test(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Testres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Lock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Lock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Cancel answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Cancel(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unlock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Unlock(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Granted answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) Granted(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // TestMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+func (UnimplementedV4Server) TestMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error {
+func (UnimplementedV4Server) LockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error {
+func (UnimplementedV4Server) CancelMsg(ctx context.Context, call *rpc.Call, args *Nlm4Cancargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error {
+func (UnimplementedV4Server) UnlockMsg(ctx context.Context, call *rpc.Call, args *Nlm4Unlockargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedMsg answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
+func (UnimplementedV4Server) GrantedMsg(ctx context.Context, call *rpc.Call, args *Nlm4Testargs) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // TestRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error {
+func (UnimplementedV4Server) TestRes(ctx context.Context, call *rpc.Call, args *Nlm4Testres) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // LockRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) LockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // CancelRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) CancelRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // UnlockRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) UnlockRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // GrantedRes answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
+func (UnimplementedV4Server) GrantedRes(ctx context.Context, call *rpc.Call, args *Nlm4Res) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Share answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (UnimplementedV4Server) Share(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unshare answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
+func (UnimplementedV4Server) Unshare(ctx context.Context, call *rpc.Call, args *Nlm4Shareargs) (*Nlm4Shareres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // NmLock answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
+func (UnimplementedV4Server) NmLock(ctx context.Context, call *rpc.Call, args *Nlm4Lockargs) (*Nlm4Res, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // FreeAll answers PROC_UNAVAIL.
-func (UnimplementedNLM4VERSServer) FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error {
+func (UnimplementedV4Server) FreeAll(ctx context.Context, call *rpc.Call, args *Nlm4Notify) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewNLM4VERSHandler serves version NLM4_VERS of program NLM_PROG with srv: it decodes each call's
+// NewV4Handler serves version NLM4_VERS of program NLM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewNLM4VERSHandler(srv NLM4VERSServer) rpc.Handler {
+func NewV4Handler(srv V4Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case NLMPROC4_NULL:
@@ -2513,9 +2510,9 @@ func NewNLM4VERSHandler(srv NLM4VERSServer) rpc.Handler {
 	})
 }
 
-// NLM4VERSProgram describes the procedures of version NLM4_VERS of program NLM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var NLM4VERSProgram = &rpc.Program{
+// V4Program describes the procedures of version NLM4_VERS of program NLM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V4Program = &rpc.Program{
 	Name: "NLM_PROG", VersionName: "NLM4_VERS", Prog: NLM_PROG, Vers: NLM4_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: NLMPROC4_NULL, Name: "NLMPROC4_NULL", NewArgs: nil, NewResult: nil},
@@ -2541,4 +2538,8 @@ var NLM4VERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(NLM4VERSProgram) }
+// Programs returns a table of the program versions of nlm.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V1Program, V3Program, V4Program)
+}

@@ -16,7 +16,7 @@ func randNetobj(r *rand.Rand, depth int) (v Netobj) {
 }
 
 func randNlmStats(r *rand.Rand, depth int) (v NlmStats) {
-	v = [...]NlmStats{Nlm_granted, Nlm_denied, Nlm_denied_nolocks, Nlm_blocked, Nlm_denied_grace_period}[r.IntN(5)]
+	v = [...]NlmStats{NlmGranted, NlmDenied, NlmDeniedNolocks, NlmBlocked, NlmDeniedGracePeriod}[r.IntN(5)]
 	return v
 }
 
@@ -32,17 +32,17 @@ func randNlmHolder(r *rand.Rand, depth int) (v NlmHolder) {
 func randNlmTestrply(r *rand.Rand, depth int) (v NlmTestrply) {
 	switch r.IntN(2) {
 	case 0:
-		v.Stat = Nlm_denied
+		v.Stat = NlmDenied
 		x1 := randNlmHolder(r, depth+1)
 		v.Holder = &x1
 	case 1:
-		v.Stat = Nlm_granted
+		v.Stat = NlmGranted
 	}
 	return v
 }
 
 func randNlmStat(r *rand.Rand, depth int) (v NlmStat) {
-	v.Stat = [...]NlmStats{Nlm_granted, Nlm_denied, Nlm_denied_nolocks, Nlm_blocked, Nlm_denied_grace_period}[r.IntN(5)]
+	v.Stat = [...]NlmStats{NlmGranted, NlmDenied, NlmDeniedNolocks, NlmBlocked, NlmDeniedGracePeriod}[r.IntN(5)]
 	return v
 }
 
@@ -100,12 +100,12 @@ func randNlmUnlockargs(r *rand.Rand, depth int) (v NlmUnlockargs) {
 }
 
 func randFshMode(r *rand.Rand, depth int) (v FshMode) {
-	v = [...]FshMode{Fsm_DN, Fsm_DR, Fsm_DW, Fsm_DRW}[r.IntN(4)]
+	v = [...]FshMode{FsmDN, FsmDR, FsmDW, FsmDRW}[r.IntN(4)]
 	return v
 }
 
 func randFshAccess(r *rand.Rand, depth int) (v FshAccess) {
-	v = [...]FshAccess{Fsa_NONE, Fsa_R, Fsa_W, Fsa_RW}[r.IntN(4)]
+	v = [...]FshAccess{FsaNONE, FsaR, FsaW, FsaRW}[r.IntN(4)]
 	return v
 }
 
@@ -113,8 +113,8 @@ func randNlmShare(r *rand.Rand, depth int) (v NlmShare) {
 	v.CallerName = string(xdrtest.String(r, 1024))
 	v.Fh = xdrtest.Bytes(r, 1024)
 	v.Oh = xdrtest.Bytes(r, 1024)
-	v.Mode = [...]FshMode{Fsm_DN, Fsm_DR, Fsm_DW, Fsm_DRW}[r.IntN(4)]
-	v.Access = [...]FshAccess{Fsa_NONE, Fsa_R, Fsa_W, Fsa_RW}[r.IntN(4)]
+	v.Mode = [...]FshMode{FsmDN, FsmDR, FsmDW, FsmDRW}[r.IntN(4)]
+	v.Access = [...]FshAccess{FsaNONE, FsaR, FsaW, FsaRW}[r.IntN(4)]
 	return v
 }
 
@@ -127,7 +127,7 @@ func randNlmShareargs(r *rand.Rand, depth int) (v NlmShareargs) {
 
 func randNlmShareres(r *rand.Rand, depth int) (v NlmShareres) {
 	v.Cookie = xdrtest.Bytes(r, 1024)
-	v.Stat = [...]NlmStats{Nlm_granted, Nlm_denied, Nlm_denied_nolocks, Nlm_blocked, Nlm_denied_grace_period}[r.IntN(5)]
+	v.Stat = [...]NlmStats{NlmGranted, NlmDenied, NlmDeniedNolocks, NlmBlocked, NlmDeniedGracePeriod}[r.IntN(5)]
 	v.Sequence = int32(r.Uint64())
 	return v
 }
@@ -226,8 +226,8 @@ func randNlm4Share(r *rand.Rand, depth int) (v Nlm4Share) {
 	v.CallerName = string(xdrtest.String(r, 1024))
 	v.Fh = xdrtest.Bytes(r, 1024)
 	v.Oh = xdrtest.Bytes(r, 1024)
-	v.Mode = [...]FshMode{Fsm_DN, Fsm_DR, Fsm_DW, Fsm_DRW}[r.IntN(4)]
-	v.Access = [...]FshAccess{Fsa_NONE, Fsa_R, Fsa_W, Fsa_RW}[r.IntN(4)]
+	v.Mode = [...]FshMode{FsmDN, FsmDR, FsmDW, FsmDRW}[r.IntN(4)]
+	v.Access = [...]FshAccess{FsaNONE, FsaR, FsaW, FsaRW}[r.IntN(4)]
 	return v
 }
 

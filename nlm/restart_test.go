@@ -176,7 +176,7 @@ func TestRestartClientCrash(t *testing.T) {
 			require.NoError(t, err)
 			defer rc.Close()
 			// Host names are compared without regard to case.
-			require.NoError(t, nsm.NewSMVERSClient(rc).Notify(ctx, &nsm.StatChge{MonName: "CLIENT-A.test", State: stateA + 2}))
+			require.NoError(t, nsm.NewV1Client(rc).Notify(ctx, &nsm.StatChge{MonName: "CLIENT-A.test", State: stateA + 2}))
 			return nil
 		}},
 	}
@@ -203,7 +203,7 @@ func TestRestartClientCrash(t *testing.T) {
 				require.NoError(t, err)
 				return stackStat("SHARE", res.Stat)
 			}
-			require.NoError(t, share(a.c, a1, nlm.Fsm_DW, nlm.Fsa_R))
+			require.NoError(t, share(a.c, a1, nlm.FsmDW, nlm.FsaR))
 			require.NoError(t, c.Lock(ctx, fh, nlm.Lock{Owner: c1, Offset: 200, Length: 10}))
 			done := make(chan error, 1)
 			go func() {
@@ -211,7 +211,7 @@ func TestRestartClientCrash(t *testing.T) {
 			}()
 			stackWaitLogged(t, logs, "b", "nlm: lock blocked", "svid", "1", 1)
 			require.Equal(t, 1, s.nlm.Waiting())
-			require.ErrorIs(t, share(b, b1, nlm.Fsm_DN, nlm.Fsa_W), nlm.ErrDenied)
+			require.ErrorIs(t, share(b, b1, nlm.FsmDN, nlm.FsaW), nlm.ErrDenied)
 
 			// Host A crashes: its locks stay until the server hears of it.
 			stateA := a.nsm.State()
@@ -236,7 +236,7 @@ func TestRestartClientCrash(t *testing.T) {
 			require.Equal(t, &nlm.Holder{Svid: 1, OH: c1.OH, Offset: 200, Length: 10}, h, "host C's lock stays")
 			require.NoError(t, c.Lock(ctx, fh, nlm.Lock{Owner: c2, Exclusive: true, Offset: 100, Length: 100}))
 			require.NoError(t, c.Lock(ctx, fh2, nlm.Lock{Owner: c2, Exclusive: true, Offset: 0, Length: eof}))
-			require.NoError(t, share(b, b1, nlm.Fsm_DN, nlm.Fsa_W), "A's share reservation is gone")
+			require.NoError(t, share(b, b1, nlm.FsmDN, nlm.FsaW), "A's share reservation is gone")
 			if rebooted != nil {
 				// The rebooted host locks afresh.
 				require.NoError(t, rebooted.Lock(ctx, fh, nlm.Lock{Owner: a1, Exclusive: true, Offset: 20, Length: 10}))

@@ -298,10 +298,10 @@ func (s *Server) Handler(vers uint32) rpc.Handler {
 	var h rpc.Handler
 	switch vers {
 	case NLM_VERS:
-		h = NewNLMVERSHandler(nlm1Service{s})
+		h = NewV1Handler(nlm1Service{s})
 	case NLM_VERSX:
-		v1 := NewNLMVERSHandler(nlm1Service{s})
-		v3 := NewNLMVERSXHandler(nlm3Service{s})
+		v1 := NewV1Handler(nlm1Service{s})
+		v3 := NewV3Handler(nlm3Service{s})
 		h = rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 			if c.Proc >= NLM_SHARE {
 				v3.ServeRPC(ctx, w, c)
@@ -310,7 +310,7 @@ func (s *Server) Handler(vers uint32) rpc.Handler {
 			v1.ServeRPC(ctx, w, c)
 		})
 	case NLM4_VERS:
-		h = NewNLM4VERSHandler(nlm4Service{s})
+		h = NewV4Handler(nlm4Service{s})
 	default:
 		return nil
 	}

@@ -46,8 +46,8 @@ func TestServerBlockedFIFO(t *testing.T) {
 	e := newSrvEnv(t, srvEnvConfig{})
 	a := e.v4(t)
 	recB, recC := newSrvRecorder(), newSrvRecorder()
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", recB))
-	c := nlm.NewNLM4VERSClient(e.dial(t, "tcp", recC))
+	b := nlm.NewV4Client(e.dial(t, "tcp", recB))
+	c := nlm.NewV4Client(e.dial(t, "tcp", recC))
 
 	require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 0))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
@@ -86,7 +86,7 @@ func TestServerBlockedCancel(t *testing.T) {
 	e := newSrvEnv(t, srvEnvConfig{})
 	a := e.v4(t)
 	recB := newSrvRecorder()
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", recB))
+	b := nlm.NewV4Client(e.dial(t, "tcp", recB))
 	require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
@@ -112,12 +112,12 @@ func TestServerGrantedViaDialer(t *testing.T) {
 			udp := e.dial(t, "udp", nil)
 			require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 0))
 			if vers == nlm.NLM4_VERS {
-				require.Equal(t, blocked, srvLock(t, nlm.NewNLM4VERSClient(udp), srvB, e.fh, false, true, 100, 10))
+				require.Equal(t, blocked, srvLock(t, nlm.NewV4Client(udp), srvB, e.fh, false, true, 100, 10))
 			} else {
 				var res nlm.NlmRes
 				args := &nlm.NlmLockargs{Cookie: srvCookie, Block: true, Alock: srvB.lock1(e.fh, 100, 10)}
 				require.NoError(t, udp.Call(context.Background(), nlm.NLM_PROG, nlm.NLM_VERS, nlm.NLM_LOCK, args, &res))
-				require.Equal(t, nlm.Nlm_blocked, res.Stat.Stat)
+				require.Equal(t, nlm.NlmBlocked, res.Stat.Stat)
 			}
 			require.Equal(t, granted, srvUnlock(t, a, srvA, e.fh, 0, 0))
 			call := rec.next(t, nlm.NLM_GRANTED)
@@ -147,8 +147,8 @@ func TestServerGrantedRefused(t *testing.T) {
 	a := e.v4(t)
 	recB, recC := newSrvRecorder(), newSrvRecorder()
 	recB.answer(nlm.NLM4_DENIED)
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", recB))
-	c := nlm.NewNLM4VERSClient(e.dial(t, "tcp", recC))
+	b := nlm.NewV4Client(e.dial(t, "tcp", recB))
+	c := nlm.NewV4Client(e.dial(t, "tcp", recC))
 	require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
 	require.Equal(t, blocked, srvLock(t, c, srvC, e.fh, true, true, 0, 10))
@@ -185,7 +185,7 @@ func TestServerGrantedRetried(t *testing.T) {
 	}
 	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{GrantRetry: 10 * time.Millisecond, DialCallback: noDial}})
 	a := e.v4(t)
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", h))
+	b := nlm.NewV4Client(e.dial(t, "tcp", h))
 	require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
 	require.Equal(t, granted, srvUnlock(t, a, srvA, e.fh, 0, 10))
@@ -206,21 +206,21 @@ func TestServerFreeAll(t *testing.T) {
 			e := newSrvEnv(t, srvEnvConfig{})
 			a := e.v4(t)
 			rec := newSrvRecorder()
-			b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", rec))
+			b := nlm.NewV4Client(e.dial(t, "tcp", rec))
 			require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 			require.Equal(t, granted, srvLock(t, a, srvA2, e.fh2, false, false, 0, 0))
-			require.Equal(t, granted, srvShare(t, a, srvA, e.fh2, nlm.Fsm_DRW, nlm.Fsa_R))
+			require.Equal(t, granted, srvShare(t, a, srvA, e.fh2, nlm.FsmDRW, nlm.FsaR))
 			require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
-			require.Equal(t, denied, srvShare(t, b, srvB, e.fh2, nlm.Fsm_DN, nlm.Fsa_R))
+			require.Equal(t, denied, srvShare(t, b, srvB, e.fh2, nlm.FsmDN, nlm.FsaR))
 			// The name compares without regard to case.
 			if vers == nlm.NLM4_VERS {
 				require.NoError(t, a.FreeAll(ctx, &nlm.Nlm4Notify{Name: "HOST-A.test"}))
 			} else {
-				require.NoError(t, nlm.NewNLMVERSXClient(a.Caller).FreeAll(ctx, &nlm.NlmNotify{Name: "HOST-A.test"}))
+				require.NoError(t, nlm.NewV3Client(a.Caller).FreeAll(ctx, &nlm.NlmNotify{Name: "HOST-A.test"}))
 			}
 			rec.granted4(t, nlm.NLMPROC4_GRANTED)
 			require.True(t, e.srvFree(t, e.fh2, 0, 0))
-			require.Equal(t, granted, srvShare(t, b, srvB, e.fh2, nlm.Fsm_DN, nlm.Fsa_R))
+			require.Equal(t, granted, srvShare(t, b, srvB, e.fh2, nlm.FsmDN, nlm.FsaR))
 			require.Equal(t, srvHolder(srvB, true, 0, 10), srvTest(t, a, srvC, e.fh, false, 0, 0).Holder)
 		})
 	}
@@ -236,7 +236,7 @@ func TestServerStatusCallback(t *testing.T) {
 				ctx := context.Background()
 				e := newSrvEnv(t, srvEnvConfig{})
 				rc := e.dial(t, "tcp", nil)
-				a := nlm.NewNLM4VERSClient(rc)
+				a := nlm.NewV4Client(rc)
 				require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 				require.Equal(t, granted, srvLock(t, a, srvB, e.fh, true, false, 20, 10))
 				st := nsm.Status{MonName: "some-other-name", State: 3}
@@ -269,7 +269,7 @@ func TestServerMsg(t *testing.T) {
 			if network == "tcp" {
 				h = rec
 			}
-			c := nlm.NewNLM4VERSClient(e.dial(t, network, h))
+			c := nlm.NewV4Client(e.dial(t, network, h))
 			a := e.v4(t)
 			lockRes := func() nlm.Nlm4Res {
 				var r nlm.Nlm4Res
@@ -330,13 +330,13 @@ func TestServerMsgV1(t *testing.T) {
 	dial, _ := srvCallbackServer(t, rec)
 	e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{DialCallback: dial}})
 	require.Equal(t, granted, srvLock(t, e.v4(t), srvA, e.fh, false, false, 0, 0))
-	c := nlm.NewNLMVERSClient(e.dial(t, "udp", nil))
+	c := nlm.NewV1Client(e.dial(t, "udp", nil))
 	require.NoError(t, c.TestMsg(ctx, &nlm.NlmTestargs{Cookie: nlm.Netobj("v1"), Exclusive: true, Alock: srvB.lock1(e.fh, 0, 1)}))
 	call := rec.next(t, nlm.NLM_TEST_RES)
 	require.Equal(t, uint32(nlm.NLM_VERS), call.vers)
 	var r nlm.NlmTestres
 	require.NoError(t, srvDecode(call.args, &r))
-	require.Equal(t, nlm.NlmTestres{Cookie: nlm.Netobj("v1"), Stat: nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{Svid: 1, Oh: srvA.oh()}}}, r)
+	require.Equal(t, nlm.NlmTestres{Cookie: nlm.Netobj("v1"), Stat: nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{Svid: 1, Oh: srvA.oh()}}}, r)
 }
 
 // TestServerWithNLMClient has two of the package's Clients share a file:
@@ -387,7 +387,7 @@ func TestServerGrantedNoBackchannel(t *testing.T) {
 		w.Error(rpc.PROG_UNAVAIL)
 	})
 	a := e.v4(t)
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", notServed))
+	b := nlm.NewV4Client(e.dial(t, "tcp", notServed))
 	for i := range 2 {
 		off := uint64(i) * 100
 		require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, off, 10))
@@ -412,7 +412,7 @@ func TestServerRetryBlocked(t *testing.T) {
 	other := vfs.LockOwner{Host: "nfsv4-client", Owner: "open-owner"}
 	require.NoError(t, locker.Lock(ctx, &vfs.Root, h, vfs.Lock{Owner: other, Type: vfs.WriteLock}))
 	rec := newSrvRecorder()
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", rec))
+	b := nlm.NewV4Client(e.dial(t, "tcp", rec))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, false, true, 0, 10))
 	e.srv.RetryBlocked(e.fh)
 	require.NoError(t, locker.Unlock(ctx, &vfs.Root, h, other, 0, 0))

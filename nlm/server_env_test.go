@@ -121,8 +121,8 @@ func (e *srvEnv) dial(t testing.TB, network string, h rpc.Handler) *rpc.Client {
 }
 
 // v4 returns a version 4 client over TCP.
-func (e *srvEnv) v4(t testing.TB) *nlm.NLM4VERSClient {
-	return nlm.NewNLM4VERSClient(e.dial(t, "tcp", nil))
+func (e *srvEnv) v4(t testing.TB) *nlm.V4Client {
+	return nlm.NewV4Client(e.dial(t, "tcp", nil))
 }
 
 // srvOwner is a lock owner of the tests: a host and a process.
@@ -156,7 +156,7 @@ var (
 var srvCookie = nlm.Netobj("cookie-1")
 
 // srvLock sends LOCK and returns its status, checking the cookie echo.
-func srvLock(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, excl, block bool, off, length uint64) nlm.Nlm4Stats {
+func srvLock(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, excl, block bool, off, length uint64) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.Lock(context.Background(), &nlm.Nlm4Lockargs{Cookie: srvCookie, Block: block, Exclusive: excl, Alock: o.lock4(fh, off, length), State: 1})
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func srvLock(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, excl, b
 }
 
 // srvUnlock sends UNLOCK and returns its status.
-func srvUnlock(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, off, length uint64) nlm.Nlm4Stats {
+func srvUnlock(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, off, length uint64) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.Unlock(context.Background(), &nlm.Nlm4Unlockargs{Cookie: srvCookie, Alock: o.lock4(fh, off, length)})
 	require.NoError(t, err)
@@ -174,7 +174,7 @@ func srvUnlock(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, off, 
 }
 
 // srvTest sends TEST and returns its result.
-func srvTest(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, excl bool, off, length uint64) nlm.Nlm4Testrply {
+func srvTest(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, excl bool, off, length uint64) nlm.Nlm4Testrply {
 	t.Helper()
 	res, err := c.Test(context.Background(), &nlm.Nlm4Testargs{Cookie: srvCookie, Exclusive: excl, Alock: o.lock4(fh, off, length)})
 	require.NoError(t, err)
@@ -183,7 +183,7 @@ func srvTest(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, excl bo
 }
 
 // srvCancel sends CANCEL and returns its status.
-func srvCancel(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, excl bool, off, length uint64) nlm.Nlm4Stats {
+func srvCancel(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, excl bool, off, length uint64) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.Cancel(context.Background(), &nlm.Nlm4Cancargs{Cookie: srvCookie, Block: true, Exclusive: excl, Alock: o.lock4(fh, off, length)})
 	require.NoError(t, err)
@@ -491,7 +491,7 @@ func srvBody(vers, proc uint32, fh []byte) xdr.Marshaler {
 		case nlm.NLMPROC4_LOCK_RES, nlm.NLMPROC4_CANCEL_RES, nlm.NLMPROC4_UNLOCK_RES, nlm.NLMPROC4_GRANTED_RES:
 			return &nlm.Nlm4Res{Cookie: cookie, Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_GRANTED}}
 		case nlm.NLMPROC4_SHARE, nlm.NLMPROC4_UNSHARE:
-			return &nlm.Nlm4Shareargs{Cookie: cookie, Share: nlm.Nlm4Share{CallerName: srvA.host, Fh: fh, Oh: l4.Oh, Mode: nlm.Fsm_DW, Access: nlm.Fsa_RW}}
+			return &nlm.Nlm4Shareargs{Cookie: cookie, Share: nlm.Nlm4Share{CallerName: srvA.host, Fh: fh, Oh: l4.Oh, Mode: nlm.FsmDW, Access: nlm.FsaRW}}
 		case nlm.NLMPROC4_FREE_ALL:
 			return &nlm.Nlm4Notify{Name: srvA.host}
 		}
@@ -507,11 +507,11 @@ func srvBody(vers, proc uint32, fh []byte) xdr.Marshaler {
 	case nlm.NLM_UNLOCK, nlm.NLM_UNLOCK_MSG:
 		return &nlm.NlmUnlockargs{Cookie: cookie, Alock: l1}
 	case nlm.NLM_TEST_RES:
-		return &nlm.NlmTestres{Cookie: cookie, Stat: nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{Svid: 1, Oh: l1.Oh, LLen: 1}}}
+		return &nlm.NlmTestres{Cookie: cookie, Stat: nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{Svid: 1, Oh: l1.Oh, LLen: 1}}}
 	case nlm.NLM_LOCK_RES, nlm.NLM_CANCEL_RES, nlm.NLM_UNLOCK_RES, nlm.NLM_GRANTED_RES:
-		return &nlm.NlmRes{Cookie: cookie, Stat: nlm.NlmStat{Stat: nlm.Nlm_granted}}
+		return &nlm.NlmRes{Cookie: cookie, Stat: nlm.NlmStat{Stat: nlm.NlmGranted}}
 	case nlm.NLM_SHARE, nlm.NLM_UNSHARE:
-		return &nlm.NlmShareargs{Cookie: cookie, Share: nlm.NlmShare{CallerName: srvA.host, Fh: fh, Oh: l1.Oh, Mode: nlm.Fsm_DW, Access: nlm.Fsa_RW}}
+		return &nlm.NlmShareargs{Cookie: cookie, Share: nlm.NlmShare{CallerName: srvA.host, Fh: fh, Oh: l1.Oh, Mode: nlm.FsmDW, Access: nlm.FsaRW}}
 	case nlm.NLM_FREE_ALL:
 		return &nlm.NlmNotify{Name: srvA.host}
 	}

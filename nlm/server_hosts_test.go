@@ -195,7 +195,7 @@ func (e *hostsEnv) cancel(t *testing.T, host string, fh []byte, off, length uint
 // share has host reserve fh for reading, denying writers.
 func (e *hostsEnv) share(t *testing.T, host string, fh []byte) {
 	t.Helper()
-	a := &Nlm4Shareargs{Share: Nlm4Share{CallerName: host, Fh: fh, Oh: Netobj("oh-" + host), Mode: Fsm_DW, Access: Fsa_R}}
+	a := &Nlm4Shareargs{Share: Nlm4Share{CallerName: host, Fh: fh, Oh: Netobj("oh-" + host), Mode: FsmDW, Access: FsaR}}
 	require.Equal(t, NLM4_GRANTED, e.srv.share(context.Background(), e.call, a))
 }
 

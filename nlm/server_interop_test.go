@@ -35,7 +35,7 @@ func TestInteropNLMStatd(t *testing.T) {
 	require.Equal(t, "server.test", e.srv.Name())
 
 	// statd calls back the lock manager registered with rpcbind.
-	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	tcpAddr, err := net.ResolveTCPAddr("tcp", e.tcp)

@@ -38,7 +38,7 @@ func PortmapLookup(port int) CallbackLookup {
 		port = portmap.PMAP_PORT
 	}
 	return func(ctx context.Context, network, host string, vers uint32) (string, error) {
-		pm, err := portmap.DialClient(ctx, "udp", net.JoinHostPort(host, strconv.Itoa(port)), nil)
+		pm, err := portmap.Dial(ctx, "udp", net.JoinHostPort(host, strconv.Itoa(port)), nil)
 		if err != nil {
 			return "", fmt.Errorf("nlm: lock manager of %s: port mapper: %w", host, err)
 		}

@@ -71,7 +71,7 @@ func srvLockManager(t *testing.T, rec *srvRecorder, nets chan<- string) *rpctest
 // server of e that serves no calls on its connection, and requires that
 // the client host's lock manager (rec, reporting transports on nets)
 // gets its TEST_RES at once, over network.
-func srvTestMsgRes(t *testing.T, e *srvEnv, c *nlm.NLM4VERSClient, network, cookie string, rec *srvRecorder, nets <-chan string) {
+func srvTestMsgRes(t *testing.T, e *srvEnv, c *nlm.V4Client, network, cookie string, rec *srvRecorder, nets <-chan string) {
 	t.Helper()
 	start := time.Now()
 	require.NoError(t, c.TestMsg(t.Context(), &nlm.Nlm4Testargs{Cookie: nlm.Netobj(cookie), Alock: srvB.lock4(e.fh, 0, 1)}))
@@ -95,7 +95,7 @@ func TestServerMsgResViaPortmap(t *testing.T) {
 			lm := srvLockManager(t, rec, nets)
 			pm.register(t, lm)
 			e := newSrvEnv(t, srvEnvConfig{opts: nlm.ServerOptions{LookupCallback: nlm.PortmapLookup(pm.served.UDP.Port)}})
-			c := nlm.NewNLM4VERSClient(e.dial(t, network, nil))
+			c := nlm.NewV4Client(e.dial(t, network, nil))
 			testMsg := func(cookie string) {
 				t.Helper()
 				srvTestMsgRes(t, e, c, network, cookie, rec, nets)

@@ -135,11 +135,11 @@ func (m *RPCMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, priv
 		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
 	}
 	defer c.Close()
-	res, err := nsm.NewSMVERSClient(c).Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: host, MyId: id}, Priv: priv})
+	res, err := nsm.NewV1Client(c).Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: host, MyId: id}, Priv: priv})
 	if err != nil {
 		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
 	}
-	if res.ResStat != nsm.Stat_succ {
+	if res.ResStat != nsm.StatSucc {
 		return &MonitorError{Kind: ErrMonitorRefused, Monitor: m.host, Host: host}
 	}
 	return nil
@@ -153,7 +153,7 @@ func (m *RPCMonitor) Unmonitor(ctx context.Context, host string, id nsm.MyId) er
 		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
 	}
 	defer c.Close()
-	if _, err := nsm.NewSMVERSClient(c).Unmon(ctx, &nsm.MonId{MonName: host, MyId: id}); err != nil {
+	if _, err := nsm.NewV1Client(c).Unmon(ctx, &nsm.MonId{MonName: host, MyId: id}); err != nil {
 		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: m.host, Host: host, Err: err}
 	}
 	return nil
@@ -177,7 +177,7 @@ func (m *LocalMonitor) Monitor(ctx context.Context, host string, id nsm.MyId, pr
 	if err != nil {
 		return &MonitorError{Kind: ErrMonitorUnreachable, Monitor: "in process", Host: host, Err: err}
 	}
-	if res.ResStat != nsm.Stat_succ {
+	if res.ResStat != nsm.StatSucc {
 		return &MonitorError{Kind: ErrMonitorRefused, Monitor: "in process", Host: host}
 	}
 	return nil

@@ -51,7 +51,7 @@ func TestServerLocalMonitor(t *testing.T) {
 	require.False(t, e.srv.InGrace(), "nothing to wait for")
 	a := e.v4(t)
 	rec := newSrvRecorder()
-	b := nlm.NewNLM4VERSClient(e.dial(t, "tcp", rec))
+	b := nlm.NewV4Client(e.dial(t, "tcp", rec))
 	require.Equal(t, granted, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 	require.Equal(t, granted, srvLock(t, a, srvA2, e.fh2, true, false, 0, 10))
 	require.Equal(t, blocked, srvLock(t, b, srvB, e.fh, true, true, 0, 10))
@@ -125,7 +125,7 @@ func TestServerMonitorUnreachable(t *testing.T) {
 		require.Equal(t, nlm.NLM4_DENIED_NOLOCKS, srvLock(t, a, srvA, e.fh, true, false, 0, 10))
 		require.Equal(t, nlm.NLM4_DENIED_NOLOCKS, srvLock(t, a, srvB, e.fh, true, false, 20, 10))
 		require.Equal(t, int32(1), dials.Load())
-		require.Equal(t, nlm.NLM4_DENIED_NOLOCKS, srvShare(t, a, srvA, e.fh, nlm.Fsm_DN, nlm.Fsa_R))
+		require.Equal(t, nlm.NLM4_DENIED_NOLOCKS, srvShare(t, a, srvA, e.fh, nlm.FsmDN, nlm.FsaR))
 		// NM_LOCK asks no monitor.
 		require.Equal(t, granted, srvNmLock(t, a, srvA, e.fh, 0, 10))
 		w := e.logs.warnings()
@@ -136,7 +136,7 @@ func TestServerMonitorUnreachable(t *testing.T) {
 }
 
 // srvNmLock sends NM_LOCK for an exclusive lock.
-func srvNmLock(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, off, length uint64) nlm.Nlm4Stats {
+func srvNmLock(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, off, length uint64) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.NmLock(context.Background(), &nlm.Nlm4Lockargs{Cookie: srvCookie, Exclusive: true, Alock: o.lock4(fh, off, length)})
 	require.NoError(t, err)
@@ -168,7 +168,7 @@ func srvGraceEnv(t *testing.T, opts nlm.ServerOptions, hosts ...string) (*srvEnv
 	for _, h := range hosts {
 		res, err := st.Mon(context.Background(), nil, &nsm.Mon{MonId: nsm.MonId{MonName: h, MyId: e.srv.MonitorID()}})
 		require.NoError(t, err)
-		require.Equal(t, nsm.Stat_succ, res.ResStat)
+		require.Equal(t, nsm.StatSucc, res.ResStat)
 	}
 	// A monitor of another program is not a lock holder.
 	_, err := st.Mon(context.Background(), nil, &nsm.Mon{MonId: nsm.MonId{MonName: "other.test", MyId: nsm.MyId{MyName: "x", MyProg: 1, MyVers: 1, MyProc: 1}}})
@@ -190,16 +190,16 @@ func TestServerGrace(t *testing.T) {
 		require.Equal(t, grace, srvLock(t, a, srvC, e.fh, true, false, 0, 10))
 		require.Equal(t, grace, srvLock(t, a, srvC, e.fh, true, true, 0, 10))
 		require.Equal(t, grace, srvTest(t, a, srvC, e.fh, true, 0, 10).Stat)
-		require.Equal(t, grace, srvShare(t, a, srvC, e.fh, nlm.Fsm_DN, nlm.Fsa_R))
+		require.Equal(t, grace, srvShare(t, a, srvC, e.fh, nlm.FsmDN, nlm.FsaR))
 		require.Equal(t, grace, srvNmLock(t, a, srvC, e.fh, 0, 10))
 		c1 := &srvV1{rc: e.dial(t, "udp", nil), vers: nlm.NLM_VERS}
-		require.Equal(t, nlm.Nlm_denied_grace_period, c1.lock(t, srvC, e.fh, true, 0, 10))
+		require.Equal(t, nlm.NlmDeniedGracePeriod, c1.lock(t, srvC, e.fh, true, 0, 10))
 
 		res, err := a.Lock(ctx, &nlm.Nlm4Lockargs{Cookie: srvCookie, Exclusive: true, Reclaim: true, Alock: srvA.lock4(e.fh, 0, 10)})
 		require.NoError(t, err)
 		require.Equal(t, granted, res.Stat.Stat)
 		require.False(t, e.srvFree(t, e.fh, 0, 10))
-		sres, err := a.Share(ctx, &nlm.Nlm4Shareargs{Cookie: srvCookie, Reclaim: true, Share: nlm.Nlm4Share{CallerName: srvA.host, Fh: e.fh2, Oh: srvA.oh(), Mode: nlm.Fsm_DW, Access: nlm.Fsa_R}})
+		sres, err := a.Share(ctx, &nlm.Nlm4Shareargs{Cookie: srvCookie, Reclaim: true, Share: nlm.Nlm4Share{CallerName: srvA.host, Fh: e.fh2, Oh: srvA.oh(), Mode: nlm.FsmDW, Access: nlm.FsaR}})
 		require.NoError(t, err)
 		require.Equal(t, granted, sres.Stat)
 		require.Equal(t, granted, srvUnlock(t, a, srvA, e.fh, 0, 10), "UNLOCK is served in grace")

@@ -41,7 +41,7 @@ func (s *Server) share(ctx context.Context, call *rpc.Call, a *Nlm4Shareargs) Nl
 	if _, err := t.exp.FS.GetAttr(ctx, &t.cred, t.h); err != nil {
 		return s.lockStat("SHARE", err)
 	}
-	if int32(a.Share.Access)&int32(Fsa_W) != 0 && t.pol.ReadOnly {
+	if int32(a.Share.Access)&int32(FsaW) != 0 && t.pol.ReadOnly {
 		return NLM4_ROFS
 	}
 	if err := s.monitorHost(a.Share.CallerName); err != nil && s.opts.RefuseUnmonitored {

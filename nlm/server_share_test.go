@@ -11,7 +11,7 @@ import (
 )
 
 // srvShare sends SHARE and returns its status, checking the cookie echo.
-func srvShare(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, mode nlm.FshMode, access nlm.FshAccess) nlm.Nlm4Stats {
+func srvShare(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte, mode nlm.FshMode, access nlm.FshAccess) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.Share(context.Background(), &nlm.Nlm4Shareargs{Cookie: srvCookie, Share: nlm.Nlm4Share{
 		CallerName: o.host, Fh: fh, Oh: o.oh(), Mode: mode, Access: access}})
@@ -21,7 +21,7 @@ func srvShare(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte, mode n
 }
 
 // srvUnshare sends UNSHARE and returns its status.
-func srvUnshare(t testing.TB, c *nlm.NLM4VERSClient, o srvOwner, fh []byte) nlm.Nlm4Stats {
+func srvUnshare(t testing.TB, c *nlm.V4Client, o srvOwner, fh []byte) nlm.Nlm4Stats {
 	t.Helper()
 	res, err := c.Unshare(context.Background(), &nlm.Nlm4Shareargs{Cookie: srvCookie, Share: nlm.Nlm4Share{
 		CallerName: o.host, Fh: fh, Oh: o.oh()}})
@@ -45,30 +45,30 @@ func TestServerShares(t *testing.T) {
 		steps []step
 	}{
 		{"readers and writers denying none", []step{
-			{"share", srvA, nlm.Fsm_DN, nlm.Fsa_RW, granted},
-			{"share", srvB, nlm.Fsm_DN, nlm.Fsa_R, granted},
-			{"share", srvC, nlm.Fsm_DN, nlm.Fsa_W, granted},
+			{"share", srvA, nlm.FsmDN, nlm.FsaRW, granted},
+			{"share", srvB, nlm.FsmDN, nlm.FsaR, granted},
+			{"share", srvC, nlm.FsmDN, nlm.FsaW, granted},
 		}},
 		{"deny write against a writer", []step{
-			{"share", srvA, nlm.Fsm_DN, nlm.Fsa_W, granted},
-			{"share", srvB, nlm.Fsm_DW, nlm.Fsa_R, denied},
-			{"share", srvB, nlm.Fsm_DR, nlm.Fsa_R, granted},
-			{"share", srvC, nlm.Fsm_DN, nlm.Fsa_R, denied}, // B denies read
-			{"share", srvC, nlm.Fsm_DN, nlm.Fsa_NONE, granted},
+			{"share", srvA, nlm.FsmDN, nlm.FsaW, granted},
+			{"share", srvB, nlm.FsmDW, nlm.FsaR, denied},
+			{"share", srvB, nlm.FsmDR, nlm.FsaR, granted},
+			{"share", srvC, nlm.FsmDN, nlm.FsaR, denied}, // B denies read
+			{"share", srvC, nlm.FsmDN, nlm.FsaNONE, granted},
 		}},
 		{"exclusive reservation", []step{
-			{"share", srvA, nlm.Fsm_DRW, nlm.Fsa_RW, granted},
-			{"share", srvB, nlm.Fsm_DN, nlm.Fsa_R, denied},
-			{"share", srvA2, nlm.Fsm_DN, nlm.Fsa_R, denied}, // another owner of host A
+			{"share", srvA, nlm.FsmDRW, nlm.FsaRW, granted},
+			{"share", srvB, nlm.FsmDN, nlm.FsaR, denied},
+			{"share", srvA2, nlm.FsmDN, nlm.FsaR, denied}, // another owner of host A
 			{"unshare", srvA, 0, 0, granted},
-			{"share", srvB, nlm.Fsm_DN, nlm.Fsa_R, granted},
+			{"share", srvB, nlm.FsmDN, nlm.FsaR, granted},
 		}},
 		{"an owner's reservation is replaced", []step{
-			{"share", srvA, nlm.Fsm_DW, nlm.Fsa_R, granted},
-			{"share", srvB, nlm.Fsm_DN, nlm.Fsa_W, denied},
-			{"share", srvA, nlm.Fsm_DN, nlm.Fsa_R, granted},
-			{"share", srvB, nlm.Fsm_DN, nlm.Fsa_W, granted},
-			{"share", srvA, nlm.Fsm_DW, nlm.Fsa_R, denied}, // B writes now
+			{"share", srvA, nlm.FsmDW, nlm.FsaR, granted},
+			{"share", srvB, nlm.FsmDN, nlm.FsaW, denied},
+			{"share", srvA, nlm.FsmDN, nlm.FsaR, granted},
+			{"share", srvB, nlm.FsmDN, nlm.FsaW, granted},
+			{"share", srvA, nlm.FsmDW, nlm.FsaR, denied}, // B writes now
 		}},
 		{"unshare of nothing", []step{
 			{"unshare", srvA, 0, 0, granted},
@@ -88,7 +88,7 @@ func TestServerShares(t *testing.T) {
 				require.Equal(t, s.want, got, "step %d %+v", i, s)
 			}
 			// Reservations are per file.
-			require.Equal(t, granted, srvShare(t, c, srvC, e.fh2, nlm.Fsm_DRW, nlm.Fsa_RW))
+			require.Equal(t, granted, srvShare(t, c, srvC, e.fh2, nlm.FsmDRW, nlm.FsaRW))
 		})
 	}
 }
@@ -98,26 +98,26 @@ func TestServerShares(t *testing.T) {
 func TestServerSharesV3(t *testing.T) {
 	ctx := context.Background()
 	e := newSrvEnv(t, srvEnvConfig{})
-	c := nlm.NewNLMVERSXClient(e.dial(t, "udp", nil))
+	c := nlm.NewV3Client(e.dial(t, "udp", nil))
 	share := func(o srvOwner, fh []byte, mode nlm.FshMode, access nlm.FshAccess) nlm.NlmStats {
 		res, err := c.Share(ctx, &nlm.NlmShareargs{Cookie: srvCookie, Share: nlm.NlmShare{CallerName: o.host, Fh: fh, Oh: o.oh(), Mode: mode, Access: access}})
 		require.NoError(t, err)
 		require.Equal(t, srvCookie, res.Cookie)
 		return res.Stat
 	}
-	require.Equal(t, nlm.Nlm_granted, share(srvA, e.fh, nlm.Fsm_DW, nlm.Fsa_RW))
-	require.Equal(t, nlm.Nlm_denied, share(srvB, e.fh, nlm.Fsm_DN, nlm.Fsa_W))
-	require.Equal(t, denied, srvShare(t, e.v4(t), srvB, e.fh, nlm.Fsm_DN, nlm.Fsa_W), "one table for all versions")
+	require.Equal(t, nlm.NlmGranted, share(srvA, e.fh, nlm.FsmDW, nlm.FsaRW))
+	require.Equal(t, nlm.NlmDenied, share(srvB, e.fh, nlm.FsmDN, nlm.FsaW))
+	require.Equal(t, denied, srvShare(t, e.v4(t), srvB, e.fh, nlm.FsmDN, nlm.FsaW), "one table for all versions")
 	res, err := c.Unshare(ctx, &nlm.NlmShareargs{Cookie: srvCookie, Share: nlm.NlmShare{CallerName: srvA.host, Fh: e.fh, Oh: srvA.oh()}})
 	require.NoError(t, err)
-	require.Equal(t, nlm.Nlm_granted, res.Stat)
-	require.Equal(t, nlm.Nlm_granted, share(srvB, e.fh, nlm.Fsm_DN, nlm.Fsa_W))
+	require.Equal(t, nlm.NlmGranted, res.Stat)
+	require.Equal(t, nlm.NlmGranted, share(srvB, e.fh, nlm.FsmDN, nlm.FsaW))
 	stale := append([]byte(nil), e.fh...)
 	stale[len(stale)-1] ^= 0xff
-	require.Equal(t, nlm.Nlm_denied, share(srvA, stale, nlm.Fsm_DN, nlm.Fsa_R))
-	require.Equal(t, nlm.NLM4_STALE_FH, srvShare(t, e.v4(t), srvA, stale, nlm.Fsm_DN, nlm.Fsa_R))
+	require.Equal(t, nlm.NlmDenied, share(srvA, stale, nlm.FsmDN, nlm.FsaR))
+	require.Equal(t, nlm.NLM4_STALE_FH, srvShare(t, e.v4(t), srvA, stale, nlm.FsmDN, nlm.FsaR))
 
 	ro := newSrvEnv(t, srvEnvConfig{policy: export.Policy{ReadOnly: true}})
-	require.Equal(t, nlm.NLM4_ROFS, srvShare(t, ro.v4(t), srvA, ro.fh, nlm.Fsm_DN, nlm.Fsa_RW))
-	require.Equal(t, granted, srvShare(t, ro.v4(t), srvA, ro.fh, nlm.Fsm_DW, nlm.Fsa_R))
+	require.Equal(t, nlm.NLM4_ROFS, srvShare(t, ro.v4(t), srvA, ro.fh, nlm.FsmDN, nlm.FsaRW))
+	require.Equal(t, granted, srvShare(t, ro.v4(t), srvA, ro.fh, nlm.FsmDW, nlm.FsaR))
 }

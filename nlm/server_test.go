@@ -33,7 +33,7 @@ func srvHolder(o srvOwner, excl bool, off, length uint64) *nlm.Nlm4Holder {
 }
 
 // runSrvSteps runs steps against the version 4 client c on fh.
-func runSrvSteps(t *testing.T, c *nlm.NLM4VERSClient, fh []byte, steps []srvStep) {
+func runSrvSteps(t *testing.T, c *nlm.V4Client, fh []byte, steps []srvStep) {
 	t.Helper()
 	ctx := context.Background()
 	for i, s := range steps {
@@ -199,26 +199,26 @@ func TestServerVersion1(t *testing.T) {
 				c1 := &srvV1{rc: rc, vers: vers}
 				v4 := e.v4(t)
 
-				require.Equal(t, nlm.Nlm_granted, c1.lock(t, srvA, e.fh, true, 0, 100))
-				require.Equal(t, nlm.Nlm_denied, c1.lock(t, srvB, e.fh, false, 99, 1))
+				require.Equal(t, nlm.NlmGranted, c1.lock(t, srvA, e.fh, true, 0, 100))
+				require.Equal(t, nlm.NlmDenied, c1.lock(t, srvB, e.fh, false, 99, 1))
 				// Version 4 sees the lock version 1 took.
 				require.Equal(t, denied, srvLock(t, v4, srvB, e.fh, false, false, 50, 0))
 				res := c1.test(t, srvB, e.fh, false, 10, 10)
-				require.Equal(t, nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{Exclusive: true, Svid: 1, Oh: srvA.oh(), LOffset: 0, LLen: 100}}, res)
-				require.Equal(t, nlm.Nlm_granted, c1.unlock(t, srvA, e.fh, 0, 0))
-				require.Equal(t, nlm.NlmTestrply{Stat: nlm.Nlm_granted}, c1.test(t, srvB, e.fh, true, 0, 0))
+				require.Equal(t, nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{Exclusive: true, Svid: 1, Oh: srvA.oh(), LOffset: 0, LLen: 100}}, res)
+				require.Equal(t, nlm.NlmGranted, c1.unlock(t, srvA, e.fh, 0, 0))
+				require.Equal(t, nlm.NlmTestrply{Stat: nlm.NlmGranted}, c1.test(t, srvB, e.fh, true, 0, 0))
 
 				// A version 4 lock beyond 32 bits, as a 32-bit client sees it.
 				require.Equal(t, granted, srvLock(t, v4, srvC, e.fh, true, false, 1<<33, 10))
 				res = c1.test(t, srvB, e.fh, false, math.MaxUint32-10, 0)
-				require.Equal(t, nlm.NlmTestrply{Stat: nlm.Nlm_denied, Holder: &nlm.NlmHolder{Exclusive: true, Svid: 1, Oh: srvC.oh(), LOffset: math.MaxUint32, LLen: 0}}, res)
-				require.Equal(t, nlm.Nlm_denied, c1.lock(t, srvB, e.fh, false, math.MaxUint32, 0))
-				require.Equal(t, nlm.Nlm_granted, c1.lock(t, srvB, e.fh, false, math.MaxUint32-10, 10))
+				require.Equal(t, nlm.NlmTestrply{Stat: nlm.NlmDenied, Holder: &nlm.NlmHolder{Exclusive: true, Svid: 1, Oh: srvC.oh(), LOffset: math.MaxUint32, LLen: 0}}, res)
+				require.Equal(t, nlm.NlmDenied, c1.lock(t, srvB, e.fh, false, math.MaxUint32, 0))
+				require.Equal(t, nlm.NlmGranted, c1.lock(t, srvB, e.fh, false, math.MaxUint32-10, 10))
 
 				// A stale handle is DENIED in version 1.
 				stale := append([]byte(nil), e.fh...)
 				stale[1] = 9 // no export 9
-				require.Equal(t, nlm.Nlm_denied, c1.lock(t, srvA, stale, true, 0, 1))
+				require.Equal(t, nlm.NlmDenied, c1.lock(t, srvA, stale, true, 0, 1))
 				_ = ctx
 			})
 		}
@@ -285,15 +285,15 @@ func TestServerErrors(t *testing.T) {
 		unlock nlm.Nlm4Stats
 		test   nlm.Nlm4Stats
 	}{
-		{"handle of no export", srvEnvConfig{}, otherExport, true, nlm.NLM4_STALE_FH, nlm.Nlm_denied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
-		{"short handle", srvEnvConfig{}, func(e *srvEnv) []byte { return e.fh[:4] }, true, nlm.NLM4_STALE_FH, nlm.Nlm_denied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
-		{"empty handle", srvEnvConfig{}, func(e *srvEnv) []byte { return nil }, true, nlm.NLM4_STALE_FH, nlm.Nlm_denied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
-		{"forged backend handle", srvEnvConfig{}, forged, true, nlm.NLM4_STALE_FH, nlm.Nlm_denied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
-		{"read-only export, write lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, true, nlm.NLM4_ROFS, nlm.Nlm_denied, granted, granted},
-		{"read-only export, read lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, false, granted, nlm.Nlm_granted, granted, granted},
-		{"client not allowed", srvEnvConfig{policy: export.Policy{Clients: []string{"192.0.2.0/24"}}}, file, true, denied, nlm.Nlm_denied, denied, denied},
-		{"backend without locks", srvEnvConfig{fs: srvNoLocks{memfs.New(memfs.Options{})}}, file, true, nlm.NLM4_DENIED_NOLOCKS, nlm.Nlm_denied_nolocks, nlm.NLM4_DENIED_NOLOCKS, nlm.NLM4_DENIED_NOLOCKS},
-		{"directory", srvEnvConfig{}, func(e *srvEnv) []byte { return e.dirFH }, true, nlm.NLM4_FAILED, nlm.Nlm_denied_nolocks, nlm.NLM4_FAILED, nlm.NLM4_FAILED},
+		{"handle of no export", srvEnvConfig{}, otherExport, true, nlm.NLM4_STALE_FH, nlm.NlmDenied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
+		{"short handle", srvEnvConfig{}, func(e *srvEnv) []byte { return e.fh[:4] }, true, nlm.NLM4_STALE_FH, nlm.NlmDenied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
+		{"empty handle", srvEnvConfig{}, func(e *srvEnv) []byte { return nil }, true, nlm.NLM4_STALE_FH, nlm.NlmDenied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
+		{"forged backend handle", srvEnvConfig{}, forged, true, nlm.NLM4_STALE_FH, nlm.NlmDenied, nlm.NLM4_STALE_FH, nlm.NLM4_STALE_FH},
+		{"read-only export, write lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, true, nlm.NLM4_ROFS, nlm.NlmDenied, granted, granted},
+		{"read-only export, read lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, false, granted, nlm.NlmGranted, granted, granted},
+		{"client not allowed", srvEnvConfig{policy: export.Policy{Clients: []string{"192.0.2.0/24"}}}, file, true, denied, nlm.NlmDenied, denied, denied},
+		{"backend without locks", srvEnvConfig{fs: srvNoLocks{memfs.New(memfs.Options{})}}, file, true, nlm.NLM4_DENIED_NOLOCKS, nlm.NlmDeniedNolocks, nlm.NLM4_DENIED_NOLOCKS, nlm.NLM4_DENIED_NOLOCKS},
+		{"directory", srvEnvConfig{}, func(e *srvEnv) []byte { return e.dirFH }, true, nlm.NLM4_FAILED, nlm.NlmDeniedNolocks, nlm.NLM4_FAILED, nlm.NLM4_FAILED},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

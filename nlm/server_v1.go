@@ -13,7 +13,7 @@ import (
 // statuses version 1 lacks mapped to the nearest one.
 type nlm1Service struct{ s *Server }
 
-var _ NLMVERSServer = nlm1Service{}
+var _ V1Server = nlm1Service{}
 
 // Null answers NULL.
 func (v nlm1Service) Null(ctx context.Context, call *rpc.Call) error { return nil }
@@ -51,7 +51,7 @@ func (v nlm1Service) Unlock(ctx context.Context, call *rpc.Call, a *NlmUnlockarg
 // Granted answers GRANTED, a call a server makes to a client, with
 // DENIED: this server waits for no lock.
 func (v nlm1Service) Granted(ctx context.Context, call *rpc.Call, a *NlmTestargs) (*NlmRes, error) {
-	return &NlmRes{Cookie: a.Cookie, Stat: NlmStat{Stat: Nlm_denied}}, nil
+	return &NlmRes{Cookie: a.Cookie, Stat: NlmStat{Stat: NlmDenied}}, nil
 }
 
 // TestMsg answers TEST_MSG with TEST_RES.
@@ -89,7 +89,7 @@ func (v nlm1Service) UnlockMsg(ctx context.Context, call *rpc.Call, a *NlmUnlock
 
 // GrantedMsg answers GRANTED_MSG with a GRANTED_RES of DENIED.
 func (v nlm1Service) GrantedMsg(ctx context.Context, call *rpc.Call, a *NlmTestargs) error {
-	v.s.sendRes(routeOf(call, true), NLM_GRANTED_RES, &NlmRes{Cookie: bytes.Clone(a.Cookie), Stat: NlmStat{Stat: Nlm_denied}})
+	v.s.sendRes(routeOf(call, true), NLM_GRANTED_RES, &NlmRes{Cookie: bytes.Clone(a.Cookie), Stat: NlmStat{Stat: NlmDenied}})
 	return nil
 }
 
@@ -115,7 +115,7 @@ func (v nlm1Service) GrantedRes(ctx context.Context, call *rpc.Call, a *NlmRes) 
 // reservations, NM_LOCK and FREE_ALL.
 type nlm3Service struct{ s *Server }
 
-var _ NLMVERSXServer = nlm3Service{}
+var _ V3Server = nlm3Service{}
 
 // Share answers SHARE.
 func (v nlm3Service) Share(ctx context.Context, call *rpc.Call, a *NlmShareargs) (*NlmShareres, error) {

@@ -10,7 +10,7 @@ import (
 // nlm4Service serves version 4 of the protocol with a Server's engine.
 type nlm4Service struct{ s *Server }
 
-var _ NLM4VERSServer = nlm4Service{}
+var _ V4Server = nlm4Service{}
 
 // Null answers NULL.
 func (v nlm4Service) Null(ctx context.Context, call *rpc.Call) error { return nil }

@@ -19,7 +19,7 @@ type DialFunc func(ctx context.Context, host string, prog, vers uint32) (*rpc.Cl
 // (port 111, over UDP) where the program version listens, preferring UDP
 // and falling back to TCP, and connects there.
 func DialPortmap(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
-	pm, err := portmap.DialClient(ctx, "udp", host, nil)
+	pm, err := portmap.Dial(ctx, "udp", host, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func callHost(ctx context.Context, dial DialFunc, host string, prog, vers, proc 
 	}
 	defer c.Close()
 	if chg != nil {
-		return NewSMVERSClient(c).Notify(ctx, chg)
+		return NewV1Client(c).Notify(ctx, chg)
 	}
 	return c.Call(ctx, prog, vers, proc, args, nil)
 }

@@ -7,7 +7,7 @@
 // and monitor list in a [Store] ([MemStore], or [FileStore] to survive a
 // restart), tells the monitored hosts of a restart with SM_NOTIFY, and
 // calls back the monitors of a host that tells it of one; [Notify] and
-// [Callback] make those two calls on their own, and [SMVERSClient] makes
+// [Callback] make those two calls on their own, and [V1Client] makes
 // any call of the protocol.
 package nsm
 

@@ -44,7 +44,7 @@ func ExampleServer() {
 		log.Fatal(err)
 	}
 	defer rc.Close()
-	c := nsm.NewSMVERSClient(rc)
+	c := nsm.NewV1Client(rc)
 
 	stat, err := c.Stat(ctx, &nsm.SmName{MonName: "client-a"})
 	if err != nil {
@@ -77,8 +77,8 @@ func ExampleServer() {
 	s := <-callbacks
 	fmt.Printf("callback: %s is in state %d, priv %q\n", s.MonName, s.State, s.Priv[:2])
 	// Output:
-	// SM_STAT: Stat_succ state 1
-	// SM_MON: Stat_succ
+	// SM_STAT: StatSucc state 1
+	// SM_MON: StatSucc
 	// monitoring client-a for program 0x40000200
 	// callback: client-a is in state 3, priv "lk"
 }

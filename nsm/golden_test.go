@@ -53,7 +53,7 @@ func TestGoldenNSM(t *testing.T) {
 		},
 		{
 			Name:  "SM_STAT res stat_succ",
-			Value: &nsm.SmStatRes{ResStat: nsm.Stat_succ, State: 3},
+			Value: &nsm.SmStatRes{ResStat: nsm.StatSucc, State: 3},
 			Wire: xdrtest.Hex(
 				"00000000", // res_stat stat_succ
 				"00000003", // state 3
@@ -61,7 +61,7 @@ func TestGoldenNSM(t *testing.T) {
 		},
 		{
 			Name:  "SM_MON res stat_fail",
-			Value: &nsm.SmStatRes{ResStat: nsm.Stat_fail, State: 5},
+			Value: &nsm.SmStatRes{ResStat: nsm.StatFail, State: 5},
 			Wire: xdrtest.Hex(
 				"00000001", // res_stat stat_fail
 				"00000005", // state 5

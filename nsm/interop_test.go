@@ -33,12 +33,12 @@ func TestInteropStatd(t *testing.T) {
 	rc, err := rpc.Dial(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", st.TCPPort), &rpc.ClientOptions{ReservedPort: true})
 	require.NoError(t, err)
 	defer rc.Close()
-	c := nsm.NewSMVERSClient(rc)
+	c := nsm.NewV1Client(rc)
 
 	require.NoError(t, c.Null(ctx))
 	res, err := c.Stat(ctx, &nsm.SmName{MonName: "127.0.0.1"})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, res.ResStat)
+	require.Equal(t, nsm.StatSucc, res.ResStat)
 	require.Equal(t, int32(1), res.State%2, "state %d is not odd", res.State)
 	if st.State != 0 {
 		require.Equal(t, st.State, res.State)
@@ -47,7 +47,7 @@ func TestInteropStatd(t *testing.T) {
 	id := nsm.MyId{MyName: "127.0.0.1", MyProg: nlmProg, MyVers: nlmVers, MyProc: cbProc}
 	mres, err := c.Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: "127.0.0.1", MyId: id}, Priv: testPriv})
 	require.NoError(t, err)
-	require.Equal(t, &nsm.SmStatRes{ResStat: nsm.Stat_succ, State: res.State}, mres, "statd log:\n%s", st.Log())
+	require.Equal(t, &nsm.SmStatRes{ResStat: nsm.StatSucc, State: res.State}, mres, "statd log:\n%s", st.Log())
 
 	ures, err := c.Unmon(ctx, &nsm.MonId{MonName: "127.0.0.1", MyId: id})
 	require.NoError(t, err)
@@ -94,10 +94,10 @@ func TestInteropSmNotify(t *testing.T) {
 	for _, n := range []string{name, "localhost"} {
 		res, err := srv.Mon(ctx, nil, &nsm.Mon{MonId: nsm.MonId{MonName: n, MyId: id}, Priv: testPriv})
 		require.NoError(t, err)
-		require.Equal(t, nsm.Stat_succ, res.ResStat)
+		require.Equal(t, nsm.StatSucc, res.ResStat)
 	}
 
-	pm, err := portmap.DialClient(ctx, "udp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	a, err := portmap.Announce(ctx, pm, []portmap.Registration{

@@ -53,7 +53,7 @@ type SmName struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SmName) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "SmName.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("SmName.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	return nil
@@ -82,7 +82,7 @@ type MyId struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MyId) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MyName) > 1024 {
-		return xdr.EncodeError(e, "MyId.MyName", int64(len(v.MyName)), xdr.ErrTooLong)
+		return e.Fail("MyId.MyName", int64(len(v.MyName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MyName)
 	e.PutInt32(v.MyProg)
@@ -111,7 +111,7 @@ type MonId struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MonId) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "MonId.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("MonId.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	if err := v.MyId.MarshalXDR(e); err != nil {
@@ -181,18 +181,18 @@ type Res int32
 // Values of Res.
 const (
 	// statd will monitor
-	Stat_succ Res = 0
+	StatSucc Res = 0
 	// statd cannot monitor
-	Stat_fail Res = 1
+	StatFail Res = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v Res) String() string {
 	switch v {
-	case Stat_succ:
-		return "Stat_succ"
-	case Stat_fail:
-		return "Stat_fail"
+	case StatSucc:
+		return "StatSucc"
+	case StatFail:
+		return "StatFail"
 	}
 	return "Res(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -205,7 +205,7 @@ func (v Res) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Res) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "Res", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("Res", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -230,7 +230,7 @@ type SmStatRes struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *SmStatRes) MarshalXDR(e *xdr.Encoder) error {
 	if !v.ResStat.Valid() {
-		return xdr.EncodeError(e, "SmStatRes.ResStat", int64(v.ResStat), xdr.ErrBadEnum)
+		return e.Fail("SmStatRes.ResStat", int64(v.ResStat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.ResStat))
 	e.PutInt32(v.State)
@@ -258,7 +258,7 @@ type StatChge struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *StatChge) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "StatChge.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("StatChge.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	e.PutInt32(v.State)
@@ -286,7 +286,7 @@ type Status struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *Status) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.MonName) > 1024 {
-		return xdr.EncodeError(e, "Status.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
+		return e.Fail("Status.MonName", int64(len(v.MonName)), xdr.ErrTooLong)
 	}
 	e.PutString(v.MonName)
 	e.PutInt32(v.State)
@@ -302,22 +302,22 @@ func (v *Status) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// SMVERSClient calls the procedures of version SM_VERS of program SM_PROG.
-type SMVERSClient struct {
+// V1Client calls the procedures of version SM_VERS of program SM_PROG.
+type V1Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewSMVERSClient returns a client of version SM_VERS of program SM_PROG over c.
-func NewSMVERSClient(c rpc.Caller) *SMVERSClient { return &SMVERSClient{Caller: c} }
+// NewV1Client returns a client of version SM_VERS of program SM_PROG over c.
+func NewV1Client(c rpc.Caller) *V1Client { return &V1Client{Caller: c} }
 
 // Null calls SM_NULL.
-func (c *SMVERSClient) Null(ctx context.Context) error {
+func (c *V1Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_NULL, nil, nil)
 }
 
 // Stat calls SM_STAT.
-func (c *SMVERSClient) Stat(ctx context.Context, args *SmName) (*SmStatRes, error) {
+func (c *V1Client) Stat(ctx context.Context, args *SmName) (*SmStatRes, error) {
 	res := new(SmStatRes)
 	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_STAT, args, res); err != nil {
 		return nil, err
@@ -326,7 +326,7 @@ func (c *SMVERSClient) Stat(ctx context.Context, args *SmName) (*SmStatRes, erro
 }
 
 // Mon calls SM_MON.
-func (c *SMVERSClient) Mon(ctx context.Context, args *Mon) (*SmStatRes, error) {
+func (c *V1Client) Mon(ctx context.Context, args *Mon) (*SmStatRes, error) {
 	res := new(SmStatRes)
 	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_MON, args, res); err != nil {
 		return nil, err
@@ -335,7 +335,7 @@ func (c *SMVERSClient) Mon(ctx context.Context, args *Mon) (*SmStatRes, error) {
 }
 
 // Unmon calls SM_UNMON.
-func (c *SMVERSClient) Unmon(ctx context.Context, args *MonId) (*SmStat, error) {
+func (c *V1Client) Unmon(ctx context.Context, args *MonId) (*SmStat, error) {
 	res := new(SmStat)
 	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_UNMON, args, res); err != nil {
 		return nil, err
@@ -344,7 +344,7 @@ func (c *SMVERSClient) Unmon(ctx context.Context, args *MonId) (*SmStat, error) 
 }
 
 // UnmonAll calls SM_UNMON_ALL.
-func (c *SMVERSClient) UnmonAll(ctx context.Context, args *MyId) (*SmStat, error) {
+func (c *V1Client) UnmonAll(ctx context.Context, args *MyId) (*SmStat, error) {
 	res := new(SmStat)
 	if err := c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_UNMON_ALL, args, res); err != nil {
 		return nil, err
@@ -353,20 +353,20 @@ func (c *SMVERSClient) UnmonAll(ctx context.Context, args *MyId) (*SmStat, error
 }
 
 // SimuCrash calls SM_SIMU_CRASH.
-func (c *SMVERSClient) SimuCrash(ctx context.Context) error {
+func (c *V1Client) SimuCrash(ctx context.Context) error {
 	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_SIMU_CRASH, nil, nil)
 }
 
 // Notify calls SM_NOTIFY.
-func (c *SMVERSClient) Notify(ctx context.Context, args *StatChge) error {
+func (c *V1Client) Notify(ctx context.Context, args *StatChge) error {
 	return c.Caller.Call(ctx, SM_PROG, SM_VERS, SM_NOTIFY, args, nil)
 }
 
-// SMVERSServer is implemented by a server of version SM_VERS of program SM_PROG: one method
+// V1Server is implemented by a server of version SM_VERS of program SM_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewSMVERSHandler.
-type SMVERSServer interface {
+// nil error sends the results. Serve it with NewV1Handler.
+type V1Server interface {
 	// Null implements SM_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Stat implements SM_STAT.
@@ -383,50 +383,50 @@ type SMVERSServer interface {
 	Notify(ctx context.Context, call *rpc.Call, args *StatChge) error
 }
 
-// UnimplementedSMVERSServer answers NULL and refuses every other
+// UnimplementedV1Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedSMVERSServer struct{}
+type UnimplementedV1Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedSMVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV1Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Stat answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) Stat(ctx context.Context, call *rpc.Call, args *SmName) (*SmStatRes, error) {
+func (UnimplementedV1Server) Stat(ctx context.Context, call *rpc.Call, args *SmName) (*SmStatRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Mon answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes, error) {
+func (UnimplementedV1Server) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Unmon answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) Unmon(ctx context.Context, call *rpc.Call, args *MonId) (*SmStat, error) {
+func (UnimplementedV1Server) Unmon(ctx context.Context, call *rpc.Call, args *MonId) (*SmStat, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // UnmonAll answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) UnmonAll(ctx context.Context, call *rpc.Call, args *MyId) (*SmStat, error) {
+func (UnimplementedV1Server) UnmonAll(ctx context.Context, call *rpc.Call, args *MyId) (*SmStat, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // SimuCrash answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) SimuCrash(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV1Server) SimuCrash(ctx context.Context, call *rpc.Call) error {
 	return rpc.PROC_UNAVAIL
 }
 
 // Notify answers PROC_UNAVAIL.
-func (UnimplementedSMVERSServer) Notify(ctx context.Context, call *rpc.Call, args *StatChge) error {
+func (UnimplementedV1Server) Notify(ctx context.Context, call *rpc.Call, args *StatChge) error {
 	return rpc.PROC_UNAVAIL
 }
 
-// NewSMVERSHandler serves version SM_VERS of program SM_PROG with srv: it decodes each call's
+// NewV1Handler serves version SM_VERS of program SM_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewSMVERSHandler(srv SMVERSServer) rpc.Handler {
+func NewV1Handler(srv V1Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case SM_NULL:
@@ -530,9 +530,9 @@ func NewSMVERSHandler(srv SMVERSServer) rpc.Handler {
 	})
 }
 
-// SMVERSProgram describes the procedures of version SM_VERS of program SM_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var SMVERSProgram = &rpc.Program{
+// V1Program describes the procedures of version SM_VERS of program SM_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V1Program = &rpc.Program{
 	Name: "SM_PROG", VersionName: "SM_VERS", Prog: SM_PROG, Vers: SM_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: SM_NULL, Name: "SM_NULL", NewArgs: nil, NewResult: nil},
@@ -545,4 +545,8 @@ var SMVERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(SMVERSProgram) }
+// Programs returns a table of the program versions of nsm.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V1Program)
+}

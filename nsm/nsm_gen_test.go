@@ -41,12 +41,12 @@ func randSmStat(r *rand.Rand, depth int) (v SmStat) {
 }
 
 func randRes(r *rand.Rand, depth int) (v Res) {
-	v = [...]Res{Stat_succ, Stat_fail}[r.IntN(2)]
+	v = [...]Res{StatSucc, StatFail}[r.IntN(2)]
 	return v
 }
 
 func randSmStatRes(r *rand.Rand, depth int) (v SmStatRes) {
-	v.ResStat = [...]Res{Stat_succ, Stat_fail}[r.IntN(2)]
+	v.ResStat = [...]Res{StatSucc, StatFail}[r.IntN(2)]
 	v.State = int32(r.Uint64())
 	return v
 }

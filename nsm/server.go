@@ -65,7 +65,7 @@ type ServerOptions struct {
 }
 
 // Server is a Network Status Monitor (program 100024 version 1): it
-// implements SMVERSServer, and Register serves it on an rpc.Mux.
+// implements V1Server, and Register serves it on an rpc.Mux.
 //
 // It keeps the local state number and the monitor list in a Store. The
 // state number is odd while the host is up: Start moves it to the next
@@ -100,7 +100,7 @@ type localCallback struct {
 	fn func(ctx context.Context, st Status)
 }
 
-var _ SMVERSServer = (*Server)(nil)
+var _ V1Server = (*Server)(nil)
 
 // NewServer returns a server over the state its store holds. Call Start
 // before serving it, to bump the state number and notify peers.
@@ -140,7 +140,7 @@ func NewServer(opts *ServerOptions) (*Server, error) {
 
 // Register serves the server as program SM_PROG version SM_VERS on mux.
 func (s *Server) Register(mux *rpc.Mux) {
-	mux.Handle(SM_PROG, SM_VERS, NewSMVERSHandler(s))
+	mux.Handle(SM_PROG, SM_VERS, NewV1Handler(s))
 }
 
 // State returns the local state number.
@@ -259,9 +259,9 @@ func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 // Stat answers SM_STAT: stat_succ for any well-formed name, with the
 // local state number.
 func (s *Server) Stat(ctx context.Context, call *rpc.Call, args *SmName) (*SmStatRes, error) {
-	res := &SmStatRes{ResStat: Stat_succ, State: s.State()}
+	res := &SmStatRes{ResStat: StatSucc, State: s.State()}
 	if !validName(args.MonName) {
-		res.ResStat = Stat_fail
+		res.ResStat = StatFail
 	}
 	return res, nil
 }
@@ -299,7 +299,7 @@ func (s *Server) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !validName(args.MonId.MonName) {
-		return &SmStatRes{ResStat: Stat_fail, State: s.snap.State}, nil
+		return &SmStatRes{ResStat: StatFail, State: s.snap.State}, nil
 	}
 	next := s.snap.clone()
 	m := Monitor{MonName: args.MonId.MonName, MyId: args.MonId.MyId, Priv: args.Priv}
@@ -313,10 +313,10 @@ func (s *Server) Mon(ctx context.Context, call *rpc.Call, args *Mon) (*SmStatRes
 	}
 	if err := s.store.Save(next); err != nil {
 		s.logger.Error("nsm: saving monitor", "err", err)
-		return &SmStatRes{ResStat: Stat_fail, State: s.snap.State}, nil
+		return &SmStatRes{ResStat: StatFail, State: s.snap.State}, nil
 	}
 	s.snap = next
-	return &SmStatRes{ResStat: Stat_succ, State: next.State}, nil
+	return &SmStatRes{ResStat: StatSucc, State: next.State}, nil
 }
 
 // remove deletes the monitors match selects and saves the list; it

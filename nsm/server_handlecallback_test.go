@@ -27,7 +27,7 @@ func TestServerHandleCallbackFansOut(t *testing.T) {
 	defer remove1()
 	res, err := s.Mon(ctx, nil, &nsm.Mon{MonId: nsm.MonId{MonName: "peer", MyId: id}, Priv: [16]byte{7}})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_succ, res.ResStat)
+	require.Equal(t, nsm.StatSucc, res.ResStat)
 
 	wait := func(ch chan nsm.Status, state int32) {
 		t.Helper()

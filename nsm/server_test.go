@@ -26,7 +26,7 @@ const (
 var testPriv = [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 
 // serveNSM serves srv on loopback and returns a client to it over TCP.
-func serveNSM(t *testing.T, srv *nsm.Server) (*nsm.SMVERSClient, net.Addr) {
+func serveNSM(t *testing.T, srv *nsm.Server) (*nsm.V1Client, net.Addr) {
 	t.Helper()
 	mux := rpc.NewMux()
 	srv.Register(mux)
@@ -34,7 +34,7 @@ func serveNSM(t *testing.T, srv *nsm.Server) (*nsm.SMVERSClient, net.Addr) {
 	c, err := rpc.Dial(t.Context(), "tcp", tcp.String(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	return nsm.NewSMVERSClient(c), tcp
+	return nsm.NewV1Client(c), tcp
 }
 
 // serveCallback serves the callback program and returns where, with the
@@ -118,10 +118,10 @@ func TestServerProcedures(t *testing.T) {
 
 	res, err := c.Stat(ctx, &nsm.SmName{MonName: "peer.test"})
 	require.NoError(t, err)
-	require.Equal(t, &nsm.SmStatRes{ResStat: nsm.Stat_succ, State: 1}, res)
+	require.Equal(t, &nsm.SmStatRes{ResStat: nsm.StatSucc, State: 1}, res)
 	res, err = c.Stat(ctx, &nsm.SmName{MonName: "../etc"})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_fail, res.ResStat)
+	require.Equal(t, nsm.StatFail, res.ResStat)
 
 	id := nsm.MyId{MyName: "127.0.0.1", MyProg: cbProg, MyVers: cbVers, MyProc: cbProc}
 	other := nsm.MyId{MyName: "127.0.0.1", MyProg: cbProg, MyVers: cbVers, MyProc: cbProc + 1}
@@ -132,11 +132,11 @@ func TestServerProcedures(t *testing.T) {
 	} {
 		res, err := c.Mon(ctx, &m)
 		require.NoError(t, err)
-		require.Equal(t, &nsm.SmStatRes{ResStat: nsm.Stat_succ, State: 1}, res)
+		require.Equal(t, &nsm.SmStatRes{ResStat: nsm.StatSucc, State: 1}, res)
 	}
 	res, err = c.Mon(ctx, &nsm.Mon{MonId: nsm.MonId{MonName: "", MyId: id}})
 	require.NoError(t, err)
-	require.Equal(t, nsm.Stat_fail, res.ResStat)
+	require.Equal(t, nsm.StatFail, res.ResStat)
 	require.Len(t, srv.Monitors(), 3)
 	saved, err := store.Load()
 	require.NoError(t, err)
@@ -289,7 +289,7 @@ func TestFileStorePersistsAcrossRestarts(t *testing.T) {
 		if i == 0 {
 			res, err := srv.Mon(t.Context(), nil, &nsm.Mon{MonId: nsm.MonId{MonName: "peer.test", MyId: id}, Priv: testPriv})
 			require.NoError(t, err)
-			require.Equal(t, nsm.Stat_succ, res.ResStat)
+			require.Equal(t, nsm.StatSucc, res.ResStat)
 		}
 		require.Equal(t, []nsm.Monitor{{MonName: "peer.test", MyId: id, Priv: testPriv}}, srv.Monitors())
 		require.NoError(t, srv.Close())

@@ -54,7 +54,7 @@ type entry struct {
 // rpcbind lets a caller replace or remove only registrations of its own
 // owner: over IP every caller is "unknown", so a stale registration made
 // by root through the local socket is replaced only by a Client on that
-// socket (DialClient with "unix") running as root.
+// socket (Dial with "unix") running as root.
 //
 // The Announcement remembers exactly what was registered, for Withdraw.
 // c must stay open until then.

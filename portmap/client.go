@@ -78,7 +78,7 @@ func (o op) fail(err error) error {
 		return nil
 	}
 	name := "procedure " + strconv.FormatUint(uint64(o.proc), 10)
-	if p, ok := rpc.LookupProgram(PMAP_PROG, o.vers); ok {
+	if p, ok := Programs().Lookup(PMAP_PROG, o.vers); ok {
 		if pr, ok := p.Procedure(o.proc); ok {
 			name = pr.Name
 		}
@@ -103,7 +103,7 @@ func (o op) check(ok bool, err error) error {
 // they succeed, so give those calls a context with a deadline.
 type Client struct {
 	// Netid is the netid of the transport the calls travel on ("tcp",
-	// "udp", "tcp6", "udp6", "local"), or "" when unknown. DialClient
+	// "udp", "tcp6", "udp6", "local"), or "" when unknown. Dial
 	// sets it. A port mapper answers GETADDR for the netid of the
 	// transport it was asked on (RFC 1833), so GetAddr and GetVersAddr
 	// use GETADDRLIST instead when asked for another netid.
@@ -111,25 +111,25 @@ type Client struct {
 
 	caller rpc.Caller
 	closer io.Closer
-	v2     *PMAPVERSClient
-	v3     *RPCBVERSClient
-	v4     *RPCBVERS4Client
+	v2     *V2Client
+	v3     *V3Client
+	v4     *V4Client
 	noV4   atomic.Bool
 }
 
 // NewClient returns a Client making its calls through c.
 func NewClient(c rpc.Caller) *Client {
-	return &Client{caller: c, v2: NewPMAPVERSClient(c), v3: NewRPCBVERSClient(c), v4: NewRPCBVERS4Client(c)}
+	return &Client{caller: c, v2: NewV2Client(c), v3: NewV3Client(c), v4: NewV4Client(c)}
 }
 
-// DialClient connects to a port mapper. network is "tcp", "tcp4",
+// Dial connects to a port mapper. network is "tcp", "tcp4",
 // "tcp6", "udp", "udp4", "udp6" or "unix". address is "host" or
 // "host:port" (port 111 when not given; host 127.0.0.1 when address is
 // empty), or for "unix" a socket path (DefaultSocket when empty). Close
 // the Client when done. Over UDP the client's socket is not connected,
 // so that the replies to forwarded calls reach it (see
 // rpc.ClientOptions.Unconnected).
-func DialClient(ctx context.Context, network, address string, opts *rpc.ClientOptions) (*Client, error) {
+func Dial(ctx context.Context, network, address string, opts *rpc.ClientOptions) (*Client, error) {
 	var netid string
 	switch network {
 	case "unix":
@@ -182,10 +182,10 @@ func DialClient(ctx context.Context, network, address string, opts *rpc.ClientOp
 }
 
 // Caller returns the rpc.Caller the Client calls through, for the
-// generated per-version clients (NewRPCBVERS4Client and the others).
+// generated per-version clients (NewV4Client and the others).
 func (c *Client) Caller() rpc.Caller { return c.caller }
 
-// Close closes the connection DialClient made; for a Client made by
+// Close closes the connection Dial made; for a Client made by
 // NewClient it does nothing.
 func (c *Client) Close() error {
 	if c.closer == nil {

@@ -273,7 +273,7 @@ func TestDialClient(t *testing.T) {
 		{"unix", tp.unix.String(), "local", "/run/nfs.sock"},
 	} {
 		t.Run(tc.network, func(t *testing.T) {
-			c, err := DialClient(ctx, tc.network, tc.address, nil)
+			c, err := Dial(ctx, tc.network, tc.address, nil)
 			require.NoError(t, err)
 			defer c.Close()
 			require.Equal(t, tc.netid, c.Netid)
@@ -283,9 +283,9 @@ func TestDialClient(t *testing.T) {
 			require.NotNil(t, c.Caller())
 		})
 	}
-	_, err := DialClient(ctx, "sctp", "127.0.0.1", nil)
+	_, err := Dial(ctx, "sctp", "127.0.0.1", nil)
 	require.ErrorIs(t, err, ErrUnsupportedAddr)
-	_, err = DialClient(ctx, "tcp", "no-such-host.invalid", nil)
+	_, err = Dial(ctx, "tcp", "no-such-host.invalid", nil)
 	require.Error(t, err)
 }
 
@@ -308,7 +308,7 @@ func TestDialClientDefaults(t *testing.T) {
 		if tc.netid == "udp6" && !ipv6 {
 			continue
 		}
-		c, err := DialClient(context.Background(), tc.network, tc.address, nil)
+		c, err := Dial(context.Background(), tc.network, tc.address, nil)
 		require.NoError(t, err, tc.address)
 		require.Equal(t, tc.netid, c.Netid, tc.address)
 		c.Close()

@@ -32,8 +32,8 @@ func ExampleClient() {
 	defer stop()
 	ctx := context.Background()
 
-	// DialClient(ctx, "tcp", "127.0.0.1", nil) reaches the system's rpcbind.
-	c, err := portmap.DialClient(ctx, "tcp", addr, nil)
+	// Dial(ctx, "tcp", "127.0.0.1", nil) reaches the system's rpcbind.
+	c, err := portmap.Dial(ctx, "tcp", addr, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func ExampleAnnounce() {
 	go srv.ServePacket(pc)
 
 	// Announce it to the port mapper ("127.0.0.1" for the system's).
-	c, err := portmap.DialClient(ctx, "tcp", pmAddr, nil)
+	c, err := portmap.Dial(ctx, "tcp", pmAddr, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -32,11 +32,11 @@ func startPortmapper(t *testing.T, pm *Server, versions ...uint32) *testPortmapp
 	for _, v := range versions {
 		switch v {
 		case PMAP_VERS:
-			mux.Handle(PMAP_PROG, v, NewPMAPVERSHandler(pm.V2()))
+			mux.Handle(PMAP_PROG, v, NewV2Handler(pm.V2()))
 		case RPCBVERS:
-			mux.Handle(PMAP_PROG, v, NewRPCBVERSHandler(pm.V3()))
+			mux.Handle(PMAP_PROG, v, NewV3Handler(pm.V3()))
 		case RPCBVERS4:
-			mux.Handle(PMAP_PROG, v, NewRPCBVERS4Handler(pm.V4()))
+			mux.Handle(PMAP_PROG, v, NewV4Handler(pm.V4()))
 		}
 	}
 	tp := &testPortmapper{pm: pm}

@@ -102,7 +102,7 @@ func TestInteropRpcinfo(t *testing.T) {
 	// Announce; plus entries portmap cannot show.
 	echoTCP, echoUDP := startEcho(t, progEcho)
 	ctx := ctxTimeout(t, 30*time.Second)
-	c, err := DialClient(ctx, "udp", "127.0.0.1", nil)
+	c, err := Dial(ctx, "udp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.PmapSet(ctx, Mapping{Prog: progEcho, Vers: 1, Prot: IPPROTO_TCP, Port: portOf(echoTCP)}))
@@ -232,7 +232,7 @@ func rpcbindRemoteCalls(t *testing.T) bool {
 // 127.0.0.1, closed when the test ends.
 func dialSystem(t *testing.T, network string) *Client {
 	t.Helper()
-	c, err := DialClient(context.Background(), network, "", nil)
+	c, err := Dial(context.Background(), network, "", nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -500,30 +500,30 @@ func TestInteropTshark(t *testing.T) {
 			calls++
 		}
 		m := Mapping{Prog: progEcho, Vers: 2, Prot: IPPROTO_TCP, Port: portOf(echoTCP)}
-		step(NewPMAPVERSClient(rc).Null(ctx))
+		step(NewV2Client(rc).Null(ctx))
 		step(c.PmapSet(ctx, m))
 		_, err := c.GetPort(ctx, progEcho, 2, "tcp")
 		step(err)
 		_, err = c.PmapDump(ctx)
 		step(err)
 		step(c.PmapUnset(ctx, progEcho, 2))
-		step(NewRPCBVERSClient(rc).Null(ctx))
+		step(NewV3Client(rc).Null(ctx))
 		r := Rpcb{RProg: progEcho, RVers: 2, RNetid: "tcp", RAddr: uaddrOf(t, echoTCP)}
-		_, err = NewRPCBVERSClient(rc).Set(ctx, &r)
+		_, err = NewV3Client(rc).Set(ctx, &r)
 		step(err)
-		_, err = NewRPCBVERSClient(rc).Getaddr(ctx, &r)
+		_, err = NewV3Client(rc).Getaddr(ctx, &r)
 		step(err)
-		_, err = NewRPCBVERSClient(rc).Dump(ctx)
+		_, err = NewV3Client(rc).Dump(ctx)
 		step(err)
-		_, err = NewRPCBVERSClient(rc).Gettime(ctx)
+		_, err = NewV3Client(rc).Gettime(ctx)
 		step(err)
-		nb, err := NewRPCBVERSClient(rc).Uaddr2taddr(ctx, "127.0.0.1.8.1")
+		nb, err := NewV3Client(rc).Uaddr2taddr(ctx, "127.0.0.1.8.1")
 		step(err)
-		_, err = NewRPCBVERSClient(rc).Taddr2uaddr(ctx, nb)
+		_, err = NewV3Client(rc).Taddr2uaddr(ctx, nb)
 		step(err)
-		_, err = NewRPCBVERSClient(rc).Unset(ctx, &r)
+		_, err = NewV3Client(rc).Unset(ctx, &r)
 		step(err)
-		step(NewRPCBVERS4Client(rc).Null(ctx))
+		step(NewV4Client(rc).Null(ctx))
 		step(c.Set(ctx, r))
 		_, err = c.GetAddr(ctx, progEcho, 2, "tcp")
 		step(err)
@@ -547,7 +547,7 @@ func TestInteropTshark(t *testing.T) {
 			var res xdr.Uint32
 			_, err = c.PmapCallit(ctx, progEcho, 1, procEchoInc, &arg, &res)
 			step(err)
-			_, err = NewRPCBVERSClient(rc).Callit(ctx, &RpcbRmtcallargs{Prog: progEcho, Vers: 1})
+			_, err = NewV3Client(rc).Callit(ctx, &RpcbRmtcallargs{Prog: progEcho, Vers: 1})
 			step(err)
 			_, err = c.Callit(ctx, progEcho, 1, procEchoInc, &arg, &res)
 			step(err)

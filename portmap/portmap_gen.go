@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 )
 
 // Constants of portmap.x.
@@ -17,11 +18,11 @@ const (
 	IPPROTO_UDP = 17
 	// Highest procedure number counted for each version.
 	// PMAPPROC_CALLIT
-	Rpcb_highproc_2 = 5
+	RpcbHighproc2 = 5
 	// RPCBPROC_TADDR2UADDR
-	Rpcb_highproc_3 = 8
+	RpcbHighproc3 = 8
 	// RPCBPROC4_GETSTAT
-	Rpcb_highproc_4 = 12
+	RpcbHighproc4 = 12
 	// procedures of version 4, plus one
 	RPCBSTAT_HIGHPROC = 13
 	// statistics kept for versions 2, 3 and 4
@@ -187,7 +188,7 @@ func (v *PmaplistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *PmaplistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -346,7 +347,7 @@ func (v *RpcblistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcblistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -490,7 +491,7 @@ func (v *RpcbEntryListPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbEntryListPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -610,7 +611,7 @@ func (v *RpcbsAddrlistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbsAddrlistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -640,7 +641,7 @@ func (v *RpcbsRmtcalllistPtr) MarshalXDR(e *xdr.Encoder) error {
 func (v *RpcbsRmtcalllistPtr) UnmarshalXDR(d *xdr.Decoder) error {
 	(*v) = (*v)[:0]
 	for d.Bool() {
-		(*v) = xdr.Append(d, (*v))
+		(*v) = xdrimpl.Append(d, (*v))
 		if d.Err() != nil {
 			break
 		}
@@ -695,7 +696,7 @@ func (v *RpcbStat) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Unsetinfo = d.Int32()
 	v.Addrinfo = v.Addrinfo[:0]
 	for d.Bool() {
-		v.Addrinfo = xdr.Append(d, v.Addrinfo)
+		v.Addrinfo = xdrimpl.Append(d, v.Addrinfo)
 		if d.Err() != nil {
 			break
 		}
@@ -705,7 +706,7 @@ func (v *RpcbStat) UnmarshalXDR(d *xdr.Decoder) error {
 	}
 	v.Rmtinfo = v.Rmtinfo[:0]
 	for d.Bool() {
-		v.Rmtinfo = xdr.Append(d, v.Rmtinfo)
+		v.Rmtinfo = xdrimpl.Append(d, v.Rmtinfo)
 		if d.Err() != nil {
 			break
 		}
@@ -764,50 +765,50 @@ func (v *Netbuf) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// PMAPVERSClient calls the procedures of version PMAP_VERS of program PMAP_PROG.
-type PMAPVERSClient struct {
+// V2Client calls the procedures of version PMAP_VERS of program PMAP_PROG.
+type V2Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewPMAPVERSClient returns a client of version PMAP_VERS of program PMAP_PROG over c.
-func NewPMAPVERSClient(c rpc.Caller) *PMAPVERSClient { return &PMAPVERSClient{Caller: c} }
+// NewV2Client returns a client of version PMAP_VERS of program PMAP_PROG over c.
+func NewV2Client(c rpc.Caller) *V2Client { return &V2Client{Caller: c} }
 
 // Null calls PMAPPROC_NULL.
-func (c *PMAPVERSClient) Null(ctx context.Context) error {
+func (c *V2Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_NULL, nil, nil)
 }
 
 // Set calls PMAPPROC_SET.
-func (c *PMAPVERSClient) Set(ctx context.Context, args *Mapping) (bool, error) {
+func (c *V2Client) Set(ctx context.Context, args *Mapping) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_SET, args, &r)
 	return bool(r), err
 }
 
 // Unset calls PMAPPROC_UNSET.
-func (c *PMAPVERSClient) Unset(ctx context.Context, args *Mapping) (bool, error) {
+func (c *V2Client) Unset(ctx context.Context, args *Mapping) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_UNSET, args, &r)
 	return bool(r), err
 }
 
 // Getport calls PMAPPROC_GETPORT.
-func (c *PMAPVERSClient) Getport(ctx context.Context, args *Mapping) (uint32, error) {
+func (c *V2Client) Getport(ctx context.Context, args *Mapping) (uint32, error) {
 	var r xdr.Uint32
 	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_GETPORT, args, &r)
 	return uint32(r), err
 }
 
 // Dump calls PMAPPROC_DUMP.
-func (c *PMAPVERSClient) Dump(ctx context.Context) (PmaplistPtr, error) {
+func (c *V2Client) Dump(ctx context.Context) (PmaplistPtr, error) {
 	var res PmaplistPtr
 	err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_DUMP, nil, &res)
 	return res, err
 }
 
 // Callit calls PMAPPROC_CALLIT.
-func (c *PMAPVERSClient) Callit(ctx context.Context, args *CallArgs) (*CallResult, error) {
+func (c *V2Client) Callit(ctx context.Context, args *CallArgs) (*CallResult, error) {
 	res := new(CallResult)
 	if err := c.Caller.Call(ctx, PMAP_PROG, PMAP_VERS, PMAPPROC_CALLIT, args, res); err != nil {
 		return nil, err
@@ -815,11 +816,11 @@ func (c *PMAPVERSClient) Callit(ctx context.Context, args *CallArgs) (*CallResul
 	return res, nil
 }
 
-// PMAPVERSServer is implemented by a server of version PMAP_VERS of program PMAP_PROG: one method
+// V2Server is implemented by a server of version PMAP_VERS of program PMAP_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewPMAPVERSHandler.
-type PMAPVERSServer interface {
+// nil error sends the results. Serve it with NewV2Handler.
+type V2Server interface {
 	// Null implements PMAPPROC_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Set implements PMAPPROC_SET.
@@ -834,49 +835,49 @@ type PMAPVERSServer interface {
 	Callit(ctx context.Context, call *rpc.Call, args *CallArgs) (*CallResult, error)
 }
 
-// UnimplementedPMAPVERSServer answers NULL and refuses every other
+// UnimplementedV2Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedPMAPVERSServer struct{}
+type UnimplementedV2Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedPMAPVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV2Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Set answers PROC_UNAVAIL.
-func (UnimplementedPMAPVERSServer) Set(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
+func (UnimplementedV2Server) Set(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Unset answers PROC_UNAVAIL.
-func (UnimplementedPMAPVERSServer) Unset(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
+func (UnimplementedV2Server) Unset(ctx context.Context, call *rpc.Call, args *Mapping) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Getport answers PROC_UNAVAIL.
-func (UnimplementedPMAPVERSServer) Getport(ctx context.Context, call *rpc.Call, args *Mapping) (uint32, error) {
+func (UnimplementedV2Server) Getport(ctx context.Context, call *rpc.Call, args *Mapping) (uint32, error) {
 	var zero uint32
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Dump answers PROC_UNAVAIL.
-func (UnimplementedPMAPVERSServer) Dump(ctx context.Context, call *rpc.Call) (PmaplistPtr, error) {
+func (UnimplementedV2Server) Dump(ctx context.Context, call *rpc.Call) (PmaplistPtr, error) {
 	var zero PmaplistPtr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Callit answers PROC_UNAVAIL.
-func (UnimplementedPMAPVERSServer) Callit(ctx context.Context, call *rpc.Call, args *CallArgs) (*CallResult, error) {
+func (UnimplementedV2Server) Callit(ctx context.Context, call *rpc.Call, args *CallArgs) (*CallResult, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
-// NewPMAPVERSHandler serves version PMAP_VERS of program PMAP_PROG with srv: it decodes each call's
+// NewV2Handler serves version PMAP_VERS of program PMAP_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewPMAPVERSHandler(srv PMAPVERSServer) rpc.Handler {
+func NewV2Handler(srv V2Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case PMAPPROC_NULL:
@@ -961,9 +962,9 @@ func NewPMAPVERSHandler(srv PMAPVERSServer) rpc.Handler {
 	})
 }
 
-// PMAPVERSProgram describes the procedures of version PMAP_VERS of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var PMAPVERSProgram = &rpc.Program{
+// V2Program describes the procedures of version PMAP_VERS of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V2Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "PMAP_VERS", Prog: PMAP_PROG, Vers: PMAP_VERS,
 	Procedures: []rpc.Procedure{
 		{Num: PMAPPROC_NULL, Name: "PMAPPROC_NULL", NewArgs: nil, NewResult: nil},
@@ -975,52 +976,50 @@ var PMAPVERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(PMAPVERSProgram) }
-
-// RPCBVERSClient calls the procedures of version RPCBVERS of program PMAP_PROG.
-type RPCBVERSClient struct {
+// V3Client calls the procedures of version RPCBVERS of program PMAP_PROG.
+type V3Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewRPCBVERSClient returns a client of version RPCBVERS of program PMAP_PROG over c.
-func NewRPCBVERSClient(c rpc.Caller) *RPCBVERSClient { return &RPCBVERSClient{Caller: c} }
+// NewV3Client returns a client of version RPCBVERS of program PMAP_PROG over c.
+func NewV3Client(c rpc.Caller) *V3Client { return &V3Client{Caller: c} }
 
 // Null calls RPCBPROC_NULL.
-func (c *RPCBVERSClient) Null(ctx context.Context) error {
+func (c *V3Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_NULL, nil, nil)
 }
 
 // Set calls RPCBPROC_SET.
-func (c *RPCBVERSClient) Set(ctx context.Context, args *Rpcb) (bool, error) {
+func (c *V3Client) Set(ctx context.Context, args *Rpcb) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_SET, args, &r)
 	return bool(r), err
 }
 
 // Unset calls RPCBPROC_UNSET.
-func (c *RPCBVERSClient) Unset(ctx context.Context, args *Rpcb) (bool, error) {
+func (c *V3Client) Unset(ctx context.Context, args *Rpcb) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_UNSET, args, &r)
 	return bool(r), err
 }
 
 // Getaddr calls RPCBPROC_GETADDR.
-func (c *RPCBVERSClient) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+func (c *V3Client) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
 	var res Uaddr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_GETADDR, args, &res)
 	return res, err
 }
 
 // Dump calls RPCBPROC_DUMP.
-func (c *RPCBVERSClient) Dump(ctx context.Context) (RpcblistPtr, error) {
+func (c *V3Client) Dump(ctx context.Context) (RpcblistPtr, error) {
 	var res RpcblistPtr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_DUMP, nil, &res)
 	return res, err
 }
 
 // Callit calls RPCBPROC_CALLIT.
-func (c *RPCBVERSClient) Callit(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (c *V3Client) Callit(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	res := new(RpcbRmtcallres)
 	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_CALLIT, args, res); err != nil {
 		return nil, err
@@ -1029,14 +1028,14 @@ func (c *RPCBVERSClient) Callit(ctx context.Context, args *RpcbRmtcallargs) (*Rp
 }
 
 // Gettime calls RPCBPROC_GETTIME.
-func (c *RPCBVERSClient) Gettime(ctx context.Context) (uint32, error) {
+func (c *V3Client) Gettime(ctx context.Context) (uint32, error) {
 	var r xdr.Uint32
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_GETTIME, nil, &r)
 	return uint32(r), err
 }
 
 // Uaddr2taddr calls RPCBPROC_UADDR2TADDR.
-func (c *RPCBVERSClient) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
+func (c *V3Client) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
 	res := new(Netbuf)
 	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_UADDR2TADDR, &args, res); err != nil {
 		return nil, err
@@ -1045,17 +1044,17 @@ func (c *RPCBVERSClient) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, 
 }
 
 // Taddr2uaddr calls RPCBPROC_TADDR2UADDR.
-func (c *RPCBVERSClient) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
+func (c *V3Client) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
 	var res Uaddr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS, RPCBPROC_TADDR2UADDR, args, &res)
 	return res, err
 }
 
-// RPCBVERSServer is implemented by a server of version RPCBVERS of program PMAP_PROG: one method
+// V3Server is implemented by a server of version RPCBVERS of program PMAP_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewRPCBVERSHandler.
-type RPCBVERSServer interface {
+// nil error sends the results. Serve it with NewV3Handler.
+type V3Server interface {
 	// Null implements RPCBPROC_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Set implements RPCBPROC_SET.
@@ -1076,66 +1075,66 @@ type RPCBVERSServer interface {
 	Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error)
 }
 
-// UnimplementedRPCBVERSServer answers NULL and refuses every other
+// UnimplementedV3Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedRPCBVERSServer struct{}
+type UnimplementedV3Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedRPCBVERSServer) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV3Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Set answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+func (UnimplementedV3Server) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Unset answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+func (UnimplementedV3Server) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Getaddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+func (UnimplementedV3Server) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
 	var zero Uaddr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Dump answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
+func (UnimplementedV3Server) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
 	var zero RpcblistPtr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Callit answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Callit(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (UnimplementedV3Server) Callit(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Gettime answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
+func (UnimplementedV3Server) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
 	var zero uint32
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Uaddr2taddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
+func (UnimplementedV3Server) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Taddr2uaddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERSServer) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
+func (UnimplementedV3Server) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
 	var zero Uaddr
 	return zero, rpc.PROC_UNAVAIL
 }
 
-// NewRPCBVERSHandler serves version RPCBVERS of program PMAP_PROG with srv: it decodes each call's
+// NewV3Handler serves version RPCBVERS of program PMAP_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewRPCBVERSHandler(srv RPCBVERSServer) rpc.Handler {
+func NewV3Handler(srv V3Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case RPCBPROC_NULL:
@@ -1259,9 +1258,9 @@ func NewRPCBVERSHandler(srv RPCBVERSServer) rpc.Handler {
 	})
 }
 
-// RPCBVERSProgram describes the procedures of version RPCBVERS of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var RPCBVERSProgram = &rpc.Program{
+// V3Program describes the procedures of version RPCBVERS of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V3Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "RPCBVERS", Prog: PMAP_PROG, Vers: RPCBVERS,
 	Procedures: []rpc.Procedure{
 		{Num: RPCBPROC_NULL, Name: "RPCBPROC_NULL", NewArgs: nil, NewResult: nil},
@@ -1276,52 +1275,50 @@ var RPCBVERSProgram = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(RPCBVERSProgram) }
-
-// RPCBVERS4Client calls the procedures of version RPCBVERS4 of program PMAP_PROG.
-type RPCBVERS4Client struct {
+// V4Client calls the procedures of version RPCBVERS4 of program PMAP_PROG.
+type V4Client struct {
 	// Caller carries the calls: an *rpc.Client, or an *rpc.Conn calling back.
 	Caller rpc.Caller
 }
 
-// NewRPCBVERS4Client returns a client of version RPCBVERS4 of program PMAP_PROG over c.
-func NewRPCBVERS4Client(c rpc.Caller) *RPCBVERS4Client { return &RPCBVERS4Client{Caller: c} }
+// NewV4Client returns a client of version RPCBVERS4 of program PMAP_PROG over c.
+func NewV4Client(c rpc.Caller) *V4Client { return &V4Client{Caller: c} }
 
 // Null calls RPCBPROC4_NULL.
-func (c *RPCBVERS4Client) Null(ctx context.Context) error {
+func (c *V4Client) Null(ctx context.Context) error {
 	return c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_NULL, nil, nil)
 }
 
 // Set calls RPCBPROC4_SET.
-func (c *RPCBVERS4Client) Set(ctx context.Context, args *Rpcb) (bool, error) {
+func (c *V4Client) Set(ctx context.Context, args *Rpcb) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_SET, args, &r)
 	return bool(r), err
 }
 
 // Unset calls RPCBPROC4_UNSET.
-func (c *RPCBVERS4Client) Unset(ctx context.Context, args *Rpcb) (bool, error) {
+func (c *V4Client) Unset(ctx context.Context, args *Rpcb) (bool, error) {
 	var r xdr.Bool
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_UNSET, args, &r)
 	return bool(r), err
 }
 
 // Getaddr calls RPCBPROC4_GETADDR.
-func (c *RPCBVERS4Client) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+func (c *V4Client) Getaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
 	var res Uaddr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETADDR, args, &res)
 	return res, err
 }
 
 // Dump calls RPCBPROC4_DUMP.
-func (c *RPCBVERS4Client) Dump(ctx context.Context) (RpcblistPtr, error) {
+func (c *V4Client) Dump(ctx context.Context) (RpcblistPtr, error) {
 	var res RpcblistPtr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_DUMP, nil, &res)
 	return res, err
 }
 
 // Bcast calls RPCBPROC4_BCAST.
-func (c *RPCBVERS4Client) Bcast(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (c *V4Client) Bcast(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	res := new(RpcbRmtcallres)
 	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_BCAST, args, res); err != nil {
 		return nil, err
@@ -1330,14 +1327,14 @@ func (c *RPCBVERS4Client) Bcast(ctx context.Context, args *RpcbRmtcallargs) (*Rp
 }
 
 // Gettime calls RPCBPROC4_GETTIME.
-func (c *RPCBVERS4Client) Gettime(ctx context.Context) (uint32, error) {
+func (c *V4Client) Gettime(ctx context.Context) (uint32, error) {
 	var r xdr.Uint32
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETTIME, nil, &r)
 	return uint32(r), err
 }
 
 // Uaddr2taddr calls RPCBPROC4_UADDR2TADDR.
-func (c *RPCBVERS4Client) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
+func (c *V4Client) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf, error) {
 	res := new(Netbuf)
 	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_UADDR2TADDR, &args, res); err != nil {
 		return nil, err
@@ -1346,21 +1343,21 @@ func (c *RPCBVERS4Client) Uaddr2taddr(ctx context.Context, args Uaddr) (*Netbuf,
 }
 
 // Taddr2uaddr calls RPCBPROC4_TADDR2UADDR.
-func (c *RPCBVERS4Client) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
+func (c *V4Client) Taddr2uaddr(ctx context.Context, args *Netbuf) (Uaddr, error) {
 	var res Uaddr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_TADDR2UADDR, args, &res)
 	return res, err
 }
 
 // Getversaddr calls RPCBPROC4_GETVERSADDR.
-func (c *RPCBVERS4Client) Getversaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
+func (c *V4Client) Getversaddr(ctx context.Context, args *Rpcb) (Uaddr, error) {
 	var res Uaddr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETVERSADDR, args, &res)
 	return res, err
 }
 
 // Indirect calls RPCBPROC4_INDIRECT.
-func (c *RPCBVERS4Client) Indirect(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (c *V4Client) Indirect(ctx context.Context, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	res := new(RpcbRmtcallres)
 	if err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_INDIRECT, args, res); err != nil {
 		return nil, err
@@ -1369,24 +1366,24 @@ func (c *RPCBVERS4Client) Indirect(ctx context.Context, args *RpcbRmtcallargs) (
 }
 
 // Getaddrlist calls RPCBPROC4_GETADDRLIST.
-func (c *RPCBVERS4Client) Getaddrlist(ctx context.Context, args *Rpcb) (RpcbEntryListPtr, error) {
+func (c *V4Client) Getaddrlist(ctx context.Context, args *Rpcb) (RpcbEntryListPtr, error) {
 	var res RpcbEntryListPtr
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETADDRLIST, args, &res)
 	return res, err
 }
 
 // Getstat calls RPCBPROC4_GETSTAT.
-func (c *RPCBVERS4Client) Getstat(ctx context.Context) (RpcbStatByvers, error) {
+func (c *V4Client) Getstat(ctx context.Context) (RpcbStatByvers, error) {
 	var res RpcbStatByvers
 	err := c.Caller.Call(ctx, PMAP_PROG, RPCBVERS4, RPCBPROC4_GETSTAT, nil, &res)
 	return res, err
 }
 
-// RPCBVERS4Server is implemented by a server of version RPCBVERS4 of program PMAP_PROG: one method
+// V4Server is implemented by a server of version RPCBVERS4 of program PMAP_PROG: one method
 // per procedure. A method's error chooses the reply, as rpc.ReplyError
 // describes (rpc.PROC_UNAVAIL, rpc.GARBAGE_ARGS, rpc.ErrDrop, ...); a
-// nil error sends the results. Serve it with NewRPCBVERS4Handler.
-type RPCBVERS4Server interface {
+// nil error sends the results. Serve it with NewV4Handler.
+type V4Server interface {
 	// Null implements RPCBPROC4_NULL.
 	Null(ctx context.Context, call *rpc.Call) error
 	// Set implements RPCBPROC4_SET.
@@ -1415,89 +1412,89 @@ type RPCBVERS4Server interface {
 	Getstat(ctx context.Context, call *rpc.Call) (RpcbStatByvers, error)
 }
 
-// UnimplementedRPCBVERS4Server answers NULL and refuses every other
+// UnimplementedV4Server answers NULL and refuses every other
 // procedure with PROC_UNAVAIL; embed it in a server to implement only
 // some procedures.
-type UnimplementedRPCBVERS4Server struct{}
+type UnimplementedV4Server struct{}
 
 // Null answers PROC_UNAVAIL, or nothing for NULL.
-func (UnimplementedRPCBVERS4Server) Null(ctx context.Context, call *rpc.Call) error {
+func (UnimplementedV4Server) Null(ctx context.Context, call *rpc.Call) error {
 	return nil
 }
 
 // Set answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+func (UnimplementedV4Server) Set(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Unset answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
+func (UnimplementedV4Server) Unset(ctx context.Context, call *rpc.Call, args *Rpcb) (bool, error) {
 	var zero bool
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Getaddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+func (UnimplementedV4Server) Getaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
 	var zero Uaddr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Dump answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
+func (UnimplementedV4Server) Dump(ctx context.Context, call *rpc.Call) (RpcblistPtr, error) {
 	var zero RpcblistPtr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Bcast answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Bcast(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (UnimplementedV4Server) Bcast(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Gettime answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
+func (UnimplementedV4Server) Gettime(ctx context.Context, call *rpc.Call) (uint32, error) {
 	var zero uint32
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Uaddr2taddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
+func (UnimplementedV4Server) Uaddr2taddr(ctx context.Context, call *rpc.Call, args Uaddr) (*Netbuf, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Taddr2uaddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
+func (UnimplementedV4Server) Taddr2uaddr(ctx context.Context, call *rpc.Call, args *Netbuf) (Uaddr, error) {
 	var zero Uaddr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Getversaddr answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Getversaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
+func (UnimplementedV4Server) Getversaddr(ctx context.Context, call *rpc.Call, args *Rpcb) (Uaddr, error) {
 	var zero Uaddr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Indirect answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Indirect(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
+func (UnimplementedV4Server) Indirect(ctx context.Context, call *rpc.Call, args *RpcbRmtcallargs) (*RpcbRmtcallres, error) {
 	return nil, rpc.PROC_UNAVAIL
 }
 
 // Getaddrlist answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Getaddrlist(ctx context.Context, call *rpc.Call, args *Rpcb) (RpcbEntryListPtr, error) {
+func (UnimplementedV4Server) Getaddrlist(ctx context.Context, call *rpc.Call, args *Rpcb) (RpcbEntryListPtr, error) {
 	var zero RpcbEntryListPtr
 	return zero, rpc.PROC_UNAVAIL
 }
 
 // Getstat answers PROC_UNAVAIL.
-func (UnimplementedRPCBVERS4Server) Getstat(ctx context.Context, call *rpc.Call) (RpcbStatByvers, error) {
+func (UnimplementedV4Server) Getstat(ctx context.Context, call *rpc.Call) (RpcbStatByvers, error) {
 	var zero RpcbStatByvers
 	return zero, rpc.PROC_UNAVAIL
 }
 
-// NewRPCBVERS4Handler serves version RPCBVERS4 of program PMAP_PROG with srv: it decodes each call's
+// NewV4Handler serves version RPCBVERS4 of program PMAP_PROG with srv: it decodes each call's
 // arguments (GARBAGE_ARGS when they do not decode), calls the method and
 // sends its results, answering PROC_UNAVAIL for unknown procedures.
-func NewRPCBVERS4Handler(srv RPCBVERS4Server) rpc.Handler {
+func NewV4Handler(srv V4Server) rpc.Handler {
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
 		switch c.Proc {
 		case RPCBPROC4_NULL:
@@ -1672,9 +1669,9 @@ func NewRPCBVERS4Handler(srv RPCBVERS4Server) rpc.Handler {
 	})
 }
 
-// RPCBVERS4Program describes the procedures of version RPCBVERS4 of program PMAP_PROG and their types;
-// it is registered with package rpc (rpc.LookupProgram).
-var RPCBVERS4Program = &rpc.Program{
+// V4Program describes the procedures of version RPCBVERS4 of program PMAP_PROG and their types,
+// for a proxy or tracer; Programs lists it.
+var V4Program = &rpc.Program{
 	Name: "PMAP_PROG", VersionName: "RPCBVERS4", Prog: PMAP_PROG, Vers: RPCBVERS4,
 	Procedures: []rpc.Procedure{
 		{Num: RPCBPROC4_NULL, Name: "RPCBPROC4_NULL", NewArgs: nil, NewResult: nil},
@@ -1693,4 +1690,8 @@ var RPCBVERS4Program = &rpc.Program{
 	},
 }
 
-func init() { rpc.RegisterProgram(RPCBVERS4Program) }
+// Programs returns a table of the program versions of portmap.x, to look
+// them up by number or combine them with those of other packages.
+func Programs() *rpc.ProgramTable {
+	return rpc.NewProgramTable(V2Program, V3Program, V4Program)
+}

@@ -100,20 +100,20 @@ func OwnerFromAuthSys(c *rpc.Call) string {
 // Register serves portmap version 2 and rpcbind versions 3 and 4 of
 // program 100000 from s on mux.
 func (s *Server) Register(mux *rpc.Mux) {
-	mux.Handle(PMAP_PROG, PMAP_VERS, NewPMAPVERSHandler(s.V2()))
-	mux.Handle(PMAP_PROG, RPCBVERS, NewRPCBVERSHandler(s.V3()))
-	mux.Handle(PMAP_PROG, RPCBVERS4, NewRPCBVERS4Handler(s.V4()))
+	mux.Handle(PMAP_PROG, PMAP_VERS, NewV2Handler(s.V2()))
+	mux.Handle(PMAP_PROG, RPCBVERS, NewV3Handler(s.V3()))
+	mux.Handle(PMAP_PROG, RPCBVERS4, NewV4Handler(s.V4()))
 }
 
 // V2 returns s as a portmap version 2 server. (Portmap's SET takes a
 // mapping where rpcbind's takes an rpcb, so one Go type cannot be both.)
-func (s *Server) V2() PMAPVERSServer { return pmapServer{s} }
+func (s *Server) V2() V2Server { return pmapServer{s} }
 
 // V3 returns s as an rpcbind version 3 server.
-func (s *Server) V3() RPCBVERSServer { return rpcbServer{s, RPCBVERS} }
+func (s *Server) V3() V3Server { return rpcbServer{s, RPCBVERS} }
 
 // V4 returns s as an rpcbind version 4 server.
-func (s *Server) V4() RPCBVERS4Server { return rpcbServer{s, RPCBVERS4} }
+func (s *Server) V4() V4Server { return rpcbServer{s, RPCBVERS4} }
 
 // Set registers r, as RPCBPROC_SET does, owned by r.ROwner (the
 // superuser when empty). It reports false if the (program, version,
@@ -378,7 +378,7 @@ func mergeAddr(c *rpc.Call, netid, uaddr string) string {
 
 func statIndex(vers uint32) int { return int(vers) - PMAP_VERS }
 
-var highProc = [RPCBVERS_STAT]uint32{Rpcb_highproc_2, Rpcb_highproc_3, Rpcb_highproc_4}
+var highProc = [RPCBVERS_STAT]uint32{RpcbHighproc2, RpcbHighproc3, RpcbHighproc4}
 
 func (s *Server) countProc(vers, proc uint32) {
 	i := statIndex(vers)

@@ -22,7 +22,7 @@ func TestServerV2(t *testing.T) {
 			if network == "udp" {
 				addr = tp.udp
 			}
-			c := NewPMAPVERSClient(dialRPC(t, addr, nil))
+			c := NewV2Client(dialRPC(t, addr, nil))
 			ctx := ctxTimeout(t, 10*time.Second)
 			require.NoError(t, c.Null(ctx))
 
@@ -100,9 +100,9 @@ type rpcbCaller interface {
 
 func rpcbClient(vers uint32, c rpc.Caller) rpcbCaller {
 	if vers == RPCBVERS {
-		return NewRPCBVERSClient(c)
+		return NewV3Client(c)
 	}
-	return NewRPCBVERS4Client(c)
+	return NewV4Client(c)
 }
 
 // TestServerRpcbind runs the procedures versions 3 and 4 share but
@@ -233,8 +233,8 @@ func TestServerV4Only(t *testing.T) {
 	tp.pm.Set(Rpcb{RProg: 100003, RVers: 3, RNetid: "local", RAddr: "/run/nfs.sock"})
 	tp.pm.Set(Rpcb{RProg: 100003, RVers: 4, RNetid: "tcp", RAddr: "0.0.0.0.8.1"})
 	ctx := ctxTimeout(t, 10*time.Second)
-	tcp := NewRPCBVERS4Client(dialRPC(t, tp.tcp, nil))
-	local := NewRPCBVERS4Client(dialRPC(t, tp.unix, nil))
+	tcp := NewV4Client(dialRPC(t, tp.tcp, nil))
+	local := NewV4Client(dialRPC(t, tp.unix, nil))
 
 	u, err := tcp.Getversaddr(ctx, &Rpcb{RProg: 100003, RVers: 3})
 	require.NoError(t, err)
@@ -286,7 +286,7 @@ func TestServerIPv6(t *testing.T) {
 	pm.Set(Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp6", RAddr: "::.8.1"})
 	pm.Set(Rpcb{RProg: 100003, RVers: 3, RNetid: "udp6", RAddr: "::1.8.2"})
 	ctx := ctxTimeout(t, 10*time.Second)
-	c := NewRPCBVERS4Client(dialRPC(t, l.Addr(), nil))
+	c := NewV4Client(dialRPC(t, l.Addr(), nil))
 	u, err := c.Getaddr(ctx, &Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp"})
 	require.NoError(t, err)
 	require.Equal(t, Uaddr("::1.8.1"), u)
@@ -303,7 +303,7 @@ func TestServerConsistency(t *testing.T) {
 	tp := startPortmapper(t, &Server{})
 	ctx := ctxTimeout(t, 10*time.Second)
 	rc := dialRPC(t, tp.tcp, nil)
-	v2, v3, v4 := NewPMAPVERSClient(rc), NewRPCBVERSClient(rc), NewRPCBVERS4Client(rc)
+	v2, v3, v4 := NewV2Client(rc), NewV3Client(rc), NewV4Client(rc)
 
 	t.Run("v2 SET shows in v3 and v4", func(t *testing.T) {
 		ok, err := v2.Set(ctx, &Mapping{Prog: 100005, Vers: 3, Prot: IPPROTO_UDP, Port: 635})
@@ -373,10 +373,10 @@ func TestServerOwner(t *testing.T) {
 	anon := dialRPC(t, tp.udp, nil)
 	root := dialRPC(t, tp.tcp, authSys(t, 0))
 
-	ok, err := NewRPCBVERS4Client(user).Set(ctx, &Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp", RAddr: "0.0.0.0.8.1", ROwner: "superuser"})
+	ok, err := NewV4Client(user).Set(ctx, &Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp", RAddr: "0.0.0.0.8.1", ROwner: "superuser"})
 	require.NoError(t, err)
 	require.True(t, ok)
-	ok, err = NewPMAPVERSClient(user).Set(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_UDP, Port: 2049})
+	ok, err = NewV2Client(user).Set(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_UDP, Port: 2049})
 	require.NoError(t, err)
 	require.True(t, ok)
 	for _, e := range tp.pm.Dump() {
@@ -392,15 +392,15 @@ func TestServerOwner(t *testing.T) {
 		{"anonymous", anon, false},
 		{"the owner", user, true},
 	} {
-		ok, err := NewRPCBVERSClient(tc.caller).Unset(ctx, &Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp"})
+		ok, err := NewV3Client(tc.caller).Unset(ctx, &Rpcb{RProg: 100003, RVers: 3, RNetid: "tcp"})
 		require.NoError(t, err, tc.name)
 		require.Equal(t, tc.want, ok, tc.name)
 	}
-	ok, err = NewPMAPVERSClient(other).Unset(ctx, &Mapping{Prog: 100003, Vers: 3})
+	ok, err = NewV2Client(other).Unset(ctx, &Mapping{Prog: 100003, Vers: 3})
 	require.NoError(t, err)
 	require.False(t, ok, "the udp mapping is another's")
 	require.Len(t, tp.pm.Dump(), 1)
-	ok, err = NewPMAPVERSClient(root).Unset(ctx, &Mapping{Prog: 100003, Vers: 3})
+	ok, err = NewV2Client(root).Unset(ctx, &Mapping{Prog: 100003, Vers: 3})
 	require.NoError(t, err)
 	require.True(t, ok, "the superuser removes anything")
 	require.Empty(t, tp.pm.Dump())
@@ -496,25 +496,25 @@ func TestServerForward(t *testing.T) {
 	forward := func(ctx context.Context, c rpc.Caller, vers, proc uint32, a RpcbRmtcallargs) (result, error) {
 		switch {
 		case vers == PMAP_VERS:
-			r, err := NewPMAPVERSClient(c).Callit(ctx, &CallArgs{Prog: a.Prog, Vers: a.Vers, Proc: a.Proc, Args: a.Args})
+			r, err := NewV2Client(c).Callit(ctx, &CallArgs{Prog: a.Prog, Vers: a.Vers, Proc: a.Proc, Args: a.Args})
 			if err != nil {
 				return result{}, err
 			}
 			return result{Uaddr("127.0.0.1." + strconv8(r.Port)), r.Res}, nil
 		case vers == RPCBVERS:
-			r, err := NewRPCBVERSClient(c).Callit(ctx, &a)
+			r, err := NewV3Client(c).Callit(ctx, &a)
 			if err != nil {
 				return result{}, err
 			}
 			return result{Uaddr(r.Addr), r.Results}, nil
 		case proc == RPCBPROC4_BCAST:
-			r, err := NewRPCBVERS4Client(c).Bcast(ctx, &a)
+			r, err := NewV4Client(c).Bcast(ctx, &a)
 			if err != nil {
 				return result{}, err
 			}
 			return result{Uaddr(r.Addr), r.Results}, nil
 		}
-		r, err := NewRPCBVERS4Client(c).Indirect(ctx, &a)
+		r, err := NewV4Client(c).Indirect(ctx, &a)
 		if err != nil {
 			return result{}, err
 		}
@@ -639,7 +639,7 @@ func TestServerGetstat(t *testing.T) {
 	tp := startPortmapper(t, &Server{})
 	ctx := ctxTimeout(t, 10*time.Second)
 	rc := dialRPC(t, tp.tcp, nil)
-	v2, v3, v4 := NewPMAPVERSClient(rc), NewRPCBVERSClient(rc), NewRPCBVERS4Client(rc)
+	v2, v3, v4 := NewV2Client(rc), NewV3Client(rc), NewV4Client(rc)
 
 	require.NoError(t, v2.Null(ctx))
 	_, err := v2.Set(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP, Port: 2049}) // success

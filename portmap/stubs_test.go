@@ -14,7 +14,7 @@ import (
 // stubServer implements two procedures of portmap v2 and leaves the rest
 // to the generated base, which refuses them.
 type stubServer struct {
-	UnimplementedPMAPVERSServer
+	UnimplementedV2Server
 	mu  sync.Mutex
 	set []Mapping
 }
@@ -44,14 +44,14 @@ func (s *stubServer) Getport(ctx context.Context, call *rpc.Call, args *Mapping)
 func TestTypedStubs(t *testing.T) {
 	srv := &stubServer{}
 	mux := rpc.NewMux()
-	mux.Handle(PMAP_PROG, PMAP_VERS, NewPMAPVERSHandler(srv))
+	mux.Handle(PMAP_PROG, PMAP_VERS, NewV2Handler(srv))
 	sv := rpctest.Serve(t, mux, rpctest.TCPOnly())
 
 	ctx := context.Background()
 	rc, err := rpc.Dial(ctx, "tcp", sv.TCP.String(), nil)
 	require.NoError(t, err)
 	defer rc.Close()
-	c := NewPMAPVERSClient(rc)
+	c := NewV2Client(rc)
 
 	require.NoError(t, c.Null(ctx))
 	ok, err := c.Set(ctx, &Mapping{Prog: 100003, Vers: 3, Prot: IPPROTO_TCP, Port: 2049})
@@ -73,10 +73,10 @@ func TestTypedStubs(t *testing.T) {
 	require.ErrorIs(t, err, rpc.PROC_UNAVAIL)
 }
 
-// TestProcedureTable checks that the generated tables are registered and
+// TestProcedureTable checks that the generated tables list the programs and
 // describe procedures well enough to decode their bodies.
 func TestProcedureTable(t *testing.T) {
-	p, ok := rpc.LookupProgram(PMAP_PROG, RPCBVERS4)
+	p, ok := Programs().Lookup(PMAP_PROG, RPCBVERS4)
 	require.True(t, ok)
 	require.Equal(t, "RPCBVERS4", p.VersionName)
 	pr, ok := p.Procedure(RPCBPROC4_GETADDR)

@@ -141,9 +141,9 @@ func canBindReserved() bool {
 	return false
 }
 
-// TestFlavorsReachingHandlers: a flavor the server was not told to accept
-// is denied with AUTH_REJECTEDCRED before any handler runs; one listed in
-// Server.Flavors reaches the handler.
+// TestFlavorsReachingHandlers: a flavor the server has no authenticator
+// for is denied with AUTH_REJECTEDCRED before any handler runs; one given
+// PassAuthenticator reaches the handler.
 func TestFlavorsReachingHandlers(t *testing.T) {
 	var seen atomic.Int32
 	mux := NewMux()
@@ -152,7 +152,7 @@ func TestFlavorsReachingHandlers(t *testing.T) {
 		w.Reply(nil)
 	})
 	plain := startServer(t, &Server{Handler: mux})
-	gss := startServer(t, &Server{Handler: mux, Flavors: []AuthFlavor{RPCSEC_GSS}})
+	gss := startServer(t, &Server{Handler: mux, Authenticators: map[AuthFlavor]Authenticator{RPCSEC_GSS: PassAuthenticator}})
 	call := func(flavor AuthFlavor) wire {
 		return callHdr(9, 2, testProg, testVers, 0).u32(uint32(flavor), 4, 1, uint32(AUTH_NONE), 0)
 	}
@@ -162,7 +162,7 @@ func TestFlavorsReachingHandlers(t *testing.T) {
 	}
 	require.Zero(t, seen.Load())
 	r := dialRaw(t, gss.tcp.String())
-	require.Equal(t, []byte(acceptedReply(9, SUCCESS)), r.roundTrip(call(RPCSEC_GSS)))
+	require.Equal(t, []byte(acceptedReplyWire(9, SUCCESS)), r.roundTrip(call(RPCSEC_GSS)))
 	require.Equal(t, int32(RPCSEC_GSS), seen.Load())
 	require.Equal(t, []byte(authErrorReply(9, AUTH_REJECTEDCRED)), r.roundTrip(call(AUTH_DH)))
 }

@@ -67,11 +67,11 @@ func echoCall(xid uint32, s string) wire {
 }
 
 // The replies RFC 5531 prescribes, as they must appear on the wire.
-func acceptedReply(xid uint32, stat AcceptStat) wire {
+func acceptedReplyWire(xid uint32, stat AcceptStat) wire {
 	return wire(nil).u32(xid, uint32(REPLY), uint32(MSG_ACCEPTED), uint32(AUTH_NONE), 0, uint32(stat))
 }
 
-func echoReply(xid uint32, s string) wire { return acceptedReply(xid, SUCCESS).str(s) }
+func echoReply(xid uint32, s string) wire { return acceptedReplyWire(xid, SUCCESS).str(s) }
 
 func authErrorReply(xid uint32, stat AuthStat) wire {
 	return wire(nil).u32(xid, uint32(REPLY), uint32(MSG_DENIED), uint32(AUTH_ERROR), uint32(stat))
@@ -190,7 +190,7 @@ func isClosedErr(err error) bool {
 // it is answered.
 func (r *rawConn) requireOpen(xid uint32) {
 	r.t.Helper()
-	require.Equal(r.t, []byte(acceptedReply(xid, SUCCESS)), r.roundTrip(nullCall(xid)))
+	require.Equal(r.t, []byte(acceptedReplyWire(xid, SUCCESS)), r.roundTrip(nullCall(xid)))
 }
 
 // goodClient is a well-behaved Client that calls the server throughout a
@@ -487,44 +487,44 @@ func rfcErrorCases() []rfcErrorCase {
 			func(xid uint32) []byte {
 				return callHdr(xid, 2, testProg, testVers, procEcho).noAuth().u32(0xffffffff, 1, 2)
 			},
-			func(xid uint32) []byte { return acceptedReply(xid, GARBAGE_ARGS) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, GARBAGE_ARGS) },
 		},
 		{
 			"garbage arguments: string longer than the record",
 			func(xid uint32) []byte {
 				return callHdr(xid, 2, testProg, testVers, procEcho).noAuth().u32(100).u32(1)
 			},
-			func(xid uint32) []byte { return acceptedReply(xid, GARBAGE_ARGS) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, GARBAGE_ARGS) },
 		},
 		{
 			"garbage arguments: trailing bytes",
 			func(xid uint32) []byte { return append(echoCall(xid, "abc"), 0, 0, 0, 1) },
-			func(xid uint32) []byte { return acceptedReply(xid, GARBAGE_ARGS) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, GARBAGE_ARGS) },
 		},
 		{
 			"garbage arguments: none",
 			func(xid uint32) []byte { return callHdr(xid, 2, testProg, testVers, procEcho).noAuth() },
-			func(xid uint32) []byte { return acceptedReply(xid, GARBAGE_ARGS) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, GARBAGE_ARGS) },
 		},
 		{
 			"unknown program",
 			func(xid uint32) []byte { return callHdr(xid, 2, testProg+7, 1, 0).noAuth() },
-			func(xid uint32) []byte { return acceptedReply(xid, PROG_UNAVAIL) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, PROG_UNAVAIL) },
 		},
 		{
 			"unknown version",
 			func(xid uint32) []byte { return callHdr(xid, 2, testProg, 2, 0).noAuth() },
-			func(xid uint32) []byte { return acceptedReply(xid, PROG_MISMATCH).u32(1, 3) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, PROG_MISMATCH).u32(1, 3) },
 		},
 		{
 			"unknown procedure",
 			func(xid uint32) []byte { return callHdr(xid, 2, testProg, testVers, 999).noAuth() },
-			func(xid uint32) []byte { return acceptedReply(xid, PROC_UNAVAIL) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, PROC_UNAVAIL) },
 		},
 		{
 			"handler panics",
 			func(xid uint32) []byte { return callHdr(xid, 2, testProg, testVers, procPanic).noAuth() },
-			func(xid uint32) []byte { return acceptedReply(xid, SYSTEM_ERR) },
+			func(xid uint32) []byte { return acceptedReplyWire(xid, SYSTEM_ERR) },
 		},
 	}
 }
@@ -705,7 +705,7 @@ func TestBadInput(t *testing.T) {
 				_, err := uc.Write(tc.dgram)
 				require.NoError(t, err)
 				x := next()
-				require.Equal(t, acceptedReply(x, SUCCESS), wire(exchange(t, nullCall(x))))
+				require.Equal(t, acceptedReplyWire(x, SUCCESS), wire(exchange(t, nullCall(x))))
 			})
 		}
 		for _, tc := range rfcErrorCases() {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/xdr"
 )
 
 // The NULL benchmarks use NFSv3's program number, so that our server and
@@ -134,7 +135,34 @@ var benchNullReplyTail = []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 // pre-encoded NULL calls, pipelined with the same number in flight as
 // BenchmarkNull, and read the replies without decoding more than their
 // header, allocating nothing; allocs/op are the server's per call.
-func BenchmarkNullServerPath(b *testing.B) {
+func BenchmarkNullServerPath(b *testing.B) { benchServerPath(b, benchNullCall) }
+
+// BenchmarkNullServerPathAuthSys is BenchmarkNullServerPath with an
+// AUTH_SYS credential, which the server decodes for every call.
+func BenchmarkNullServerPathAuthSys(b *testing.B) { benchServerPath(b, benchSysNullCall) }
+
+// benchSysNullCall is benchNullCall with an AUTH_SYS credential.
+var benchSysNullCall = func() []byte {
+	cred := benchSysCred()
+	var e xdr.Encoder
+	e.PutUint32(0) // record mark
+	encodeCallHeader(&e, 0, benchProg, benchVers, 0, &OpaqueAuth{Flavor: AUTH_SYS, Body: cred}, &OpaqueAuth{})
+	b := e.Bytes()
+	binary.BigEndian.PutUint32(b, lastFragment|uint32(len(b)-4))
+	return b
+}()
+
+// benchSysCred is the body of an AUTH_SYS credential.
+func benchSysCred() []byte {
+	cred, err := xdr.Marshal(&AuthsysParms{Stamp: 7, Machinename: "bench-client", Uid: 1000, Gid: 1000, Gids: []uint32{1000, 27}})
+	if err != nil {
+		panic(err)
+	}
+	return cred
+}
+
+// benchServerPath drives the server with pre-encoded copies of call.
+func benchServerPath(b *testing.B, call []byte) {
 	addr := benchServer(b, benchProg, benchVers)
 	for _, load := range benchLoads {
 		b.Run(load.name, func(b *testing.B) {
@@ -157,7 +185,7 @@ func BenchmarkNullServerPath(b *testing.B) {
 				}
 				wg.Add(2)
 				credits := make(chan struct{}, load.inFlight)
-				go func() { defer wg.Done(); benchRawCalls(b, nc, n, load.inFlight, credits) }()
+				go func() { defer wg.Done(); benchRawCalls(b, nc, call, n, load.inFlight, credits) }()
 				go func() { defer wg.Done(); benchRawReplies(b, nc, n, credits) }()
 			}
 			wg.Wait()
@@ -169,8 +197,8 @@ func BenchmarkNullServerPath(b *testing.B) {
 
 // benchRawCalls writes n NULL calls to nc, never more than inFlight
 // unanswered: it writes as many as there are credits, in one write.
-func benchRawCalls(b *testing.B, nc net.Conn, n, inFlight int, credits chan struct{}) {
-	batch := bytes.Repeat(benchNullCall, inFlight)
+func benchRawCalls(b *testing.B, nc net.Conn, call []byte, n, inFlight int, credits chan struct{}) {
+	batch := bytes.Repeat(call, inFlight)
 	xid := uint32(0)
 	for n > 0 {
 		k := 0
@@ -186,10 +214,10 @@ func benchRawCalls(b *testing.B, nc net.Conn, n, inFlight int, credits chan stru
 				}
 			}
 			xid++
-			binary.BigEndian.PutUint32(batch[k*len(benchNullCall)+4:], xid)
+			binary.BigEndian.PutUint32(batch[k*len(call)+4:], xid)
 			k++
 		}
-		if _, err := nc.Write(batch[:k*len(benchNullCall)]); err != nil {
+		if _, err := nc.Write(batch[:k*len(call)]); err != nil {
 			b.Error(err)
 			return
 		}

@@ -20,6 +20,9 @@ type ClientOptions struct {
 	// Handler, if set, serves calls the server sends on the client's
 	// connection (callbacks on a stream transport).
 	Handler Handler
+	// Authenticators check the credentials of those calls, as
+	// Server.Authenticators do; nil means DefaultAuthenticators.
+	Authenticators map[AuthFlavor]Authenticator
 	// MaxRecordSize bounds a reply record. Default DefaultMaxRecordSize.
 	MaxRecordSize int
 	// Retransmit is the first wait before a call is sent again on a
@@ -209,6 +212,7 @@ func newClient(opts *ClientOptions) *Client {
 		fragSize:    o.FragmentSize,
 		logger:      logger,
 		auth:        c.auth,
+		auths:       newAuthTable(o.Authenticators),
 		workers:     newWorkers(handler, logger),
 	}
 	return c

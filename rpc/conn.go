@@ -10,7 +10,6 @@ import (
 	"net"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +65,7 @@ type connConfig struct {
 	logger       *slog.Logger
 	auth         Auth // for calls made on the connection
 	workers      *workers
-	flavors      []AuthFlavor // accepted besides AUTH_NONE, AUTH_SYS, AUTH_SHORT
+	auths        *authTable // checks the credentials of calls served
 }
 
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
@@ -193,8 +192,9 @@ func (c *Conn) busy() bool {
 func (c *Conn) handle(buf *[]byte) bool {
 	rw := getReplyWriter()
 	rw.t = c
+	rw.auths = c.cfg.auths
 	rw.rec = buf
-	ok, reply := parseCall(*buf, &rw.call, c.cfg.flavors)
+	ok, reply := parseCall(*buf, &rw.call)
 	if !ok {
 		// Not a call. A reply to one of ours?
 		rw.free()
@@ -353,10 +353,10 @@ func (c *Conn) write(bufs *net.Buffers) error {
 
 // parseCall decodes a call header from rec into call. It returns false if
 // rec is not a call. For a call that must be answered without running a
-// handler (wrong RPC version, bad credential, a flavor other than
-// AUTH_NONE, AUTH_SYS, AUTH_SHORT and those in flavors) it returns the
-// reply to send.
-func parseCall(rec []byte, call *Call, flavors []AuthFlavor) (ok bool, reply func(*replyWriter)) {
+// handler (wrong RPC version, a credential or verifier that does not
+// decode) it returns the reply to send. The credential is checked later,
+// by the authenticator of its flavor, on the call's own goroutine.
+func parseCall(rec []byte, call *Call) (ok bool, reply func(*replyWriter)) {
 	var d xdr.Decoder
 	d.Reset(rec)
 	d.SetNoCopy(true)
@@ -382,17 +382,6 @@ func parseCall(rec []byte, call *Call, flavors []AuthFlavor) (ok bool, reply fun
 	if d.Err() != nil {
 		return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADVERF) }
 	}
-	switch call.Cred.Flavor {
-	case AUTH_NONE, AUTH_SHORT:
-	case AUTH_SYS:
-		if _, ok := call.AuthSys(); !ok {
-			return true, func(rw *replyWriter) { rw.AuthError(AUTH_BADCRED) }
-		}
-	default:
-		if !slices.Contains(flavors, call.Cred.Flavor) {
-			return true, func(rw *replyWriter) { rw.AuthError(AUTH_REJECTEDCRED) }
-		}
-	}
 	call.Args = d.Rest()
 	return true, nil
 }
@@ -413,6 +402,7 @@ type replyWriter struct {
 	enc      xdr.Encoder
 	out      []byte // the reply's buffer
 	t        transport
+	auths    *authTable
 	rec      *[]byte // the record the call arrived in
 	dst      net.Addr
 	src      net.IP // datagram replies: the address to send from
@@ -433,7 +423,7 @@ func getReplyWriter() *replyWriter {
 // free returns rw to the pool unconditionally (it was never handed out).
 func (rw *replyWriter) free() {
 	rw.call.reset()
-	rw.t, rw.rec, rw.dst, rw.src, rw.ctx = nil, nil, nil, nil, nil
+	rw.t, rw.auths, rw.rec, rw.dst, rw.src, rw.ctx = nil, nil, nil, nil, nil, nil
 	replyWriterPool.Put(rw)
 }
 
@@ -444,8 +434,8 @@ func (rw *replyWriter) unref() {
 	}
 }
 
-// run calls the handler, answering SYSTEM_ERR if it panics before
-// answering.
+// run authenticates the call and calls the handler, answering SYSTEM_ERR
+// if either panics before answering.
 func (rw *replyWriter) run(h Handler, logger *slog.Logger) {
 	ctx := rw.ctx
 	defer func() {
@@ -463,7 +453,31 @@ func (rw *replyWriter) run(h Handler, logger *slog.Logger) {
 		rw.call.Args = nil
 		rw.unref()
 	}()
-	h.ServeRPC(ctx, rw, &rw.call)
+	if rw.authenticate(ctx) {
+		h.ServeRPC(ctx, rw, &rw.call)
+	}
+}
+
+// authenticate runs the authenticator of the call's flavor, denying a
+// flavor that has none with AUTH_REJECTEDCRED. It reports whether the
+// handler may run; if not, the call is answered.
+func (rw *replyWriter) authenticate(ctx context.Context) bool {
+	t := rw.auths
+	if t == nil {
+		t = defaultAuths
+	}
+	a := t.lookup(rw.call.Cred.Flavor)
+	if a == nil {
+		rw.AuthError(AUTH_REJECTEDCRED)
+		return false
+	}
+	id, verf, err := a.Authenticate(ctx, &rw.call)
+	if err != nil {
+		ReplyError(rw, err)
+		return false
+	}
+	rw.call.Identity, rw.call.ReplyVerf = id, verf
+	return true
 }
 
 // begin claims the single answer; false if already answered.

@@ -21,6 +21,12 @@
 // others on its connection; replies are written in whatever order they
 // finish.
 //
+// Before the handler runs, the [Authenticator] of the call's credential
+// flavor checks it and says who the caller is ([Call.Identity]) and which
+// verifier the reply carries: AUTH_NONE, AUTH_SYS and AUTH_SHORT have
+// defaults, and [Server.Authenticators] adds flavors (RPCSEC_GSS, say) or
+// replaces the defaults.
+//
 // # Calling
 //
 // A [Client] multiplexes concurrent calls over one connection, matching
@@ -40,8 +46,10 @@
 //
 // xdrgen writes, for every program of a .x file, a typed client over a
 // [Caller], a server interface with an adapter to Handler, and a [Program]
-// table registered here, so that [LookupProgram] can decode the calls and
-// replies of any known program.
+// describing its procedures; each protocol package lists its programs in
+// a [ProgramTable] (nfs3.Programs, ...), and package programs combines
+// them all, so that a proxy can decode the calls and replies of any known
+// program.
 package rpc
 
 //go:generate go run ../xdr/xdrgen -tests rpc.x

@@ -78,7 +78,7 @@ var gssCredInit = rpc.RpcGssCredT{
 	CredVers1: &rpc.RpcGssCredVers1T{
 		GssProc: rpc.RPCSEC_GSS_INIT,
 		SeqNum:  0,
-		Service: rpc.Rpc_gss_svc_none,
+		Service: rpc.RpcGssSvcNone,
 	},
 }
 
@@ -94,7 +94,7 @@ var gssCredData = rpc.RpcGssCredT{
 	CredVers1: &rpc.RpcGssCredVers1T{
 		GssProc: rpc.RPCSEC_GSS_DATA,
 		SeqNum:  7,
-		Service: rpc.Rpc_gss_svc_integrity,
+		Service: rpc.RpcGssSvcIntegrity,
 		Handle:  []byte{0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6},
 	},
 }
@@ -424,7 +424,7 @@ func TestGoldenRPC(t *testing.T) {
 				CredVers1: &rpc.RpcGssCredVers1T{
 					GssProc: rpc.RPCSEC_GSS_DESTROY,
 					SeqNum:  rpc.MAXSEQ,
-					Service: rpc.Rpc_gss_svc_privacy,
+					Service: rpc.RpcGssSvcPrivacy,
 					Handle:  []byte{1, 2, 3, 4, 5, 6, 7, 8},
 				},
 			},

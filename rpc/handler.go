@@ -95,7 +95,12 @@ type Call struct {
 	// Cred and Verf are the credential and verifier as sent. Their bodies
 	// alias the record.
 	Cred, Verf OpaqueAuth
-	// ReplyVerf is the verifier an accepted reply carries: AUTH_NONE unless
+	// Identity is what the server's Authenticator made of the
+	// credential: the *AuthsysParms of an AUTH_SYS call, nil for
+	// AUTH_NONE, a principal for a flavor that has one.
+	Identity any
+	// ReplyVerf is the verifier an accepted reply carries: the one the
+	// Authenticator returned (AUTH_NONE for the built-in flavors), unless
 	// the handler (or an authentication middleware) sets it before
 	// answering, e.g. to an AUTH_SHORT handle the client may use in place
 	// of its AUTH_SYS credential.
@@ -136,21 +141,43 @@ func (c *Call) AuthSys() (*AuthsysParms, bool) {
 	}
 	if !c.sysSet {
 		c.sysSet = true
-		var d xdr.Decoder
-		d.Reset(c.Cred.Body)
-		c.sysErr = c.sys.UnmarshalXDR(&d)
-		if c.sysErr == nil && d.Remaining() != 0 {
-			c.sysErr = xdr.ErrTrailingData
-		}
+		c.sysErr = decodeAuthSys(c.Cred.Body, &c.sys)
 	}
 	return &c.sys, c.sysErr == nil
 }
 
-// reset clears the call for reuse, keeping its buffers.
+// decodeAuthSys decodes an AUTH_SYS credential body into p as
+// AuthsysParms.UnmarshalXDR does, but without allocating when p already
+// holds the machine name and room for the groups: a pooled Call keeps
+// them from its previous call, which most often came from the same
+// client.
+func decodeAuthSys(body []byte, p *AuthsysParms) error {
+	var d xdr.Decoder
+	d.Reset(body)
+	d.SetNoCopy(true)
+	p.Stamp = d.Uint32()
+	if name := d.Opaque(nil, 255); string(name) != p.Machinename {
+		p.Machinename = string(name)
+	}
+	p.Uid = d.Uint32()
+	p.Gid = d.Uint32()
+	n := d.Len(16, 4)
+	p.Gids = p.Gids[:0]
+	for range n {
+		p.Gids = append(p.Gids, d.Uint32())
+	}
+	if d.Err() == nil && d.Remaining() != 0 {
+		return xdr.ErrTrailingData
+	}
+	return d.Err()
+}
+
+// reset clears the call for reuse, keeping its buffers and the machine
+// name of its AUTH_SYS credential.
 func (c *Call) reset() {
-	gids := c.sys.Gids[:0]
+	gids, name := c.sys.Gids[:0], c.sys.Machinename
 	*c = Call{}
-	c.sys.Gids = gids
+	c.sys.Gids, c.sys.Machinename = gids, name
 }
 
 // Mux routes calls to handlers by program and version, and answers itself

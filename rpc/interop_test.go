@@ -205,7 +205,7 @@ func TestInteropStatdStat(t *testing.T) {
 			for _, name := range []string{"localhost", "127.0.0.1"} {
 				var res nsm.SmStatRes
 				require.NoError(t, c.Call(ctx, nsm.SM_PROG, nsm.SM_VERS, nsm.SM_STAT, &nsm.SmName{MonName: name}, &res))
-				require.Equal(t, nsm.Stat_succ, res.ResStat, "SM_STAT(%s)", name)
+				require.Equal(t, nsm.StatSucc, res.ResStat, "SM_STAT(%s)", name)
 				require.Equal(t, int32(1), res.State%2, "SM_STAT(%s): state %d is even: statd thinks it is down", name, res.State)
 				if statd.State != 0 {
 					require.Equal(t, statd.State, res.State, "SM_STAT(%s): state differs from the one statd logged", name)

@@ -102,8 +102,9 @@ func (p *packetServer) serve() error {
 		*buf = append((*buf)[:0], scratch[:n]...)
 		rw := getReplyWriter()
 		rw.t = p
+		rw.auths = p.s.cfg.auths
 		rw.rec = buf
-		ok, reply := parseCall(*buf, &rw.call, p.s.cfg.flavors)
+		ok, reply := parseCall(*buf, &rw.call)
 		if !ok {
 			// Not a call: datagram servers take no replies.
 			rw.free()

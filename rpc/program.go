@@ -3,8 +3,6 @@ package rpc
 import (
 	"context"
 	"errors"
-	"slices"
-	"sync"
 
 	"github.com/nfskit/nfskit/xdr"
 )
@@ -32,8 +30,8 @@ type Procedure struct {
 
 // Program describes a version of an RPC program: its procedures and
 // their types, so that a proxy or tracer can decode any call or reply of
-// it. xdrgen writes one for every program version of a .x file, and
-// registers it.
+// it. xdrgen writes one for every program version of a .x file; a
+// [ProgramTable] finds them by number.
 type Program struct {
 	Name        string // the program's XDR name
 	VersionName string // the version's XDR name
@@ -51,58 +49,6 @@ func (p *Program) Procedure(num uint32) (*Procedure, bool) {
 		}
 	}
 	return nil, false
-}
-
-var registry struct {
-	sync.RWMutex
-	progs map[ProgramVersion]*Program
-}
-
-// RegisterProgram records p so that LookupProgram finds it. Generated
-// packages register their programs when they are initialised.
-func RegisterProgram(p *Program) {
-	registry.Lock()
-	defer registry.Unlock()
-	if registry.progs == nil {
-		registry.progs = map[ProgramVersion]*Program{}
-	}
-	registry.progs[ProgramVersion{p.Prog, p.Vers}] = p
-}
-
-// LookupProgram returns the registered description of a program version.
-func LookupProgram(prog, vers uint32) (*Program, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	p, ok := registry.progs[ProgramVersion{prog, vers}]
-	return p, ok
-}
-
-// RegisteredPrograms returns every registered program version, ordered by
-// program and version.
-func RegisteredPrograms() []*Program {
-	registry.RLock()
-	defer registry.RUnlock()
-	out := make([]*Program, 0, len(registry.progs))
-	for _, p := range registry.progs {
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b *Program) int {
-		if a.Prog != b.Prog {
-			return cmpUint32(a.Prog, b.Prog)
-		}
-		return cmpUint32(a.Vers, b.Vers)
-	})
-	return out
-}
-
-func cmpUint32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ErrDrop, returned by a typed server method, drops the call: no reply is

@@ -4,6 +4,7 @@ package rpc
 
 import (
 	"github.com/nfskit/nfskit/xdr"
+	"github.com/nfskit/nfskit/xdr/xdrimpl"
 	"strconv"
 )
 
@@ -80,7 +81,7 @@ const (
 	AUTH_SPNEGO   AuthFlavor = 390000
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AuthFlavor) String() string {
 	switch v {
 	case AUTH_NONE:
@@ -129,7 +130,7 @@ func (v AuthFlavor) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthFlavor) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthFlavor", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AuthFlavor", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -155,11 +156,11 @@ type OpaqueAuth struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *OpaqueAuth) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Flavor.Valid() {
-		return xdr.EncodeError(e, "OpaqueAuth.Flavor", int64(v.Flavor), xdr.ErrBadEnum)
+		return e.Fail("OpaqueAuth.Flavor", int64(v.Flavor), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Flavor))
 	if len(v.Body) > 400 {
-		return xdr.EncodeError(e, "OpaqueAuth.Body", int64(len(v.Body)), xdr.ErrTooLong)
+		return e.Fail("OpaqueAuth.Body", int64(len(v.Body)), xdr.ErrTooLong)
 	}
 	e.PutOpaque(v.Body)
 	return nil
@@ -184,7 +185,7 @@ const (
 	REPLY MsgType = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v MsgType) String() string {
 	switch v {
 	case CALL:
@@ -203,7 +204,7 @@ func (v MsgType) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *MsgType) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "MsgType", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("MsgType", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -227,7 +228,7 @@ const (
 	MSG_DENIED   ReplyStat = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v ReplyStat) String() string {
 	switch v {
 	case MSG_ACCEPTED:
@@ -246,7 +247,7 @@ func (v ReplyStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *ReplyStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "ReplyStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("ReplyStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -282,7 +283,7 @@ const (
 	SYSTEM_ERR AcceptStat = 5
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AcceptStat) String() string {
 	switch v {
 	case SUCCESS:
@@ -309,7 +310,7 @@ func (v AcceptStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AcceptStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AcceptStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AcceptStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -337,7 +338,7 @@ const (
 	AUTH_ERROR RejectStat = 1
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RejectStat) String() string {
 	switch v {
 	case RPC_MISMATCH:
@@ -356,7 +357,7 @@ func (v RejectStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RejectStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RejectStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RejectStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -414,7 +415,7 @@ const (
 	RPCSEC_GSS_CTXPROBLEM AuthStat = 14
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v AuthStat) String() string {
 	switch v {
 	case AUTH_OK:
@@ -459,7 +460,7 @@ func (v AuthStat) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *AuthStat) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "AuthStat", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("AuthStat", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -474,33 +475,33 @@ func (v *AuthStat) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// MismatchInfo is the XDR struct mismatch_info.
+// mismatchInfo is the XDR struct mismatch_info.
 //
 // A range of supported versions, lowest and highest.
-type MismatchInfo struct {
+type mismatchInfo struct {
 	Low  uint32
 	High uint32
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *MismatchInfo) MarshalXDR(e *xdr.Encoder) error {
+func (v *mismatchInfo) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Low)
 	e.PutUint32(v.High)
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *MismatchInfo) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *mismatchInfo) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Low = d.Uint32()
 	v.High = d.Uint32()
 	return d.Err()
 }
 
-// CallBody is the XDR struct call_body.
+// callBody is the XDR struct call_body.
 //
 // The header of a call. The procedure's arguments follow it on the wire;
 // they are not part of this type.
-type CallBody struct {
+type callBody struct {
 	// RPC_MSG_VERSION
 	Rpcvers uint32
 	Prog    uint32
@@ -511,7 +512,7 @@ type CallBody struct {
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *CallBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *callBody) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Rpcvers)
 	e.PutUint32(v.Prog)
 	e.PutUint32(v.Vers)
@@ -526,7 +527,7 @@ func (v *CallBody) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *CallBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *callBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Rpcvers = d.Uint32()
 	v.Prog = d.Uint32()
 	v.Vers = d.Uint32()
@@ -540,26 +541,26 @@ func (v *CallBody) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// AcceptedReplyData is the XDR union accepted_reply_data: Stat selects which other field holds the value.
+// acceptedReplyData is the XDR union accepted_reply_data: Stat selects which other field holds the value.
 //
 // The body of an accepted reply, after the verifier. RFC 5531 gives the
 // SUCCESS arm as "opaque results[0]": nothing of its own; the procedure's
 // results follow the reply header on the wire and are decoded by the
 // caller with the procedure's own result type.
-type AcceptedReplyData struct {
+type acceptedReplyData struct {
 	Stat AcceptStat
 	// when Stat is PROG_MISMATCH.
-	MismatchInfo *MismatchInfo
+	MismatchInfo *mismatchInfo
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
+func (v *acceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case SUCCESS:
 	case PROG_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "AcceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
+			return e.Fail("acceptedReplyData.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
@@ -570,30 +571,30 @@ func (v *AcceptedReplyData) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *AcceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *acceptedReplyData) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = AcceptStat(d.Int32())
 	switch v.Stat {
 	case SUCCESS:
-		*v = AcceptedReplyData{Stat: v.Stat}
+		*v = acceptedReplyData{Stat: v.Stat}
 	case PROG_MISMATCH:
-		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
+		v.MismatchInfo = xdrimpl.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		*v = AcceptedReplyData{Stat: v.Stat}
+		*v = acceptedReplyData{Stat: v.Stat}
 	}
 	return d.Err()
 }
 
-// AcceptedReply is the XDR struct accepted_reply.
-type AcceptedReply struct {
+// acceptedReply is the XDR struct accepted_reply.
+type acceptedReply struct {
 	Verf      OpaqueAuth
-	ReplyData AcceptedReplyData
+	ReplyData acceptedReplyData
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *AcceptedReply) MarshalXDR(e *xdr.Encoder) error {
+func (v *acceptedReply) MarshalXDR(e *xdr.Encoder) error {
 	if err := v.Verf.MarshalXDR(e); err != nil {
 		return err
 	}
@@ -604,7 +605,7 @@ func (v *AcceptedReply) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *AcceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *acceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	if err := v.Verf.UnmarshalXDR(d); err != nil {
 		return err
 	}
@@ -614,203 +615,203 @@ func (v *AcceptedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
-// RejectedReply is the XDR union rejected_reply: Stat selects which other field holds the value.
-type RejectedReply struct {
+// rejectedReply is the XDR union rejected_reply: Stat selects which other field holds the value.
+type rejectedReply struct {
 	Stat RejectStat
 	// when Stat is RPC_MISMATCH.
-	MismatchInfo *MismatchInfo
+	MismatchInfo *mismatchInfo
 	// when Stat is AUTH_ERROR.
 	Astat AuthStat
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RejectedReply) MarshalXDR(e *xdr.Encoder) error {
+func (v *rejectedReply) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "RejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("rejectedReply.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case RPC_MISMATCH:
 		if v.MismatchInfo == nil {
-			return xdr.EncodeError(e, "RejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
+			return e.Fail("rejectedReply.MismatchInfo", 0, xdr.ErrNilArm)
 		}
 		if err := v.MismatchInfo.MarshalXDR(e); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
 		if !v.Astat.Valid() {
-			return xdr.EncodeError(e, "RejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
+			return e.Fail("rejectedReply.Astat", int64(v.Astat), xdr.ErrBadEnum)
 		}
 		e.PutInt32(int32(v.Astat))
 	default:
-		return xdr.EncodeError(e, "RejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return e.Fail("rejectedReply.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rejectedReply) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = RejectStat(d.Int32())
 	if !v.Stat.Valid() {
-		d.BadEnum("RejectedReply.Stat", int32(v.Stat))
+		d.BadEnum("rejectedReply.Stat", int32(v.Stat))
 	}
 	switch v.Stat {
 	case RPC_MISMATCH:
 		keep1 := v.MismatchInfo
-		*v = RejectedReply{Stat: v.Stat, MismatchInfo: keep1}
-		v.MismatchInfo = xdr.New(d, v.MismatchInfo)
+		*v = rejectedReply{Stat: v.Stat, MismatchInfo: keep1}
+		v.MismatchInfo = xdrimpl.New(d, v.MismatchInfo)
 		if err := v.MismatchInfo.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case AUTH_ERROR:
 		keep2 := v.Astat
-		*v = RejectedReply{Stat: v.Stat, Astat: keep2}
+		*v = rejectedReply{Stat: v.Stat, Astat: keep2}
 		v.Astat = AuthStat(d.Int32())
 		if !v.Astat.Valid() {
-			d.BadEnum("RejectedReply.Astat", int32(v.Astat))
+			d.BadEnum("rejectedReply.Astat", int32(v.Astat))
 		}
 	default:
-		d.BadUnion("RejectedReply.Stat", int64(v.Stat))
+		d.BadUnion("rejectedReply.Stat", int64(v.Stat))
 	}
 	return d.Err()
 }
 
-// ReplyBody is the XDR union reply_body: Stat selects which other field holds the value.
-type ReplyBody struct {
+// replyBody is the XDR union reply_body: Stat selects which other field holds the value.
+type replyBody struct {
 	Stat ReplyStat
 	// when Stat is MSG_ACCEPTED.
-	Areply *AcceptedReply
+	Areply *acceptedReply
 	// when Stat is MSG_DENIED.
-	Rreply *RejectedReply
+	Rreply *rejectedReply
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *ReplyBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *replyBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Stat.Valid() {
-		return xdr.EncodeError(e, "ReplyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
+		return e.Fail("replyBody.Stat", int64(v.Stat), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Stat))
 	switch v.Stat {
 	case MSG_ACCEPTED:
 		if v.Areply == nil {
-			return xdr.EncodeError(e, "ReplyBody.Areply", 0, xdr.ErrNilArm)
+			return e.Fail("replyBody.Areply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Areply.MarshalXDR(e); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		if v.Rreply == nil {
-			return xdr.EncodeError(e, "ReplyBody.Rreply", 0, xdr.ErrNilArm)
+			return e.Fail("replyBody.Rreply", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rreply.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "ReplyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
+		return e.Fail("replyBody.Stat", int64(v.Stat), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *ReplyBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *replyBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Stat = ReplyStat(d.Int32())
 	if !v.Stat.Valid() {
-		d.BadEnum("ReplyBody.Stat", int32(v.Stat))
+		d.BadEnum("replyBody.Stat", int32(v.Stat))
 	}
 	switch v.Stat {
 	case MSG_ACCEPTED:
 		keep1 := v.Areply
-		*v = ReplyBody{Stat: v.Stat, Areply: keep1}
-		v.Areply = xdr.New(d, v.Areply)
+		*v = replyBody{Stat: v.Stat, Areply: keep1}
+		v.Areply = xdrimpl.New(d, v.Areply)
 		if err := v.Areply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case MSG_DENIED:
 		keep2 := v.Rreply
-		*v = ReplyBody{Stat: v.Stat, Rreply: keep2}
-		v.Rreply = xdr.New(d, v.Rreply)
+		*v = replyBody{Stat: v.Stat, Rreply: keep2}
+		v.Rreply = xdrimpl.New(d, v.Rreply)
 		if err := v.Rreply.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		d.BadUnion("ReplyBody.Stat", int64(v.Stat))
+		d.BadUnion("replyBody.Stat", int64(v.Stat))
 	}
 	return d.Err()
 }
 
-// RpcMsgBody is the XDR union rpc_msg_body: Mtype selects which other field holds the value.
-type RpcMsgBody struct {
+// rpcMsgBody is the XDR union rpc_msg_body: Mtype selects which other field holds the value.
+type rpcMsgBody struct {
 	Mtype MsgType
 	// when Mtype is CALL.
-	Cbody *CallBody
+	Cbody *callBody
 	// when Mtype is REPLY.
-	Rbody *ReplyBody
+	Rbody *replyBody
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RpcMsgBody) MarshalXDR(e *xdr.Encoder) error {
+func (v *rpcMsgBody) MarshalXDR(e *xdr.Encoder) error {
 	if !v.Mtype.Valid() {
-		return xdr.EncodeError(e, "RpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
+		return e.Fail("rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Mtype))
 	switch v.Mtype {
 	case CALL:
 		if v.Cbody == nil {
-			return xdr.EncodeError(e, "RpcMsgBody.Cbody", 0, xdr.ErrNilArm)
+			return e.Fail("rpcMsgBody.Cbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Cbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	case REPLY:
 		if v.Rbody == nil {
-			return xdr.EncodeError(e, "RpcMsgBody.Rbody", 0, xdr.ErrNilArm)
+			return e.Fail("rpcMsgBody.Rbody", 0, xdr.ErrNilArm)
 		}
 		if err := v.Rbody.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "RpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
+		return e.Fail("rpcMsgBody.Mtype", int64(v.Mtype), xdr.ErrBadUnion)
 	}
 	return nil
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rpcMsgBody) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Mtype = MsgType(d.Int32())
 	if !v.Mtype.Valid() {
-		d.BadEnum("RpcMsgBody.Mtype", int32(v.Mtype))
+		d.BadEnum("rpcMsgBody.Mtype", int32(v.Mtype))
 	}
 	switch v.Mtype {
 	case CALL:
 		keep1 := v.Cbody
-		*v = RpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
-		v.Cbody = xdr.New(d, v.Cbody)
+		*v = rpcMsgBody{Mtype: v.Mtype, Cbody: keep1}
+		v.Cbody = xdrimpl.New(d, v.Cbody)
 		if err := v.Cbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	case REPLY:
 		keep2 := v.Rbody
-		*v = RpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
-		v.Rbody = xdr.New(d, v.Rbody)
+		*v = rpcMsgBody{Mtype: v.Mtype, Rbody: keep2}
+		v.Rbody = xdrimpl.New(d, v.Rbody)
 		if err := v.Rbody.UnmarshalXDR(d); err != nil {
 			return err
 		}
 	default:
-		d.BadUnion("RpcMsgBody.Mtype", int64(v.Mtype))
+		d.BadUnion("rpcMsgBody.Mtype", int64(v.Mtype))
 	}
 	return d.Err()
 }
 
-// RpcMsg is the XDR struct rpc_msg.
+// rpcMsg is the XDR struct rpc_msg.
 //
 // Every RPC message: a transaction id and a call or a reply.
-type RpcMsg struct {
+type rpcMsg struct {
 	Xid  uint32
-	Body RpcMsgBody
+	Body rpcMsgBody
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
-func (v *RpcMsg) MarshalXDR(e *xdr.Encoder) error {
+func (v *rpcMsg) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Xid)
 	if err := v.Body.MarshalXDR(e); err != nil {
 		return err
@@ -819,7 +820,7 @@ func (v *RpcMsg) MarshalXDR(e *xdr.Encoder) error {
 }
 
 // UnmarshalXDR decodes v from d, reusing the memory v already holds.
-func (v *RpcMsg) UnmarshalXDR(d *xdr.Decoder) error {
+func (v *rpcMsg) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Xid = d.Uint32()
 	if err := v.Body.UnmarshalXDR(d); err != nil {
 		return err
@@ -845,13 +846,13 @@ type AuthsysParms struct {
 func (v *AuthsysParms) MarshalXDR(e *xdr.Encoder) error {
 	e.PutUint32(v.Stamp)
 	if len(v.Machinename) > 255 {
-		return xdr.EncodeError(e, "AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Machinename", int64(len(v.Machinename)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Machinename)
 	e.PutUint32(v.Uid)
 	e.PutUint32(v.Gid)
 	if len(v.Gids) > 16 {
-		return xdr.EncodeError(e, "AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
+		return e.Fail("AuthsysParms.Gids", int64(len(v.Gids)), xdr.ErrTooLong)
 	}
 	e.PutUint32(uint32(len(v.Gids)))
 	for i1 := range v.Gids {
@@ -867,7 +868,7 @@ func (v *AuthsysParms) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Uid = d.Uint32()
 	v.Gid = d.Uint32()
 	n2 := d.Len(16, 4)
-	v.Gids = xdr.Grow(d, v.Gids, n2)
+	v.Gids = xdrimpl.Grow(d, v.Gids, n2)
 	for i3 := range v.Gids {
 		v.Gids[i3] = d.Uint32()
 	}
@@ -887,7 +888,7 @@ const (
 	RPCSEC_GSS_DESTROY       RpcGssProcT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssProcT) String() string {
 	switch v {
 	case RPCSEC_GSS_DATA:
@@ -910,7 +911,7 @@ func (v RpcGssProcT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssProcT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssProcT", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RpcGssProcT", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -932,20 +933,20 @@ type RpcGssServiceT int32
 
 // Values of RpcGssServiceT.
 const (
-	Rpc_gss_svc_none      RpcGssServiceT = 1
-	Rpc_gss_svc_integrity RpcGssServiceT = 2
-	Rpc_gss_svc_privacy   RpcGssServiceT = 3
+	RpcGssSvcNone      RpcGssServiceT = 1
+	RpcGssSvcIntegrity RpcGssServiceT = 2
+	RpcGssSvcPrivacy   RpcGssServiceT = 3
 )
 
-// String returns the name of the value as the XDR definition spells it.
+// String returns the name of the value's Go constant.
 func (v RpcGssServiceT) String() string {
 	switch v {
-	case Rpc_gss_svc_none:
-		return "Rpc_gss_svc_none"
-	case Rpc_gss_svc_integrity:
-		return "Rpc_gss_svc_integrity"
-	case Rpc_gss_svc_privacy:
-		return "Rpc_gss_svc_privacy"
+	case RpcGssSvcNone:
+		return "RpcGssSvcNone"
+	case RpcGssSvcIntegrity:
+		return "RpcGssSvcIntegrity"
+	case RpcGssSvcPrivacy:
+		return "RpcGssSvcPrivacy"
 	}
 	return "RpcGssServiceT(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -958,7 +959,7 @@ func (v RpcGssServiceT) Valid() bool {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssServiceT) MarshalXDR(e *xdr.Encoder) error {
 	if !(*v).Valid() {
-		return xdr.EncodeError(e, "RpcGssServiceT", int64(*v), xdr.ErrBadEnum)
+		return e.Fail("RpcGssServiceT", int64(*v), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(*v))
 	return nil
@@ -991,12 +992,12 @@ type RpcGssCredVers1T struct {
 // MarshalXDR appends the XDR encoding of v to e.
 func (v *RpcGssCredVers1T) MarshalXDR(e *xdr.Encoder) error {
 	if !v.GssProc.Valid() {
-		return xdr.EncodeError(e, "RpcGssCredVers1T.GssProc", int64(v.GssProc), xdr.ErrBadEnum)
+		return e.Fail("RpcGssCredVers1T.GssProc", int64(v.GssProc), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.GssProc))
 	e.PutUint32(v.SeqNum)
 	if !v.Service.Valid() {
-		return xdr.EncodeError(e, "RpcGssCredVers1T.Service", int64(v.Service), xdr.ErrBadEnum)
+		return e.Fail("RpcGssCredVers1T.Service", int64(v.Service), xdr.ErrBadEnum)
 	}
 	e.PutInt32(int32(v.Service))
 	e.PutOpaque(v.Handle)
@@ -1035,13 +1036,13 @@ func (v *RpcGssCredT) MarshalXDR(e *xdr.Encoder) error {
 	switch v.Vers {
 	case RPCSEC_GSS_VERS_1:
 		if v.CredVers1 == nil {
-			return xdr.EncodeError(e, "RpcGssCredT.CredVers1", 0, xdr.ErrNilArm)
+			return e.Fail("RpcGssCredT.CredVers1", 0, xdr.ErrNilArm)
 		}
 		if err := v.CredVers1.MarshalXDR(e); err != nil {
 			return err
 		}
 	default:
-		return xdr.EncodeError(e, "RpcGssCredT.Vers", int64(v.Vers), xdr.ErrBadUnion)
+		return e.Fail("RpcGssCredT.Vers", int64(v.Vers), xdr.ErrBadUnion)
 	}
 	return nil
 }
@@ -1051,7 +1052,7 @@ func (v *RpcGssCredT) UnmarshalXDR(d *xdr.Decoder) error {
 	v.Vers = d.Uint32()
 	switch v.Vers {
 	case RPCSEC_GSS_VERS_1:
-		v.CredVers1 = xdr.New(d, v.CredVers1)
+		v.CredVers1 = xdrimpl.New(d, v.CredVers1)
 		if err := v.CredVers1.UnmarshalXDR(d); err != nil {
 			return err
 		}

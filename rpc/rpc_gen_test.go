@@ -46,13 +46,13 @@ func randAuthStat(r *rand.Rand, depth int) (v AuthStat) {
 	return v
 }
 
-func randMismatchInfo(r *rand.Rand, depth int) (v MismatchInfo) {
+func randmismatchInfo(r *rand.Rand, depth int) (v mismatchInfo) {
 	v.Low = uint32(r.Uint64())
 	v.High = uint32(r.Uint64())
 	return v
 }
 
-func randCallBody(r *rand.Rand, depth int) (v CallBody) {
+func randcallBody(r *rand.Rand, depth int) (v callBody) {
 	v.Rpcvers = uint32(r.Uint64())
 	v.Prog = uint32(r.Uint64())
 	v.Vers = uint32(r.Uint64())
@@ -62,13 +62,13 @@ func randCallBody(r *rand.Rand, depth int) (v CallBody) {
 	return v
 }
 
-func randAcceptedReplyData(r *rand.Rand, depth int) (v AcceptedReplyData) {
+func randacceptedReplyData(r *rand.Rand, depth int) (v acceptedReplyData) {
 	switch r.IntN(3) {
 	case 0:
 		v.Stat = SUCCESS
 	case 1:
 		v.Stat = PROG_MISMATCH
-		x1 := randMismatchInfo(r, depth+1)
+		x1 := randmismatchInfo(r, depth+1)
 		v.MismatchInfo = &x1
 	case 2:
 		v.Stat = PROG_UNAVAIL
@@ -76,17 +76,17 @@ func randAcceptedReplyData(r *rand.Rand, depth int) (v AcceptedReplyData) {
 	return v
 }
 
-func randAcceptedReply(r *rand.Rand, depth int) (v AcceptedReply) {
+func randacceptedReply(r *rand.Rand, depth int) (v acceptedReply) {
 	v.Verf = randOpaqueAuth(r, depth+1)
-	v.ReplyData = randAcceptedReplyData(r, depth+1)
+	v.ReplyData = randacceptedReplyData(r, depth+1)
 	return v
 }
 
-func randRejectedReply(r *rand.Rand, depth int) (v RejectedReply) {
+func randrejectedReply(r *rand.Rand, depth int) (v rejectedReply) {
 	switch r.IntN(2) {
 	case 0:
 		v.Stat = RPC_MISMATCH
-		x1 := randMismatchInfo(r, depth+1)
+		x1 := randmismatchInfo(r, depth+1)
 		v.MismatchInfo = &x1
 	case 1:
 		v.Stat = AUTH_ERROR
@@ -95,37 +95,37 @@ func randRejectedReply(r *rand.Rand, depth int) (v RejectedReply) {
 	return v
 }
 
-func randReplyBody(r *rand.Rand, depth int) (v ReplyBody) {
+func randreplyBody(r *rand.Rand, depth int) (v replyBody) {
 	switch r.IntN(2) {
 	case 0:
 		v.Stat = MSG_ACCEPTED
-		x1 := randAcceptedReply(r, depth+1)
+		x1 := randacceptedReply(r, depth+1)
 		v.Areply = &x1
 	case 1:
 		v.Stat = MSG_DENIED
-		x2 := randRejectedReply(r, depth+1)
+		x2 := randrejectedReply(r, depth+1)
 		v.Rreply = &x2
 	}
 	return v
 }
 
-func randRpcMsgBody(r *rand.Rand, depth int) (v RpcMsgBody) {
+func randrpcMsgBody(r *rand.Rand, depth int) (v rpcMsgBody) {
 	switch r.IntN(2) {
 	case 0:
 		v.Mtype = CALL
-		x1 := randCallBody(r, depth+1)
+		x1 := randcallBody(r, depth+1)
 		v.Cbody = &x1
 	case 1:
 		v.Mtype = REPLY
-		x2 := randReplyBody(r, depth+1)
+		x2 := randreplyBody(r, depth+1)
 		v.Rbody = &x2
 	}
 	return v
 }
 
-func randRpcMsg(r *rand.Rand, depth int) (v RpcMsg) {
+func randrpcMsg(r *rand.Rand, depth int) (v rpcMsg) {
 	v.Xid = uint32(r.Uint64())
-	v.Body = randRpcMsgBody(r, depth+1)
+	v.Body = randrpcMsgBody(r, depth+1)
 	return v
 }
 
@@ -149,14 +149,14 @@ func randRpcGssProcT(r *rand.Rand, depth int) (v RpcGssProcT) {
 }
 
 func randRpcGssServiceT(r *rand.Rand, depth int) (v RpcGssServiceT) {
-	v = [...]RpcGssServiceT{Rpc_gss_svc_none, Rpc_gss_svc_integrity, Rpc_gss_svc_privacy}[r.IntN(3)]
+	v = [...]RpcGssServiceT{RpcGssSvcNone, RpcGssSvcIntegrity, RpcGssSvcPrivacy}[r.IntN(3)]
 	return v
 }
 
 func randRpcGssCredVers1T(r *rand.Rand, depth int) (v RpcGssCredVers1T) {
 	v.GssProc = [...]RpcGssProcT{RPCSEC_GSS_DATA, RPCSEC_GSS_INIT, RPCSEC_GSS_CONTINUE_INIT, RPCSEC_GSS_DESTROY}[r.IntN(4)]
 	v.SeqNum = uint32(r.Uint64())
-	v.Service = [...]RpcGssServiceT{Rpc_gss_svc_none, Rpc_gss_svc_integrity, Rpc_gss_svc_privacy}[r.IntN(3)]
+	v.Service = [...]RpcGssServiceT{RpcGssSvcNone, RpcGssSvcIntegrity, RpcGssSvcPrivacy}[r.IntN(3)]
 	v.Handle = xdrtest.Bytes(r, 4294967295)
 	return v
 }
@@ -219,30 +219,30 @@ var generatedTypes = []xdrtest.Type{
 	{Name: "AuthStat", Plain: true,
 		Rand: func(r *rand.Rand) xdr.Codec { v := randAuthStat(r, 0); return &v },
 		New:  func() xdr.Codec { return new(AuthStat) }},
-	{Name: "MismatchInfo", Plain: true,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randMismatchInfo(r, 0); return &v },
-		New:  func() xdr.Codec { return new(MismatchInfo) }},
-	{Name: "CallBody", Plain: true,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randCallBody(r, 0); return &v },
-		New:  func() xdr.Codec { return new(CallBody) }},
-	{Name: "AcceptedReplyData", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randAcceptedReplyData(r, 0); return &v },
-		New:  func() xdr.Codec { return new(AcceptedReplyData) }},
-	{Name: "AcceptedReply", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randAcceptedReply(r, 0); return &v },
-		New:  func() xdr.Codec { return new(AcceptedReply) }},
-	{Name: "RejectedReply", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randRejectedReply(r, 0); return &v },
-		New:  func() xdr.Codec { return new(RejectedReply) }},
-	{Name: "ReplyBody", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randReplyBody(r, 0); return &v },
-		New:  func() xdr.Codec { return new(ReplyBody) }},
-	{Name: "RpcMsgBody", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randRpcMsgBody(r, 0); return &v },
-		New:  func() xdr.Codec { return new(RpcMsgBody) }},
-	{Name: "RpcMsg", Plain: false,
-		Rand: func(r *rand.Rand) xdr.Codec { v := randRpcMsg(r, 0); return &v },
-		New:  func() xdr.Codec { return new(RpcMsg) }},
+	{Name: "mismatchInfo", Plain: true,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randmismatchInfo(r, 0); return &v },
+		New:  func() xdr.Codec { return new(mismatchInfo) }},
+	{Name: "callBody", Plain: true,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randcallBody(r, 0); return &v },
+		New:  func() xdr.Codec { return new(callBody) }},
+	{Name: "acceptedReplyData", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randacceptedReplyData(r, 0); return &v },
+		New:  func() xdr.Codec { return new(acceptedReplyData) }},
+	{Name: "acceptedReply", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randacceptedReply(r, 0); return &v },
+		New:  func() xdr.Codec { return new(acceptedReply) }},
+	{Name: "rejectedReply", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randrejectedReply(r, 0); return &v },
+		New:  func() xdr.Codec { return new(rejectedReply) }},
+	{Name: "replyBody", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randreplyBody(r, 0); return &v },
+		New:  func() xdr.Codec { return new(replyBody) }},
+	{Name: "rpcMsgBody", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randrpcMsgBody(r, 0); return &v },
+		New:  func() xdr.Codec { return new(rpcMsgBody) }},
+	{Name: "rpcMsg", Plain: false,
+		Rand: func(r *rand.Rand) xdr.Codec { v := randrpcMsg(r, 0); return &v },
+		New:  func() xdr.Codec { return new(rpcMsg) }},
 	{Name: "AuthsysParms", Plain: true,
 		Rand: func(r *rand.Rand) xdr.Codec { v := randAuthsysParms(r, 0); return &v },
 		New:  func() xdr.Codec { return new(AuthsysParms) }},

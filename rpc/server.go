@@ -49,11 +49,13 @@ type Server struct {
 	// FragmentSize, if set, splits records written into fragments of at
 	// most that many bytes.
 	FragmentSize int
-	// Flavors lists the authentication flavors besides AUTH_NONE,
-	// AUTH_SYS and AUTH_SHORT whose calls reach the Handler (RPCSEC_GSS,
-	// say, for a handler that implements it); calls with any other flavor
-	// are denied with AUTH_REJECTEDCRED.
-	Flavors []AuthFlavor
+	// Authenticators check the credentials of calls by flavor before the
+	// Handler runs (see Authenticator). An entry replaces or adds to the
+	// defaults, DefaultAuthenticators (AUTH_NONE, AUTH_SYS, AUTH_SHORT);
+	// a nil entry refuses its flavor. Calls of a flavor without an
+	// authenticator are denied with AUTH_REJECTEDCRED. A handler that
+	// implements a flavor itself is given PassAuthenticator for it.
+	Authenticators map[AuthFlavor]Authenticator
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -84,7 +86,7 @@ func (s *Server) init() {
 			writeTimeout: s.WriteTimeout,
 			fragSize:     s.FragmentSize,
 			logger:       logger,
-			flavors:      s.Flavors,
+			auths:        newAuthTable(s.Authenticators),
 		}
 		if s.cfg.handler == nil {
 			s.cfg.handler = NewMux()

@@ -3,7 +3,6 @@ package xdr
 import (
 	"encoding/binary"
 	"math"
-	"unsafe"
 )
 
 // Decoder reads XDR items from a byte slice.
@@ -60,8 +59,8 @@ func (d *Decoder) Reset(b []byte) {
 func (d *Decoder) SetNoCopy(on bool) { d.noCopy = on }
 
 // SetAllocLimit sets how many bytes of Go memory the decoder may allocate
-// for arrays and optional data until the next Reset, counting what generated
-// code asks for through [Grow] and [New]. A limit of 0 restores the default,
+// for arrays and optional data until the next Reset, counting what is
+// asked for through [Decoder.Reserve]. A limit of 0 restores the default,
 // 64 KiB plus 32 bytes per input byte. The budget is reset by Reset.
 func (d *Decoder) SetAllocLimit(n int) {
 	d.limit = max(n, 0)
@@ -249,6 +248,19 @@ func (d *Decoder) Len(limit uint32, minSize int) int {
 	return d.length("array", limit, max(minSize, 1))
 }
 
+// Reserve charges n bytes of Go memory that the caller is about to
+// allocate for a decoded value against the decoder's allocation budget
+// (see SetAllocLimit). It reports false, and fails the decoder with
+// ErrAllocLimit, when the budget cannot pay; the caller then allocates
+// nothing. Generated code reserves what it allocates; a hand-written
+// Unmarshaler that allocates by a count from the wire should do the same.
+func (d *Decoder) Reserve(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	return d.charge(n)
+}
+
 // charge takes n bytes from the allocation budget.
 func (d *Decoder) charge(n int) bool {
 	if n > d.budget || n < 0 {
@@ -257,51 +269,4 @@ func (d *Decoder) charge(n int) bool {
 	}
 	d.budget -= n
 	return true
-}
-
-// Grow returns s with length n, reusing its capacity when it suffices and
-// otherwise allocating a new slice charged to d's allocation budget. The
-// elements of reused capacity keep their previous contents, so their own
-// slices and pointers are reused in turn; callers decode over them. After a
-// failure it returns s[:0].
-func Grow[S ~[]E, E any](d *Decoder, s S, n int) S {
-	if n <= cap(s) {
-		return s[:n]
-	}
-	var zero E
-	if d.err != nil || !d.charge(n*int(unsafe.Sizeof(zero))) {
-		return s[:0]
-	}
-	return make(S, n)
-}
-
-// Append extends s by one element for a decoder reading a list of unknown
-// length, reusing capacity when there is some and charging new memory to
-// d's budget. It returns s unchanged after a failure.
-func Append[S ~[]E, E any](d *Decoder, s S) S {
-	if len(s) < cap(s) {
-		return s[:len(s)+1]
-	}
-	var zero E
-	n := max(4, 2*cap(s))
-	if d.err != nil || !d.charge(n*int(unsafe.Sizeof(zero))) {
-		return s
-	}
-	t := make(S, len(s)+1, n)
-	copy(t, s)
-	return t
-}
-
-// New returns p if it is not nil, and otherwise a new zero T charged to d's
-// budget. After a failure it returns a pointer to a zero T that is not
-// charged, so callers can decode into it without checking.
-func New[T any](d *Decoder, p *T) *T {
-	if p != nil {
-		return p
-	}
-	if d.err == nil {
-		var zero T
-		d.charge(int(unsafe.Sizeof(zero)))
-	}
-	return new(T)
 }

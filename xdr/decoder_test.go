@@ -108,7 +108,9 @@ func TestDecoderHugeLengthAllocatesNothing(t *testing.T) {
 		_ = d.Opaque(nil, Unbounded)
 		d.Reset(in)
 		n := d.Len(Unbounded, 4)
-		_ = Grow(d, []uint64(nil), n)
+		if d.Reserve(n * 8) {
+			_ = make([]uint64, n)
+		}
 		require.ErrorIs(t, d.Err(), ErrShortBuffer)
 	}
 	runtime.ReadMemStats(&after)
@@ -151,39 +153,29 @@ func TestOpaqueNoCopyAliasesInput(t *testing.T) {
 	require.Equal(t, len(got), cap(got), "cannot append over the rest of the input")
 }
 
-func TestGrowReusesAndCharges(t *testing.T) {
-	d := NewDecoder(make([]byte, 16))
-	s := make([]uint64, 3, 8)
-	require.Equal(t, &s[0], &Grow(d, s, 8)[0], "reuses capacity")
-
-	d.SetAllocLimit(100)
-	got := Grow(d, []uint64(nil), 12) // 96 bytes
-	require.Len(t, got, 12)
-	require.NoError(t, d.Err())
-	got = Grow(d, []uint64(nil), 1) // 8 more: over the limit
-	require.Empty(t, got)
-	require.ErrorIs(t, d.Err(), ErrAllocLimit)
-
-	d.SetAllocLimit(0)
-	d.Reset(make([]byte, 16))
-	p := New[[64]byte](d, nil)
-	require.NotNil(t, p)
-	require.Same(t, p, New(d, p))
-	require.NoError(t, d.Err())
-}
-
-func TestAppendChargesBudget(t *testing.T) {
-	d := NewDecoder(nil)
-	d.SetAllocLimit((4 + 8) * 8)
-	var s []uint64
-	for range 8 {
-		s = Append(d, s) // charges 4 elements, then 8
+func TestReserveCharges(t *testing.T) {
+	tests := []struct {
+		name    string
+		limit   int
+		charges []int
+		want    []bool
+	}{
+		{"within the limit", 100, []int{60, 40}, []bool{true, true}},
+		{"over the limit", 100, []int{60, 41, 1}, []bool{true, false, false}},
+		{"negative", 100, []int{-1}, []bool{false}},
 	}
-	require.NoError(t, d.Err())
-	require.Len(t, s, 8)
-	s = Append(d, s) // 16 more: over the limit
-	require.ErrorIs(t, d.Err(), ErrAllocLimit)
-	require.Len(t, s, 8)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDecoder(nil)
+			d.SetAllocLimit(tt.limit)
+			for i, n := range tt.charges {
+				require.Equal(t, tt.want[i], d.Reserve(n), "charge %d of %d bytes", i, n)
+			}
+			if !tt.want[len(tt.want)-1] {
+				require.ErrorIs(t, d.Err(), ErrAllocLimit)
+			}
+		})
+	}
 }
 
 func TestDefaultBudgetScalesWithInput(t *testing.T) {

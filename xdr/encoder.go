@@ -152,11 +152,3 @@ func (e *Encoder) pad(n int) {
 // Padded returns n rounded up to a multiple of four: the number of bytes n
 // bytes of opaque data occupy on the wire.
 func Padded(n int) int { return (n + 3) &^ 3 }
-
-// BoolInt returns 1 for true and 0 for false: the wire value of a bool.
-func BoolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -59,9 +59,10 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying sentinel error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// EncodeError returns the error an encoder reports for item at the
-// encoder's current length. Generated code uses it for bound and union
-// checks.
-func EncodeError(e *Encoder, item string, value int64, err error) error {
+// Fail returns the error a Marshaler reports when item cannot be encoded:
+// an *Error at the encoder's current length wrapping err (a sentinel such
+// as ErrTooLong), with the offending value when there is one. Generated
+// code uses it for bound, enum and union checks.
+func (e *Encoder) Fail(item string, value int64, err error) error {
 	return &Error{Offset: e.Len(), Item: item, Value: value, Err: err}
 }

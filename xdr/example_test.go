@@ -27,7 +27,7 @@ type fileInfo struct {
 // MarshalXDR implements xdr.Marshaler.
 func (v *fileInfo) MarshalXDR(e *xdr.Encoder) error {
 	if len(v.Name) > 255 {
-		return xdr.EncodeError(e, "fileInfo.Name", int64(len(v.Name)), xdr.ErrTooLong)
+		return e.Fail("fileInfo.Name", int64(len(v.Name)), xdr.ErrTooLong)
 	}
 	e.PutString(v.Name)
 	e.PutUint64(v.Size)

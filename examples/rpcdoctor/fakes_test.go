@@ -49,11 +49,11 @@ func startPortmapper(t *testing.T, ip string, port int, versions ...uint32) (*po
 	for _, v := range versions {
 		switch v {
 		case portmap.PMAP_VERS:
-			mux.Handle(portmap.PMAP_PROG, v, portmap.NewPMAPVERSHandler(pm.V2()))
+			mux.Handle(portmap.PMAP_PROG, v, portmap.NewV2Handler(pm.V2()))
 		case portmap.RPCBVERS:
-			mux.Handle(portmap.PMAP_PROG, v, portmap.NewRPCBVERSHandler(pm.V3()))
+			mux.Handle(portmap.PMAP_PROG, v, portmap.NewV3Handler(pm.V3()))
 		case portmap.RPCBVERS4:
-			mux.Handle(portmap.PMAP_PROG, v, portmap.NewRPCBVERS4Handler(pm.V4()))
+			mux.Handle(portmap.PMAP_PROG, v, portmap.NewV4Handler(pm.V4()))
 		}
 	}
 	sv := rpctest.Serve(t, mux, rpctest.Address(net.JoinHostPort(ip, strconv.Itoa(port))), rpctest.TCPOnly())

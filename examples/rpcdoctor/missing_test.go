@@ -55,7 +55,7 @@ func serveNFSHost(t *testing.T, pmPort int, withNSM bool) {
 	}
 	tcp, udp := serveMux(t, "127.0.0.1", mux)
 
-	pm, err := portmap.DialClient(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(pmPort)), nil)
+	pm, err := portmap.Dial(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(pmPort)), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { pm.Close() })
 	var regs []portmap.Registration

@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/programs"
 )
 
 // Program numbers the locking checks are about.
@@ -44,14 +44,17 @@ var wellKnownNames = map[uint32]string{
 	600100069: "fypxfrd",
 }
 
+// known describes the programs of nfskit.
+var known = programs.Table()
+
 // programName returns the service name of a program: its /etc/rpc
-// name when it is a well-known one, else the name of a program the rpc
-// package has a description of (in lower case), else "-".
+// name when it is a well-known one, else the name of a program nfskit
+// describes (in lower case, from package programs), else "-".
 func programName(prog, vers uint32) string {
 	if n, ok := wellKnownNames[prog]; ok {
 		return n
 	}
-	if p, ok := rpc.LookupProgram(prog, vers); ok && p.Name != "" {
+	if p, ok := known.Lookup(prog, vers); ok && p.Name != "" {
 		return strings.ToLower(p.Name)
 	}
 	return "-"

@@ -102,7 +102,7 @@ func listRegistrations(ctx context.Context, host, addr string, timeout time.Dura
 	rep := PortmapperReport{Host: host, Addr: addr, timeout: timeout}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := portmap.DialClient(ctx, "tcp", addr, opts)
+	c, err := portmap.Dial(ctx, "tcp", addr, opts)
 	if err != nil {
 		rep.Err = err
 		return rep
@@ -143,11 +143,11 @@ func dumpVersion(ctx context.Context, c rpc.Caller, vers uint32) ([]portmap.Rpcb
 	var err error
 	switch vers {
 	case portmap.RPCBVERS4:
-		l, err = portmap.NewRPCBVERS4Client(c).Dump(ctx)
+		l, err = portmap.NewV4Client(c).Dump(ctx)
 	case portmap.RPCBVERS:
-		l, err = portmap.NewRPCBVERSClient(c).Dump(ctx)
+		l, err = portmap.NewV3Client(c).Dump(ctx)
 	default:
-		ml, err := portmap.NewPMAPVERSClient(c).Dump(ctx)
+		ml, err := portmap.NewV2Client(c).Dump(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,9 @@ package main
 
 // spec is a parsed .x file.
 type spec struct {
-	file string
-	defs []definition
+	file       string
+	defs       []definition
+	directives []directive
 }
 
 // definition is one top-level definition.

@@ -95,6 +95,15 @@ func TestErrors(t *testing.T) {
 		{"quadruple typedef", "const A = 1;\ntypedef quadruple q;\n", 2, "quadruple is not supported"},
 		{"negative size", "const A = -1;\n\ntypedef opaque blob<A>;\n", 3, "size of blob out of range: -1"},
 		{"size too large", "\ntypedef int ints<0x100000000>;\n", 2, "size of ints out of range"},
+
+		// Typed RPC names and directives.
+		{"two programs with the same version", "program A { version A1 { void NULLA(void) = 0; } = 1; } = 1;\nprogram B { version B1 { void NULLB(void) = 0; } = 1; } = 2;\n", 2, "both become Go identifier V1Client"},
+		{"type named like the program table", "struct programs { int a; };\nprogram A { version A1 { void NULLA(void) = 0; } = 1; } = 1;\n", 2, "both become Go identifier Programs"},
+		{"unknown directive", "//xdrgen:rename a b\nconst A = 1;\n", 1, "unknown directive //xdrgen:rename"},
+		{"empty directive", "const A = 1;\n//xdrgen:\n", 2, "empty xdrgen directive"},
+		{"prefix of no program", "//xdrgen:prefix P X\nconst A = 1;\n", 1, "no program P"},
+		{"prefix not exported", "//xdrgen:prefix P x\nprogram P { version P1 { void NULLP(void) = 0; } = 1; } = 1;\n", 1, "usage: //xdrgen:prefix"},
+		{"unexported unknown type", "//xdrgen:unexported nosuch\nconst A = 1;\n", 1, "no type nosuch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

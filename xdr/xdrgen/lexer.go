@@ -39,11 +39,23 @@ type comment struct {
 	text        string
 }
 
-// lex splits src into tokens and comments. Lines starting with '%' (rpcgen
-// pass-through) and '#' (preprocessor) are skipped.
-func lex(file, src string) ([]token, []comment, error) {
+// directive is a line "//xdrgen:verb args..." of the source: an
+// instruction to the generator rather than documentation.
+type directive struct {
+	line int
+	verb string
+	args []string
+}
+
+// directivePrefix starts a directive line.
+const directivePrefix = "//xdrgen:"
+
+// lex splits src into tokens, comments and directives. Lines starting with
+// '%' (rpcgen pass-through) and '#' (preprocessor) are skipped.
+func lex(file, src string) ([]token, []comment, []directive, error) {
 	var toks []token
 	var comments []comment
+	var directives []directive
 	line := 1
 	atLineStart := true
 	for i := 0; i < len(src); {
@@ -63,12 +75,24 @@ func lex(file, src string) ([]token, []comment, error) {
 			}
 			continue
 		}
+		lineStart := atLineStart
 		atLineStart = false
 		switch {
+		case lineStart && strings.HasPrefix(src[i:], directivePrefix):
+			end := strings.IndexByte(src[i:], '\n')
+			if end < 0 {
+				end = len(src) - i
+			}
+			f := strings.Fields(src[i+len(directivePrefix) : i+end])
+			if len(f) == 0 {
+				return nil, nil, nil, fmt.Errorf("%s:%d: empty xdrgen directive", file, line)
+			}
+			directives = append(directives, directive{line, f[0], f[1:]})
+			i += end
 		case strings.HasPrefix(src[i:], "/*"):
 			end := strings.Index(src[i+2:], "*/")
 			if end < 0 {
-				return nil, nil, fmt.Errorf("%s:%d: unterminated comment", file, line)
+				return nil, nil, nil, fmt.Errorf("%s:%d: unterminated comment", file, line)
 			}
 			body := src[i+2 : i+2+end]
 			first := line
@@ -106,14 +130,14 @@ func lex(file, src string) ([]token, []comment, error) {
 			toks = append(toks, token{tokPunct, string(c), line})
 			i++
 		default:
-			return nil, nil, fmt.Errorf("%s:%d: unexpected character %q", file, line, c)
+			return nil, nil, nil, fmt.Errorf("%s:%d: unexpected character %q", file, line, c)
 		}
 	}
 	toks = append(toks, token{tokEOF, "", line})
 	for i := range comments {
 		comments[i].text = cleanComment(comments[i].text)
 	}
-	return toks, comments, nil
+	return toks, comments, directives, nil
 }
 
 func (c comment) lineStyle() bool { return strings.HasPrefix(c.text, "//") }

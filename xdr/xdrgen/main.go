@@ -17,13 +17,40 @@
 // Every struct, union, enum and typedef that is not an alias gets
 // MarshalXDR and UnmarshalXDR methods (the xdr.Marshaler and
 // xdr.Unmarshaler interfaces) written out field by field, with no
-// reflection, checking declared bounds when encoding and decoding.
+// reflection, checking declared bounds when encoding and decoding. The
+// code uses package xdr's Encoder and Decoder, and package xdr/xdrimpl's
+// helpers for the memory it allocates while decoding.
 //
 // Names: types and fields become CamelCase (nfs_fh3 becomes NfsFh3,
 // attributes_follow becomes AttributesFollow); constants, enum values and
-// program, version and procedure names keep their XDR spelling
-// (NFS3ERR_NOENT). Typedefs that only rename a base type under a C name
-// (uint32, uint64_t and the like) become the Go integer type itself.
+// program, version and procedure names spelled in upper case keep their
+// XDR spelling (NFS3ERR_NOENT), and any other spelling becomes CamelCase
+// too (nlm_granted becomes NlmGranted). Typedefs that only rename a base
+// type under a C name (uint32, uint64_t and the like) become the Go integer
+// type itself.
+//
+// For every version of every program xdrgen also writes the typed RPC
+// code, named by version number: for version 3, a client V3Client (made by
+// NewV3Client), a server interface V3Server with a base
+// UnimplementedV3Server, an adapter NewV3Handler to rpc.Handler, and the
+// description V3Program of its procedures and their types for a proxy or
+// tracer; and for the whole file a function Programs returning an
+// rpc.ProgramTable of every program version it defines. A file that defines two programs with the same version number
+// gives one of them a prefix with a directive, so that its names say which
+// program they serve:
+//
+//	//xdrgen:prefix NFS4_CALLBACK CB
+//
+// makes version 1 of NFS4_CALLBACK CBV1Client, CBV1Server and so on.
+//
+// Directives are lines of the .x file that start with //xdrgen: (rpcgen
+// treats them as comments):
+//
+//	//xdrgen:prefix PROGRAM Prefix
+//	    puts Prefix before the typed RPC names of every version of PROGRAM;
+//	//xdrgen:unexported type_name...
+//	    gives the named types Go names starting with a lower-case letter,
+//	    for wire types only the package itself uses.
 //
 // XDR types map to Go as: int, unsigned int, hyper, unsigned hyper to
 // int32, uint32, int64, uint64; float and double to float32 and float64;

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -64,6 +65,9 @@ type model struct {
 	consts  map[string]int64      // consts and enum values by XDR name
 	big     map[string]bool       // consts whose value is above the int64 range
 	goNames map[string]string     // Go identifier -> XDR name, to catch collisions
+	// From the directives:
+	prefixes   map[string]string // program XDR name -> prefix of its typed RPC names
+	unexported map[string]bool   // XDR type names whose Go names start lower-case
 }
 
 // builtinAliases are typedef names that only rename a base type; they map
@@ -100,7 +104,8 @@ func (m *model) failf(line int, format string, args ...any) {
 // resolve checks a parsed specification and resolves every name in it.
 func resolve(s *spec, pkg string) (m *model, err error) {
 	m = &model{spec: s, pkg: pkg, types: map[string]*namedType{},
-		consts: map[string]int64{"TRUE": 1, "FALSE": 0}, big: map[string]bool{}, goNames: map[string]string{}}
+		consts: map[string]int64{"TRUE": 1, "FALSE": 0}, big: map[string]bool{}, goNames: map[string]string{},
+		prefixes: map[string]string{}, unexported: map[string]bool{}}
 	defer func() {
 		if r := recover(); r != nil {
 			me, ok := r.(*modelError)
@@ -110,6 +115,7 @@ func resolve(s *spec, pkg string) (m *model, err error) {
 			m, err = nil, me
 		}
 	}()
+	m.directives()
 	m.declare()
 	m.packArgs()
 	m.findLists()
@@ -121,10 +127,86 @@ func resolve(s *spec, pkg string) (m *model, err error) {
 	}
 	for _, d := range s.defs {
 		if p, ok := d.(*programDef); ok {
+			if _, claimed := m.goNames["Programs"]; !claimed || m.goNames["Programs"] != tableName {
+				m.claim(p.line, "Programs", tableName)
+			}
 			m.checkProgram(p)
 		}
 	}
+	m.checkDirectives()
 	return m, nil
+}
+
+// tableName stands for the generated Programs in collision errors.
+const tableName = "the table of the file's programs"
+
+// directives reads the generator's directives:
+//
+//	//xdrgen:prefix PROGRAM Prefix
+//	//xdrgen:unexported type_name...
+//
+// The first puts Prefix before the typed RPC names of every version of
+// PROGRAM (CB gives CBV1Client); the second gives the named types Go names
+// that start lower-case, for types only the package itself uses.
+func (m *model) directives() {
+	for _, d := range m.spec.directives {
+		switch d.verb {
+		case "prefix":
+			if len(d.args) != 2 || !isGoIdent(d.args[1]) || !unicode.IsUpper([]rune(d.args[1])[0]) {
+				m.failf(d.line, "usage: //xdrgen:prefix PROGRAM Prefix (an exported Go identifier)")
+			}
+			if _, ok := m.prefixes[d.args[0]]; ok {
+				m.failf(d.line, "program %s has two prefixes", d.args[0])
+			}
+			m.prefixes[d.args[0]] = d.args[1]
+		case "unexported":
+			if len(d.args) == 0 {
+				m.failf(d.line, "usage: //xdrgen:unexported type_name...")
+			}
+			for _, a := range d.args {
+				m.unexported[a] = true
+			}
+		default:
+			m.failf(d.line, "unknown directive //xdrgen:%s", d.verb)
+		}
+	}
+}
+
+// checkDirectives checks that the directives name what the file defines.
+func (m *model) checkDirectives() {
+	progs := map[string]bool{}
+	for _, d := range m.spec.defs {
+		if p, ok := d.(*programDef); ok {
+			progs[p.name] = true
+		}
+	}
+	for _, d := range m.spec.directives {
+		for i, a := range d.args {
+			switch {
+			case d.verb == "prefix" && i == 0 && !progs[a]:
+				m.failf(d.line, "//xdrgen:prefix: no program %s", a)
+			case d.verb == "unexported" && m.types[a] == nil:
+				m.failf(d.line, "//xdrgen:unexported: no type %s", a)
+			}
+		}
+	}
+}
+
+func isGoIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// stubBase is the name the typed RPC code of a program version is built
+// from: the program's prefix (empty unless a directive gives one), V and
+// the version number. Version 3 of NFS_PROGRAM gives V3Client, V3Server,
+// NewV3Handler and V3Program.
+func (m *model) stubBase(p *programDef, v *versionDef) string {
+	return m.prefixes[p.name] + "V" + strconv.FormatInt(m.valueOf(v.num), 10)
 }
 
 // packArgs gives every procedure that takes several arguments (RFC 5531
@@ -174,12 +256,15 @@ func goName(s string) string {
 	return b.String()
 }
 
-// constName turns the name of a const or enum value into a Go identifier:
-// the XDR spelling, with its first letter made upper-case if needed.
+// constName turns the name of a const or enum value into a Go identifier.
+// A name spelled in upper case keeps its XDR spelling (NFS3ERR_NOENT), as
+// the RFCs write constants; any other spelling becomes CamelCase the way
+// type names do (nlm_granted becomes NlmGranted, fsm_DN becomes FsmDN).
 func constName(s string) string {
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
+	if strings.ToUpper(s) == s {
+		return s
+	}
+	return goName(s)
 }
 
 func (m *model) claim(line int, goIdent, xdrName string) {
@@ -307,6 +392,11 @@ func (m *model) addType(line int, xdrName, goIdent string, d definition) *namedT
 	}
 	if goIdent == "" {
 		goIdent = goName(xdrName)
+		if m.unexported[xdrName] {
+			r := []rune(goIdent)
+			r[0] = unicode.ToLower(r[0])
+			goIdent = string(r)
+		}
 	}
 	t := &namedType{xdrName: xdrName, goName: goIdent, def: d}
 	if td, ok := d.(*typedefDef); ok {
@@ -696,6 +786,10 @@ func (m *model) checkProgram(p *programDef) {
 	m.declareConst(p.line, p.name, m.valueOf(p.num))
 	for _, v := range p.versions {
 		m.declareConst(v.line, v.name, m.valueOf(v.num))
+		base := m.stubBase(p, &v)
+		for _, f := range []string{"%sClient", "New%sClient", "%sServer", "Unimplemented%sServer", "New%sHandler", "%sProgram"} {
+			m.claim(v.line, fmt.Sprintf(f, base), "the typed RPC code of "+v.name)
+		}
 		for _, pr := range v.procs {
 			m.declareConst(pr.line, pr.name, m.valueOf(pr.num))
 			for _, ts := range append([]typeSpec{pr.result}, pr.args...) {

@@ -26,7 +26,7 @@ func (e *parseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.file, e.
 
 // parse reads the XDR specification src, named file in error messages.
 func parse(file, src string) (s *spec, err error) {
-	toks, comments, err := lex(file, src)
+	toks, comments, directives, err := lex(file, src)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func parse(file, src string) (s *spec, err error) {
 			err = pe
 		}
 	}()
-	s = &spec{file: file}
+	s = &spec{file: file, directives: directives}
 	for p.peek().kind != tokEOF {
 		s.defs = append(s.defs, p.definition())
 	}

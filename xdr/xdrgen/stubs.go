@@ -7,7 +7,8 @@ import (
 // Typed RPC stubs: for every version of every program, a client with one
 // method per procedure, a server interface with one method per procedure,
 // an adapter from that interface to rpc.Handler, a base server answering
-// PROC_UNAVAIL, and a procedure table registered with package rpc.
+// PROC_UNAVAIL, and a procedure table; then a table of every program
+// version of the file.
 
 // procType is how a procedure's argument or result type appears in Go.
 type procType struct {
@@ -98,10 +99,11 @@ func (g *generator) stubs() {
 			g.versionStubs(p, &v)
 		}
 	}
+	g.programTable()
 }
 
 func (g *generator) versionStubs(p *programDef, v *versionDef) {
-	base := goName(v.name)
+	base := g.m.stubBase(p, v)
 	names := methodNames(v.procs)
 	seen := map[string]int{}
 	for i, n := range names {
@@ -185,8 +187,8 @@ func (g *generator) versionStubs(p *programDef, v *versionDef) {
 	g.p("")
 
 	// Procedure table.
-	g.p("// %sProgram describes the procedures of %s and their types;", base, what)
-	g.p("// it is registered with package rpc (rpc.LookupProgram).")
+	g.p("// %sProgram describes the procedures of %s and their types,", base, what)
+	g.p("// for a proxy or tracer; Programs lists it.")
 	g.p("var %sProgram = &rpc.Program{", base)
 	g.p("Name: %q, VersionName: %q, Prog: %s, Vers: %s,", p.name, v.name, prog, vers)
 	g.p("Procedures: []rpc.Procedure{")
@@ -197,7 +199,27 @@ func (g *generator) versionStubs(p *programDef, v *versionDef) {
 	g.p("},")
 	g.p("}")
 	g.p("")
-	g.p("func init() { rpc.RegisterProgram(%sProgram) }", base)
+}
+
+// programTable writes Programs, the table of every program version of
+// the file.
+func (g *generator) programTable() {
+	var names []string
+	for _, d := range g.m.spec.defs {
+		if p, ok := d.(*programDef); ok {
+			for _, v := range p.versions {
+				names = append(names, g.m.stubBase(p, &v)+"Program")
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	g.p("// Programs returns a table of the program versions of %s, to look", g.m.spec.file)
+	g.p("// them up by number or combine them with those of other packages.")
+	g.p("func Programs() *rpc.ProgramTable {")
+	g.p("return rpc.NewProgramTable(%s)", strings.Join(names, ", "))
+	g.p("}")
 	g.p("")
 }
 

@@ -4,7 +4,7 @@
 // types. (Hand-written golden vectors are checked with package xdrtest.)
 //
 // It is a package of its own, not part of package xdrtest, because it
-// decodes RPC headers with package rpc, whose own tests import xdrtest.
+// uses package rpc, whose own tests import xdrtest.
 package wiretest
 
 import (
@@ -26,7 +26,7 @@ type Message struct {
 	// Name is the capture's file name without ".bin".
 	Name string
 	// Header is the decoded RPC header.
-	Header rpc.RpcMsg
+	Header Header
 	// Body is what follows the header: a call's arguments or an accepted
 	// reply's results.
 	Body []byte
@@ -52,12 +52,11 @@ func Load(t testing.TB, name string) Message {
 
 // Call requires that m is a call of version 2 of the RPC protocol to
 // program prog, version vers, and returns its header.
-func (m Message) Call(t testing.TB, prog, vers uint32) *rpc.CallBody {
+func (m Message) Call(t testing.TB, prog, vers uint32) *Header {
 	t.Helper()
-	require.Equal(t, rpc.CALL, m.Header.Body.Mtype, "%s: message type", m.Name)
-	c := m.Header.Body.Cbody
-	require.NotNil(t, c)
-	require.Equal(t, uint32(rpc.RPC_MSG_VERSION), c.Rpcvers, "%s: RPC version", m.Name)
+	c := &m.Header
+	require.Equal(t, rpc.CALL, c.Type, "%s: message type", m.Name)
+	require.Equal(t, uint32(rpc.RPC_MSG_VERSION), c.RPCVers, "%s: RPC version", m.Name)
 	require.Equal(t, prog, c.Prog, "%s: program", m.Name)
 	require.Equal(t, vers, c.Vers, "%s: program version", m.Name)
 	return c
@@ -67,12 +66,9 @@ func (m Message) Call(t testing.TB, prog, vers uint32) *rpc.CallBody {
 // successfully, so that m.Body holds the procedure's results.
 func (m Message) Success(t testing.TB) {
 	t.Helper()
-	require.Equal(t, rpc.REPLY, m.Header.Body.Mtype, "%s: message type", m.Name)
-	r := m.Header.Body.Rbody
-	require.NotNil(t, r)
-	require.Equal(t, rpc.MSG_ACCEPTED, r.Stat, "%s: reply state", m.Name)
-	require.NotNil(t, r.Areply)
-	require.Equal(t, rpc.SUCCESS, r.Areply.ReplyData.Stat, "%s: accept state", m.Name)
+	require.Equal(t, rpc.REPLY, m.Header.Type, "%s: message type", m.Name)
+	require.Equal(t, rpc.MSG_ACCEPTED, m.Header.ReplyStat, "%s: reply state", m.Name)
+	require.Equal(t, rpc.SUCCESS, m.Header.AcceptStat, "%s: accept state", m.Name)
 }
 
 // DecodeBody decodes body into v, requires that every byte was consumed
@@ -156,7 +152,7 @@ func CheckCaptures(t *testing.T, captures []Capture, args, results Procs) {
 				v, known = args(cb.Vers, cb.Proc)
 			case strings.HasSuffix(c.Name, "_reply"):
 				m.Success(t)
-				verf := m.Header.Body.Rbody.Areply.Verf
+				verf := m.Header.Verf
 				require.Equal(t, rpc.AUTH_NONE, verf.Flavor, "verifier flavor")
 				require.Empty(t, verf.Body, "verifier body")
 				v, known = results(c.Vers, c.Proc)
