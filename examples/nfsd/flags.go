@@ -29,6 +29,7 @@ type flags struct {
 	nsmPort      int
 	stateDir     string
 	grace        time.Duration
+	exports      string
 	dir          string
 	path         string
 	readOnly     bool
@@ -60,6 +61,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.IntVar(&f.nsmPort, "nsm-port", 0, "port of nfsd's own status monitor (NSM) (TCP and UDP; 0: a free port)")
 	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state across restarts (default: in memory)")
 	fs.DurationVar(&f.grace, "grace", nlm.DefaultGracePeriod, "grace period after a restart, for reclaiming locks (0: none)")
+	fs.StringVar(&f.exports, "exports", "", "exports(5)-format file: serve each path in it from that local directory, to the clients it names (instead of -dir, -path, -ro and -squash)")
 	fs.StringVar(&f.dir, "dir", "", "local directory to export (default: an in-memory file system)")
 	fs.StringVar(&f.path, "path", "", "path clients mount (default: with -dir, the directory's absolute path; else /)")
 	fs.BoolVar(&f.readOnly, "ro", false, "export read-only")
@@ -75,8 +77,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
-	squashSet := false
-	fs.Visit(func(fl *flag.Flag) { squashSet = squashSet || fl.Name == "squash" })
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	squashSet := set["squash"]
+	if err := exclusive(set); err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	}
 	switch {
 	case f.squash != "root" && f.squash != "all" && f.squash != "none":
 		err := fmt.Errorf("-squash %q: want root, all or none", f.squash)
@@ -89,7 +96,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	case f.noRootSquash:
 		f.squash = "none"
 	}
-	if f.path == "" {
+	if f.path == "" && f.exports == "" {
 		f.path = "/"
 		if f.dir != "" {
 			abs, err := filepath.Abs(f.dir)
@@ -161,34 +168,60 @@ func (f flags) export(fsys vfs.FS) *export.Export {
 		Policy: export.Policy{ReadOnly: f.readOnly, NoRootSquash: f.squash == "none", AllSquash: f.squash == "all"}}
 }
 
-// server opens the file system to export and returns the server of it
-// the flags describe, and what it serves ("memory" or the directory).
-func (f flags) server(logger *slog.Logger) (*nfsd.Server, string, error) {
-	fsys, what, err := f.openFS()
+// server returns the server the flags describe, and what each export
+// serves, by path: "memory" or a local directory.
+func (f flags) server(logger *slog.Logger) (*nfsd.Server, map[string]string, error) {
+	table, serving, err := f.table()
 	if err != nil {
-		return nil, "", err
-	}
-	// The one export the flags describe. (An exports file, parsed into
-	// an export.Table, would take its place here: config takes any
-	// table.)
-	table, err := export.NewTable(f.export(fsys))
-	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	srv, err := f.config(table, logger)
-	return srv, what, err
+	return srv, serving, err
 }
 
-// openFS opens the file system to export.
+// table returns the exports the flags describe: those of the exports
+// file, or the one export of -dir (or memory), -path, -ro and -squash;
+// and what each serves, by path.
+func (f flags) table() (*export.Table, map[string]string, error) {
+	serving := map[string]string{}
+	if f.exports != "" {
+		table, err := f.loadExports()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range table.List() {
+			serving[e.Path] = e.Path
+		}
+		return table, serving, nil
+	}
+	fsys, what, err := f.openFS()
+	if err != nil {
+		return nil, nil, err
+	}
+	table, err := export.NewTable(f.export(fsys))
+	if err != nil {
+		return nil, nil, err
+	}
+	serving[table.List()[0].Path] = what
+	return table, serving, nil
+}
+
+// openFS opens the file system of the one export.
 func (f flags) openFS() (vfs.FS, string, error) {
 	if f.dir == "" {
 		// Open to every user, so that squashed callers (nobody) can
 		// create files in it.
 		return memfs.New(memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
 	}
-	fsys, err := osfs.New(f.dir, osfs.Options{ActAsCaller: f.actAsCaller})
+	fsys, err := f.openDir(f.dir)
 	if err != nil {
 		return nil, "", fmt.Errorf("-dir %s: %w", f.dir, err)
 	}
 	return fsys, f.dir, nil
+}
+
+// openDir opens the local directory dir to export, acting as each
+// caller with -act-as-caller.
+func (f flags) openDir(dir string) (vfs.FS, error) {
+	return osfs.New(dir, osfs.Options{ActAsCaller: f.actAsCaller})
 }

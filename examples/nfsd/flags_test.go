@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,10 +127,14 @@ type tryLine chan string
 // Enabled takes every record.
 func (h tryLine) Enabled(context.Context, slog.Level) bool { return true }
 
-// Handle hands over a "try:" message.
+// Handle hands over a "try:" message, the first of them only when
+// there are several (one per export).
 func (h tryLine) Handle(_ context.Context, r slog.Record) error {
-	if len(r.Message) > 4 && r.Message[:4] == "try:" {
-		h <- r.Message
+	if strings.HasPrefix(r.Message, "try:") {
+		select {
+		case h <- r.Message:
+		default:
+		}
 	}
 	return nil
 }
@@ -161,7 +166,7 @@ func serveFlags(t *testing.T, args ...string) (nfsPort, mountPort int) {
 	case err := <-done:
 		t.Fatalf("nfsd: %v", err)
 	}
-	m := regexp.MustCompile(`^try: nfs-ls 'nfs://127\.0\.0\.1` + regexp.QuoteMeta(f.path) +
+	m := regexp.MustCompile(`^try: nfs-ls 'nfs://127\.0\.0\.1/[^?]*` +
 		`\?nfsport=(\d+)&mountport=(\d+)'$`).FindStringSubmatch(line)
 	require.NotNil(t, m, "line %q", line)
 	nfsPort, _ = strconv.Atoi(m[1])
@@ -173,9 +178,19 @@ func serveFlags(t *testing.T, args ...string) (nfsPort, mountPort int) {
 // closed when the test ends.
 func mountAs(t *testing.T, ctx context.Context, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
 	t.Helper()
+	return mountFrom(t, ctx, "127.0.0.1", path, nfsPort, mountPort, uid)
+}
+
+// mountFrom mounts path at the ports of 127.0.0.1 as AUTH_SYS user uid,
+// calling from the local address local (any 127/8 address is this host
+// on Linux); the client is closed when the test ends.
+func mountFrom(t *testing.T, ctx context.Context, local, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
+	t.Helper()
 	auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "tester", Uid: uid, Gid: uid})
 	require.NoError(t, err)
-	cl, err := nfs3.Mount(ctx, "127.0.0.1", path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort})
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	cl, err := nfs3.Mount(ctx, "127.0.0.1", path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort,
+		Dial: d.DialContext})
 	require.NoError(t, err)
 	t.Cleanup(func() { cl.Close() })
 	return cl
