@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nfskit/nfskit/nfsd"
@@ -51,7 +52,7 @@ Flags:
 // parseFlags parses args with fs, defining nfsd's flags on it.
 func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	var f flags
-	fs.StringVar(&f.addr, "addr", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface), or several separated by commas (127.0.0.1,::1), each service on the same port on every one")
 	fs.IntVar(&f.nfsPort, "nfs-port", nfsd.StandardPorts.NFS, "NFS port (TCP and UDP; 0: a free port)")
 	fs.IntVar(&f.mountPort, "mount-port", nfsd.StandardPorts.Mount, "MOUNT port (TCP and UDP; 0: a free port)")
 	fs.StringVar(&f.portmapMode, "portmap", string(nfsd.PortmapAuto), "port mapper: auto (the system's rpcbind if it answers, else nfsd's own), system, embedded (nfsd's own) or none")
@@ -111,6 +112,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 
 // flagOf names the flag that sets each setting of nfsd.Server.
 var flagOf = map[string]string{
+	"ExtraAddrs":    "-addr",
 	"Portmap":       "-portmap",
 	"StatusMonitor": "-nsm",
 	"Ports.NFS":     "-nfs-port",
@@ -139,15 +141,19 @@ func flagError(err error) error {
 // config returns the nfsd.Server the flags describe, serving the
 // exports of table.
 func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, error) {
+	addrs := f.addrs()
 	srv := &nfsd.Server{
 		Exports: table,
-		Addr:    f.addr,
+		Addr:    addrs[0],
 		Ports: nfsd.Ports{NFS: f.nfsPort, Mount: f.mountPort, NLM: f.nlmPort,
 			NSM: f.nsmPort, Portmap: f.portmapPort},
 		Portmap:       nfsd.PortmapMode(f.portmapMode),
 		StatusMonitor: nfsd.MonitorMode(f.nsmMode),
 		GracePeriod:   f.grace,
 		Logger:        logger,
+	}
+	if len(addrs) > 1 {
+		srv.ExtraAddrs = addrs[1:]
 	}
 	if f.grace <= 0 {
 		srv.GracePeriod = -1 // -grace 0: none
@@ -160,6 +166,15 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		srv.StatusStore = store
 	}
 	return srv, nil
+}
+
+// addrs returns the addresses of -addr, the first one first.
+func (f flags) addrs() []string {
+	addrs := strings.Split(f.addr, ",")
+	for i, a := range addrs {
+		addrs[i] = strings.TrimSpace(a)
+	}
+	return addrs
 }
 
 // export returns the export the flags describe, of fsys.

@@ -65,6 +65,8 @@ func TestFlagsToServer(t *testing.T) {
 			base(func(s *nfsd.Server) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
+		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
+			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",
 			[]string{"-portmap", "embedded", "-nsm", "embedded", "-state-dir", stateDir, "-grace", "1m"},
 			base(func(s *nfsd.Server) {
@@ -111,6 +113,7 @@ func TestFlagErrors(t *testing.T) {
 		{"system statd without the system's port mapper", []string{"-nsm", "system", "-portmap", "embedded"},
 			`nfsd: -nsm "system": needs the system's port mapper`},
 		{"port range", []string{"-nlm-port", "70000"}, "nfsd: NLM (-nlm-port 70000): want a port from 0 to 65535"},
+		{"an address that is not one", []string{"-addr", "127.0.0.1,localhost"}, `nfsd: -addr "localhost": want an IP address`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := parse(t, append(append([]string{}, free...), tc.args...)...)

@@ -68,7 +68,10 @@
 // its clients.
 //
 // Every port flag takes 0 for a free port, the same one on TCP and UDP.
-// Other flags choose the listen address and, without -exports, a local
+// -addr takes one IP address to listen on or several separated by
+// commas, such as 127.0.0.1,::1 for both loopback addresses: each
+// service listens on the same port on every one (a free port is chosen
+// on the first). Other flags choose, without -exports, a local
 // directory to export instead (-dir) and whether the export is
 // read-only. With -v every call is logged (at debug level). It stops
 // cleanly on SIGINT or SIGTERM: calls in flight finish, the lock manager
@@ -128,7 +131,7 @@ func run(ctx context.Context, f flags, logger *slog.Logger) error {
 // logHowTo says how to reach each export of the server, serving what
 // serving says by path.
 func logHowTo(logger *slog.Logger, f flags, srv *nfsd.Server, serving map[string]string) {
-	host := f.addr
+	host := f.addrs()[0]
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
