@@ -11,7 +11,6 @@ import (
 
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/portmap"
-	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
@@ -83,21 +82,8 @@ func TestListenOnSeveralAddrs(t *testing.T) {
 			}
 			require.Equal(t, tc.netids, got, "NFS's registrations with the port mapper on %s", tc.addrs[1])
 
-			root, err := fsys.Root(ctx)
-			require.NoError(t, err)
 			for _, host := range tc.addrs {
-				cl, err := nfs3.Mount(ctx, host, "/", &nfs3.MountOptions{
-					NFSPort: srv.Port(ServiceNFS), MountPort: srv.Port(ServiceMount)})
-				require.NoError(t, err, "mounting from %s", host)
-				name := "via-" + host
-				require.NoError(t, cl.WriteFile(ctx, name, []byte(host), 0o644))
-				require.NoError(t, cl.Close())
-				h, _, err := fsys.Lookup(ctx, &vfs.Root, root, name)
-				require.NoError(t, err, "the file written through %s is in the file system", host)
-				buf := make([]byte, 64)
-				n, _, err := fsys.Read(ctx, &vfs.Root, h, 0, buf)
-				require.NoError(t, err)
-				require.Equal(t, host, string(buf[:n]))
+				writeThrough(t, ctx, host, srv, fsys, srv.Port(ServiceNFS), srv.Port(ServiceMount), "via-"+host)
 			}
 		})
 	}
