@@ -353,10 +353,7 @@ func (s *Server) fileServices(mux *rpc.Mux) []service {
 
 // logStart says what the Server serves and where.
 func (s *Server) logStart(addrs map[Service][]Endpoint, run *running) {
-	for _, e := range s.Exports.List() {
-		s.logger().Info("exporting", "path", e.Path, "id", e.ID, "read-only", e.Policy.ReadOnly,
-			"squash", squashOf(e.Policy), "clients", clientsOf(e), "rules", len(e.Rules))
-	}
+	s.logExports()
 	s.logger().Info("serving NFSv3", "nfs", tcpAddrs(addrs[ServiceNFS]), "mount", tcpAddrs(addrs[ServiceMount]))
 	run.locks.log(s, addrs)
 }
@@ -370,27 +367,6 @@ func tcpAddrs(es []Endpoint) string {
 		}
 	}
 	return strings.Join(out, " ")
-}
-
-// squashOf names the squashing of a policy as exports(5) does.
-func squashOf(p export.Policy) string {
-	switch {
-	case p.AllSquash:
-		return "all"
-	case p.NoRootSquash:
-		return "none"
-	default:
-		return "root"
-	}
-}
-
-// clientsOf names the clients an export admits.
-func clientsOf(e *export.Export) string {
-	g := e.Groups()
-	if len(g) == 0 {
-		return "every host"
-	}
-	return strings.Join(g, " ")
 }
 
 // serveLogged runs serve until the server shuts down, logging a
