@@ -187,13 +187,13 @@ func TestExportsFilePerClient(t *testing.T) {
 	nfsPort, mountPort := serveFlags(t, "-exports", file)
 	ctx := t.Context()
 
-	rw := mountFrom(t, ctx, "127.0.0.1", dir, nfsPort, mountPort, 1000)
+	rw := mountAt(t, ctx, "127.0.0.1", "127.0.0.1", dir, nfsPort, mountPort, 1000)
 	require.NoError(t, rw.WriteFile(ctx, "from-1", []byte("written from 127.0.0.1"), 0o644))
 	got, err := os.ReadFile(filepath.Join(dir, "from-1"))
 	require.NoError(t, err)
 	require.Equal(t, "written from 127.0.0.1", string(got), "the file in the exported directory")
 
-	ro := mountFrom(t, ctx, "127.0.0.2", dir, nfsPort, mountPort, 1000)
+	ro := mountAt(t, ctx, "127.0.0.1", "127.0.0.2", dir, nfsPort, mountPort, 1000)
 	back, err := ro.ReadFile(ctx, "from-1")
 	require.NoError(t, err)
 	require.Equal(t, "written from 127.0.0.1", string(back))

@@ -181,18 +181,18 @@ func serveFlags(t *testing.T, args ...string) (nfsPort, mountPort int) {
 // closed when the test ends.
 func mountAs(t *testing.T, ctx context.Context, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
 	t.Helper()
-	return mountFrom(t, ctx, "127.0.0.1", path, nfsPort, mountPort, uid)
+	return mountAt(t, ctx, "127.0.0.1", "127.0.0.1", path, nfsPort, mountPort, uid)
 }
 
-// mountFrom mounts path at the ports of 127.0.0.1 as AUTH_SYS user uid,
-// calling from the local address local (any 127/8 address is this host
-// on Linux); the client is closed when the test ends.
-func mountFrom(t *testing.T, ctx context.Context, local, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
+// mountAt mounts path at the ports of the server address as AUTH_SYS
+// user uid, calling from the local address local (any 127/8 address is
+// this host on Linux); the client is closed when the test ends.
+func mountAt(t *testing.T, ctx context.Context, server, local, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
 	t.Helper()
 	auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "tester", Uid: uid, Gid: uid})
 	require.NoError(t, err)
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-	cl, err := nfs3.Mount(ctx, "127.0.0.1", path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort,
+	cl, err := nfs3.Mount(ctx, server, path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort,
 		Dial: d.DialContext})
 	require.NoError(t, err)
 	t.Cleanup(func() { cl.Close() })
@@ -210,6 +210,33 @@ func TestRunPrintsHowToReach(t *testing.T) {
 	got, err := cl.ReadFile(ctx, "hello.txt")
 	require.NoError(t, err)
 	require.Equal(t, "hello", string(got))
+}
+
+// TestRunOnSeveralAddrs runs nfsd on both loopback addresses: a file
+// written through one is read back through the other, at the same
+// ports.
+func TestRunOnSeveralAddrs(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("this host has no IPv6 loopback (::1): %v", err)
+	} else {
+		l.Close()
+	}
+	nfsPort, mountPort := serveFlags(t, "-addr", "127.0.0.1,::1")
+	ctx := t.Context()
+	v4 := mountAt(t, ctx, "127.0.0.1", "127.0.0.1", "/", nfsPort, mountPort, 1000)
+	v6 := mountAt(t, ctx, "::1", "::1", "/", nfsPort, mountPort, 1000)
+	for _, tc := range []struct {
+		name        string
+		write, read *nfs3.Client
+	}{
+		{"IPv4 to IPv6", v4, v6},
+		{"IPv6 to IPv4", v6, v4},
+	} {
+		require.NoError(t, tc.write.WriteFile(ctx, tc.name, []byte(tc.name), 0o644))
+		got, err := tc.read.ReadFile(ctx, tc.name)
+		require.NoError(t, err)
+		require.Equal(t, tc.name, string(got))
+	}
 }
 
 // TestSquash creates a file in nfsd's in-memory export as root and as
