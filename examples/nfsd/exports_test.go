@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,4 +202,36 @@ func TestExportsFilePerClient(t *testing.T) {
 	require.ErrorIs(t, err, nfs3.NFS3ERR_ROFS)
 	_, err = os.Stat(filepath.Join(dir, "from-2"))
 	require.ErrorIs(t, err, fs.ErrNotExist, "nothing written from 127.0.0.2")
+}
+
+// TestExitStatus runs nfsd's main in a child process with command lines
+// it cannot serve: a bad exports file ends it with status 1 and an error
+// naming the file and line, -exports combined with -dir with status 2
+// (a usage error) naming both flags.
+func TestExitStatus(t *testing.T) {
+	if args, ok := os.LookupEnv("NFSD_TEST_MAIN_ARGS"); ok {
+		os.Args = append([]string{"nfsd"}, strings.Fields(args)...)
+		main()
+		return
+	}
+	bad := exportsFile(t, t.TempDir()+" 127.0.0.1(rw)\n/srv 127.0.0.1(rw,speedy)\n")
+	for _, tc := range []struct {
+		name   string
+		args   string
+		status int
+		says   string
+	}{
+		{"bad exports file", "-exports " + bad, 1, bad + `:2: unknown option \"speedy\"`},
+		{"exports and dir", "-exports " + bad + " -dir /srv", 2, "-exports cannot be combined with -dir"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestExitStatus$")
+			cmd.Env = append(os.Environ(), "NFSD_TEST_MAIN_ARGS="+tc.args)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "output: %s", out)
+			require.Equal(t, tc.status, exit.ExitCode(), "output: %s", out)
+			require.Contains(t, string(out), tc.says)
+		})
+	}
 }
