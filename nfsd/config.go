@@ -3,6 +3,7 @@ package nfsd
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -176,6 +177,16 @@ func (s *Server) check() error {
 	if mm == MonitorSystem && (pm == PortmapEmbedded || pm == PortmapNone) {
 		return &Error{Setting: "StatusMonitor", Value: mm, Err: fmt.Errorf(
 			"needs the system's port mapper (Portmap auto or system), not %q: rpc.statd calls the lock manager back through it", pm)}
+	}
+	seen := map[string]bool{s.Addr: true}
+	for _, a := range s.ExtraAddrs {
+		if _, err := netip.ParseAddr(a); err != nil {
+			return &Error{Setting: "ExtraAddrs", Value: a, Err: errors.New("want an IP address")}
+		}
+		if seen[a] {
+			return &Error{Setting: "ExtraAddrs", Value: a, Err: errors.New("address given twice")}
+		}
+		seen[a] = true
 	}
 	for _, svc := range []Service{ServiceNFS, ServiceMount, ServiceNLM, ServiceNSM, ServicePortmap} {
 		if port, setting := s.Ports.port(svc); port < 0 || port > 65535 {

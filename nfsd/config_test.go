@@ -40,6 +40,12 @@ func TestConfigErrors(t *testing.T) {
 			Error{Service: ServicePortmap, Setting: "Ports.Portmap", Value: -1}, "nfsd: portmap (Ports.Portmap -1): want a port from 0 to 65535"},
 		{"port taken", func(s *Server) { s.Ports.Mount = busyPort },
 			Error{Service: ServiceMount, Setting: "Ports.Mount", Value: busyPort}, "nfsd: MOUNT (Ports.Mount "},
+		{"port taken on an extra address", func(s *Server) { s.ExtraAddrs, s.Addr, s.Ports.Mount = []string{"127.0.0.1"}, "127.0.0.2", busyPort },
+			Error{Service: ServiceMount, Setting: "Ports.Mount", Value: busyPort}, "127.0.0.1:"},
+		{"extra address not an IP address", func(s *Server) { s.ExtraAddrs = []string{"localhost"} },
+			Error{Setting: "ExtraAddrs", Value: "localhost"}, `nfsd: ExtraAddrs "localhost": want an IP address`},
+		{"extra address given twice", func(s *Server) { s.ExtraAddrs = []string{"::1", "127.0.0.1"} },
+			Error{Setting: "ExtraAddrs", Value: "127.0.0.1"}, `nfsd: ExtraAddrs "127.0.0.1": address given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := testServer(t, "/", memfs.New(memfs.Options{}))

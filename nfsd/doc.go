@@ -10,12 +10,14 @@
 //	srv := &nfsd.Server{Exports: table, Addr: "0.0.0.0", Ports: nfsd.StandardPorts}
 //	err := srv.ListenAndServe(ctx)
 //
-// ListenAndServe listens on Addr, each service on its port of Ports (0:
-// a free port, the same one on TCP and UDP); Serve takes listeners
+// ListenAndServe listens on Addr, and on ExtraAddrs beside it (such as
+// "::1" beside "127.0.0.1"), each service on its port of Ports on every
+// address (0: a free port, the same one on TCP and UDP and on every
+// address); Serve takes listeners
 // handed in instead, as net/http's Server.Serve does, so that they can
 // be opened anywhere (another network namespace, a floating address).
 // Either serves until its context ends or Shutdown is called; Ready says
-// when it serves and Addrs where.
+// when it serves, and Addrs and Endpoints where.
 //
 // Every program is registered on one rpc.Mux behind one rpc.Server: the
 // services differ only in the port they are registered at with the port

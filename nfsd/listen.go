@@ -36,6 +36,17 @@ func (e Endpoint) Port() int {
 	return 0
 }
 
+// addrs returns e's TCP and UDP addresses, leaving out a missing one.
+func (e Endpoint) addrs() []net.Addr {
+	var out []net.Addr
+	for _, a := range []net.Addr{e.TCP, e.UDP} {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // freePortTries bounds the attempts at a free port that is free on both
 // TCP and UDP.
 const freePortTries = 20
@@ -63,6 +74,39 @@ func listenPair(host string, port int) (Transport, error) {
 		return Transport{Stream: l, Packet: pc}, nil
 	}
 	return Transport{}, err
+}
+
+// listenAll listens on TCP and UDP at port on every one of hosts; port
+// 0 takes a port free on the first host, and then the same on the
+// others (another free one if it is taken there).
+func listenAll(hosts []string, port int) ([]Transport, error) {
+	tries := 1
+	if port == 0 {
+		tries = freePortTries
+	}
+	var err error
+	for range tries {
+		var first Transport
+		if first, err = listenPair(hosts[0], port); err != nil {
+			return nil, err
+		}
+		ts := []Transport{first}
+		at := first.endpoint().Port()
+		for _, h := range hosts[1:] {
+			var t Transport
+			if t, err = listenPair(h, at); err != nil {
+				break
+			}
+			ts = append(ts, t)
+		}
+		if err == nil {
+			return ts, nil
+		}
+		for _, t := range ts {
+			t.close()
+		}
+	}
+	return nil, err
 }
 
 // endpoint returns where t serves.

@@ -179,13 +179,13 @@ func (lk *locking) close() error {
 
 // log says how to reach the lock manager and which status monitor it
 // uses.
-func (lk *locking) log(s *Server, addrs map[Service]Endpoint) {
+func (lk *locking) log(s *Server, addrs map[Service][]Endpoint) {
 	grace := "none: " + lk.noGrace
 	if lk.noGrace == "" {
 		grace = lk.grace.String() + ", until the hosts that held locks reclaim them"
 	}
 	s.logger().Info("serving NLM (lock manager, program 100021 versions 1, 3, 4)",
-		"nlm", addrs[ServiceNLM].TCP, "grace", grace)
+		"nlm", tcpAddrs(addrs[ServiceNLM]), "grace", grace)
 	if lk.nsm == nil {
 		s.logger().Info("status monitor: the system's rpc.statd", "nsm", lk.statd)
 		return
@@ -198,7 +198,7 @@ func (lk *locking) log(s *Server, addrs map[Service]Endpoint) {
 		}
 	}
 	s.logger().Info("serving NSM (status monitor, program 100024 version 1)",
-		"nsm", addrs[ServiceNSM].TCP, "state", lk.nsm.State(), "store", store,
+		"nsm", tcpAddrs(addrs[ServiceNSM]), "state", lk.nsm.State(), "store", store,
 		"monitors", len(lk.nsm.Monitors()))
 }
 

@@ -63,8 +63,8 @@ type announcer struct {
 
 // announce registers regs with the system's port mapper sys, or else,
 // as the Portmap setting says, serves a port mapper of the Server's own
-// on mux, over the transport open gives it. host is the address the
-// Server listens on.
+// on mux, over the transports open gives it. host is the first address
+// the Server listens on.
 func (s *Server) announce(ctx context.Context, host string, sys *portmap.Client, mux *rpc.Mux, regs []portmap.Registration, open opener) (announcer, error) {
 	mode := s.portmapMode()
 	if sys != nil {
@@ -90,17 +90,14 @@ func (s *Server) announce(ctx context.Context, host string, sys *portmap.Client,
 		s.logger().Info("no port mapper (Portmap none): clients must be given the ports")
 		return announcer{}, nil
 	}
-	t, err := open(ServicePortmap, mode == PortmapEmbedded)
-	if err != nil || (t == Transport{}) {
+	ts, err := open(ServicePortmap, mode == PortmapEmbedded)
+	if err != nil || len(ts) == 0 {
 		return announcer{}, err
 	}
 	pmap := &portmap.Server{}
-	e := t.endpoint()
 	var self []net.Addr
-	for _, a := range []net.Addr{e.TCP, e.UDP} {
-		if a != nil {
-			self = append(self, a)
-		}
+	for _, t := range ts {
+		self = append(self, t.endpoint().addrs()...)
 	}
 	if err := pmap.SetSelf(self...); err != nil {
 		return announcer{}, &Error{Service: ServicePortmap, Err: err}
@@ -112,7 +109,7 @@ func (s *Server) announce(ctx context.Context, host string, sys *portmap.Client,
 		}
 	}
 	pmap.Register(mux)
-	s.logger().Info("serving a port mapper", "addr", e.TCP)
+	s.logger().Info("serving a port mapper", "addr", ts[0].endpoint().TCP)
 	return announcer{}, nil
 }
 
@@ -127,12 +124,20 @@ func loopbackOf(host string) string {
 }
 
 // registrations returns the port mapper registrations of the programs
-// progs served at e.
-func registrations(progs []rpc.ProgramVersion, e Endpoint) []portmap.Registration {
+// progs served at es. A port mapper keeps one address per program,
+// version and netid (tcp, udp, tcp6, udp6): each is registered at the
+// first of es of that netid.
+func registrations(progs []rpc.ProgramVersion, es []Endpoint) []portmap.Registration {
 	var regs []portmap.Registration
 	for _, pv := range progs {
-		for _, a := range []net.Addr{e.TCP, e.UDP} {
-			if a != nil {
+		netids := map[string]bool{}
+		for _, e := range es {
+			for _, a := range e.addrs() {
+				netid, _, err := portmap.AddrToUaddr(a)
+				if err == nil && netids[netid] {
+					continue
+				}
+				netids[netid] = true
 				regs = append(regs, portmap.Registration{Prog: pv.Prog, Vers: pv.Vers, Addr: a})
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,12 @@ type Server struct {
 	// Addr is the IP address ListenAndServe listens on ("" means every
 	// interface, as in net/http). Serve ignores it.
 	Addr string
+	// ExtraAddrs are further IP addresses ListenAndServe listens on,
+	// beside Addr, such as "::1" beside "127.0.0.1": every service is
+	// served on the same port on each, a zero port being a free one
+	// chosen on Addr and then taken on these. Addrs and Port report
+	// Addr's; Endpoints lists every address. Serve ignores them.
+	ExtraAddrs []string
 	// Ports are the ports ListenAndServe listens on; each zero port is a
 	// free one, the same on TCP and UDP. StandardPorts are the
 	// traditional ones.
@@ -89,7 +96,7 @@ type Server struct {
 	starting chan struct{} // closed once start has returned
 	closing  bool
 	run      *running
-	addrs    map[Service]Endpoint
+	addrs    map[Service][]Endpoint
 	ready    chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
@@ -110,10 +117,10 @@ type service struct {
 	progs []rpc.ProgramVersion
 }
 
-// opener returns the transport a service is to be served on. With
-// required false it may return none (and a nil error): the service is
-// then not served.
-type opener func(svc Service, required bool) (Transport, error)
+// opener returns the transports a service is to be served on, one per
+// address. With required false it may return none (and a nil error):
+// the service is then not served.
+type opener func(svc Service, required bool) ([]Transport, error)
 
 // logger returns the Server's logger.
 func (s *Server) logger() *slog.Logger {
@@ -142,10 +149,10 @@ func (s *Server) Ready() <-chan struct{} {
 	return s.ready
 }
 
-// Addrs returns where each service is served, once Ready is closed; nil
-// before. The port mapper's is the Server's own or, when the services
-// are registered with it, the system's; there is none when no port
-// mapper knows them.
+// Addrs returns where each service is served on the first address (Addr
+// with ListenAndServe), once Ready is closed; nil before. The port
+// mapper's is the Server's own or, when the services are registered with
+// it, the system's; there is none when no port mapper knows them.
 func (s *Server) Addrs() map[Service]Endpoint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -154,9 +161,18 @@ func (s *Server) Addrs() map[Service]Endpoint {
 	}
 	out := make(map[Service]Endpoint, len(s.addrs))
 	for k, v := range s.addrs {
-		out[k] = v
+		out[k] = v[0]
 	}
 	return out
+}
+
+// Endpoints returns where service svc is served on every address, in the
+// order of Addr and ExtraAddrs, once Ready is closed; nil before or when
+// it is not served.
+func (s *Server) Endpoints(svc Service) []Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.addrs[svc])
 }
 
 // Port returns the port of service svc (its TCP port, else its UDP
@@ -165,23 +181,24 @@ func (s *Server) Port(svc Service) int {
 	return s.Addrs()[svc].Port()
 }
 
-// ListenAndServe listens on Addr at Ports, TCP and UDP, and serves until
-// ctx ends or Shutdown is called. When ctx ends it shuts down gracefully
-// within ShutdownTimeout and returns what that returned; after Shutdown
-// it returns ErrServerClosed.
+// ListenAndServe listens on Addr and ExtraAddrs at Ports, TCP and UDP,
+// and serves until ctx ends or Shutdown is called. When ctx ends it
+// shuts down gracefully within ShutdownTimeout and returns what that
+// returned; after Shutdown it returns ErrServerClosed.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	return s.serve(ctx, s.Addr, func(svc Service, required bool) (Transport, error) {
+	hosts := append([]string{s.Addr}, s.ExtraAddrs...)
+	return s.serve(ctx, s.Addr, func(svc Service, required bool) ([]Transport, error) {
 		port, setting := s.Ports.port(svc)
-		t, err := listenPair(s.Addr, port)
+		ts, err := listenAll(hosts, port)
 		if err == nil {
-			return t, nil
+			return ts, nil
 		}
 		if !required {
 			s.logger().Info("no port mapper: none runs and this one cannot listen; clients must be given the ports",
 				"port", port, "err", err)
-			return Transport{}, nil
+			return nil, nil
 		}
-		return Transport{}, &Error{Service: svc, Setting: setting, Value: port, Err: err}
+		return nil, &Error{Service: svc, Setting: setting, Value: port, Err: err}
 	})
 }
 
@@ -195,17 +212,17 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 		}
 	}
 	used := map[Service]bool{}
-	err := s.serve(ctx, host, func(svc Service, required bool) (Transport, error) {
+	err := s.serve(ctx, host, func(svc Service, required bool) ([]Transport, error) {
 		t, ok := ls[svc]
 		if !ok || (t == Transport{}) {
 			if !required {
 				s.logger().Info("no port mapper: none runs and none was handed in; clients must be given the ports")
-				return Transport{}, nil
+				return nil, nil
 			}
-			return Transport{}, &Error{Service: svc, Err: errors.New("no listener handed in")}
+			return nil, &Error{Service: svc, Err: errors.New("no listener handed in")}
 		}
 		used[svc] = true
-		return t, nil
+		return []Transport{t}, nil
 	})
 	for svc, t := range ls {
 		if !used[svc] {
@@ -216,7 +233,7 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 }
 
 // serve starts the Server on the transports open gives, host being the
-// address they listen on, and serves until ctx ends or Shutdown.
+// first address they listen on, and serves until ctx ends or Shutdown.
 func (s *Server) serve(ctx context.Context, host string, open opener) error {
 	s.mu.Lock()
 	s.init()
@@ -271,21 +288,23 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	services = append(services, run.locks.services()...)
 
-	addrs := map[Service]Endpoint{}
+	addrs := map[Service][]Endpoint{}
 	var regs []portmap.Registration
-	serveOn := func(svc Service, required bool) (Transport, error) {
-		t, err := open(svc, required)
-		if err != nil || (t == Transport{}) {
-			return t, err
+	serveOn := func(svc Service, required bool) ([]Transport, error) {
+		ts, err := open(svc, required)
+		if err != nil {
+			return nil, err
 		}
-		if t.Stream != nil {
-			go s.serveLogged(svc, func() error { return run.srv.Serve(t.Stream) }, t.Stream)
+		for _, t := range ts {
+			if t.Stream != nil {
+				go s.serveLogged(svc, func() error { return run.srv.Serve(t.Stream) }, t.Stream)
+			}
+			if t.Packet != nil {
+				go s.serveLogged(svc, func() error { return run.srv.ServePacket(t.Packet) }, t.Packet)
+			}
+			addrs[svc] = append(addrs[svc], t.endpoint())
 		}
-		if t.Packet != nil {
-			go s.serveLogged(svc, func() error { return run.srv.ServePacket(t.Packet) }, t.Packet)
-		}
-		addrs[svc] = t.endpoint()
-		return t, nil
+		return ts, nil
 	}
 	for _, svc := range services {
 		if _, err := serveOn(svc.name, true); err != nil {
@@ -295,7 +314,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	run.announce, err = s.announce(ctx, host, run.sys, mux, regs, serveOn)
 	if run.announce.system != (Endpoint{}) {
-		addrs[ServicePortmap] = run.announce.system
+		addrs[ServicePortmap] = []Endpoint{run.announce.system}
 	}
 	if err == nil {
 		// Only now: the hosts it tells reclaim their locks through the
@@ -333,34 +352,21 @@ func (s *Server) fileServices(mux *rpc.Mux) []service {
 }
 
 // logStart says what the Server serves and where.
-func (s *Server) logStart(addrs map[Service]Endpoint, run *running) {
-	for _, e := range s.Exports.List() {
-		s.logger().Info("exporting", "path", e.Path, "id", e.ID, "read-only", e.Policy.ReadOnly,
-			"squash", squashOf(e.Policy), "clients", clientsOf(e), "rules", len(e.Rules))
-	}
-	s.logger().Info("serving NFSv3", "nfs", addrs[ServiceNFS].TCP, "mount", addrs[ServiceMount].TCP)
+func (s *Server) logStart(addrs map[Service][]Endpoint, run *running) {
+	s.logExports()
+	s.logger().Info("serving NFSv3", "nfs", tcpAddrs(addrs[ServiceNFS]), "mount", tcpAddrs(addrs[ServiceMount]))
 	run.locks.log(s, addrs)
 }
 
-// squashOf names the squashing of a policy as exports(5) does.
-func squashOf(p export.Policy) string {
-	switch {
-	case p.AllSquash:
-		return "all"
-	case p.NoRootSquash:
-		return "none"
-	default:
-		return "root"
+// tcpAddrs returns the TCP addresses of es, separated by spaces.
+func tcpAddrs(es []Endpoint) string {
+	var out []string
+	for _, e := range es {
+		if e.TCP != nil {
+			out = append(out, e.TCP.String())
+		}
 	}
-}
-
-// clientsOf names the clients an export admits.
-func clientsOf(e *export.Export) string {
-	g := e.Groups()
-	if len(g) == 0 {
-		return "every host"
-	}
-	return strings.Join(g, " ")
+	return strings.Join(out, " ")
 }
 
 // serveLogged runs serve until the server shuts down, logging a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -80,4 +81,23 @@ func exportPath(srv *Server) string { return srv.Exports.List()[0].Path }
 func url(srv *Server, file string) string {
 	return fmt.Sprintf("nfs://127.0.0.1%s/%s?version=3&nfsport=%d&mountport=%d",
 		exportPath(srv), file, srv.Port(ServiceNFS), srv.Port(ServiceMount))
+}
+
+// writeThrough mounts srv's export on host at the ports (none: asking
+// the port mapper on port 111), writes a file named name holding its
+// name and checks that fsys holds it.
+func writeThrough(t *testing.T, ctx context.Context, host string, srv *Server, fsys vfs.FS, nfsPort, mountPort int, name string) {
+	t.Helper()
+	cl, err := nfs3.Mount(ctx, host, exportPath(srv), &nfs3.MountOptions{NFSPort: nfsPort, MountPort: mountPort})
+	require.NoError(t, err)
+	require.NoError(t, cl.WriteFile(ctx, name, []byte(name), 0o644))
+	require.NoError(t, cl.Close())
+	root, err := fsys.Root(ctx)
+	require.NoError(t, err)
+	h, _, err := fsys.Lookup(ctx, &vfs.Root, root, name)
+	require.NoError(t, err, "the file written through %s is in the file system", host)
+	buf := make([]byte, 64)
+	n, _, err := fsys.Read(ctx, &vfs.Root, h, 0, buf)
+	require.NoError(t, err)
+	require.Equal(t, name, string(buf[:n]))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nfskit/nfskit/nfsd"
@@ -29,6 +30,7 @@ type flags struct {
 	nsmPort      int
 	stateDir     string
 	grace        time.Duration
+	exports      string
 	dir          string
 	path         string
 	readOnly     bool
@@ -50,7 +52,7 @@ Flags:
 // parseFlags parses args with fs, defining nfsd's flags on it.
 func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	var f flags
-	fs.StringVar(&f.addr, "addr", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1", "IP address to listen on (0.0.0.0 or :: for every interface), or several separated by commas (127.0.0.1,::1), each service on the same port on every one")
 	fs.IntVar(&f.nfsPort, "nfs-port", nfsd.StandardPorts.NFS, "NFS port (TCP and UDP; 0: a free port)")
 	fs.IntVar(&f.mountPort, "mount-port", nfsd.StandardPorts.Mount, "MOUNT port (TCP and UDP; 0: a free port)")
 	fs.StringVar(&f.portmapMode, "portmap", string(nfsd.PortmapAuto), "port mapper: auto (the system's rpcbind if it answers, else nfsd's own), system, embedded (nfsd's own) or none")
@@ -60,6 +62,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.IntVar(&f.nsmPort, "nsm-port", 0, "port of nfsd's own status monitor (NSM) (TCP and UDP; 0: a free port)")
 	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state across restarts (default: in memory)")
 	fs.DurationVar(&f.grace, "grace", nlm.DefaultGracePeriod, "grace period after a restart, for reclaiming locks (0: none)")
+	fs.StringVar(&f.exports, "exports", "", "exports(5)-format file: serve each path in it from that local directory, to the clients it names (instead of -dir, -path, -ro and -squash)")
 	fs.StringVar(&f.dir, "dir", "", "local directory to export (default: an in-memory file system)")
 	fs.StringVar(&f.path, "path", "", "path clients mount (default: with -dir, the directory's absolute path; else /)")
 	fs.BoolVar(&f.readOnly, "ro", false, "export read-only")
@@ -75,8 +78,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
-	squashSet := false
-	fs.Visit(func(fl *flag.Flag) { squashSet = squashSet || fl.Name == "squash" })
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	squashSet := set["squash"]
+	if err := exclusive(set); err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return f, err
+	}
 	switch {
 	case f.squash != "root" && f.squash != "all" && f.squash != "none":
 		err := fmt.Errorf("-squash %q: want root, all or none", f.squash)
@@ -89,7 +97,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	case f.noRootSquash:
 		f.squash = "none"
 	}
-	if f.path == "" {
+	if f.path == "" && f.exports == "" {
 		f.path = "/"
 		if f.dir != "" {
 			abs, err := filepath.Abs(f.dir)
@@ -104,6 +112,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 
 // flagOf names the flag that sets each setting of nfsd.Server.
 var flagOf = map[string]string{
+	"ExtraAddrs":    "-addr",
 	"Portmap":       "-portmap",
 	"StatusMonitor": "-nsm",
 	"Ports.NFS":     "-nfs-port",
@@ -132,15 +141,19 @@ func flagError(err error) error {
 // config returns the nfsd.Server the flags describe, serving the
 // exports of table.
 func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, error) {
+	addrs := f.addrs()
 	srv := &nfsd.Server{
 		Exports: table,
-		Addr:    f.addr,
+		Addr:    addrs[0],
 		Ports: nfsd.Ports{NFS: f.nfsPort, Mount: f.mountPort, NLM: f.nlmPort,
 			NSM: f.nsmPort, Portmap: f.portmapPort},
 		Portmap:       nfsd.PortmapMode(f.portmapMode),
 		StatusMonitor: nfsd.MonitorMode(f.nsmMode),
 		GracePeriod:   f.grace,
 		Logger:        logger,
+	}
+	if len(addrs) > 1 {
+		srv.ExtraAddrs = addrs[1:]
 	}
 	if f.grace <= 0 {
 		srv.GracePeriod = -1 // -grace 0: none
@@ -155,40 +168,75 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 	return srv, nil
 }
 
+// addrs returns the addresses of -addr, the first one first.
+func (f flags) addrs() []string {
+	addrs := strings.Split(f.addr, ",")
+	for i, a := range addrs {
+		addrs[i] = strings.TrimSpace(a)
+	}
+	return addrs
+}
+
 // export returns the export the flags describe, of fsys.
 func (f flags) export(fsys vfs.FS) *export.Export {
 	return &export.Export{ID: 1, Path: f.path, FS: fsys,
 		Policy: export.Policy{ReadOnly: f.readOnly, NoRootSquash: f.squash == "none", AllSquash: f.squash == "all"}}
 }
 
-// server opens the file system to export and returns the server of it
-// the flags describe, and what it serves ("memory" or the directory).
-func (f flags) server(logger *slog.Logger) (*nfsd.Server, string, error) {
-	fsys, what, err := f.openFS()
+// server returns the server the flags describe, and what each export
+// serves, by path: "memory" or a local directory.
+func (f flags) server(logger *slog.Logger) (*nfsd.Server, map[string]string, error) {
+	table, serving, err := f.table()
 	if err != nil {
-		return nil, "", err
-	}
-	// The one export the flags describe. (An exports file, parsed into
-	// an export.Table, would take its place here: config takes any
-	// table.)
-	table, err := export.NewTable(f.export(fsys))
-	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	srv, err := f.config(table, logger)
-	return srv, what, err
+	return srv, serving, err
 }
 
-// openFS opens the file system to export.
+// table returns the exports the flags describe: those of the exports
+// file, or the one export of -dir (or memory), -path, -ro and -squash;
+// and what each serves, by path.
+func (f flags) table() (*export.Table, map[string]string, error) {
+	serving := map[string]string{}
+	if f.exports != "" {
+		table, err := f.loadExports()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range table.List() {
+			serving[e.Path] = e.Path
+		}
+		return table, serving, nil
+	}
+	fsys, what, err := f.openFS()
+	if err != nil {
+		return nil, nil, err
+	}
+	table, err := export.NewTable(f.export(fsys))
+	if err != nil {
+		return nil, nil, err
+	}
+	serving[table.List()[0].Path] = what
+	return table, serving, nil
+}
+
+// openFS opens the file system of the one export.
 func (f flags) openFS() (vfs.FS, string, error) {
 	if f.dir == "" {
 		// Open to every user, so that squashed callers (nobody) can
 		// create files in it.
 		return memfs.New(memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
 	}
-	fsys, err := osfs.New(f.dir, osfs.Options{ActAsCaller: f.actAsCaller})
+	fsys, err := f.openDir(f.dir)
 	if err != nil {
 		return nil, "", fmt.Errorf("-dir %s: %w", f.dir, err)
 	}
 	return fsys, f.dir, nil
+}
+
+// openDir opens the local directory dir to export, acting as each
+// caller with -act-as-caller.
+func (f flags) openDir(dir string) (vfs.FS, error) {
+	return osfs.New(dir, osfs.Options{ActAsCaller: f.actAsCaller})
 }

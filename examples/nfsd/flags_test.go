@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,6 +65,8 @@ func TestFlagsToServer(t *testing.T) {
 			base(func(s *nfsd.Server) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
+		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
+			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",
 			[]string{"-portmap", "embedded", "-nsm", "embedded", "-state-dir", stateDir, "-grace", "1m"},
 			base(func(s *nfsd.Server) {
@@ -110,6 +113,7 @@ func TestFlagErrors(t *testing.T) {
 		{"system statd without the system's port mapper", []string{"-nsm", "system", "-portmap", "embedded"},
 			`nfsd: -nsm "system": needs the system's port mapper`},
 		{"port range", []string{"-nlm-port", "70000"}, "nfsd: NLM (-nlm-port 70000): want a port from 0 to 65535"},
+		{"an address that is not one", []string{"-addr", "127.0.0.1,localhost"}, `nfsd: -addr "localhost": want an IP address`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := parse(t, append(append([]string{}, free...), tc.args...)...)
@@ -126,10 +130,14 @@ type tryLine chan string
 // Enabled takes every record.
 func (h tryLine) Enabled(context.Context, slog.Level) bool { return true }
 
-// Handle hands over a "try:" message.
+// Handle hands over a "try:" message, the first of them only when
+// there are several (one per export).
 func (h tryLine) Handle(_ context.Context, r slog.Record) error {
-	if len(r.Message) > 4 && r.Message[:4] == "try:" {
-		h <- r.Message
+	if strings.HasPrefix(r.Message, "try:") {
+		select {
+		case h <- r.Message:
+		default:
+		}
 	}
 	return nil
 }
@@ -161,7 +169,7 @@ func serveFlags(t *testing.T, args ...string) (nfsPort, mountPort int) {
 	case err := <-done:
 		t.Fatalf("nfsd: %v", err)
 	}
-	m := regexp.MustCompile(`^try: nfs-ls 'nfs://127\.0\.0\.1` + regexp.QuoteMeta(f.path) +
+	m := regexp.MustCompile(`^try: nfs-ls 'nfs://127\.0\.0\.1/[^?]*` +
 		`\?nfsport=(\d+)&mountport=(\d+)'$`).FindStringSubmatch(line)
 	require.NotNil(t, m, "line %q", line)
 	nfsPort, _ = strconv.Atoi(m[1])
@@ -173,9 +181,19 @@ func serveFlags(t *testing.T, args ...string) (nfsPort, mountPort int) {
 // closed when the test ends.
 func mountAs(t *testing.T, ctx context.Context, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
 	t.Helper()
+	return mountAt(t, ctx, "127.0.0.1", "127.0.0.1", path, nfsPort, mountPort, uid)
+}
+
+// mountAt mounts path at the ports of the server address as AUTH_SYS
+// user uid, calling from the local address local (any 127/8 address is
+// this host on Linux); the client is closed when the test ends.
+func mountAt(t *testing.T, ctx context.Context, server, local, path string, nfsPort, mountPort int, uid uint32) *nfs3.Client {
+	t.Helper()
 	auth, err := rpc.NewAuthSys(rpc.AuthsysParms{Machinename: "tester", Uid: uid, Gid: uid})
 	require.NoError(t, err)
-	cl, err := nfs3.Mount(ctx, "127.0.0.1", path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort})
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	cl, err := nfs3.Mount(ctx, server, path, &nfs3.MountOptions{Auth: auth, NFSPort: nfsPort, MountPort: mountPort,
+		Dial: d.DialContext})
 	require.NoError(t, err)
 	t.Cleanup(func() { cl.Close() })
 	return cl
@@ -192,6 +210,33 @@ func TestRunPrintsHowToReach(t *testing.T) {
 	got, err := cl.ReadFile(ctx, "hello.txt")
 	require.NoError(t, err)
 	require.Equal(t, "hello", string(got))
+}
+
+// TestRunOnSeveralAddrs runs nfsd on both loopback addresses: a file
+// written through one is read back through the other, at the same
+// ports.
+func TestRunOnSeveralAddrs(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("this host has no IPv6 loopback (::1): %v", err)
+	} else {
+		l.Close()
+	}
+	nfsPort, mountPort := serveFlags(t, "-addr", "127.0.0.1,::1")
+	ctx := t.Context()
+	v4 := mountAt(t, ctx, "127.0.0.1", "127.0.0.1", "/", nfsPort, mountPort, 1000)
+	v6 := mountAt(t, ctx, "::1", "::1", "/", nfsPort, mountPort, 1000)
+	for _, tc := range []struct {
+		name        string
+		write, read *nfs3.Client
+	}{
+		{"IPv4 to IPv6", v4, v6},
+		{"IPv6 to IPv4", v6, v4},
+	} {
+		require.NoError(t, tc.write.WriteFile(ctx, tc.name, []byte(tc.name), 0o644))
+		got, err := tc.read.ReadFile(ctx, tc.name)
+		require.NoError(t, err)
+		require.Equal(t, tc.name, string(got))
+	}
 }
 
 // TestSquash creates a file in nfsd's in-memory export as root and as

@@ -54,13 +54,29 @@
 // path, as knfsd and nfs-ganesha users expect; -path names another. The
 // startup log says which path to mount and how.
 //
+// With -exports FILE nfsd serves the exports of a file in the format of
+// exports(5) instead, each path from that local directory, to the
+// clients its line names with their own options (rw or ro, squashing,
+// anonuid, secure, fsid, ...):
+//
+//	/srv/data   192.0.2.0/24(rw) 127.0.0.1(rw,no_root_squash,insecure)
+//	/srv/public *(ro,all_squash)
+//
+// It replaces -dir, -path, -ro and -squash, which it cannot be combined
+// with. A line nfsd cannot serve stops it with an error naming the file
+// and the line (exit status 1). The startup log lists each export with
+// its clients.
+//
 // Every port flag takes 0 for a free port, the same one on TCP and UDP.
-// Other flags choose a local directory to export instead (-dir), the
-// listen address, and whether the export is read-only. With -v every
-// call is logged (at debug level). It stops cleanly on SIGINT or
-// SIGTERM: calls in flight finish, the lock manager and the status
-// monitor close, and the registrations with the port mapper are
-// withdrawn.
+// -addr takes one IP address to listen on or several separated by
+// commas, such as 127.0.0.1,::1 for both loopback addresses: each
+// service listens on the same port on every one (a free port is chosen
+// on the first). Other flags choose, without -exports, a local
+// directory to export instead (-dir) and whether the export is
+// read-only. With -v every call is logged (at debug level). It stops
+// cleanly on SIGINT or SIGTERM: calls in flight finish, the lock manager
+// and the status monitor close, and the registrations with the port
+// mapper are withdrawn.
 package main
 
 import (
@@ -97,7 +113,7 @@ func main() {
 
 // run serves what the flags f say until ctx ends.
 func run(ctx context.Context, f flags, logger *slog.Logger) error {
-	srv, what, err := f.server(logger)
+	srv, serving, err := f.server(logger)
 	if err != nil {
 		return flagError(err)
 	}
@@ -105,25 +121,27 @@ func run(ctx context.Context, f flags, logger *slog.Logger) error {
 	go func() { done <- srv.ListenAndServe(ctx) }()
 	select {
 	case <-srv.Ready():
-		logHowTo(logger, f, srv, what)
+		logHowTo(logger, f, srv, serving)
 		return flagError(<-done)
 	case err := <-done:
 		return flagError(err)
 	}
 }
 
-// logHowTo says how to reach the server.
-func logHowTo(logger *slog.Logger, f flags, srv *nfsd.Server, what string) {
-	host := f.addr
+// logHowTo says how to reach each export of the server, serving what
+// serving says by path.
+func logHowTo(logger *slog.Logger, f flags, srv *nfsd.Server, serving map[string]string) {
+	host := f.addrs()[0]
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	path := srv.Exports.List()[0].Path
 	nfsPort, mountPort := srv.Port(nfsd.ServiceNFS), srv.Port(nfsd.ServiceMount)
-	logger.Info(fmt.Sprintf("clients mount the path %s (serving %s): mount -t nfs -o vers=3,port=%d,mountport=%d %s:%s /mnt",
-		path, what, nfsPort, mountPort, urlHost(host), path))
-	logger.Info("try: nfs-ls " + fmt.Sprintf("'nfs://%s%s?nfsport=%d&mountport=%d'",
-		urlHost(host), path, nfsPort, mountPort))
+	for _, e := range srv.Exports.List() {
+		logger.Info(fmt.Sprintf("clients mount the path %s (serving %s): mount -t nfs -o vers=3,port=%d,mountport=%d %s:%s /mnt",
+			e.Path, serving[e.Path], nfsPort, mountPort, urlHost(host), e.Path))
+		logger.Info("try: nfs-ls " + fmt.Sprintf("'nfs://%s%s?nfsport=%d&mountport=%d'",
+			urlHost(host), e.Path, nfsPort, mountPort))
+	}
 	if pmapPort := srv.Port(nfsd.ServicePortmap); pmapPort != 0 {
 		doctor := "go run ./examples/rpcdoctor "
 		if pmapPort != portmap.PMAP_PORT {

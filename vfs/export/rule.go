@@ -66,6 +66,10 @@ const (
 	Insecure                // exports(5) "insecure": any source port
 )
 
+// Policy returns the policy the rule gives its clients: base, an
+// export's Policy, changed by what the rule sets. base is not changed.
+func (r *Rule) Policy(base Policy) Policy { return r.apply(base.clone()) }
+
 // apply returns base changed by the rule's settings; base is a clone the
 // caller owns.
 func (r *Rule) apply(base Policy) Policy {

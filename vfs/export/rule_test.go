@@ -236,3 +236,26 @@ func FuzzParseClient(f *testing.F) {
 		}
 	})
 }
+
+// TestRulePolicy checks the policy each rule gives its clients over an
+// export's Policy, which it leaves as it was.
+func TestRulePolicy(t *testing.T) {
+	anon := &vfs.Cred{UID: 9, GID: 8}
+	base := Policy{ReadOnly: true, RequirePrivilegedPort: true}
+	for _, tc := range []struct {
+		name string
+		rule Rule
+		want Policy
+	}{
+		{"inherits everything", Rule{}, base},
+		{"rw, no root squash, insecure", Rule{Access: ReadWrite, Squash: NoRootSquash, Port: Insecure},
+			Policy{NoRootSquash: true}},
+		{"all squash to its anon, its flavors", Rule{Squash: AllSquash, Anon: anon, Flavors: []rpc.AuthFlavor{rpc.AUTH_SYS}},
+			Policy{ReadOnly: true, RequirePrivilegedPort: true, AllSquash: true, Anon: anon, Flavors: []rpc.AuthFlavor{rpc.AUTH_SYS}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, tc.rule.Policy(base))
+			require.Equal(t, Policy{ReadOnly: true, RequirePrivilegedPort: true}, base, "base unchanged")
+		})
+	}
+}
