@@ -65,7 +65,7 @@ func TestListenOnSeveralAddrs(t *testing.T) {
 				}
 			}
 
-			pm, err := portmap.DialClient(ctx, "tcp", net.JoinHostPort(tc.addrs[1], fmt.Sprint(srv.Port(ServicePortmap))), nil)
+			pm, err := portmap.Dial(ctx, "tcp", net.JoinHostPort(tc.addrs[1], fmt.Sprint(srv.Port(ServicePortmap))), nil)
 			require.NoError(t, err)
 			defer pm.Close()
 			regs, err := pm.Dump(ctx)

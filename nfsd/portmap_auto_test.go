@@ -61,7 +61,7 @@ func requireNoPortmap(t *testing.T) {
 // MOUNT version 3.
 func getPorts(t *testing.T, ctx context.Context, addr string) (nfsPort, mountPort int) {
 	t.Helper()
-	pm, err := portmap.DialClient(ctx, "tcp", addr, nil)
+	pm, err := portmap.Dial(ctx, "tcp", addr, nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	nfsPort, err = pm.GetPort(ctx, nfs3.NFS_PROGRAM, nfs3.NFS_V3, "tcp")
@@ -155,7 +155,7 @@ func TestInteropPortmapAuto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 
-	pm, err := portmap.DialClient(ctx, "tcp", "127.0.0.1", nil)
+	pm, err := portmap.Dial(ctx, "tcp", "127.0.0.1", nil)
 	require.NoError(t, err)
 	defer pm.Close()
 	// rpcbind's DUMP, since its GETADDR answers only for the netid the
