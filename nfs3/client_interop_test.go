@@ -159,4 +159,8 @@ func TestInteropClientTshark(t *testing.T) {
 	require.NoError(t, c.Close())
 	capture.Stop()
 	capture.RequireClean(20)
+	for _, m := range capture.Messages("nfs.procedure_v3 == 6 || nfs.procedure_v3 == 7 || nfs.procedure_v3 == 21 || nfs.procedure_v3 == 8 || mount") {
+		delete(m.Fields, "nfs.data")
+		t.Log(m)
+	}
 }
