@@ -29,9 +29,9 @@ func benchServer(b *testing.B, size int) (*Server, NfsFh3) {
 	return NewServer(table, nil), NfsFh3{Data: fh}
 }
 
-// benchClient serves h on loopback TCP until the test or benchmark ends and
+// benchClient serves h on loopback TCP until the benchmark ends and
 // returns a client calling it as root.
-func benchClient(b testing.TB, h rpc.Handler) *NFSV3Client {
+func benchClient(b *testing.B, h rpc.Handler) *NFSV3Client {
 	mux := rpc.NewMux()
 	mux.Handle(NFS_PROGRAM, NFS_V3, h)
 	addr := rpctest.Serve(b, mux, rpctest.TCPOnly()).TCP

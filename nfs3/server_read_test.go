@@ -11,6 +11,7 @@ import (
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
+	"github.com/nfskit/nfskit/xdr"
 )
 
 // Server.Read called directly, as a wrapper of the typed server would,
@@ -68,11 +69,18 @@ func TestServerReadDirect(t *testing.T) {
 	// READs served by Handler reuse the pool's buffers, with other data.
 	_, _, err = fs.Write(bg, &vfs.Root, f, 0, make([]byte, len(data)), vfs.FileSync)
 	require.NoError(t, err)
-	c := benchClient(t, srv.Handler())
+	handler := srv.Handler()
 	for range 4 {
 		for _, size := range []uint32{100, MaxTransfer} {
-			res, err := c.Read(bg, &READ3args{File: fh, Count: Count3(size)})
+			args, err := xdr.Marshal(&READ3args{File: fh, Count: Count3(size)})
 			require.NoError(t, err)
+			c := call("tcp")
+			c.Args = args
+			w := &encodingWriter{}
+			handler.ServeRPC(bg, w, c)
+			require.NoError(t, w.err)
+			var res READ3res
+			require.NoError(t, xdr.Unmarshal(w.results, &res))
 			require.Equal(t, make([]byte, min(int(size), len(data))), []byte(res.Resok.Data))
 		}
 	}
@@ -86,3 +94,32 @@ func TestServerReadDirect(t *testing.T) {
 	require.Contains(t, []Nfsstat3{NFS3ERR_STALE, NFS3ERR_BADHANDLE}, res.Status)
 	require.Nil(t, res.Resok)
 }
+
+// encodingWriter is a ReplyWriter that encodes the results it is given
+// while the call is answered, as a connection does.
+type encodingWriter struct {
+	results []byte
+	err     error
+}
+
+func (w *encodingWriter) Reply(res xdr.Marshaler) error {
+	w.results, w.err = xdr.Marshal(res)
+	return w.err
+}
+
+func (w *encodingWriter) Error(stat rpc.AcceptStat) error {
+	w.err = stat
+	return nil
+}
+
+func (w *encodingWriter) ProgMismatch(low, high uint32) error {
+	w.err = rpc.PROG_MISMATCH
+	return nil
+}
+
+func (w *encodingWriter) AuthError(stat rpc.AuthStat) error {
+	w.err = stat
+	return nil
+}
+
+func (w *encodingWriter) Drop() { w.err = rpc.ErrDrop }

@@ -8,8 +8,7 @@
 // restart), tells the monitored hosts of a restart with SM_NOTIFY, and
 // calls back the monitors of a host that tells it of one; [Notify] and
 // [Callback] make those two calls on their own, and [SMVERSClient] makes
-// any call of the protocol. Package nsm/nsmtest checks that a Store keeps
-// the promises a Server relies on.
+// any call of the protocol.
 package nsm
 
 //go:generate go run ../xdr/xdrgen -tests nsm.x
