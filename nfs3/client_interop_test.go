@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
+	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 )
 
@@ -140,7 +141,10 @@ func TestInteropClientTshark(t *testing.T) {
 	g := peers.Ganesha(t)
 	capture := peers.StartCapture(t, g.NFSPort, g.MountPort)
 	ctx := context.Background()
-	c, err := nfs3.Mount(ctx, "127.0.0.1", g.Export, &nfs3.MountOptions{NFSPort: g.NFSPort, MountPort: g.MountPort})
+	// Transfers of a known size, so that each WRITE and READ is known.
+	const chunk = 64 << 10
+	c, err := nfs3.Mount(ctx, "127.0.0.1", g.Export, &nfs3.MountOptions{NFSPort: g.NFSPort, MountPort: g.MountPort,
+		ClientOptions: nfs3.ClientOptions{MaxIO: chunk}})
 	require.NoError(t, err)
 	require.NoError(t, c.MkdirAll(ctx, "tshark/sub", 0o755))
 	data := make([]byte, 300<<10)
@@ -159,4 +163,48 @@ func TestInteropClientTshark(t *testing.T) {
 	require.NoError(t, c.Close())
 	capture.Stop()
 	capture.RequireClean(20)
+	capture.RequireExchanges(tsharkClientCalls(g.Export, len(data), chunk))
+}
+
+// tsharkClientCalls are the calls of TestInteropClientTshark whose
+// arguments and results it knows, as tshark must show them: the mount of
+// export, the names it makes, links, renames and removes, and the
+// writes and reads of a file of size bytes in pieces of chunk bytes.
+func tsharkClientCalls(export string, size, chunk int) []peers.Exchange {
+	ok := peers.Fields{"nfs.status": peers.Uint(uint32(nfs3.NFS3_OK))}
+	nfs := func(proc uint32, f peers.Fields) peers.Fields {
+		return peers.RPC(nfs3.NFS_PROGRAM, nfs3.NFS_V3, proc, f)
+	}
+	named := func(proc uint32, names string) peers.Exchange {
+		return peers.Exchange{Name: names, Call: nfs(proc, peers.Fields{"nfs.name": names}), Reply: ok}
+	}
+	xs := []peers.Exchange{
+		{Name: "MNT", Call: peers.RPC(mount.MOUNT_PROGRAM, mount.MOUNT_V3, mount.MOUNTPROC3_MNT, peers.Fields{"mount.path": export}),
+			Reply: peers.Fields{"mount.status": "0"}},
+		named(nfs3.NFSPROC3_MKDIR, "tshark"),
+		named(nfs3.NFSPROC3_MKDIR, "sub"),
+		named(nfs3.NFSPROC3_CREATE, "f"),
+		{Name: "SYMLINK", Call: nfs(nfs3.NFSPROC3_SYMLINK, peers.Fields{"nfs.name": "link", "nfs.symlink.to": "sub/f"}), Reply: ok},
+		named(nfs3.NFSPROC3_RENAME, "f,g"),
+		named(nfs3.NFSPROC3_REMOVE, "g"),
+		named(nfs3.NFSPROC3_REMOVE, "link"),
+		named(nfs3.NFSPROC3_RMDIR, "sub"),
+		named(nfs3.NFSPROC3_RMDIR, "tshark"),
+		{Name: "COMMIT", Call: nfs(nfs3.NFSPROC3_COMMIT, nil), Reply: ok},
+	}
+	for off := 0; off < size; off += chunk {
+		n := peers.Uint(min(chunk, size-off))
+		xs = append(xs,
+			peers.Exchange{Name: "WRITE at " + peers.Uint(off),
+				Call: nfs(nfs3.NFSPROC3_WRITE, peers.Fields{
+					"nfs.offset3": peers.Uint(off), "nfs.count3": n, "nfs.write.stable": peers.Uint(uint32(nfs3.UNSTABLE)),
+				}),
+				Reply: peers.Fields{"nfs.status": ok["nfs.status"], "nfs.count3": n}},
+			// ReadFile asks for a byte more than the size it knows, to
+			// see the end of the file.
+			peers.Exchange{Name: "READ at " + peers.Uint(off),
+				Call:  nfs(nfs3.NFSPROC3_READ, peers.Fields{"nfs.offset3": peers.Uint(off), "nfs.count3": peers.Uint(min(chunk, size-off+1))}),
+				Reply: peers.Fields{"nfs.status": ok["nfs.status"], "nfs.count3": n, "nfs.read.eof": peers.Bool(off+chunk >= size)}})
+	}
+	return xs
 }

@@ -104,4 +104,23 @@ func TestInteropGaneshaFileLock(t *testing.T) {
 	capture.Stop()
 	capture.RequireClean(20)
 	require.NotEmpty(t, capture.Read("nlm.procedure_v4 == 2"), "no NLM LOCK decoded")
+	lock := func(caller string, o nlm.Owner, excl, block bool, off, length uint64) peers.Fields {
+		return peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NLMPROC4_LOCK, peers.Fields{
+			"nlm.lock.caller_name": caller, "nlm.lock.svid": peers.Uint(o.Svid), "nlm.lock.owner": peers.Bytes(o.OH),
+			"nlm.exclusive": peers.Bool(excl), "nlm.block": peers.Bool(block),
+			"nlm.lock.l_offset64": peers.Uint(off), "nlm.lock.l_len64": peers.Uint(length),
+		})
+	}
+	stat := func(s nlm.Nlm4Stats) peers.Fields { return peers.Fields{"nlm.stat": peers.Uint(uint32(s))} }
+	a, b := c1.LockOwner(), c2.LockOwner()
+	capture.RequireExchanges([]peers.Exchange{
+		{Name: "A locks the file", Call: lock("nfskit-file-a", a, true, false, 0, 0), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "B's TryLock", Call: lock("nfskit-file-b", b, false, false, 5, 1), Reply: stat(nlm.NLM4_DENIED)},
+		{Name: "B's Lock blocks", Call: lock("nfskit-file-b", b, true, true, 0, 2), Reply: stat(nlm.NLM4_BLOCKED)},
+		{Name: "A unlocks", Call: peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NLMPROC4_UNLOCK, peers.Fields{
+			"nlm.lock.caller_name": "nfskit-file-a", "nlm.lock.svid": peers.Uint(a.Svid), "nlm.lock.l_offset64": "0", "nlm.lock.l_len64": "0",
+		}), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "A locks the bytes after", Call: lock("nfskit-file-a", a, true, false, 2, 0), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "A's TryLock of B's byte", Call: lock("nfskit-file-a", a, false, false, 1, 1), Reply: stat(nlm.NLM4_DENIED)},
+	})
 }

@@ -2,6 +2,7 @@ package nfs3_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/fstest"
@@ -216,8 +218,15 @@ func TestClientFileOffsets(t *testing.T) {
 	c := clMount(t, nfs3.MountOptions{ClientOptions: nfs3.ClientOptions{MaxIO: 4096}})
 	f, err := c.Create(ctx0, "f", 0o644)
 	require.NoError(t, err)
-	_, err = io.Copy(f, bytes.NewReader(clData(50_000, 1))) // ReadFrom
+	// io.Copy goes through File.ReadFrom only from a reader that is no
+	// io.WriterTo.
+	data := clData(50_000, 1)
+	copied, err := io.Copy(f, struct{ io.Reader }{bytes.NewReader(data)})
 	require.NoError(t, err)
+	require.EqualValues(t, len(data), copied)
+	got, err := c.ReadFile(ctx0, "f")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got), "ReadFrom wrote what it read")
 	_, err = f.Write([]byte("tail"))
 	require.NoError(t, err)
 	off, err := f.Seek(0, io.SeekEnd)
@@ -254,7 +263,7 @@ func TestClientFileOffsets(t *testing.T) {
 	_, err = f.Read(b)
 	require.ErrorIs(t, err, syscall.EBADF)
 	require.NoError(t, f.Close())
-	got, err := c.ReadFile(ctx0, "f")
+	got, err = c.ReadFile(ctx0, "f")
 	require.NoError(t, err)
 	require.Equal(t, 6, len(got))
 	require.Equal(t, "xyz", string(got[3:]))
@@ -526,4 +535,64 @@ func TestClientContext(t *testing.T) {
 	cancel()
 	_, err := c.Stat(ctx, "x")
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// failingReader yields data, then fails with err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// File.ReadFrom writes what it reads at the file offset, moving it, in
+// pieces of any size against the transfer size, and returns a reader's
+// error with the count of the bytes written before it.
+func TestClientFileReadFrom(t *testing.T) {
+	c := clMount(t, nfs3.MountOptions{ClientOptions: nfs3.ClientOptions{MaxIO: 4096, Depth: 4}})
+	errBroken := errors.New("source broken")
+	for _, tc := range []struct {
+		name   string
+		at     int64 // offset before ReadFrom
+		size   int
+		err    error
+		wantAt int64
+	}{
+		{"empty", 0, 0, nil, 0},
+		{"less than a transfer", 0, 100, nil, 100},
+		{"many transfers, not a whole number", 0, 4096*4*3 + 5, nil, 4096*4*3 + 5},
+		{"from an offset", 1000, 20_000, nil, 21_000},
+		{"the source fails", 10, 30_000, errBroken, 30_010},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := strings.ReplaceAll(tc.name, " ", "-")
+			f, err := c.Create(ctx0, name, 0o644)
+			require.NoError(t, err)
+			defer f.Close()
+			_, err = f.Seek(tc.at, io.SeekStart)
+			require.NoError(t, err)
+			data := clData(tc.size, uint64(tc.size)+7)
+			n, err := f.ReadFrom(&failingReader{data: data, err: cmp.Or(tc.err, io.EOF)})
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+			} else {
+				require.NoError(t, err)
+			}
+			require.EqualValues(t, tc.size, n)
+			off, err := f.Seek(0, io.SeekCurrent)
+			require.NoError(t, err)
+			require.Equal(t, tc.wantAt, off)
+			got, err := c.ReadFile(ctx0, name)
+			require.NoError(t, err)
+			want := append(make([]byte, tc.at), data...)
+			require.True(t, bytes.Equal(want, got), "file holds %d bytes, want %d", len(got), len(want))
+		})
+	}
 }

@@ -112,17 +112,14 @@ func (s *Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3ar
 	return res, r.end(&res.Status)
 }
 
-// Read answers NFSPROC3_READ, reading into a new buffer; the handler
-// Register installs reads into pooled ones instead. A count above the
+// Read answers NFSPROC3_READ. Served by Handler (and so by Register),
+// it reads into a pooled buffer taken back once the reply is sent;
+// called directly, into a new one the result keeps. A count above the
 // transport's maximum is cut to it.
 func (s *Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
-	return s.read(ctx, call, args, make([]byte, min(uint32(args.Count), maxIO(call))))
-}
-
-// read serves READ into buf, which holds at least the bytes to read.
-func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf []byte) (*READ3res, error) {
+	size := min(uint32(args.Count), maxIO(call))
+	buf := readBuffer(ctx, int(size))[:size]
 	r, h := s.open(ctx, call, &args.File)
-	buf = buf[:min(uint32(len(buf)), uint32(args.Count), maxIO(call))]
 	var eof bool
 	n := step(r, func() (n int, err error) {
 		n, eof, err = r.fs.Read(ctx, &r.cred, h, uint64(args.Offset), buf)

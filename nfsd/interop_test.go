@@ -90,4 +90,22 @@ func TestInteropLibnfs(t *testing.T) {
 	require.Contains(t, exports, "/export")
 	capture.Stop()
 	capture.RequireClean(20)
+	const nfsProg, nfsVers, mountProg, mountVers = 100003, 3, 100005, 3
+	nfs := func(proc uint32, f peers.Fields) peers.Fields { return peers.RPC(nfsProg, nfsVers, proc, f) }
+	ok := peers.Fields{"nfs.status": "0"}
+	hello := peers.Uint(len("hello, nfs\n"))
+	mnt := func(path string) peers.Exchange {
+		return peers.Exchange{Name: "MNT " + path, Call: peers.RPC(mountProg, mountVers, 1, peers.Fields{"mount.path": path}),
+			Reply: peers.Fields{"mount.status": "0"}}
+	}
+	// libnfs mounts the directory of the URL, then works in it.
+	capture.RequireExchanges([]peers.Exchange{
+		mnt("/export/many"), mnt("/export/many"), mnt("/export/many/"),
+		{Name: "CREATE hello.txt", Call: nfs(8, peers.Fields{"nfs.name": "hello.txt"}), Reply: ok},
+		{Name: "WRITE hello.txt", Call: nfs(7, peers.Fields{"nfs.offset3": "0", "nfs.count3": hello}),
+			Reply: peers.Fields{"nfs.status": "0", "nfs.count3": hello}},
+		{Name: "READ hello.txt", Call: nfs(6, peers.Fields{"nfs.offset3": "0"}),
+			Reply: peers.Fields{"nfs.status": "0", "nfs.count3": hello, "nfs.read.eof": "1"}},
+		{Name: "EXPORT", Call: peers.RPC(mountProg, mountVers, 5, nil), Reply: peers.Fields{"mount.export.directory": "/export"}},
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -125,6 +126,38 @@ func TestInteropGaneshaClient(t *testing.T) {
 	toSelf := capture.Read(fmt.Sprintf("nlm.procedure_v4 == 10 && rpc.msgtyp == 0 && (tcp.dstport == %d || udp.dstport == %d)", g.NLMPort, g.NLMUDPPort))
 	t.Logf("ganesha sent %d GRANTED_MSG calls, %d of them to its own NLM port %d/%d; blocked lock granted by %s",
 		len(msgs), len(toSelf), g.NLMPort, g.NLMUDPPort, by)
+
+	nlm4 := func(proc uint32, caller string, o nlm.Owner, off, length uint64, more peers.Fields) peers.Fields {
+		f := peers.Fields{
+			"nlm.lock.caller_name": caller, "nlm.lock.svid": peers.Uint(o.Svid), "nlm.lock.owner": peers.Bytes(o.OH),
+			"nlm.lock.l_offset64": peers.Uint(off), "nlm.lock.l_len64": peers.Uint(length),
+		}
+		maps.Copy(f, more)
+		return peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, proc, f)
+	}
+	excl := func(e, block bool) peers.Fields {
+		return peers.Fields{"nlm.exclusive": peers.Bool(e), "nlm.block": peers.Bool(block)}
+	}
+	stat := func(s nlm.Nlm4Stats) peers.Fields { return peers.Fields{"nlm.stat": peers.Uint(uint32(s))} }
+	ca, cb := "nfskit-client-a", "nfskit-client-b"
+	capture.RequireExchanges([]peers.Exchange{
+		{Name: "A locks", Call: nlm4(nlm.NLMPROC4_LOCK, ca, ownerA, 0, 100, excl(true, false)), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "B tests", Call: nlm4(nlm.NLMPROC4_TEST, cb, ownerB, 50, 10, peers.Fields{"nlm.exclusive": peers.Bool(false)}),
+			Reply: peers.Fields{
+				"nlm.test_stat.stat": peers.Uint(uint32(nlm.NLM4_DENIED)), "nlm.exclusive": "1", "nlm.lock.svid": "101",
+				"nlm.lock.l_offset64": "0", "nlm.lock.l_len64": "100",
+			}},
+		{Name: "B is denied", Call: nlm4(nlm.NLMPROC4_LOCK, cb, ownerB, 10, 1, excl(true, false)), Reply: stat(nlm.NLM4_DENIED)},
+		{Name: "B locks past A", Call: nlm4(nlm.NLMPROC4_LOCK, cb, ownerB, 100, 10, excl(true, false)), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "B unlocks", Call: nlm4(nlm.NLMPROC4_UNLOCK, cb, ownerB, 100, 10, nil), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "B blocks", Call: nlm4(nlm.NLMPROC4_LOCK, cb, ownerB, 0, 0, excl(true, true)), Reply: stat(nlm.NLM4_BLOCKED)},
+		{Name: "A unlocks", Call: nlm4(nlm.NLMPROC4_UNLOCK, ca, ownerA, 0, 100, nil), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "A blocks", Call: nlm4(nlm.NLMPROC4_LOCK, ca, ownerA, 0, 10, excl(true, true)), Reply: stat(nlm.NLM4_BLOCKED)},
+		{Name: "A gives up", Call: nlm4(nlm.NLMPROC4_CANCEL, ca, ownerA, 0, 10, excl(true, true)), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "B unlocks all", Call: nlm4(nlm.NLMPROC4_UNLOCK, cb, ownerB, 0, 0, nil), Reply: stat(nlm.NLM4_GRANTED)},
+		{Name: "C locks", Call: nlm4(nlm.NLMPROC4_LOCK, "nfskit-client-c", nlm.Owner{Svid: 303, OH: []byte("owner-c")}, 0, 0, excl(true, false)),
+			Reply: stat(nlm.NLM4_GRANTED)},
+	})
 }
 
 // TestInteropGaneshaNoStatd: with no status monitor running, ganesha's

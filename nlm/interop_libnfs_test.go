@@ -2,6 +2,7 @@ package nlm_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -164,6 +165,58 @@ func libnfsNLMCalls() int {
 	return n
 }
 
+// libnfsExchanges are the calls of libnfsNLMScript by caller and their
+// replies, as tshark must show them: each step's lock and cookie (libnfs_nlm
+// numbers its calls from 0x6e6c6d01 in each run, and sends the number
+// in host order, little-endian here), and the status it prints; and for
+// a TEST refused, the holder, unless the script allows several.
+func libnfsExchanges(caller string) []peers.Exchange {
+	procs := map[string]uint32{
+		"null": nlm.NLMPROC4_NULL, "test": nlm.NLMPROC4_TEST, "lock": nlm.NLMPROC4_LOCK,
+		"block": nlm.NLMPROC4_LOCK, "cancel": nlm.NLMPROC4_CANCEL, "unlock": nlm.NLMPROC4_UNLOCK,
+	}
+	var xs []peers.Exchange
+	for _, ph := range libnfsNLMScript {
+		for i, st := range ph.steps {
+			args, want := strings.Fields(st.call), strings.Fields(st.want)
+			call, reply := peers.Fields{}, peers.Fields{}
+			if args[0] != "null" { // NULL takes and returns nothing
+				cookie := peers.Bytes(binary.LittleEndian.AppendUint32(nil, 0x6e6c6d01+uint32(i)))
+				call["nlm.cookie"], reply["nlm.cookie"] = cookie, cookie
+				lock := args[1:]
+				if args[0] == "unlock" {
+					lock = []string{args[1], "", args[2], args[3]}
+				} else {
+					call["nlm.exclusive"] = lock[1]
+				}
+				call["nlm.lock.caller_name"], call["nlm.lock.svid"], call["nlm.lock.owner"] = caller, lock[0], peers.Bytes([]byte("owner-"+lock[0]))
+				call["nlm.lock.l_offset64"], call["nlm.lock.l_len64"] = lock[2], lock[3]
+				stat := "nlm.stat"
+				if args[0] == "test" {
+					stat = "nlm.test_stat.stat"
+				}
+				reply[stat] = want[1]
+			}
+			switch args[0] {
+			case "lock", "block":
+				call["nlm.block"] = peers.Bool(args[0] == "block")
+			case "cancel":
+				call["nlm.block"] = peers.Bool(true)
+			}
+			if len(want) > 2 && !strings.ContainsAny(st.want, "[(|") {
+				reply["nlm.exclusive"], reply["nlm.lock.svid"] = want[2], want[3]
+				reply["nlm.lock.l_offset64"], reply["nlm.lock.l_len64"] = want[4], want[5]
+				reply["nlm.lock.owner"] = peers.Bytes([]byte(want[6]))
+			}
+			xs = append(xs, peers.Exchange{
+				Name: ph.name + ": " + st.call,
+				Call: peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, procs[args[0]], call), Reply: reply,
+			})
+		}
+	}
+	return xs
+}
+
 // runLibnfsNLMScript runs the script against the NLM server at port,
 // probing the server's state after each phase with probe.
 func runLibnfsNLMScript(t *testing.T, exe string, port int, fh []byte, caller string, probe func(p libnfsProbe) (free, holderExc bool)) {
@@ -295,6 +348,7 @@ func TestInteropLibnfsNLM(t *testing.T) {
 	capture.Stop()
 	capture.RequireClean(2 * calls)
 	require.Len(t, capture.Read("nlm"), 2*calls, "tshark decodes every call and reply as NLM")
+	capture.RequireExchanges(libnfsExchanges(libnfsCaller))
 }
 
 // TestInteropLibnfsNLMGanesha runs the libnfs client against nfs-ganesha's
@@ -330,4 +384,5 @@ func TestInteropLibnfsNLMGanesha(t *testing.T) {
 	capture.Stop()
 	capture.RequireClean(2 * libnfsNLMCalls())
 	require.Len(t, capture.Read("nlm"), 2*libnfsNLMCalls(), "tshark decodes every call and reply as NLM")
+	capture.RequireExchanges(libnfsExchanges("127.0.0.1"))
 }

@@ -154,4 +154,18 @@ func TestInteropSMNotify(t *testing.T) {
 	require.NotEmpty(t, capture.Read("stat.procedure_v1 == 6 && rpc.msgtyp == 1"), "SM_NOTIFY answered")
 	require.NotEmpty(t, capture.Read("portmap.procedure_v2 == 3 || portmap.procedure_v3 == 3 || portmap.procedure_v4 == 3"), "sm-notify asked the port mapper")
 	require.NotEmpty(t, capture.Read("nlm.procedure_v4 == 2"))
+	lock := func(caller string, o nlm.Owner, off, length uint64, block bool) peers.Fields {
+		return peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, nlm.NLMPROC4_LOCK, peers.Fields{
+			"nlm.lock.caller_name": caller, "nlm.lock.svid": peers.Uint(o.Svid), "nlm.lock.owner": peers.Bytes(o.OH),
+			"nlm.lock.l_offset64": peers.Uint(off), "nlm.lock.l_len64": peers.Uint(length),
+			"nlm.exclusive": peers.Bool(true), "nlm.block": peers.Bool(block),
+		})
+	}
+	capture.RequireExchanges([]peers.Exchange{
+		{Name: "LOCK by the client", Call: lock(client, o1, 0, 100, false), Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(granted))}},
+		{Name: "LOCK by the other", Call: lock(other, o2, 50, 10, false), Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(denied))}},
+		// Answered BLOCKED or, if the release came first, granted.
+		{Name: "blocking LOCK by the other", Call: lock(other, o2, 50, 10, true), Reply: peers.Fields{}},
+		{Name: "SM_NOTIFY", Call: peers.RPC(nsm.SM_PROG, nsm.SM_VERS, nsm.SM_NOTIFY, peers.Fields{"stat.mon_id.name": client, "stat.state": "9"}), Reply: peers.Fields{}},
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"regexp"
 	"strconv"
@@ -256,6 +257,7 @@ func TestInteropTsharkNLM(t *testing.T) {
 
 	capture.Stop()
 	capture.RequireClean(2 * (len(tsNLMProcs) + len(tsNSMProcs)))
+	capture.RequireExchanges(tsExchanges(e.fh, g.Cookie, st.State, mres.State))
 	require.Empty(t, capture.Read("rpc && !nlm && !stat"), "every RPC message is decoded as NLM or STAT")
 	seen := tsDecoded(capture.Read("rpc"))
 	for _, want := range []struct {
@@ -275,6 +277,94 @@ func TestInteropTsharkNLM(t *testing.T) {
 				require.True(t, seen[m], "tshark decoded no %s", m)
 			}
 		}
+	}
+}
+
+// tsExchanges are the calls TestInteropTsharkNLM makes whose arguments
+// and results it knows, with the fields tshark must show for them: fh
+// is the locked file, grantedCookie the cookie of the server's
+// GRANTED_MSG, state the NSM's state number before its simulated crash
+// and mon the state SM_MON returned.
+func tsExchanges(fh []byte, grantedCookie nlm.Netobj, state, monState int32) []peers.Exchange {
+	nlm4 := func(proc uint32, f peers.Fields) peers.Fields { return peers.RPC(nlm.NLM_PROG, nlm.NLM4_VERS, proc, f) }
+	sm := func(proc uint32, f peers.Fields) peers.Fields { return peers.RPC(nsm.SM_PROG, nsm.SM_VERS, proc, f) }
+	lock := func(host string, svid int32, oh string, off, length uint64, more peers.Fields) peers.Fields {
+		f := peers.Fields{
+			"nlm.lock.caller_name": host, "nlm.lock.svid": peers.Uint(svid), "nlm.lock.owner": peers.Bytes([]byte(oh)),
+			"nlm.lock.l_offset64": peers.Uint(off), "nlm.lock.l_len64": peers.Uint(length),
+		}
+		maps.Copy(f, more)
+		return f
+	}
+	cookie := func(c string) string { return peers.Bytes([]byte(c)) }
+	stat := func(c string, st nlm.Nlm4Stats) peers.Fields {
+		return peers.Fields{"nlm.cookie": cookie(c), "nlm.stat": peers.Uint(uint32(st))}
+	}
+	excl := peers.Bool(true)
+	server, hostA, hostB := "server.test", "tshark-a.nfskit.test", "tshark-b.nfskit.test"
+	tsC, tsD := srvOwner{"tshark-c.nfskit.test", 3}, srvOwner{"tshark-d.nfskit.test", 4}
+	c := func(off, length uint64, more peers.Fields) peers.Fields {
+		return lock(tsC.host, tsC.svid, string(tsC.oh()), off, length, more)
+	}
+	return []peers.Exchange{
+		// The package's Client.
+		{Name: "LOCK by A", Call: nlm4(nlm.NLMPROC4_LOCK, lock(hostA, 1, "a", 0, 10, peers.Fields{"nlm.exclusive": excl, "nlm.block": peers.Bool(false)})),
+			Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(granted))}},
+		{Name: "TEST by B", Call: nlm4(nlm.NLMPROC4_TEST, lock(hostB, 2, "b", 0, 10, peers.Fields{"nlm.exclusive": excl})),
+			Reply: peers.Fields{"nlm.test_stat.stat": peers.Uint(uint32(denied)), "nlm.lock.svid": "1", "nlm.lock.owner": cookie("a")}},
+		{Name: "blocking LOCK by B", Call: nlm4(nlm.NLMPROC4_LOCK, lock(hostB, 2, "b", 0, 10, peers.Fields{"nlm.block": peers.Bool(true)})),
+			Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(blocked))}},
+		{Name: "UNLOCK by A", Call: nlm4(nlm.NLMPROC4_UNLOCK, lock(hostA, 1, "a", 0, 10, nil)),
+			Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(granted))}},
+		// The server names itself the caller of its callbacks.
+		{Name: "GRANTED to B", Call: nlm4(nlm.NLMPROC4_GRANTED, lock(server, 2, "b", 0, 10, peers.Fields{"nlm.exclusive": excl})),
+			Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(granted))}},
+		{Name: "CANCEL by A", Call: nlm4(nlm.NLMPROC4_CANCEL, lock(hostA, 1, "a", 0, 10, peers.Fields{"nlm.block": peers.Bool(true), "nlm.exclusive": excl})),
+			Reply: peers.Fields{"nlm.stat": peers.Uint(uint32(granted))}},
+		{Name: "TEST by A over UDP", Call: nlm4(nlm.NLMPROC4_TEST, lock(hostA, 1, "a", 0, 1, peers.Fields{"nlm.exclusive": peers.Bool(false)})),
+			Reply: peers.Fields{"nlm.test_stat.stat": peers.Uint(uint32(denied)), "nlm.lock.svid": "2"}},
+
+		// The asynchronous calls and the _RES calls answering them.
+		{Name: "TEST_MSG", Call: nlm4(nlm.NLMPROC4_TEST_MSG, c(0, 10, peers.Fields{"nlm.cookie": cookie("t1"), "nlm.exclusive": excl})), Reply: peers.Fields{}},
+		{Name: "TEST_RES", Call: nlm4(nlm.NLMPROC4_TEST_RES, peers.Fields{"nlm.cookie": cookie("t1"), "nlm.test_stat.stat": peers.Uint(uint32(denied))})},
+		{Name: "LOCK_MSG", Call: nlm4(nlm.NLMPROC4_LOCK_MSG, c(20, 10, peers.Fields{"nlm.cookie": cookie("t2"), "nlm.exclusive": excl})), Reply: peers.Fields{}},
+		{Name: "LOCK_RES granted", Call: nlm4(nlm.NLMPROC4_LOCK_RES, stat("t2", granted))},
+		{Name: "UNLOCK_MSG", Call: nlm4(nlm.NLMPROC4_UNLOCK_MSG, c(20, 10, peers.Fields{"nlm.cookie": cookie("t3")})), Reply: peers.Fields{}},
+		{Name: "UNLOCK_RES", Call: nlm4(nlm.NLMPROC4_UNLOCK_RES, stat("t3", granted))},
+		{Name: "blocking LOCK_MSG", Call: nlm4(nlm.NLMPROC4_LOCK_MSG, c(0, 10, peers.Fields{"nlm.cookie": cookie("t4"), "nlm.block": peers.Bool(true)})), Reply: peers.Fields{}},
+		{Name: "LOCK_RES blocked", Call: nlm4(nlm.NLMPROC4_LOCK_RES, stat("t4", blocked))},
+		{Name: "CANCEL_MSG", Call: nlm4(nlm.NLMPROC4_CANCEL_MSG, c(0, 10, peers.Fields{"nlm.cookie": cookie("t5"), "nlm.block": peers.Bool(true)})), Reply: peers.Fields{}},
+		{Name: "CANCEL_RES", Call: nlm4(nlm.NLMPROC4_CANCEL_RES, stat("t5", granted))},
+		{Name: "LOCK_RES blocked again", Call: nlm4(nlm.NLMPROC4_LOCK_RES, stat("t6", blocked))},
+		{Name: "GRANTED_MSG to C", Call: nlm4(nlm.NLMPROC4_GRANTED_MSG, lock(server, tsC.svid, string(tsC.oh()), 0, 10, peers.Fields{"nlm.cookie": peers.Bytes(grantedCookie), "nlm.exclusive": excl})),
+			Reply: peers.Fields{}},
+		{Name: "GRANTED_RES from C", Call: nlm4(nlm.NLMPROC4_GRANTED_RES, peers.Fields{"nlm.cookie": peers.Bytes(grantedCookie), "nlm.stat": peers.Uint(uint32(granted))})},
+		{Name: "GRANTED_MSG to the server", Call: nlm4(nlm.NLMPROC4_GRANTED_MSG, c(0, 10, peers.Fields{"nlm.cookie": cookie("t7")})), Reply: peers.Fields{}},
+		{Name: "GRANTED_RES from the server", Call: nlm4(nlm.NLMPROC4_GRANTED_RES, stat("t7", denied))},
+		{Name: "GRANTED", Call: nlm4(nlm.NLMPROC4_GRANTED, c(0, 10, peers.Fields{"nlm.cookie": cookie("t8")})), Reply: stat("t8", denied)},
+
+		// Shares, NM_LOCK and FREE_ALL.
+		{Name: "SHARE", Call: nlm4(nlm.NLMPROC4_SHARE, peers.Fields{"nlm.cookie": cookie("s1"), "nlm.lock.caller_name": tsC.host, "nlm.lock.owner": peers.Bytes(tsC.oh()), "nlm.share.mode": peers.Uint(uint32(nlm.FsmDW)), "nlm.share.access": peers.Uint(uint32(nlm.FsaR))}),
+			Reply: stat("s1", granted)},
+		{Name: "UNSHARE", Call: nlm4(nlm.NLMPROC4_UNSHARE, peers.Fields{"nlm.cookie": cookie("s1"), "nlm.lock.caller_name": tsC.host}), Reply: stat("s1", granted)},
+		{Name: "NM_LOCK", Call: nlm4(nlm.NLMPROC4_NM_LOCK, lock(tsD.host, tsD.svid, string(tsD.oh()), 0, 10, peers.Fields{"nlm.cookie": cookie("n1")})), Reply: stat("n1", granted)},
+		{Name: "FREE_ALL", Call: nlm4(nlm.NLMPROC4_FREE_ALL, peers.Fields{"nlm.share.name": tsD.host, "nlm.state": "3"})},
+
+		// The NSM.
+		{Name: "SM_MON by the lock manager", Call: sm(nsm.SM_MON, peers.Fields{"stat.mon_id.name": hostA, "stat.my_id.hostname": server, "stat.my_id.prog": peers.Uint(uint32(nlm.NLM_PROG)), "stat.my_id.proc": peers.Uint(nlm.ProcStatusCallback)}),
+			Reply: peers.Fields{"stat.stat_res.res": peers.Uint(uint32(nsm.StatSucc)), "stat.stat_res.state": peers.Uint(state)}},
+		{Name: "SM_STAT", Call: sm(nsm.SM_STAT, peers.Fields{"stat.name": "peer.nfskit.test"}),
+			Reply: peers.Fields{"stat.stat_res.res": peers.Uint(uint32(nsm.StatSucc)), "stat.stat_res.state": peers.Uint(state)}},
+		{Name: "SM_NOTIFY of C's reboot", Call: sm(nsm.SM_NOTIFY, peers.Fields{"stat.mon_id.name": tsC.host, "stat.state": "5"}), Reply: peers.Fields{}},
+		{Name: "status callback", Call: peers.RPC(nlm.NLM_PROG, nlm.NLM_VERSX, nlm.ProcStatusCallback, nil), Reply: peers.Fields{}},
+		{Name: "SM_MON", Call: sm(nsm.SM_MON, peers.Fields{"stat.mon_id.name": "peer.nfskit.test", "stat.my_id.hostname": "127.0.0.1", "stat.my_id.vers": peers.Uint(uint32(nlm.NLM4_VERS)), "stat.priv": peers.Bytes(make([]byte, 16))}),
+			Reply: peers.Fields{"stat.stat_res.res": peers.Uint(uint32(nsm.StatSucc)), "stat.stat_res.state": peers.Uint(monState)}},
+		{Name: "SM_UNMON", Call: sm(nsm.SM_UNMON, peers.Fields{"stat.mon_id.name": "peer.nfskit.test", "stat.my_id.hostname": "127.0.0.1"}),
+			Reply: peers.Fields{"stat.state": peers.Uint(monState)}},
+		{Name: "SM_SIMU_CRASH", Call: sm(nsm.SM_SIMU_CRASH, nil), Reply: peers.Fields{}},
+		{Name: "SM_NOTIFY of the crash", Call: sm(nsm.SM_NOTIFY, peers.Fields{"stat.mon_id.name": "server.test", "stat.state": peers.Uint(state + 2)}), Reply: peers.Fields{}},
+		{Name: "SM_UNMON_ALL", Call: sm(nsm.SM_UNMON_ALL, peers.Fields{"stat.my_id.hostname": "127.0.0.1", "stat.my_id.prog": peers.Uint(uint32(nlm.NLM_PROG))}),
+			Reply: peers.Fields{"stat.state": peers.Uint(state + 2)}},
 	}
 }
 

@@ -212,6 +212,52 @@ func TestInteropLibnfsNSM(t *testing.T) {
 	// A call and its reply per step, and a connection per run.
 	capture.RequireClean(2 * calls)
 	require.Len(t, capture.Read("stat"), 2*calls, "tshark decodes every call and reply as NSM")
+	capture.RequireExchanges(libnfsExchanges(state, monA3, monA4, monB3))
+}
+
+// libnfsExchanges are the calls of TestInteropLibnfsNSM as tshark must
+// show them, with the state number state before the simulated crash.
+func libnfsExchanges(state int32, monA3, monA4, monB3 nsm.Monitor) []peers.Exchange {
+	sm := func(proc uint32, f peers.Fields) peers.Fields { return peers.RPC(nsm.SM_PROG, nsm.SM_VERS, proc, f) }
+	id := func(id nsm.MyId) peers.Fields {
+		return peers.Fields{
+			"stat.my_id.hostname": id.MyName, "stat.my_id.prog": peers.Uint(id.MyProg),
+			"stat.my_id.vers": peers.Uint(id.MyVers), "stat.my_id.proc": peers.Uint(id.MyProc),
+		}
+	}
+	monitor := func(m nsm.Monitor) peers.Fields {
+		f := id(m.MyId)
+		f["stat.mon_id.name"], f["stat.priv"] = m.MonName, peers.Bytes(m.Priv[:])
+		return sm(nsm.SM_MON, f)
+	}
+	res := func(r nsm.Res, st int32) peers.Fields {
+		return peers.Fields{"stat.stat_res.res": peers.Uint(uint32(r)), "stat.stat_res.state": peers.Uint(st)}
+	}
+	unmon := id(libnfsIDv3)
+	unmon["stat.mon_id.name"] = "peer-b.test"
+	bad := monB3
+	bad.MonName, bad.Priv = "bad/name", libnfsPrivA
+	stState := peers.Fields{"stat.state": peers.Uint(state)}
+	// tshark shows no state number in a refusal.
+	refused := peers.Fields{"stat.stat_res.res": peers.Uint(uint32(nsm.StatFail))}
+	return []peers.Exchange{
+		{Name: "SM_NULL", Call: sm(nsm.SM_NULL, nil), Reply: peers.Fields{}},
+		{Name: "SM_STAT", Call: sm(nsm.SM_STAT, peers.Fields{"stat.name": "peer-a.test"}), Reply: res(nsm.StatSucc, state)},
+		{Name: "SM_STAT refused", Call: sm(nsm.SM_STAT, peers.Fields{"stat.name": "bad/name"}), Reply: refused},
+		{Name: "SM_MON A v3", Call: monitor(monA3), Reply: res(nsm.StatSucc, state)},
+		{Name: "SM_MON A v4", Call: monitor(monA4), Reply: res(nsm.StatSucc, state)},
+		{Name: "SM_MON B v3", Call: monitor(monB3), Reply: res(nsm.StatSucc, state)},
+		{Name: "SM_MON refused", Call: monitor(bad), Reply: refused},
+		{Name: "SM_MON B v3 again", Call: monitor(monB3), Reply: res(nsm.StatSucc, state)},
+		{Name: "SM_UNMON B", Call: sm(nsm.SM_UNMON, unmon), Reply: stState},
+		{Name: "SM_UNMON B again", Call: sm(nsm.SM_UNMON, unmon), Reply: stState},
+		{Name: "SM_NOTIFY A", Call: sm(nsm.SM_NOTIFY, peers.Fields{"stat.mon_id.name": "peer-a.test", "stat.state": "7"}), Reply: peers.Fields{}},
+		{Name: "SM_NOTIFY unknown", Call: sm(nsm.SM_NOTIFY, peers.Fields{"stat.mon_id.name": "peer-unknown.test", "stat.state": "9"}), Reply: peers.Fields{}},
+		{Name: "SM_UNMON_ALL v3", Call: sm(nsm.SM_UNMON_ALL, id(libnfsIDv3)), Reply: stState},
+		{Name: "SM_UNMON_ALL v4", Call: sm(nsm.SM_UNMON_ALL, id(libnfsIDv4)), Reply: stState},
+		{Name: "SM_SIMU_CRASH", Call: sm(nsm.SM_SIMU_CRASH, nil), Reply: peers.Fields{}},
+		{Name: "SM_STAT after the crash", Call: sm(nsm.SM_STAT, peers.Fields{"stat.name": "peer-a.test"}), Reply: res(nsm.StatSucc, state+2)},
+	}
 }
 
 // libnfsCollect receives n callbacks, failing the test if they do not come

@@ -484,6 +484,7 @@ func TestInteropTshark(t *testing.T) {
 	sys := dialSystem(t, "tcp")
 	cleanRpcbind(t, sys, progEcho)
 	calls := 0
+	var want []peers.Exchange
 	for _, target := range []struct {
 		name string
 		c    *Client
@@ -502,8 +503,9 @@ func TestInteropTshark(t *testing.T) {
 		m := Mapping{Prog: progEcho, Vers: 2, Prot: IPPROTO_TCP, Port: portOf(echoTCP)}
 		step(NewV2Client(rc).Null(ctx))
 		step(c.PmapSet(ctx, m))
-		_, err := c.GetPort(ctx, progEcho, 2, "tcp")
+		port, err := c.GetPort(ctx, progEcho, 2, "tcp")
 		step(err)
+		require.Equal(t, int(portOf(echoTCP)), port, target.name)
 		_, err = c.PmapDump(ctx)
 		step(err)
 		step(c.PmapUnset(ctx, progEcho, 2))
@@ -525,8 +527,9 @@ func TestInteropTshark(t *testing.T) {
 		step(err)
 		step(NewV4Client(rc).Null(ctx))
 		step(c.Set(ctx, r))
-		_, err = c.GetAddr(ctx, progEcho, 2, "tcp")
+		addr, err := c.GetAddr(ctx, progEcho, 2, "tcp")
 		step(err)
+		require.Equal(t, echoTCP.String(), addr.String(), target.name)
 		_, err = c.GetVersAddr(ctx, progEcho, 2, "tcp")
 		step(err)
 		_, err = c.GetAddrList(ctx, progEcho, 2)
@@ -542,6 +545,29 @@ func TestInteropTshark(t *testing.T) {
 		_, err = c.GetStat(ctx)
 		step(err)
 		step(c.Unset(ctx, progEcho, 2, ""))
+		// Version 3's GETADDR takes the netid of the transport the call
+		// came on, and answers with another version's address if it
+		// has none of the one asked for (RFC 1833).
+		v3addr := r.RAddr
+		if target.name == "ours over udp" {
+			v3addr = uaddrOf(t, echoUDP)
+		}
+		want = append(want, tsharkPortmap(target.name, m, r, v3addr)...)
+		// Client.GetAddr asks with no address; over another transport
+		// than the one asked about, for the list of addresses (whose
+		// arguments and results tshark 4.0 does not decode).
+		getaddr := peers.Exchange{Name: target.name + ": RPCBPROC_GETADDR v4",
+			Call: peers.RPC(PMAP_PROG, RPCBVERS4, RPCBPROC_GETADDR, peers.Fields{
+				"portmap.rpcb.prog": peers.Uint(r.RProg), "portmap.rpcb.version": peers.Uint(r.RVers),
+				"portmap.rpcb.netid": r.RNetid, "portmap.rpcb.addr": "",
+			}),
+			Reply: peers.Fields{"portmap.uaddr": r.RAddr}}
+		if target.name == "ours over udp" {
+			getaddr = peers.Exchange{Name: target.name + ": RPCBPROC_GETADDRLIST",
+				Call:  peers.RPC(PMAP_PROG, RPCBVERS4, RPCBPROC4_GETADDRLIST, nil),
+				Reply: peers.Fields{}}
+		}
+		want = append(want, getaddr)
 		if target.name == "ours over udp" {
 			arg := xdr.Uint32(1)
 			var res xdr.Uint32
@@ -557,4 +583,31 @@ func TestInteropTshark(t *testing.T) {
 	}
 	capture.Stop()
 	capture.RequireClean(2 * calls)
+	capture.RequireExchanges(want)
+}
+
+// tsharkPortmap are the exchanges of TestInteropTshark with one port
+// mapper whose arguments and results the test knows, as tshark must
+// show them: m is the version 2 mapping set, r the version 3 and 4 one,
+// v3addr the address version 3's GETADDR answers. (tshark 4.0 decodes
+// no argument or result of rpcbind's SET and UNSET.)
+func tsharkPortmap(target string, m Mapping, r Rpcb, v3addr string) []peers.Exchange {
+	mapping := func(proc uint32, prot, port uint32) peers.Fields {
+		return peers.RPC(PMAP_PROG, PMAP_VERS, proc, peers.Fields{
+			"portmap.prog": peers.Uint(m.Prog), "portmap.version": peers.Uint(m.Vers),
+			"portmap.proto": peers.Uint(prot), "portmap.port": peers.Uint(port),
+		})
+	}
+	getaddr := peers.RPC(PMAP_PROG, RPCBVERS, RPCBPROC_GETADDR, peers.Fields{
+		"portmap.rpcb.prog": peers.Uint(r.RProg), "portmap.rpcb.version": peers.Uint(r.RVers),
+		"portmap.rpcb.netid": r.RNetid, "portmap.rpcb.addr": r.RAddr,
+	})
+	yes := peers.Fields{"portmap.answer": peers.Bool(true)}
+	return []peers.Exchange{
+		{Name: target + ": PMAPPROC_SET", Call: mapping(PMAPPROC_SET, m.Prot, m.Port), Reply: yes},
+		{Name: target + ": PMAPPROC_GETPORT", Call: mapping(PMAPPROC_GETPORT, m.Prot, 0), Reply: peers.Fields{"portmap.port": peers.Uint(m.Port)}},
+		{Name: target + ": PMAPPROC_UNSET", Call: mapping(PMAPPROC_UNSET, 0, 0), Reply: yes},
+		{Name: target + ": RPCBPROC_SET v3", Call: peers.RPC(PMAP_PROG, RPCBVERS, RPCBPROC_SET, nil), Reply: peers.Fields{}},
+		{Name: target + ": RPCBPROC_GETADDR v3", Call: getaddr, Reply: peers.Fields{"portmap.uaddr": v3addr}},
+	}
 }

@@ -234,6 +234,7 @@ func TestInteropTsharkClean(t *testing.T) {
 	require.NoError(t, err)
 	tcpAddr, udpAddr := fmt.Sprintf("127.0.0.1:%d", tcpPort), fmt.Sprintf("127.0.0.1:%d", udpPort)
 	calls := 0
+	var want []peers.Exchange
 	for _, tc := range []struct {
 		name, network, addr string
 		opts                rpc.ClientOptions
@@ -266,6 +267,7 @@ func TestInteropTsharkClean(t *testing.T) {
 		require.ErrorIs(t, c.Call(ctx, interopProg, 9, 0, nil, nil), rpc.PROG_MISMATCH, tc.name)
 		require.ErrorIs(t, c.Call(ctx, interopProg, 1, procEcho, nil, &out), rpc.GARBAGE_ARGS, tc.name)
 		calls += 9
+		want = append(want, tsharkCalls(tc.name, tc.opts.Auth != nil)...)
 		c.Close()
 	}
 	capture.Stop()
@@ -299,5 +301,45 @@ func TestInteropTsharkClean(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("capture:\n%s", strings.Join(capture.Read("rpc"), "\n"))
+	}
+	capture.RequireExchanges(want)
+}
+
+// tsharkCalls are the calls of one client of TestInteropTsharkClean, in
+// order, and their replies, as tshark must show them: header fields,
+// the credential (AUTH_SYS when sys, else AUTH_NONE), and the outcome.
+func tsharkCalls(client string, sys bool) []peers.Exchange {
+	cred := peers.Fields{"rpc.auth.flavor": peers.Uint(uint32(rpc.AUTH_NONE)) + "," + peers.Uint(uint32(rpc.AUTH_NONE))}
+	if sys {
+		cred = peers.Fields{
+			"rpc.auth.flavor": peers.Uint(uint32(rpc.AUTH_SYS)) + "," + peers.Uint(uint32(rpc.AUTH_NONE)),
+			"rpc.auth.stamp":  peers.XID(7), "rpc.auth.machinename": "nfskit-interop",
+			// tshark shows the group and the supplementary groups as one field.
+			"rpc.auth.uid": "1000", "rpc.auth.gid": "100,100,27",
+		}
+	}
+	call := func(prog, vers, proc uint32) peers.Fields { return peers.RPC(prog, vers, proc, cred) }
+	accepted := func(stat rpc.AcceptStat) peers.Fields {
+		return peers.Fields{"rpc.replystat": "0", "rpc.state_accept": peers.Uint(uint32(stat))}
+	}
+	who := accepted(rpc.SUCCESS)
+	if !sys {
+		who = peers.Fields{"rpc.replystat": "1", "rpc.state_auth": peers.Uint(uint32(rpc.AUTH_TOOWEAK))}
+	}
+	mismatch := accepted(rpc.PROG_MISMATCH)
+	mismatch["rpc.programversion.min"], mismatch["rpc.programversion.max"] = "1", "2"
+	x := func(name string, call, reply peers.Fields) peers.Exchange {
+		return peers.Exchange{Name: client + ": " + name, Call: call, Reply: reply}
+	}
+	return []peers.Exchange{
+		x("NULL v1", call(interopProg, 1, 0), accepted(rpc.SUCCESS)),
+		x("NULL v2", call(interopProg, 2, 0), accepted(rpc.SUCCESS)),
+		x("echo", call(interopProg, 1, procEcho), accepted(rpc.SUCCESS)),
+		x("long echo", call(interopProg, 1, procEcho), accepted(rpc.SUCCESS)),
+		x("who", call(interopProg, 1, procWho), who),
+		x("another program", call(interopProg+1, 1, 0), accepted(rpc.PROG_UNAVAIL)),
+		x("another procedure", call(interopProg, 1, 77), accepted(rpc.PROC_UNAVAIL)),
+		x("another version", call(interopProg, 9, 0), mismatch),
+		x("no arguments", call(interopProg, 1, procEcho), accepted(rpc.GARBAGE_ARGS)),
 	}
 }

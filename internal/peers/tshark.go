@@ -101,11 +101,11 @@ func (c *Capture) decodeArgs() []string {
 	return args
 }
 
-// Read returns tshark's one-line summaries of the captured packets that
-// match a display filter.
-func (c *Capture) Read(filter string) []string {
+// tshark runs tshark over the capture with the decoding arguments and
+// more, and returns what it prints.
+func (c *Capture) tshark(more ...string) []byte {
 	c.t.Helper()
-	args := append(c.decodeArgs(), "-Y", filter)
+	args := append(c.decodeArgs(), more...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "tshark", args...)
@@ -115,6 +115,14 @@ func (c *Capture) Read(filter string) []string {
 	if err != nil {
 		c.t.Fatalf("tshark %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
+	return out
+}
+
+// Read returns tshark's one-line summaries of the captured packets that
+// match a display filter.
+func (c *Capture) Read(filter string) []string {
+	c.t.Helper()
+	out := c.tshark("-Y", filter)
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if l != "" {

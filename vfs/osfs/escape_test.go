@@ -3,6 +3,7 @@
 package osfs
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -13,8 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// jail is an export with a directory beside it holding what must stay
-// out of reach: base/export is served, base/outside is not.
+// jail is an export with a sacrificial tree beside it standing in for
+// the machine's own files, which must stay out of reach: base/export is
+// served; base/outside, with its passwd file, its secret and its
+// subdirectory odir, is not. No test aims at the machine's real files:
+// were containment broken, a write would land in base/outside.
 type jail struct {
 	t       *testing.T
 	fs      *FS
@@ -24,6 +28,15 @@ type jail struct {
 	root    vfs.Handle
 	dir     vfs.Handle // export/dir
 	file    vfs.Handle // export/dir/file, holding "inside"
+	before  map[string]entry
+}
+
+// entry is what intact compares of one path outside the export.
+type entry struct {
+	mode     fs.FileMode
+	uid, gid uint32
+	data     string // a file's bytes or a link's target
+	mtime    int64  // of files only: a test moves entries in and out of directories
 }
 
 // newJail makes a jail served with opts.
@@ -38,7 +51,10 @@ func newJail(t *testing.T, opts Options) *jail {
 		require.NoError(t, os.Chmod(d, 0o777))
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(j.outside, "secret"), []byte("secret"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(j.outside, "passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(j.outside, "odir", "shadow"), []byte("root:*:1:0:99999:7:::\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(j.export, "dir", "file"), []byte("inside"), 0o666))
+	j.before = j.snapshot()
 	fs, err := New(j.export, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { fs.Close() })
@@ -70,24 +86,54 @@ func (j *jail) forge(path string) vfs.Handle {
 	return j.fs.encode(kh)
 }
 
-// intact checks that nothing outside changed and nothing came in.
+// snapshot records every path under base but the export's contents, by
+// its name relative to base: type and mode, owner, bytes or link target.
+func (j *jail) snapshot() map[string]entry {
+	j.t.Helper()
+	snap := map[string]entry{}
+	err := filepath.WalkDir(j.base, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		e := entry{mode: fi.Mode(), uid: st.Uid, gid: st.Gid}
+		switch fi.Mode().Type() {
+		case 0:
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			e.data, e.mtime = string(b), fi.ModTime().UnixNano()
+		case fs.ModeSymlink:
+			if e.data, err = os.Readlink(path); err != nil {
+				return err
+			}
+		}
+		rel, err := filepath.Rel(j.base, path)
+		if err != nil {
+			return err
+		}
+		snap[rel] = e
+		if path == j.export {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	require.NoError(j.t, err)
+	return snap
+}
+
+// intact checks that the tree outside the export is byte for byte and
+// mode for mode as it was made, with nothing new in it, and that the
+// export's file still holds what it held.
 func (j *jail) intact() {
 	j.t.Helper()
-	data, err := os.ReadFile(filepath.Join(j.outside, "secret"))
-	require.NoError(j.t, err)
-	require.Equal(j.t, "secret", string(data))
-	fi, err := os.Stat(filepath.Join(j.outside, "secret"))
-	require.NoError(j.t, err)
-	require.Equal(j.t, os.FileMode(0o644), fi.Mode())
-	require.Zero(j.t, fi.Sys().(*syscall.Stat_t).Uid)
-	for _, dir := range []string{j.outside, filepath.Join(j.outside, "odir")} {
-		ents, err := os.ReadDir(dir)
-		require.NoError(j.t, err)
-		for _, e := range ents {
-			require.Contains(j.t, []string{"secret", "odir"}, e.Name(), "made outside")
-		}
-	}
-	data, err = os.ReadFile(filepath.Join(j.export, "dir", "file"))
+	require.Equal(j.t, j.before, j.snapshot(), "the tree outside the export changed")
+	data, err := os.ReadFile(filepath.Join(j.export, "dir", "file"))
 	require.NoError(j.t, err)
 	require.Equal(j.t, "inside", string(data))
 }
@@ -113,10 +159,13 @@ func (j *jail) ops() map[string]func(h vfs.Handle) error {
 			_, _, err := fs.Write(ctx, su, h, 0, []byte("pwned"), vfs.FileSync)
 			return err
 		},
-		"Commit":  func(h vfs.Handle) error { return fs.Commit(ctx, su, h, 0, 0) },
-		"Create":  func(h vfs.Handle) error { _, _, err := fs.Create(ctx, su, h, "new", vfs.CreateHow{}); return err },
-		"Mkdir":   func(h vfs.Handle) error { _, _, err := fs.Mkdir(ctx, su, h, "new", vfs.SetAttr{}); return err },
-		"Symlink": func(h vfs.Handle) error { _, _, err := fs.Symlink(ctx, su, h, "new", "/", vfs.SetAttr{}); return err },
+		"Commit": func(h vfs.Handle) error { return fs.Commit(ctx, su, h, 0, 0) },
+		"Create": func(h vfs.Handle) error { _, _, err := fs.Create(ctx, su, h, "new", vfs.CreateHow{}); return err },
+		"Mkdir":  func(h vfs.Handle) error { _, _, err := fs.Mkdir(ctx, su, h, "new", vfs.SetAttr{}); return err },
+		"Symlink": func(h vfs.Handle) error {
+			_, _, err := fs.Symlink(ctx, su, h, "new", j.outside, vfs.SetAttr{})
+			return err
+		},
 		"Mknod": func(h vfs.Handle) error {
 			_, _, err := fs.Mknod(ctx, su, h, "new", vfs.TypeFIFO, 0, 0, vfs.SetAttr{})
 			return err
@@ -143,8 +192,8 @@ func TestForgedHandlesOutside(t *testing.T) {
 	eachMode(t, func(t *testing.T, opts Options) {
 		j := newJail(t, opts)
 		targets := []string{
-			"/etc/passwd", "/etc", "/",
-			filepath.Join(j.outside, "secret"), filepath.Join(j.outside, "odir"), j.outside, j.base,
+			filepath.Join(j.outside, "passwd"), filepath.Join(j.outside, "secret"),
+			filepath.Join(j.outside, "odir"), filepath.Join(j.outside, "odir", "shadow"), j.outside, j.base,
 		}
 		for _, target := range targets {
 			h := j.forge(target)
@@ -203,7 +252,10 @@ func TestSymlinksOut(t *testing.T) {
 	eachMode(t, func(t *testing.T, opts Options) {
 		j := newJail(t, opts)
 		fs, ctx := j.fs, t.Context()
-		targets := []string{"/etc", "/etc/passwd", "..", "../..", "../outside", "../outside/secret", "../outside/odir"}
+		targets := []string{
+			filepath.Join(j.outside, "odir"), filepath.Join(j.outside, "passwd"), j.outside,
+			"..", "../outside", "../outside/secret", "../outside/odir", "../outside/passwd",
+		}
 		var links []string
 		for i, target := range targets {
 			// Made through osfs, and behind its back.
@@ -282,7 +334,7 @@ func TestNoDotDot(t *testing.T) {
 			"Rename to":   func(n string) error { return fs.Rename(ctx, su, j.dir, "file", j.root, n) },
 		}
 		for op, do := range byName {
-			for _, name := range []string{"..", ".", "../outside", "../outside/secret", "dir/../..", "/etc/passwd"} {
+			for _, name := range []string{"..", ".", "../outside", "../outside/secret", "dir/../..", filepath.Join(j.outside, "passwd")} {
 				require.ErrorIs(t, do(name), vfs.ErrInvalid, "%s %q", op, name)
 			}
 		}
