@@ -32,7 +32,7 @@ const nfsStateDir = "/var/lib/nfs"
 
 // setUp runs in the re-executed binary, in its new namespaces: it makes
 // every mount private (nothing mounted here shows outside), mounts fresh
-// tmpfs on /run and nfs-common's state directory, and brings loopback up.
+// tmpfs on /run and nfs-common's state directory, and sets up loopback.
 func setUp() error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making every mount private: %w", err)
@@ -55,7 +55,7 @@ func setUp() error {
 	if err := privateNFSState(); err != nil {
 		return err
 	}
-	return loopbackUp()
+	return setUpLoopback()
 }
 
 // mountTmpfs mounts a fresh tmpfs on dir.
@@ -119,28 +119,6 @@ func chown(path, owner string) error {
 	}
 	if err := os.Chown(path, uid, -1); err != nil {
 		return fmt.Errorf("giving %s to %s: %w", path, owner, err)
-	}
-	return nil
-}
-
-// loopbackUp sets the up flag of lo, which a new network namespace has
-// down: the kernel then gives it 127.0.0.1 and ::1.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("bringing lo up: socket: %w", err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return fmt.Errorf("bringing lo up: %w", err)
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("bringing lo up: reading its flags: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("bringing lo up: %w", err)
 	}
 	return nil
 }

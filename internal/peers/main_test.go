@@ -1,0 +1,9 @@
+package peers
+
+import (
+	"testing"
+
+	"github.com/nfskit/nfskit/internal/testns"
+)
+
+func TestMain(m *testing.M) { testns.Main(m) }
