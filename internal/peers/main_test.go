@@ -1,9 +1,0 @@
-package peers
-
-import (
-	"testing"
-
-	"github.com/nfskit/nfskit/internal/testns"
-)
-
-func TestMain(m *testing.M) { testns.Main(m) }
