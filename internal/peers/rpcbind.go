@@ -53,10 +53,11 @@ func recordPeer(t testing.TB, name string, p *Process) {
 // Rpcbind makes sure an rpcbind that this test (or the test it is part
 // of) started answers on 127.0.0.1:111 for the rest of the test,
 // starting one (rpcbind -w -f) if the test has none yet, and stopping it
-// at the end. It holds the "rpcbind" lock. A port mapper that no test
-// started, or anything else on port 111 or rpcbind's socket, is in the
-// way (see InTheWay).
-func Rpcbind(t testing.TB) {
+// at the end. flags are added to rpcbind's when it starts one (-r turns
+// remote calls on). It holds the "rpcbind" lock. A port mapper that no
+// test started, or anything else on port 111 or rpcbind's socket, is in
+// the way (see InTheWay).
+func Rpcbind(t testing.TB, flags ...string) {
 	t.Helper()
 	Require(t, "rpcbind", "rpcinfo")
 	RequireRoot(t)
@@ -67,7 +68,7 @@ func Rpcbind(t testing.TB) {
 	RequireFree(t, "rpcbind", "tcp", rpcbindAddr)
 	RequireFree(t, "rpcbind", "udp", rpcbindAddr)
 	RequireFree(t, "rpcbind", "unix", rpcbindSocket)
-	p := Start(t, "rpcbind", "-w", "-f")
+	p := Start(t, "rpcbind", append([]string{"-w", "-f"}, flags...)...)
 	recordPeer(t, "rpcbind", p)
 	WaitFor(t, 10*time.Second, "rpcbind", func() error {
 		if p.Exited() {
