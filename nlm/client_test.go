@@ -480,7 +480,7 @@ func TestClientDialErrors(t *testing.T) {
 			var de *nlm.DialError
 			require.ErrorAs(t, err, &de)
 			require.True(t, strings.HasPrefix(err.Error(), tc.message), "%q", err.Error())
-			require.Less(t, time.Since(start), 2*time.Second)
+			require.Less(t, time.Since(start), 5*time.Second, "Dial returns soon after its context ends")
 			if tc.kind == nlm.ErrNoLockManager {
 				require.ErrorIs(t, err, portmap.ErrNotRegistered)
 			}
