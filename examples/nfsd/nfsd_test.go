@@ -23,21 +23,30 @@ import (
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
-// freePort returns a TCP and UDP port free on 127.0.0.1.
-func freePort(t *testing.T) int {
-	for range 20 {
+// freePorts returns n distinct ports, each free on 127.0.0.1 for both
+// TCP and UDP. Every port stays bound until all are chosen: a port
+// closed at once could be handed out again by the next bind.
+func freePorts(t *testing.T, n int) []int {
+	var ports []int
+	for range 20 * n {
+		if len(ports) == n {
+			return ports
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
+		defer l.Close()
 		port := l.Addr().(*net.TCPAddr).Port
 		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err == nil {
-			pc.Close()
-			return port
+		if err != nil {
+			continue
 		}
+		defer pc.Close()
+		ports = append(ports, port)
 	}
-	t.Fatal("no free port")
-	return 0
+	if len(ports) < n {
+		t.Fatalf("found %d free ports of %d", len(ports), n)
+	}
+	return ports
 }
 
 // testConfig returns the configuration of an nfsd for a test: every
@@ -46,10 +55,11 @@ func freePort(t *testing.T) int {
 // system's rpcbind and rpc.statd. GRANTED calls that cannot go back over
 // a client's connection are not sent: the clients poll.
 func testConfig(t *testing.T, path string) config {
+	p := freePorts(t, 5)
 	return config{
 		addr: "127.0.0.1", path: path, noRootSquash: true,
-		nfsPort: freePort(t), mountPort: freePort(t), nlmPort: freePort(t), nsmPort: freePort(t),
-		portmapMode: modeEmbedded, portmapPort: freePort(t), nsmMode: modeEmbedded,
+		nfsPort: p[0], mountPort: p[1], nlmPort: p[2], nsmPort: p[3],
+		portmapMode: modeEmbedded, portmapPort: p[4], nsmMode: modeEmbedded,
 		callbackDial: func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
 			return nil, errors.New("no callbacks to client hosts in tests")
 		},
