@@ -187,19 +187,19 @@ func TestCloseAddr(t *testing.T) {
 
 			start := time.Now()
 			require.Equal(t, 2*per+1, srv.CloseAddr(net.ParseIP("127.0.0.2")))
-			by := start.Add(100 * time.Millisecond)
+			by := start.Add(atOnce)
 
 			// Every connection that arrived on 127.0.0.2 sees the close.
 			for i, r := range sides[addr2].raws {
 				require.NoError(t, r.SetReadDeadline(by))
 				_, err := r.Read(make([]byte, 1))
-				require.True(t, isClosedErr(err), "raw connection %d on 127.0.0.2 still open after 100 ms: %v", i, err)
+				require.True(t, isClosedErr(err), "raw connection %d on 127.0.0.2 still open after %v: %v", i, atOnce, err)
 			}
 			for i, wc := range append(append([]*watchedClient(nil), sides[addr2].clients...), inflight) {
 				select {
 				case <-wc.conn(0).broken:
 				case <-time.After(time.Until(by)):
-					t.Fatalf("client %d on 127.0.0.2 did not see its connection close within 100 ms", i)
+					t.Fatalf("client %d on 127.0.0.2 did not see its connection close within %v", i, atOnce)
 				}
 			}
 			t.Logf("all closes seen after %v", time.Since(start))

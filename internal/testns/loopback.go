@@ -18,9 +18,10 @@ const loIndex = 1
 // getaddrinfo with AI_ADDRCONFIG, as nfs-ganesha resolves its Bind_addr
 // 127.0.0.1, finds no address of a family unless an interface has one
 // other than 127.0.0.1 or ::1: a namespace with only those resolves
-// nothing. These stand in for the machine's own addresses.
+// nothing. These stand in for the machine's own addresses (Debian gives
+// the host's name 127.0.1.1); no test uses them.
 var extraAddrs = []netip.Prefix{
-	netip.MustParsePrefix("127.0.0.2/8"),
+	netip.MustParsePrefix("127.0.1.1/8"),
 	netip.MustParsePrefix("fd00::1/128"),
 }
 

@@ -151,6 +151,23 @@ func TestThisBinaryIsIsolated(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, lo.Flags&net.FlagUp, "lo is up")
 	require.NotEqual(t, netNS(os.Getppid()), netNS(os.Getpid()), "a network namespace of its own")
+	// Besides 127.0.0.1 and ::1, an address of each family that glibc's
+	// AI_ADDRCONFIG counts, as on a machine with a network.
+	addrs, err := lo.Addrs()
+	require.NoError(t, err)
+	var v4, v6 int
+	for _, a := range addrs {
+		ip := a.(*net.IPNet).IP
+		switch {
+		case ip.Equal(net.IPv4(127, 0, 0, 1)), ip.Equal(net.IPv6loopback):
+		case ip.To4() != nil:
+			v4++
+		default:
+			v6++
+		}
+	}
+	require.Equal(t, 1, v4, "another IPv4 address on lo: %v", addrs)
+	require.Equal(t, 1, v6, "another IPv6 address on lo: %v", addrs)
 	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
 		l, err := net.Listen("tcp", addr)
 		require.NoError(t, err, addr)
