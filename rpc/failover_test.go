@@ -127,7 +127,7 @@ func (wc *watchedClient) echo(t *testing.T, s string) {
 // TestCloseAddr serves two local addresses, each with several Clients and
 // raw connections, one Client with a call in flight. CloseAddr on one
 // address must close every connection that arrived on it at once, each
-// peer seeing the close within 100 ms, while the other address's
+// peer seeing the close within atOnce, while the other address's
 // connections go on being served untouched.
 func TestCloseAddr(t *testing.T) {
 	requireLoopbackAliases(t)
