@@ -99,6 +99,15 @@ var (
 	locks   = map[string]*peerLock{}
 )
 
+// requireTestns fails a test whose binary did not start its tests
+// through testns.Main: its peers would meet the machine's own.
+func requireTestns(t testing.TB) {
+	t.Helper()
+	if !testns.Entered() {
+		t.Fatal("this package's TestMain must call testns.Main (internal/testns) before its tests start peers")
+	}
+}
+
 // lockDir is where the lock files are: the test binary's private /run
 // when it runs in its own namespaces (only its own tests take turns
 // there), the temporary directory every test binary on the machine
@@ -113,12 +122,14 @@ func lockDir() (string, error) {
 
 // Lock holds the lock name until the test ends, waiting for other tests
 // (in this process or, where the test binary runs in place, another)
-// that hold it. A test that
-// already holds it, or whose parent test does, gets it at once, so a
-// helper that needs rpcbind may be called by a test that holds rpcbind
-// already. Take locks in a fixed order: rpcbind before ganesha or statd.
+// that hold it. A test that already holds it, or whose parent test does,
+// gets it at once, so a helper that needs rpcbind may be called by a
+// test that holds rpcbind already. Take locks in a fixed order: rpcbind
+// before ganesha or statd. The test binary must have started its tests
+// through testns.Main.
 func Lock(t testing.TB, name string) {
 	t.Helper()
+	requireTestns(t)
 	locksMu.Lock()
 	l := locks[name]
 	if l == nil {
@@ -172,9 +183,11 @@ type Process struct {
 }
 
 // Start runs a program in the background until the test ends, keeping its
-// output for the test log on failure.
+// output for the test log on failure. Like Lock, it needs the test binary
+// to have started its tests through testns.Main.
 func Start(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
+	requireTestns(t)
 	p := &Process{Name: name, output: &bytes.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	w := &lockedWriter{b: p.output}

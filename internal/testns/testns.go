@@ -52,6 +52,10 @@ const (
 // Main, where port 111, 2049 and the rest are the tests' own.
 func Isolated() bool { return os.Getenv(envState) == stateIsolated }
 
+// Entered reports whether this process's tests were started through
+// Main or Run, isolated or in place.
+func Entered() bool { return os.Getenv(envState) != "" }
+
 // InPlaceReason says why the tests run in the machine's namespaces
 // ("" when they are isolated, or when Main was not called).
 func InPlaceReason() string {
