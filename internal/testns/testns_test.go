@@ -111,13 +111,18 @@ func probeCmd(t *testing.T, what, dir string, args []string, env ...string) *exe
 	return cmd
 }
 
-// runProbe runs a report probe and returns what it saw, checking that
-// its exit code came back.
-func runProbe(t *testing.T, port int, env ...string) probeReport {
+// runProbe runs a report probe, as user nobody if asNobody, and returns
+// what it saw, checking that its exit code came back.
+func runProbe(t *testing.T, port int, asNobody bool, env ...string) probeReport {
 	t.Helper()
 	dir := t.TempDir()
 	args := []string{"-test.run=^$", "an argument with spaces"}
 	cmd := probeCmd(t, "report", dir, args, append(env, probePortEnv+"="+strconv.Itoa(port))...)
+	if asNobody {
+		dir = runnableByAll(t)
+		cmd.Dir, cmd.Path = dir, filepath.Join(dir, "probe.test")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	}
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "output:\n%s", out)
@@ -127,6 +132,23 @@ func runProbe(t *testing.T, port int, env ...string) probeReport {
 	require.Equal(t, args, r.Args, "the same arguments")
 	require.Equal(t, dir, r.Dir, "the same working directory")
 	return r
+}
+
+// nobody is the uid and gid of user nobody on Linux.
+const nobody = 65534
+
+// runnableByAll returns a directory any user may enter holding a copy of
+// this test binary, probe.test, any user may run.
+func runnableByAll(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nfskit-testns-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	exe, err := os.ReadFile("/proc/self/exe")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "probe.test"), exe, 0o755))
+	return dir
 }
 
 // requireIsolated skips a test that needs namespaces where this binary
@@ -186,19 +208,21 @@ func TestReexec(t *testing.T) {
 	t.Cleanup(func() { os.Remove(marker) })
 
 	tests := []struct {
-		name string
-		env  []string
+		name     string
+		env      []string
+		asNobody bool
 		// isolated: the probe runs in namespaces of its own.
 		isolated bool
 		reason   string
 	}{
-		{"isolated", nil, true, ""},
-		{"forced in place", []string{testns.EnvNoNetns + "=1"}, false, testns.EnvNoNetns + "=1"},
-		{"a process the tests start stays", []string{"NFSKIT_TESTNS=isolated"}, true, ""},
+		{"isolated", nil, false, true, ""},
+		{"forced in place", []string{testns.EnvNoNetns + "=1"}, false, false, testns.EnvNoNetns + "=1"},
+		{"in place without privilege", nil, true, false, "not root: private network namespaces need root"},
+		{"a process the tests start stays", []string{"NFSKIT_TESTNS=isolated"}, false, true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runProbe(t, port, tc.env...)
+			r := runProbe(t, port, tc.asNobody, tc.env...)
 			require.Equal(t, tc.isolated, r.Isolated)
 			require.Equal(t, tc.reason, r.InPlaceReason)
 			require.True(t, r.LoopbackUp, "lo is up")
