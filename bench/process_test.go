@@ -22,6 +22,7 @@ import (
 
 	billymemfs "github.com/go-git/go-billy/v5/memfs"
 
+	"github.com/nfskit/nfskit/internal/testns"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/rpc"
@@ -48,6 +49,10 @@ const (
 // pinned reports whether client and servers get a CPU each.
 func pinned() bool { return runtime.NumCPU() >= 2 }
 
+// TestMain runs a server when this binary was started as one; otherwise
+// it runs the benchmarks, pinned, in private network and mount
+// namespaces (where ganesha's port 2049 and rpcbind's 111 are theirs),
+// which the servers it starts share.
 func TestMain(m *testing.M) {
 	if name := os.Getenv(serveEnv); name != "" {
 		if err := serve(name); err != nil {
@@ -56,14 +61,22 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	os.Exit(testns.Run(pinnedClient{m}))
+}
+
+// pinnedClient runs the tests and benchmarks with this process pinned to
+// clientCPU.
+type pinnedClient struct{ m *testing.M }
+
+func (p pinnedClient) Run() int {
 	if pinned() {
 		if err := pinProcess(clientCPU); err != nil {
 			fmt.Fprintln(os.Stderr, "pinning the client:", err)
-			os.Exit(1)
+			return 1
 		}
 		runtime.GOMAXPROCS(1)
 	}
-	os.Exit(m.Run())
+	return p.m.Run()
 }
 
 // pinProcess pins every thread of this process, and so every thread

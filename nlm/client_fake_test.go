@@ -73,6 +73,9 @@ type clientFake struct {
 	cancels        []nlm.Nlm4Cancargs
 	unlocks        []nlm.Nlm4Unlockargs
 	granted        chan struct{} // signalled after each GRANTED callback
+	// cancelled, if set, is signalled after each CANCEL is recorded
+	// (dropped when full).
+	cancelled chan struct{}
 }
 
 func (s *clientFake) cookie(c nlm.Netobj) nlm.Netobj {
@@ -219,6 +222,12 @@ func (s *clientFake) Cancel(ctx context.Context, call *rpc.Call, args *nlm.Nlm4C
 	c.Cookie = bytes.Clone(args.Cookie)
 	c.Alock.Fh, c.Alock.Oh = bytes.Clone(args.Alock.Fh), bytes.Clone(args.Alock.Oh)
 	s.cancels = append(s.cancels, c)
+	if s.cancelled != nil {
+		select {
+		case s.cancelled <- struct{}{}:
+		default:
+		}
+	}
 	l := clientFakeFrom(&args.Alock, args.Exclusive, nil)
 	res := &nlm.Nlm4Res{Cookie: s.cookie(args.Cookie), Stat: nlm.Nlm4Stat{Stat: nlm.NLM4_DENIED}}
 	for i, b := range s.blocked {
@@ -245,6 +254,13 @@ func (s *clientFake) Test(ctx context.Context, call *rpc.Call, args *nlm.Nlm4Tes
 		}
 	}
 	return res, nil
+}
+
+// recordedCancels returns a copy of the CANCELs the server received.
+func (s *clientFake) recordedCancels() []nlm.Nlm4Cancargs {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]nlm.Nlm4Cancargs(nil), s.cancels...)
 }
 
 // snapshot returns copies of what the server holds and has recorded.

@@ -34,7 +34,7 @@ import (
 // return: scheduling on a loaded machine, never a timeout of its own.
 const (
 	missDeadline = 300 * time.Millisecond
-	missSlack    = 500 * time.Millisecond
+	missSlack    = time.Second
 )
 
 // missRefusedTCP returns a TCP port of 127.0.0.1 nobody listens on.
@@ -242,7 +242,7 @@ func TestMissingLockManager(t *testing.T) {
 // missCleanup is the CleanupTimeout of the clients whose lock manager
 // does not answer: longer than missSlack, so that a Lock that waited
 // for its CANCEL to be answered would return too late.
-const missCleanup = 2 * time.Second
+const missCleanup = 3 * missSlack
 
 // TestMissingLockManagerAfterDial checks a waiting lock request to a
 // lock manager that does not answer it: a listener or a socket that
@@ -428,7 +428,7 @@ func TestMissingStatusMonitor(t *testing.T) {
 				p := missPort(t, e.tcp)
 				for _, wait := range []bool{false, true} {
 					c := missDial(t, "tcp", p)
-					ctx, cancel := context.WithTimeout(context.Background(), 2*monitorTimeout+missSlack)
+					ctx, cancel := context.WithTimeout(context.Background(), monitorTimeout+2*missSlack)
 					start := time.Now()
 					err := c.Lock(ctx, e.fh, nlm.Lock{Owner: missOwner, Exclusive: true, Wait: wait})
 					took := time.Since(start)

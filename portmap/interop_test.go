@@ -85,13 +85,6 @@ func TestInteropRpcinfo(t *testing.T) {
 	peers.Require(t, "rpcinfo")
 	peers.RequireRoot(t)
 	peers.Lock(t, "rpcbind") // port 111 is ours until the test ends
-	if err := peers.Ping("tcp", "127.0.0.1:111", PMAP_PROG, PMAP_VERS); err == nil {
-		msg := "a port mapper that no test started answers on 127.0.0.1:111; stop it to run this test"
-		if peers.Interop() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 
 	pm := &Server{}
 	mux := rpc.NewMux()
@@ -171,11 +164,16 @@ func TestInteropRpcinfo(t *testing.T) {
 // and ::1 (TCP and UDP) and on DefaultSocket, until the test ends, and
 // returns those addresses. rpcinfo and libtirpc reach the local port
 // mapper through any of them (rpcinfo -d through the socket, then ::1).
-// The caller holds the "rpcbind" lock and has made sure no rpcbind
-// runs, so a socket file left at DefaultSocket is stale: it is replaced,
-// and removed at the end.
+// The caller holds the "rpcbind" lock, so a port mapper already there
+// is not a test's: it is in the way. A socket file left at DefaultSocket
+// that nothing answers on is stale: it is replaced, and removed at the
+// end.
 func serveAsRpcbind(t *testing.T, h rpc.Handler) []net.Addr {
 	t.Helper()
+	const what = "the port mapper under test"
+	peers.RequireFree(t, what, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(PMAP_PORT)))
+	peers.RequireFree(t, what, "udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(PMAP_PORT)))
+	peers.RequireFree(t, what, "unix", DefaultSocket)
 	srv := &rpc.Server{Handler: h}
 	t.Cleanup(func() { srv.Close() })
 	var addrs []net.Addr
@@ -193,10 +191,6 @@ func serveAsRpcbind(t *testing.T, h rpc.Handler) []net.Addr {
 		go srv.ServePacket(pc)
 		addrs = append(addrs, l.Addr(), pc.LocalAddr())
 	}
-	if nc, err := net.Dial("unix", DefaultSocket); err == nil {
-		nc.Close()
-		t.Fatalf("something answers on %s", DefaultSocket)
-	}
 	os.Remove(DefaultSocket)
 	ul, err := net.Listen("unix", DefaultSocket)
 	require.NoError(t, err)
@@ -204,28 +198,6 @@ func serveAsRpcbind(t *testing.T, h rpc.Handler) []net.Addr {
 	go srv.Serve(ul)
 	t.Cleanup(func() { ul.Close() }) // removes the file
 	return append(addrs, ul.Addr())
-}
-
-// rpcbindRemoteCalls makes sure rpcbind runs for the rest of the test
-// with remote calls (CALLIT, INDIRECT) turned on, which Debian's leaves
-// off unless started with -r. It reports false if an rpcbind that no
-// test started runs already: its flags are not ours to change.
-func rpcbindRemoteCalls(t *testing.T) bool {
-	t.Helper()
-	peers.Require(t, "rpcbind", "rpcinfo")
-	peers.RequireRoot(t)
-	peers.Lock(t, "rpcbind")
-	if peers.Ping("tcp", "127.0.0.1:111", PMAP_PROG, PMAP_VERS) == nil {
-		return false
-	}
-	p := peers.Start(t, "rpcbind", "-w", "-f", "-r")
-	peers.WaitFor(t, 10*time.Second, "rpcbind", func() error {
-		if p.Exited() {
-			t.Fatalf("rpcbind exited: %s", p.Output())
-		}
-		return peers.Ping("tcp", "127.0.0.1:111", PMAP_PROG, PMAP_VERS)
-	})
-	return true
 }
 
 // dialSystem connects a Client to the system's port mapper on
@@ -368,7 +340,7 @@ func TestInteropClientRpcbind(t *testing.T) {
 // BCAST and INDIRECT of rpcbind) through the system's rpcbind to a
 // service of ours.
 func TestInteropForwardRpcbind(t *testing.T) {
-	remote := rpcbindRemoteCalls(t)
+	peers.Rpcbind(t, "-r") // remote calls (CALLIT, INDIRECT), off in Debian's by default
 	ctx := ctxTimeout(t, 60*time.Second)
 	udp := dialSystem(t, "udp")
 	cleanRpcbind(t, udp, progEcho, progNone)
@@ -389,15 +361,6 @@ func TestInteropForwardRpcbind(t *testing.T) {
 
 	arg := xdr.Uint32(41)
 	var res xdr.Uint32
-	if !remote {
-		// An rpcbind without -r answers INDIRECT with SYSTEM_ERR.
-		t.Log("the running rpcbind was not started by a test; remote calls may be off")
-		_, err = udp.Indirect(ctxTimeout(t, 5*time.Second), progEcho, 1, procEchoInc, &arg, &res)
-		if err != nil {
-			require.ErrorIs(t, err, rpc.SYSTEM_ERR)
-			return
-		}
-	}
 	port, err := udp.PmapCallit(ctxTimeout(t, 5*time.Second), progEcho, 1, procEchoInc, &arg, &res)
 	require.NoError(t, err)
 	require.Equal(t, 42, int(res))

@@ -127,7 +127,7 @@ func (wc *watchedClient) echo(t *testing.T, s string) {
 // TestCloseAddr serves two local addresses, each with several Clients and
 // raw connections, one Client with a call in flight. CloseAddr on one
 // address must close every connection that arrived on it at once, each
-// peer seeing the close within 100 ms, while the other address's
+// peer seeing the close within atOnce, while the other address's
 // connections go on being served untouched.
 func TestCloseAddr(t *testing.T) {
 	requireLoopbackAliases(t)
@@ -187,19 +187,19 @@ func TestCloseAddr(t *testing.T) {
 
 			start := time.Now()
 			require.Equal(t, 2*per+1, srv.CloseAddr(net.ParseIP("127.0.0.2")))
-			by := start.Add(100 * time.Millisecond)
+			by := start.Add(atOnce)
 
 			// Every connection that arrived on 127.0.0.2 sees the close.
 			for i, r := range sides[addr2].raws {
 				require.NoError(t, r.SetReadDeadline(by))
 				_, err := r.Read(make([]byte, 1))
-				require.True(t, isClosedErr(err), "raw connection %d on 127.0.0.2 still open after 100 ms: %v", i, err)
+				require.True(t, isClosedErr(err), "raw connection %d on 127.0.0.2 still open after %v: %v", i, atOnce, err)
 			}
 			for i, wc := range append(append([]*watchedClient(nil), sides[addr2].clients...), inflight) {
 				select {
 				case <-wc.conn(0).broken:
 				case <-time.After(time.Until(by)):
-					t.Fatalf("client %d on 127.0.0.2 did not see its connection close within 100 ms", i)
+					t.Fatalf("client %d on 127.0.0.2 did not see its connection close within %v", i, atOnce)
 				}
 			}
 			t.Logf("all closes seen after %v", time.Since(start))

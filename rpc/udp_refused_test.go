@@ -22,7 +22,7 @@ const procHeld = 12
 
 // refusedFast bounds how long a refused call may take: far below the
 // contexts of the calls (10 s), well above a loopback round trip.
-const refusedFast = time.Second
+const refusedFast = 3 * time.Second
 
 // closedUDPPort returns a loopback UDP address where nothing listens.
 func closedUDPPort(t *testing.T) string {

@@ -84,8 +84,10 @@ func Ganesha(t testing.TB) *GaneshaServer {
 	Rpcbind(t)
 	Lock(t, "ganesha")
 	if err := Ping("tcp", GaneshaAddr, progNFS, 3); err == nil {
-		t.Fatalf("an NFS server already answers on %s: stop it first (ganesha.nfsd or the kernel's nfsd)", GaneshaAddr)
+		InTheWay(t, "an NFS server that no test started answers on %s (ganesha.nfsd, the kernel's nfsd, examples/nfsd)", GaneshaAddr)
 	}
+	RequireFree(t, "ganesha", "tcp", GaneshaAddr)
+	RequireFree(t, "ganesha", "udp", GaneshaAddr)
 
 	dir := t.TempDir()
 	export := dir + "/export"

@@ -5,9 +5,18 @@
 // A test that needs a peer calls Require first: when the program is not
 // installed the test is skipped with a message naming it, unless
 // NFSKIT_INTEROP=1 is set, in which case it fails. Peers that are
-// machine-wide singletons (rpcbind owns port 111, ganesha port 2049) are
-// guarded by a lock file held for the whole test, so test binaries of
-// different packages running in parallel take turns.
+// singletons (rpcbind owns port 111, ganesha port 2049) are guarded by a
+// lock held for the whole test, so tests take turns.
+//
+// A package whose tests start peers runs them in private network and
+// mount namespaces (internal/testns, from TestMain): each test binary
+// then has ports 111 and 2049, /run and the locks to itself, and never
+// meets the machine's own rpcbind, rpc.statd or NFS server. Where the
+// binary runs in place instead (no root, or NFSKIT_NO_NETNS=1), the locks
+// are files in the temporary directory shared by every test binary, and
+// a peer of the machine in a test's way (a port mapper on 111, a statd,
+// an NFS server on 2049) makes the test skip rather than share or
+// disturb it, or fail under NFSKIT_INTEROP=1.
 package peers
 
 import (
@@ -23,6 +32,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/testns"
 )
 
 // Interop reports whether peers are required (NFSKIT_INTEROP=1).
@@ -88,13 +99,37 @@ var (
 	locks   = map[string]*peerLock{}
 )
 
-// Lock holds the machine-wide lock name until the test ends, waiting for
-// other tests (in this process or another) that hold it. A test that
-// already holds it, or whose parent test does, gets it at once, so a
-// helper that needs rpcbind may be called by a test that holds rpcbind
-// already. Take locks in a fixed order: rpcbind before ganesha or statd.
+// requireTestns fails a test whose binary did not start its tests
+// through testns.Main: its peers would meet the machine's own.
+func requireTestns(t testing.TB) {
+	t.Helper()
+	if !testns.Entered() {
+		t.Fatal("this package's TestMain must call testns.Main (internal/testns) before its tests start peers")
+	}
+}
+
+// lockDir is where the lock files are: the test binary's private /run
+// when it runs in its own namespaces (only its own tests take turns
+// there), the temporary directory every test binary on the machine
+// shares otherwise.
+func lockDir() (string, error) {
+	if !testns.Isolated() {
+		return os.TempDir(), nil
+	}
+	const dir = "/run/nfskit"
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// Lock holds the lock name until the test ends, waiting for other tests
+// (in this process or, where the test binary runs in place, another)
+// that hold it. A test that already holds it, or whose parent test does,
+// gets it at once, so a helper that needs rpcbind may be called by a
+// test that holds rpcbind already. Take locks in a fixed order: rpcbind
+// before ganesha or statd. The test binary must have started its tests
+// through testns.Main.
 func Lock(t testing.TB, name string) {
 	t.Helper()
+	requireTestns(t)
 	locksMu.Lock()
 	l := locks[name]
 	if l == nil {
@@ -110,7 +145,12 @@ func Lock(t testing.TB, name string) {
 		return
 	}
 	l.mu.Lock()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "nfskit-peer-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	dir, err := lockDir()
+	if err != nil {
+		l.mu.Unlock()
+		t.Fatalf("peer lock %s: %v", name, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "nfskit-peer-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		l.mu.Unlock()
 		t.Fatalf("peer lock %s: %v", name, err)
@@ -143,9 +183,11 @@ type Process struct {
 }
 
 // Start runs a program in the background until the test ends, keeping its
-// output for the test log on failure.
+// output for the test log on failure. Like Lock, it needs the test binary
+// to have started its tests through testns.Main.
 func Start(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
+	requireTestns(t)
 	p := &Process{Name: name, output: &bytes.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	w := &lockedWriter{b: p.output}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseRpcinfo(t *testing.T) {
@@ -161,3 +163,21 @@ func TestInteropStatd(t *testing.T) {
 		}
 	}
 }
+
+// TestPeersNeedTestns checks that a test whose binary did not start its
+// tests through testns.Main cannot take a peer's lock or start a peer.
+func TestPeersNeedTestns(t *testing.T) {
+	t.Setenv("NFSKIT_TESTNS", "") // as if TestMain had not called testns.Main
+	f := &fatalTB{TB: t}
+	requireTestns(f)
+	require.Contains(t, f.fatal, "TestMain must call testns.Main")
+}
+
+// fatalTB records what a test would fail with instead of failing.
+type fatalTB struct {
+	testing.TB
+	fatal string
+}
+
+func (f *fatalTB) Helper()           {}
+func (f *fatalTB) Fatal(args ...any) { f.fatal = fmt.Sprint(args...) }

@@ -5,22 +5,71 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// Rpcbind makes sure the system's rpcbind answers on 127.0.0.1:111 for
-// the rest of the test, starting one (rpcbind -w -f) if none runs, and
-// stopping it at the end if it started it. It holds the "rpcbind" lock.
-func Rpcbind(t testing.TB) {
+// rpcbindAddr is where rpcbind serves.
+const rpcbindAddr = "127.0.0.1:111"
+
+// rpcbindSocket is rpcbind's local socket.
+const rpcbindSocket = "/run/rpcbind.sock"
+
+// started records, by lock name, the peer a test holding that lock
+// started and still runs: a helper called again under the same lock (by
+// the test or its subtests) finds it.
+var started struct {
+	sync.Mutex
+	procs map[string]*Process
+}
+
+// startedPeer returns the running peer recorded under the lock name, or
+// nil.
+func startedPeer(name string) *Process {
+	started.Lock()
+	defer started.Unlock()
+	if p := started.procs[name]; p != nil && !p.Exited() {
+		return p
+	}
+	return nil
+}
+
+// recordPeer records p under the lock name until the test ends.
+func recordPeer(t testing.TB, name string, p *Process) {
+	started.Lock()
+	defer started.Unlock()
+	if started.procs == nil {
+		started.procs = map[string]*Process{}
+	}
+	started.procs[name] = p
+	t.Cleanup(func() {
+		started.Lock()
+		defer started.Unlock()
+		delete(started.procs, name)
+	})
+}
+
+// Rpcbind makes sure an rpcbind that this test (or the test it is part
+// of) started answers on 127.0.0.1:111 for the rest of the test,
+// starting one (rpcbind -w -f) if the test has none yet, and stopping it
+// at the end. flags are added to rpcbind's when it starts one (-r turns
+// remote calls on). It holds the "rpcbind" lock. A port mapper that no
+// test started, or anything else on port 111 or rpcbind's socket, is in
+// the way (see InTheWay).
+func Rpcbind(t testing.TB, flags ...string) {
 	t.Helper()
 	Require(t, "rpcbind", "rpcinfo")
 	RequireRoot(t)
 	Lock(t, "rpcbind")
-	if _, err := Run(context.Background(), "rpcinfo", "-p", "127.0.0.1"); err == nil {
+	if startedPeer("rpcbind") != nil {
 		return
 	}
-	p := Start(t, "rpcbind", "-w", "-f")
+	RequireFree(t, "rpcbind", "tcp", rpcbindAddr)
+	RequireFree(t, "rpcbind", "udp", rpcbindAddr)
+	RequireFree(t, "rpcbind", "unix", rpcbindSocket)
+	p := Start(t, "rpcbind", append([]string{"-w", "-f"}, flags...)...)
+	recordPeer(t, "rpcbind", p)
 	WaitFor(t, 10*time.Second, "rpcbind", func() error {
 		if p.Exited() {
 			t.Fatalf("rpcbind exited: %s", p.Output())
