@@ -126,8 +126,8 @@ func (s *Server) Register(mux *rpc.Mux) {
 }
 
 // Handler returns the server as an rpc.Handler without the duplicate
-// request cache: NewV3Handler(s), lending Read a pooled buffer for
-// each READ's data, taken back once the reply is sent.
+// request cache: NewV3Handler(s), except that READ reads its data into a
+// pooled buffer, taken back once the reply is sent.
 func (s *Server) Handler() rpc.Handler {
 	typed := NewV3Handler(s)
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
@@ -135,38 +135,23 @@ func (s *Server) Handler() rpc.Handler {
 			typed.ServeRPC(ctx, w, c)
 			return
 		}
-		// The reply references the data (it is written with writev, not
-		// copied), and the typed handler returns once it is sent: only
-		// then does the buffer go back to the pool.
-		l := lenders.Get().(*readLender)
-		typed.ServeRPC(context.WithValue(ctx, readLenderKey{}, l), w, c)
-		if l.buf != nil {
-			putReadBuf(l.buf)
-			l.buf = nil
+		var args READ3args
+		if c.Decode(&args) != nil {
+			w.Error(rpc.GARBAGE_ARGS)
+			return
 		}
-		lenders.Put(l)
+		buf := getReadBuf(int(min(uint32(args.Count), maxIO(c))))
+		res, err := s.read(ctx, c, &args, *buf)
+		if err != nil {
+			rpc.ReplyError(w, err)
+		} else {
+			// The reply references the data (it is written with
+			// writev, not copied), so the buffer goes back to the
+			// pool only once Reply has sent it.
+			w.Reply(res)
+		}
+		putReadBuf(buf)
 	})
-}
-
-// readLender lends Read one pooled buffer for the data of a READ served
-// by Handler.
-type readLender struct{ buf *[]byte }
-
-// readLenderKey is the context key of a READ's readLender.
-type readLenderKey struct{}
-
-// lenders keeps readLenders between calls.
-var lenders = sync.Pool{New: func() any { return new(readLender) }}
-
-// readBuffer returns a buffer of at least n bytes for a READ's data: the
-// pooled one the context's lender has, or a new one for a call made
-// outside Handler, whose result the caller keeps.
-func readBuffer(ctx context.Context, n int) []byte {
-	if l, ok := ctx.Value(readLenderKey{}).(*readLender); ok && l.buf == nil {
-		l.buf = getReadBuf(n)
-		return *l.buf
-	}
-	return make([]byte, n)
 }
 
 // Read buffers come in two sizes, so that small reads do not pin

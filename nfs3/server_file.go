@@ -117,8 +117,13 @@ func (s *Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3ar
 // called directly, into a new one the result keeps. A count above the
 // transport's maximum is cut to it.
 func (s *Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
-	size := min(uint32(args.Count), maxIO(call))
-	buf := readBuffer(ctx, int(size))[:size]
+	return s.read(ctx, call, args, make([]byte, min(uint32(args.Count), maxIO(call))))
+}
+
+// read answers a READ with buf, at least as long as the data the call may
+// have, holding the data: the result refers to it.
+func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf []byte) (*READ3res, error) {
+	buf = buf[:min(uint32(args.Count), maxIO(call))]
 	r, h := s.open(ctx, call, &args.File)
 	var eof bool
 	n := step(r, func() (n int, err error) {
