@@ -155,6 +155,13 @@ func (c *Conn) serve() {
 	for {
 		if c.cfg.idleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.cfg.idleTimeout))
+			// Shutdown stops the reads with a deadline in the past,
+			// which the one just set may have replaced: it sets
+			// stopping first, so seeing it unset here means its
+			// deadline comes after ours.
+			if c.stopping.Load() {
+				return
+			}
 		}
 		buf := getBuf()
 		var rec []byte
