@@ -46,7 +46,7 @@ type lockTarget struct {
 // locks.
 func serveNLM(l net.Listener) error {
 	ctx := context.Background()
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(memfs.Options{}),
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(nil),
 		Policy: export.Policy{NoRootSquash: true}})
 	if err != nil {
 		return err

@@ -111,7 +111,7 @@ func serve(name string) error {
 	}
 	switch name {
 	case "nfskit":
-		table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(memfs.Options{}),
+		table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(nil),
 			Policy: export.Policy{NoRootSquash: true}})
 		if err != nil {
 			return err

@@ -16,8 +16,8 @@ import (
 func ExampleServer() {
 	// Two exports: /scratch for everyone, /projects for one network only.
 	table, err := export.NewTable(
-		&export.Export{ID: 1, Path: "/scratch", FS: memfs.New(memfs.Options{})},
-		&export.Export{ID: 2, Path: "/projects", FS: memfs.New(memfs.Options{}),
+		&export.Export{ID: 1, Path: "/scratch", FS: memfs.New(nil)},
+		&export.Export{ID: 2, Path: "/projects", FS: memfs.New(nil),
 			Policy: export.Policy{Clients: []string{"10.1.0.0/16"}, ReadOnly: true}},
 	)
 	if err != nil {

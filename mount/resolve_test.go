@@ -19,9 +19,9 @@ import (
 
 func TestServerMntResolvesSymlinks(t *testing.T) {
 	backends := map[string]func(t *testing.T) vfs.FS{
-		"memfs": func(t *testing.T) vfs.FS { return memfs.New(memfs.Options{RootMode: 0o755}) },
+		"memfs": func(t *testing.T) vfs.FS { return memfs.New(&memfs.Options{RootMode: 0o755}) },
 		"osfs": func(t *testing.T) vfs.FS {
-			fs, err := osfs.New(t.TempDir(), osfs.Options{})
+			fs, err := osfs.New(t.TempDir(), nil)
 			require.NoError(t, err)
 			t.Cleanup(func() { fs.Close() })
 			return fs
@@ -104,7 +104,7 @@ func testMntResolvesSymlinks(t *testing.T, e *mountEnv) {
 }
 
 func TestServerMntEmptyPathIsRoot(t *testing.T) {
-	fs := memfs.New(memfs.Options{RootMode: 0o755})
+	fs := memfs.New(&memfs.Options{RootMode: 0o755})
 	table, err := export.NewTable(&export.Export{ID: 7, Path: "/", FS: fs})
 	require.NoError(t, err)
 	var logs bytes.Buffer

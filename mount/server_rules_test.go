@@ -16,7 +16,7 @@ import (
 // TestServerMntPerClient checks that MNT applies the rule of the caller:
 // whether it may mount and which flavors it is offered.
 func TestServerMntPerClient(t *testing.T) {
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/data", FS: memfs.New(memfs.Options{}),
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/data", FS: memfs.New(nil),
 		Policy: export.Policy{Flavors: []rpc.AuthFlavor{rpc.AUTH_SYS}},
 		Rules: []export.Rule{
 			{Clients: []string{"192.0.2.0/24"}},

@@ -28,7 +28,7 @@ type mountEnv struct {
 
 func newMountEnv(t *testing.T, opts *mount.ServerOptions) *mountEnv {
 	t.Helper()
-	return newMountEnvFS(t, opts, memfs.New(memfs.Options{RootMode: 0o755}))
+	return newMountEnvFS(t, opts, memfs.New(&memfs.Options{RootMode: 0o755}))
 }
 
 // newMountEnvFS is newMountEnv with fs, of the test's choosing, exported
@@ -39,8 +39,8 @@ func newMountEnvFS(t *testing.T, opts *mount.ServerOptions, fs vfs.FS) *mountEnv
 	var err error
 	e.table, err = export.NewTable(
 		&export.Export{ID: 1, Path: "/export", FS: e.fs, Policy: export.Policy{NoRootSquash: true}},
-		&export.Export{ID: 2, Path: "/private", FS: memfs.New(memfs.Options{}), Policy: export.Policy{Clients: []string{"192.0.2.0/24", "2001:db8::1"}}},
-		&export.Export{ID: 3, Path: "/secure", FS: memfs.New(memfs.Options{}), Policy: export.Policy{
+		&export.Export{ID: 2, Path: "/private", FS: memfs.New(nil), Policy: export.Policy{Clients: []string{"192.0.2.0/24", "2001:db8::1"}}},
+		&export.Export{ID: 3, Path: "/secure", FS: memfs.New(nil), Policy: export.Policy{
 			Flavors: []rpc.AuthFlavor{rpc.AUTH_SYS}, RequirePrivilegedPort: true}},
 	)
 	require.NoError(t, err)

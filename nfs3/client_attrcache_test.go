@@ -49,7 +49,7 @@ func (s *acServer) n(proc uint32) int64 { return s.calls[proc].Load() }
 
 func newACServer(t *testing.T) *acServer {
 	t.Helper()
-	exp := &export.Export{ID: 1, Path: "/export", FS: memfs.New(memfs.Options{RootMode: 0o777}),
+	exp := &export.Export{ID: 1, Path: "/export", FS: memfs.New(&memfs.Options{RootMode: 0o777}),
 		Policy: export.Policy{NoRootSquash: true}}
 	table, err := export.NewTable(exp)
 	require.NoError(t, err)

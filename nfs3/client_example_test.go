@@ -23,7 +23,7 @@ import (
 // port mapper for them.
 func exampleServer() int {
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/export",
-		FS: memfs.New(memfs.Options{RootMode: 0o777}), Policy: export.Policy{NoRootSquash: true}})
+		FS: memfs.New(&memfs.Options{RootMode: 0o777}), Policy: export.Policy{NoRootSquash: true}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func lnServe(t *testing.T, networks ...string) *lnStack {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/export", FS: memfs.New(memfs.Options{RootMode: 0o777})})
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/export", FS: memfs.New(&memfs.Options{RootMode: 0o777})})
 	require.NoError(t, err)
 	st := &lnStack{nlmPort: map[string]int{}}
 

@@ -36,7 +36,7 @@ import (
 // with root not squashed, and returns the port.
 func clServe(t testing.TB) int {
 	t.Helper()
-	exp := &export.Export{ID: 1, Path: "/export", FS: memfs.New(memfs.Options{RootMode: 0o777}),
+	exp := &export.Export{ID: 1, Path: "/export", FS: memfs.New(&memfs.Options{RootMode: 0o777}),
 		Policy: export.Policy{NoRootSquash: true}}
 	table, err := export.NewTable(exp)
 	require.NoError(t, err)

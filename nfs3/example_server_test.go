@@ -17,7 +17,7 @@ func ExampleServer() {
 	// One export: an in-memory file system at /data, open to the
 	// loopback network, with root squashed to nobody (the default).
 	table, err := export.NewTable(&export.Export{
-		ID: 1, Path: "/data", FS: memfs.New(memfs.Options{RootMode: 0o777}),
+		ID: 1, Path: "/data", FS: memfs.New(&memfs.Options{RootMode: 0o777}),
 		Policy: export.Policy{Clients: []string{"127.0.0.0/8", "::1"}},
 	})
 	if err != nil {

@@ -121,7 +121,7 @@ func (r *rawHandle) MarshalXDR(e *xdr.Encoder) error {
 // never fails in any other way than BADHANDLE or STALE, unless the bytes
 // are the root's handle.
 func FuzzServerHandle(f *testing.F) {
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: memfs.New(memfs.Options{})})
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: memfs.New(nil)})
 	require.NoError(f, err)
 	srv := NewServer(table, nil)
 	root, err := table.Get(1).RootHandle(bg)

@@ -16,7 +16,7 @@ import (
 // benchServer returns a server of a memfs holding one file of size bytes,
 // and the file's handle.
 func benchServer(b *testing.B, size int) (*Server, NfsFh3) {
-	fs := memfs.New(memfs.Options{})
+	fs := memfs.New(nil)
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: fs, Policy: export.Policy{NoRootSquash: true}})
 	require.NoError(b, err)
 	root, _ := fs.Root(bg)

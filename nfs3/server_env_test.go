@@ -42,7 +42,7 @@ type srvEnv struct {
 // a root directory open to all) and another at /other (id 2).
 func newSrvEnv(t *testing.T, policy export.Policy) *srvEnv {
 	t.Helper()
-	return newSrvEnvFS(t, policy, memfs.New(memfs.Options{RootMode: 0o1777}))
+	return newSrvEnvFS(t, policy, memfs.New(&memfs.Options{RootMode: 0o1777}))
 }
 
 // newSrvEnvFS is newSrvEnv over a file system of the test's own.
@@ -50,7 +50,7 @@ func newSrvEnvFS(t *testing.T, policy export.Policy, fs vfs.FS) *srvEnv {
 	t.Helper()
 	e := &srvEnv{t: t}
 	e.exp = &export.Export{ID: 1, Path: "/export", FS: fs, Policy: policy}
-	other := &export.Export{ID: 2, Path: "/other", FS: memfs.New(memfs.Options{RootMode: 0o777})}
+	other := &export.Export{ID: 2, Path: "/other", FS: memfs.New(&memfs.Options{RootMode: 0o777})}
 	var err error
 	e.table, err = export.NewTable(e.exp, other)
 	require.NoError(t, err)

@@ -105,7 +105,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestServerBackendFailures(t *testing.T) {
-	fs := &brokenFS{FS: memfs.New(memfs.Options{RootMode: 0o777}), longNames: true}
+	fs := &brokenFS{FS: memfs.New(&memfs.Options{RootMode: 0o777}), longNames: true}
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: fs})
 	require.NoError(t, err)
 	var logs syncBuffer
@@ -150,7 +150,7 @@ func mustRoot(t *testing.T, fs vfs.FS) vfs.Handle {
 }
 
 func TestServerOverUDP(t *testing.T) {
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: fs, Policy: export.Policy{NoRootSquash: true}})
 	require.NoError(t, err)
 	mux := rpc.NewMux()

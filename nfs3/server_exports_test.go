@@ -29,7 +29,7 @@ func TestServerExportsFilePerClient(t *testing.T) {
 		l.Close()
 	}
 	const exports = "/export 127.0.0.1(rw,insecure) 127.0.0.2(ro,no_root_squash,insecure) 127.0.0.4(rw)\n"
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	root, err := fs.Root(bg)
 	require.NoError(t, err)
 	alice := &vfs.Cred{UID: uidAlice, GID: gidStaff}

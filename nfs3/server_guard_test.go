@@ -158,7 +158,7 @@ func TestServerSetattrGuardIsAtomic(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newSrvEnvFS(t, export.Policy{}, yieldFS{memfs.New(memfs.Options{RootMode: 0o1777})})
+			e := newSrvEnvFS(t, export.Policy{}, yieldFS{memfs.New(&memfs.Options{RootMode: 0o1777})})
 			f := e.create(e.alice, e.root, "f", 0o644)
 			clients := make([]*V3Client, guardConns)
 			for i := range clients {
@@ -338,7 +338,7 @@ func TestServerSetattrGuardOrder(t *testing.T) {
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			gate := &gateFS{FS: memfs.New(memfs.Options{RootMode: 0o1777})}
+			gate := &gateFS{FS: memfs.New(&memfs.Options{RootMode: 0o1777})}
 			e := newSrvEnvFS(t, export.Policy{}, gate)
 			f := e.create(e.alice, e.root, "f", 0o644)
 			d := e.mkdir(e.alice, e.root, "d", 0o755)

@@ -126,7 +126,7 @@ func TestServerMkdirSymlinkMknod(t *testing.T) {
 	}
 
 	// A backend without vfs.Mknoder cannot make them.
-	plain := newSrvEnvFS(t, export.Policy{}, struct{ vfs.FS }{memfs.New(memfs.Options{RootMode: 0o777})})
+	plain := newSrvEnvFS(t, export.Policy{}, struct{ vfs.FS }{memfs.New(&memfs.Options{RootMode: 0o777})})
 	mk, err := plain.alice.Mknod(bg, &MKNOD3args{Where: dirop(plain.root, "fifo"), What: Mknoddata3{Type: NF3FIFO, PipeAttributes: &m600}})
 	require.NoError(t, err)
 	require.Equal(t, NFS3ERR_NOTSUPP, mk.Status)
@@ -289,7 +289,7 @@ func TestServerLink(t *testing.T) {
 }
 
 func TestServerFsstatFsinfoPathconf(t *testing.T) {
-	e := newSrvEnvFS(t, export.Policy{}, memfs.New(memfs.Options{RootMode: 0o777, MaxBytes: 1 << 20, MaxFiles: 100}))
+	e := newSrvEnvFS(t, export.Policy{}, memfs.New(&memfs.Options{RootMode: 0o777, MaxBytes: 1 << 20, MaxFiles: 100}))
 	f := e.create(e.alice, e.root, "f", 0o644)
 	e.write(e.alice, f, 0, make([]byte, 1000))
 	st, err := e.alice.Fsstat(bg, &FSSTAT3args{Fsroot: e.root})
@@ -326,7 +326,7 @@ func TestServerFsstatFsinfoPathconf(t *testing.T) {
 	require.False(t, pc.Resok.CaseInsensitive)
 
 	// A backend without vfs.PathConfer gets vfs.DefaultPathConf.
-	plain := newSrvEnvFS(t, export.Policy{}, struct{ vfs.FS }{memfs.New(memfs.Options{})})
+	plain := newSrvEnvFS(t, export.Policy{}, struct{ vfs.FS }{memfs.New(nil)})
 	pc, err = plain.alice.Pathconf(bg, &PATHCONF3args{Object: plain.root})
 	require.NoError(t, err)
 	require.Equal(t, NFS3_OK, pc.Status)

@@ -25,7 +25,7 @@ const (
 // need the superuser).
 func serverBackends(t *testing.T) map[string]func(t *testing.T) vfs.FS {
 	out := map[string]func(t *testing.T) vfs.FS{
-		"memfs": func(t *testing.T) vfs.FS { return memfs.New(memfs.Options{RootMode: 0o1777}) },
+		"memfs": func(t *testing.T) vfs.FS { return memfs.New(&memfs.Options{RootMode: 0o1777}) },
 	}
 	if os.Geteuid() != 0 {
 		t.Log("osfs cases skipped: they give files away, which needs the superuser")
@@ -35,7 +35,7 @@ func serverBackends(t *testing.T) map[string]func(t *testing.T) vfs.FS {
 		out[name] = func(t *testing.T) vfs.FS {
 			dir := t.TempDir()
 			require.NoError(t, os.Chmod(dir, 0o1777))
-			fs, err := osfs.New(dir, osfs.Options{ActAsCaller: act})
+			fs, err := osfs.New(dir, &osfs.Options{ActAsCaller: act})
 			require.NoError(t, err)
 			t.Cleanup(func() { fs.Close() })
 			return fs

@@ -50,7 +50,7 @@ func populate(t *testing.T, fs vfs.FS) {
 }
 
 func TestServerReadOnlyExport(t *testing.T) {
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	populate(t, fs)
 	ro := newSrvEnvFS(t, export.Policy{ReadOnly: true}, fs)
 	_, d := ro.lookup(ro.alice, ro.root, "d")
@@ -74,7 +74,7 @@ func TestServerReadOnlyExport(t *testing.T) {
 }
 
 func TestServerPermissionDenied(t *testing.T) {
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	populate(t, fs)
 	e := newSrvEnvFS(t, export.Policy{}, fs)
 	_, d := e.lookup(e.alice, e.root, "d")

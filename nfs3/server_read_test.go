@@ -19,7 +19,7 @@ import (
 // into a buffer of its own: its data stays as it was while the pooled
 // buffers of Handler's READs are reused.
 func TestServerReadDirect(t *testing.T) {
-	fs := memfs.New(memfs.Options{})
+	fs := memfs.New(nil)
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: fs})
 	require.NoError(t, err)
 	root, _ := fs.Root(bg)

@@ -141,7 +141,7 @@ func TestServerReaddirplusPaging(t *testing.T) {
 }
 
 func TestServerReaddirEdges(t *testing.T) {
-	fs := &listFS{FS: memfs.New(memfs.Options{RootMode: 0o777})}
+	fs := &listFS{FS: memfs.New(&memfs.Options{RootMode: 0o777})}
 	e := newSrvEnvFS(t, export.Policy{}, fs)
 	empty := e.mkdir(e.alice, e.root, "empty", 0o755)
 	d := e.mkdir(e.alice, e.root, "d", 0o755)

@@ -45,7 +45,7 @@ func TestListenOnSeveralAddrs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireListen(t, tc.addrs[1], tc.why)
-			fsys := memfs.New(memfs.Options{RootMode: 0o777})
+			fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 			srv := testServer(t, "/", fsys)
 			srv.Addr, srv.ExtraAddrs = tc.addrs[0], tc.addrs[1:]
 			startServer(t, srv)

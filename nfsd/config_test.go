@@ -48,7 +48,7 @@ func TestConfigErrors(t *testing.T) {
 			Error{Setting: "ExtraAddrs", Value: "127.0.0.1"}, `nfsd: ExtraAddrs "127.0.0.1": address given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := testServer(t, "/", memfs.New(memfs.Options{}))
+			srv := testServer(t, "/", memfs.New(nil))
 			tc.change(srv)
 			err := srv.ListenAndServe(t.Context())
 			require.ErrorContains(t, err, tc.msg)

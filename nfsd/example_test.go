@@ -23,7 +23,7 @@ import (
 // read it back.
 func ExampleServer() {
 	ctx := context.Background()
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(memfs.Options{RootMode: 0o777})})
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(&memfs.Options{RootMode: 0o777})})
 	if err != nil {
 		panic(err)
 	}
@@ -59,7 +59,7 @@ func ExampleServer() {
 // ports and the system's port mapper when it runs. osfs needs root (it
 // opens files by handle), so this example is not run.
 func ExampleServer_directory() {
-	fsys, err := osfs.New("/srv/data", osfs.Options{})
+	fsys, err := osfs.New("/srv/data", nil)
 	if err != nil {
 		panic(err)
 	}
@@ -91,7 +91,7 @@ func ExampleServer_locking() {
 	if err != nil {
 		panic(err)
 	}
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(memfs.Options{RootMode: 0o777})})
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(&memfs.Options{RootMode: 0o777})})
 	if err != nil {
 		panic(err)
 	}

@@ -46,7 +46,7 @@ func TestLogExports(t *testing.T) {
 	entries, err := export.Parse("exports", strings.NewReader(
 		"/a 127.0.0.1(rw,no_root_squash,insecure,fsid=1) 192.0.2.0/24(fsid=1)\n"))
 	require.NoError(t, err)
-	fsys := memfs.New(memfs.Options{})
+	fsys := memfs.New(nil)
 	table, err := export.Build(entries, func(string) (vfs.FS, error) { return fsys, nil })
 	require.NoError(t, err)
 	require.NoError(t, table.Add(&export.Export{ID: 2, Path: "/b", FS: fsys, Policy: export.Policy{ReadOnly: true, AllSquash: true}}))

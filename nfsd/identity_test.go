@@ -32,7 +32,7 @@ func TestActAsCallerOverNFS(t *testing.T) {
 	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
 	secret := filepath.Join(dir, "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("root only\n"), 0o600))
-	fsys, err := osfs.New(dir, osfs.Options{ActAsCaller: true})
+	fsys, err := osfs.New(dir, &osfs.Options{ActAsCaller: true})
 	require.NoError(t, err)
 	srv := startServer(t, testServer(t, "/data", fsys))
 

@@ -34,7 +34,7 @@ func run1(t *testing.T, name string, args ...string) string {
 func TestInteropLibnfs(t *testing.T) {
 	peers.Require(t, "nfs-cp", "nfs-ls", "nfs-cat", "showmount")
 	peers.Rpcbind(t)
-	fsys := memfs.New(memfs.Options{RootMode: 0o777})
+	fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 	root, err := fsys.Root(context.Background())
 	require.NoError(t, err)
 	dir, _, err := fsys.Mkdir(context.Background(), &vfs.Root, root, "many", vfs.SetAttr{})

@@ -101,7 +101,7 @@ func sharedFile(t *testing.T, ctx context.Context, a, b *nfs3.Client) (*nfs3.Fil
 func TestLockConflicts(t *testing.T) {
 	for _, network := range []string{"tcp", "udp"} {
 		t.Run(network, func(t *testing.T) {
-			srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
+			srv := startServer(t, testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777})))
 			ctx, cancel := context.WithTimeout(t.Context(), testWait)
 			defer cancel()
 			blocked := newLogSignal("nlm: lock blocked")
@@ -151,7 +151,7 @@ func TestLockConflicts(t *testing.T) {
 // released, so that another client can lock, while a notification for a
 // host that holds nothing changes nothing.
 func TestNotifyReleasesLocks(t *testing.T) {
-	srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
+	srv := startServer(t, testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777})))
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 	a := mountLocking(t, ctx, srv, "tcp", "client-a", nil)
@@ -192,7 +192,7 @@ func buildDoctor(t *testing.T) string {
 // NULL over TCP and UDP, and rpcdoctor finds that NFSv3 locking can
 // work. The port mapper gives out the ports the Server listens on.
 func TestRPCDoctor(t *testing.T) {
-	srv := startServer(t, testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777})))
+	srv := startServer(t, testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777})))
 	bin := buildDoctor(t)
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
@@ -319,10 +319,10 @@ func TestStateDirRestart(t *testing.T) {
 			// server returns a Server of the export over the same state
 			// directory, as after a restart.
 			server := func() *Server {
-				var fsys vfs.FS = memfs.New(memfs.Options{RootMode: 0o777})
+				var fsys vfs.FS = memfs.New(&memfs.Options{RootMode: 0o777})
 				if tc.dir {
 					var err error
-					fsys, err = osfs.New(data, osfs.Options{})
+					fsys, err = osfs.New(data, nil)
 					require.NoError(t, err)
 				}
 				srv := testServer(t, "/", fsys)
@@ -408,7 +408,7 @@ func (w *recordingWriter) Drop() {}
 // change nothing, while from this host they are served, and SM_STAT is
 // served to every host.
 func TestStatusMonitorLocalOnly(t *testing.T) {
-	srv := testServer(t, "/", memfs.New(memfs.Options{}))
+	srv := testServer(t, "/", memfs.New(nil))
 	srv.Logger = slog.New(slog.DiscardHandler)
 	mux := rpc.NewMux()
 	lk, err := srv.newLocking(t.Context(), mux, nil)
@@ -466,7 +466,7 @@ func TestInteropSystemStatd(t *testing.T) {
 	st := peers.Statd(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	srv := testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777}))
 	srv.Portmap, srv.StatusMonitor = PortmapAuto, MonitorAuto
 	srv.LockManagerOptions = nil
 	stop := launch(t, srv)

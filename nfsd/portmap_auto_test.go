@@ -96,7 +96,7 @@ func TestPortmapAutoFallsBack(t *testing.T) {
 			if tc.root && os.Geteuid() != 0 {
 				t.Skip("listening on port 111 needs root")
 			}
-			fsys := memfs.New(memfs.Options{RootMode: 0o777})
+			fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 			srv := testServer(t, "/auto", fsys)
 			srv.Portmap, srv.Ports.Portmap = PortmapAuto, tc.port
 			stop := launch(t, srv)
@@ -140,7 +140,7 @@ func TestInteropPortmapAuto(t *testing.T) {
 	peers.Rpcbind(t)
 	peers.Lock(t, "statd") // no rpc.statd comes or goes meanwhile
 
-	fsys := memfs.New(memfs.Options{RootMode: 0o777})
+	fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 	srv := testServer(t, "/auto", fsys)
 	srv.Portmap, srv.Ports.Portmap = PortmapAuto, 0
 	v6 := false

@@ -42,7 +42,7 @@ func TestServeHandedInListeners(t *testing.T) {
 		require.NoError(t, err)
 		ls[svc] = tr
 	}
-	srv := testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777}))
 	srv.Addr = "192.0.2.1" // not used by Serve
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -90,7 +90,7 @@ func TestServeMissingListener(t *testing.T) {
 	require.NoError(t, err)
 	mnt, err := listenPair("127.0.0.1", 0)
 	require.NoError(t, err)
-	srv := testServer(t, "/", memfs.New(memfs.Options{}))
+	srv := testServer(t, "/", memfs.New(nil))
 	err = srv.Serve(t.Context(), Listeners{ServiceNFS: nfs, ServiceMount: mnt})
 	require.EqualError(t, err, "nfsd: NLM: no listener handed in")
 	for _, l := range []net.Listener{nfs.Stream, mnt.Stream} {
@@ -103,7 +103,7 @@ func TestServeMissingListener(t *testing.T) {
 // Server down: Serve returns ErrServerClosed, the lock is released in
 // the file system, and the Server no longer answers.
 func TestShutdownReleasesLocks(t *testing.T) {
-	fsys := memfs.New(memfs.Options{RootMode: 0o777})
+	fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 	srv := testServer(t, "/", fsys)
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(t.Context()) }()
@@ -136,7 +136,7 @@ func TestShutdownReleasesLocks(t *testing.T) {
 // TestShutdownBeforeServe shuts a Server down before it serves: Serve
 // then returns ErrServerClosed at once.
 func TestShutdownBeforeServe(t *testing.T) {
-	srv := testServer(t, "/", memfs.New(memfs.Options{}))
+	srv := testServer(t, "/", memfs.New(nil))
 	require.NoError(t, srv.Shutdown(t.Context()))
 	require.ErrorIs(t, srv.ListenAndServe(t.Context()), ErrServerClosed)
 	select {
@@ -150,7 +150,7 @@ func TestShutdownBeforeServe(t *testing.T) {
 // TestStatsAndMiddleware serves with Stats and a middleware of the
 // test's: both see the calls a client makes, by program.
 func TestStatsAndMiddleware(t *testing.T) {
-	srv := testServer(t, "/", memfs.New(memfs.Options{RootMode: 0o777}))
+	srv := testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777}))
 	srv.Stats = rpc.NewStats()
 	seen := make(chan uint32, 64)
 	srv.Middleware = []rpc.Middleware{func(next rpc.Handler) rpc.Handler {
@@ -199,7 +199,7 @@ func TestDefaultPolicySquashesRoot(t *testing.T) {
 		{"all squash", export.Policy{AllSquash: true}, map[uint32]uint32{0: export.Nobody.UID, 1000: export.Nobody.UID}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fsys := memfs.New(memfs.Options{RootMode: 0o777})
+			fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 			srv := testServer(t, "/", fsys)
 			table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: fsys, Policy: tc.policy})
 			require.NoError(t, err)
@@ -233,7 +233,7 @@ func TestInteropRpcinfo(t *testing.T) {
 	peers.Require(t, "rpcinfo", "showmount")
 	peers.Rpcbind(t)
 	peers.Lock(t, "statd") // no rpc.statd comes or goes meanwhile
-	srv := testServer(t, "/rpcinfo", memfs.New(memfs.Options{}))
+	srv := testServer(t, "/rpcinfo", memfs.New(nil))
 	srv.Portmap, srv.StatusMonitor = PortmapSystem, MonitorAuto
 	stop := launch(t, srv)
 	require.Equal(t, portmap.PMAP_PORT, srv.Port(ServicePortmap))

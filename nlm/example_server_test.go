@@ -23,7 +23,7 @@ func ExampleServer() {
 
 	// The export, with one file. Its NFSv3 handle, which NLM carries,
 	// is what an NFSv3 server hands out for it.
-	fs := memfs.New(memfs.Options{})
+	fs := memfs.New(nil)
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/data", FS: fs})
 	if err != nil {
 		log.Fatal(err)

@@ -107,7 +107,7 @@ type stackFS struct {
 }
 
 func newStackFS() *stackFS {
-	return &stackFS{FS: memfs.New(memfs.Options{RootMode: 0o777}), granted: make(chan vfs.Lock, 256)}
+	return &stackFS{FS: memfs.New(&memfs.Options{RootMode: 0o777}), granted: make(chan vfs.Lock, 256)}
 }
 
 // Lock takes the lock and reports it.

@@ -255,7 +255,7 @@ func TestInteropLibnfsNLM(t *testing.T) {
 	exe := libnfsNLM(t)
 	ctx := t.Context()
 
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: fs})
 	require.NoError(t, err)
 	type callback struct {

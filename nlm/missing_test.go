@@ -141,7 +141,7 @@ var missNullOnly = rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, 
 func missMount(t *testing.T, nlmOpts nlm.ClientOptions) (*nfs3.Client, *nfs3.File) {
 	t.Helper()
 	ctx := context.Background()
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: fs})
 	require.NoError(t, err)
 	mux := rpc.NewMux()

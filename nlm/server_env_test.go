@@ -59,7 +59,7 @@ func newSrvEnv(t testing.TB, cfg srvEnvConfig) *srvEnv {
 	e := &srvEnv{logs: &srvLogs{}}
 	e.fs = cfg.fs
 	if e.fs == nil {
-		e.fs = memfs.New(memfs.Options{RootMode: 0o777})
+		e.fs = memfs.New(&memfs.Options{RootMode: 0o777})
 	}
 	var err error
 	e.table, err = export.NewTable(&export.Export{ID: 1, Path: "/", FS: e.fs, Policy: cfg.policy})

@@ -133,7 +133,7 @@ type hostsEnv struct {
 func newHostsEnv(t *testing.T, opts ServerOptions) *hostsEnv {
 	t.Helper()
 	ctx := context.Background()
-	fs := memfs.New(memfs.Options{RootMode: 0o777})
+	fs := memfs.New(&memfs.Options{RootMode: 0o777})
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: fs})
 	require.NoError(t, err)
 	root, err := fs.Root(ctx)

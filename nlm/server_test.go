@@ -292,7 +292,7 @@ func TestServerErrors(t *testing.T) {
 		{"read-only export, write lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, true, nlm.NLM4_ROFS, nlm.NlmDenied, granted, granted},
 		{"read-only export, read lock", srvEnvConfig{policy: export.Policy{ReadOnly: true}}, file, false, granted, nlm.NlmGranted, granted, granted},
 		{"client not allowed", srvEnvConfig{policy: export.Policy{Clients: []string{"192.0.2.0/24"}}}, file, true, denied, nlm.NlmDenied, denied, denied},
-		{"backend without locks", srvEnvConfig{fs: srvNoLocks{memfs.New(memfs.Options{})}}, file, true, nlm.NLM4_DENIED_NOLOCKS, nlm.NlmDeniedNolocks, nlm.NLM4_DENIED_NOLOCKS, nlm.NLM4_DENIED_NOLOCKS},
+		{"backend without locks", srvEnvConfig{fs: srvNoLocks{memfs.New(nil)}}, file, true, nlm.NLM4_DENIED_NOLOCKS, nlm.NlmDeniedNolocks, nlm.NLM4_DENIED_NOLOCKS, nlm.NLM4_DENIED_NOLOCKS},
 		{"directory", srvEnvConfig{}, func(e *srvEnv) []byte { return e.dirFH }, true, nlm.NLM4_FAILED, nlm.NlmDeniedNolocks, nlm.NLM4_FAILED, nlm.NLM4_FAILED},
 	}
 	for _, tc := range tests {
@@ -314,7 +314,7 @@ func TestServerOsfs(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("osfs opens files by handle, which needs root")
 	}
-	fs, err := osfs.New(t.TempDir(), osfs.Options{})
+	fs, err := osfs.New(t.TempDir(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { fs.Close() })
 	e := newSrvEnv(t, srvEnvConfig{fs: fs})

@@ -226,7 +226,7 @@ func (f flags) openFS() (vfs.FS, string, error) {
 	if f.dir == "" {
 		// Open to every user, so that squashed callers (nobody) can
 		// create files in it.
-		return memfs.New(memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
+		return memfs.New(&memfs.Options{MaxBytes: f.maxBytes, RootMode: 0o777}), "memory", nil
 	}
 	fsys, err := f.openDir(f.dir)
 	if err != nil {
@@ -238,5 +238,5 @@ func (f flags) openFS() (vfs.FS, string, error) {
 // openDir opens the local directory dir to export, acting as each
 // caller with -act-as-caller.
 func (f flags) openDir(dir string) (vfs.FS, error) {
-	return osfs.New(dir, osfs.Options{ActAsCaller: f.actAsCaller})
+	return osfs.New(dir, &osfs.Options{ActAsCaller: f.actAsCaller})
 }

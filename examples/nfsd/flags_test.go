@@ -85,7 +85,7 @@ func TestFlagsToServer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := parse(t, tc.args...)
-			e := f.export(memfs.New(memfs.Options{}))
+			e := f.export(memfs.New(nil))
 			require.Equal(t, tc.path, e.Path)
 			require.Equal(t, tc.policy, e.Policy)
 			table, err := export.NewTable(e)

@@ -29,7 +29,7 @@ func serveNFSHost(t *testing.T, pmPort int, withNSM bool) {
 	t.Helper()
 	ctx := t.Context()
 	quiet := slog.New(slog.DiscardHandler)
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(memfs.Options{})})
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(nil)})
 	require.NoError(t, err)
 	statd, err := nsm.NewServer(&nsm.ServerOptions{Name: "server.test", Logger: quiet})
 	require.NoError(t, err)

@@ -29,6 +29,6 @@
 // [Opener]:
 //
 //	table, err := export.LoadFile("/etc/exports", func(path string) (vfs.FS, error) {
-//		return osfs.New(path, osfs.Options{})
+//		return osfs.New(path, nil)
 //	})
 package export

@@ -23,7 +23,7 @@ func Example() {
 		return
 	}
 	table, err := export.Build(entries, func(path string) (vfs.FS, error) {
-		return memfs.New(memfs.Options{RootMode: 0o755}), nil
+		return memfs.New(&memfs.Options{RootMode: 0o755}), nil
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -53,7 +53,7 @@ func Example() {
 // network writes, one host is trusted with root, and everyone else
 // reads as the anonymous identity.
 func ExampleRule() {
-	data := &export.Export{ID: 7, Path: "/data", FS: memfs.New(memfs.Options{}),
+	data := &export.Export{ID: 7, Path: "/data", FS: memfs.New(nil),
 		Policy: export.Policy{RequirePrivilegedPort: true},
 		Rules: []export.Rule{
 			{Clients: []string{"10.1.0.0/16"}, Access: export.ReadWrite},

@@ -12,7 +12,7 @@ import (
 // benchFile makes a file of size bytes (all written) in a new FS.
 func benchFile(b *testing.B, size int) (*FS, vfs.Handle, vfs.Handle) {
 	b.Helper()
-	fs := New(Options{})
+	fs := New(nil)
 	root, _ := fs.Root(ctx)
 	h, _, err := fs.Create(ctx, su, root, "f", vfs.CreateHow{})
 	if err != nil {

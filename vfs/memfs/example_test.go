@@ -11,7 +11,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	fs := memfs.New(memfs.Options{MaxBytes: 64 << 20})
+	fs := memfs.New(&memfs.Options{MaxBytes: 64 << 20})
 	root, _ := fs.Root(ctx)
 
 	// The superuser makes a private file.

@@ -90,7 +90,12 @@ var (
 )
 
 // New makes an empty file system: a root directory and nothing else.
-func New(opts Options) *FS {
+// Nil options mean the defaults.
+func New(o *Options) *FS {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
 	fs := &FS{opts: opts, maxBytes: opts.MaxBytes, maxFiles: opts.MaxFiles}
 	if fs.maxBytes == 0 {
 		fs.maxBytes = math.MaxUint64

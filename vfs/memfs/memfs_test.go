@@ -18,7 +18,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	vfstest.Run(t, func(t *testing.T) vfs.FS { return New(Options{}) })
+	vfstest.Run(t, func(t *testing.T) vfs.FS { return New(nil) })
 }
 
 var (
@@ -32,7 +32,7 @@ func ptr[T any](v T) *T { return &v }
 // setup makes an FS with opts and a file system's root handle.
 func setup(t *testing.T, opts Options) (*FS, vfs.Handle) {
 	t.Helper()
-	fs := New(opts)
+	fs := New(&opts)
 	root, err := fs.Root(ctx)
 	require.NoError(t, err)
 	return fs, root

@@ -55,7 +55,7 @@ func newJail(t *testing.T, opts Options) *jail {
 	require.NoError(t, os.WriteFile(filepath.Join(j.outside, "odir", "shadow"), []byte("root:*:1:0:99999:7:::\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(j.export, "dir", "file"), []byte("inside"), 0o666))
 	j.before = j.snapshot()
-	fs, err := New(j.export, opts)
+	fs, err := New(j.export, &opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { fs.Close() })
 	j.fs = fs
@@ -211,7 +211,7 @@ func TestForgedHandlesOutside(t *testing.T) {
 // not this export's.
 func TestOtherExportsHandles(t *testing.T) {
 	j := newJail(t, Options{})
-	other, err := New(j.outside, Options{})
+	other, err := New(j.outside, nil)
 	require.NoError(t, err)
 	defer other.Close()
 	ctx := t.Context()
@@ -223,7 +223,7 @@ func TestOtherExportsHandles(t *testing.T) {
 	require.NoError(t, err)
 	defer os.RemoveAll(shm)
 	require.NoError(t, os.WriteFile(filepath.Join(shm, "f"), nil, 0o644))
-	tmpfs, err := New(shm, Options{})
+	tmpfs, err := New(shm, nil)
 	require.NoError(t, err)
 	defer tmpfs.Close()
 	troot, err := tmpfs.Root(ctx)

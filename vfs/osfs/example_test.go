@@ -22,7 +22,7 @@ func Example() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	fs, err := osfs.New(dir, osfs.Options{ActAsCaller: true})
+	fs, err := osfs.New(dir, &osfs.Options{ActAsCaller: true})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -57,7 +57,7 @@ func Example() {
 	// Handles outlive the FS: a new one over the same directory takes
 	// them.
 	fs.Close()
-	again, _ := osfs.New(dir, osfs.Options{ActAsCaller: true})
+	again, _ := osfs.New(dir, &osfs.Options{ActAsCaller: true})
 	defer again.Close()
 	a, _ := again.GetAttr(ctx, user, h)
 	fmt.Println("size after a restart:", a.Size)

@@ -66,8 +66,12 @@ var (
 // New serves the directory dir. It fails if the file system cannot make
 // file handles that fit in a vfs.Handle, or the process cannot open files
 // by handle (it needs CAP_DAC_READ_SEARCH) or, with ActAsCaller, act as
-// other users. Call Close when done.
-func New(dir string, opts Options) (*FS, error) {
+// other users. Nil options mean the defaults. Call Close when done.
+func New(dir string, o *Options) (*FS, error) {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}

@@ -35,7 +35,7 @@ func newFS(t testing.TB, opts Options) (*FS, string) {
 	needRoot(t)
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755))
-	fs, err := New(dir, opts)
+	fs, err := New(dir, &opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, fs.Close()) })
 	return fs, dir

@@ -19,7 +19,7 @@ func TestHandlesSurviveRestart(t *testing.T) {
 		needRoot(t)
 		dir := t.TempDir()
 		ctx := t.Context()
-		before, err := New(dir, opts)
+		before, err := New(dir, &opts)
 		require.NoError(t, err)
 		root, err := before.Root(ctx)
 		require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestHandlesSurviveRestart(t *testing.T) {
 		// Best effort: let the kernel forget dentries and inodes.
 		_ = os.WriteFile("/proc/sys/vm/drop_caches", []byte("2"), 0)
 
-		after, err := New(dir, opts)
+		after, err := New(dir, &opts)
 		require.NoError(t, err)
 		defer after.Close()
 		root2, err := after.Root(ctx)

@@ -7,7 +7,7 @@
 // system:
 //
 //	func TestConformance(t *testing.T) {
-//		vfstest.Run(t, func(t *testing.T) vfs.FS { return memfs.New(memfs.Options{}) })
+//		vfstest.Run(t, func(t *testing.T) vfs.FS { return memfs.New(nil) })
 //	}
 //
 // The suite acts as the superuser (uid 0) and as ordinary users with uids
