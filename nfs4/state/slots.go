@@ -31,19 +31,19 @@ type SequenceArgs struct {
 
 // Status flags of SEQUENCE's reply (the SEQ4_STATUS_* bits).
 const (
-	StatusCBPathDown               uint32 = 0x1
-	StatusExpiredSomeStateRevoked  uint32 = 0x10
-	StatusRestartReclaimNeeded     uint32 = 0x100
-	StatusCBPathDownSession        uint32 = 0x200
-	StatusRecallableStateRevoked   uint32 = 0x40
-	StatusAdminStateRevoked        uint32 = 0x20
-	StatusExpiredAllStateRevoked   uint32 = 0x8
-	StatusBackchannelFault         uint32 = 0x400
-	StatusCBGSSContextsExpiring    uint32 = 0x2
-	StatusCBGSSContextsExpired     uint32 = 0x4
-	StatusLeaseMoved               uint32 = 0x80
-	StatusDevIDChanged             uint32 = 0x800
-	StatusDevIDDeleted             uint32 = 0x1000
+	StatusCBPathDown              uint32 = 0x1
+	StatusExpiredSomeStateRevoked uint32 = 0x10
+	StatusRestartReclaimNeeded    uint32 = 0x100
+	StatusCBPathDownSession       uint32 = 0x200
+	StatusRecallableStateRevoked  uint32 = 0x40
+	StatusAdminStateRevoked       uint32 = 0x20
+	StatusExpiredAllStateRevoked  uint32 = 0x8
+	StatusBackchannelFault        uint32 = 0x400
+	StatusCBGSSContextsExpiring   uint32 = 0x2
+	StatusCBGSSContextsExpired    uint32 = 0x4
+	StatusLeaseMoved              uint32 = 0x80
+	StatusDevIDChanged            uint32 = 0x800
+	StatusDevIDDeleted            uint32 = 0x1000
 )
 
 // SequenceResult is what SEQUENCE answers, and for a replay the cached
