@@ -59,6 +59,9 @@ type client struct {
 	owners    map[ownerKey]*owner
 	states    map[uint32]*stateRec
 	nextState uint32
+	// closed are 4.0 owners by the stateids they last closed, kept while
+	// the owner is, to answer a retried CLOSE.
+	closed map[[12]byte]*owner
 }
 
 // hasState reports whether the client holds opens or locks.
@@ -76,6 +79,7 @@ func (m *Manager) newClient(name []byte, v Verifier, principal string, minor uin
 		sessions:  make(map[SessionID]*session),
 		owners:    make(map[ownerKey]*owner),
 		states:    make(map[uint32]*stateRec),
+		closed:    make(map[[12]byte]*owner),
 	}
 	return c
 }

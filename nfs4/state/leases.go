@@ -91,6 +91,11 @@ func (m *Manager) reapOwnersLocked(c *client, now time.Time) {
 			delete(c.owners, k)
 		}
 	}
+	for other, o := range c.closed {
+		if c.owners[o.key] != o {
+			delete(c.closed, other)
+		}
+	}
 }
 
 // courtesyConflict expires the courtesy clients in ids, which hold state

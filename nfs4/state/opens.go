@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/nfskit/nfskit/vfs"
 )
@@ -221,6 +222,11 @@ func downgrade(st *stateRec, access, deny uint32) error {
 // retried CLOSE is answered (SaveReply).
 func (m *Manager) Close(sid Stateid, seqid uint32, minor uint32, file vfs.Handle) (Stateid, error) {
 	c, st, err := m.findState(sid, minor, OpenState, file)
+	if errors.Is(err, ErrBadStateid) && minor == 0 {
+		if r := m.closedReplay(sid, seqid); r != nil {
+			return Stateid{}, r
+		}
+	}
 	if err != nil {
 		return Stateid{}, err
 	}
@@ -243,7 +249,30 @@ func (m *Manager) Close(sid Stateid, seqid uint32, minor uint32, file vfs.Handle
 	}
 	m.dropStateLocked(c, st)
 	m.unshare(st)
+	if minor == 0 {
+		// Only the owner's last close is remembered.
+		if o := st.owner; o.hasClosed {
+			delete(c.closed, o.lastClosed)
+		}
+		c.closed[st.id.Other] = st.owner
+		st.owner.lastClosed, st.owner.hasClosed = st.id.Other, true
+	}
 	return st.bump(), nil
+}
+
+// closedReplay answers a retransmitted 4.0 CLOSE of a stateid already
+// closed from its owner's saved reply, or returns nil.
+func (m *Manager) closedReplay(sid Stateid, seqid uint32) error {
+	c, err := m.lockClient(sid.ClientID())
+	if err != nil {
+		return nil
+	}
+	defer c.mu.Unlock()
+	o := c.closed[sid.Other]
+	if o == nil || !o.started || o.seqid != seqid || !o.hasReply {
+		return nil
+	}
+	return &ReplayError{Reply: bytes.Clone(o.reply)}
 }
 
 // Open describes an open state.

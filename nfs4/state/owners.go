@@ -22,6 +22,9 @@ type owner struct {
 	hasReply  bool
 	nstates   int
 	idleSince time.Time // when nstates fell to 0
+	// lastClosed is the stateid (other) of the owner's last CLOSE.
+	lastClosed [12]byte
+	hasClosed  bool
 	// states by file, for this owner.
 	byFile map[string]*stateRec
 }
