@@ -116,7 +116,7 @@ func (m *Manager) Lock(ctx context.Context, a LockArgs) (Stateid, error) {
 	} else {
 		c, st, err = m.findState(a.LockStateid, a.Minor, LockState, a.File)
 		if err != nil {
-			return Stateid{}, err
+			return Stateid{}, m.oldStateid(a.LockStateid, a.LockSeqid, a.Minor, err)
 		}
 		o, seqid = st.owner, a.LockSeqid
 		if err := checkSeqid(a.Minor, o, seqid); err != nil {
@@ -278,7 +278,7 @@ func (m *Manager) LockU(ctx context.Context, sid Stateid, seqid uint32, minor ui
 	}
 	c, st, err := m.findState(sid, minor, LockState, file)
 	if err != nil {
-		return Stateid{}, err
+		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
 	}
 	defer c.mu.Unlock()
 	if err := checkSeqid(minor, st.owner, seqid); err != nil {

@@ -152,7 +152,7 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 func (m *Manager) OpenConfirm(ctx context.Context, sid Stateid, seqid uint32, file vfs.Handle) (Stateid, error) {
 	c, st, err := m.findState(sid, 0, OpenState, file)
 	if err != nil {
-		return Stateid{}, err
+		return Stateid{}, m.oldStateid(sid, seqid, 0, err)
 	}
 	o := st.owner
 	if err := checkSeqid(0, o, seqid); err != nil {
@@ -186,7 +186,7 @@ func (m *Manager) OpenConfirm(ctx context.Context, sid Stateid, seqid uint32, fi
 func (m *Manager) OpenDowngrade(sid Stateid, seqid uint32, minor uint32, file vfs.Handle, access, deny uint32) (Stateid, error) {
 	c, st, err := m.findState(sid, minor, OpenState, file)
 	if err != nil {
-		return Stateid{}, err
+		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
 	}
 	defer c.mu.Unlock()
 	if err := checkSeqid(minor, st.owner, seqid); err != nil {
@@ -228,7 +228,7 @@ func (m *Manager) Close(sid Stateid, seqid uint32, minor uint32, file vfs.Handle
 		}
 	}
 	if err != nil {
-		return Stateid{}, err
+		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
 	}
 	defer c.mu.Unlock()
 	if err := checkSeqid(minor, st.owner, seqid); err != nil {

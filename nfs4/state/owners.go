@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"errors"
 	"time"
 )
 
@@ -107,4 +108,23 @@ func (o *owner) dropState(st *stateRec, now time.Time) {
 	if o.nstates == 0 {
 		o.idleSince = now
 	}
+}
+
+// oldStateid moves a 4.0 owner's seqid on after a request refused with
+// ErrOldStateid (an error that advances it, though the stateid's check
+// comes before the owner's), if seqid was the owner's next. It returns
+// err.
+func (m *Manager) oldStateid(sid Stateid, seqid uint32, minor uint32, err error) error {
+	if minor >= 1 || !errors.Is(err, ErrOldStateid) {
+		return err
+	}
+	c, cerr := m.lockClient(sid.ClientID())
+	if cerr != nil {
+		return err
+	}
+	defer c.mu.Unlock()
+	if st := c.states[sid.counter()]; st != nil && checkSeqid(0, st.owner, seqid) == nil {
+		advance(0, st.owner, seqid, err)
+	}
+	return err
 }
