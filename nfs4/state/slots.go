@@ -148,7 +148,8 @@ func (m *Manager) flagsLocked(c *client, s *session) uint32 {
 // Finish ends the request SEQUENCE started on slot: the slot is free
 // again and, if the request asked for it and the reply fits
 // MaxResponseSizeCached, reply (the whole encoded COMPOUND reply) is
-// kept for a retransmission.
+// kept for a retransmission. The lease is renewed again: the client was
+// active all along.
 func (m *Manager) Finish(sid SessionID, slotID uint32, reply []byte) {
 	c, s, err := m.lockSession(sid)
 	if err != nil {
@@ -162,6 +163,7 @@ func (m *Manager) Finish(sid SessionID, slotID uint32, reply []byte) {
 	}
 	sl := &s.slots[slotID]
 	sl.inUse = false
+	m.renewLocked(c)
 	if sl.cacheThis && uint32(len(reply)) <= s.fore.MaxResponseSizeCached {
 		sl.cached, sl.reply = true, bytes.Clone(reply)
 	}
