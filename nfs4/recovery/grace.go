@@ -154,8 +154,7 @@ func (g *Grace) Check(owner []byte, reclaim bool) error {
 	if !g.active {
 		return ErrNoGrace
 	}
-	done, ok := g.allowed[string(owner)]
-	if !ok || done {
+	if _, ok := g.allowed[string(owner)]; !ok {
 		return ErrReclaimBad
 	}
 	limit := g.start.Add(2 * g.lease)
@@ -169,9 +168,11 @@ func (g *Grace) Check(owner []byte, reclaim bool) error {
 }
 
 // Complete notes that owner has finished reclaiming (RECLAIM_COMPLETE in
-// 4.1; in 4.0, its first reclaim or its first new state). Once every
+// 4.1; in 4.0, which has no such signal, its first reclaim). Once every
 // client that may reclaim has, the grace period ends at the next Enter or
-// Poll. A client not allowed to reclaim changes nothing.
+// Poll; until then a completed client's reclaims are still allowed here
+// (4.1 refuses them itself). A client not allowed to reclaim changes
+// nothing.
 func (g *Grace) Complete(owner []byte) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

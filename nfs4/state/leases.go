@@ -121,3 +121,23 @@ func (m *Manager) isCourtesy(id ClientID) bool {
 	defer c.mu.Unlock()
 	return c.inUse == 0 && (c.status == Courtesy || !m.leaseCurrent(c))
 }
+
+// RunReaper runs Reap until ctx is done, each time at the deadline the
+// last one returned (at most a lease later, for clients made meanwhile).
+func (m *Manager) RunReaper(ctx context.Context) {
+	t := time.NewTimer(m.cfg.Lease)
+	defer t.Stop()
+	for {
+		next := m.Reap(ctx)
+		wait := m.cfg.Lease
+		if !next.IsZero() {
+			wait = min(max(next.Sub(m.cfg.Now()), 0), m.cfg.Lease)
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

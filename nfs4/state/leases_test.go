@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -160,4 +161,34 @@ func TestGraceRules(t *testing.T) {
 	_, err = e.m.Open(t.Context(), OpenArgs{ClientID: unknown, Minor: 1, Owner: []byte("o"), File: fileF, Access: ShareAccessRead, Reclaim: true})
 	require.ErrorIs(t, err, ErrNoGrace)
 	e.open41(t, unknown, "o", "f", ShareAccessRead, ShareDenyNone)
+}
+
+// 4.0 has no RECLAIM_COMPLETE: a client's first reclaim completes it,
+// and grace ends once every known client has reclaimed. The reclaiming
+// client is recorded again at OPEN_CONFIRM.
+func TestGraceEndsAfter40Reclaims(t *testing.T) {
+	var g *recovery.Grace
+	e := newEnv(t, func(c *Config) {
+		g = recovery.NewGrace(c.Now, c.Lease, nil)
+		c.Grace = g
+	})
+	g.Start([]recovery.Record{{Owner: []byte("a")}})
+	a := e.client40(t, "a")
+	r, err := e.m.Open(t.Context(), OpenArgs{ClientID: a, Owner: []byte("o"), Seqid: 1, File: fileF, Access: ShareAccessRead, Reclaim: true})
+	require.NoError(t, err)
+	_, err = e.m.OpenConfirm(t.Context(), r.Stateid, 2, fileF)
+	require.NoError(t, err)
+	require.True(t, g.InGrace())
+	e.m.Reap(t.Context())
+	require.False(t, g.InGrace())
+	s, _ := e.store.Load(t.Context())
+	require.Len(t, s.Current, 1)
+}
+
+// RunReaper returns when its context ends.
+func TestRunReaperStops(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	e.m.RunReaper(ctx)
 }

@@ -74,6 +74,7 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 	if record {
 		c.recorded = true
 	}
+	complete40 := err == nil && a.Reclaim && c.minor == 0 && m.cfg.Grace != nil
 	owner, principal := c.owner, c.principal
 	c.mu.Unlock()
 	if conflicts != nil {
@@ -85,6 +86,10 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 			return OpenResult{}, m.courtesyConflict(ctx, conflicts)
 		}
 		return OpenResult{}, ErrShareDenied
+	}
+	if complete40 {
+		// 4.0 has no RECLAIM_COMPLETE: a client's first reclaim counts.
+		m.cfg.Grace.Complete(owner)
 	}
 	if record {
 		if err := m.record(ctx, owner, principal); err != nil {

@@ -79,7 +79,8 @@ func advance(minor uint32, o *owner, seqid uint32, err error) {
 // SaveReply keeps reply, the encoded result of the 4.0 request of owner
 // (kind OpenState or LockState) of client id with seqid, to answer a
 // retransmission of it. A reply for a seqid that is not the owner's last
-// is ignored.
+// is ignored, and so is one larger than Limits.MaxResponseSizeCached (a
+// retransmission then gets ErrBadSeqid).
 func (m *Manager) SaveReply(id ClientID, kind StateType, ownerName []byte, seqid uint32, reply []byte) {
 	c, err := m.lockClient(id)
 	if err != nil {
@@ -87,7 +88,7 @@ func (m *Manager) SaveReply(id ClientID, kind StateType, ownerName []byte, seqid
 	}
 	defer c.mu.Unlock()
 	o := c.owners[ownerKey{kind, string(ownerName)}]
-	if o == nil || !o.started || o.seqid != seqid {
+	if o == nil || !o.started || o.seqid != seqid || uint32(len(reply)) > m.limits.MaxResponseSizeCached {
 		return
 	}
 	o.reply, o.hasReply = bytes.Clone(reply), true
