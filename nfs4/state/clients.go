@@ -258,31 +258,12 @@ func (m *Manager) DestroyClientID(ctx context.Context, id ClientID) error {
 	if err != nil {
 		return err
 	}
-	m.reg.Lock()
-	c.mu.Lock()
-	busy := len(c.sessions) > 0 || c.hasState() || c.inUse > 0
-	gone := c.gone
-	c.mu.Unlock()
-	if gone {
-		m.reg.Unlock()
-		return ErrStaleClientID
-	}
-	if busy {
-		m.reg.Unlock()
-		return ErrClientIDBusy
-	}
-	n := m.byName[string(c.owner)]
-	if n != nil && n.unconf == c {
-		m.dropUnconfirmed(n)
-		if n.conf == nil {
-			delete(m.byName, string(c.owner))
+	return m.destroy(ctx, c, func(c *client) error {
+		if len(c.sessions) > 0 || c.hasState() || c.inUse > 0 {
+			return ErrClientIDBusy
 		}
-		m.reg.Unlock()
 		return nil
-	}
-	m.removeLocked(n, c)
-	m.reg.Unlock()
-	return m.finishDestroy(ctx, c, true)
+	})
 }
 
 // ReclaimComplete is 4.1's RECLAIM_COMPLETE for the whole client: the
@@ -383,13 +364,26 @@ func (m *Manager) finishDestroy(ctx context.Context, c *client, unrecord bool) e
 // expire destroys client c because its lease ran out or another client
 // conflicted with it as a courtesy client.
 func (m *Manager) expire(ctx context.Context, c *client) error {
+	return m.destroy(ctx, c, nil)
+}
+
+// destroy takes c out of the registry, releases its state and removes its
+// record from the recovery store, unless refuse (called with the client
+// locked) returns an error. A client already gone is ErrStaleClientID.
+func (m *Manager) destroy(ctx context.Context, c *client, refuse func(*client) error) error {
 	m.reg.Lock()
 	c.mu.Lock()
-	gone := c.gone
+	err := ErrStaleClientID
+	if !c.gone {
+		err = nil
+		if refuse != nil {
+			err = refuse(c)
+		}
+	}
 	c.mu.Unlock()
-	if gone {
+	if err != nil {
 		m.reg.Unlock()
-		return nil
+		return err
 	}
 	n := m.byName[string(c.owner)]
 	if n != nil && n.unconf == c {
