@@ -279,7 +279,7 @@ func (m *Manager) ReclaimComplete(ctx context.Context, id ClientID) error {
 		return ErrCompleteAlready
 	}
 	c.reclaimComplete = true
-	owner, principal := c.owner, c.principal
+	owner := c.owner
 	rec := !c.recorded
 	c.recorded = true
 	c.mu.Unlock()
@@ -287,7 +287,7 @@ func (m *Manager) ReclaimComplete(ctx context.Context, id ClientID) error {
 		m.cfg.Grace.Complete(owner)
 	}
 	if rec {
-		return m.record(ctx, owner, principal)
+		m.recordClient(ctx, c)
 	}
 	return nil
 }
@@ -342,7 +342,8 @@ func (m *Manager) removeLocked(n *names, c *client) {
 }
 
 // finishDestroy releases a removed client's opens and locks and, if
-// unrecord, removes it from the recovery store.
+// unrecord, removes it from the recovery store (a failure goes to
+// Config.StoreError).
 func (m *Manager) finishDestroy(ctx context.Context, c *client, unrecord bool) error {
 	c.mu.Lock()
 	states := make([]*stateRec, 0, len(c.states))
@@ -356,7 +357,9 @@ func (m *Manager) finishDestroy(ctx context.Context, c *client, unrecord bool) e
 		m.releaseState(ctx, st)
 	}
 	if unrecord && recorded {
-		return m.unrecord(ctx, c.owner)
+		if err := m.unrecord(ctx, c.owner); err != nil {
+			m.storeFailed(err)
+		}
 	}
 	return nil
 }

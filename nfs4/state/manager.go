@@ -40,6 +40,11 @@ type Config struct {
 	// reservation (access and deny are OPEN4_SHARE_* bits), so a table
 	// of NLM SHARE reservations can refuse it with ErrShareDenied.
 	ShareCheck func(file vfs.Handle, access, deny uint32) error
+	// StoreError, when set, is told of a failed write to Store. The
+	// request that caused it still succeeds: a client not recorded is
+	// recorded at its next state; a record not removed lets that client
+	// try to reclaim after a restart, where it finds nothing to reclaim.
+	StoreError func(error)
 }
 
 // Manager holds the state of every client of one server (or node).
@@ -135,6 +140,24 @@ func (m *Manager) record(ctx context.Context, owner []byte, principal string) er
 	}
 	r := recovery.Record{Owner: owner, Principal: principal, Time: m.cfg.Now()}
 	return m.storeWrite(ctx, func(v uint64) (uint64, error) { return m.cfg.Store.Add(ctx, v, r) })
+}
+
+// recordClient records c in the store; on failure c is recorded again at
+// its next state and Config.StoreError is told.
+func (m *Manager) recordClient(ctx context.Context, c *client) {
+	if err := m.record(ctx, c.owner, c.principal); err != nil {
+		c.mu.Lock()
+		c.recorded = false
+		c.mu.Unlock()
+		m.storeFailed(err)
+	}
+}
+
+// storeFailed reports a failed store write.
+func (m *Manager) storeFailed(err error) {
+	if m.cfg.StoreError != nil {
+		m.cfg.StoreError(err)
+	}
 }
 
 // unrecord tells the store the client owner is gone.

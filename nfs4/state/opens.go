@@ -75,7 +75,7 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 		c.recorded = true
 	}
 	complete40 := err == nil && a.Reclaim && c.minor == 0 && m.cfg.Grace != nil
-	owner, principal := c.owner, c.principal
+	owner := c.owner
 	c.mu.Unlock()
 	if conflicts != nil {
 		courtesy := true
@@ -92,9 +92,7 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 		m.cfg.Grace.Complete(owner)
 	}
 	if record {
-		if err := m.record(ctx, owner, principal); err != nil {
-			return res, err
-		}
+		m.recordClient(ctx, c)
 	}
 	return res, err
 }
@@ -175,12 +173,9 @@ func (m *Manager) OpenConfirm(ctx context.Context, sid Stateid, seqid uint32, fi
 	id := st.bump()
 	record := !c.recorded
 	c.recorded = true
-	owner, principal := c.owner, c.principal
 	c.mu.Unlock()
 	if record {
-		if err := m.record(ctx, owner, principal); err != nil {
-			return id, err
-		}
+		m.recordClient(ctx, c)
 	}
 	return id, nil
 }
