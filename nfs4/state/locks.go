@@ -114,15 +114,11 @@ func (m *Manager) Lock(ctx context.Context, a LockArgs) (Stateid, error) {
 		}
 		o, seqid = st.open.owner, a.OpenSeqid
 	} else {
-		c, st, err = m.findState(a.LockStateid, a.Minor, LockState, a.File)
+		c, st, err = m.findOwned(a.LockStateid, a.Minor, LockState, a.File, a.LockSeqid)
 		if err != nil {
-			return Stateid{}, m.oldStateid(a.LockStateid, a.LockSeqid, a.Minor, err)
-		}
-		o, seqid = st.owner, a.LockSeqid
-		if err := checkSeqid(a.Minor, o, seqid); err != nil {
-			c.mu.Unlock()
 			return Stateid{}, err
 		}
+		o, seqid = st.owner, a.LockSeqid
 	}
 	if err = m.checkGrace(c, a.Reclaim); err == nil {
 		cred := vfs.Cred{}
@@ -169,7 +165,7 @@ func (m *Manager) Lock(ctx context.Context, a LockArgs) (Stateid, error) {
 // returns the lock state of the new lock owner on the file, with the
 // client locked.
 func (m *Manager) newLockState(a LockArgs) (*client, *stateRec, bool, error) {
-	c, open, err := m.findState(a.OpenStateid, a.Minor, OpenState, a.File)
+	c, open, err := m.findOwned(a.OpenStateid, a.Minor, OpenState, a.File, a.OpenSeqid)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -179,9 +175,6 @@ func (m *Manager) newLockState(a LockArgs) (*client, *stateRec, bool, error) {
 	}
 	if c.id != a.ClientID {
 		return fail(ErrInval)
-	}
-	if err := checkSeqid(a.Minor, open.owner, a.OpenSeqid); err != nil {
-		return fail(err)
 	}
 	lo, _, err := m.getOwner(c, LockState, a.Owner)
 	if err != nil {
@@ -276,14 +269,11 @@ func (m *Manager) LockU(ctx context.Context, sid Stateid, seqid uint32, minor ui
 	if err != nil {
 		return Stateid{}, err
 	}
-	c, st, err := m.findState(sid, minor, LockState, file)
+	c, st, err := m.findOwned(sid, minor, LockState, file, seqid)
 	if err != nil {
-		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
-	}
-	defer c.mu.Unlock()
-	if err := checkSeqid(minor, st.owner, seqid); err != nil {
 		return Stateid{}, err
 	}
+	defer c.mu.Unlock()
 	cr := vfs.Cred{}
 	if cred != nil {
 		cr = *cred

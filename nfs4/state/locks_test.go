@@ -52,6 +52,11 @@ func TestLockLifecycle(t *testing.T) {
 	require.ErrorIs(t, e.m.ReleaseLockOwner(a, []byte("la")), ErrLocksHeld)
 	la3, err := e.m.LockU(t.Context(), la2, 4, 0, fileF, nil, 0, 50)
 	require.NoError(t, err)
+	e.m.SaveReplyFor(la3, 4, []byte("locku-reply"))
+	_, err = e.m.LockU(t.Context(), la2, 4, 0, fileF, nil, 0, 50)
+	var replay *ReplayError
+	require.ErrorAs(t, err, &replay, "a retransmitted LOCKU")
+	require.Equal(t, []byte("locku-reply"), replay.Reply)
 	require.ErrorIs(t, e.m.ReleaseLockOwner(a, []byte("la")), ErrLocksHeld, "the rest is still locked")
 	require.NoError(t, e.m.LockT(t.Context(), LockTArgs{ClientID: b, Owner: []byte("lb"), File: fileF, Type: vfs.WriteLock, Offset: 0, Length: 50}))
 	la4, err := e.m.LockU(t.Context(), la3, 5, 0, fileF, nil, 50, toEOF)

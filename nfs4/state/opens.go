@@ -153,15 +153,11 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 // (the open stateid of file) and moves the stateid on. The client is
 // recorded in the recovery store at its first confirmed state.
 func (m *Manager) OpenConfirm(ctx context.Context, sid Stateid, seqid uint32, file vfs.Handle) (Stateid, error) {
-	c, st, err := m.findState(sid, 0, OpenState, file)
+	c, st, err := m.findOwned(sid, 0, OpenState, file, seqid)
 	if err != nil {
-		return Stateid{}, m.oldStateid(sid, seqid, 0, err)
-	}
-	o := st.owner
-	if err := checkSeqid(0, o, seqid); err != nil {
-		c.mu.Unlock()
 		return Stateid{}, err
 	}
+	o := st.owner
 	if o.confirmed {
 		advance(0, o, seqid, ErrBadStateid)
 		c.mu.Unlock()
@@ -184,14 +180,11 @@ func (m *Manager) OpenConfirm(ctx context.Context, sid Stateid, seqid uint32, fi
 // and deny, which must be within what it holds and modes it has held
 // (else ErrInval); the seqid moves on.
 func (m *Manager) OpenDowngrade(sid Stateid, seqid uint32, minor uint32, file vfs.Handle, access, deny uint32) (Stateid, error) {
-	c, st, err := m.findState(sid, minor, OpenState, file)
+	c, st, err := m.findOwned(sid, minor, OpenState, file, seqid)
 	if err != nil {
-		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
-	}
-	defer c.mu.Unlock()
-	if err := checkSeqid(minor, st.owner, seqid); err != nil {
 		return Stateid{}, err
 	}
+	defer c.mu.Unlock()
 	err = downgrade(st, access, deny)
 	advance(minor, st.owner, seqid, err)
 	if err != nil {
@@ -221,19 +214,16 @@ func downgrade(st *stateRec, access, deny uint32) error {
 // ErrLocksHeld. A 4.0 owner remembers its last reply a while, so a
 // retried CLOSE is answered (SaveReply).
 func (m *Manager) Close(sid Stateid, seqid uint32, minor uint32, file vfs.Handle) (Stateid, error) {
-	c, st, err := m.findState(sid, minor, OpenState, file)
+	c, st, err := m.findOwned(sid, minor, OpenState, file, seqid)
 	if errors.Is(err, ErrBadStateid) && minor == 0 {
 		if r := m.closedReplay(sid, seqid); r != nil {
 			return Stateid{}, r
 		}
 	}
 	if err != nil {
-		return Stateid{}, m.oldStateid(sid, seqid, minor, err)
-	}
-	defer c.mu.Unlock()
-	if err := checkSeqid(minor, st.owner, seqid); err != nil {
 		return Stateid{}, err
 	}
+	defer c.mu.Unlock()
 	for _, l := range st.locks {
 		if len(l.ranges) > 0 {
 			advance(minor, st.owner, seqid, ErrLocksHeld)

@@ -146,7 +146,7 @@ func TestOpenOwnerSeqid(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadStateid)
 	closed, err := e.m.Close(sid, 13, 0, fileF)
 	require.NoError(t, err)
-	e.m.SaveReply(id, OpenState, []byte("o"), 13, []byte("close-reply"))
+	e.m.SaveReplyFor(sid, 13, []byte("close-reply"))
 	_, err = e.m.Close(sid, 13, 0, fileF)
 	require.ErrorAs(t, err, &replay, "a retried CLOSE is answered")
 	require.Equal(t, []byte("close-reply"), replay.Reply)

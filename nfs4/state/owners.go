@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"errors"
 	"time"
 )
 
@@ -111,21 +110,25 @@ func (o *owner) dropState(st *stateRec, now time.Time) {
 	}
 }
 
-// oldStateid moves a 4.0 owner's seqid on after a request refused with
-// ErrOldStateid (an error that advances it, though the stateid's check
-// comes before the owner's), if seqid was the owner's next. It returns
-// err.
-func (m *Manager) oldStateid(sid Stateid, seqid uint32, minor uint32, err error) error {
-	if minor >= 1 || !errors.Is(err, ErrOldStateid) {
-		return err
-	}
-	c, cerr := m.lockClient(sid.ClientID())
-	if cerr != nil {
-		return err
+// SaveReplyFor is SaveReply for a request named by the stateid it
+// carried (OPEN_CONFIRM, OPEN_DOWNGRADE, CLOSE, LOCKU, LOCK by an existing
+// lock owner): the reply is kept by the stateid's owner, found even after
+// a CLOSE. For LOCK with a new lock owner, whose seqid is the open
+// owner's, pass the open stateid.
+func (m *Manager) SaveReplyFor(sid Stateid, seqid uint32, reply []byte) {
+	c, err := m.lockClient(sid.ClientID())
+	if err != nil {
+		return
 	}
 	defer c.mu.Unlock()
-	if st := c.states[sid.counter()]; st != nil && checkSeqid(0, st.owner, seqid) == nil {
-		advance(0, st.owner, seqid, err)
+	var o *owner
+	if st := c.states[sid.counter()]; st != nil && st.id.Other == sid.Other {
+		o = st.owner
+	} else {
+		o = c.closed[sid.Other]
 	}
-	return err
+	if o == nil || !o.started || o.seqid != seqid || uint32(len(reply)) > m.limits.MaxResponseSizeCached {
+		return
+	}
+	o.reply, o.hasReply = bytes.Clone(reply), true
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/nfskit/nfskit/vfs"
 )
@@ -79,6 +80,38 @@ func (m *Manager) findState(sid Stateid, minor uint32, want StateType, file vfs.
 		return nil, nil, ErrBadStateid
 	}
 	if err := compareSeqid(sid.Seqid, st.id.Seqid, minor); err != nil {
+		c.mu.Unlock()
+		return nil, nil, err
+	}
+	return c, st, nil
+}
+
+// findOwned is findState for a request that carries its owner's seqid
+// too. The owner's seqid is checked before the stateid's, so a 4.0
+// retransmission, which carries the stateid as it was, is answered from
+// the saved reply (a *ReplayError); an old stateid then moves the
+// owner's seqid on, as every error but those of advancesSeqid does.
+func (m *Manager) findOwned(sid Stateid, minor uint32, want StateType, file vfs.Handle, seqid uint32) (*client, *stateRec, error) {
+	c, st, err := m.findState(Stateid{Other: sid.Other}, 1, want, file)
+	if err != nil {
+		if minor == 0 && errors.Is(err, ErrBadStateid) && !sid.IsSpecial() && m.ours(sid.ClientID()) {
+			// Known client, unknown state: BAD_STATEID in 4.0 too, unless
+			// the client itself is gone.
+			if _, cerr := m.client(sid.ClientID()); cerr != nil {
+				return nil, nil, ErrExpired
+			}
+		}
+		if minor == 0 && !m.ours(sid.ClientID()) && !sid.IsSpecial() {
+			return nil, nil, ErrStaleStateid
+		}
+		return nil, nil, err
+	}
+	if err := checkSeqid(minor, st.owner, seqid); err != nil {
+		c.mu.Unlock()
+		return nil, nil, err
+	}
+	if err := compareSeqid(sid.Seqid, st.id.Seqid, minor); err != nil {
+		advance(minor, st.owner, seqid, err)
 		c.mu.Unlock()
 		return nil, nil, err
 	}
