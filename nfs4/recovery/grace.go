@@ -142,6 +142,9 @@ func (g *Grace) Deadline() time.Time {
 // ErrReclaimBad), anything else only outside grace (else ErrGrace). An
 // allowed reclaim extends the grace period by up to a lease, never past
 // two leases from its start. Call it between Enter and Leave.
+//
+// A nil owner skips the check of who may reclaim: the NLM server, whose
+// clients reclaim by caller name after an SM_NOTIFY, passes nil.
 func (g *Grace) Check(owner []byte, reclaim bool) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -154,7 +157,7 @@ func (g *Grace) Check(owner []byte, reclaim bool) error {
 	if !g.active {
 		return ErrNoGrace
 	}
-	if _, ok := g.allowed[string(owner)]; !ok {
+	if _, ok := g.allowed[string(owner)]; !ok && owner != nil {
 		return ErrReclaimBad
 	}
 	limit := g.start.Add(2 * g.lease)

@@ -58,8 +58,15 @@ func TestGraceCheck(t *testing.T) {
 	} {
 		require.ErrorIs(t, check(g, tc.owner, tc.reclaim), tc.want, "%+v", tc)
 	}
+	g.Enter()
+	require.NoError(t, g.Check(nil, true), "NLM: any reclaim in grace")
+	require.ErrorIs(t, g.Check(nil, false), recovery.ErrGrace)
+	g.Leave()
 	clk.advance(3 * lease)
 	require.ErrorIs(t, check(g, "a", true), recovery.ErrNoGrace)
+	g.Enter()
+	require.ErrorIs(t, g.Check(nil, true), recovery.ErrNoGrace)
+	g.Leave()
 	require.NoError(t, check(g, "a", false))
 	require.False(t, g.InGrace())
 	require.EqualValues(t, 1, ends.Load())

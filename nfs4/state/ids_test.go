@@ -53,3 +53,19 @@ func TestIDsEncodeEpochNodeAndType(t *testing.T) {
 		require.True(t, sp.IsSpecial())
 	}
 }
+
+// The 24-bit state counter wraps past the states still in use.
+func TestStateCounterWrap(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.client41(t, "a")
+	first := e.open41(t, id, "o", "f", ShareAccessRead, ShareDenyNone)
+	c, err := e.m.lockClient(id)
+	require.NoError(t, err)
+	c.nextState = 0xfffffe
+	c.mu.Unlock()
+	a := e.open41(t, id, "o", "g", ShareAccessRead, ShareDenyNone)
+	b := e.open41(t, id, "o", "h", ShareAccessRead, ShareDenyNone)
+	require.Equal(t, uint32(0xffffff), a.counter())
+	require.Equal(t, uint32(2), b.counter(), "0 and 1 (in use) skipped")
+	require.Equal(t, uint32(1), first.counter())
+}

@@ -30,9 +30,13 @@ func (m *Manager) newState(c *client, o *owner, t StateType, file vfs.Handle) (*
 	if len(c.states) >= m.limits.StateidsPerClient {
 		return nil, resourceErr(c.minor)
 	}
-	c.nextState++
+	// The counter has 24 bits; after a wrap, skip those still in use.
+	c.nextState = (c.nextState + 1) & 0xffffff
+	for c.nextState == 0 || c.states[c.nextState] != nil {
+		c.nextState = (c.nextState + 1) & 0xffffff
+	}
 	st := &stateRec{
-		id:     makeStateid(c.id, c.nextState&0xffffff, t),
+		id:     makeStateid(c.id, c.nextState, t),
 		client: c.id,
 		owner:  o,
 		file:   string(file),
