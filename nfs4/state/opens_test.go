@@ -173,3 +173,33 @@ func TestShareCheckHook(t *testing.T) {
 	require.ErrorIs(t, err, ErrShareDenied)
 	e.open41(t, id, "o", "other", ShareAccessRead, ShareDenyNone)
 }
+
+// I/O with the special stateids meets share reservations: the anonymous
+// stateid is refused what an open denies (NFS4ERR_LOCKED); the READ
+// bypass stateid reads anyway but writes like the anonymous one.
+func TestSpecialStateidsMeetDenies(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.client41(t, "a")
+	e.open41(t, id, "o", "f", ShareAccessRead, ShareDenyWrite)
+	for _, tc := range []struct {
+		name  string
+		sid   Stateid
+		write bool
+		want  error
+	}{
+		{"anonymous read", AnonymousStateid, false, nil},
+		{"anonymous write", AnonymousStateid, true, ErrLocked},
+		{"bypass read", BypassStateid, false, nil},
+		{"bypass write", BypassStateid, true, ErrLocked},
+	} {
+		err := e.m.CheckIO(IOArgs{Stateid: tc.sid, Minor: 1, File: fileF, Write: tc.write})
+		if tc.want == nil {
+			require.NoError(t, err, tc.name)
+		} else {
+			require.ErrorIs(t, err, tc.want, tc.name)
+		}
+	}
+	other, _ := e.client41(t, "b")
+	mine := e.open41(t, other, "o", "g", ShareAccessRead, ShareDenyNone)
+	require.Equal(t, []error{ErrBadStateid}, e.m.TestStateid(id, []Stateid{mine}), "another client's stateid")
+}
