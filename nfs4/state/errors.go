@@ -34,14 +34,9 @@ var (
 	ErrShareDenied      = errors.New("state: share reservation conflict")
 	ErrOpenMode         = errors.New("state: stateid's open mode does not allow the access")
 	ErrLocksHeld        = errors.New("state: locks held")
-	ErrLockRange        = errors.New("state: lock range not supported")
-	ErrBadRange         = errors.New("state: bad lock range")
-	ErrNotConfirmed     = errors.New("state: client id not confirmed")
-	ErrConnNotBound     = errors.New("state: connection not bound to the session")
 	ErrLocked           = errors.New("state: share reservation denies the access")
 	ErrCBPathDown       = errors.New("state: callback path down")
 	ErrCompleteAlready  = errors.New("state: reclaim already complete")
-	ErrStaleClientOwner = errors.New("state: unknown open or lock owner")
 	// ErrDenied is matched by a *LockDenied (NFS4ERR_DENIED), which names
 	// the conflicting holder for the LOCK and LOCKT reply.
 	ErrDenied = errors.New("state: lock denied")
