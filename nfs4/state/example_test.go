@@ -17,7 +17,7 @@ import (
 // OPEN by another client, CLOSE.
 func Example() {
 	ctx := context.Background()
-	fs := memfs.New(memfs.Options{})
+	fs := memfs.New(nil)
 	root, _ := fs.Root(ctx)
 	file, _, _ := fs.Create(ctx, &vfs.Root, root, "data", vfs.CreateHow{})
 	m := state.New(state.Config{
