@@ -3,24 +3,26 @@ package recovery
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
+
+	"github.com/nfskit/nfskit/internal/atomicfile"
 )
 
 // FileStore is a RecoveryStore in one file of a local directory. Every
 // write makes the whole new content in a temporary file beside it, syncs
 // it, renames it over the old file and syncs the directory, so a crash
-// leaves either the old or the new snapshot, never a mix. The file names
-// its format version; a file of an unknown version is refused rather than
-// misread. One process owns the directory at a time.
+// leaves either the old or the new snapshot, never a mix. A write that
+// fails before the rename leaves the old snapshot; one whose directory
+// sync fails returns the error over the new snapshot, which the next
+// write builds on (a caller retrying with the version it expected gets
+// ErrConflict and loads again). The file names its format version; a
+// file of an unknown version is refused rather than misread. One process
+// owns the directory at a time.
 type FileStore struct {
-	dir string
-	mu  sync.Mutex
-	ops fileOps
+	mu   sync.Mutex
+	file atomicfile.File // Ops nil: the operating system's
 }
 
 // FileName is the name of the file a FileStore keeps in its directory.
@@ -28,8 +30,6 @@ const FileName = "nfs4-recovery.json"
 
 // FormatVersion is the version of the file's layout this package writes.
 const FormatVersion = 1
-
-const tmpPrefix = "." + FileName + ".tmp-"
 
 // fileContent is the layout of the file.
 type fileContent struct {
@@ -43,7 +43,7 @@ func NewFileStore(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("recovery: file store: %w", err)
 	}
-	return &FileStore{dir: dir, ops: osFileOps{}}, nil
+	return &FileStore{file: atomicfile.File{Dir: dir, Name: FileName}}, nil
 }
 
 // Load reads the file; without one the store is empty at version 0.
@@ -80,13 +80,13 @@ func (f *FileStore) EndGrace(ctx context.Context, expect uint64) (uint64, error)
 }
 
 func (f *FileStore) read() (Snapshot, error) {
-	path := filepath.Join(f.dir, FileName)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return Snapshot{}, nil
-	}
+	path := f.file.Path()
+	b, err := f.file.ReadFile()
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("recovery: file store: %w", err)
+	}
+	if b == nil {
+		return Snapshot{}, nil
 	}
 	var c fileContent
 	if err := json.Unmarshal(b, &c); err != nil {
@@ -117,61 +117,8 @@ func (f *FileStore) write(ctx context.Context, expect uint64, apply func(Snapsho
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("recovery: file store: %w", err)
 	}
-	if err := f.replace(append(b, '\n')); err != nil {
-		return Snapshot{}, fmt.Errorf("recovery: file store %s: %w", f.dir, err)
+	if err := f.file.Replace(append(b, '\n')); err != nil {
+		return Snapshot{}, fmt.Errorf("recovery: file store %s: %w", f.file.Dir, err)
 	}
 	return next, nil
-}
-
-// replace makes data the file's content: temporary file, sync, rename,
-// sync the directory.
-func (f *FileStore) replace(data []byte) (err error) {
-	f.removeTemps()
-	tmp, err := f.ops.createTemp(f.dir, tmpPrefix+"*")
-	if err != nil {
-		return err
-	}
-	reached(stepCreated)
-	renamed := false
-	defer func() {
-		if err != nil && !renamed {
-			tmp.Close()
-			f.ops.remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	reached(stepWritten)
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	reached(stepSynced)
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	reached(stepClosed)
-	if err = f.ops.rename(tmp.Name(), filepath.Join(f.dir, FileName)); err != nil {
-		return err
-	}
-	renamed = true
-	reached(stepRenamed)
-	if err = f.ops.syncDir(f.dir); err != nil {
-		return err
-	}
-	reached(stepDirSynced)
-	return nil
-}
-
-// removeTemps removes temporary files a crashed writer left.
-func (f *FileStore) removeTemps() {
-	ents, err := os.ReadDir(f.dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			f.ops.remove(filepath.Join(f.dir, e.Name()))
-		}
-	}
 }
