@@ -176,8 +176,14 @@ func (c *compound) step(i uint32) bool {
 	if st == NFS4_OK {
 		st = ent.run(c)
 	}
-	if st != NFS4_OK && len(c.out.Bytes()) == start+8 && ent.flags&failBody != 0 {
-		c.out.PutUint32(0) // an empty bitmap: SETATTR's attrsset
+	if st != NFS4_OK {
+		// A failed result is its status alone (what a handler
+		// encoded before failing is dropped), or with SETATTR's
+		// empty attrsset.
+		c.out.Reset(c.out.Bytes()[:start+8])
+		if ent.flags&failBody != 0 {
+			c.out.PutUint32(0)
+		}
 	}
 	if c.out.Len() > c.s.maxReply {
 		c.out.Reset(c.out.Bytes()[:start])
