@@ -124,8 +124,7 @@ func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf 
 // ahead anyway: the caller owns the file or, for a read, may execute it.
 func (r *req) override(h vfs.Handle, read bool) bool {
 	a, ok := r.attrs(h)
-	return ok && a.Type == vfs.TypeRegular &&
-		(a.UID == r.cred.UID || read && vfs.Permitted(&r.cred, &a, vfs.MayExec))
+	return ok && vfs.MayOverride(&r.cred, &a, read)
 }
 
 // root returns the caller's identity as the superuser, for an override.

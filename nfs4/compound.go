@@ -54,6 +54,7 @@ type compound struct {
 	obj     object
 	args    opArgs
 	entries []vfs.DirEntry
+	readBuf []byte
 }
 
 // opArgs holds the decoded arguments of every operation, reused from one
@@ -73,6 +74,7 @@ type opArgs struct {
 	link     LINK4args
 	commit   COMMIT4args
 	sequence SEQUENCE4args
+	stateid  Stateid4
 }
 
 func (s *Server) getCompound(ctx context.Context, call *rpc.Call) *compound {

@@ -56,12 +56,9 @@ func opCommit(c *compound) Nfsstat4 {
 	if st := c.decoded(); st != NFS4_OK {
 		return st
 	}
-	fs, h, st := c.open()
+	fs, h, st := c.openFile()
 	if st != NFS4_OK {
 		return st
-	}
-	if fs == nil {
-		return NFS4ERR_ISDIR
 	}
 	if err := fs.Commit(c.ctx, &c.cred, h, off, uint64(count)); err != nil {
 		return c.check(err)

@@ -40,7 +40,9 @@ type opEntry struct {
 
 // opTable holds the operations by number. The stateful ones answer
 // NFS4ERR_NOTSUPP through notSupported until the state layer serves them:
-// each is one entry here, with the flags the loop already honours.
+// each is one entry here, with the flags the loop already honours. READ,
+// WRITE and SETATTR run now with the special stateids and check any
+// other through the StateManager.
 var opTable = [...]opEntry{
 	OP_ACCESS:              {run: opAccess, flags: needFH},
 	OP_CLOSE:               {run: notSupported, flags: needFH},
@@ -64,7 +66,7 @@ var opTable = [...]opEntry{
 	OP_PUTFH:               {run: opPutfh},
 	OP_PUTPUBFH:            {run: opPutrootfh},
 	OP_PUTROOTFH:           {run: opPutrootfh},
-	OP_READ:                {run: notSupported, flags: needFH},
+	OP_READ:                {run: opRead, flags: needFH},
 	OP_READDIR:             {run: opReaddir, flags: needFH},
 	OP_READLINK:            {run: opReadlink, flags: needFH},
 	OP_REMOVE:              {run: opRemove, flags: needFH | grace},
@@ -77,7 +79,7 @@ var opTable = [...]opEntry{
 	OP_SETCLIENTID:         {run: notSupported, flags: only40},
 	OP_SETCLIENTID_CONFIRM: {run: notSupported, flags: only40},
 	OP_VERIFY:              {run: opVerify, flags: needFH},
-	OP_WRITE:               {run: notSupported, flags: needFH},
+	OP_WRITE:               {run: opWrite, flags: needFH},
 	OP_RELEASE_LOCKOWNER:   {run: notSupported, flags: only40},
 
 	OP_BACKCHANNEL_CTL:      {run: notSupported, minMinor: 1},

@@ -43,6 +43,16 @@ func (c *compound) open() (fs vfs.FS, h vfs.Handle, st Nfsstat4) {
 	return c.cur.ex.FS, c.cur.backend(), NFS4_OK
 }
 
+// openFile is open for an operation on a file's data: NFS4ERR_ISDIR for
+// a pseudo directory.
+func (c *compound) openFile() (vfs.FS, vfs.Handle, Nfsstat4) {
+	fs, h, st := c.open()
+	if st == NFS4_OK && fs == nil {
+		return nil, nil, NFS4ERR_ISDIR
+	}
+	return fs, h, st
+}
+
 // modify admits a change to the current filehandle's object: NFS4ERR_ROFS
 // for a pseudo directory or a read-only export.
 func (c *compound) modify() (vfs.FS, vfs.Handle, Nfsstat4) {

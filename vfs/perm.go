@@ -73,3 +73,13 @@ func Granted(cred *Cred, a *Attr, readOnly bool) uint32 {
 	}
 	return bits
 }
+
+// MayOverride reports whether a READ or WRITE of a file with attributes a
+// that the mode bits refused cred may go ahead anyway, as Linux's server
+// allows: the caller owns the regular file (it may write through the
+// descriptor that created it read-only) or, for a read, may execute it
+// (the client reads what it executes). The client enforces open-time
+// permissions.
+func MayOverride(cred *Cred, a *Attr, read bool) bool {
+	return a.Type == TypeRegular && (a.UID == cred.UID || read && Permitted(cred, a, MayExec))
+}

@@ -1,0 +1,68 @@
+package nfs4
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/nfs3"
+)
+
+func read(off uint64, count uint32) NfsArgop4 {
+	return NfsArgop4{Argop: OP_READ, Opread: &READ4args{Offset: Offset4(off), Count: Count4(count)}}
+}
+
+func write(off uint64, data string) NfsArgop4 {
+	return NfsArgop4{Argop: OP_WRITE, Opwrite: &WRITE4args{Offset: Offset4(off), Stable: FILE_SYNC4, Data: []byte(data)}}
+}
+
+// TestSameHandlesAsV3 writes a file over NFSv3 and reads it over NFSv4,
+// and the other way round: the handles are the same bytes.
+func TestSameHandlesAsV3(t *testing.T) {
+	e := newEnv(t, "/data")
+	v3 := nfs3.NewServer(e.table, nil)
+	root, err := e.table.Get(1).RootHandle(bg)
+	require.NoError(t, err)
+	call := e.call(nil)
+	cr, err := v3.Create(bg, call, &nfs3.CREATE3args{Where: nfs3.Diropargs3{Dir: nfs3.NfsFh3{Data: root}, Name: "f"},
+		How: nfs3.Createhow3{Mode: nfs3.UNCHECKED}})
+	require.NoError(t, err)
+	require.Equal(t, nfs3.NFS3_OK, cr.Status)
+	fh := cr.Resok.Obj.Handle.Data
+	wr, err := v3.Write(bg, call, &nfs3.WRITE3args{File: nfs3.NfsFh3{Data: fh}, Count: 11, Stable: nfs3.FILE_SYNC, Data: []byte("over nfsv3!")})
+	require.NoError(t, err)
+	require.Equal(t, nfs3.NFS3_OK, wr.Status)
+
+	res := e.ok(putroot(), lookup("data"), lookup("f"), getfh(), read(0, 100))
+	require.Equal(t, fh, fhOf(t, res.Resarray[3]))
+	rd := res.Resarray[4].Opread.Resok4
+	require.True(t, rd.Eof)
+	require.Equal(t, "over nfsv3!", string(rd.Data))
+
+	res = e.ok(putfh(fh), write(5, "NFSV4"))
+	wres := res.Resarray[1].Opwrite.Resok4
+	require.Equal(t, Count4(5), wres.Count)
+	require.Equal(t, FILE_SYNC4, wres.Committed)
+	rr, err := v3.Read(bg, call, &nfs3.READ3args{File: nfs3.NfsFh3{Data: fh}, Count: 100})
+	require.NoError(t, err)
+	require.Equal(t, nfs3.NFS3_OK, rr.Status)
+	require.Equal(t, "over NFSV4!", string(rr.Resok.Data))
+
+	cases := []struct {
+		name string
+		ops  []NfsArgop4
+		st   Nfsstat4
+	}{
+		{"read a directory", []NfsArgop4{putfh(root), read(0, 10)}, NFS4ERR_ISDIR},
+		{"read pseudo", []NfsArgop4{putroot(), read(0, 10)}, NFS4ERR_ISDIR},
+		{"write pseudo", []NfsArgop4{putroot(), write(0, "x")}, NFS4ERR_ISDIR},
+		{"read with an unknown stateid", []NfsArgop4{putfh(fh), func() NfsArgop4 {
+			op := read(0, 10)
+			op.Opread.Stateid.Other[0] = 7
+			return op
+		}()}, NFS4ERR_BAD_STATEID},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { e.fails(tc.st, tc.ops...) })
+	}
+}
