@@ -50,8 +50,10 @@ type env struct {
 }
 
 // newEnv serves a memfs at each path.
-func newEnv(t *testing.T, paths ...string) *env {
-	e := &env{t: t, table: new(export.Table), fs: map[string]*memfs.FS{}, uid: 1000}
+func newEnv(t *testing.T, paths ...string) *env { return newEnvT(t, t, paths...) }
+
+func newEnvT(tt *testing.T, t require.TestingT, paths ...string) *env {
+	e := &env{t: tt, table: new(export.Table), fs: map[string]*memfs.FS{}, uid: 1000}
 	for i, p := range paths {
 		fs := memfs.New(memfs.Options{})
 		e.fs[p] = fs
@@ -67,9 +69,11 @@ func newEnv(t *testing.T, paths ...string) *env {
 }
 
 // call builds an AUTH_SYS call of uid with the given arguments.
-func (e *env) call(args []byte) *rpc.Call {
+func (e *env) call(args []byte) *rpc.Call { return e.callB(e.t, args) }
+
+func (e *env) callB(t require.TestingT, args []byte) *rpc.Call {
 	cred, err := xdr.Marshal(&rpc.AuthsysParms{Machinename: "client", Uid: e.uid, Gid: e.uid})
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	return &rpc.Call{Prog: NFS4_PROGRAM, Vers: NFS_V4, Proc: NFSPROC4_COMPOUND, Args: args,
 		Cred:      rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: cred},
 		Transport: rpc.Transport{Network: "tcp", RemoteAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 700}}}
@@ -193,20 +197,22 @@ func decodeAttrs(t *testing.T, f *Fattr4) map[int]any {
 }
 
 // mkfile makes a file in an export's backend and returns its wire handle.
-func (e *env) mkfile(path, name string, data string) []byte {
+func (e *env) mkfile(path, name string, data string) []byte { return e.mkfileT(e.t, path, name, data) }
+
+func (e *env) mkfileT(t require.TestingT, path, name string, data string) []byte {
 	fs := e.fs[path]
 	root, err := fs.Root(bg)
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	cred := vfs.Cred{UID: 1000, GID: 1000}
 	h, _, err := fs.Create(bg, &cred, root, name, vfs.CreateHow{Attr: vfs.SetAttr{Mode: ptr(uint32(0o644))}})
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	if data != "" {
 		_, _, err = fs.Write(bg, &cred, h, 0, []byte(data), vfs.FileSync)
-		require.NoError(e.t, err)
+		require.NoError(t, err)
 	}
 	ex, _ := e.table.Lookup(path)
 	fh, err := export.EncodeHandle(ex.ID, h)
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	return fh
 }
 
