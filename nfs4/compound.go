@@ -231,6 +231,8 @@ func (c *compound) admit(i uint32, op NfsOpnum4, ent *opEntry) Nfsstat4 {
 			return NFS4ERR_NOTSUPP
 		case i == 0 && op != OP_SEQUENCE && ent.flags&sessionless == 0:
 			return NFS4ERR_OP_NOT_IN_SESSION
+		case i > 0 && op == OP_SEQUENCE:
+			return NFS4ERR_SEQUENCE_POS
 		case i > 0 && ent.flags&first != 0:
 			return NFS4ERR_NOT_ONLY_OP
 		}

@@ -103,6 +103,6 @@ func TestVerify(t *testing.T) {
 		{"write-only", OP_NVERIFY, FATTR4_TIME_MODIFY_SET, u32(0), NFS4ERR_INVAL},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { e.fails(tc.st, putfh(f), verify(tc.op, tc.attr, tc.val)) })
+		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, putfh(f), verify(tc.op, tc.attr, tc.val)) })
 	}
 }

@@ -199,7 +199,7 @@ func TestNamespaceOps(t *testing.T) {
 		{"link in pseudo", []NfsArgop4{putroot(), savefh(), link("g")}, NFS4ERR_ROFS},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { e.fails(tc.st, tc.ops...) })
+		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, tc.ops...) })
 	}
 
 	// A non-empty directory cannot go; an empty one can.

@@ -217,3 +217,10 @@ func (e *env) mkfileT(t require.TestingT, path, name string, data string) []byte
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// with returns e reporting to t, a subtest's.
+func (e *env) with(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}

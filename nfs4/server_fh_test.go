@@ -98,7 +98,7 @@ func TestFilehandleOps(t *testing.T) {
 		{"lookupp of a file", []NfsArgop4{putfh(f), lookupp()}, NFS4ERR_NOTDIR},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { e.fails(tc.st, tc.ops...) })
+		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, tc.ops...) })
 	}
 }
 

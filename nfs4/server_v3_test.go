@@ -63,6 +63,6 @@ func TestSameHandlesAsV3(t *testing.T) {
 		}()}, NFS4ERR_BAD_STATEID},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { e.fails(tc.st, tc.ops...) })
+		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, tc.ops...) })
 	}
 }
