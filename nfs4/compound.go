@@ -41,9 +41,14 @@ type compound struct {
 	denied error
 
 	// out holds the results so far, nres of them; status is the last's.
-	out    xdr.Encoder
-	nres   uint32
-	status Nfsstat4
+	// READ data is not copied into out: data says where it goes, and
+	// the reply references it (see MarshalXDR).
+	out     xdr.Encoder
+	data    []dataRef
+	dataLen int
+	bufs    []*[]byte // pooled read buffers, taken back after the reply
+	nres    uint32
+	status  Nfsstat4
 
 	// scratch space the operations reuse.
 	attrs   xdr.Encoder
@@ -54,7 +59,6 @@ type compound struct {
 	obj     object
 	args    opArgs
 	entries []vfs.DirEntry
-	readBuf []byte
 }
 
 // opArgs holds the decoded arguments of every operation, reused from one
@@ -92,6 +96,13 @@ func (s *Server) putCompound(c *compound) {
 	c.authEx, c.pol, c.cred, c.authErr, c.denied = nil, nil, vfs.Cred{}, nil, nil
 	c.nres, c.status = 0, NFS4_OK
 	c.d.Reset(nil)
+	clear(c.data)
+	c.data, c.dataLen = c.data[:0], 0
+	for _, b := range c.bufs {
+		readBufs.Put(b)
+	}
+	clear(c.bufs)
+	c.bufs = c.bufs[:0]
 	if cap(c.out.Bytes()) > 4*DefaultMaxReply {
 		c.out = xdr.Encoder{} // do not pin a huge buffer
 	}
@@ -100,12 +111,44 @@ func (s *Server) putCompound(c *compound) {
 	s.compounds.Put(c)
 }
 
+// dataRef places opaque data (READ's) at offset at of the results.
+type dataRef struct {
+	at   int
+	data []byte
+}
+
+// putData adds opaque data to the results without copying it: the
+// encoder of the reply references it, so that it is sent by writev.
+func (c *compound) putData(b []byte) {
+	c.data = append(c.data, dataRef{at: len(c.out.Bytes()), data: b})
+	c.dataLen += 4 + xdr.Padded(len(b))
+}
+
+// size is the encoded size of the results so far.
+func (c *compound) size() int { return c.out.Len() + c.dataLen }
+
+// truncate drops the results after the first n bytes of out.
+func (c *compound) truncate(n int) {
+	c.out.Reset(c.out.Bytes()[:n])
+	for len(c.data) > 0 && c.data[len(c.data)-1].at > n {
+		last := c.data[len(c.data)-1]
+		c.dataLen -= 4 + xdr.Padded(len(last.data))
+		c.data = c.data[:len(c.data)-1]
+	}
+}
+
 // MarshalXDR encodes the COMPOUND4res of the operations run.
 func (c *compound) MarshalXDR(e *xdr.Encoder) error {
 	e.PutInt32(int32(c.status))
 	e.PutOpaque(c.tag)
 	e.PutUint32(c.nres)
-	e.PutRaw(c.out.Bytes())
+	out, prev := c.out.Bytes(), 0
+	for _, r := range c.data {
+		e.PutRaw(out[prev:r.at])
+		e.PutOpaque(r.data)
+		prev = r.at
+	}
+	e.PutRaw(out[prev:])
 	return nil
 }
 
@@ -182,13 +225,13 @@ func (c *compound) step(i uint32) bool {
 		// A failed result is its status alone (what a handler
 		// encoded before failing is dropped), or with SETATTR's
 		// empty attrsset.
-		c.out.Reset(c.out.Bytes()[:start+8])
+		c.truncate(start + 8)
 		if ent.flags&failBody != 0 {
 			c.out.PutUint32(0)
 		}
 	}
-	if c.out.Len() > c.s.maxReply {
-		c.out.Reset(c.out.Bytes()[:start])
+	if c.size() > c.s.maxReply {
+		c.truncate(start)
 		c.out.PutUint32(uint32(op))
 		c.out.PutInt32(0)
 		st = c.tooBig(NFS4ERR_RESOURCE, NFS4ERR_REP_TOO_BIG)

@@ -2,11 +2,13 @@ package nfs4
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/nfskit/nfskit/vfs"
 )
 
-// opRead serves READ of up to MaxTransfer bytes. The stateid is checked
+// opRead serves READ of up to MaxTransfer bytes, read into a pooled
+// buffer that the reply references rather than copies. The stateid is checked
 // by the StateManager; without one only the special stateids pass.
 func opRead(c *compound) Nfsstat4 {
 	sid := &c.args.stateid
@@ -24,11 +26,9 @@ func opRead(c *compound) Nfsstat4 {
 	if st := c.checkStateid(sid, false); st != NFS4_OK {
 		return st
 	}
-	n := int(min(count, MaxTransfer))
-	if cap(c.readBuf) < n {
-		c.readBuf = make([]byte, n)
-	}
-	buf := c.readBuf[:n]
+	pooled := readBufs.Get().(*[]byte)
+	c.bufs = append(c.bufs, pooled)
+	buf := (*pooled)[:min(count, MaxTransfer)]
 	got, eof, err := fs.Read(c.ctx, &c.cred, h, off, buf)
 	if errors.Is(err, vfs.ErrPermission) && c.override(fs, h, true) {
 		got, eof, err = fs.Read(c.ctx, c.elevated(), h, off, buf)
@@ -37,9 +37,12 @@ func opRead(c *compound) Nfsstat4 {
 		return c.check(err)
 	}
 	c.out.PutBool(eof)
-	c.out.PutOpaque(buf[:got])
+	c.putData(buf[:got])
 	return NFS4_OK
 }
+
+// readBufs hold the data of READs until their reply is sent.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, MaxTransfer); return &b }}
 
 // opWrite serves WRITE, passing the stability asked for to the backend.
 func opWrite(c *compound) Nfsstat4 {

@@ -66,3 +66,25 @@ func TestSameHandlesAsV3(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, tc.ops...) })
 	}
 }
+
+// TestReadData reads twice in one COMPOUND: each READ's data is its
+// own, and a READ that would pass the reply's bound fails alone.
+func TestReadData(t *testing.T) {
+	e := newEnv(t, "/data")
+	big := make([]byte, 100<<10)
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	f := e.mkfile("/data", "f", string(big))
+	res := e.ok(putfh(f), read(0, 5), read(50<<10, 64<<10), getattr(FATTR4_SIZE))
+	require.Equal(t, big[:5], []byte(res.Resarray[1].Opread.Resok4.Data))
+	require.Equal(t, big[50<<10:], []byte(res.Resarray[2].Opread.Resok4.Data))
+	require.True(t, res.Resarray[2].Opread.Resok4.Eof)
+
+	e.srv.maxReply = 80 << 10
+	res = e.compound(0, putfh(f), read(0, 3), read(0, 90<<10), getfh())
+	require.Equal(t, NFS4ERR_RESOURCE, res.Status)
+	require.Len(t, res.Resarray, 3)
+	require.Equal(t, big[:3], []byte(res.Resarray[1].Opread.Resok4.Data))
+	require.Nil(t, res.Resarray[2].Opread.Resok4)
+}
