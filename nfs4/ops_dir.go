@@ -172,7 +172,7 @@ func (l *lister) export(fs vfs.FS, dir vfs.Handle, cookie uint64, verf Verifier4
 		want := min(max(l.budget/32, 1), maxReaddirEntries)
 		entries, eof, v, err := fs.ReadDir(c.ctx, &c.cred, dir, next, want, plus)
 		if err != nil {
-			return c.check(err)
+			return c.checkDir(err, fs, dir)
 		}
 		if first {
 			var got Verifier4

@@ -109,11 +109,10 @@ func opLookup(c *compound) Nfsstat4 {
 	if n := c.mountedBelow(dir, name); n != nil {
 		return c.enter(n)
 	}
-	h, a, err := fs.Lookup(c.ctx, &c.cred, dir, name)
+	h, _, err := fs.Lookup(c.ctx, &c.cred, dir, name)
 	if err != nil {
-		return c.check(err)
+		return c.checkDir(err, fs, dir)
 	}
-	_ = a
 	if err := c.cur.setExported(c.cur.ex, h); err != nil {
 		return c.check(err)
 	}
@@ -163,7 +162,7 @@ func opLookupp(c *compound) Nfsstat4 {
 	}
 	h, _, err := fs.Parent(c.ctx, &c.cred, dir)
 	if err != nil {
-		return c.check(err)
+		return c.checkDir(err, fs, dir)
 	}
 	if err := c.cur.setExported(c.cur.ex, h); err != nil {
 		return c.check(err)

@@ -79,6 +79,24 @@ func (c *compound) check(err error) Nfsstat4 {
 	return st
 }
 
+// notDir is the status of a directory operation on h that the backend
+// refused as not a directory: NFS4ERR_SYMLINK for a symbolic link (RFC
+// 5661 section 15.1.2.7), else NFS4ERR_NOTDIR.
+func (c *compound) notDir(fs vfs.FS, h vfs.Handle) Nfsstat4 {
+	if a, err := fs.GetAttr(c.ctx, &c.cred, h); err == nil && a.Type == vfs.TypeSymlink {
+		return NFS4ERR_SYMLINK
+	}
+	return NFS4ERR_NOTDIR
+}
+
+// checkDir is check for an operation on the directory h.
+func (c *compound) checkDir(err error, fs vfs.FS, h vfs.Handle) Nfsstat4 {
+	if errors.Is(err, vfs.ErrNotDir) {
+		return c.notDir(fs, h)
+	}
+	return c.check(err)
+}
+
 // component decodes a component4 and checks it as a name to look up or
 // make (RFC 5661 section 14.2): NFS4ERR_INVAL for an empty or non-UTF-8
 // name, NFS4ERR_NAMETOOLONG beyond the limit, NFS4ERR_BADNAME for "." and

@@ -96,6 +96,8 @@ func TestFilehandleOps(t *testing.T) {
 		{"lookup missing", []NfsArgop4{putfh(root), lookup("nope")}, NFS4ERR_NOENT},
 		{"lookup in a file", []NfsArgop4{putfh(f), lookup("x")}, NFS4ERR_NOTDIR},
 		{"lookupp of a file", []NfsArgop4{putfh(f), lookupp()}, NFS4ERR_NOTDIR},
+		{"lookup in a symlink", []NfsArgop4{putfh(root), create(NF4LNK, "ln", "f"), lookup("x")}, NFS4ERR_SYMLINK},
+		{"readdir of a symlink", []NfsArgop4{putfh(root), lookup("ln"), readdir(0, Verifier4{}, 4096)}, NFS4ERR_SYMLINK},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { e.with(t).fails(tc.st, tc.ops...) })
