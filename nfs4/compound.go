@@ -19,6 +19,7 @@ type compound struct {
 	ctx   context.Context
 	call  *rpc.Call
 	minor uint32
+	count uint32 // of operations
 	tag   []byte // aliases the call's arguments
 	d     xdr.Decoder
 
@@ -66,17 +67,13 @@ type compound struct {
 type opArgs struct {
 	putfh    PUTFH4args
 	lookup   LOOKUP4args
-	getattr  GETATTR4args
-	verify   VERIFY4args
 	setattr  SETATTR4args
-	access   ACCESS4args
 	readdir  READDIR4args
 	secinfo  SECINFO4args
 	create   CREATE4args
 	remove   REMOVE4args
 	rename   RENAME4args
 	link     LINK4args
-	commit   COMMIT4args
 	sequence SEQUENCE4args
 	stateid  Stateid4
 }
@@ -165,6 +162,7 @@ func (c *compound) run(args []byte) error {
 	d.Skip(xdr.Padded(n))
 	c.minor = d.Uint32()
 	count := d.Uint32()
+	c.count = count
 	if d.Err() != nil {
 		if n == 0 && len(args) >= 4 && binary.BigEndian.Uint32(args) > maxTag {
 			// A tag over its bound: answered, not dropped.
@@ -274,6 +272,8 @@ func (c *compound) admit(i uint32, op NfsOpnum4, ent *opEntry) Nfsstat4 {
 			return NFS4ERR_NOTSUPP
 		case i == 0 && op != OP_SEQUENCE && ent.flags&sessionless == 0:
 			return NFS4ERR_OP_NOT_IN_SESSION
+		case i == 0 && ent.flags&sessionless != 0 && c.count > 1:
+			return NFS4ERR_NOT_ONLY_OP // alone without a SEQUENCE
 		case i > 0 && op == OP_SEQUENCE:
 			return NFS4ERR_SEQUENCE_POS
 		case i > 0 && ent.flags&first != 0:

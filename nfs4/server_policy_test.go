@@ -138,6 +138,7 @@ func TestMinorVersion1(t *testing.T) {
 		{"exchange_id after sequence", []NfsArgop4{seq, {Argop: OP_EXCHANGE_ID, OpexchangeId: &EXCHANGEID4args{}}}, NFS4ERR_NOT_ONLY_OP},
 		{"4.0 operation", []NfsArgop4{seq, {Argop: OP_RENEW, Oprenew: &RENEW4args{}}}, NFS4ERR_NOTSUPP},
 		{"no sequence", []NfsArgop4{putroot()}, NFS4ERR_OP_NOT_IN_SESSION},
+		{"exchange_id alone", []NfsArgop4{{Argop: OP_EXCHANGE_ID, OpexchangeId: &EXCHANGEID4args{}}}, NFS4ERR_NOTSUPP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.compound(1, tc.ops...)
@@ -145,4 +146,9 @@ func TestMinorVersion1(t *testing.T) {
 			require.Len(t, res.Resarray, len(tc.ops))
 		})
 	}
+	// Without a SEQUENCE, EXCHANGE_ID must be alone: the first result
+	// says so.
+	res = e.compound(1, NfsArgop4{Argop: OP_EXCHANGE_ID, OpexchangeId: &EXCHANGEID4args{}}, putroot())
+	require.Equal(t, NFS4ERR_NOT_ONLY_OP, res.Status)
+	require.Len(t, res.Resarray, 1)
 }
