@@ -141,12 +141,18 @@ func (c *compound) putFlavors(ex *export.Export) Nfsstat4 {
 		}
 		flavors = pol.AuthFlavors()
 	}
-	c.out.PutUint32(uint32(len(flavors)))
+	// RPCSEC_GSS needs its mechanism, quality of protection and service
+	// described; with none configured, it is left out.
+	n := 0
 	for _, f := range flavors {
-		c.out.PutUint32(uint32(f))
-		if f == rpc.RPCSEC_GSS {
-			// No GSS mechanism is configured to describe.
-			return NFS4ERR_SERVERFAULT
+		if f != rpc.RPCSEC_GSS {
+			n++
+		}
+	}
+	c.out.PutUint32(uint32(n))
+	for _, f := range flavors {
+		if f != rpc.RPCSEC_GSS {
+			c.out.PutUint32(uint32(f))
 		}
 	}
 	return NFS4_OK

@@ -22,6 +22,7 @@ func TestExportPolicy(t *testing.T) {
 	require.NoError(t, e.table.Add(&export.Export{ID: 2, Path: "/ro", FS: memfs.New(memfs.Options{RootMode: 0o777}), Policy: export.Policy{ReadOnly: true}}))
 	require.NoError(t, e.table.Add(&export.Export{ID: 3, Path: "/none", FS: memfs.New(memfs.Options{RootMode: 0o777}), Policy: export.Policy{Flavors: []rpc.AuthFlavor{rpc.AUTH_NONE}}}))
 	require.NoError(t, e.table.Add(&export.Export{ID: 4, Path: "/squash", FS: memfs.New(memfs.Options{RootMode: 0o777})}))
+	require.NoError(t, e.table.Add(&export.Export{ID: 5, Path: "/gss", FS: memfs.New(memfs.Options{}), Policy: export.Policy{Flavors: []rpc.AuthFlavor{rpc.RPCSEC_GSS, rpc.AUTH_SYS}}}))
 	cases := []struct {
 		name string
 		ops  []NfsArgop4
@@ -37,6 +38,9 @@ func TestExportPolicy(t *testing.T) {
 	}
 	res := e.ok(putroot(), NfsArgop4{Argop: OP_SECINFO, Opsecinfo: &SECINFO4args{Name: Component4("none")}})
 	require.Equal(t, SECINFO4resok{{Flavor: AUTH_NONE}}, res.Resarray[1].Opsecinfo.Resok4)
+	// RPCSEC_GSS, with no mechanism configured, is not offered.
+	res = e.ok(putroot(), NfsArgop4{Argop: OP_SECINFO, Opsecinfo: &SECINFO4args{Name: Component4("gss")}})
+	require.Equal(t, SECINFO4resok{{Flavor: AUTH_SYS}}, res.Resarray[1].Opsecinfo.Resok4)
 	// ACCESS on a read-only export grants no change.
 	r := e.ok(putroot(), lookup("ro"), access(accessBits)).Resarray[2].Opaccess.Resok4
 	require.Equal(t, uint32(ACCESS4_READ|ACCESS4_LOOKUP), r.Access)
