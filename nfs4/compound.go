@@ -20,6 +20,7 @@ type compound struct {
 	call  *rpc.Call
 	minor uint32
 	count uint32 // of operations
+	limit int    // on the reply's size
 	tag   []byte // aliases the call's arguments
 	d     xdr.Decoder
 
@@ -163,6 +164,10 @@ func (c *compound) run(args []byte) error {
 	c.minor = d.Uint32()
 	count := d.Uint32()
 	c.count = count
+	c.limit = c.s.maxReply
+	if c.call.Network == "udp" {
+		c.limit = min(c.limit, maxDatagramReply)
+	}
 	if d.Err() != nil {
 		if n == 0 && len(args) >= 4 && binary.BigEndian.Uint32(args) > maxTag {
 			// A tag over its bound: answered, not dropped.
@@ -190,6 +195,11 @@ func (c *compound) run(args []byte) error {
 	}
 	return c.denied
 }
+
+// maxDatagramReply bounds replies over UDP, which must fit a datagram
+// (RFC 7530 has NFSv4 run over transports with congestion control; UDP
+// is served for tools that probe with it).
+const maxDatagramReply = 32 << 10
 
 // tooBig picks the 4.0 or 4.1 status for a request or reply over a bound.
 func (c *compound) tooBig(v40, v41 Nfsstat4) Nfsstat4 {
@@ -228,7 +238,7 @@ func (c *compound) step(i uint32) bool {
 			c.out.PutUint32(0)
 		}
 	}
-	if c.size() > c.s.maxReply {
+	if c.size() > c.limit {
 		c.truncate(start)
 		c.out.PutUint32(uint32(op))
 		c.out.PutInt32(0)

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/xdr"
 )
 
 func read(off uint64, count uint32) NfsArgop4 {
@@ -87,4 +88,22 @@ func TestReadData(t *testing.T) {
 	require.Len(t, res.Resarray, 3)
 	require.Equal(t, big[:3], []byte(res.Resarray[1].Opread.Resok4.Data))
 	require.Nil(t, res.Resarray[2].Opread.Resok4)
+}
+
+// TestReadOverUDP: a READ whose reply would not fit a datagram fails with
+// NFS4ERR_RESOURCE.
+func TestReadOverUDP(t *testing.T) {
+	e := newEnv(t, "/data")
+	f := e.mkfile("/data", "f", string(make([]byte, 64<<10)))
+	args, err := xdr.Marshal(&COMPOUND4args{Tag: Utf8strCs("t"), Argarray: []NfsArgop4{putfh(f), read(0, 4096), read(0, 64<<10)}})
+	require.NoError(t, err)
+	call := e.call(args)
+	call.Network = "udp"
+	var r recorder
+	e.h.ServeRPC(bg, &r, call)
+	var res COMPOUND4res
+	require.NoError(t, xdr.Unmarshal(r.body, &res))
+	require.Equal(t, NFS4ERR_RESOURCE, res.Status)
+	require.Len(t, res.Resarray, 3)
+	require.Len(t, res.Resarray[1].Opread.Resok4.Data, 4096)
 }
