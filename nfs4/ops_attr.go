@@ -26,7 +26,7 @@ func (c *compound) describe(mounted bool) (*object, Nfsstat4) {
 		return nil, c.check(err)
 	}
 	o.a = a
-	if mounted && c.isRoot(fs, h) {
+	if mounted && c.isRoot(o.ex, h) {
 		if n := c.s.pseudo.get().byPath[o.ex.Path]; n != nil && n.parent != nil {
 			o.mountedOn = n.fileid
 		}

@@ -142,7 +142,7 @@ func (c *compound) describeNode(o *object, n *pseudoNode) Nfsstat4 {
 	if st := c.authorize(n.ex); st != NFS4_OK {
 		return st
 	}
-	h, err := n.ex.FS.Root(c.ctx)
+	h, err := c.rootOf(n.ex)
 	if err != nil {
 		return c.check(err)
 	}

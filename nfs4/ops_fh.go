@@ -2,6 +2,7 @@ package nfs4
 
 import (
 	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/export"
 )
 
 // opPutfh serves PUTFH: NFS4ERR_BADHANDLE for bytes that are no handle of
@@ -53,7 +54,7 @@ func (c *compound) enter(n *pseudoNode) Nfsstat4 {
 		c.cur.setPseudo(n)
 		return NFS4_OK
 	}
-	h, err := n.ex.FS.Root(c.ctx)
+	h, err := c.rootOf(n.ex)
 	if err != nil {
 		return c.check(err)
 	}
@@ -128,16 +129,34 @@ func (c *compound) mountedBelow(dir vfs.Handle, name string) *pseudoNode {
 		return nil
 	}
 	n := at.child(name)
-	if n == nil || !c.isRoot(c.cur.ex.FS, dir) {
+	if n == nil || !c.isRoot(c.cur.ex, dir) {
 		return nil
 	}
 	return n
 }
 
-// isRoot reports whether h is the root of its export.
-func (c *compound) isRoot(fs vfs.FS, h vfs.Handle) bool {
-	root, err := fs.Root(c.ctx)
+// isRoot reports whether h is the root of ex.
+func (c *compound) isRoot(ex *export.Export, h vfs.Handle) bool {
+	root, err := c.rootOf(ex)
 	return err == nil && string(root) == string(h)
+}
+
+// rootOf returns the backend handle of ex's root, kept with the pseudo
+// node where ex is mounted once the backend has given it: handles never
+// change.
+func (c *compound) rootOf(ex *export.Export) (vfs.Handle, error) {
+	n := c.s.pseudo.get().byPath[ex.Path]
+	if n == nil || n.ex != ex {
+		return ex.FS.Root(c.ctx) // an export added since
+	}
+	if h := n.root.Load(); h != nil {
+		return *h, nil
+	}
+	h, err := ex.FS.Root(c.ctx)
+	if err == nil {
+		n.root.Store(&h)
+	}
+	return h, err
 }
 
 // opLookupp serves LOOKUPP: from an export's root to the pseudo directory
@@ -153,7 +172,7 @@ func opLookupp(c *compound) Nfsstat4 {
 		}
 		return c.enter(c.cur.node.parent)
 	}
-	if c.isRoot(fs, dir) {
+	if c.isRoot(c.cur.ex, dir) {
 		n := c.s.pseudo.get().byPath[c.cur.ex.Path]
 		if n == nil || n.parent == nil {
 			return NFS4ERR_NOENT

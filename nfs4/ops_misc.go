@@ -85,7 +85,7 @@ func opSecinfo(c *compound) Nfsstat4 {
 	}
 	ex := c.cur.ex
 	if n := c.s.pseudo.get().byPath[ex.Path]; n != nil {
-		if m := n.child(name); m != nil && m.ex != nil && c.isRoot(ex.FS, c.cur.backend()) {
+		if m := n.child(name); m != nil && m.ex != nil && c.isRoot(ex, c.cur.backend()) {
 			return c.putFlavors(m.ex)
 		}
 	}
@@ -115,7 +115,7 @@ func opSecinfoNoName(c *compound) Nfsstat4 {
 			}
 			return c.putFlavors(nil)
 		}
-		if c.isRoot(c.cur.ex.FS, c.cur.backend()) {
+		if c.isRoot(c.cur.ex, c.cur.backend()) {
 			n := c.s.pseudo.get().byPath[c.cur.ex.Path]
 			if n == nil || n.parent == nil {
 				return NFS4ERR_NOENT

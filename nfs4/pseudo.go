@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 )
 
@@ -31,7 +32,9 @@ type pseudoNode struct {
 	parent   *pseudoNode // nil for the root
 	children []*pseudoNode
 	// ex is the export mounted here, nil for a pure pseudo directory.
-	ex     *export.Export
+	ex *export.Export
+	// root caches the backend handle of ex's root.
+	root   atomic.Pointer[vfs.Handle]
 	fileid uint64
 	handle [pseudoHandleSize]byte
 }

@@ -55,3 +55,21 @@ func BenchmarkServerPutfhGetattr(b *testing.B) {
 		}
 	})
 }
+
+// TestHandlerAllocs: a PUTFH+GETATTR COMPOUND through the handler
+// allocates nothing once its pooled state is warm.
+func TestHandlerAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
+	e := newEnv(t, "/data")
+	fh := e.mkfile("/data", "f", "data")
+	body, err := xdr.Marshal(&COMPOUND4args{Argarray: []NfsArgop4{putfh(fh), getattr(FATTR4_TYPE, FATTR4_CHANGE, FATTR4_SIZE,
+		FATTR4_FSID, FATTR4_FILEID, FATTR4_MODE, FATTR4_OWNER, FATTR4_TIME_MODIFY, FATTR4_MOUNTED_ON_FILEID)}})
+	require.NoError(t, err)
+	call := e.call(body)
+	var w discard
+	h := e.srv.Handler()
+	allocs := testing.AllocsPerRun(100, func() { h.ServeRPC(bg, &w, call) })
+	require.Zero(t, allocs)
+}
