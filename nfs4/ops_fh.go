@@ -77,11 +77,15 @@ func opSavefh(c *compound) Nfsstat4 {
 	return NFS4_OK
 }
 
-// opRestorefh serves RESTOREFH: NFS4ERR_RESTOREFH without a saved
-// filehandle.
+// opRestorefh serves RESTOREFH. Without a saved filehandle it answers
+// NFS4ERR_RESTOREFH in 4.0 (RFC 7530 section 16.27.4) and
+// NFS4ERR_NOFILEHANDLE in 4.1 (RFC 5661 section 18.27.3).
 func opRestorefh(c *compound) Nfsstat4 {
 	if !c.saved.valid() {
-		return NFS4ERR_RESTOREFH
+		if c.minor == 0 {
+			return NFS4ERR_RESTOREFH
+		}
+		return NFS4ERR_NOFILEHANDLE
 	}
 	c.cur = c.saved
 	c.curSid = c.savedSid

@@ -142,6 +142,7 @@ func TestMinorVersion1(t *testing.T) {
 		{"exchange_id after sequence", []NfsArgop4{seq, {Argop: OP_EXCHANGE_ID, OpexchangeId: &EXCHANGEID4args{}}}, NFS4ERR_NOT_ONLY_OP},
 		{"4.0 operation", []NfsArgop4{seq, {Argop: OP_RENEW, Oprenew: &RENEW4args{}}}, NFS4ERR_NOTSUPP},
 		{"no sequence", []NfsArgop4{putroot()}, NFS4ERR_OP_NOT_IN_SESSION},
+		{"restorefh without a saved handle", []NfsArgop4{seq, putroot(), restorefh()}, NFS4ERR_NOFILEHANDLE},
 		{"exchange_id alone", []NfsArgop4{{Argop: OP_EXCHANGE_ID, OpexchangeId: &EXCHANGEID4args{}}}, NFS4ERR_NOTSUPP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
