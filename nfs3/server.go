@@ -3,12 +3,12 @@ package nfs3
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/nfsstat"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
@@ -186,53 +186,11 @@ func maxIO(c *rpc.Call) uint32 {
 	return MaxTransfer
 }
 
-// errorStatus maps the vfs errors to status codes, in the order they are
-// tried.
-var errorStatus = [...]struct {
-	err  error
-	stat Nfsstat3
-}{
-	{vfs.ErrNotExist, NFS3ERR_NOENT},
-	{vfs.ErrStale, NFS3ERR_STALE},
-	{vfs.ErrBadHandle, NFS3ERR_BADHANDLE},
-	{vfs.ErrPermission, NFS3ERR_ACCES},
-	{vfs.ErrNotPermit, NFS3ERR_PERM},
-	{vfs.ErrExist, NFS3ERR_EXIST},
-	{vfs.ErrNotDir, NFS3ERR_NOTDIR},
-	{vfs.ErrIsDir, NFS3ERR_ISDIR},
-	{vfs.ErrNotEmpty, NFS3ERR_NOTEMPTY},
-	{vfs.ErrInvalid, NFS3ERR_INVAL},
-	{vfs.ErrNoSpace, NFS3ERR_NOSPC},
-	{vfs.ErrQuota, NFS3ERR_DQUOT},
-	{vfs.ErrReadOnly, NFS3ERR_ROFS},
-	{vfs.ErrNameTooLong, NFS3ERR_NAMETOOLONG},
-	{vfs.ErrTooBig, NFS3ERR_FBIG},
-	{vfs.ErrCrossDevice, NFS3ERR_XDEV},
-	{vfs.ErrTooManyLinks, NFS3ERR_MLINK},
-	{vfs.ErrNotSupported, NFS3ERR_NOTSUPP},
-	{vfs.ErrBadType, NFS3ERR_BADTYPE},
-	{vfs.ErrDelay, NFS3ERR_JUKEBOX},
-	{vfs.ErrIO, NFS3ERR_IO},
-}
-
 // StatusOf returns the status code a backend error maps to: the code of
 // the first vfs sentinel error that errors.Is finds in err,
 // NFS3ERR_SERVERFAULT for a backend handle too long to send, NFS3ERR_IO
 // for anything else, and NFS3_OK for nil.
-func StatusOf(err error) Nfsstat3 {
-	if err == nil {
-		return NFS3_OK
-	}
-	for _, m := range errorStatus {
-		if errors.Is(err, m.err) {
-			return m.stat
-		}
-	}
-	if errors.Is(err, export.ErrHandleTooLong) {
-		return NFS3ERR_SERVERFAULT
-	}
-	return NFS3ERR_IO
-}
+func StatusOf(err error) Nfsstat3 { return Nfsstat3(nfsstat.Of(err)) }
 
 // req is one call being served: its export, identity and outcome so far.
 type req struct {

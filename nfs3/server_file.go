@@ -80,26 +80,7 @@ func (s *Server) Access(ctx context.Context, call *rpc.Call, args *ACCESS3args) 
 // access returns the ACCESS3 bits the caller has on a file.
 func (r *req) access(f *Fattr3) uint32 {
 	a := vfs.Attr{Type: vfs.FileType(f.Type), Mode: uint32(f.Mode), UID: uint32(f.Uid), GID: uint32(f.Gid)}
-	may := func(want vfs.Access) bool { return vfs.Permitted(&r.cred, &a, want) }
-	var bits uint32
-	dir := a.Type == vfs.TypeDirectory
-	if may(vfs.MayRead) {
-		bits |= ACCESS3_READ
-	}
-	if may(vfs.MayWrite) && !r.pol.ReadOnly {
-		bits |= ACCESS3_MODIFY | ACCESS3_EXTEND
-		if dir {
-			bits |= ACCESS3_DELETE
-		}
-	}
-	if may(vfs.MayExec) {
-		if dir {
-			bits |= ACCESS3_LOOKUP
-		} else {
-			bits |= ACCESS3_EXECUTE
-		}
-	}
-	return bits
+	return vfs.Granted(&r.cred, &a, r.pol.ReadOnly)
 }
 
 // Readlink answers NFSPROC3_READLINK.
@@ -143,8 +124,7 @@ func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf 
 // ahead anyway: the caller owns the file or, for a read, may execute it.
 func (r *req) override(h vfs.Handle, read bool) bool {
 	a, ok := r.attrs(h)
-	return ok && a.Type == vfs.TypeRegular &&
-		(a.UID == r.cred.UID || read && vfs.Permitted(&r.cred, &a, vfs.MayExec))
+	return ok && vfs.MayOverride(&r.cred, &a, read)
 }
 
 // root returns the caller's identity as the superuser, for an override.

@@ -3,6 +3,11 @@
 // nfs4.x with XDR codecs: COMPOUND and every operation it carries, the
 // attributes, sessions and pNFS layouts, and the callback program with its
 // CB_COMPOUND operations.
+//
+// Server is the NFSv4 server over the vfs.FS exports of an export.Table:
+// a COMPOUND engine running the operations of minor versions 0 and 1
+// against a pseudo file system of the exports, with the stateful
+// operations served through a StateManager.
 package nfs4
 
 //go:generate go run ../xdr/xdrgen -tests nfs4.x

@@ -1,5 +1,5 @@
 // Package nfsd is a complete NFS server as a library: it serves the
-// exports of an export.Table over NFSv3 and MOUNT, with byte-range locks
+// exports of an export.Table over NFSv3, NFSv4 and MOUNT, with byte-range locks
 // (NLM) and a status monitor (NSM), and registers them with a port
 // mapper, on TCP and UDP, from the fields of one Server value.
 //

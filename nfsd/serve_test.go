@@ -31,27 +31,36 @@ func mountServer(t *testing.T, ctx context.Context, srv *Server) *nfs3.Client {
 	return cl
 }
 
-// TestServeHandedInListeners serves on listeners opened by the test: the
-// Server serves each service on the one handed in for it, registers them
-// with its own port mapper there, and a client mounts, writes and reads
-// back through them.
-func TestServeHandedInListeners(t *testing.T) {
-	ls := Listeners{}
+// serveHandedIn serves srv on listeners of every service that it opens
+// on 127.0.0.1, until cancel; done receives what Serve returns.
+func serveHandedIn(t *testing.T, srv *Server) (ls Listeners, ctx context.Context, cancel context.CancelFunc, done chan error) {
+	t.Helper()
+	ls = Listeners{}
 	for _, svc := range []Service{ServiceNFS, ServiceMount, ServiceNLM, ServiceNSM, ServicePortmap} {
 		tr, err := listenPair("127.0.0.1", 0)
 		require.NoError(t, err)
 		ls[svc] = tr
 	}
-	srv := testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777}))
-	srv.Addr = "192.0.2.1" // not used by Serve
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
+	ctx, cancel = context.WithCancel(t.Context())
+	done = make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ls) }()
 	select {
 	case <-srv.Ready():
 	case err := <-done:
+		cancel()
 		t.Fatalf("Serve: %v", err)
 	}
+	return ls, ctx, cancel, done
+}
+
+// TestServeHandedInListeners serves on listeners opened by the test: the
+// Server serves each service on the one handed in for it, registers them
+// with its own port mapper there, and a client mounts, writes and reads
+// back through them.
+func TestServeHandedInListeners(t *testing.T) {
+	srv := testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777}))
+	srv.Addr = "192.0.2.1" // not used by Serve
+	ls, ctx, cancel, done := serveHandedIn(t, srv)
 
 	pm, err := portmap.Dial(ctx, "tcp", ls[ServicePortmap].Stream.Addr().String(), nil)
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
@@ -69,6 +70,11 @@ type Server struct {
 	// in StatusStore, which says which hosts held locks, and not every
 	// export is an in-memory file system (which a restart empties).
 	GracePeriod time.Duration
+
+	// NoNFSv4 turns NFSv4 off. By default the Server serves NFSv4 (minor
+	// versions 0 and 1, see nfs4.Server) beside NFSv3 on the NFS port,
+	// over a pseudo file system of the exports.
+	NoNFSv4 bool
 
 	// Logger receives the Server's logs: its start and stop at Info,
 	// every call at Debug; nil means slog.Default().
@@ -337,16 +343,20 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	return nil
 }
 
-// fileServices puts the servers of the exports' files on mux, NFSv3 and
-// MOUNT, and returns their services. Every protocol server registers its
-// programs on the one mux the same way: an NFSv4 server joins here,
-// registering NFS_PROGRAM version 4 and adding it to the NFS service's
-// programs, so that it is served and registered on the NFS port.
+// fileServices puts the servers of the exports' files on mux: NFSv3,
+// NFSv4 (unless NoNFSv4) and MOUNT, and returns their services. NFSv4
+// shares NFSv3's port and write verifier.
 func (s *Server) fileServices(mux *rpc.Mux) []service {
-	nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()}).Register(mux)
+	v3 := nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()})
+	v3.Register(mux)
+	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
+	if !s.NoNFSv4 {
+		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier()}).Register(mux)
+		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
+	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
 	return []service{
-		{ServiceNFS, []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}},
+		{ServiceNFS, nfs},
 		{ServiceMount, []rpc.ProgramVersion{{Prog: mount.MOUNT_PROGRAM, Vers: mount.MOUNT_V3}}},
 	}
 }
@@ -354,7 +364,11 @@ func (s *Server) fileServices(mux *rpc.Mux) []service {
 // logStart says what the Server serves and where.
 func (s *Server) logStart(addrs map[Service][]Endpoint, run *running) {
 	s.logExports()
-	s.logger().Info("serving NFSv3", "nfs", tcpAddrs(addrs[ServiceNFS]), "mount", tcpAddrs(addrs[ServiceMount]))
+	versions := "NFSv3 and NFSv4"
+	if s.NoNFSv4 {
+		versions = "NFSv3"
+	}
+	s.logger().Info("serving "+versions, "nfs", tcpAddrs(addrs[ServiceNFS]), "mount", tcpAddrs(addrs[ServiceMount]))
 	run.locks.log(s, addrs)
 }
 

@@ -44,3 +44,36 @@ func TestPermitted(t *testing.T) {
 	require.True(t, Owns(root, file))
 	require.False(t, Owns(member, file))
 }
+
+func TestGrantedAndMayOverride(t *testing.T) {
+	file := &Attr{Type: TypeRegular, Mode: 0o640, UID: 1000, GID: 100}
+	prog := &Attr{Type: TypeRegular, Mode: 0o711, UID: 1000, GID: 100}
+	dir := &Attr{Type: TypeDirectory, Mode: 0o755, UID: 1000, GID: 100}
+	owner := &Cred{UID: 1000, GID: 1}
+	member := &Cred{UID: 2000, GID: 100}
+	other := &Cred{UID: 3000, GID: 5}
+	cases := []struct {
+		name     string
+		cred     *Cred
+		attr     *Attr
+		readOnly bool
+		granted  uint32
+		read     bool // MayOverride for a read
+		write    bool // MayOverride for a write
+	}{
+		{"owner of a file", owner, file, false, AccessRead | AccessModify | AccessExtend, true, true},
+		{"owner, read-only export", owner, file, true, AccessRead, true, true},
+		{"member of the group", member, file, false, AccessRead, false, false},
+		{"other", other, file, false, 0, false, false},
+		{"other runs a program", other, prog, false, AccessExecute, true, false},
+		{"owner of a directory", owner, dir, false, AccessRead | AccessModify | AccessExtend | AccessDelete | AccessLookup, false, false},
+		{"other in a directory", other, dir, false, AccessRead | AccessLookup, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.granted, Granted(tc.cred, tc.attr, tc.readOnly))
+			require.Equal(t, tc.read, MayOverride(tc.cred, tc.attr, true))
+			require.Equal(t, tc.write, MayOverride(tc.cred, tc.attr, false))
+		})
+	}
+}

@@ -39,10 +39,11 @@ type flags struct {
 	squash       string
 	noRootSquash bool
 	verbose      bool
+	v4           bool
 }
 
 // usage is the first line -h prints.
-const usage = `nfsd serves a file system over NFSv3 and MOUNT, with locking (NLM, NSM) and a port mapper.
+const usage = `nfsd serves a file system over NFSv3, NFSv4 and MOUNT, with locking (NLM, NSM) and a port mapper.
 
 Usage: nfsd [flags]
 
@@ -71,6 +72,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.StringVar(&f.squash, "squash", "root", "callers mapped to the anonymous user (nobody): root (uid 0), all, or none")
 	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
 	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
+	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0 and 4.1) beside NFSv3 on the NFS port")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -151,6 +153,7 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		StatusMonitor: nfsd.MonitorMode(f.nsmMode),
 		GracePeriod:   f.grace,
 		Logger:        logger,
+		NoNFSv4:       !f.v4,
 	}
 	if len(addrs) > 1 {
 		srv.ExtraAddrs = addrs[1:]

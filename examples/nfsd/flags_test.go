@@ -65,6 +65,7 @@ func TestFlagsToServer(t *testing.T) {
 			base(func(s *nfsd.Server) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
+		{"without NFSv4", []string{"-v4=false"}, base(func(s *nfsd.Server) { s.NoNFSv4 = true }), "/", export.Policy{}},
 		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
 			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",
@@ -279,7 +280,7 @@ func TestUsage(t *testing.T) {
 	_, err := parseFlags(fs, []string{"-h"})
 	require.ErrorIs(t, err, flag.ErrHelp)
 	first, _, _ := strings.Cut(out.String(), "\n")
-	require.Equal(t, "nfsd serves a file system over NFSv3 and MOUNT, with locking (NLM, NSM) and a port mapper.", first)
+	require.Equal(t, "nfsd serves a file system over NFSv3, NFSv4 and MOUNT, with locking (NLM, NSM) and a port mapper.", first)
 	require.Contains(t, out.String(), "-squash string")
 
 	for args, want := range map[string]string{

@@ -1,5 +1,5 @@
-// Command nfsd serves a file system over NFSv3 and MOUNT, with
-// byte-range locks (NLM) and a status monitor (NSM), and a port mapper,
+// Command nfsd serves a file system over NFSv3, NFSv4 (-v4=false turns
+// it off) and MOUNT, with byte-range locks (NLM) and a status monitor (NSM), and a port mapper,
 // on TCP and UDP. It is flag parsing over package nfsd, which does the
 // serving: a program of its own embeds that package the same way.
 //

@@ -233,3 +233,15 @@ func FuzzDecodeHandle(f *testing.F) {
 		require.Equal(t, fh, again)
 	})
 }
+
+func TestTableGeneration(t *testing.T) {
+	var table Table
+	g0 := table.Generation()
+	require.NoError(t, table.Add(&Export{ID: 1, Path: "/a", FS: fakeFS{}}))
+	g1 := table.Generation()
+	require.NotEqual(t, g0, g1)
+	require.Error(t, table.Add(&Export{ID: 1, Path: "/b", FS: fakeFS{}}))
+	require.Equal(t, g1, table.Generation(), "a failed Add changes nothing")
+	require.NotNil(t, table.Remove(1))
+	require.NotEqual(t, g1, table.Generation())
+}

@@ -23,6 +23,7 @@ type Table struct {
 	mu    sync.Mutex // serialises Add and Remove
 	snap  atomic.Pointer[snapshot]
 	names *nameCache // callers' names, shared by the exports; set by Add
+	gen   atomic.Uint64
 }
 
 type snapshot struct {
@@ -105,6 +106,7 @@ func (t *Table) store(list []*Export) {
 		s.byPath[e.Path] = e
 	}
 	t.snap.Store(s)
+	t.gen.Add(1)
 }
 
 // Get returns the export with the given id, or nil.
@@ -150,3 +152,8 @@ func (t *Table) Resolve(fh []byte) (*Export, vfs.Handle, error) {
 	}
 	return e, h, nil
 }
+
+// Generation returns a number that changes whenever an export is added or
+// removed, so that a server can tell when what it derived from the list
+// is out of date.
+func (t *Table) Generation() uint64 { return t.gen.Load() }

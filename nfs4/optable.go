@@ -1,0 +1,104 @@
+package nfs4
+
+// opFlags say what the COMPOUND loop checks before an operation runs.
+type opFlags uint8
+
+const (
+	// needFH: the operation works on the current filehandle
+	// (NFS4ERR_NOFILEHANDLE without one).
+	needFH opFlags = 1 << iota
+	// first: in 4.1 the operation must come first (SEQUENCE) or alone
+	// (EXCHANGE_ID, CREATE_SESSION, DESTROY_SESSION,
+	// BIND_CONN_TO_SESSION, DESTROY_CLIENTID).
+	first
+	// sessionless: in 4.1 the operation may begin a COMPOUND that has no
+	// SEQUENCE.
+	sessionless
+	// only40: the operation is 4.0's only; 4.1 answers NFS4ERR_NOTSUPP.
+	only40
+	// grace: the operation is refused during the grace period unless it
+	// reclaims (OPEN, LOCK, LOCKT, REMOVE, RENAME, SETATTR of size); the
+	// state layer's grace gate reads it.
+	grace
+	// failBody: a failed result still carries a body (SETATTR's
+	// attrsset bitmap), which the loop adds when the operation did not.
+	failBody
+)
+
+// opEntry is an operation's row in the op table.
+type opEntry struct {
+	// run decodes the operation's arguments from the COMPOUND's decoder
+	// (NFS4ERR_BADXDR if they do not decode), does the operation and
+	// encodes the body of its result, if any, after the status the loop
+	// writes; it returns the status.
+	run func(c *compound) Nfsstat4
+	// minMinor is the first minor version with the operation: it is
+	// OP_ILLEGAL below it.
+	minMinor uint32
+	flags    opFlags
+}
+
+// opTable holds the operations by number. The stateful ones answer
+// NFS4ERR_NOTSUPP through notSupported until the state layer serves them:
+// each is one entry here, with the flags the loop already honours. READ,
+// WRITE and SETATTR run now with the special stateids and check any
+// other through the StateManager.
+var opTable = [...]opEntry{
+	OP_ACCESS:              {run: opAccess, flags: needFH},
+	OP_CLOSE:               {run: notSupported, flags: needFH},
+	OP_COMMIT:              {run: opCommit, flags: needFH},
+	OP_CREATE:              {run: opCreate, flags: needFH},
+	OP_DELEGPURGE:          {run: notSupported},
+	OP_DELEGRETURN:         {run: notSupported, flags: needFH},
+	OP_GETATTR:             {run: opGetattr, flags: needFH},
+	OP_GETFH:               {run: opGetfh, flags: needFH},
+	OP_LINK:                {run: opLink, flags: needFH},
+	OP_LOCK:                {run: notSupported, flags: needFH | grace},
+	OP_LOCKT:               {run: notSupported, flags: needFH | grace},
+	OP_LOCKU:               {run: notSupported, flags: needFH},
+	OP_LOOKUP:              {run: opLookup, flags: needFH},
+	OP_LOOKUPP:             {run: opLookupp, flags: needFH},
+	OP_NVERIFY:             {run: opNverify, flags: needFH},
+	OP_OPEN:                {run: notSupported, flags: needFH | grace},
+	OP_OPENATTR:            {run: notSupported, flags: needFH},
+	OP_OPEN_CONFIRM:        {run: notSupported, flags: needFH | only40},
+	OP_OPEN_DOWNGRADE:      {run: notSupported, flags: needFH},
+	OP_PUTFH:               {run: opPutfh},
+	OP_PUTPUBFH:            {run: opPutrootfh},
+	OP_PUTROOTFH:           {run: opPutrootfh},
+	OP_READ:                {run: opRead, flags: needFH},
+	OP_READDIR:             {run: opReaddir, flags: needFH},
+	OP_READLINK:            {run: opReadlink, flags: needFH},
+	OP_REMOVE:              {run: opRemove, flags: needFH | grace},
+	OP_RENAME:              {run: opRename, flags: needFH | grace},
+	OP_RENEW:               {run: notSupported, flags: only40},
+	OP_RESTOREFH:           {run: opRestorefh},
+	OP_SAVEFH:              {run: opSavefh, flags: needFH},
+	OP_SECINFO:             {run: opSecinfo, flags: needFH},
+	OP_SETATTR:             {run: opSetattr, flags: needFH | grace | failBody},
+	OP_SETCLIENTID:         {run: notSupported, flags: only40},
+	OP_SETCLIENTID_CONFIRM: {run: notSupported, flags: only40},
+	OP_VERIFY:              {run: opVerify, flags: needFH},
+	OP_WRITE:               {run: opWrite, flags: needFH},
+	OP_RELEASE_LOCKOWNER:   {run: notSupported, flags: only40},
+
+	OP_BACKCHANNEL_CTL:      {run: notSupported, minMinor: 1},
+	OP_BIND_CONN_TO_SESSION: {run: notSupported, minMinor: 1, flags: first | sessionless},
+	OP_EXCHANGE_ID:          {run: notSupported, minMinor: 1, flags: first | sessionless},
+	OP_CREATE_SESSION:       {run: notSupported, minMinor: 1, flags: first | sessionless},
+	OP_DESTROY_SESSION:      {run: notSupported, minMinor: 1, flags: first | sessionless},
+	OP_FREE_STATEID:         {run: notSupported, minMinor: 1},
+	OP_GET_DIR_DELEGATION:   {run: notSupported, minMinor: 1, flags: needFH},
+	OP_GETDEVICEINFO:        {run: notSupported, minMinor: 1},
+	OP_GETDEVICELIST:        {run: notSupported, minMinor: 1, flags: needFH},
+	OP_LAYOUTCOMMIT:         {run: notSupported, minMinor: 1, flags: needFH},
+	OP_LAYOUTGET:            {run: notSupported, minMinor: 1, flags: needFH},
+	OP_LAYOUTRETURN:         {run: notSupported, minMinor: 1, flags: needFH},
+	OP_SECINFO_NO_NAME:      {run: opSecinfoNoName, minMinor: 1, flags: needFH},
+	OP_SEQUENCE:             {run: opSequence, minMinor: 1, flags: first},
+	OP_SET_SSV:              {run: notSupported, minMinor: 1},
+	OP_TEST_STATEID:         {run: notSupported, minMinor: 1},
+	OP_WANT_DELEGATION:      {run: notSupported, minMinor: 1, flags: needFH},
+	OP_DESTROY_CLIENTID:     {run: notSupported, minMinor: 1, flags: first | sessionless},
+	OP_RECLAIM_COMPLETE:     {run: notSupported, minMinor: 1},
+}

@@ -1,0 +1,60 @@
+package nfs4
+
+import (
+	"context"
+
+	"github.com/nfskit/nfskit/rpc"
+)
+
+// StateManager is where the state layer (client records, sessions,
+// stateids, leases) joins the COMPOUND engine. The engine calls it for
+// SEQUENCE and to check the stateid of an operation that needs one; the
+// other stateful operations (SETCLIENTID, EXCHANGE_ID, CREATE_SESSION,
+// OPEN, CLOSE, LOCK, ...) are rows of the engine's op table served
+// through it once it has them.
+type StateManager interface {
+	// Sequence serves SEQUENCE, the first operation of every 4.1
+	// COMPOUND with a session: it checks the slot, renews the lease and
+	// fills res. session is kept with the COMPOUND and passed back to
+	// CheckStateid. A status other than NFS4_OK ends the COMPOUND.
+	Sequence(ctx context.Context, call *rpc.Call, args *SEQUENCE4args, res *SEQUENCE4resok) (session any, st Nfsstat4)
+	// CheckStateid checks that sid lets the caller read (write false)
+	// or change (write true) the file fh names: a special stateid, or
+	// one of an open, lock or delegation of that file.
+	CheckStateid(ctx context.Context, session any, fh []byte, sid *Stateid4, write bool) Nfsstat4
+}
+
+// opSequence serves SEQUENCE through the StateManager; without one the
+// server has no sessions, and answers NFS4ERR_NOTSUPP.
+func opSequence(c *compound) Nfsstat4 {
+	a := &c.args.sequence
+	if a.UnmarshalXDR(&c.d) != nil {
+		return NFS4ERR_BADXDR
+	}
+	if c.s.state == nil {
+		return NFS4ERR_NOTSUPP
+	}
+	var res SEQUENCE4resok
+	session, st := c.s.state.Sequence(c.ctx, c.call, a, &res)
+	if st != NFS4_OK {
+		return st
+	}
+	c.session = session
+	res.MarshalXDR(&c.out)
+	return NFS4_OK
+}
+
+// checkStateid checks a stateid through the StateManager. Without one
+// only the special stateids are valid: all zeros (anonymous) and all ones
+// (READ bypass).
+func (c *compound) checkStateid(sid *Stateid4, write bool) Nfsstat4 {
+	if c.s.state != nil {
+		return c.s.state.CheckStateid(c.ctx, c.session, c.cur.wire(), sid, write)
+	}
+	if *sid == (Stateid4{}) || *sid == allOnes {
+		return NFS4_OK
+	}
+	return NFS4ERR_BAD_STATEID
+}
+
+var allOnes = Stateid4{Seqid: 1<<32 - 1, Other: [12]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
