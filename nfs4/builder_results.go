@@ -85,29 +85,38 @@ func (r *Results) opErr(i int, op NfsOpnum4, st Nfsstat4) error {
 	return &Error{Op: op, Index: i + r.skip, Status: st}
 }
 
+// resok returns value of the i-th result, if it is of operation op and
+// its status is NFS4_OK; status reads the status, value is called only
+// on success.
+func resok[T any](r *Results, i int, op NfsOpnum4, status func(*NfsResop4) Nfsstat4, value func(*NfsResop4) T) (T, error) {
+	var zero T
+	res, err := r.result(i, op)
+	if err != nil {
+		return zero, err
+	}
+	if err := r.opErr(i, op, status(res)); err != nil {
+		return zero, err
+	}
+	return value(res), nil
+}
+
 // GetFH returns the filehandle the i-th operation, a GETFH, returned.
 func (r *Results) GetFH(i int) (NfsFh4, error) {
-	res, err := r.result(i, OP_GETFH)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.opErr(i, OP_GETFH, res.Opgetfh.Status); err != nil {
-		return nil, err
-	}
-	return res.Opgetfh.Resok4.Object, nil
+	return resok(r, i, OP_GETFH,
+		func(o *NfsResop4) Nfsstat4 { return o.Opgetfh.Status },
+		func(o *NfsResop4) NfsFh4 { return o.Opgetfh.Resok4.Object })
 }
 
 // GetAttr returns the attributes the i-th operation, a GETATTR,
 // returned, decoded.
 func (r *Results) GetAttr(i int) (*Attrs, error) {
-	res, err := r.result(i, OP_GETATTR)
+	ok, err := resok(r, i, OP_GETATTR,
+		func(o *NfsResop4) Nfsstat4 { return o.Opgetattr.Status },
+		func(o *NfsResop4) *GETATTR4resok { return o.Opgetattr.Resok4 })
 	if err != nil {
 		return nil, err
 	}
-	if err := r.opErr(i, OP_GETATTR, res.Opgetattr.Status); err != nil {
-		return nil, err
-	}
-	return DecodeAttrs(&res.Opgetattr.Resok4.ObjAttributes)
+	return DecodeAttrs(&ok.ObjAttributes)
 }
 
 // Attrs returns the attributes the first GETATTR returned, decoded.
@@ -130,107 +139,75 @@ func (r *Results) FH() (NfsFh4, error) {
 
 // Access returns what the i-th operation, an ACCESS, returned.
 func (r *Results) Access(i int) (*ACCESS4resok, error) {
-	res, err := r.result(i, OP_ACCESS)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opaccess.Resok4, r.opErr(i, OP_ACCESS, res.Opaccess.Status)
+	return resok(r, i, OP_ACCESS,
+		func(o *NfsResop4) Nfsstat4 { return o.Opaccess.Status },
+		func(o *NfsResop4) *ACCESS4resok { return o.Opaccess.Resok4 })
 }
 
 // Close returns the stateid the i-th operation, a CLOSE, returned.
 func (r *Results) Close(i int) (Stateid4, error) {
-	res, err := r.result(i, OP_CLOSE)
-	if err != nil {
-		return Stateid4{}, err
-	}
-	if err := r.opErr(i, OP_CLOSE, res.Opclose.Status); err != nil {
-		return Stateid4{}, err
-	}
-	return *res.Opclose.OpenStateid, nil
+	return resok(r, i, OP_CLOSE,
+		func(o *NfsResop4) Nfsstat4 { return o.Opclose.Status },
+		func(o *NfsResop4) Stateid4 { return *o.Opclose.OpenStateid })
 }
 
 // Create returns what the i-th operation, a CREATE, returned.
 func (r *Results) Create(i int) (*CREATE4resok, error) {
-	res, err := r.result(i, OP_CREATE)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opcreate.Resok4, r.opErr(i, OP_CREATE, res.Opcreate.Status)
+	return resok(r, i, OP_CREATE,
+		func(o *NfsResop4) Nfsstat4 { return o.Opcreate.Status },
+		func(o *NfsResop4) *CREATE4resok { return o.Opcreate.Resok4 })
 }
 
 // Open returns what the i-th operation, an OPEN, returned.
 func (r *Results) Open(i int) (*OPEN4resok, error) {
-	res, err := r.result(i, OP_OPEN)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opopen.Resok4, r.opErr(i, OP_OPEN, res.Opopen.Status)
+	return resok(r, i, OP_OPEN,
+		func(o *NfsResop4) Nfsstat4 { return o.Opopen.Status },
+		func(o *NfsResop4) *OPEN4resok { return o.Opopen.Resok4 })
 }
 
 // OpenConfirm returns the open stateid the i-th operation, an
 // OPEN_CONFIRM, returned.
 func (r *Results) OpenConfirm(i int) (Stateid4, error) {
-	res, err := r.result(i, OP_OPEN_CONFIRM)
-	if err != nil {
-		return Stateid4{}, err
-	}
-	if err := r.opErr(i, OP_OPEN_CONFIRM, res.OpopenConfirm.Status); err != nil {
-		return Stateid4{}, err
-	}
-	return res.OpopenConfirm.Resok4.OpenStateid, nil
+	return resok(r, i, OP_OPEN_CONFIRM,
+		func(o *NfsResop4) Nfsstat4 { return o.OpopenConfirm.Status },
+		func(o *NfsResop4) Stateid4 { return o.OpopenConfirm.Resok4.OpenStateid })
 }
 
 // Read returns what the i-th operation, a READ, returned.
 func (r *Results) Read(i int) (*READ4resok, error) {
-	res, err := r.result(i, OP_READ)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opread.Resok4, r.opErr(i, OP_READ, res.Opread.Status)
+	return resok(r, i, OP_READ,
+		func(o *NfsResop4) Nfsstat4 { return o.Opread.Status },
+		func(o *NfsResop4) *READ4resok { return o.Opread.Resok4 })
 }
 
 // Write returns what the i-th operation, a WRITE, returned.
 func (r *Results) Write(i int) (*WRITE4resok, error) {
-	res, err := r.result(i, OP_WRITE)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opwrite.Resok4, r.opErr(i, OP_WRITE, res.Opwrite.Status)
+	return resok(r, i, OP_WRITE,
+		func(o *NfsResop4) Nfsstat4 { return o.Opwrite.Status },
+		func(o *NfsResop4) *WRITE4resok { return o.Opwrite.Resok4 })
 }
 
 // ReadDir returns what the i-th operation, a READDIR, returned.
 func (r *Results) ReadDir(i int) (*READDIR4resok, error) {
-	res, err := r.result(i, OP_READDIR)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opreaddir.Resok4, r.opErr(i, OP_READDIR, res.Opreaddir.Status)
+	return resok(r, i, OP_READDIR,
+		func(o *NfsResop4) Nfsstat4 { return o.Opreaddir.Status },
+		func(o *NfsResop4) *READDIR4resok { return o.Opreaddir.Resok4 })
 }
 
 // ReadLink returns the target the i-th operation, a READLINK, returned.
 func (r *Results) ReadLink(i int) (string, error) {
-	res, err := r.result(i, OP_READLINK)
-	if err != nil {
-		return "", err
-	}
-	if err := r.opErr(i, OP_READLINK, res.Opreadlink.Status); err != nil {
-		return "", err
-	}
-	return string(res.Opreadlink.Resok4.Link), nil
+	return resok(r, i, OP_READLINK,
+		func(o *NfsResop4) Nfsstat4 { return o.Opreadlink.Status },
+		func(o *NfsResop4) string { return string(o.Opreadlink.Resok4.Link) })
 }
 
 // Lock returns the lock stateid the i-th operation, a LOCK, returned.
 // When the lock is held by another owner the error is an [*Error] with
 // NFS4ERR_DENIED, and [Results.LockDenied] says who holds it.
 func (r *Results) Lock(i int) (Stateid4, error) {
-	res, err := r.result(i, OP_LOCK)
-	if err != nil {
-		return Stateid4{}, err
-	}
-	if err := r.opErr(i, OP_LOCK, res.Oplock.Status); err != nil {
-		return Stateid4{}, err
-	}
-	return res.Oplock.Resok4.LockStateid, nil
+	return resok(r, i, OP_LOCK,
+		func(o *NfsResop4) Nfsstat4 { return o.Oplock.Status },
+		func(o *NfsResop4) Stateid4 { return o.Oplock.Resok4.LockStateid })
 }
 
 // LockDenied returns the conflicting lock of the i-th operation, a LOCK
@@ -250,66 +227,45 @@ func (r *Results) LockDenied(i int) *LOCK4denied {
 
 // LockU returns the lock stateid the i-th operation, a LOCKU, returned.
 func (r *Results) LockU(i int) (Stateid4, error) {
-	res, err := r.result(i, OP_LOCKU)
-	if err != nil {
-		return Stateid4{}, err
-	}
-	if err := r.opErr(i, OP_LOCKU, res.Oplocku.Status); err != nil {
-		return Stateid4{}, err
-	}
-	return *res.Oplocku.LockStateid, nil
+	return resok(r, i, OP_LOCKU,
+		func(o *NfsResop4) Nfsstat4 { return o.Oplocku.Status },
+		func(o *NfsResop4) Stateid4 { return *o.Oplocku.LockStateid })
 }
 
 // Remove returns the directory's change information the i-th operation,
 // a REMOVE, returned.
 func (r *Results) Remove(i int) (*ChangeInfo4, error) {
-	res, err := r.result(i, OP_REMOVE)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.opErr(i, OP_REMOVE, res.Opremove.Status); err != nil {
-		return nil, err
-	}
-	return &res.Opremove.Resok4.Cinfo, nil
+	return resok(r, i, OP_REMOVE,
+		func(o *NfsResop4) Nfsstat4 { return o.Opremove.Status },
+		func(o *NfsResop4) *ChangeInfo4 { return &o.Opremove.Resok4.Cinfo })
 }
 
 // SetClientID returns what the i-th operation, a SETCLIENTID, returned.
 func (r *Results) SetClientID(i int) (*SETCLIENTID4resok, error) {
-	res, err := r.result(i, OP_SETCLIENTID)
-	if err != nil {
-		return nil, err
-	}
-	return res.Opsetclientid.Resok4, r.opErr(i, OP_SETCLIENTID, res.Opsetclientid.Status)
+	return resok(r, i, OP_SETCLIENTID,
+		func(o *NfsResop4) Nfsstat4 { return o.Opsetclientid.Status },
+		func(o *NfsResop4) *SETCLIENTID4resok { return o.Opsetclientid.Resok4 })
 }
 
 // ExchangeID returns what the i-th operation, an EXCHANGE_ID, returned.
 func (r *Results) ExchangeID(i int) (*EXCHANGEID4resok, error) {
-	res, err := r.result(i, OP_EXCHANGE_ID)
-	if err != nil {
-		return nil, err
-	}
-	return res.OpexchangeId.EirResok4, r.opErr(i, OP_EXCHANGE_ID, res.OpexchangeId.EirStatus)
+	return resok(r, i, OP_EXCHANGE_ID,
+		func(o *NfsResop4) Nfsstat4 { return o.OpexchangeId.EirStatus },
+		func(o *NfsResop4) *EXCHANGEID4resok { return o.OpexchangeId.EirResok4 })
 }
 
 // CreateSession returns what the i-th operation, a CREATE_SESSION,
 // returned.
 func (r *Results) CreateSession(i int) (*CREATESESSION4resok, error) {
-	res, err := r.result(i, OP_CREATE_SESSION)
-	if err != nil {
-		return nil, err
-	}
-	return res.OpcreateSession.CsrResok4, r.opErr(i, OP_CREATE_SESSION, res.OpcreateSession.CsrStatus)
+	return resok(r, i, OP_CREATE_SESSION,
+		func(o *NfsResop4) Nfsstat4 { return o.OpcreateSession.CsrStatus },
+		func(o *NfsResop4) *CREATESESSION4resok { return o.OpcreateSession.CsrResok4 })
 }
 
 // TestStateID returns the status of each stateid the i-th operation, a
 // TEST_STATEID, tested.
 func (r *Results) TestStateID(i int) ([]Nfsstat4, error) {
-	res, err := r.result(i, OP_TEST_STATEID)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.opErr(i, OP_TEST_STATEID, res.OptestStateid.TsrStatus); err != nil {
-		return nil, err
-	}
-	return res.OptestStateid.TsrResok4.TsrStatusCodes, nil
+	return resok(r, i, OP_TEST_STATEID,
+		func(o *NfsResop4) Nfsstat4 { return o.OptestStateid.TsrStatus },
+		func(o *NfsResop4) []Nfsstat4 { return o.OptestStateid.TsrResok4.TsrStatusCodes })
 }
