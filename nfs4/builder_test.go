@@ -299,3 +299,33 @@ func TestResults(t *testing.T) {
 		})
 	}
 }
+
+// TestCompoundEncodedOnce checks that a Compound sent again writes the
+// encoding it kept, allocating nothing for its operations.
+func TestCompoundEncodedOnce(t *testing.T) {
+	c := nfs4.NewCompound(1).PutFH(fh10).GetAttr(nfs4.FATTR4_TYPE, nfs4.FATTR4_SIZE).Write(openStateid, 0, nfs4.UNSTABLE4, make([]byte, 4096))
+	e := xdr.NewEncoder(make([]byte, 0, 8192))
+	require.NoError(t, c.MarshalXDR(e))
+	first := e.Bytes()
+	allocs := testing.AllocsPerRun(100, func() {
+		e.Reset(e.Bytes()[:0])
+		if err := c.MarshalXDR(e); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, first, e.Bytes())
+}
+
+func FuzzDecodeAttrs(f *testing.F) {
+	f.Add(uint32(1<<1|1<<4), uint32(0), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x10, 0})
+	f.Add(uint32(1<<19), uint32(1<<4|1<<5), xdrtest.Hex(hexFh10, "00000004 726f6f74 00000000"))
+	f.Fuzz(func(t *testing.T, w0, w1 uint32, vals []byte) {
+		a, err := nfs4.DecodeAttrs(&nfs4.Fattr4{Attrmask: nfs4.Bitmap4{w0, w1}, AttrVals: vals})
+		require.NotNil(t, a)
+		if err != nil {
+			var ae *nfs4.AttrError
+			require.ErrorAs(t, err, &ae)
+		}
+	})
+}
