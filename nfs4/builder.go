@@ -138,7 +138,7 @@ func (c *Compound) MarshalXDR(e *xdr.Encoder) error {
 // COMPOUND that the server answered with a failing operation is not an
 // error here but in [Results.Err].
 func (c *Compound) Call(ctx context.Context, caller rpc.Caller) (*Results, error) {
-	res := newResults(c, 0)
+	res := newResults(0)
 	if err := caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, c, &res.COMPOUND4res); err != nil {
 		return nil, err
 	}

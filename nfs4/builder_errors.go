@@ -41,3 +41,24 @@ func opName(op NfsOpnum4) string {
 	}
 	return s
 }
+
+// ResultError is a result asked for as one operation's that is not
+// there, or is another operation's: the caller's mistake, not the
+// server's.
+type ResultError struct {
+	// Index is the position asked for, as the Compound built it.
+	Index int
+	// Want is the operation asked for; Got the one found there,
+	// OP_ILLEGAL when there is no result at that position.
+	Want, Got NfsOpnum4
+}
+
+// Error describes the mistake, e.g. "nfs4: result 3 is not GETFH's but
+// LOOKUP's".
+func (e *ResultError) Error() string {
+	pos := "nfs4: result " + strconv.Itoa(e.Index)
+	if e.Got == OP_ILLEGAL {
+		return pos + " is missing (wanted " + opName(e.Want) + "'s)"
+	}
+	return pos + " is not " + opName(e.Want) + "'s but " + opName(e.Got) + "'s"
+}

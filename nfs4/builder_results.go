@@ -12,7 +12,7 @@ type Results struct {
 	skip int
 }
 
-func newResults(_ *Compound, skip int) *Results { return &Results{skip: skip} }
+func newResults(skip int) *Results { return &Results{skip: skip} }
 
 // Len returns how many of the built operations have a result.
 func (r *Results) Len() int { return max(len(r.Resarray)-r.skip, 0) }
@@ -61,18 +61,19 @@ func (r *Results) Sequence() *SEQUENCE4res {
 }
 
 // result returns the i-th result if it is of operation op, or the error
-// saying why it cannot be read: not reached, another operation, or
-// failed with status.
+// saying why it cannot be read: the COMPOUND's failure for a result the
+// server never got to, a [*ResultError] for one that is not there or
+// not of op.
 func (r *Results) result(i int, op NfsOpnum4) (*NfsResop4, error) {
 	res := r.Op(i)
 	if res == nil {
 		if err := r.Err(); err != nil {
 			return nil, err
 		}
-		return nil, &Error{Op: op, Index: i + r.skip, Status: NFS4ERR_SERVERFAULT}
+		return nil, &ResultError{Index: i, Want: op, Got: OP_ILLEGAL}
 	}
 	if res.Resop != op {
-		return nil, &Error{Op: res.Resop, Index: i + r.skip, Status: NFS4ERR_OP_ILLEGAL}
+		return nil, &ResultError{Index: i, Want: op, Got: res.Resop}
 	}
 	return res, nil
 }

@@ -176,7 +176,7 @@ func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
 			SaSessionid: s.ID, SaSequenceid: Sequenceid4(sl.seqid), SaSlotid: Slotid4(i),
 			SaHighestSlotid: Slotid4(len(s.slots) - 1),
 		}}
-		res := newResults(c, 1)
+		res := newResults(1)
 		if err := s.caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, req, &res.COMPOUND4res); err != nil {
 			if !sl.interrupted {
 				sl.interrupted = true

@@ -239,6 +239,7 @@ func TestSessionRetriesDelay(t *testing.T) {
 // scriptedCaller answers the COMPOUNDs of a session one after the other
 // from a script, recording the SEQUENCE of each.
 type scriptedCaller struct {
+	sent   []nfs4.COMPOUND4args
 	seqids []nfs4.Sequenceid4
 	script []func() (*nfs4.COMPOUND4res, error)
 }
@@ -252,6 +253,7 @@ func (s *scriptedCaller) Call(_ context.Context, _, _, _ uint32, args xdr.Marsha
 	if err := xdr.Unmarshal(b, &a); err != nil {
 		return err
 	}
+	s.sent = append(s.sent, a)
 	if a.Argarray[0].Argop == nfs4.OP_SEQUENCE {
 		s.seqids = append(s.seqids, a.Argarray[0].Opsequence.SaSequenceid)
 	}
@@ -332,4 +334,38 @@ func TestSessionSequenceFailure(t *testing.T) {
 	require.ErrorAs(t, res.Err(), &e)
 	require.Equal(t, nfs4.Error{Op: nfs4.OP_SEQUENCE, Index: 0, Status: nfs4.NFS4ERR_BADSESSION}, *e)
 	require.Equal(t, 0, res.Len())
+}
+
+func TestSetClientID(t *testing.T) {
+	ctx := context.Background()
+	confirm := nfs4.Verifier4{9, 8, 7, 6, 5, 4, 3, 2}
+	sc := &scriptedCaller{script: []func() (*nfs4.COMPOUND4res, error){
+		func() (*nfs4.COMPOUND4res, error) {
+			return &nfs4.COMPOUND4res{Resarray: []nfs4.NfsResop4{{Resop: nfs4.OP_SETCLIENTID, Opsetclientid: &nfs4.SETCLIENTID4res{
+				Resok4: &nfs4.SETCLIENTID4resok{Clientid: fakeClientID, SetclientidConfirm: confirm}}}}}, nil
+		},
+		func() (*nfs4.COMPOUND4res, error) {
+			return &nfs4.COMPOUND4res{Resarray: []nfs4.NfsResop4{{Resop: nfs4.OP_SETCLIENTID_CONFIRM,
+				OpsetclientidConfirm: &nfs4.SETCLIENTIDCONFIRM4res{}}}}, nil
+		},
+		func() (*nfs4.COMPOUND4res, error) {
+			return &nfs4.COMPOUND4res{Status: nfs4.NFS4ERR_EXPIRED, Resarray: []nfs4.NfsResop4{{Resop: nfs4.OP_RENEW,
+				Oprenew: &nfs4.RENEW4res{Status: nfs4.NFS4ERR_EXPIRED}}}}, nil
+		},
+	}}
+	verf := nfs4.Verifier4{1, 1, 1, 1, 1, 1, 1, 1}
+	id, err := nfs4.SetClientID(ctx, sc, &nfs4.ClientIDOptions{Owner: []byte("me"), Verifier: verf})
+	require.NoError(t, err)
+	require.Equal(t, fakeClientID, id.ID)
+	require.ErrorIs(t, id.Renew(ctx), nfs4.NFS4ERR_EXPIRED)
+
+	require.Len(t, sc.sent, 3)
+	set := sc.sent[0].Argarray[0].Opsetclientid
+	require.Equal(t, []byte("me"), set.Client.Id)
+	require.Equal(t, verf, set.Client.Verifier)
+	require.Equal(t, uint32(0), sc.sent[0].Minorversion)
+	require.Equal(t, &nfs4.SETCLIENTIDCONFIRM4args{Clientid: fakeClientID, SetclientidConfirm: confirm},
+		sc.sent[1].Argarray[0].OpsetclientidConfirm)
+	require.Equal(t, fakeClientID, sc.sent[2].Argarray[0].Oprenew.Clientid)
+	require.Equal(t, nfs4.OpenOwner4{Clientid: fakeClientID, Owner: []byte("o")}, id.OpenOwner("o"))
 }

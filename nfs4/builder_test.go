@@ -261,7 +261,13 @@ func TestResults(t *testing.T) {
 			require.Equal(t, -1, res.Find(nfs4.OP_READ))
 			require.Nil(t, res.Sequence())
 			_, err = res.Read(1)
-			require.Error(t, err, "op 1 is a LOOKUP")
+			var re *nfs4.ResultError
+			require.ErrorAs(t, err, &re)
+			require.Equal(t, nfs4.ResultError{Index: 1, Want: nfs4.OP_READ, Got: nfs4.OP_LOOKUP}, *re)
+			require.Equal(t, "nfs4: result 1 is not READ's but LOOKUP's", re.Error())
+			_, err = res.GetFH(7)
+			require.ErrorAs(t, err, &re)
+			require.Equal(t, nfs4.OP_ILLEGAL, re.Got)
 		},
 	}, {
 		name: "lookup fails",
