@@ -260,6 +260,35 @@ var v4Steps = []struct {
 		require.Equal(t, 2, res.Len())
 	},
 }, {
+	name: "protocol errors",
+	run: func(t *testing.T, e *v4Env) {
+		direct := func(c *nfs4.Compound) *nfs4.Results {
+			res, err := c.Call(e.ctx, e.caller)
+			require.NoError(t, err)
+			return res
+		}
+		res := direct(nfs4.NewCompound(3).PutRootFH())
+		require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_MINOR_VERS_MISMATCH)
+		require.Zero(t, res.Len(), "no results for a minor version the server lacks")
+		if e.minor == 0 {
+			res = direct(nfs4.NewCompound(0).PutRootFH().ReclaimComplete(false))
+			require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_OP_ILLEGAL, "a 4.1 operation in 4.0")
+			require.Equal(t, nfs4.OP_ILLEGAL, res.Op(1).Resop)
+			return
+		}
+		// RFC 5661 has the first operation fail with
+		// NFS4ERR_OP_NOT_IN_SESSION; ganesha sends the status with no
+		// result at all, so only the status is checked.
+		res = direct(nfs4.NewCompound(e.minor).PutRootFH())
+		require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_OP_NOT_IN_SESSION)
+		res = e.call(t, nfs4.NewCompound(e.minor).PutRootFH().Sequence(e.session.ID, 1, 0, 0, false))
+		require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_SEQUENCE_POS)
+		res = e.call(t, nfs4.NewCompound(e.minor).ReclaimComplete(false))
+		require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_COMPLETE_ALREADY, "RECLAIM_COMPLETE was sent once already")
+		res = direct(nfs4.NewCompound(e.minor).Sequence(e.session.ID, 1, 5000, 5000, false).PutRootFH())
+		require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_BADSLOT)
+	},
+}, {
 	name: "remove",
 	run: func(t *testing.T, e *v4Env) {
 		res := e.call(t, nfs4.NewCompound(e.minor).PutFH(e.dir).Remove("hello.txt").Lookup("hello.txt"))
