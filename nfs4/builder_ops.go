@@ -39,6 +39,11 @@ func (c *Compound) Symlink(name, target string) *Compound {
 	return c.Create(name, Createtype4{Type: NF4LNK, Linkdata: Linktext4(target)}, Fattr4{})
 }
 
+// DelegReturn appends DELEGRETURN of the delegation st.
+func (c *Compound) DelegReturn(st Stateid4) *Compound {
+	return c.Op(NfsArgop4{Argop: OP_DELEGRETURN, Opdelegreturn: &DELEGRETURN4args{DelegStateid: st}})
+}
+
 // GetAttr appends GETATTR of the attributes numbered attrs (FATTR4_*).
 func (c *Compound) GetAttr(attrs ...uint32) *Compound {
 	return c.Op(NfsArgop4{Argop: OP_GETATTR, Opgetattr: &GETATTR4args{AttrRequest: Bitmap(attrs...)}})

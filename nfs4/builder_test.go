@@ -335,3 +335,85 @@ func FuzzDecodeAttrs(f *testing.F) {
 		}
 	})
 }
+
+// TestEveryOperation builds one COMPOUND with every method and checks
+// that the generated codec reads back the operations in order.
+func TestEveryOperation(t *testing.T) {
+	lo := nfs4.LockOwner4{Clientid: clientid, Owner: []byte("client")}
+	oo := nfs4.OpenOwner4{Clientid: clientid, Owner: []byte("open id:00001")}
+	c := nfs4.NewCompound(1)
+	steps := []struct {
+		op  nfs4.NfsOpnum4
+		add func()
+	}{
+		{nfs4.OP_ACCESS, func() { c.Access(nfs4.ACCESS4_READ) }},
+		{nfs4.OP_CLOSE, func() { c.Close(1, openStateid) }},
+		{nfs4.OP_COMMIT, func() { c.Commit(0, 0) }},
+		{nfs4.OP_CREATE, func() { c.Mkdir("d", 0o755) }},
+		{nfs4.OP_CREATE, func() { c.Symlink("l", "target") }},
+		{nfs4.OP_DELEGRETURN, func() { c.DelegReturn(delegStateid) }},
+		{nfs4.OP_GETATTR, func() { c.GetAttrMask(nfs4.Bitmap(nfs4.FATTR4_SIZE)) }},
+		{nfs4.OP_GETFH, func() { c.GetFH() }},
+		{nfs4.OP_LINK, func() { c.Link("n") }},
+		{nfs4.OP_LOCK, func() { c.LockReclaim(nfs4.READ_LT, 0, 1, nfs4.ExistingLockOwner(dstStateid, 2)) }},
+		{nfs4.OP_LOCKT, func() { c.LockT(nfs4.READ_LT, 0, 1, lo) }},
+		{nfs4.OP_LOCKU, func() { c.LockU(nfs4.READ_LT, 3, dstStateid, 0, 1) }},
+		{nfs4.OP_LOOKUP, func() { c.Lookup("a") }},
+		{nfs4.OP_LOOKUPP, func() { c.LookupP() }},
+		{nfs4.OP_NVERIFY, func() { c.NVerify(nfs4.Fattr4{}) }},
+		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.NoCreate(), nfs4.ClaimFH()) }},
+		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.CreateExclusive(writeverf), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE)) }},
+		{nfs4.OP_OPEN, func() {
+			c.Open(0, 1, 0, oo, nfs4.CreateExclusive41(writeverf, nfs4.Fattr4{}), nfs4.ClaimDelegateCur(delegStateid, "f"))
+		}},
+		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.NoCreate(), nfs4.ClaimDelegatePrev("f")) }},
+		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.NoCreate(), nfs4.ClaimDelegCurFH(delegStateid)) }},
+		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.NoCreate(), nfs4.ClaimDelegPrevFH()) }},
+		{nfs4.OP_OPEN_CONFIRM, func() { c.OpenConfirm(openStateid, 1) }},
+		{nfs4.OP_OPEN_DOWNGRADE, func() { c.OpenDowngrade(openStateid, 2, 1, 0) }},
+		{nfs4.OP_PUTFH, func() { c.PutFH(fh10) }},
+		{nfs4.OP_PUTPUBFH, func() { c.PutPubFH() }},
+		{nfs4.OP_PUTROOTFH, func() { c.PutRootFH() }},
+		{nfs4.OP_READ, func() { c.Read(nfs4.BypassStateid, 0, 10) }},
+		{nfs4.OP_READDIR, func() { c.ReadDir(0, nfs4.Verifier4{}, 100, 1000, nil) }},
+		{nfs4.OP_READLINK, func() { c.ReadLink() }},
+		{nfs4.OP_REMOVE, func() { c.Remove("a") }},
+		{nfs4.OP_RENAME, func() { c.Rename("a", "b") }},
+		{nfs4.OP_RENEW, func() { c.Renew(clientid) }},
+		{nfs4.OP_RESTOREFH, func() { c.RestoreFH() }},
+		{nfs4.OP_SAVEFH, func() { c.SaveFH() }},
+		{nfs4.OP_SECINFO, func() { c.SecInfo("a") }},
+		{nfs4.OP_SETATTR, func() { c.SetAttr(nfs4.AnonymousStateid, nfs4.Fattr4{}) }},
+		{nfs4.OP_SETCLIENTID, func() { c.SetClientID(writeverf, []byte("c"), nfs4.CbClient4{}, 0) }},
+		{nfs4.OP_SETCLIENTID_CONFIRM, func() { c.SetClientIDConfirm(clientid, writeverf) }},
+		{nfs4.OP_VERIFY, func() { c.Verify(nfs4.Fattr4{}) }},
+		{nfs4.OP_WRITE, func() { c.Write(nfs4.CurrentStateid, 0, nfs4.UNSTABLE4, nil) }},
+		{nfs4.OP_RELEASE_LOCKOWNER, func() { c.ReleaseLockOwner(lo) }},
+		{nfs4.OP_BIND_CONN_TO_SESSION, func() { c.BindConnToSession(sessA, nfs4.CDFC4_FORE, false) }},
+		{nfs4.OP_EXCHANGE_ID, func() { c.ExchangeID(nfs4.ClientOwner4{CoOwnerid: []byte("c")}, 0) }},
+		{nfs4.OP_CREATE_SESSION, func() { c.CreateSession(&nfs4.CREATESESSION4args{CsaClientid: clientid}) }},
+		{nfs4.OP_DESTROY_SESSION, func() { c.DestroySession(sessA) }},
+		{nfs4.OP_FREE_STATEID, func() { c.FreeStateID(dstStateid) }},
+		{nfs4.OP_SECINFO_NO_NAME, func() { c.SecInfoNoName(nfs4.SECINFO_STYLE4_PARENT) }},
+		{nfs4.OP_SEQUENCE, func() { c.Sequence(sessA, 1, 0, 0, false) }},
+		{nfs4.OP_TEST_STATEID, func() { c.TestStateID(openStateid, dstStateid) }},
+		{nfs4.OP_DESTROY_CLIENTID, func() { c.DestroyClientID(clientid) }},
+		{nfs4.OP_RECLAIM_COMPLETE, func() { c.ReclaimComplete(true) }},
+		{nfs4.OP_GETATTR, func() { c.Op(nfs4.NfsArgop4{Argop: nfs4.OP_GETATTR, Opgetattr: &nfs4.GETATTR4args{}}) }},
+	}
+	for i, s := range steps {
+		s.add()
+		require.Equal(t, i+1, c.Len())
+		require.Equal(t, s.op, c.OpAt(i))
+	}
+	b, err := c.Bytes()
+	require.NoError(t, err)
+	var args nfs4.COMPOUND4args
+	require.NoError(t, xdr.Unmarshal(b, &args))
+	require.Len(t, args.Argarray, len(steps))
+	for i, s := range steps {
+		require.Equal(t, s.op, args.Argarray[i].Argop, "operation %d", i)
+	}
+	require.True(t, args.Argarray[9].Oplock.Reclaim)
+	require.Equal(t, nfs4.CLAIM_DELEG_PREV_FH, args.Argarray[20].Opopen.Claim.Claim)
+}
