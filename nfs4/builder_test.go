@@ -362,7 +362,9 @@ func TestEveryOperation(t *testing.T) {
 		{nfs4.OP_LOOKUPP, func() { c.LookupP() }},
 		{nfs4.OP_NVERIFY, func() { c.NVerify(nfs4.Fattr4{}) }},
 		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.NoCreate(), nfs4.ClaimFH()) }},
-		{nfs4.OP_OPEN, func() { c.Open(0, 1, 0, oo, nfs4.CreateExclusive(writeverf), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE)) }},
+		{nfs4.OP_OPEN, func() {
+			c.Open(0, 1, 0, oo, nfs4.CreateExclusive(writeverf), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE))
+		}},
 		{nfs4.OP_OPEN, func() {
 			c.Open(0, 1, 0, oo, nfs4.CreateExclusive41(writeverf, nfs4.Fattr4{}), nfs4.ClaimDelegateCur(delegStateid, "f"))
 		}},
