@@ -270,3 +270,40 @@ func (r *Results) TestStateID(i int) ([]Nfsstat4, error) {
 		func(o *NfsResop4) Nfsstat4 { return o.OptestStateid.TsrStatus },
 		func(o *NfsResop4) []Nfsstat4 { return o.OptestStateid.TsrResok4.TsrStatusCodes })
 }
+
+// OpenDowngrade returns the open stateid the i-th operation, an
+// OPEN_DOWNGRADE, returned.
+func (r *Results) OpenDowngrade(i int) (Stateid4, error) {
+	return resok(r, i, OP_OPEN_DOWNGRADE,
+		func(o *NfsResop4) Nfsstat4 { return o.OpopenDowngrade.Status },
+		func(o *NfsResop4) Stateid4 { return o.OpopenDowngrade.Resok4.OpenStateid })
+}
+
+// SetAttr returns the attributes the i-th operation, a SETATTR, set
+// (after a failure, Op(i).Opsetattr.Attrsset still says which).
+func (r *Results) SetAttr(i int) (Bitmap4, error) {
+	return resok(r, i, OP_SETATTR,
+		func(o *NfsResop4) Nfsstat4 { return o.Opsetattr.Status },
+		func(o *NfsResop4) Bitmap4 { return o.Opsetattr.Attrsset })
+}
+
+// SecInfo returns the security flavors the i-th operation, a SECINFO or
+// SECINFO_NO_NAME, returned.
+func (r *Results) SecInfo(i int) (SECINFO4resok, error) {
+	if res := r.Op(i); res != nil && res.Resop == OP_SECINFO_NO_NAME {
+		return resok(r, i, OP_SECINFO_NO_NAME,
+			func(o *NfsResop4) Nfsstat4 { return o.OpsecinfoNoName.Status },
+			func(o *NfsResop4) SECINFO4resok { return o.OpsecinfoNoName.Resok4 })
+	}
+	return resok(r, i, OP_SECINFO,
+		func(o *NfsResop4) Nfsstat4 { return o.Opsecinfo.Status },
+		func(o *NfsResop4) SECINFO4resok { return o.Opsecinfo.Resok4 })
+}
+
+// Commit returns the write verifier the i-th operation, a COMMIT,
+// returned.
+func (r *Results) Commit(i int) (Verifier4, error) {
+	return resok(r, i, OP_COMMIT,
+		func(o *NfsResop4) Nfsstat4 { return o.Opcommit.Status },
+		func(o *NfsResop4) Verifier4 { return o.Opcommit.Resok4.Writeverf })
+}
