@@ -10,7 +10,7 @@ import (
 )
 
 // TestInteropGaneshaCompounds runs the table of COMPOUNDs of
-// interop_table_test.go against nfs-ganesha (VFS FSAL on tmpfs, export
+// builder_table_test.go against nfs-ganesha (VFS FSAL on tmpfs, export
 // at the pseudo path /vfs) in minor versions 0, 1 and 2, with a tshark
 // capture of each run that must decode with no malformed packet and
 // show the COMPOUNDs as sent.
