@@ -2,6 +2,7 @@ package nfs4
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/nfskit/nfskit/rpc"
@@ -28,10 +29,20 @@ type Session struct {
 
 	caller rpc.Caller
 	delay  time.Duration
-	// free holds the slots no call holds. The state of a slot belongs
-	// to whoever took it from free.
-	free  chan int
+	// slots is the slot table. A slot's state belongs to the call that
+	// holds it.
 	slots []slot
+
+	mu sync.Mutex
+	// busy says which slots a call holds.
+	busy []bool
+	// target is the highest slot id the server last asked the client
+	// to use (sr_target_highest_slotid).
+	target int
+	// released is closed, and replaced, when a slot is released while
+	// calls wait for one (waiting of them), to wake them.
+	released chan struct{}
+	waiting  int
 }
 
 // slot is the client's view of one slot.
@@ -132,11 +143,10 @@ func NewSession(ctx context.Context, caller rpc.Caller, opts *SessionOptions) (*
 	s := &Session{
 		ID: cs.CsrSessionid, ClientID: eid.EirClientid, Minor: o.Minor, Owner: o.Owner, Verifier: o.Verifier,
 		Fore: cs.CsrForeChanAttrs, caller: caller, delay: o.Delay,
-		free: make(chan int, n), slots: make([]slot, n),
+		slots: make([]slot, n), busy: make([]bool, n), target: n - 1, released: make(chan struct{}),
 	}
 	for i := range n {
 		s.slots[i].seqid = 1
-		s.free <- i
 	}
 	return s, nil
 }
@@ -149,8 +159,10 @@ func (s *Session) OpenOwner(name string) OpenOwner4 {
 	return OpenOwner4{Clientid: s.ClientID, Owner: []byte(name)}
 }
 
-// Call sends c, with a SEQUENCE in front of its operations, on a free
-// slot (waiting for one while every slot is in use), and returns the
+// Call sends c, with a SEQUENCE in front of its operations, on the
+// lowest free slot at or below the highest the server last asked for
+// (sr_target_highest_slotid; waiting while every such slot is in use),
+// and returns the
 // results, read by the positions of c's own operations
 // ([Results.Sequence] has the SEQUENCE's).
 //
@@ -161,20 +173,19 @@ func (s *Session) OpenOwner(name string) OpenOwner4 {
 // answers NFS4ERR_SEQ_MISORDERED. Any other failure of the SEQUENCE is
 // in the results' Err.
 func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
-	var i int
-	select {
-	case i = <-s.free:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	i, highest, err := s.take(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { s.free <- i }()
+	target := -1 // the server's new target, when it says one
+	defer func() { s.release(i, target) }()
 	sl := &s.slots[i]
 	wait := s.delay
 	retried := false
 	for {
 		req := &sequenced{c: c, seq: SEQUENCE4args{
 			SaSessionid: s.ID, SaSequenceid: Sequenceid4(sl.seqid), SaSlotid: Slotid4(i),
-			SaHighestSlotid: Slotid4(len(s.slots) - 1),
+			SaHighestSlotid: Slotid4(highest),
 		}}
 		res := newResults(1)
 		if err := s.caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, req, &res.COMPOUND4res); err != nil {
@@ -191,6 +202,8 @@ func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
 		case NFS4_OK:
 			sl.seqid++
 			sl.interrupted = false
+			ok := res.Resarray[0].Opsequence.SrResok4
+			target = int(min(ok.SrTargetHighestSlotid, ok.SrHighestSlotid))
 			return res, nil
 		case NFS4ERR_DELAY:
 			t := time.NewTimer(wait)
@@ -214,6 +227,55 @@ func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
 		}
 		return res, nil
 	}
+}
+
+// take waits for a free slot at or below the server's target and takes
+// the lowest one. It returns the slot and the highest slot id then in
+// use (sa_highest_slotid).
+func (s *Session) take(ctx context.Context) (slot, highest int, err error) {
+	for {
+		s.mu.Lock()
+		for i := 0; i <= s.target; i++ {
+			if !s.busy[i] {
+				s.busy[i] = true
+				highest = len(s.busy) - 1
+				for highest > i && !s.busy[highest] {
+					highest--
+				}
+				s.mu.Unlock()
+				return i, highest, nil
+			}
+		}
+		wait := s.released
+		s.waiting++
+		s.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+		}
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+	}
+}
+
+// release gives slot i back and, when target is not negative, adopts
+// it as the highest slot id to use (never beyond the table, never
+// below slot 0).
+func (s *Session) release(i, target int) {
+	s.mu.Lock()
+	s.busy[i] = false
+	if target >= 0 {
+		s.target = min(target, len(s.slots)-1)
+	}
+	if s.waiting > 0 {
+		close(s.released)
+		s.released = make(chan struct{})
+	}
+	s.mu.Unlock()
 }
 
 // sequenced is a Compound with a SEQUENCE in front, as it goes on the

@@ -27,9 +27,12 @@ type fakeSessionServer struct {
 	// barrier, when not nil, holds each of the first slots SEQUENCEs
 	// until that many are in flight at once.
 	barrier chan struct{}
+	// target, when not 0, is the sr_target_highest_slotid sent.
+	target int
 
 	mu        sync.Mutex
 	seqid     []uint32 // the last sequence id seen per slot
+	maxSlot   int      // the highest slot used
 	busy      []bool
 	waiting   int
 	delayed   bool
@@ -101,7 +104,7 @@ func (s *fakeSessionServer) sequence(args *nfs4.COMPOUND4args) *nfs4.COMPOUND4re
 		return res
 	}
 	slot := int(sq.SaSlotid)
-	if sq.SaSessionid != fakeSession || slot >= s.slots || int(sq.SaHighestSlotid) != s.slots-1 {
+	if sq.SaSessionid != fakeSession || slot >= s.slots || int(sq.SaHighestSlotid) < slot || int(sq.SaHighestSlotid) >= s.slots {
 		s.fail("SEQUENCE of another session, slot out of range or a wrong highest slot")
 		return fail(nfs4.NFS4ERR_BADSLOT)
 	}
@@ -123,6 +126,11 @@ func (s *fakeSessionServer) sequence(args *nfs4.COMPOUND4args) *nfs4.COMPOUND4re
 	}
 	s.busy[slot] = true
 	s.sequences++
+	s.maxSlot = max(s.maxSlot, slot)
+	target := s.slots - 1
+	if s.target != 0 {
+		target = s.target
+	}
 	barrier := s.barrier
 	if barrier != nil {
 		s.waiting++
@@ -137,7 +145,7 @@ func (s *fakeSessionServer) sequence(args *nfs4.COMPOUND4args) *nfs4.COMPOUND4re
 	}
 	res.Resarray = append(res.Resarray, nfs4.NfsResop4{Resop: nfs4.OP_SEQUENCE, Opsequence: &nfs4.SEQUENCE4res{
 		SrResok4: &nfs4.SEQUENCE4resok{SrSessionid: fakeSession, SrSequenceid: sq.SaSequenceid, SrSlotid: sq.SaSlotid,
-			SrHighestSlotid: nfs4.Slotid4(s.slots - 1), SrTargetHighestSlotid: nfs4.Slotid4(s.slots - 1)}}})
+			SrHighestSlotid: nfs4.Slotid4(s.slots - 1), SrTargetHighestSlotid: nfs4.Slotid4(target)}}})
 	for _, op := range args.Argarray[1:] {
 		switch op.Argop {
 		case nfs4.OP_PUTROOTFH:
@@ -219,6 +227,40 @@ func TestSessionSlots(t *testing.T) {
 	defer srv.mu.Unlock()
 	require.Equal(t, goroutines*calls+1, srv.sequences)
 	require.Equal(t, []nfs4.NfsOpnum4{nfs4.OP_DESTROY_SESSION, nfs4.OP_DESTROY_CLIENTID}, srv.log[len(srv.log)-2:])
+}
+
+// TestSessionTargetHighestSlot checks that a session uses no slot above
+// the server's sr_target_highest_slotid.
+func TestSessionTargetHighestSlot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := &fakeSessionServer{slots: 8, target: 1}
+	c := serveFakeSession(t, srv)
+	s, err := nfs4.NewSession(ctx, c, nil)
+	require.NoError(t, err)
+	require.Equal(t, 8, s.Slots())
+	require.NoError(t, s.ReclaimComplete(ctx)) // on slot 0; the reply says: slots 0 and 1 only
+	comp := nfs4.NewCompound(1).PutRootFH()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				res, err := s.Call(ctx, comp)
+				if err == nil {
+					err = res.Err()
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	require.Equal(t, 81, srv.sequences)
+	require.LessOrEqual(t, srv.maxSlot, 1)
 }
 
 func TestSessionRetriesDelay(t *testing.T) {
