@@ -57,7 +57,7 @@ func ExampleServer() {
 		log.Fatal(err)
 	}
 	vals := res.Resarray[3].Opgetattr.Resok4.ObjAttributes.AttrVals
-	fmt.Println(res.Status, nfs4.NfsFtype4(binary.BigEndian.Uint32(vals)), fmt.Sprintf("%o", binary.BigEndian.Uint32(vals[4:])))
+	fmt.Println(res.Status.String(), nfs4.NfsFtype4(binary.BigEndian.Uint32(vals)), fmt.Sprintf("%o", binary.BigEndian.Uint32(vals[4:])))
 
 	// A pseudo directory is read-only, and a COMPOUND stops at its
 	// first failure.
@@ -70,7 +70,7 @@ func ExampleServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Status, len(res.Resarray))
+	fmt.Println(res.Status.String(), len(res.Resarray))
 	// Output:
 	// NFS4_OK NF4DIR 750
 	// NFS4ERR_ROFS 3
