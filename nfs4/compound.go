@@ -32,6 +32,11 @@ type compound struct {
 	// session is what the state layer's SEQUENCE made of the COMPOUND's
 	// session, nil before it or without one.
 	session any
+	// keep says the failed result of the operation being run keeps the
+	// body its handler encoded (a replayed result, CLID_INUSE's address,
+	// DENIED's holder); pend names the 4.0 owner its result is kept for.
+	keep bool
+	pend pendingReply
 
 	// The caller's policy and identity on authEx, the export last
 	// authorized, or authErr why the caller may not use it.
@@ -93,6 +98,7 @@ func (s *Server) putCompound(c *compound) {
 	c.curSid, c.savedSid = Stateid4{}, Stateid4{}
 	c.authEx, c.pol, c.cred, c.authErr, c.denied = nil, nil, vfs.Cred{}, nil, nil
 	c.nres, c.status = 0, NFS4_OK
+	c.keep, c.pend = false, pendingReply{}
 	c.d.Reset(nil)
 	clear(c.data)
 	c.data, c.dataLen = c.data[:0], 0
@@ -229,7 +235,7 @@ func (c *compound) step(i uint32) bool {
 	if st == NFS4_OK {
 		st = ent.run(c)
 	}
-	if st != NFS4_OK {
+	if st != NFS4_OK && !c.keep {
 		// A failed result is its status alone (what a handler
 		// encoded before failing is dropped), or with SETATTR's
 		// empty attrsset.
@@ -248,6 +254,10 @@ func (c *compound) step(i uint32) bool {
 		}
 	}
 	binary.BigEndian.PutUint32(c.out.Bytes()[start+4:], uint32(st))
+	c.keep = false
+	if c.pend.set {
+		c.savePending(c.out.Bytes()[start+4:])
+	}
 	c.nres++
 	c.status = st
 	return st == NFS4_OK

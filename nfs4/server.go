@@ -72,16 +72,19 @@ type ServerOptions struct {
 // NFS4ERR_NOTSUPP, and 4.1 COMPOUNDs, which need a session, are refused
 // at their SEQUENCE.
 type Server struct {
-	exports   *export.Table
-	logger    *slog.Logger
-	ids       IDMapper
-	state     StateManager
-	maxOps    int
-	maxReply  int
-	lease     uint32
-	verf      [NFS4_VERIFIER_SIZE]byte
-	pseudo    pseudoCache
-	compounds sync.Pool
+	exports *export.Table
+	logger  *slog.Logger
+	ids     IDMapper
+	state   StateManager
+	// stateServer is state when it is package state's, whose stateful
+	// operations the op table serves.
+	stateServer *StateServer
+	maxOps      int
+	maxReply    int
+	lease       uint32
+	verf        [NFS4_VERIFIER_SIZE]byte
+	pseudo      pseudoCache
+	compounds   sync.Pool
 }
 
 var _ V4Server = (*Server)(nil)
@@ -95,6 +98,7 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 	}
 	s := &Server{exports: t, logger: o.Logger, ids: o.IDMapper, state: o.State,
 		maxOps: o.MaxOps, maxReply: o.MaxReply, lease: o.LeaseTime, verf: o.WriteVerifier}
+	s.stateServer, _ = o.State.(*StateServer)
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}

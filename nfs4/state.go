@@ -48,6 +48,10 @@ func opSequence(c *compound) Nfsstat4 {
 // only the special stateids are valid: all zeros (anonymous) and all ones
 // (READ bypass).
 func (c *compound) checkStateid(sid *Stateid4, write bool) Nfsstat4 {
+	if ss := c.stateOf(); ss != nil {
+		id := Stateid4(c.stateid(sid))
+		return ss.checkIO(c.minor, c.cur.wire(), &id, write)
+	}
 	if c.s.state != nil {
 		return c.s.state.CheckStateid(c.ctx, c.session, c.cur.wire(), sid, write)
 	}

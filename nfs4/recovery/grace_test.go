@@ -1,34 +1,22 @@
 package recovery_test
 
 import (
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/testclock"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/stretchr/testify/require"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 const lease = 90 * time.Second
 
-func newGrace(t *testing.T, owners ...string) (*recovery.Grace, *fakeClock, *atomic.Int32) {
+func newGrace(t *testing.T, owners ...string) (*recovery.Grace, *testclock.Clock, *atomic.Int32) {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var ends atomic.Int32
-	g := recovery.NewGrace(clk.now, lease, func() { ends.Add(1) })
+	g := recovery.NewGrace(clk.Now, lease, func() { ends.Add(1) })
 	var may []recovery.Record
 	for _, o := range owners {
 		may = append(may, recovery.Record{Owner: []byte(o)})
@@ -62,7 +50,7 @@ func TestGraceCheck(t *testing.T) {
 	require.NoError(t, g.Check(nil, true), "NLM: any reclaim in grace")
 	require.ErrorIs(t, g.Check(nil, false), recovery.ErrGrace)
 	g.Leave()
-	clk.advance(3 * lease)
+	clk.Advance(3 * lease)
 	require.ErrorIs(t, check(g, "a", true), recovery.ErrNoGrace)
 	g.Enter()
 	require.ErrorIs(t, g.Check(nil, true), recovery.ErrNoGrace)
@@ -76,18 +64,18 @@ func TestGraceCheck(t *testing.T) {
 // never lasts past two leases.
 func TestGraceEndAndExtension(t *testing.T) {
 	g, clk, _ := newGrace(t, "a", "b")
-	start := clk.now()
+	start := clk.Now()
 	require.Equal(t, start.Add(lease), g.Deadline())
-	clk.advance(lease / 2)
+	clk.Advance(lease / 2)
 	require.NoError(t, check(g, "a", true))
 	require.Equal(t, start.Add(lease+lease/2), g.Deadline())
-	clk.advance(lease - time.Second)
+	clk.Advance(lease - time.Second)
 	require.NoError(t, check(g, "a", true))
 	require.Equal(t, start.Add(2*lease), g.Deadline())
-	clk.advance(lease / 2)
+	clk.Advance(lease / 2)
 	require.True(t, g.Poll().Equal(start.Add(2*lease)))
 	require.True(t, g.InGrace())
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	require.True(t, g.Poll().IsZero())
 	require.False(t, g.InGrace())
 }

@@ -61,7 +61,7 @@ func TestSetClientIDCases(t *testing.T) {
 		}},
 		{"another principal after the lease lapsed without state", func(t *testing.T, e *env) {
 			e.client40(t, "a")
-			e.clock.advance(2 * testLease)
+			e.clock.Advance(2 * testLease)
 			_, _, err := e.m.SetClientID(SetClientIDArgs{Owner: []byte("a"), Verifier: Verifier{2}, Principal: "q"})
 			require.NoError(t, err)
 		}},

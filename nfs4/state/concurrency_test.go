@@ -118,7 +118,7 @@ func TestConcurrentRegistry(t *testing.T) {
 				}
 				errs <- err
 				if r%10 == 0 {
-					e.clock.advance(testLease / 4)
+					e.clock.Advance(testLease / 4)
 					e.m.Reap(t.Context())
 				}
 			}
@@ -136,7 +136,7 @@ func TestConcurrentRegistry(t *testing.T) {
 		}
 		require.True(t, ok, "unexpected %v", err)
 	}
-	e.clock.advance(10 * testLease)
+	e.clock.Advance(10 * testLease)
 	require.True(t, e.m.Reap(t.Context()).IsZero())
 	e.m.reg.Lock()
 	defer e.m.reg.Unlock()

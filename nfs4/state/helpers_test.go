@@ -2,28 +2,15 @@ package state
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/nfskit/nfskit/internal/testclock"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/locktable"
 	"github.com/stretchr/testify/require"
 )
-
-// fakeClock is a clock the tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // tableLocker is a vfs.Locker over a locktable, as a file system (and
 // NLM) would keep it.
@@ -44,7 +31,7 @@ const testLease = 90 * time.Second
 
 type env struct {
 	m     *Manager
-	clock *fakeClock
+	clock *testclock.Clock
 	store *recovery.MemStore
 	lock  tableLocker
 }
@@ -52,11 +39,11 @@ type env struct {
 func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	t.Helper()
 	e := &env{
-		clock: &fakeClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		clock: testclock.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 		store: &recovery.MemStore{},
 		lock:  tableLocker{locktable.New[string](nil)},
 	}
-	cfg := Config{Now: e.clock.now, Lease: testLease, Epoch: 7, Node: 1, Locker: e.lock, Store: e.store}
+	cfg := Config{Now: e.clock.Now, Lease: testLease, Epoch: 7, Node: 1, Locker: e.lock, Store: e.store}
 	for _, f := range mod {
 		f(&cfg)
 	}

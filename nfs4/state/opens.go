@@ -144,8 +144,10 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 		st.bump()
 	}
 	st.access, st.deny = access, deny
-	st.accessHist |= modeBit(access)
-	st.denyHist |= modeBit(deny)
+	// The modes asked for are held as well as their union, so an
+	// owner that opened for BOTH and then for READ may downgrade to READ.
+	st.accessHist |= modeBit(access) | modeBit(a.Access)
+	st.denyHist |= modeBit(deny) | modeBit(a.Deny)
 	return OpenResult{Stateid: st.id, Confirm: c.minor == 0 && !o.confirmed}, nil, nil
 }
 

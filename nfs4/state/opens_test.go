@@ -56,7 +56,7 @@ func TestOpenUpgradeDowngradeClose(t *testing.T) {
 		access, deny uint32
 		want         error
 	}{
-		{"to a mode never held", ShareAccessWrite, ShareDenyNone, ErrInval},
+		{"to a deny mode never held", ShareAccessWrite, ShareDenyRead, ErrInval},
 		{"beyond what is held", ShareAccessBoth, ShareDenyBoth, ErrInval},
 		{"no access", 0, ShareDenyNone, ErrInval},
 	} {

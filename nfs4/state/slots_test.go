@@ -42,7 +42,7 @@ func TestSlotRules(t *testing.T) {
 				e.m.Finish(sess, 0, []byte("reply-1"))
 			}
 			before, _ := e.m.Client(id)
-			e.clock.advance(testLease / 2)
+			e.clock.Advance(testLease / 2)
 
 			r, err = e.m.Sequence(SequenceArgs{SessionID: sess, Seqid: tc.seqid, SlotID: tc.slot, Digest: tc.digest})
 			after, _ := e.m.Client(id)
