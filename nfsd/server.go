@@ -15,6 +15,7 @@ import (
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nfs4"
+	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
@@ -115,6 +116,10 @@ type running struct {
 	sys      *portmap.Client
 	locks    *locking
 	announce announcer
+	// v4 is the NFSv4 server's state; stopV4 stops its lease reaper and
+	// returns once it has.
+	v4     *state.Manager
+	stopV4 func()
 }
 
 // service is a set of programs served on one port.
@@ -278,7 +283,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	mux.Use(s.Middleware...)
 	run := &running{srv: &rpc.Server{Handler: mux, Logger: s.logger(), IdleTimeout: 10 * time.Minute, WriteTimeout: time.Minute}}
-	services := s.fileServices(mux)
+	services := s.fileServices(mux, run)
 
 	fail := func(err error) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
@@ -345,13 +350,23 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 
 // fileServices puts the servers of the exports' files on mux: NFSv3,
 // NFSv4 (unless NoNFSv4) and MOUNT, and returns their services. NFSv4
-// shares NFSv3's port and write verifier.
-func (s *Server) fileServices(mux *rpc.Mux) []service {
+// shares NFSv3's port and write verifier; its state is run's, whose
+// lease reaper runs until run stops.
+func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3 := nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()})
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
-		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier()}).Register(mux)
+		run.v4 = state.New(state.Config{Lease: nfs4.DefaultLeaseTime * time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		reaped := make(chan struct{})
+		go func() {
+			defer close(reaped)
+			run.v4.RunReaper(ctx)
+		}()
+		run.stopV4 = func() { cancel(); <-reaped }
+		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
+			State: nfs4.NewStateManager(run.v4)}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
@@ -435,6 +450,9 @@ func (r *running) stop(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, r.srv.Shutdown(ctx))
+	if r.stopV4 != nil {
+		r.stopV4()
+	}
 	if r.locks != nil {
 		errs = append(errs, r.locks.close())
 	}
