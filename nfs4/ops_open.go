@@ -116,6 +116,9 @@ func opOpen(c *compound) Nfsstat4 {
 	if ss == nil {
 		return NFS4ERR_NOTSUPP
 	}
+	if c.slot.active {
+		a.clientid = c.slot.sid.ClientID() // 4.1: the session's client
+	}
 	access := a.access
 	if c.minor >= 1 {
 		access &^= OPEN4_SHARE_ACCESS_WANT_DELEG_MASK | OPEN4_SHARE_ACCESS_WANT_SIGNAL_DELEG_WHEN_RESRC_AVAIL |

@@ -31,6 +31,9 @@ func opSequence(c *compound) Nfsstat4 {
 	if a.UnmarshalXDR(&c.d) != nil {
 		return NFS4ERR_BADXDR
 	}
+	if ss := c.stateOf(); ss != nil {
+		return c.sequence(ss, a)
+	}
 	if c.s.state == nil {
 		return NFS4ERR_NOTSUPP
 	}
