@@ -357,7 +357,7 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
-		run.v4 = state.New(state.Config{Lease: nfs4.DefaultLeaseTime * time.Second})
+		run.v4 = state.New(state.Config{Lease: nfs4.DefaultLeaseTime * time.Second, Locker: nfs4.ExportLocker(s.Exports)})
 		ctx, cancel := context.WithCancel(context.Background())
 		reaped := make(chan struct{})
 		go func() {
