@@ -243,7 +243,13 @@ func (c *compound) step(i uint32) bool {
 	c.out.PutUint32(uint32(op))
 	c.out.PutInt32(0)
 	if st == NFS4_OK {
-		st = ent.run(c)
+		if g := c.graceOf(); g != nil && ent.flags&grace != 0 {
+			g.Enter()
+			st = ent.run(c)
+			g.Leave()
+		} else {
+			st = ent.run(c)
+		}
 	}
 	if st != NFS4_OK && !c.keep {
 		// A failed result is its status alone (what a handler

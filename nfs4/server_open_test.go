@@ -17,7 +17,7 @@ func (e *env) stateful(cfg state.Config) *state.Manager {
 		cfg.Now = testclock.New(time.Unix(1_700_000_000, 0)).Now
 	}
 	m := state.New(cfg)
-	e.srv = NewServer(e.table, &ServerOptions{State: NewStateManager(m)})
+	e.srv = NewServer(e.table, &ServerOptions{State: NewStateManager(m, cfg.Grace)})
 	e.h = e.srv.Handler()
 	return m
 }

@@ -366,7 +366,7 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 		}()
 		run.stopV4 = func() { cancel(); <-reaped }
 		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
-			State: nfs4.NewStateManager(run.v4)}).Register(mux)
+			State: nfs4.NewStateManager(run.v4, nil)}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
