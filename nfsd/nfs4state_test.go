@@ -9,6 +9,7 @@ import (
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
@@ -99,4 +100,60 @@ func TestNFSv4Restart(t *testing.T) {
 	require.Equal(t, nfs4.NFS4ERR_GRACE, c.open(b, "ob2", false))
 	require.Equal(t, nfs4.NFS4_OK, c.open(c.clientID("a"), "oa", true))
 	require.Equal(t, nfs4.NFS4_OK, c.open(b, "ob3", false), "grace ended with the last reclaim")
+}
+
+// openFile opens the existing file name at the export's root by a new
+// owner of id and confirms the open: its stateid and handle.
+func (c *v4client) openFile(id nfs4.Clientid4, owner, name string) (nfs4.Stateid4, []byte) {
+	c.t.Helper()
+	res := c.call(nfs4.NfsArgop4{Argop: nfs4.OP_PUTROOTFH}, nfs4.NfsArgop4{Argop: nfs4.OP_OPEN, Opopen: &nfs4.OPEN4args{
+		ShareAccess: nfs4.OPEN4_SHARE_ACCESS_BOTH, Owner: nfs4.OpenOwner4{Clientid: id, Owner: []byte(owner)},
+		Claim: nfs4.OpenClaim4{Claim: nfs4.CLAIM_NULL, File: nfs4.Component4(name)}}}, nfs4.NfsArgop4{Argop: nfs4.OP_GETFH})
+	require.Equal(c.t, nfs4.NFS4_OK, res.Status)
+	ok, fh := res.Resarray[1].Opopen.Resok4, res.Resarray[2].Opgetfh.Resok4.Object
+	res = c.call(nfs4.NfsArgop4{Argop: nfs4.OP_PUTFH, Opputfh: &nfs4.PUTFH4args{Object: fh}},
+		nfs4.NfsArgop4{Argop: nfs4.OP_OPEN_CONFIRM, OpopenConfirm: &nfs4.OPENCONFIRM4args{OpenStateid: ok.Stateid, Seqid: 1}})
+	require.Equal(c.t, nfs4.NFS4_OK, res.Status)
+	return res.Resarray[1].OpopenConfirm.Resok4.OpenStateid, fh
+}
+
+// TestNFSv4AndNLMLocks locks one file of a Server through its lock
+// manager (NLM, from an NFSv3 client) and with NFSv4 LOCK: each is
+// refused while the other holds a conflicting lock, and DENIED names
+// the NLM client.
+func TestNFSv4AndNLMLocks(t *testing.T) {
+	srv := startServer(t, testServer(t, "/", memfs.New(&memfs.Options{RootMode: 0o777})))
+	ctx, cancel := context.WithTimeout(t.Context(), testWait)
+	defer cancel()
+	v3 := mountLocking(t, ctx, srv, "tcp", "client-a", nil)
+	f, err := v3.Create(ctx, "shared", 0o666)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("0123456789"))
+	require.NoError(t, err)
+
+	c := dialV4(t, srv)
+	id := c.clientID("v4")
+	open, fh := c.openFile(id, "o", "shared")
+	lock := func(off, length uint64, openSeqid uint32) *nfs4.COMPOUND4res {
+		return c.call(nfs4.NfsArgop4{Argop: nfs4.OP_PUTFH, Opputfh: &nfs4.PUTFH4args{Object: fh}},
+			nfs4.NfsArgop4{Argop: nfs4.OP_LOCK, Oplock: &nfs4.LOCK4args{Locktype: nfs4.WRITE_LT, Offset: nfs4.Offset4(off), Length: nfs4.Length4(length),
+				Locker: nfs4.Locker4{NewLockOwner: true, OpenOwner: &nfs4.OpenToLockOwner4{OpenSeqid: nfs4.Seqid4(openSeqid), OpenStateid: open,
+					LockOwner: nfs4.LockOwner4{Clientid: id, Owner: []byte("l")}}}}})
+	}
+
+	// NLM first: NFSv4 is denied, and told who holds the lock.
+	require.NoError(t, f.Lock(ctx, vfs.WriteLock, 0, 10))
+	res := lock(5, 1, 2)
+	require.Equal(t, nfs4.NFS4ERR_DENIED, res.Status)
+	denied := res.Resarray[1].Oplock.Denied
+	require.Equal(t, nfs4.Offset4(0), denied.Offset)
+	require.Equal(t, nfs4.Length4(10), denied.Length)
+	require.Equal(t, []byte("client-a"), denied.Owner.Owner)
+	require.NoError(t, f.Unlock(ctx, 0, 10))
+
+	// NFSv4 first: NLM is denied.
+	res = lock(0, 100, 3)
+	require.Equal(t, nfs4.NFS4_OK, res.Status)
+	require.ErrorIs(t, f.TryLock(ctx, vfs.ReadLock, 50, 1), vfs.ErrLocked)
+	require.NoError(t, f.TryLock(ctx, vfs.ReadLock, 100, 1))
 }
