@@ -17,8 +17,8 @@ const (
 	// only40: the operation is 4.0's only; 4.1 answers NFS4ERR_NOTSUPP.
 	only40
 	// grace: the operation is refused during the grace period unless it
-	// reclaims (OPEN, LOCK, LOCKT, REMOVE, RENAME, SETATTR of size); the
-	// state layer's grace gate reads it.
+	// reclaims (OPEN, LOCK, LOCKT, REMOVE, RENAME, SETATTR of size): it
+	// runs inside the grace period's gate (Enter and Leave).
 	grace
 	// failBody: a failed result still carries a body (SETATTR's
 	// attrsset bitmap), which the loop adds when the operation did not.
@@ -38,11 +38,11 @@ type opEntry struct {
 	flags    opFlags
 }
 
-// opTable holds the operations by number. The stateful ones answer
-// NFS4ERR_NOTSUPP through notSupported until the state layer serves them:
-// each is one entry here, with the flags the loop already honours. READ,
-// WRITE and SETATTR run now with the special stateids and check any
-// other through the StateManager.
+// opTable holds the operations by number. The stateful ones are served
+// through a StateServer (package state's) and answer NFS4ERR_NOTSUPP
+// without one; READ, WRITE and SETATTR of size check their stateid
+// through any StateManager. Delegations, pNFS, OPENATTR and SET_SSV are
+// not served (notSupported).
 var opTable = [...]opEntry{
 	OP_ACCESS:              {run: opAccess, flags: needFH},
 	OP_CLOSE:               {run: opClose, flags: needFH},
