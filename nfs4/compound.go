@@ -37,6 +37,10 @@ type compound struct {
 	// DENIED's holder); pend names the 4.0 owner its result is kept for.
 	keep bool
 	pend pendingReply
+	// slot is the session slot SEQUENCE took; replay, set instead for a
+	// retransmission, is the whole reply the slot cached.
+	slot   slotRef
+	replay []byte
 
 	// The caller's policy and identity on authEx, the export last
 	// authorized, or authErr why the caller may not use it.
@@ -99,6 +103,7 @@ func (s *Server) putCompound(c *compound) {
 	c.authEx, c.pol, c.cred, c.authErr, c.denied = nil, nil, vfs.Cred{}, nil, nil
 	c.nres, c.status = 0, NFS4_OK
 	c.keep, c.pend = false, pendingReply{}
+	c.slot, c.replay = slotRef{}, nil
 	c.d.Reset(nil)
 	clear(c.data)
 	c.data, c.dataLen = c.data[:0], 0
@@ -143,6 +148,10 @@ func (c *compound) truncate(n int) {
 
 // MarshalXDR encodes the COMPOUND4res of the operations run.
 func (c *compound) MarshalXDR(e *xdr.Encoder) error {
+	if c.replay != nil {
+		e.PutRaw(c.replay)
+		return nil
+	}
 	e.PutInt32(int32(c.status))
 	e.PutOpaque(c.tag)
 	e.PutUint32(c.nres)
@@ -194,11 +203,12 @@ func (c *compound) run(args []byte) error {
 		c.status = c.tooBig(NFS4ERR_RESOURCE, NFS4ERR_TOO_MANY_OPS)
 		return nil
 	}
-	for i := uint32(0); i < count; i++ {
+	for i := uint32(0); i < count && c.replay == nil; i++ {
 		if !c.step(i) {
 			break
 		}
 	}
+	c.finishSlot()
 	return c.denied
 }
 
@@ -233,7 +243,13 @@ func (c *compound) step(i uint32) bool {
 	c.out.PutUint32(uint32(op))
 	c.out.PutInt32(0)
 	if st == NFS4_OK {
-		st = ent.run(c)
+		if g := c.graceOf(); g != nil && ent.flags&grace != 0 {
+			g.Enter()
+			st = ent.run(c)
+			g.Leave()
+		} else {
+			st = ent.run(c)
+		}
 	}
 	if st != NFS4_OK && !c.keep {
 		// A failed result is its status alone (what a handler

@@ -121,6 +121,9 @@ func opSetattr(c *compound) Nfsstat4 {
 		return st
 	}
 	if set.Size != nil {
+		if c.inGrace() {
+			return NFS4ERR_GRACE
+		}
 		if st := c.checkStateid(&a.Stateid, true); st != NFS4_OK {
 			return st
 		}

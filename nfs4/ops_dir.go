@@ -313,6 +313,9 @@ func opRemove(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
+	if c.inGrace() {
+		return NFS4ERR_GRACE
+	}
 	fs, dir, st := c.modify()
 	if st != NFS4_OK {
 		return st
@@ -355,6 +358,9 @@ func opRename(c *compound) Nfsstat4 {
 	newName, st2 := c.component(&c.args.rename.Newname)
 	if st2 == NFS4ERR_BADXDR {
 		return st2
+	}
+	if c.inGrace() {
+		return NFS4ERR_GRACE
 	}
 	from, st3 := c.other()
 	if st3 != NFS4_OK {

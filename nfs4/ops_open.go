@@ -116,6 +116,34 @@ func opOpen(c *compound) Nfsstat4 {
 	if ss == nil {
 		return NFS4ERR_NOTSUPP
 	}
+	if c.slot.active {
+		a.clientid = c.slot.sid.ClientID() // 4.1: the session's client
+	}
+	st := c.open4(ss, &a)
+	if st != NFS4_OK && !c.pend.set && c.minor == 0 && advancesSeqid(st) {
+		// Failed before the state saw it: the owner's seqid moves on
+		// all the same, and a retransmission gets this answer again.
+		if err := ss.m.OpenFailed(a.clientid, bytes.Clone(a.owner), a.seqid); err != nil {
+			return c.stateFailed(err)
+		}
+		c.saveForOwner(a.clientid, state.OpenState, a.owner, a.seqid)
+	}
+	return st
+}
+
+// advancesSeqid reports whether a 4.0 owner's seqid moves on after an
+// operation failed with st (RFC 7530 section 9.1.7).
+func advancesSeqid(st Nfsstat4) bool {
+	switch st {
+	case NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_BAD_STATEID, NFS4ERR_BAD_SEQID,
+		NFS4ERR_BADXDR, NFS4ERR_RESOURCE, NFS4ERR_NOFILEHANDLE, NFS4ERR_MOVED:
+		return false
+	}
+	return true
+}
+
+// open4 is OPEN's work once decoded.
+func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 	access := a.access
 	if c.minor >= 1 {
 		access &^= OPEN4_SHARE_ACCESS_WANT_DELEG_MASK | OPEN4_SHARE_ACCESS_WANT_SIGNAL_DELEG_WHEN_RESRC_AVAIL |

@@ -17,8 +17,8 @@ const (
 	// only40: the operation is 4.0's only; 4.1 answers NFS4ERR_NOTSUPP.
 	only40
 	// grace: the operation is refused during the grace period unless it
-	// reclaims (OPEN, LOCK, LOCKT, REMOVE, RENAME, SETATTR of size); the
-	// state layer's grace gate reads it.
+	// reclaims (OPEN, LOCK, LOCKT, REMOVE, RENAME, SETATTR of size): it
+	// runs inside the grace period's gate (Enter and Leave).
 	grace
 	// failBody: a failed result still carries a body (SETATTR's
 	// attrsset bitmap), which the loop adds when the operation did not.
@@ -38,11 +38,11 @@ type opEntry struct {
 	flags    opFlags
 }
 
-// opTable holds the operations by number. The stateful ones answer
-// NFS4ERR_NOTSUPP through notSupported until the state layer serves them:
-// each is one entry here, with the flags the loop already honours. READ,
-// WRITE and SETATTR run now with the special stateids and check any
-// other through the StateManager.
+// opTable holds the operations by number. The stateful ones are served
+// through a StateServer (package state's) and answer NFS4ERR_NOTSUPP
+// without one; READ, WRITE and SETATTR of size check their stateid
+// through any StateManager. Delegations, pNFS, OPENATTR and SET_SSV are
+// not served (notSupported).
 var opTable = [...]opEntry{
 	OP_ACCESS:              {run: opAccess, flags: needFH},
 	OP_CLOSE:               {run: opClose, flags: needFH},
@@ -53,9 +53,9 @@ var opTable = [...]opEntry{
 	OP_GETATTR:             {run: opGetattr, flags: needFH},
 	OP_GETFH:               {run: opGetfh, flags: needFH},
 	OP_LINK:                {run: opLink, flags: needFH},
-	OP_LOCK:                {run: notSupported, flags: needFH | grace},
-	OP_LOCKT:               {run: notSupported, flags: needFH | grace},
-	OP_LOCKU:               {run: notSupported, flags: needFH},
+	OP_LOCK:                {run: opLock, flags: needFH | grace},
+	OP_LOCKT:               {run: opLockt, flags: needFH | grace},
+	OP_LOCKU:               {run: opLocku, flags: needFH},
 	OP_LOOKUP:              {run: opLookup, flags: needFH},
 	OP_LOOKUPP:             {run: opLookupp, flags: needFH},
 	OP_NVERIFY:             {run: opNverify, flags: needFH},
@@ -80,14 +80,14 @@ var opTable = [...]opEntry{
 	OP_SETCLIENTID_CONFIRM: {run: opSetclientidConfirm, flags: only40},
 	OP_VERIFY:              {run: opVerify, flags: needFH},
 	OP_WRITE:               {run: opWrite, flags: needFH},
-	OP_RELEASE_LOCKOWNER:   {run: notSupported, flags: only40},
+	OP_RELEASE_LOCKOWNER:   {run: opReleaseLockowner, flags: only40},
 
 	OP_BACKCHANNEL_CTL:      {run: notSupported, minMinor: 1},
-	OP_BIND_CONN_TO_SESSION: {run: notSupported, minMinor: 1, flags: first | sessionless},
-	OP_EXCHANGE_ID:          {run: notSupported, minMinor: 1, flags: first | sessionless},
-	OP_CREATE_SESSION:       {run: notSupported, minMinor: 1, flags: first | sessionless},
-	OP_DESTROY_SESSION:      {run: notSupported, minMinor: 1, flags: first | sessionless},
-	OP_FREE_STATEID:         {run: notSupported, minMinor: 1},
+	OP_BIND_CONN_TO_SESSION: {run: opBindConnToSession, minMinor: 1, flags: first | sessionless},
+	OP_EXCHANGE_ID:          {run: opExchangeID, minMinor: 1, flags: first | sessionless},
+	OP_CREATE_SESSION:       {run: opCreateSession, minMinor: 1, flags: first | sessionless},
+	OP_DESTROY_SESSION:      {run: opDestroySession, minMinor: 1, flags: first | sessionless},
+	OP_FREE_STATEID:         {run: opFreeStateid, minMinor: 1},
 	OP_GET_DIR_DELEGATION:   {run: notSupported, minMinor: 1, flags: needFH},
 	OP_GETDEVICEINFO:        {run: notSupported, minMinor: 1},
 	OP_GETDEVICELIST:        {run: notSupported, minMinor: 1, flags: needFH},
@@ -97,8 +97,8 @@ var opTable = [...]opEntry{
 	OP_SECINFO_NO_NAME:      {run: opSecinfoNoName, minMinor: 1, flags: needFH},
 	OP_SEQUENCE:             {run: opSequence, minMinor: 1, flags: first},
 	OP_SET_SSV:              {run: notSupported, minMinor: 1},
-	OP_TEST_STATEID:         {run: notSupported, minMinor: 1},
+	OP_TEST_STATEID:         {run: opTestStateid, minMinor: 1},
 	OP_WANT_DELEGATION:      {run: notSupported, minMinor: 1, flags: needFH},
-	OP_DESTROY_CLIENTID:     {run: notSupported, minMinor: 1, flags: first | sessionless},
-	OP_RECLAIM_COMPLETE:     {run: notSupported, minMinor: 1},
+	OP_DESTROY_CLIENTID:     {run: opDestroyClientID, minMinor: 1, flags: first | sessionless},
+	OP_RECLAIM_COMPLETE:     {run: opReclaimComplete, minMinor: 1},
 }

@@ -49,8 +49,10 @@ type ServerOptions struct {
 	// serves NFSv3 passes the NFSv3 server's, so both report a restart
 	// alike.
 	WriteVerifier [NFS4_VERIFIER_SIZE]byte
-	// State serves the operations that need client, open and lock state
-	// (see StateManager); nil means they are not supported.
+	// State serves the operations that need client, open and lock state:
+	// a StateServer (NewStateManager) serves them all; another
+	// StateManager only SEQUENCE and the stateids of I/O. Nil means they
+	// are not supported.
 	State StateManager
 }
 
@@ -67,10 +69,10 @@ type ServerOptions struct {
 // version serves the other; pseudo directories have handles of their
 // own, stable across restarts.
 //
-// The operations that need state (client ids, sessions, opens, locks,
-// delegations) run through a StateManager; without one they answer
-// NFS4ERR_NOTSUPP, and 4.1 COMPOUNDs, which need a session, are refused
-// at their SEQUENCE.
+// The operations that need state (client ids, sessions, opens, locks)
+// run through a StateServer over a state.Manager; without one they
+// answer NFS4ERR_NOTSUPP, and 4.1 COMPOUNDs, which need a session, are
+// refused at their SEQUENCE. No delegations are given.
 type Server struct {
 	exports *export.Table
 	logger  *slog.Logger

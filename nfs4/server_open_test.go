@@ -17,7 +17,7 @@ func (e *env) stateful(cfg state.Config) *state.Manager {
 		cfg.Now = testclock.New(time.Unix(1_700_000_000, 0)).Now
 	}
 	m := state.New(cfg)
-	e.srv = NewServer(e.table, &ServerOptions{State: NewStateManager(m)})
+	e.srv = NewServer(e.table, &ServerOptions{State: NewStateManager(m, cfg.Grace)})
 	e.h = e.srv.Handler()
 	return m
 }
@@ -320,4 +320,20 @@ func TestOpenShareReservations(t *testing.T) {
 	e.ok(putfh(fh), readS(Stateid4{}, 0, 1))
 	e.ok(putfh(fh), closeOp(sid, 3))
 	e.ok(putfh(fh), writeS(Stateid4{}, 0, "x"))
+}
+
+// TestOpen40FailedSeqid: an OPEN that fails before it reaches the state
+// (the name is not there) moves its owner's seqid on all the same, and
+// its retransmission is answered alike.
+func TestOpen40FailedSeqid(t *testing.T) {
+	e := newEnv(t, "/e")
+	e.stateful(state.Config{})
+	id := e.clientid40("c1")
+	missing := openOp(id, openArg{seqid: 5, access: OPEN4_SHARE_ACCESS_READ, owner: "o", name: "missing"})
+	e.fails(NFS4ERR_NOENT, putroot(), lookup("e"), missing)
+	e.fails(NFS4ERR_NOENT, putroot(), lookup("e"), missing)
+	got := e.compound(0, putroot(), lookup("e"), openOp(id, openArg{seqid: 8, access: OPEN4_SHARE_ACCESS_READ, owner: "o", name: "missing"}))
+	require.Equal(t, NFS4ERR_BAD_SEQID, got.Status)
+	sid, _ := e.open40(id, "o", "f", 6, OPEN4_SHARE_ACCESS_READ, OPEN4_SHARE_DENY_NONE)
+	require.NotZero(t, sid.Other)
 }

@@ -8,10 +8,11 @@ import (
 
 // StateManager is where the state layer (client records, sessions,
 // stateids, leases) joins the COMPOUND engine. The engine calls it for
-// SEQUENCE and to check the stateid of an operation that needs one; the
+// SEQUENCE and to check the stateid of an operation that needs one. The
 // other stateful operations (SETCLIENTID, EXCHANGE_ID, CREATE_SESSION,
-// OPEN, CLOSE, LOCK, ...) are rows of the engine's op table served
-// through it once it has them.
+// OPEN, CLOSE, LOCK, ...) are served when it is a StateServer, package
+// state's, which also answers SEQUENCE's retransmissions from the slot's
+// cache.
 type StateManager interface {
 	// Sequence serves SEQUENCE, the first operation of every 4.1
 	// COMPOUND with a session: it checks the slot, renews the lease and
@@ -30,6 +31,9 @@ func opSequence(c *compound) Nfsstat4 {
 	a := &c.args.sequence
 	if a.UnmarshalXDR(&c.d) != nil {
 		return NFS4ERR_BADXDR
+	}
+	if ss := c.stateOf(); ss != nil {
+		return c.sequence(ss, a)
 	}
 	if c.s.state == nil {
 		return NFS4ERR_NOTSUPP

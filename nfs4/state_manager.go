@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs"
@@ -15,14 +16,19 @@ import (
 // ids, opens and the stateids of I/O from a *state.Manager. Pass it as
 // ServerOptions.State.
 type StateServer struct {
-	m *state.Manager
+	m     *state.Manager
+	grace *recovery.Grace
 }
 
 var _ StateManager = (*StateServer)(nil)
 
 // NewStateManager returns the StateManager that keeps the server's state
-// in m.
-func NewStateManager(m *state.Manager) *StateServer { return &StateServer{m: m} }
+// in m. grace is m's grace period (state.Config.Grace), nil for none:
+// the operations grace treats run inside its gate, and REMOVE, RENAME and
+// SETATTR of size are refused during it with NFS4ERR_GRACE.
+func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
+	return &StateServer{m: m, grace: grace}
+}
 
 // Manager returns the state the server keeps.
 func (s *StateServer) Manager() *state.Manager { return s.m }
@@ -185,4 +191,20 @@ func (c *compound) stateid(sid *Stateid4) state.Stateid {
 		return state.Stateid(c.curSid)
 	}
 	return s
+}
+
+// graceOf returns the server's grace period, nil without one.
+func (c *compound) graceOf() *recovery.Grace {
+	if ss := c.stateOf(); ss != nil {
+		return ss.grace
+	}
+	return nil
+}
+
+// inGrace reports whether a grace period is on, for the operations it
+// refuses that the state layer does not see (REMOVE, RENAME, SETATTR of
+// size): they run inside the grace gate, so the answer holds for them.
+func (c *compound) inGrace() bool {
+	g := c.graceOf()
+	return g != nil && g.InGrace()
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nfs4"
+	"github.com/nfskit/nfskit/nfs4/recovery"
+	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
@@ -71,6 +73,14 @@ type Server struct {
 	// export is an in-memory file system (which a restart empties).
 	GracePeriod time.Duration
 
+	// NFSv4Store keeps the records of the NFSv4 clients that hold state
+	// across restarts, such as a recovery.FileStore in a state
+	// directory: after a restart the clients it recorded reclaim their
+	// opens and locks in a grace period of one lease (up to two while
+	// reclaims come), which ends early once all have. Nil keeps them in
+	// memory, with no grace period.
+	NFSv4Store recovery.RecoveryStore
+
 	// NoNFSv4 turns NFSv4 off. By default the Server serves NFSv4 (minor
 	// versions 0 and 1, see nfs4.Server) beside NFSv3 on the NFS port,
 	// over a pseudo file system of the exports.
@@ -115,6 +125,12 @@ type running struct {
 	sys      *portmap.Client
 	locks    *locking
 	announce announcer
+	// v4 is the NFSv4 server's state and v4grace its grace period (nil
+	// without NFSv4Store); stopV4 stops its lease reaper and returns once
+	// it has.
+	v4      *state.Manager
+	v4grace *recovery.Grace
+	stopV4  func()
 }
 
 // service is a set of programs served on one port.
@@ -278,7 +294,6 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	mux.Use(s.Middleware...)
 	run := &running{srv: &rpc.Server{Handler: mux, Logger: s.logger(), IdleTimeout: 10 * time.Minute, WriteTimeout: time.Minute}}
-	services := s.fileServices(mux)
 
 	fail := func(err error) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
@@ -289,6 +304,12 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	if run.sys, err = s.systemPortmap(ctx, host); err != nil {
 		return err
 	}
+	if !s.NoNFSv4 {
+		if err := s.startV4State(ctx, run); err != nil {
+			return fail(err)
+		}
+	}
+	services := s.fileServices(mux, run)
 	if run.locks, err = s.newLocking(ctx, mux, run.sys); err != nil {
 		return fail(err)
 	}
@@ -345,13 +366,15 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 
 // fileServices puts the servers of the exports' files on mux: NFSv3,
 // NFSv4 (unless NoNFSv4) and MOUNT, and returns their services. NFSv4
-// shares NFSv3's port and write verifier.
-func (s *Server) fileServices(mux *rpc.Mux) []service {
+// shares NFSv3's port and write verifier; its state is run's (see
+// startV4State).
+func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3 := nfs3.NewServer(s.Exports, &nfs3.ServerOptions{Logger: s.logger()})
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
-		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier()}).Register(mux)
+		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
+			State: nfs4.NewStateManager(run.v4, run.v4grace)}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
@@ -435,6 +458,9 @@ func (r *running) stop(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, r.srv.Shutdown(ctx))
+	if r.stopV4 != nil {
+		r.stopV4()
+	}
 	if r.locks != nil {
 		errs = append(errs, r.locks.close())
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
@@ -61,7 +62,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.IntVar(&f.nlmPort, "nlm-port", nfsd.StandardPorts.NLM, "lock manager (NLM) port (TCP and UDP; 0: a free port)")
 	fs.StringVar(&f.nsmMode, "nsm", string(nfsd.MonitorAuto), "status monitor: auto (the system's rpc.statd if it answers, else nfsd's own), system or embedded (nfsd's own)")
 	fs.IntVar(&f.nsmPort, "nsm-port", 0, "port of nfsd's own status monitor (NSM) (TCP and UDP; 0: a free port)")
-	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state across restarts (default: in memory)")
+	fs.StringVar(&f.stateDir, "state-dir", "", "directory keeping the status monitor's state and the NFSv4 client records across restarts (default: in memory)")
 	fs.DurationVar(&f.grace, "grace", nlm.DefaultGracePeriod, "grace period after a restart, for reclaiming locks (0: none)")
 	fs.StringVar(&f.exports, "exports", "", "exports(5)-format file: serve each path in it from that local directory, to the clients it names (instead of -dir, -path, -ro and -squash)")
 	fs.StringVar(&f.dir, "dir", "", "local directory to export (default: an in-memory file system)")
@@ -124,6 +125,7 @@ var flagOf = map[string]string{
 	"Ports.Portmap": "-portmap-port",
 	"GracePeriod":   "-grace",
 	"StatusStore":   "-state-dir",
+	"NFSv4Store":    "-state-dir",
 }
 
 // flagError returns err with the setting it names replaced by its flag.
@@ -167,6 +169,13 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 			return nil, &nfsd.Error{Service: nfsd.ServiceNSM, Setting: "StatusStore", Value: f.stateDir, Err: err}
 		}
 		srv.StatusStore = store
+		if f.v4 {
+			v4, err := recovery.NewFileStore(filepath.Join(f.stateDir, "nfs4"))
+			if err != nil {
+				return nil, &nfsd.Error{Service: nfsd.ServiceNFS, Setting: "NFSv4Store", Value: f.stateDir, Err: err}
+			}
+			srv.NFSv4Store = v4
+		}
 	}
 	return srv, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
@@ -73,6 +74,9 @@ func TestFlagsToServer(t *testing.T) {
 			base(func(s *nfsd.Server) {
 				s.Portmap, s.StatusMonitor, s.GracePeriod = nfsd.PortmapEmbedded, nfsd.MonitorEmbedded, time.Minute
 				s.StatusStore = &nsm.FileStore{Dir: stateDir}
+				v4, err := recovery.NewFileStore(filepath.Join(stateDir, "nfs4"))
+				require.NoError(t, err)
+				s.NFSv4Store = v4
 			}), "/", export.Policy{}},
 		{"no grace period", []string{"-grace", "0"},
 			base(func(s *nfsd.Server) { s.GracePeriod = -1 }), "/", export.Policy{}},

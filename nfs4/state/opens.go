@@ -291,3 +291,28 @@ func (m *Manager) Opens(id ClientID) ([]Open, error) {
 	}
 	return out, nil
 }
+
+// OpenFailed is a 4.0 OPEN that failed before reaching the state, with
+// an error that moves the owner's seqid on (its file could not be found
+// or made, say): the owner, made if new, takes the seqid as after any
+// failed OPEN, so the client's next seqid is accepted; a retransmission
+// is a *ReplayError, as for Open. The engine then saves its reply.
+func (m *Manager) OpenFailed(id ClientID, ownerName []byte, seqid uint32) error {
+	c, err := m.lockClient(id)
+	if err != nil {
+		return err
+	}
+	defer c.mu.Unlock()
+	if !c.confirmed || c.minor >= 1 {
+		return ErrStaleClientID
+	}
+	o, _, err := m.getOwner(c, OpenState, ownerName)
+	if err != nil {
+		return err
+	}
+	if err := checkSeqid(0, o, seqid); err != nil {
+		return err
+	}
+	advance(0, o, seqid, ErrInval)
+	return nil
+}

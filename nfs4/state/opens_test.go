@@ -203,3 +203,17 @@ func TestSpecialStateidsMeetDenies(t *testing.T) {
 	mine := e.open41(t, other, "o", "g", ShareAccessRead, ShareDenyNone)
 	require.Equal(t, []error{ErrBadStateid}, e.m.TestStateid(id, []Stateid{mine}), "another client's stateid")
 }
+
+func TestOpenFailed(t *testing.T) {
+	e := newEnv(t)
+	id := e.client40(t, "a")
+	require.NoError(t, e.m.OpenFailed(id, []byte("o"), 3))
+	require.ErrorIs(t, e.m.OpenFailed(id, []byte("o"), 3), ErrBadSeqid, "a retransmission with no reply saved")
+	e.m.SaveReply(id, OpenState, []byte("o"), 3, []byte{0, 0, 0, 2})
+	var re *ReplayError
+	require.ErrorAs(t, e.m.OpenFailed(id, []byte("o"), 3), &re)
+	require.Equal(t, []byte{0, 0, 0, 2}, re.Reply)
+	require.ErrorIs(t, e.m.OpenFailed(id, []byte("o"), 9), ErrBadSeqid)
+	// The owner's next OPEN goes on from the seqid.
+	e.open40(t, id, "o", "f", ShareAccessRead, ShareDenyNone, 4)
+}
