@@ -184,6 +184,8 @@ func TestOpen40Lifecycle(t *testing.T) {
 	require.Equal(t, uint32(0o640), attrsOf(t, res.Resarray[4])[FATTR4_MODE])
 	fh := fhOf(t, res.Resarray[3])
 
+	// I/O before OPEN_CONFIRM is refused.
+	e.fails(NFS4ERR_BAD_STATEID, putfh(fh), readS(ok.Stateid, 0, 10))
 	sid := e.ok(putfh(fh), openConfirm(ok.Stateid, 8)).Resarray[1].OpopenConfirm.Resok4.OpenStateid
 	require.Equal(t, ok.Stateid.Other, sid.Other)
 	require.Equal(t, ok.Stateid.Seqid+1, sid.Seqid)

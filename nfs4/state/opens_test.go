@@ -217,3 +217,15 @@ func TestOpenFailed(t *testing.T) {
 	// The owner's next OPEN goes on from the seqid.
 	e.open40(t, id, "o", "f", ShareAccessRead, ShareDenyNone, 4)
 }
+
+func TestCheckIOBeforeOpenConfirm(t *testing.T) {
+	e := newEnv(t)
+	id := e.client40(t, "a")
+	res, err := e.m.Open(t.Context(), OpenArgs{ClientID: id, Owner: []byte("o"), Seqid: 1, File: fileF, Access: ShareAccessBoth})
+	require.NoError(t, err)
+	require.True(t, res.Confirm)
+	require.ErrorIs(t, e.m.CheckIO(IOArgs{Stateid: res.Stateid, File: fileF}), ErrBadStateid)
+	sid, err := e.m.OpenConfirm(t.Context(), res.Stateid, 2, fileF)
+	require.NoError(t, err)
+	require.NoError(t, e.m.CheckIO(IOArgs{Stateid: sid, File: fileF, Write: true}))
+}

@@ -132,8 +132,9 @@ type IOArgs struct {
 }
 
 // CheckIO checks the stateid of a READ, WRITE or SETATTR (of size) on
-// file: an open or lock stateid must be this file's and its open must
-// grant WRITE for a write (else ErrOpenMode; any open may read); the
+// file: an open or lock stateid must be this file's, a 4.0 open's owner
+// confirmed (else ErrBadStateid), and its open must grant WRITE for a
+// write (else ErrOpenMode; any open may read); the
 // anonymous stateid, and the READ bypass stateid for writes, must not
 // meet a share reservation that denies the access (ErrLocked); the READ
 // bypass stateid reads anything. A 4.0 client's lease is renewed.
@@ -165,6 +166,9 @@ func (m *Manager) CheckIO(a IOArgs) error {
 	open := st
 	if st.open != nil {
 		open = st.open
+	}
+	if c.minor == 0 && !open.owner.confirmed {
+		return ErrBadStateid // a 4.0 open is not used before OPEN_CONFIRM
 	}
 	if a.Write && open.access&ShareAccessWrite == 0 {
 		return ErrOpenMode
