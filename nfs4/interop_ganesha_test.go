@@ -19,7 +19,7 @@ func TestInteropGaneshaCompounds(t *testing.T) {
 		t.Run("4."+strconv.Itoa(int(minor)), func(t *testing.T) {
 			g := peers.Ganesha(t)
 			capture := peers.StartCapture(t, g.NFSPort)
-			runV4Table(t, g.Addr, minor, v4Quirks{writeUnderReadOpen: true})
+			runV4Table(t, g.Addr, "vfs", minor, v4Quirks{writeUnderReadOpen: true, opNotInSessionNoResult: true})
 			capture.Stop()
 			capture.RequireClean(20)
 			v4 := func(more peers.Fields) peers.Fields {
