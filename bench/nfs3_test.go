@@ -1,7 +1,8 @@
 // Package bench compares nfskit's servers with other implementations,
 // all driven by nfskit's clients over TCP loopback. NFS version 3:
 // nfskit's server on memfs, go-nfs's server on go-billy's memfs and
-// nfs-ganesha (VFS FSAL on tmpfs). NLM: nfskit's lock manager with its
+// nfs-ganesha (VFS FSAL on tmpfs). NFSv4.1: nfskit's server on memfs
+// and nfs-ganesha. NLM: nfskit's lock manager with its
 // embedded status monitor, and nfs-ganesha's with rpc.statd. Each server
 // runs in a process of its own pinned to one CPU, the client on the
 // other; a peer that is not installed is skipped.

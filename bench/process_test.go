@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -25,6 +27,8 @@ import (
 	"github.com/nfskit/nfskit/internal/testns"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4"
+	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
@@ -100,8 +104,8 @@ func pinProcess(cpu int) error {
 	return nil
 }
 
-// serve runs server name (NFS and MOUNT on one loopback port; with NLM
-// and NSM for "nfskit-nlm"), prints "port N" and serves until its
+// serve runs server name (NFS and MOUNT on one loopback port; with
+// NFSv4 for "nfskit-v4", with NLM and NSM for "nfskit-nlm"), prints "port N" and serves until its
 // standard input closes.
 func serve(name string) error {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -121,6 +125,10 @@ func serve(name string) error {
 		mount.NewServer(table, nil).Register(mux)
 		srv := &rpc.Server{Handler: mux}
 		go srv.Serve(l)
+	case "nfskit-v4":
+		if err := serveV4(l); err != nil {
+			return err
+		}
 	case "nfskit-nlm":
 		if err := serveNLM(l); err != nil {
 			return err
@@ -146,6 +154,29 @@ func serve(name string) error {
 	}
 	fmt.Printf("port %d\n", l.Addr().(*net.TCPAddr).Port)
 	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// serveV4 serves a memfs exported at /bench on l over NFSv3, NFSv4
+// (with the state of opens, locks and sessions) and MOUNT, composed as
+// nfsd composes them: NFSv4's state in a state.Manager whose leases a
+// reaper expires, locking in the exports' lock tables.
+func serveV4(l net.Listener) error {
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(nil),
+		Policy: export.Policy{NoRootSquash: true}})
+	if err != nil {
+		return err
+	}
+	st := state.New(state.Config{Lease: nfs4.DefaultLeaseTime * time.Second, Locker: nfs4.ExportLocker(table)})
+	go st.RunReaper(context.Background())
+	mux := rpc.NewMux()
+	v3 := nfs3.NewServer(table, nil)
+	v3.Register(mux)
+	nfs4.NewServer(table, &nfs4.ServerOptions{WriteVerifier: v3.Verifier(),
+		State: nfs4.NewStateManager(st, nil)}).Register(mux)
+	mount.NewServer(table, nil).Register(mux)
+	srv := &rpc.Server{Handler: mux}
+	go srv.Serve(l)
 	return nil
 }
 
