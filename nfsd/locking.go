@@ -35,8 +35,9 @@ type locking struct {
 // newLocking sets up the lock manager and its status monitor on mux,
 // and begins the lock manager's grace period if it has one. sys is the
 // system's port mapper, when the Server registers with it: the system's
-// rpc.statd is looked for there.
-func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Client) (*locking, error) {
+// rpc.statd is looked for there. shared, if not nil, is the NFSv4 grace
+// period, which the lock manager then shares.
+func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Client, shared nlm.SharedGrace) (*locking, error) {
 	lk := &locking{}
 	mode := s.monitorMode()
 	var statd string
@@ -101,7 +102,7 @@ func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Clie
 	if s.LockManagerOptions != nil {
 		opts = *s.LockManagerOptions
 	}
-	opts.Monitor, opts.GracePeriod = monitor, lk.grace
+	opts.Monitor, opts.GracePeriod, opts.SharedGrace = monitor, lk.grace, shared
 	if lk.noGrace != "" {
 		opts.GracePeriod = -1
 	}

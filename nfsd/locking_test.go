@@ -411,7 +411,7 @@ func TestStatusMonitorLocalOnly(t *testing.T) {
 	srv := testServer(t, "/", memfs.New(nil))
 	srv.Logger = slog.New(slog.DiscardHandler)
 	mux := rpc.NewMux()
-	lk, err := srv.newLocking(t.Context(), mux, nil)
+	lk, err := srv.newLocking(t.Context(), mux, nil, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, lk.close()) })
 	require.NotNil(t, lk.nsm, "the Server's own status monitor")

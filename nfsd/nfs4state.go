@@ -12,11 +12,11 @@ import (
 // v4Lease is the NFSv4 lease.
 const v4Lease = nfs4.DefaultLeaseTime * time.Second
 
-// startV4State makes run's NFSv4 state, locking in the exports' lock
-// tables (NLM's), and starts its lease reaper. With NFSv4Store it begins
-// a new epoch there and a grace period for the clients recorded before,
-// which the reaper ends when due.
-func (s *Server) startV4State(ctx context.Context, run *running) error {
+// newV4State makes run's NFSv4 state, locking in the exports' lock
+// tables (NLM's). With NFSv4Store it begins a new epoch there and makes
+// the grace period for the clients recorded before, which startV4State
+// starts.
+func (s *Server) newV4State(ctx context.Context, run *running) error {
 	cfg := state.Config{Lease: v4Lease, Locker: nfs4.ExportLocker(s.Exports), Store: s.NFSv4Store}
 	if store := s.NFSv4Store; store != nil {
 		snap, err := store.Load(ctx)
@@ -36,14 +36,25 @@ func (s *Server) startV4State(ctx context.Context, run *running) error {
 				logger.Error("NFSv4: ending the grace period in the recovery store", "err", err)
 			}
 		})
-		run.v4grace.Start(snap.Reclaim)
+		run.v4reclaim = snap.Reclaim
 		cfg.Epoch, cfg.Grace = uint32(snap.Epoch), run.v4grace
 		cfg.StoreError = func(err error) { logger.Warn("NFSv4: recording a client for reclaim", "err", err) }
-		if len(snap.Reclaim) > 0 {
-			logger.Info("NFSv4 grace period", "clients", len(snap.Reclaim), "until", run.v4grace.Deadline())
-		}
 	}
 	run.v4 = state.New(cfg)
+	return nil
+}
+
+// startV4State begins run's NFSv4 grace period, if it has one, and
+// starts the lease reaper, which ends the grace period when due. It
+// runs after the lock manager's Start, which holds the grace period
+// while hosts that held NLM locks may reclaim them.
+func (s *Server) startV4State(ctx context.Context, run *running) {
+	if run.v4grace != nil {
+		run.v4grace.Start(run.v4reclaim)
+		if run.v4grace.InGrace() {
+			s.logger().Info("NFSv4 grace period", "clients", len(run.v4reclaim), "until", run.v4grace.Deadline())
+		}
+	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	reaped := make(chan struct{})
 	go func() {
@@ -51,5 +62,22 @@ func (s *Server) startV4State(ctx context.Context, run *running) error {
 		run.v4.RunReaper(rctx)
 	}()
 	run.stopV4 = func() { cancel(); <-reaped }
-	return nil
 }
+
+// v4SharedGrace is the NFSv4 grace period as the lock manager shares
+// it: the lock manager holds it while the hosts that held NLM locks may
+// reclaim them, and is in grace exactly while it is.
+type v4SharedGrace struct{ g *recovery.Grace }
+
+// InGrace ends the grace period if it is over, then reports whether it
+// is on.
+func (v v4SharedGrace) InGrace() bool {
+	v.g.Poll()
+	return v.g.InGrace()
+}
+
+// Hold keeps the grace period from ending early until Release.
+func (v v4SharedGrace) Hold() { v.g.Hold() }
+
+// Release undoes Hold.
+func (v v4SharedGrace) Release() { v.g.Release() }

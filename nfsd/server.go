@@ -79,6 +79,15 @@ type Server struct {
 	// opens and locks in a grace period of one lease (up to two while
 	// reclaims come), which ends early once all have. Nil keeps them in
 	// memory, with no grace period.
+	//
+	// With NFSv4Store the lock manager shares that grace period: it
+	// holds it while the hosts that held NLM locks may reclaim them
+	// (within GracePeriod), and refuses new locks exactly while it is
+	// on. One grace period then covers NFSv4 and NLM: new NFSv4 opens and
+	// locks get NFS4ERR_GRACE, and new NLM locks DENIED_GRACE_PERIOD,
+	// while any client of either may still reclaim, and both are
+	// accepted from the same moment, at the latest two leases after the
+	// restart.
 	NFSv4Store recovery.RecoveryStore
 
 	// NoNFSv4 turns NFSv4 off. By default the Server serves NFSv4 (minor
@@ -126,11 +135,13 @@ type running struct {
 	locks    *locking
 	announce announcer
 	// v4 is the NFSv4 server's state and v4grace its grace period (nil
-	// without NFSv4Store); stopV4 stops its lease reaper and returns once
-	// it has.
-	v4      *state.Manager
-	v4grace *recovery.Grace
-	stopV4  func()
+	// without NFSv4Store), shared with the lock manager, for the clients
+	// of v4reclaim; stopV4 stops its lease reaper and returns once it
+	// has.
+	v4        *state.Manager
+	v4grace   *recovery.Grace
+	v4reclaim []recovery.Record
+	stopV4    func()
 }
 
 // service is a set of programs served on one port.
@@ -305,13 +316,20 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		return err
 	}
 	if !s.NoNFSv4 {
-		if err := s.startV4State(ctx, run); err != nil {
+		if err := s.newV4State(ctx, run); err != nil {
 			return fail(err)
 		}
 	}
 	services := s.fileServices(mux, run)
-	if run.locks, err = s.newLocking(ctx, mux, run.sys); err != nil {
+	var shared nlm.SharedGrace
+	if run.v4grace != nil {
+		shared = v4SharedGrace{run.v4grace}
+	}
+	if run.locks, err = s.newLocking(ctx, mux, run.sys, shared); err != nil {
 		return fail(err)
+	}
+	if run.v4 != nil {
+		s.startV4State(ctx, run)
 	}
 	services = append(services, run.locks.services()...)
 

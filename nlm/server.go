@@ -80,6 +80,13 @@ type ServerOptions struct {
 	// reclaim once every host that held locks has reclaimed (default
 	// DefaultGraceSettle).
 	GraceSettle time.Duration
+	// SharedGrace, if set, is a grace period the server shares with
+	// another protocol of the same host, such as NFSv4: the server holds
+	// it from Start while it is in its own grace period (see Start) and
+	// releases it when that ends, and it refuses what its grace period
+	// refuses exactly while SharedGrace is on. One grace period then
+	// covers both protocols and ends for both at once.
+	SharedGrace SharedGrace
 	// LookupCallback finds where the lock manager of a client host
 	// listens, for the calls the server makes to it: the _RES answers of
 	// _MSG calls and GRANTED_MSG, and the GRANTED calls that cannot go

@@ -5,6 +5,18 @@ import (
 	"time"
 )
 
+// SharedGrace is a grace period shared with another protocol of the
+// server (see ServerOptions.SharedGrace). It must be safe for
+// concurrent use.
+type SharedGrace interface {
+	// InGrace reports whether the grace period is on.
+	InGrace() bool
+	// Hold keeps the grace period from ending early until Release.
+	Hold()
+	// Release undoes Hold.
+	Release()
+}
+
 // graceState is the grace period after Start. s.mu guards it; the
 // Server's inGrace flag says whether it is on.
 type graceState struct {
@@ -38,6 +50,9 @@ type graceState struct {
 // had a reclaim granted, or was released because it rebooted too or
 // sent FREE_ALL) and no reclaim has come for GraceSettle. A reclaim
 // that arrives after the grace period is served as an ordinary request.
+// With ServerOptions.SharedGrace, the server holds that grace period
+// from here until its own ends, and refuses what its grace period
+// refuses while that one is on instead.
 // The listed hosts are remembered as if they had just made a request:
 // those that do not come back are forgotten, and no longer watched,
 // once idle after the grace period.
@@ -81,13 +96,29 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	g.lastEvent = time.Now()
 	s.inGrace.Store(true)
+	if sg := s.opts.SharedGrace; sg != nil {
+		sg.Hold()
+	}
 	g.end = time.AfterFunc(s.opts.GracePeriod, func() { s.endGrace("grace period over") })
 	s.logger.Info("nlm: grace period begins", "period", s.opts.GracePeriod, "hosts", len(hosts))
 	return nil
 }
 
-// InGrace reports whether the server is in its grace period.
-func (s *Server) InGrace() bool { return s.inGrace.Load() }
+// InGrace reports whether the server is in its grace period, or in
+// ServerOptions.SharedGrace.
+func (s *Server) InGrace() bool {
+	return s.inGrace.Load() || s.opts.SharedGrace != nil && s.opts.SharedGrace.InGrace()
+}
+
+// refusing reports whether the grace period refuses what is not a
+// reclaim: the server's own, or with ServerOptions.SharedGrace that one
+// alone, which the server holds while in its own.
+func (s *Server) refusing() bool {
+	if sg := s.opts.SharedGrace; sg != nil {
+		return sg.InGrace()
+	}
+	return s.inGrace.Load()
+}
 
 // endGrace ends the grace period.
 func (s *Server) endGrace(why string) {
@@ -103,6 +134,9 @@ func (s *Server) endGraceLocked(why string) {
 	}
 	s.inGrace.Store(false)
 	s.stopGraceLocked()
+	if sg := s.opts.SharedGrace; sg != nil {
+		sg.Release()
+	}
 	s.logger.Info("nlm: grace period ends", "why", why)
 }
 

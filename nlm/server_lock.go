@@ -149,7 +149,7 @@ type lockOptions struct {
 // test answers TEST.
 func (s *Server) test(ctx context.Context, call *rpc.Call, a *Nlm4Testargs) *Nlm4Testres {
 	res := &Nlm4Testres{Cookie: a.Cookie}
-	if s.inGrace.Load() {
+	if s.refusing() {
 		res.Stat.Stat = NLM4_DENIED_GRACE_PERIOD
 		return res
 	}
@@ -190,7 +190,7 @@ func (s *Server) test(ctx context.Context, call *rpc.Call, a *Nlm4Testargs) *Nlm
 
 // lock answers LOCK and NM_LOCK.
 func (s *Server) lock(ctx context.Context, call *rpc.Call, a *Nlm4Lockargs, o lockOptions) Nlm4Stats {
-	if s.inGrace.Load() && !a.Reclaim {
+	if s.refusing() && !a.Reclaim {
 		return NLM4_DENIED_GRACE_PERIOD
 	}
 	t, st := s.resolve(call, a.Alock.Fh)

@@ -31,7 +31,7 @@ func (r *shareRes) conflicts(o *shareRes) bool {
 
 // share answers SHARE.
 func (s *Server) share(ctx context.Context, call *rpc.Call, a *Nlm4Shareargs) Nlm4Stats {
-	if s.inGrace.Load() && !a.Reclaim {
+	if s.refusing() && !a.Reclaim {
 		return NLM4_DENIED_GRACE_PERIOD
 	}
 	t, st := s.resolve(call, a.Share.Fh)

@@ -23,7 +23,7 @@ var (
 // Grace is a grace period: it starts with the set of clients that may
 // reclaim, ends one lease later, is extended (up to two leases from its
 // start) while reclaims keep coming, and ends early once every client
-// that may reclaim has completed.
+// that may reclaim has completed and nothing holds it (see Hold).
 //
 // Operations that grace treats (reclaims, and the non-reclaims it
 // refuses) run between Enter and Leave; a transition (Start, the end)
@@ -42,7 +42,8 @@ type Grace struct {
 	start    time.Time
 	end      time.Time
 	allowed  map[string]bool // owner -> completed
-	pending  int             // allowed owners not yet completed
+	pending  int             // allowed owners not yet completed, plus holds
+	holds    int             // Holds not yet Released
 	endEarly bool
 }
 
@@ -67,7 +68,7 @@ func (g *Grace) Start(may []Record) {
 	for _, r := range may {
 		g.allowed[string(r.Owner)] = false
 	}
-	g.pending = len(g.allowed)
+	g.pending = len(g.allowed) + g.holds
 	g.endEarly = g.pending == 0
 	g.mu.Unlock()
 	g.gate.Unlock()
@@ -187,5 +188,39 @@ func (g *Grace) Complete(owner []byte) {
 	g.pending--
 	if g.pending == 0 {
 		g.endEarly = true
+	}
+}
+
+// Hold keeps the grace period from ending early until a matching
+// Release, as a client that may reclaim would until it completes:
+// another protocol of the server, such as the NLM lock manager, holds
+// it while its own clients may reclaim, so that one grace period covers
+// both. A Hold before Start counts in the grace period Start begins.
+// Hold does not extend the grace period past its deadline.
+func (g *Grace) Hold() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.holds++
+	if g.active {
+		g.pending++
+		g.endEarly = false
+	}
+}
+
+// Release undoes a Hold. Once nothing holds the grace period and every
+// client that may reclaim has completed, it ends at the next Enter or
+// Poll.
+func (g *Grace) Release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.holds == 0 {
+		return
+	}
+	g.holds--
+	if g.active {
+		g.pending--
+		if g.pending == 0 {
+			g.endEarly = true
+		}
 	}
 }

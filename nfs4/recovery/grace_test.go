@@ -110,3 +110,32 @@ func TestGraceTransitionWaitsForOps(t *testing.T) {
 	<-done
 	require.False(t, g.InGrace())
 }
+
+// A Hold, before Start or in grace, keeps the grace period from ending
+// early until its Release, even with no client left to reclaim; it does
+// not outlast the deadline.
+func TestGraceHold(t *testing.T) {
+	clk := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	g := recovery.NewGrace(clk.Now, lease, nil)
+	g.Hold()
+	g.Start(nil)
+	require.True(t, g.InGrace(), "held from before Start")
+	require.ErrorIs(t, check(g, "new", false), recovery.ErrGrace)
+	g.Release()
+	g.Poll()
+	require.False(t, g.InGrace(), "released, no client left")
+
+	g.Start([]recovery.Record{{Owner: []byte("a")}})
+	g.Hold()
+	g.Complete([]byte("a"))
+	g.Poll()
+	require.True(t, g.InGrace(), "a completed, still held")
+	g.Release()
+	require.NoError(t, check(g, "new", false), "ends at the next Enter")
+
+	g.Hold()
+	g.Start(nil)
+	clk.Advance(lease)
+	g.Poll()
+	require.False(t, g.InGrace(), "a Hold does not outlast the deadline")
+}
