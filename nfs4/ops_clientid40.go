@@ -12,12 +12,10 @@ import (
 // it is sent empty.
 func opSetclientid(c *compound) Nfsstat4 {
 	var a SETCLIENTID4args
-	if a.UnmarshalXDR(&c.d) != nil {
-		return NFS4ERR_BADXDR
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
+	a.UnmarshalXDR(&c.d)
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
+		return st
 	}
 	id, verf, err := ss.m.SetClientID(state.SetClientIDArgs{
 		Owner:     bytes.Clone(a.Client.Id),
@@ -45,12 +43,9 @@ func opSetclientidConfirm(c *compound) Nfsstat4 {
 	id := state.ClientID(c.d.Uint64())
 	var verf state.Verifier
 	c.d.FixedOpaque(verf[:])
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.SetClientIDConfirm(c.ctx, id, verf, principal(c.call)))
 }
@@ -58,12 +53,9 @@ func opSetclientidConfirm(c *compound) Nfsstat4 {
 // opRenew serves 4.0's RENEW.
 func opRenew(c *compound) Nfsstat4 {
 	id := state.ClientID(c.d.Uint64())
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.Renew(id))
 }

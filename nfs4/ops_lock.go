@@ -80,14 +80,10 @@ func opLock(c *compound) Nfsstat4 {
 		lock.UnmarshalXDR(d)
 		a.LockSeqid = d.Uint32()
 	}
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
 	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
-	}
-	var st Nfsstat4
 	if a.Type, st = lockType(lt); st != NFS4_OK {
 		return st
 	}
@@ -122,12 +118,9 @@ func opLockt(c *compound) Nfsstat4 {
 	off, length := d.Uint64(), d.Uint64()
 	id := state.ClientID(d.Uint64())
 	owner := d.Opaque(nil, NFS4_OPAQUE_LIMIT)
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	typ, st := lockType(lt)
 	if st != NFS4_OK {
@@ -179,12 +172,9 @@ func opLocku(c *compound) Nfsstat4 {
 func opReleaseLockowner(c *compound) Nfsstat4 {
 	id := state.ClientID(c.d.Uint64())
 	owner := c.d.Opaque(nil, NFS4_OPAQUE_LIMIT)
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.ReleaseLockOwner(id, owner))
 }

@@ -78,12 +78,10 @@ func (c *compound) finishSlot() {
 // offered; the server does no pNFS.
 func opExchangeID(c *compound) Nfsstat4 {
 	var a EXCHANGEID4args
-	if a.UnmarshalXDR(&c.d) != nil {
-		return NFS4ERR_BADXDR
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
+	a.UnmarshalXDR(&c.d)
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
+		return st
 	}
 	if a.EiaFlags&^(EXCHGID4_FLAG_SUPP_MOVED_REFER|EXCHGID4_FLAG_SUPP_MOVED_MIGR|EXCHGID4_FLAG_BIND_PRINC_STATEID|
 		EXCHGID4_FLAG_USE_NON_PNFS|EXCHGID4_FLAG_USE_PNFS_MDS|EXCHGID4_FLAG_USE_PNFS_DS|EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0 {
@@ -118,12 +116,10 @@ func opExchangeID(c *compound) Nfsstat4 {
 // so CREATE_SESSION4_FLAG_CONN_BACK_CHAN is not granted.
 func opCreateSession(c *compound) Nfsstat4 {
 	var a CREATESESSION4args
-	if a.UnmarshalXDR(&c.d) != nil {
-		return NFS4ERR_BADXDR
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
+	a.UnmarshalXDR(&c.d)
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
+		return st
 	}
 	res, err := ss.m.CreateSession(c.ctx, state.CreateSessionArgs{
 		ClientID: state.ClientID(a.CsaClientid), Seqid: uint32(a.CsaSequence), Principal: principal(c.call),
@@ -162,12 +158,9 @@ func putChannel(out interface{ PutUint32(uint32) }, a *state.ChannelAttrs) {
 func opDestroySession(c *compound) Nfsstat4 {
 	var sid state.SessionID
 	c.d.FixedOpaque(sid[:])
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.DestroySession(sid))
 }
@@ -179,12 +172,9 @@ func opBindConnToSession(c *compound) Nfsstat4 {
 	c.d.FixedOpaque(sid[:])
 	dir := ChannelDirFromClient4(c.d.Int32())
 	c.d.Bool() // RDMA mode: not offered
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	var want state.ConnDir
 	switch dir {
@@ -210,12 +200,9 @@ func opBindConnToSession(c *compound) Nfsstat4 {
 // opDestroyClientID serves DESTROY_CLIENTID.
 func opDestroyClientID(c *compound) Nfsstat4 {
 	id := state.ClientID(c.d.Uint64())
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.DestroyClientID(c.ctx, id))
 }

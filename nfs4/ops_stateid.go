@@ -36,12 +36,9 @@ func opTestStateid(c *compound) Nfsstat4 {
 func opFreeStateid(c *compound) Nfsstat4 {
 	var in Stateid4
 	in.UnmarshalXDR(&c.d)
-	if st := c.decoded(); st != NFS4_OK {
+	ss, st := c.stateFor()
+	if st != NFS4_OK {
 		return st
-	}
-	ss := c.stateOf()
-	if ss == nil {
-		return NFS4ERR_NOTSUPP
 	}
 	return stateStatus(ss.m.FreeStateid(c.ctx, c.stateid(&in)))
 }

@@ -125,6 +125,20 @@ func (c *compound) stateOf() *StateServer {
 	return c.s.stateServer
 }
 
+// stateFor ends the decoding of an operation served by the state
+// manager and returns that manager: NFS4ERR_BADXDR for arguments that
+// did not decode, NFS4ERR_NOTSUPP for a server that keeps no state.
+func (c *compound) stateFor() (*StateServer, Nfsstat4) {
+	if st := c.decoded(); st != NFS4_OK {
+		return nil, st
+	}
+	ss := c.stateOf()
+	if ss == nil {
+		return nil, NFS4ERR_NOTSUPP
+	}
+	return ss, NFS4_OK
+}
+
 // pendingReply says which 4.0 owner the result of the operation being run
 // is kept for, so a retransmission of it is answered alike.
 type pendingReply struct {
