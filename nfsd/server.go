@@ -95,6 +95,12 @@ type Server struct {
 	// over a pseudo file system of the exports.
 	NoNFSv4 bool
 
+	// NFSv4IDMapper converts owners to and from the strings of NFSv4's
+	// owner attributes; nil means nfs4.NumericIDs ("1000"), as Linux
+	// clients take with idmapping off. nfs4.NewDomainIDs gives
+	// "name@domain" strings for clients that map names.
+	NFSv4IDMapper nfs4.IDMapper
+
 	// Logger receives the Server's logs: its start and stop at Info,
 	// every call at Debug; nil means slog.Default().
 	Logger *slog.Logger
@@ -391,7 +397,7 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
-		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
+		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(), IDMapper: s.NFSv4IDMapper,
 			State: nfs4.NewStateManager(run.v4, run.v4grace)}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/nlm"
@@ -41,6 +42,7 @@ type flags struct {
 	noRootSquash bool
 	verbose      bool
 	v4           bool
+	idmapDomain  string
 }
 
 // usage is the first line -h prints.
@@ -74,6 +76,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
 	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
 	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0 and 4.1) beside NFSv3 on the NFS port")
+	fs.StringVar(&f.idmapDomain, "idmap-domain", "", "NFSv4 owners as name@DOMAIN from this machine's accounts, as idmapd's Domain (default: numeric ids, \"1000\")")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -156,6 +159,9 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		GracePeriod:   f.grace,
 		Logger:        logger,
 		NoNFSv4:       !f.v4,
+	}
+	if f.idmapDomain != "" {
+		srv.NFSv4IDMapper = nfs4.NewDomainIDs(f.idmapDomain, nil)
 	}
 	if len(addrs) > 1 {
 		srv.ExtraAddrs = addrs[1:]
