@@ -29,7 +29,7 @@ func Start(t testing.TB) *Server {
 	cfg := embed.NewConfig()
 	cfg.Name = "nfskit-test"
 	cfg.Dir = t.TempDir()
-	cfg.LogLevel = "error"
+	cfg.LogLevel = "panic" // its errors at Close are expected
 	cfg.UnsafeNoFsync = true
 	client, peer := freeURL(t), freeURL(t)
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
