@@ -73,7 +73,11 @@
 // service listens on the same port on every one (a free port is chosen
 // on the first). Other flags choose, without -exports, a local
 // directory to export instead (-dir) and whether the export is
-// read-only. With -v every call is logged (at debug level). It stops
+// read-only. With -v every call is logged (at debug level). With
+// -metrics ADDR the calls are counted per program and procedure, with
+// their latencies, for Prometheus to scrape at http://ADDR/metrics
+// (package metrics). NFSv4 owners are numeric ids ("1000") unless
+// -idmap-domain names the domain of "name@domain" owners. It stops
 // cleanly on SIGINT or SIGTERM: calls in flight finish, the lock manager
 // and the status monitor close, and the registrations with the port
 // mapper are withdrawn.
@@ -91,6 +95,7 @@ import (
 
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/portmap"
+	"github.com/nfskit/nfskit/rpc"
 )
 
 func main() {
@@ -116,6 +121,16 @@ func run(ctx context.Context, f flags, logger *slog.Logger) error {
 	srv, serving, err := f.server(logger)
 	if err != nil {
 		return flagError(err)
+	}
+	if f.metrics != "" {
+		srv.Stats = rpc.NewStats()
+		mctx, cancel := context.WithCancel(ctx)
+		stopped, err := serveMetrics(mctx, f.metrics, srv.Stats, logger)
+		if err != nil {
+			cancel()
+			return &nfsd.Error{Setting: "-metrics", Value: f.metrics, Err: err}
+		}
+		defer func() { cancel(); <-stopped }()
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx) }()
