@@ -145,6 +145,16 @@ func (c *v4) clientID(owner string) *nfs4.ClientID {
 	return id
 }
 
+// openCompound returns a COMPOUND of minor version minor in which owner
+// opens file name at the root, creating it, or reclaims its open.
+func openCompound(minor uint32, owner nfs4.OpenOwner4, name string, reclaim bool) *nfs4.Compound {
+	cmp := nfs4.NewCompound(minor).PutRootFH()
+	if reclaim {
+		return cmp.Lookup(name).Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.NoCreate(), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE))
+	}
+	return cmp.Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.CreateUnchecked(nfs4.Fattr4{}), nfs4.ClaimNull(name))
+}
+
 // open40 opens (creating) or reclaims file name for 4.0 client id by a
 // new open owner, confirming the open, and returns the status.
 func (c *v4) open40(id *nfs4.ClientID, name string, reclaim bool) nfs4.Nfsstat4 {
@@ -158,13 +168,7 @@ func (c *v4) open40Confirm(id *nfs4.ClientID, name string, reclaim, confirm bool
 	c.t.Helper()
 	c.opens++
 	owner := nfs4.OpenOwner4{Clientid: id.ID, Owner: []byte("o" + strconv.Itoa(c.opens))}
-	cmp := nfs4.NewCompound(0).PutRootFH()
-	if reclaim {
-		cmp.Lookup(name).Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.NoCreate(), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE))
-	} else {
-		cmp.Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.CreateUnchecked(nfs4.Fattr4{}), nfs4.ClaimNull(name))
-	}
-	res, err := cmp.GetFH().Call(c.t.Context(), c.caller)
+	res, err := openCompound(0, owner, name, reclaim).GetFH().Call(c.t.Context(), c.caller)
 	require.NoError(c.t, err)
 	if res.Status != nfs4.NFS4_OK {
 		return res.Status
@@ -194,13 +198,7 @@ func (c *v4) open41(s *nfs4.Session, name string, reclaim bool) nfs4.Nfsstat4 {
 	c.t.Helper()
 	c.opens++
 	owner := s.OpenOwner("o" + strconv.Itoa(c.opens))
-	cmp := nfs4.NewCompound(1).PutRootFH()
-	if reclaim {
-		cmp.Lookup(name).Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.NoCreate(), nfs4.ClaimPrevious(nfs4.OPEN_DELEGATE_NONE))
-	} else {
-		cmp.Open(0, nfs4.OPEN4_SHARE_ACCESS_BOTH, 0, owner, nfs4.CreateUnchecked(nfs4.Fattr4{}), nfs4.ClaimNull(name))
-	}
-	res, err := s.Call(c.t.Context(), cmp)
+	res, err := s.Call(c.t.Context(), openCompound(1, owner, name, reclaim))
 	require.NoError(c.t, err)
 	return res.Status
 }
