@@ -27,7 +27,9 @@
 // the address's key having been created by that node's claim, and every
 // lift of the cluster's grace period on the node's alive key: a node
 // whose lease expired (dead, or cut off from etcd) can neither purge
-// records nor lift a grace period.
+// records nor lift a grace period, and a live one that notices puts its
+// servers in grace until restarted: it grants no new state while another
+// node may be taking its addresses over.
 //
 // Cluster-wide grace: a server that starts on an address (a restart or
 // a takeover) puts the grace key in grace (a new epoch, a deadline one

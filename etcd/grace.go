@@ -111,7 +111,8 @@ const retryDelay = 200 * time.Millisecond
 // from revision rev on, until ctx ends: it joins g to each grace period,
 // lifts g when the cluster lifts, removes the address's need key once
 // Reclaimed, and lifts the cluster's grace period when no need key is
-// left or its deadline passed.
+// left or its deadline passed. If the node's lease is lost, it puts g in
+// grace for good: a fenced node grants no new state.
 func (a *Address) follow(ctx context.Context, g *recovery.Grace, rev int64) {
 	n := a.node
 	log := n.opts.Logger.With("node", n.name, "addr", a.addr)
@@ -133,6 +134,12 @@ func (a *Address) follow(ctx context.Context, g *recovery.Grace, rev int64) {
 		for watching := true; watching; {
 			select {
 			case <-ctx.Done():
+				return
+			case <-n.lost:
+				// Fenced: another node may take the address over. Grant
+				// no new state from now on; only a restart lifts it.
+				g.Join()
+				log.Error("etcd: the node's lease is lost: in grace until restarted")
 				return
 			case resp, ok := <-wch:
 				if !ok || resp.Err() != nil {

@@ -16,7 +16,8 @@ import (
 // TestClusterGraceDeadline: n1 restarts with a client that never
 // reclaims, n2 joins its grace period; n1 dies. The cluster's grace
 // period is lifted at its deadline, by n2: n1's lift fails, its alive
-// key being gone, and n1's need key goes with the lift.
+// key being gone, and n1's need key goes with the lift. n1, fenced,
+// stays in grace.
 func TestClusterGraceDeadline(t *testing.T) {
 	ctx := t.Context()
 	cli := etcdtest.Start(t).Client()
@@ -54,6 +55,7 @@ func TestClusterGraceDeadline(t *testing.T) {
 	require.NoError(t, json.Unmarshal(resp.Kvs[0].Value, &st))
 	require.False(t, st.InGrace)
 	require.Equal(t, "n2", st.By, "a dead node lifts nothing")
+	require.True(t, g1.InGrace(), "a node that lost its lease grants no new state")
 	need, err := cli.Get(ctx, "/nfskit/"+cluster+"/need/", clientv3.WithPrefix())
 	require.NoError(t, err)
 	require.Empty(t, need.Kvs)
