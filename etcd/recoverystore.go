@@ -81,22 +81,11 @@ func (s *RecoveryStore) load(ctx context.Context, rev int64) (recovery.Snapshot,
 			}
 			snap.Version = uint64(kv.ModRevision)
 		case strings.HasPrefix(key, s.clientsKey()):
-			e, rest, ok := strings.Cut(strings.TrimPrefix(key, s.clientsKey()), "/")
-			epoch, err := strconv.ParseUint(e, 16, 64)
-			var r record
-			if err == nil && !ok {
-				err = errors.New("no owner in the key")
-			}
-			if err == nil {
-				err = json.Unmarshal(kv.Value, &r)
-			}
-			if err == nil && hex.EncodeToString(r.Owner) != rest {
-				err = errors.New("the record's owner is not the key's")
-			}
+			epoch, r, err := decodeRecord(strings.TrimPrefix(key, s.clientsKey()), kv.Value)
 			if err != nil {
 				return recovery.Snapshot{}, &Error{Op: "decode", Key: key, Err: err}
 			}
-			byEpoch[epoch] = append(byEpoch[epoch], recovery.Record{Owner: r.Owner, Principal: r.Principal, Time: r.Time})
+			byEpoch[epoch] = append(byEpoch[epoch], r)
 		}
 	}
 	snap.Epoch, snap.InGrace, snap.Current = m.Epoch, m.InGrace, byEpoch[m.Epoch]
@@ -108,6 +97,26 @@ func (s *RecoveryStore) load(ctx context.Context, rev int64) (recovery.Snapshot,
 		}
 	}
 	return snap, nil
+}
+
+// decodeRecord decodes a client key, less the clients' prefix
+// ("EPOCH/OWNER", both in hex), and its value.
+func decodeRecord(key string, value []byte) (epoch uint64, _ recovery.Record, err error) {
+	e, owner, ok := strings.Cut(key, "/")
+	if !ok {
+		return 0, recovery.Record{}, errors.New("no owner in the key")
+	}
+	if epoch, err = strconv.ParseUint(e, 16, 64); err != nil {
+		return 0, recovery.Record{}, err
+	}
+	var r record
+	if err := json.Unmarshal(value, &r); err != nil {
+		return 0, recovery.Record{}, err
+	}
+	if hex.EncodeToString(r.Owner) != owner {
+		return 0, recovery.Record{}, errors.New("the record's owner is not the key's")
+	}
+	return epoch, recovery.Record{Owner: r.Owner, Principal: r.Principal, Time: r.Time}, nil
 }
 
 // loadMeta returns the meta key's value and revision (0 when absent).
