@@ -2,6 +2,7 @@ package nfsd
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -73,4 +74,23 @@ func TestGraceCoordinator(t *testing.T) {
 	snap, err := store.Load(t.Context())
 	require.NoError(t, err)
 	require.False(t, snap.InGrace, "the lift ended the grace period in the store")
+}
+
+// refusingCoordinator cannot reach its cluster.
+type refusingCoordinator struct{ fakeCoordinator }
+
+func (*refusingCoordinator) Start(context.Context, *recovery.Grace) (func(), error) {
+	return nil, errors.New("cluster unreachable")
+}
+
+// TestGraceCoordinatorStartFails: a Server whose coordinator cannot
+// start does not serve, and says which setting failed.
+func TestGraceCoordinatorStartFails(t *testing.T) {
+	srv := testServer(t, "/", memfs.New(nil))
+	srv.NFSv4Store, srv.GraceCoordinator = &recovery.MemStore{}, &refusingCoordinator{}
+	err := srv.ListenAndServe(t.Context())
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "GraceCoordinator", e.Setting)
+	require.ErrorContains(t, err, "cluster unreachable")
 }
