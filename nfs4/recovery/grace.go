@@ -30,6 +30,10 @@ var (
 // waits until no operation is inside, so an operation sees one grace
 // state from start to finish. Enter must not be called twice by one
 // operation.
+//
+// A Grace handed to a GraceCoordinator (Coordinate) is one server's part
+// of a cluster's grace period: it tells the coordinator when nothing is
+// left to wait for here, and ends only when the coordinator lifts it.
 type Grace struct {
 	now   func() time.Time
 	lease time.Duration
