@@ -162,6 +162,14 @@ func (c *Capture) Read(filter string) []string {
 	return lines
 }
 
+// Details returns tshark's full decoding, as text, of the captured
+// packets that match a display filter: every field with its name and
+// how tshark shows its value ("Opcode: SEQUENCE (53)").
+func (c *Capture) Details(filter string) string {
+	c.t.Helper()
+	return string(c.tshark("-Y", filter, "-V"))
+}
+
 // RequireClean fails the test if tshark found any malformed packet or
 // error-level expert item, and if it decoded fewer than minRPC RPC
 // messages (a capture that saw nothing proves nothing). Only packets that
