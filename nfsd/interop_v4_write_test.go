@@ -85,8 +85,8 @@ func runNFS4Write(t *testing.T, exe string, port int, export, name, src, dst str
 }
 
 // capturedSize is the size of the file of a run under a capture: enough
-// for hundreds of WRITEs and several READs, while tshark decodes them in
-// a few seconds.
+// for hundreds of WRITEs and more than one READ, while tshark decodes
+// them in a few seconds.
 const capturedSize = 2 << 20
 
 // randomFile writes n random bytes into a new file named name in dir and
