@@ -42,7 +42,6 @@
  * its nfsstat4 ("OPEN NFS4ERR_ACCESS (13)"), and ends the program with
  * status 1; bad arguments end it with status 2.
  */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
