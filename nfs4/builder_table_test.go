@@ -381,6 +381,8 @@ var v4Steps = []struct {
 		closed, err := res.Close(1)
 		require.NoError(t, err)
 		if e.minor > 0 {
+			require.Equal(t, nfs4.Stateid4{Seqid: nfs4.NFS4_UINT32_MAX}, closed,
+				"CLOSE answers the invalid special stateid (RFC 8881 section 18.2.4)")
 			res = e.call(t, nfs4.NewCompound(e.minor).TestStateID(closed, down))
 			codes, err := res.TestStateID(0)
 			require.NoError(t, err)
