@@ -89,6 +89,12 @@ type Server struct {
 	// accepted from the same moment, at the latest two leases after the
 	// restart.
 	NFSv4Store recovery.RecoveryStore
+	// GraceCoordinator, if set (with NFSv4Store), joins the grace period
+	// to a cluster's: the Server enters grace whenever any server of the
+	// cluster restarts or takes over an address, and leaves it when the
+	// coordinator lifts it for all (see recovery.GraceCoordinator), not
+	// on its own.
+	GraceCoordinator recovery.GraceCoordinator
 
 	// NoNFSv4 turns NFSv4 off. By default the Server serves NFSv4 (minor
 	// versions 0 and 1, see nfs4.Server) beside NFSv3 on the NFS port,
@@ -148,6 +154,8 @@ type running struct {
 	v4grace   *recovery.Grace
 	v4reclaim []recovery.Record
 	stopV4    func()
+	// stopCoordinator ends the GraceCoordinator's hold on v4grace.
+	stopCoordinator func()
 }
 
 // service is a set of programs served on one port.
@@ -335,7 +343,9 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		return fail(err)
 	}
 	if run.v4 != nil {
-		s.startV4State(ctx, run)
+		if err := s.startV4State(ctx, run); err != nil {
+			return fail(err)
+		}
 	}
 	services = append(services, run.locks.services()...)
 
@@ -482,6 +492,9 @@ func (r *running) stop(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, r.srv.Shutdown(ctx))
+	if r.stopCoordinator != nil {
+		r.stopCoordinator()
+	}
 	if r.stopV4 != nil {
 		r.stopV4()
 	}

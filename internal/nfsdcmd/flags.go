@@ -1,6 +1,7 @@
-package main
+package nfsdcmd
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,7 +44,10 @@ type flags struct {
 	verbose      bool
 	v4           bool
 	idmapDomain  string
-	metrics      string
+
+	// configure is Options.Configure.
+	configure func(ctx context.Context, srv *nfsd.Server, logger *slog.Logger) (cleanup func(), err error)
+	metrics   string
 }
 
 // usage is the first line -h prints.
