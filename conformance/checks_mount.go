@@ -20,7 +20,7 @@ var mountChecks = []*Check{
 				return err
 			}
 			if res.FhsStatus != mount.MNT3_OK {
-				return fmt.Errorf("MNT: %v", res.FhsStatus)
+				return fmt.Errorf("MNT: %s", res.FhsStatus.String())
 			}
 			ok := res.Mountinfo
 			if len(ok.Fhandle) == 0 || len(ok.Fhandle) > mount.FHSIZE3 {
@@ -52,9 +52,9 @@ var mountChecks = []*Check{
 			}
 			switch res.FhsStatus {
 			case mount.MNT3ERR_NOENT, mount.MNT3ERR_ACCES:
-				return passf("%v", res.FhsStatus)
+				return passf("%s", res.FhsStatus.String())
 			}
-			return fmt.Errorf("MNT: %v, want MNT3ERR_NOENT or MNT3ERR_ACCES", res.FhsStatus)
+			return fmt.Errorf("MNT: %s, want MNT3ERR_NOENT or MNT3ERR_ACCES", res.FhsStatus.String())
 		}},
 	{ID: "MOUNT-EXPORT", Area: "MOUNT", Ref: "RFC 1813 §5.2.5",
 		Title: "EXPORT lists the export",

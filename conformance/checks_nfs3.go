@@ -788,8 +788,12 @@ var nfs3Checks = []*Check{
 				return err
 			}
 			f := t["f"]
-			if res, err := e.nfs.Remove(ctx, &nfs3.REMOVE3args{Object: dirop(t[""], "f")}); err != nil || res.Status != nfs3.NFS3_OK {
-				return fmt.Errorf("REMOVE: %v %v", res, err)
+			rm, err := e.nfs.Remove(ctx, &nfs3.REMOVE3args{Object: dirop(t[""], "f")})
+			if err != nil {
+				return err
+			}
+			if err := statError("REMOVE", rm.Status, nfs3.NFS3_OK); err != nil {
+				return err
 			}
 			res, err := e.nfs.Getattr(ctx, &nfs3.GETATTR3args{Object: fh(f)})
 			if err != nil {
@@ -817,7 +821,7 @@ var nfs3Checks = []*Check{
 				return err
 			}
 			if m.FhsStatus != mount.MNT3_OK {
-				return fmt.Errorf("MNT %s: %v", e.cfg.ReadOnlyExport, m.FhsStatus)
+				return fmt.Errorf("MNT %s: %s", e.cfg.ReadOnlyExport, m.FhsStatus.String())
 			}
 			defer e.mnt.Umnt(ctx, mount.Dirpath(e.cfg.ReadOnlyExport))
 			attr := modeAttr(0o644)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nfskit/nfskit/nlm"
 )
@@ -65,7 +66,7 @@ func nlmStat(op string, got nlm.Nlm4Stats, want ...nlm.Nlm4Stats) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: %v, want %v", op, got, want)
+	return fmt.Errorf("%s: %s, want %s", op, got.String(), names(want))
 }
 
 // lockFile makes a file for a lock check and returns its handle, and
@@ -249,6 +250,48 @@ var nlmChecks = []*Check{
 			}
 			return b.testStat(ctx, "TEST by B after the CANCEL and its UNLOCK", f, 0, 10, true, nlm.NLM4_GRANTED)
 		}},
+	{ID: "NLM-STALE-FH", Area: "NLM", Ref: "RFC 1813 App. II, Linux behaviour",
+		Title: "LOCK of a file handle the server never made gets STALE_FH",
+		run: func(ctx context.Context, e *Env, c *Check) error {
+			if err := e.need(progNLM, "NLM v4"); err != nil {
+				return err
+			}
+			a, _ := e.owners()
+			st, err := a.take(ctx, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, 1, true, false)
+			if err != nil {
+				return err
+			}
+			return nlmStat("LOCK", st, nlm.NLM4_STALE_FH)
+		}},
+	{ID: "NLM-FREE-ALL", Area: "NLM", Ref: "XNFS §10.14, Linux behaviour",
+		Title: "FREE_ALL for a host releases its locks",
+		run: func(ctx context.Context, e *Env, c *Check) error {
+			f, a, b, err := e.lockFile(ctx, c)
+			if err != nil {
+				return err
+			}
+			a.caller = "nfskit-conformance-gone"
+			if err := a.mustTake(ctx, "LOCK", f, 0, 0, true); err != nil {
+				return err
+			}
+			fctx, cancel := context.WithTimeout(ctx, freeAllWait)
+			err = b.cl.FreeAll(fctx, &nlm.Nlm4Notify{Name: a.caller, State: 3})
+			cancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("no reply to FREE_ALL within %v", freeAllWait)
+			}
+			if err != nil {
+				return err
+			}
+			st, err := b.take(ctx, f, 0, 0, true, false)
+			if err != nil {
+				return err
+			}
+			if st == nlm.NLM4_GRANTED {
+				b.unlock(ctx, f, 0, 0)
+			}
+			return nlmStat("LOCK by another host after FREE_ALL", st, nlm.NLM4_GRANTED)
+		}},
 	{ID: "NLM-SHARE", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "SHARE denying writes refuses the other owner's write share until UNSHARE",
 		run: func(ctx context.Context, e *Env, c *Check) error {
@@ -292,43 +335,10 @@ var nlmChecks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NLM-FREE-ALL", Area: "NLM", Ref: "XNFS §10.14, Linux behaviour",
-		Title: "FREE_ALL for a host releases its locks",
-		run: func(ctx context.Context, e *Env, c *Check) error {
-			f, a, b, err := e.lockFile(ctx, c)
-			if err != nil {
-				return err
-			}
-			a.caller = "nfskit-conformance-gone"
-			if err := a.mustTake(ctx, "LOCK", f, 0, 0, true); err != nil {
-				return err
-			}
-			if err := b.cl.FreeAll(ctx, &nlm.Nlm4Notify{Name: a.caller, State: 3}); err != nil {
-				return err
-			}
-			st, err := b.take(ctx, f, 0, 0, true, false)
-			if err != nil {
-				return err
-			}
-			if st == nlm.NLM4_GRANTED {
-				b.unlock(ctx, f, 0, 0)
-			}
-			return nlmStat("LOCK by another host after FREE_ALL", st, nlm.NLM4_GRANTED)
-		}},
-	{ID: "NLM-STALE-FH", Area: "NLM", Ref: "RFC 1813 App. II, Linux behaviour",
-		Title: "LOCK of a file handle the server never made gets STALE_FH",
-		run: func(ctx context.Context, e *Env, c *Check) error {
-			if err := e.need(progNLM, "NLM v4"); err != nil {
-				return err
-			}
-			a, _ := e.owners()
-			st, err := a.take(ctx, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, 1, true, false)
-			if err != nil {
-				return err
-			}
-			return nlmStat("LOCK", st, nlm.NLM4_STALE_FH)
-		}},
 }
+
+// freeAllWait bounds the wait for FREE_ALL's reply.
+const freeAllWait = 3 * time.Second
 
 // drainCallbacks forgets the callbacks that came before.
 func (e *Env) drainCallbacks() {

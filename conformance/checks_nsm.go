@@ -23,7 +23,7 @@ var nsmChecks = []*Check{
 					return err
 				}
 				if res.ResStat != nsm.StatSucc {
-					return fmt.Errorf("SM_STAT: %v", res.ResStat)
+					return fmt.Errorf("SM_STAT: %s", res.ResStat.String())
 				}
 				states = append(states, res.State)
 			}
@@ -38,7 +38,7 @@ var nsmChecks = []*Check{
 			if err := e.need(progNSM, "NSM"); err != nil {
 				return err
 			}
-			id := nsm.MonId{MonName: "localhost", MyId: e.monitorID()}
+			id := nsm.MonId{MonName: "127.0.0.2", MyId: e.monitorID()}
 			st, err := e.sm.Stat(ctx, &nsm.SmName{MonName: "localhost"})
 			if err != nil {
 				return err
@@ -48,7 +48,7 @@ var nsmChecks = []*Check{
 				return err
 			}
 			if res.ResStat != nsm.StatSucc || res.State != st.State {
-				return fmt.Errorf("SM_MON: %v state %d, want STAT_SUCC state %d", res.ResStat, res.State, st.State)
+				return fmt.Errorf("SM_MON: %s state %d, want StatSucc state %d", res.ResStat.String(), res.State, st.State)
 			}
 			un, err := e.sm.Unmon(ctx, &id)
 			if err != nil {
@@ -89,8 +89,10 @@ var nsmChecks = []*Check{
 		}},
 }
 
-// monitorID is the my_id of the checks' monitor requests: a transient
-// program on this host that nothing serves.
+// monitorID is the my_id of the checks' monitor requests: the lock
+// manager's status callback on this host (NLM version 4, procedure 16),
+// the only one Linux's rpc.statd accepts. The checks monitor 127.0.0.2,
+// which nobody notifies, and stop at once.
 func (e *Env) monitorID() nsm.MyId {
-	return nsm.MyId{MyName: "localhost", MyProg: 0x40f5c0de, MyVers: 1, MyProc: 1}
+	return nsm.MyId{MyName: "127.0.0.1", MyProg: progNLM, MyVers: 4, MyProc: 16}
 }

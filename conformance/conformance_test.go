@@ -2,9 +2,7 @@ package conformance_test
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/conformance"
-	"github.com/nfskit/nfskit/nfsd"
-	"github.com/nfskit/nfskit/nlm"
-	"github.com/nfskit/nfskit/rpc"
-	"github.com/nfskit/nfskit/vfs/export"
-	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
 // flags name the server to check: go test ./conformance -args -server
@@ -25,46 +18,6 @@ import (
 var flags conformance.Config
 
 func init() { flags.RegisterFlags(flag.CommandLine) }
-
-// serveNfsd serves nfskit's nfsd over memfs in process, with a writable
-// export /export and a read-only one /ro, and returns the Config that
-// checks it.
-func serveNfsd(t *testing.T) conformance.Config {
-	t.Helper()
-	table, err := export.NewTable(
-		&export.Export{ID: 1, Path: "/export", FS: memfs.New(&memfs.Options{RootMode: 0o777}), Policy: export.Policy{NoRootSquash: true}},
-		&export.Export{ID: 2, Path: "/ro", FS: memfs.New(nil), Policy: export.Policy{NoRootSquash: true, ReadOnly: true}},
-	)
-	require.NoError(t, err)
-	srv := &nfsd.Server{
-		Exports: table, Addr: "127.0.0.1",
-		Portmap: nfsd.PortmapEmbedded, StatusMonitor: nfsd.MonitorEmbedded,
-		Logger: slog.New(slog.DiscardHandler),
-		LockManagerOptions: &nlm.ServerOptions{
-			// GRANTED goes back on the connection the LOCK came on.
-			DialCallback: func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
-				return nil, errors.New("no lock manager on the client's host")
-			},
-		},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.ListenAndServe(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("nfsd: %v", err)
-	}
-	return conformance.Config{
-		Server: "127.0.0.1", Export: "/export", ReadOnlyExport: "/ro",
-		NFSPort: srv.Port(nfsd.ServiceNFS), MountPort: srv.Port(nfsd.ServiceMount),
-		NLMPort: srv.Port(nfsd.ServiceNLM), NSMPort: srv.Port(nfsd.ServiceNSM),
-	}
-}
 
 // nfsdKnownFailures are the checks nfskit's own nfsd fails, with why.
 var nfsdKnownFailures = map[string]string{}
@@ -76,7 +29,11 @@ func TestConformance(t *testing.T) {
 	cfg := flags
 	known := map[string]string{}
 	if cfg.Server == "" {
-		cfg = serveNfsd(t)
+		var stop func()
+		var err error
+		cfg, stop, err = conformance.ServeNfsd(t.Context())
+		require.NoError(t, err)
+		t.Cleanup(stop)
 		known = nfsdKnownFailures
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)

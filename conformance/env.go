@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nfskit/nfskit/mount"
@@ -129,7 +130,7 @@ func setup(ctx context.Context, cfg Config) (*Env, error) {
 	}
 	if res.FhsStatus != mount.MNT3_OK {
 		e.close(ctx)
-		return nil, fmt.Errorf("MNT %s: %v", cfg.Export, res.FhsStatus)
+		return nil, fmt.Errorf("MNT %s: %s", cfg.Export, res.FhsStatus.String())
 	}
 	e.root = res.Mountinfo.Fhandle
 	e.scratchName = "nfskit-conformance-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -204,7 +205,19 @@ func statError(op string, got nfs3.Nfsstat3, want ...nfs3.Nfsstat3) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: %v, want %v", op, got, want)
+	return fmt.Errorf("%s: %s, want %s", op, got.String(), names(want))
+}
+
+// names lists status codes by name.
+func names[S fmt.Stringer](codes []S) string {
+	var b strings.Builder
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		b.WriteString(c.String())
+	}
+	return b.String()
 }
 
 func (e *Env) lookup(ctx context.Context, dir []byte, name string) ([]byte, *nfs3.Fattr3, nfs3.Nfsstat3, error) {
