@@ -24,7 +24,8 @@ type Config struct {
 	// default: the owner of what the checks create.
 	UID, GID uint32
 	// OtherUID and OtherGID are a second identity, for the permission
-	// checks: it owns nothing the checks make.
+	// checks: it owns nothing the checks make (default 65533, as 0 is
+	// the superuser).
 	OtherUID, OtherGID uint32
 	// ReservedPort sends from ports below 1024, as servers that insist
 	// on a privileged source port (Linux's, by default) want.
@@ -60,7 +61,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func uintVar(fs *flag.FlagSet, p *uint32, name, usage string) {
 	fs.Func(name, fmt.Sprintf("%s (default %d)", usage, *p), func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
-		*p = uint32(n)
+		if err == nil {
+			*p = uint32(n)
+		}
 		return err
 	})
 }
@@ -76,8 +79,11 @@ func (c *Config) withDefaults() Config {
 	if d.CallbackWait == 0 {
 		d.CallbackWait = 2 * time.Second
 	}
-	if d.OtherUID == 0 && d.UID == 0 {
-		d.OtherUID, d.OtherGID = 65533, 65533
+	if d.OtherUID == 0 {
+		d.OtherUID = 65533
+	}
+	if d.OtherGID == 0 {
+		d.OtherGID = 65533
 	}
 	return d
 }

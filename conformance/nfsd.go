@@ -17,7 +17,9 @@ import (
 // a read-only one /ro, with its own port mapper and status monitor. It
 // returns the Config that checks it and a function that stops it.
 // Grants of blocked locks go back on the connection the LOCK came on.
-func ServeNfsd(ctx context.Context) (Config, func(), error) {
+// The middleware, if any, wraps every call: a test makes the server
+// misbehave with it and sees the checks catch it.
+func ServeNfsd(ctx context.Context, middleware ...rpc.Middleware) (Config, func(), error) {
 	table, err := export.NewTable(
 		&export.Export{ID: 1, Path: "/export", FS: memfs.New(&memfs.Options{RootMode: 0o777}), Policy: export.Policy{NoRootSquash: true}},
 		&export.Export{ID: 2, Path: "/ro", FS: memfs.New(nil), Policy: export.Policy{NoRootSquash: true, ReadOnly: true}},
@@ -28,7 +30,8 @@ func ServeNfsd(ctx context.Context) (Config, func(), error) {
 	srv := &nfsd.Server{
 		Exports: table, Addr: "127.0.0.1",
 		Portmap: nfsd.PortmapEmbedded, StatusMonitor: nfsd.MonitorEmbedded,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger:     slog.New(slog.DiscardHandler),
+		Middleware: middleware,
 		LockManagerOptions: &nlm.ServerOptions{
 			DialCallback: func(ctx context.Context, network, host string, vers uint32) (*rpc.Client, error) {
 				return nil, errors.New("conformance: no lock manager on the client's host")
