@@ -22,7 +22,9 @@ const (
 
 // Result is what one check found.
 type Result struct {
+	// Check is the check that ran.
 	Check *Check
+	// Status is PASS, FAIL or SKIP.
 	Status
 	// Detail says what was seen: why it failed or was skipped, or a
 	// fact worth knowing when it passed.
