@@ -242,6 +242,29 @@ var nfs3Checks = []*Check{
 			}
 			return e.readBack(ctx, f, []byte("abcdabcdabcd"))
 		}},
+	{ID: "NFS3-LARGE-IO", Area: "NFSv3", Ref: "RFC 1813 §3.3.6, §3.3.7, §3.3.19",
+		Title: "a file of 3 MiB and 3 bytes written in WRITEs of up to wtmax reads back whole in READs of up to rtmax",
+		run: func(ctx context.Context, e *Env, c *Check) error {
+			if _, err := e.dir(ctx, c); err != nil {
+				return err
+			}
+			data := make([]byte, 3<<20+3)
+			for i := range data {
+				data[i] = byte(i*7 + i>>12)
+			}
+			name := e.scratchName + "/" + c.ID + "/big"
+			if err := e.files.WriteFile(ctx, name, data, 0o644); err != nil {
+				return err
+			}
+			got, err := e.files.ReadFile(ctx, name)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(got, data) {
+				return fmt.Errorf("read back %d bytes, not the %d written", len(got), len(data))
+			}
+			return nil
+		}},
 	{ID: "NFS3-COMMIT", Area: "NFSv3", Ref: "RFC 1813 §3.3.21",
 		Title: "COMMIT after an UNSTABLE WRITE gives the WRITE's verifier",
 		run: func(ctx context.Context, e *Env, c *Check) error {

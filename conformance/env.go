@@ -29,7 +29,10 @@ type Env struct {
 	clients []*rpc.Client
 	// nfs calls as cfg.UID, other as cfg.OtherUID.
 	nfs, other *nfs3.V3Client
-	mnt        *mount.V3Client
+	// files is a file-level client over nfs's connection, from the
+	// export's root.
+	files *nfs3.Client
+	mnt   *mount.V3Client
 	// nlmA and nlmB are two lock manager clients on connections of
 	// their own; nlmA's serves the GRANTED callbacks that arrive on it
 	// through callbacks.
@@ -89,7 +92,8 @@ func setup(ctx context.Context, cfg Config) (*Env, error) {
 			return nil
 		}
 		var c *rpc.Client
-		c, err = rpc.Dial(ctx, "tcp", e.addrs[prog], &rpc.ClientOptions{Auth: auth, ReservedPort: cfg.ReservedPort, Handler: h})
+		c, err = rpc.Dial(ctx, "tcp", e.addrs[prog], &rpc.ClientOptions{Auth: auth, ReservedPort: cfg.ReservedPort, Handler: h,
+			MaxRecordSize: nfsMaxIO + 64<<10})
 		if err != nil {
 			err = fmt.Errorf("program %d at %s: %w", prog, e.addrs[prog], err)
 			return nil
@@ -133,6 +137,7 @@ func setup(ctx context.Context, cfg Config) (*Env, error) {
 		return nil, fmt.Errorf("MNT %s: %s", cfg.Export, res.FhsStatus.String())
 	}
 	e.root = res.Mountinfo.Fhandle
+	e.files = nfs3.NewClientFromHandle(nfsc, e.root, &nfs3.ClientOptions{MaxIO: nfsMaxIO})
 	e.scratchName = "nfskit-conformance-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	e.scratch, err = e.mkdir(ctx, e.root, e.scratchName, 0o755)
 	if err != nil {
@@ -149,7 +154,7 @@ func (e *Env) hostPort(port int) string {
 // close removes the scratch directory, unmounts and closes the clients.
 func (e *Env) close(ctx context.Context) {
 	if e.scratch != nil {
-		e.removeAll(ctx, e.root, e.scratchName)
+		e.files.RemoveAll(ctx, e.scratchName)
 	}
 	if e.mnt != nil && e.root != nil {
 		e.mnt.Umnt(ctx, mount.Dirpath(e.cfg.Export))
@@ -160,27 +165,10 @@ func (e *Env) close(ctx context.Context) {
 	e.callbacks.Close()
 }
 
-// removeAll removes name in dir and, if it is a directory, what it
-// holds, as far as it can.
-func (e *Env) removeAll(ctx context.Context, dir []byte, name string) {
-	fh, attr, st, err := e.lookup(ctx, dir, name)
-	if err != nil || st != nfs3.NFS3_OK {
-		return
-	}
-	if attr != nil && attr.Type == nfs3.NF3DIR {
-		names, _ := e.list(ctx, fh)
-		for _, n := range names {
-			if n != "." && n != ".." {
-				e.removeAll(ctx, fh, n)
-			}
-		}
-		e.nfs.Rmdir(ctx, &nfs3.RMDIR3args{Object: dirop(dir, name)})
-		return
-	}
-	e.nfs.Remove(ctx, &nfs3.REMOVE3args{Object: dirop(dir, name)})
-}
+// nfsMaxIO bounds the READs and WRITEs of the file-level client.
+const nfsMaxIO = 1 << 20
 
-// skipUnless skips the check unless program prog was found.
+// need skips the check unless program prog was found.
 func (e *Env) need(prog uint32, name string) error {
 	if e.addrs[prog] == "" {
 		return skipf("%s not found on the server (no port given, none registered)", name)
