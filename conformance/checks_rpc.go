@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"syscall"
 	"time"
 
@@ -162,6 +163,28 @@ var rpcChecks = func() []*Check {
 				}
 				return statError("GETATTR", res.Status, nfs3.NFS3_OK)
 			}},
+		&Check{ID: "RPC-RECORD-OVERSIZE", Area: "RPC", Ref: "RFC 5531 §11, Linux behaviour",
+			Title: "a fragment header announcing 2 GiB gets the connection closed, and the server serves on",
+			run: func(ctx context.Context, e *Env, c *Check) error {
+				conn, err := e.raw(ctx, progNFS, "tcp")
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				if err := conn.Records.WriteHeader(1<<31-1, true); err != nil {
+					return err
+				}
+				if err := conn.Records.WriteFragment(make([]byte, 1024), false); err != nil {
+					return err
+				}
+				wctx, cancel := context.WithTimeout(ctx, closeWait)
+				_, err = conn.ReadMessage(wctx)
+				cancel()
+				if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+					return fmt.Errorf("the connection is still open %v later (read: %v)", closeWait, err)
+				}
+				return e.rawCheck(ctx, &rpctest.RawCall{Prog: progNFS, Vers: 3}, func(r *rpctest.Reply) error { return r.Success(nil) })
+			}},
 		&Check{ID: "RPC-UDP", Area: "RPC", Ref: "RFC 1813 §2.1",
 			Title: "NFSv3 NULL is answered over UDP, if the server serves UDP",
 			run: func(ctx context.Context, e *Env, c *Check) error {
@@ -184,6 +207,10 @@ var rpcChecks = func() []*Check {
 			}},
 	)
 }()
+
+// closeWait is how long a server may take to close a connection that
+// broke the rules.
+const closeWait = 2 * time.Second
 
 // versions asks p's service for a version it lacks and returns the
 // range of the PROG_MISMATCH it answers, which must hold p.vers.

@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 		out  []string
 	}{
 		{"every check of nfsd", []string{"-self", "-reserved-port=false"}, exitOK,
-			[]string{"NFS3-CREATE-EXCLUSIVE  NFSv3  PASS", "NLM-BLOCK", "granted by a callback", "127.0.0.1:/export: 78 passed, 0 failed, 0 skipped"}},
+			[]string{"NFS3-CREATE-EXCLUSIVE  NFSv3  PASS", "NLM-BLOCK", "granted by a callback", "127.0.0.1:/export: 79 passed, 0 failed, 0 skipped"}},
 		{"chosen checks", append(server, "-only", "NFS3-GETATTR,NFS3-ROFS"), exitOK,
 			[]string{"NFS3-GETATTR  NFSv3  PASS", "NFS3-ROFS     NFSv3  SKIP", "1 passed, 0 failed, 1 skipped"}},
 		{"a writable export called read-only fails", append(server, "-ro-export", "/export", "-only", "NFS3-ROFS"), exitFail,
