@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"context"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -57,5 +58,8 @@ func TestInteropGanesha(t *testing.T) {
 	}
 	require.Equal(t, slices.Sorted(maps.Keys(ganeshaFailures)), slices.Sorted(maps.Keys(failed)), "failures: %v", failed)
 	require.Equal(t, ganeshaSkips, skipped)
+	left, err := os.ReadDir(g.Export)
+	require.NoError(t, err)
+	require.Empty(t, left, "the checks leave the export as they found it")
 	require.Equal(t, "72 passed, 5 failed, 2 skipped", rep.Summary(), "the README and examples/nfsconform say so")
 }
