@@ -158,3 +158,14 @@ func (e *Encoded) Through(path string) ([]byte, error) {
 	}
 	return append([]byte(nil), e.Bytes[:off+n]...), nil
 }
+
+// LyingOpaque returns the XDR encoding of variable-length opaque data
+// (or a string) whose length field says length while data, padded to a
+// multiple of four bytes, follows: a length that does not match the
+// bytes sent, for a field given to Replace.
+func LyingOpaque(length uint32, data []byte) []byte {
+	e := xdr.NewEncoder(nil)
+	e.PutUint32(length)
+	e.PutFixedOpaque(data)
+	return e.Bytes()
+}

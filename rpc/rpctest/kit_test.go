@@ -19,8 +19,9 @@ import (
 	"github.com/nfskit/nfskit/xdr"
 )
 
-// echo serves testProg versions 1 and 2; procedure 1 of version 1 takes
-// a uint32 and returns it plus one, and answers PROC_UNAVAIL to others.
+// echo serves testProg versions 1 and 2; procedure 1 takes a uint32 and
+// returns it plus one, procedure 2 takes an opaque and returns it, and
+// others get PROC_UNAVAIL.
 func echo(t *testing.T) *rpctest.Served {
 	mux := rpc.NewMux()
 	h := rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
@@ -35,6 +36,13 @@ func echo(t *testing.T) *rpctest.Served {
 			}
 			v++
 			w.Reply(&v)
+		case 2:
+			var o opaque
+			if err := c.Decode(&o); err != nil {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			w.Reply(&o)
 		default:
 			w.Error(rpc.PROC_UNAVAIL)
 		}
@@ -87,6 +95,21 @@ func TestRawCalls(t *testing.T) {
 			{"garbage after the arguments", rpctest.RawCall{Prog: testProg, Vers: 1, Proc: 1, Args: args, Trailer: []byte{1, 2, 3, 4}},
 				func(r *rpctest.Reply) error { return r.AcceptError(rpc.GARBAGE_ARGS) }},
 			{"arguments cut short", rpctest.RawCall{Prog: testProg, Vers: 1, Proc: 1, Args: args[:2]},
+				func(r *rpctest.Reply) error { return r.AcceptError(rpc.GARBAGE_ARGS) }},
+			{"credential over 400 bytes", rpctest.RawCall{Prog: testProg, Vers: 1, Cred: rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: make([]byte, 404)}},
+				func(r *rpctest.Reply) error { return r.AuthError(rpc.AUTH_BADCRED) }},
+			{"argument length true", rpctest.RawCall{Prog: testProg, Vers: 1, Proc: 2, Args: rpctest.LyingOpaque(3, []byte("abc"))},
+				func(r *rpctest.Reply) error {
+					var o opaque
+					if err := r.Success(&o); err != nil {
+						return err
+					}
+					if string(o) != "abc" {
+						return errors.New("wrong result")
+					}
+					return nil
+				}},
+			{"argument length lies", rpctest.RawCall{Prog: testProg, Vers: 1, Proc: 2, Args: rpctest.LyingOpaque(100, []byte("abcd"))},
 				func(r *rpctest.Reply) error { return r.AcceptError(rpc.GARBAGE_ARGS) }},
 			{"unknown flavor", rpctest.RawCall{Prog: testProg, Vers: 1, Cred: rpc.OpaqueAuth{Flavor: 9999, Body: []byte("x")}},
 				func(r *rpctest.Reply) error { return r.AuthError(rpc.AUTH_REJECTEDCRED) }},
@@ -409,4 +432,14 @@ func TestInteropRpcbindRaw(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
+}
+
+// opaque is variable-length opaque data of up to 1024 bytes.
+type opaque []byte
+
+func (o *opaque) MarshalXDR(e *xdr.Encoder) error { e.PutOpaque(*o); return nil }
+
+func (o *opaque) UnmarshalXDR(d *xdr.Decoder) error {
+	*o = d.Opaque((*o)[:0], 1024)
+	return d.Err()
 }
