@@ -291,7 +291,7 @@ var nfs3Checks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NFS3-WRITE-ISDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.7",
+	{ID: "NFS3-WRITE-ISDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.7, Linux behaviour",
 		Title: "WRITE to a directory gets ISDIR",
 		run: func(ctx context.Context, e *Env, c *Check) error {
 			d, err := e.dir(ctx, c)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nlm"
 )
 
@@ -251,13 +252,24 @@ var nlmChecks = []*Check{
 			return b.testStat(ctx, "TEST by B after the CANCEL and its UNLOCK", f, 0, 10, true, nlm.NLM4_GRANTED)
 		}},
 	{ID: "NLM-STALE-FH", Area: "NLM", Ref: "RFC 1813 App. II, Linux behaviour",
-		Title: "LOCK of a file handle the server never made gets STALE_FH",
+		Title: "LOCK of the handle of a removed file gets STALE_FH",
 		run: func(ctx context.Context, e *Env, c *Check) error {
 			if err := e.need(progNLM, "NLM v4"); err != nil {
 				return err
 			}
+			t, err := e.tree(ctx, c, "gone")
+			if err != nil {
+				return err
+			}
+			rm, err := e.nfs.Remove(ctx, &nfs3.REMOVE3args{Object: dirop(t[""], "gone")})
+			if err != nil {
+				return err
+			}
+			if err := statError("REMOVE", rm.Status, nfs3.NFS3_OK); err != nil {
+				return err
+			}
 			a, _ := e.owners()
-			st, err := a.take(ctx, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, 1, true, false)
+			st, err := a.take(ctx, t["gone"], 0, 1, true, false)
 			if err != nil {
 				return err
 			}

@@ -133,7 +133,7 @@ var rpcChecks = func() []*Check {
 				}
 				return passf("%s", stat.String())
 			}},
-		&Check{ID: "RPC-AUTHSYS-BAD", Area: "RPC", Ref: "RFC 5531 §9, Linux behaviour",
+		&Check{ID: "RPC-AUTHSYS-BAD", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "an AUTH_SYS credential whose body does not decode is denied with AUTH_BADCRED",
 			run: func(ctx context.Context, e *Env, c *Check) error {
 				return e.rawCheck(ctx, &rpctest.RawCall{Prog: progNFS, Vers: 3, Proc: nfs3.NFSPROC3_GETATTR, Cred: rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: []byte{0, 0, 0, 1}}},
