@@ -64,14 +64,14 @@ func setup(ctx context.Context, cfg Config) (*Env, error) {
 	ports := map[uint32]int{progNFS: cfg.NFSPort, progMount: cfg.MountPort, progNLM: cfg.NLMPort, progNSM: cfg.NSMPort}
 	vers := map[uint32]uint32{progNFS: 3, progMount: 3, progNLM: 4, progNSM: 1}
 	var pm *portmap.Client
+	pmTried := false
 	for prog, port := range ports {
-		if port == 0 && pm == nil {
-			c, err := portmap.Dial(ctx, "tcp", e.hostPort(cfg.PortmapPort), nil)
-			if err != nil {
-				break
+		if port == 0 && !pmTried {
+			pmTried = true
+			if c, err := portmap.Dial(ctx, "tcp", e.hostPort(cfg.PortmapPort), nil); err == nil {
+				pm = c
+				defer pm.Close()
 			}
-			pm = c
-			defer pm.Close()
 		}
 		if port == 0 && pm != nil {
 			port, _ = pm.GetPort(ctx, prog, vers[prog], "tcp")
