@@ -16,7 +16,7 @@ type Check struct {
 	Ref string
 	// Title says in a few words what is checked.
 	Title string
-	run   func(ctx context.Context, e *Env, c *Check) error
+	run   func(ctx context.Context, e *env, c *Check) error
 }
 
 // Checks returns every check, in the order Run runs them.
@@ -65,7 +65,7 @@ func Run(ctx context.Context, cfg Config, only ...string) (*Report, error) {
 
 // run runs one check within the Config's timeout, turning a panic into
 // a failure.
-func (e *Env) run(ctx context.Context, c *Check) (res Result) {
+func (e *env) run(ctx context.Context, c *Check) (res Result) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	defer func() {

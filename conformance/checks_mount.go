@@ -14,7 +14,7 @@ import (
 var mountChecks = []*Check{
 	{ID: "MOUNT-MNT", Area: "MOUNT", Ref: "RFC 1813 §5.2.1",
 		Title: "MNT of the export gives a handle of at most 64 bytes and offers AUTH_SYS",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.mnt.Mnt(ctx, mount.Dirpath(e.cfg.Export))
 			if err != nil {
 				return err
@@ -33,7 +33,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-MNT-SAME", Area: "MOUNT", Ref: "RFC 1813 §5.2.1",
 		Title: "the handle MNT gives names the export's root, as LOOKUP of \".\" does",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			a, err := e.getattr(ctx, e.root)
 			if err != nil {
 				return err
@@ -45,7 +45,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-MNT-NOENT", Area: "MOUNT", Ref: "RFC 1813 §5.2.1, Linux behaviour",
 		Title: "MNT of a path that is not exported is refused with NOENT or ACCES",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.mnt.Mnt(ctx, "/nfskit/no/such/export")
 			if err != nil {
 				return err
@@ -58,7 +58,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-EXPORT", Area: "MOUNT", Ref: "RFC 1813 §5.2.5",
 		Title: "EXPORT lists the export",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			list, err := e.mnt.Export(ctx)
 			if err != nil {
 				return err
@@ -74,7 +74,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-DUMP", Area: "MOUNT", Ref: "RFC 1813 §5.2.2, Linux behaviour",
 		Title: "DUMP lists the export as mounted by this client after MNT",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if _, err := e.mnt.Mnt(ctx, mount.Dirpath(e.cfg.Export)); err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-UMNT", Area: "MOUNT", Ref: "RFC 1813 §5.2.3",
 		Title: "UMNT succeeds, and the handle still works (NFS is stateless)",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.mnt.Umnt(ctx, mount.Dirpath(e.cfg.Export)); err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ var mountChecks = []*Check{
 		}},
 	{ID: "MOUNT-UMNTALL", Area: "MOUNT", Ref: "RFC 1813 §5.2.4",
 		Title: "UMNTALL succeeds",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.mnt.Umntall(ctx); err != nil {
 				return err
 			}

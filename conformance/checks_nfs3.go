@@ -16,7 +16,7 @@ import (
 var nfs3Checks = []*Check{
 	{ID: "NFS3-GETATTR", Area: "NFSv3", Ref: "RFC 1813 §3.3.1",
 		Title: "GETATTR of the root gives a directory's attributes",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			a, err := e.getattr(ctx, e.root)
 			if err != nil {
 				return err
@@ -28,7 +28,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-SETATTR-MODE", Area: "NFSv3", Ref: "RFC 1813 §3.3.2",
 		Title: "SETATTR of the mode answers with wcc data and GETATTR shows it",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, []byte("0123456789"))
 			if err != nil {
 				return err
@@ -55,7 +55,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-SETATTR-SIZE", Area: "NFSv3", Ref: "RFC 1813 §3.3.2",
 		Title: "SETATTR of the size truncates the file",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, []byte("0123456789"))
 			if err != nil {
 				return err
@@ -71,7 +71,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-SETATTR-GUARD", Area: "NFSv3", Ref: "RFC 1813 §3.3.2",
 		Title: "SETATTR guarded by a ctime that is not the file's gets NOT_SYNC and changes nothing",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, []byte("0123456789"))
 			if err != nil {
 				return err
@@ -94,7 +94,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-LOOKUP", Area: "NFSv3", Ref: "RFC 1813 §3.3.3",
 		Title: "LOOKUP finds a file made in a directory, with its attributes and the directory's",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -125,12 +125,12 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-LOOKUP-NOENT", Area: "NFSv3", Ref: "RFC 1813 §3.3.3",
 		Title: "LOOKUP of a name that is not there gets NOENT",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.lookupStat(ctx, e.scratch, "no-such-name", nfs3.NFS3ERR_NOENT)
 		}},
 	{ID: "NFS3-LOOKUP-NOTDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.3",
 		Title: "LOOKUP in a file gets NOTDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, nil)
 			if err != nil {
 				return err
@@ -139,7 +139,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-ACCESS", Area: "NFSv3", Ref: "RFC 1813 §3.3.4",
 		Title: "ACCESS grants the owner READ, MODIFY and EXTEND on a 0644 file, and another user no READ of a 0600 one",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -177,7 +177,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-READ", Area: "NFSv3", Ref: "RFC 1813 §3.3.6",
 		Title: "READ gives back what was written, with eof at the end",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, []byte("hello, conformance"))
 			if err != nil {
 				return err
@@ -186,7 +186,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-READ-EOF", Area: "NFSv3", Ref: "RFC 1813 §3.3.6",
 		Title: "READ past the end gives no data and eof",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, []byte("abc"))
 			if err != nil {
 				return err
@@ -205,7 +205,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-READ-ISDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.6, Linux behaviour",
 		Title: "READ of a directory gets ISDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.nfs.Read(ctx, &nfs3.READ3args{File: fh(e.scratch), Count: 10})
 			if err != nil {
 				return err
@@ -214,7 +214,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-WRITE-STABLE", Area: "NFSv3", Ref: "RFC 1813 §3.3.7",
 		Title: "WRITE commits at least as stably as asked, with one verifier, and wcc data",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, nil)
 			if err != nil {
 				return err
@@ -244,7 +244,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-LARGE-IO", Area: "NFSv3", Ref: "RFC 1813 §3.3.6, §3.3.7, §3.3.19",
 		Title: "a file of 3 MiB and 3 bytes written in WRITEs of up to wtmax reads back whole in READs of up to rtmax",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if _, err := e.dir(ctx, c); err != nil {
 				return err
 			}
@@ -267,7 +267,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-COMMIT", Area: "NFSv3", Ref: "RFC 1813 §3.3.21",
 		Title: "COMMIT after an UNSTABLE WRITE gives the WRITE's verifier",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, nil)
 			if err != nil {
 				return err
@@ -293,7 +293,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-WRITE-ISDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.7, Linux behaviour",
 		Title: "WRITE to a directory gets ISDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -306,7 +306,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-CREATE-UNCHECKED", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE UNCHECKED of a name that exists succeeds, with dir wcc data",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -328,7 +328,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-CREATE-GUARDED", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE GUARDED of a name that exists gets EXIST",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "f")
 			if err != nil {
 				return err
@@ -342,7 +342,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-CREATE-EXCLUSIVE", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE EXCLUSIVE again with the same verifier succeeds on the same file; with another gets EXIST",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -380,7 +380,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-CREATE-NOTDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE in a file gets NOTDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o644, nil)
 			if err != nil {
 				return err
@@ -394,7 +394,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-NAMETOOLONG", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE of a name of 300 bytes gets NAMETOOLONG",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -408,7 +408,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-ACCES-CREATE", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE by another user in a 0755 directory gets ACCES",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -426,7 +426,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-ACCES-READ", Area: "NFSv3", Ref: "RFC 1813 §3.3.6",
 		Title: "READ by another user of a 0600 file gets ACCES",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, err := e.fileIn(ctx, c, "f", 0o600, []byte("secret"))
 			if err != nil {
 				return err
@@ -439,7 +439,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-MKDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.9",
 		Title: "MKDIR makes a directory with the mode asked; again gets EXIST",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -463,7 +463,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-SYMLINK", Area: "NFSv3", Ref: "RFC 1813 §3.3.10, §3.3.5",
 		Title: "SYMLINK makes a link whose READLINK gives the target back",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -501,7 +501,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-MKNOD", Area: "NFSv3", Ref: "RFC 1813 §3.3.11",
 		Title: "MKNOD makes a FIFO, and refuses a regular file with BADTYPE",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -536,7 +536,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-REMOVE", Area: "NFSv3", Ref: "RFC 1813 §3.3.12",
 		Title: "REMOVE takes the name away, with dir wcc data before and after; again gets NOENT",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "f")
 			if err != nil {
 				return err
@@ -563,7 +563,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-REMOVE-DIR", Area: "NFSv3", Ref: "Linux behaviour",
 		Title: "REMOVE of a directory is refused with ISDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "sub/")
 			if err != nil {
 				return err
@@ -576,7 +576,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-RMDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.13",
 		Title: "RMDIR removes an empty directory, refuses a full one with NOTEMPTY and a file with NOTDIR",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "empty/", "full/", "full/f", "file")
 			if err != nil {
 				return err
@@ -598,7 +598,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-RENAME", Area: "NFSv3", Ref: "RFC 1813 §3.3.14",
 		Title: "RENAME moves a file over another, with wcc data of both directories",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "to/", "a", "to/b")
 			if err != nil {
 				return err
@@ -625,7 +625,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-RENAME-NOENT", Area: "NFSv3", Ref: "RFC 1813 §3.3.14",
 		Title: "RENAME of a name that is not there gets NOENT",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -638,7 +638,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-RENAME-NOTEMPTY", Area: "NFSv3", Ref: "RFC 1813 §3.3.14",
 		Title: "RENAME of a directory over a full one gets EXIST or NOTEMPTY",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "a/", "full/", "full/f")
 			if err != nil {
 				return err
@@ -651,7 +651,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-LINK", Area: "NFSv3", Ref: "RFC 1813 §3.3.15",
 		Title: "LINK gives a file a second name (nlink 2); onto a name that exists gets EXIST",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -688,7 +688,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-READDIR", Area: "NFSv3", Ref: "RFC 1813 §3.3.16",
 		Title: "READDIR in small replies, following cookies and the cookie verifier, lists every name once",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -719,7 +719,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-READDIRPLUS", Area: "NFSv3", Ref: "RFC 1813 §3.3.17",
 		Title: "READDIRPLUS gives each entry's handle and attributes, matching LOOKUP",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			d, err := e.dir(ctx, c)
 			if err != nil {
 				return err
@@ -758,7 +758,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-FSSTAT", Area: "NFSv3", Ref: "RFC 1813 §3.3.18",
 		Title: "FSSTAT gives sizes with total >= free >= available",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.nfs.Fsstat(ctx, &nfs3.FSSTAT3args{Fsroot: fh(e.root)})
 			if err != nil {
 				return err
@@ -774,7 +774,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-FSINFO", Area: "NFSv3", Ref: "RFC 1813 §3.3.19",
 		Title: "FSINFO gives transfer sizes (max >= preferred > 0) and a maximum file size",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.nfs.Fsinfo(ctx, &nfs3.FSINFO3args{Fsroot: fh(e.root)})
 			if err != nil {
 				return err
@@ -790,7 +790,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-PATHCONF", Area: "NFSv3", Ref: "RFC 1813 §3.3.20",
 		Title: "PATHCONF gives a name_max of at least 255",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.nfs.Pathconf(ctx, &nfs3.PATHCONF3args{Object: fh(e.root)})
 			if err != nil {
 				return err
@@ -805,7 +805,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-STALE", Area: "NFSv3", Ref: "RFC 1813 §2.6",
 		Title: "the handle of a removed file gets STALE",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			t, err := e.tree(ctx, c, "f")
 			if err != nil {
 				return err
@@ -826,7 +826,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-BADHANDLE", Area: "NFSv3", Ref: "RFC 1813 §2.6, Linux behaviour",
 		Title: "a handle the server never made (8 bytes of 0xff) gets BADHANDLE",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			res, err := e.nfs.Getattr(ctx, &nfs3.GETATTR3args{Object: fh(bytes.Repeat([]byte{0xff}, 8))})
 			if err != nil {
 				return err
@@ -835,7 +835,7 @@ var nfs3Checks = []*Check{
 		}},
 	{ID: "NFS3-ROFS", Area: "NFSv3", Ref: "RFC 1813 §3.3.8",
 		Title: "CREATE on a read-only export gets ROFS",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if e.cfg.ReadOnlyExport == "" {
 				return skipf("no read-only export given (-ro-export)")
 			}
@@ -860,7 +860,7 @@ var nfs3Checks = []*Check{
 // order: a path ending in "/" a directory (0755), any other a file
 // (0644) holding its path as data. It returns their handles by path,
 // the check's directory under "".
-func (e *Env) tree(ctx context.Context, c *Check, paths ...string) (map[string][]byte, error) {
+func (e *env) tree(ctx context.Context, c *Check, paths ...string) (map[string][]byte, error) {
 	d, err := e.dir(ctx, c)
 	if err != nil {
 		return nil, err
@@ -884,7 +884,7 @@ func (e *Env) tree(ctx context.Context, c *Check, paths ...string) (map[string][
 }
 
 // fileIn makes a file with data in the check's own directory.
-func (e *Env) fileIn(ctx context.Context, c *Check, name string, mode uint32, data []byte) ([]byte, error) {
+func (e *env) fileIn(ctx context.Context, c *Check, name string, mode uint32, data []byte) ([]byte, error) {
 	d, err := e.dir(ctx, c)
 	if err != nil {
 		return nil, err
@@ -893,7 +893,7 @@ func (e *Env) fileIn(ctx context.Context, c *Check, name string, mode uint32, da
 }
 
 // readBack checks that the whole of file f reads as want, with eof.
-func (e *Env) readBack(ctx context.Context, f []byte, want []byte) error {
+func (e *env) readBack(ctx context.Context, f []byte, want []byte) error {
 	res, err := e.nfs.Read(ctx, &nfs3.READ3args{File: fh(f), Count: nfs3.Count3(len(want) + 100)})
 	if err != nil {
 		return err
@@ -909,7 +909,7 @@ func (e *Env) readBack(ctx context.Context, f []byte, want []byte) error {
 }
 
 // lookupStat checks that LOOKUP of name in dir answers want.
-func (e *Env) lookupStat(ctx context.Context, dir []byte, name string, want nfs3.Nfsstat3) error {
+func (e *env) lookupStat(ctx context.Context, dir []byte, name string, want nfs3.Nfsstat3) error {
 	_, _, st, err := e.lookup(ctx, dir, name)
 	if err != nil {
 		return err

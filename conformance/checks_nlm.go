@@ -18,7 +18,7 @@ type owner struct {
 	svid   int32
 }
 
-func (e *Env) owners() (a, b owner) {
+func (e *env) owners() (a, b owner) {
 	return owner{e.nlmA, "nfskit-conformance-a", 101}, owner{e.nlmB, "nfskit-conformance-b", 202}
 }
 
@@ -72,7 +72,7 @@ func nlmStat(op string, got nlm.Nlm4Stats, want ...nlm.Nlm4Stats) error {
 
 // lockFile makes a file for a lock check and returns its handle, and
 // the two owners.
-func (e *Env) lockFile(ctx context.Context, c *Check) (f []byte, a, b owner, err error) {
+func (e *env) lockFile(ctx context.Context, c *Check) (f []byte, a, b owner, err error) {
 	a, b = e.owners()
 	if err := e.need(progNLM, "NLM v4"); err != nil {
 		return nil, a, b, err
@@ -95,7 +95,7 @@ func (o owner) testStat(ctx context.Context, what string, f []byte, off, n uint6
 var nlmChecks = []*Check{
 	{ID: "NLM-TEST-FREE", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "TEST of an unlocked range is GRANTED",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, _, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -104,7 +104,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-LOCK-CONFLICT", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "two owners: a held range is DENIED to the other, TEST names the holder, bytes beyond are free",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -136,7 +136,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-LOCK-SHARED", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "two owners share a read lock; a write lock over it is DENIED",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -155,7 +155,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-UNLOCK", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "UNLOCK frees the range for the other owner; UNLOCK of what is not held is GRANTED",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -176,7 +176,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-BLOCK", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "a blocking LOCK behind another owner is BLOCKED, then granted when the holder unlocks",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			e.grantSeen = ""
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
@@ -209,7 +209,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-GRANTED-CALLBACK", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "the grant of a blocked lock is sent as GRANTED (or GRANTED_MSG) naming the lock",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNLM, "NLM v4"); err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-CANCEL", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "CANCEL of a blocked LOCK is GRANTED and the lock is not given later",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -253,7 +253,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-STALE-FH", Area: "NLM", Ref: "RFC 1813 App. II, Linux behaviour",
 		Title: "LOCK of the handle of a removed file gets STALE_FH",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNLM, "NLM v4"); err != nil {
 				return err
 			}
@@ -277,7 +277,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-FREE-ALL", Area: "NLM", Ref: "XNFS §10.14, Linux behaviour",
 		Title: "FREE_ALL for a host releases its locks",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -306,7 +306,7 @@ var nlmChecks = []*Check{
 		}},
 	{ID: "NLM-SHARE", Area: "NLM", Ref: "XNFS §10.14, RFC 1813 App. II",
 		Title: "SHARE denying writes refuses the other owner's write share until UNSHARE",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			f, a, b, err := e.lockFile(ctx, c)
 			if err != nil {
 				return err
@@ -353,7 +353,7 @@ var nlmChecks = []*Check{
 const freeAllWait = 3 * time.Second
 
 // drainCallbacks forgets the callbacks that came before.
-func (e *Env) drainCallbacks() {
+func (e *env) drainCallbacks() {
 	for {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -366,7 +366,7 @@ func (e *Env) drainCallbacks() {
 // awaitGrant waits for the grant of a's blocked lock: a GRANTED
 // callback within CallbackWait, or else a LOCK sent again that is
 // GRANTED, as clients whose callbacks cannot reach them do.
-func (e *Env) awaitGrant(ctx context.Context, a owner, f []byte) (string, error) {
+func (e *env) awaitGrant(ctx context.Context, a owner, f []byte) (string, error) {
 	wctx, cancel := context.WithTimeout(ctx, e.cfg.CallbackWait)
 	defer cancel()
 	for {

@@ -12,7 +12,7 @@ import (
 var nsmChecks = []*Check{
 	{ID: "NSM-STAT", Area: "NSM", Ref: "XNFS §11.3, Linux behaviour",
 		Title: "SM_STAT of localhost succeeds with an odd state number (the host is up), the same twice",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNSM, "NSM"); err != nil {
 				return err
 			}
@@ -34,7 +34,7 @@ var nsmChecks = []*Check{
 		}},
 	{ID: "NSM-MON", Area: "NSM", Ref: "XNFS §11.3",
 		Title: "SM_MON of a host succeeds with the monitor's state, and SM_UNMON gives it back",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNSM, "NSM"); err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ var nsmChecks = []*Check{
 		}},
 	{ID: "NSM-UNMON-ALL", Area: "NSM", Ref: "XNFS §11.3",
 		Title: "SM_UNMON_ALL answers with the monitor's state",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNSM, "NSM"); err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ var nsmChecks = []*Check{
 		}},
 	{ID: "NSM-NOTIFY", Area: "NSM", Ref: "XNFS §11.3",
 		Title: "SM_NOTIFY of a host nobody monitors is accepted",
-		run: func(ctx context.Context, e *Env, c *Check) error {
+		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.need(progNSM, "NSM"); err != nil {
 				return err
 			}
@@ -93,6 +93,6 @@ var nsmChecks = []*Check{
 // manager's status callback on this host (NLM version 4, procedure 16),
 // the only one Linux's rpc.statd accepts. The checks monitor 127.0.0.2,
 // which nobody notifies, and stop at once.
-func (e *Env) monitorID() nsm.MyId {
+func (e *env) monitorID() nsm.MyId {
 	return nsm.MyId{MyName: "127.0.0.1", MyProg: progNLM, MyVers: 4, MyProc: 16}
 }

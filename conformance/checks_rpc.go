@@ -36,7 +36,7 @@ var rpcChecks = func() []*Check {
 		cs = append(cs, &Check{
 			ID: "RPC-MISMATCH-" + p.name, Area: "RPC", Ref: "RFC 5531 §9",
 			Title: fmt.Sprintf("a version of %s it lacks gets PROG_MISMATCH with a range holding v%d", p.name, p.vers),
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				low, high, err := e.versions(ctx, p)
 				if err != nil {
 					return err
@@ -46,7 +46,7 @@ var rpcChecks = func() []*Check {
 		}, &Check{
 			ID: "RPC-NULL-" + p.name, Area: "RPC", Ref: "RFC 5531 §9, RFC 1813 §3.3.0",
 			Title: fmt.Sprintf("NULL succeeds on every version of %s in that range (of %v)", p.name, p.defined),
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				low, high, err := e.versions(ctx, p)
 				if err != nil {
 					return err
@@ -75,22 +75,22 @@ var rpcChecks = func() []*Check {
 	return append(cs,
 		&Check{ID: "RPC-RPCVERS", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "a call of RPC version 3 is denied with RPC_MISMATCH 2-2",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				return e.rawCheck(ctx, &rpctest.RawCall{RPCVers: 3, Prog: progNFS, Vers: 3}, func(r *rpctest.Reply) error { return r.RPCMismatch(2, 2) })
 			}},
 		&Check{ID: "RPC-PROG-UNAVAIL", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "a program the server lacks gets PROG_UNAVAIL",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				return e.rawCheck(ctx, &rpctest.RawCall{Prog: 0x20ffff01, Vers: 1}, func(r *rpctest.Reply) error { return r.AcceptError(rpc.PROG_UNAVAIL) })
 			}},
 		&Check{ID: "RPC-PROC-UNAVAIL", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "NFSv3 procedure 22 gets PROC_UNAVAIL",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				return e.rawCheck(ctx, &rpctest.RawCall{Prog: progNFS, Vers: 3, Proc: 22, Cred: e.authSys()}, func(r *rpctest.Reply) error { return r.AcceptError(rpc.PROC_UNAVAIL) })
 			}},
 		&Check{ID: "RPC-GARBAGE-FHSIZE", Area: "RPC", Ref: "RFC 5531 §9, RFC 1813 §2.5",
 			Title: "GETATTR with a 65-byte handle (nfs_fh3 holds 64) gets GARBAGE_ARGS",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				enc, err := rpctest.Encode(&nfs3.GETATTR3args{Object: fh(e.root)})
 				if err != nil {
 					return err
@@ -104,7 +104,7 @@ var rpcChecks = func() []*Check {
 			}},
 		&Check{ID: "RPC-GARBAGE-SHORT", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "WRITE arguments cut off before the data get GARBAGE_ARGS",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				enc, err := rpctest.Encode(&nfs3.WRITE3args{File: fh(e.scratch), Count: 4, Stable: nfs3.FILE_SYNC, Data: []byte("data")})
 				if err != nil {
 					return err
@@ -118,7 +118,7 @@ var rpcChecks = func() []*Check {
 			}},
 		&Check{ID: "RPC-AUTH-FLAVOR", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "a credential of an unknown flavor is denied with AUTH_ERROR",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				var stat rpc.AuthStat
 				err := e.rawCheck(ctx, &rpctest.RawCall{Prog: progNFS, Vers: 3, Proc: nfs3.NFSPROC3_GETATTR, Cred: rpc.OpaqueAuth{Flavor: 9999, Body: []byte("who")}},
 					func(r *rpctest.Reply) error {
@@ -135,13 +135,13 @@ var rpcChecks = func() []*Check {
 			}},
 		&Check{ID: "RPC-AUTHSYS-BAD", Area: "RPC", Ref: "RFC 5531 §9",
 			Title: "an AUTH_SYS credential whose body does not decode is denied with AUTH_BADCRED",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				return e.rawCheck(ctx, &rpctest.RawCall{Prog: progNFS, Vers: 3, Proc: nfs3.NFSPROC3_GETATTR, Cred: rpc.OpaqueAuth{Flavor: rpc.AUTH_SYS, Body: []byte{0, 0, 0, 1}}},
 					func(r *rpctest.Reply) error { return r.AuthError(rpc.AUTH_BADCRED) })
 			}},
 		&Check{ID: "RPC-FRAGMENTS", Area: "RPC", Ref: "RFC 5531 §11",
 			Title: "a call sent in fragments of 4 bytes is answered",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				conn, err := e.raw(ctx, progNFS, "tcp")
 				if err != nil {
 					return err
@@ -165,7 +165,7 @@ var rpcChecks = func() []*Check {
 			}},
 		&Check{ID: "RPC-RECORD-OVERSIZE", Area: "RPC", Ref: "RFC 5531 §11, Linux behaviour",
 			Title: "a fragment header announcing 2 GiB gets the connection closed, and the server serves on",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				conn, err := e.raw(ctx, progNFS, "tcp")
 				if err != nil {
 					return err
@@ -187,7 +187,7 @@ var rpcChecks = func() []*Check {
 			}},
 		&Check{ID: "RPC-UDP", Area: "RPC", Ref: "RFC 1813 §2.1",
 			Title: "NFSv3 NULL is answered over UDP, if the server serves UDP",
-			run: func(ctx context.Context, e *Env, c *Check) error {
+			run: func(ctx context.Context, e *env, c *Check) error {
 				conn, err := e.raw(ctx, progNFS, "udp")
 				if err != nil {
 					return err
@@ -214,7 +214,7 @@ const closeWait = 2 * time.Second
 
 // versions asks p's service for a version it lacks and returns the
 // range of the PROG_MISMATCH it answers, which must hold p.vers.
-func (e *Env) versions(ctx context.Context, p program) (low, high uint32, err error) {
+func (e *env) versions(ctx context.Context, p program) (low, high uint32, err error) {
 	if err := e.need(p.prog, p.name); err != nil {
 		return 0, 0, err
 	}
@@ -237,7 +237,7 @@ func (e *Env) versions(ctx context.Context, p program) (low, high uint32, err er
 }
 
 // rawCheck sends call to the NFS service over TCP and checks the reply.
-func (e *Env) rawCheck(ctx context.Context, call *rpctest.RawCall, check func(*rpctest.Reply) error) error {
+func (e *env) rawCheck(ctx context.Context, call *rpctest.RawCall, check func(*rpctest.Reply) error) error {
 	conn, err := e.raw(ctx, progNFS, "tcp")
 	if err != nil {
 		return err

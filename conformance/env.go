@@ -18,9 +18,9 @@ import (
 	"github.com/nfskit/nfskit/rpc/rpctest"
 )
 
-// Env is what the checks share: the clients of each service, the
+// env is what the checks share: the clients of each service, the
 // export's root and the directory the checks work in.
-type Env struct {
+type env struct {
 	cfg Config
 	// addrs are host:port of each program served, by program number;
 	// a program missing was not found.
@@ -59,8 +59,8 @@ const (
 
 // setup finds the services, dials them, mounts the export and makes the
 // scratch directory.
-func setup(ctx context.Context, cfg Config) (*Env, error) {
-	e := &Env{cfg: cfg, addrs: map[uint32]string{}}
+func setup(ctx context.Context, cfg Config) (*env, error) {
+	e := &env{cfg: cfg, addrs: map[uint32]string{}}
 	ports := map[uint32]int{progNFS: cfg.NFSPort, progMount: cfg.MountPort, progNLM: cfg.NLMPort, progNSM: cfg.NSMPort}
 	vers := map[uint32]uint32{progNFS: 3, progMount: 3, progNLM: 4, progNSM: 1}
 	var pm *portmap.Client
@@ -147,12 +147,12 @@ func setup(ctx context.Context, cfg Config) (*Env, error) {
 	return e, nil
 }
 
-func (e *Env) hostPort(port int) string {
+func (e *env) hostPort(port int) string {
 	return net.JoinHostPort(e.cfg.Server, strconv.Itoa(port))
 }
 
 // close removes the scratch directory, unmounts and closes the clients.
-func (e *Env) close(ctx context.Context) {
+func (e *env) close(ctx context.Context) {
 	if e.scratch != nil {
 		e.files.RemoveAll(ctx, e.scratchName)
 	}
@@ -169,7 +169,7 @@ func (e *Env) close(ctx context.Context) {
 const nfsMaxIO = 1 << 20
 
 // need skips the check unless program prog was found.
-func (e *Env) need(prog uint32, name string) error {
+func (e *env) need(prog uint32, name string) error {
 	if e.addrs[prog] == "" {
 		return skipf("%s not found on the server (no port given, none registered)", name)
 	}
@@ -208,7 +208,7 @@ func names[S fmt.Stringer](codes []S) string {
 	return b.String()
 }
 
-func (e *Env) lookup(ctx context.Context, dir []byte, name string) ([]byte, *nfs3.Fattr3, nfs3.Nfsstat3, error) {
+func (e *env) lookup(ctx context.Context, dir []byte, name string) ([]byte, *nfs3.Fattr3, nfs3.Nfsstat3, error) {
 	res, err := e.nfs.Lookup(ctx, &nfs3.LOOKUP3args{What: dirop(dir, name)})
 	if err != nil {
 		return nil, nil, 0, err
@@ -220,11 +220,11 @@ func (e *Env) lookup(ctx context.Context, dir []byte, name string) ([]byte, *nfs
 }
 
 // dir makes a directory of the check's own in the scratch directory.
-func (e *Env) dir(ctx context.Context, c *Check) ([]byte, error) {
+func (e *env) dir(ctx context.Context, c *Check) ([]byte, error) {
 	return e.mkdir(ctx, e.scratch, c.ID, 0o777)
 }
 
-func (e *Env) mkdir(ctx context.Context, dir []byte, name string, mode uint32) ([]byte, error) {
+func (e *env) mkdir(ctx context.Context, dir []byte, name string, mode uint32) ([]byte, error) {
 	res, err := e.nfs.Mkdir(ctx, &nfs3.MKDIR3args{Where: dirop(dir, name), Attributes: modeAttr(mode)})
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func (e *Env) mkdir(ctx context.Context, dir []byte, name string, mode uint32) (
 
 // handleOf returns the handle a reply carried or, if it carried none,
 // the one LOOKUP gives.
-func (e *Env) handleOf(ctx context.Context, dir []byte, name string, h nfs3.PostOpFh3) ([]byte, error) {
+func (e *env) handleOf(ctx context.Context, dir []byte, name string, h nfs3.PostOpFh3) ([]byte, error) {
 	if h.HandleFollows && h.Handle != nil {
 		return h.Handle.Data, nil
 	}
@@ -249,7 +249,7 @@ func (e *Env) handleOf(ctx context.Context, dir []byte, name string, h nfs3.Post
 }
 
 // create makes a file with data in it.
-func (e *Env) create(ctx context.Context, dir []byte, name string, mode uint32, data []byte) ([]byte, error) {
+func (e *env) create(ctx context.Context, dir []byte, name string, mode uint32, data []byte) ([]byte, error) {
 	attr := modeAttr(mode)
 	res, err := e.nfs.Create(ctx, &nfs3.CREATE3args{Where: dirop(dir, name), How: nfs3.Createhow3{Mode: nfs3.GUARDED, ObjAttributes: &attr}})
 	if err != nil {
@@ -272,7 +272,7 @@ func (e *Env) create(ctx context.Context, dir []byte, name string, mode uint32, 
 	return f, nil
 }
 
-func (e *Env) getattr(ctx context.Context, f []byte) (*nfs3.Fattr3, error) {
+func (e *env) getattr(ctx context.Context, f []byte) (*nfs3.Fattr3, error) {
 	res, err := e.nfs.Getattr(ctx, &nfs3.GETATTR3args{Object: fh(f)})
 	if err != nil {
 		return nil, err
@@ -284,7 +284,7 @@ func (e *Env) getattr(ctx context.Context, f []byte) (*nfs3.Fattr3, error) {
 }
 
 // list reads a whole directory with READDIR, in small replies.
-func (e *Env) list(ctx context.Context, dir []byte) ([]string, error) {
+func (e *env) list(ctx context.Context, dir []byte) ([]string, error) {
 	var names []string
 	args := nfs3.READDIR3args{Dir: fh(dir), Count: 512}
 	for range 10000 {
@@ -311,7 +311,7 @@ func (e *Env) list(ctx context.Context, dir []byte) ([]string, error) {
 }
 
 // raw dials a raw connection to program prog's service.
-func (e *Env) raw(ctx context.Context, prog uint32, network string) (*rpctest.RawConn, error) {
+func (e *env) raw(ctx context.Context, prog uint32, network string) (*rpctest.RawConn, error) {
 	if e.addrs[prog] == "" {
 		return nil, skipf("program %d not found", prog)
 	}
@@ -322,7 +322,7 @@ func (e *Env) raw(ctx context.Context, prog uint32, network string) (*rpctest.Ra
 }
 
 // rawReserved dials from a port below 1024.
-func (e *Env) rawReserved(ctx context.Context, prog uint32) (*rpctest.RawConn, error) {
+func (e *env) rawReserved(ctx context.Context, prog uint32) (*rpctest.RawConn, error) {
 	var last error
 	for port := 1023; port >= 600; port-- {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}}
@@ -336,6 +336,6 @@ func (e *Env) rawReserved(ctx context.Context, prog uint32) (*rpctest.RawConn, e
 }
 
 // authSys is the checks' own credential for raw calls.
-func (e *Env) authSys() rpc.OpaqueAuth {
+func (e *env) authSys() rpc.OpaqueAuth {
 	return rpctest.AuthSys("nfskit-conformance", e.cfg.UID, e.cfg.GID)
 }
