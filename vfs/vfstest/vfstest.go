@@ -86,6 +86,11 @@ var suite = []struct {
 	{"LockStale", testLockStale},
 	{"LockFiles", testLockFiles},
 	{"LockErrors", testLockErrors},
+	{"Seek", testSeek},
+	{"Allocate", testAllocate},
+	{"CopyRange", testCopyRange},
+	{"Clone", testClone},
+	{"Xattrs", testXattrs},
 }
 
 // Identities the suite acts as. alice is in group 100 besides her own,
