@@ -24,8 +24,8 @@ func FuzzCompound(f *testing.F) {
 		{putfh(fh), savefh(), putroot(), lookup("data"), link("g"), access(accessBits)},
 		{putroot(), lookup("a"), lookup("b"), lookupp(), lookupp(), NfsArgop4{Argop: OP_SECINFO, Opsecinfo: &SECINFO4args{Name: Component4("a")}}},
 	}
-	for _, ops := range seeds {
-		for _, minor := range []uint32{0, 1} {
+	for _, ops := range append(seeds, seeds42(fh)...) {
+		for _, minor := range []uint32{0, 1, 2} {
 			b, err := xdr.Marshal(&COMPOUND4args{Tag: Utf8strCs("fuzz"), Minorversion: minor, Argarray: ops})
 			require.NoError(f, err)
 			f.Add(b)
