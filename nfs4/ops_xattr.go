@@ -174,3 +174,20 @@ func opListxattrs(c *compound) Nfsstat4 {
 	c.out.PutBool(next == len(names))
 	return NFS4_OK
 }
+
+// xattrAccess adds RFC 8276's ACCESS bits to those known and granted, in
+// 4.2 for a file whose backend keeps extended attributes: reading and
+// listing them as reading the file, changing them as modifying it.
+func (c *compound) xattrAccess(fs vfs.FS, known, granted uint32) (uint32, uint32) {
+	if _, ok := fs.(vfs.Xattrer); !ok || c.minor < 2 {
+		return known, granted
+	}
+	known |= ACCESS4_XAREAD | ACCESS4_XAWRITE | ACCESS4_XALIST
+	if granted&ACCESS4_READ != 0 {
+		granted |= ACCESS4_XAREAD | ACCESS4_XALIST
+	}
+	if granted&ACCESS4_MODIFY != 0 {
+		granted |= ACCESS4_XAWRITE
+	}
+	return known, granted
+}

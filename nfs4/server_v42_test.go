@@ -470,6 +470,13 @@ func TestV42Xattrs(t *testing.T) {
 		require.Equal(t, nfs4.NFS4ERR_NOXATTR, e.status(on().GetXattr("a")))
 		// On a directory too.
 		e.ok(nfs4.NewCompound(2).PutFH(e.dir).SetXattr(nfs4.SETXATTR4_CREATE, "d", []byte("dir")))
+
+		// ACCESS knows RFC 8276's bits in 4.2: root may do all.
+		xa := uint32(nfs4.ACCESS4_XAREAD | nfs4.ACCESS4_XAWRITE | nfs4.ACCESS4_XALIST)
+		acc, err := e.ok(on().Access(xa | nfs4.ACCESS4_READ)).Access(1)
+		require.NoError(t, err)
+		require.Equal(t, xa|nfs4.ACCESS4_READ, acc.Supported)
+		require.Equal(t, xa|nfs4.ACCESS4_READ, acc.Access)
 	})
 }
 
@@ -502,6 +509,9 @@ func TestV42WithoutBackend(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, eof)
 	require.Equal(t, e.read(fh, 0, 2*blk), got)
+	acc, err := e.ok(on().Access(nfs4.ACCESS4_XAREAD | nfs4.ACCESS4_READ)).Access(1)
+	require.NoError(t, err)
+	require.Equal(t, uint32(nfs4.ACCESS4_READ), acc.Supported, "no extended attributes to grant access to")
 	a, err := e.ok(on().GetAttr(nfs4.FATTR4_XATTR_SUPPORT, nfs4.FATTR4_CLONE_BLKSIZE)).GetAttr(1)
 	require.NoError(t, err)
 	require.True(t, a.Mask.Has(nfs4.FATTR4_XATTR_SUPPORT))
@@ -555,6 +565,12 @@ func TestV42Compound(t *testing.T) {
 		require.False(t, a.SupportedAttrs.Has(n), "attribute %d not in 4.1", n)
 		require.False(t, a.Mask.Has(n), "attribute %d not returned in 4.1", n)
 	}
+
+	res, err = s41.Call(e.ctx, nfs4.NewCompound(1).PutFH(fh).Access(nfs4.ACCESS4_XAREAD|nfs4.ACCESS4_READ))
+	require.NoError(t, err)
+	acc, err := res.Access(1)
+	require.NoError(t, err)
+	require.Equal(t, uint32(nfs4.ACCESS4_READ), acc.Supported, "RFC 8276's ACCESS bits are 4.2's")
 
 	for name, c := range map[string]*nfs4.Compound{
 		"WRITE_SAME":  nfs4.NewCompound(2).PutFH(fh).Raw(uint32(nfs4.OP_WRITE_SAME), nil),
