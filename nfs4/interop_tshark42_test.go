@@ -4,13 +4,8 @@ import (
 	"net"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/nfskit/nfskit/internal/peers"
 	"github.com/nfskit/nfskit/nfs4"
-	"github.com/nfskit/nfskit/nfs4/state"
-	"github.com/nfskit/nfskit/rpc"
-	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
@@ -21,19 +16,11 @@ import (
 // and tshark shows the operations sent.
 func TestInteropServerTshark42(t *testing.T) {
 	peers.Require(t, "tshark")
-	table := new(export.Table)
-	require.NoError(t, table.Add(&export.Export{ID: 1, Path: "/export", FS: memfs.New(nil),
-		Policy: export.Policy{NoRootSquash: true}}))
-	m := state.New(state.Config{Locker: nfs4.ExportLocker(table)})
-	mux := rpc.NewMux()
-	nfs4.NewServer(table, &nfs4.ServerOptions{State: nfs4.NewStateManager(m, nil)}).Register(mux)
-	srv := &rpc.Server{Handler: mux}
 	l, err := net.Listen("tcp", "127.0.0.1:2049")
 	if err != nil {
 		t.Skipf("port 2049 is taken: %v", err)
 	}
-	go srv.Serve(l)
-	defer srv.Close()
+	serveV4On(t, l, "export", memfs.New(nil))
 	capture := peers.StartCapture(t, 2049)
 	runV4Table(t, l.Addr().String(), "export", 2, v4Quirks{})
 	capture.Stop()

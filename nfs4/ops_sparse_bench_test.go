@@ -8,7 +8,6 @@ import (
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
-	"github.com/nfskit/nfskit/xdr"
 )
 
 // sparseFile makes a 1 MiB file in e's /data: all data (dense), or data
@@ -34,23 +33,11 @@ func sparseFile(t require.TestingT, e *env, name string, dense bool) []byte {
 }
 
 // benchSequenced runs the 4.2 COMPOUND of ops after a SEQUENCE through
-// e's handler b.N times, each one's reply NFS4_OK.
+// e's handler b.N times (see runSequenced), counting bytes per run.
 func benchSequenced(b *testing.B, e *env, bytes int64, ops ...NfsArgop4) {
 	body, setSeqid := sessionCompound(b, e, 2, ops...)
-	call := e.callB(b, body)
-	var w discard
-	h := e.srv.Handler()
-	seq := uint32(0)
 	b.SetBytes(bytes)
-	b.ReportAllocs()
-	for b.Loop() {
-		seq++
-		setSeqid(seq)
-		h.ServeRPC(bg, &w, call)
-	}
-	var res COMPOUND4res
-	require.NoError(b, xdr.Unmarshal(w.e.Bytes(), &res))
-	require.Equal(b, NFS4_OK, res.Status)
+	runSequenced(b, e, body, setSeqid)
 }
 
 // BenchmarkServerReadPlus reads 1 MiB with READ_PLUS and, the reference,

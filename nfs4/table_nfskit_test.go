@@ -22,6 +22,14 @@ func serveV4Nfskit(t *testing.T, path string) string { return serveV4(t, path, m
 
 // serveV4 is serveV4Nfskit exporting fs.
 func serveV4(t *testing.T, path string, fs vfs.FS) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serveV4On(t, l, path, fs)
+	return l.Addr().String()
+}
+
+// serveV4On is serveV4 on the listener l.
+func serveV4On(t *testing.T, l net.Listener, path string, fs vfs.FS) {
 	table := new(export.Table)
 	require.NoError(t, table.Add(&export.Export{ID: 1, Path: "/" + path, FS: fs,
 		Policy: export.Policy{NoRootSquash: true}}))
@@ -29,11 +37,8 @@ func serveV4(t *testing.T, path string, fs vfs.FS) string {
 	mux := rpc.NewMux()
 	nfs4.NewServer(table, &nfs4.ServerOptions{State: nfs4.NewStateManager(m, nil)}).Register(mux)
 	srv := &rpc.Server{Handler: mux}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String()
 }
 
 // TestV4TableNfskit runs the table of COMPOUNDs of builder_table_test.go
