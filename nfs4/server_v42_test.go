@@ -325,11 +325,13 @@ func TestV42Copy(t *testing.T) {
 		require.Equal(t, uint64(4*blk+100), e.size(dst))
 		require.Equal(t, data[blk:blk+100], e.read(dst, 4*blk, 100))
 
+		_, rd := e.openAs(e.s.OpenOwner("reader"), "dst", nfs4.OPEN4_SHARE_ACCESS_READ, nil)
 		cases := []struct {
 			name   string
 			c      *nfs4.Compound
 			status nfs4.Nfsstat4
 		}{
+			{"a read-only open's stateid for the target", copyOp(sst, rd, 0, 0, 10, true), nfs4.NFS4ERR_OPENMODE},
 			{"a source range past the end", copyOp(sst, dst_, 2*blk, 0, blk+1, true), nfs4.NFS4ERR_INVAL},
 			{"a source offset past the end", copyOp(sst, dst_, 3*blk+1, 0, 0, true), nfs4.NFS4ERR_INVAL},
 			{"a bad source stateid", copyOp(bogus, dst_, 0, 0, 10, true), nfs4.NFS4ERR_BAD_STATEID},
