@@ -28,15 +28,16 @@ var ErrReadPlusSegments = errors.New("nfs4: READ_PLUS segments out of order or t
 // ReadPlusData returns the bytes the i-th operation, a READ_PLUS from
 // offset, returned, holes as zeros, and whether they reach the end of
 // the file. The segments must follow on from offset one after another
-// and hold at most max bytes in all (ErrReadPlusSegments otherwise), so
-// a hole's length from the wire sizes nothing beyond max.
-func (r *Results) ReadPlusData(i int, offset uint64, max int) ([]byte, bool, error) {
+// and hold at most limit bytes in all (ErrReadPlusSegments otherwise),
+// so a hole's length from the wire sizes nothing beyond limit.
+func (r *Results) ReadPlusData(i int, offset uint64, limit int) ([]byte, bool, error) {
 	res, err := r.ReadPlus(i)
 	if err != nil {
 		return nil, false, err
 	}
 	var out []byte
 	at := offset
+	limit = max(limit, 0)
 	for k, seg := range res.RprContents {
 		var start, n uint64
 		switch {
@@ -47,7 +48,7 @@ func (r *Results) ReadPlusData(i int, offset uint64, max int) ([]byte, bool, err
 		default:
 			return nil, false, fmt.Errorf("%w: segment %d is neither data nor hole", ErrReadPlusSegments, k)
 		}
-		if start != at || n > uint64(max-len(out)) {
+		if start != at || n > uint64(limit-len(out)) {
 			return nil, false, fmt.Errorf("%w: segment %d of %d bytes at %d, expected at %d", ErrReadPlusSegments, k, n, start, at)
 		}
 		if seg.RpcData != nil {
