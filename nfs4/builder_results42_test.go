@@ -34,7 +34,7 @@ func TestReadPlusData(t *testing.T) {
 		{"nothing", 10, 100, nil, "", false},
 		{"a gap", 0, 100, []ReadPlusContent{data(0, "ab"), data(5, "c")}, "", true},
 		{"not from the offset", 3, 100, []ReadPlusContent{data(0, "ab")}, "", true},
-		{"a hole past the limit", 0, 100, []ReadPlusContent{hole(0, 1 << 62)}, "", true},
+		{"a hole past the limit", 0, 100, []ReadPlusContent{hole(0, 1<<62)}, "", true},
 		{"data past the limit", 0, 1, []ReadPlusContent{data(0, "ab")}, "", true},
 		{"a negative limit", 0, -5, []ReadPlusContent{data(0, "a")}, "", true},
 		{"an empty arm", 0, 10, []ReadPlusContent{{RpcContent: NFS4_CONTENT_DATA}}, "", true},
