@@ -80,7 +80,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.StringVar(&f.squash, "squash", "root", "callers mapped to the anonymous user (nobody): root (uid 0), all, or none")
 	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
 	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
-	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0 and 4.1) beside NFSv3 on the NFS port")
+	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0, 4.1 and 4.2) beside NFSv3 on the NFS port")
 	fs.StringVar(&f.metrics, "metrics", "", "serve call counts and latencies for Prometheus at http://ADDR/metrics (such as 127.0.0.1:9101)")
 	fs.StringVar(&f.idmapDomain, "idmap-domain", "", "NFSv4 owners as name@DOMAIN from this machine's accounts, as idmapd's Domain (default: numeric ids, \"1000\")")
 	fs.Usage = func() {
