@@ -34,14 +34,26 @@ func onReservedPort[T any](open func(port int) (T, error)) (T, error) {
 	return zero, lastErr
 }
 
+// enter runs open through the ClientOptions.Enter hook, directly when
+// there is none.
+func enter(hook func(func() error) error, open func() error) error {
+	if hook == nil {
+		return open()
+	}
+	return hook(open)
+}
+
 // dialStream connects a stream, from a reserved port if asked.
 func dialStream(ctx context.Context, network, address string, reserved bool) (net.Conn, error) {
+	// No Happy Eyeballs: the addresses of a name are tried one after
+	// another on the calling goroutine, which may be locked to a thread
+	// in another network namespace (ClientOptions.Enter).
 	if !reserved {
-		var d net.Dialer
+		d := net.Dialer{FallbackDelay: -1}
 		return d.DialContext(ctx, network, address)
 	}
 	return onReservedPort(func(port int) (net.Conn, error) {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}}
+		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}, FallbackDelay: -1}
 		return d.DialContext(ctx, network, address)
 	})
 }
