@@ -82,9 +82,11 @@ func TestListenerOnlyInside(t *testing.T) {
 			l, err := ns.Listen(tt.network, tt.address)
 			require.NoError(t, err)
 			defer l.Close()
-			id, err := netns.SocketID(l.(*net.TCPListener))
+			of, err := netns.OfSocket(l.(*net.TCPListener))
 			require.NoError(t, err)
-			require.Equal(t, ns.ID(), id)
+			require.Equal(t, ns.ID(), of.ID())
+			require.Contains(t, of.Path(), "of socket "+l.Addr().String())
+			require.NoError(t, of.Close())
 
 			accepted := make(chan []byte, 1)
 			go func() {
