@@ -34,13 +34,36 @@ func StartCapture(t testing.TB, ports ...int) *Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startCapture(t, probe, []string{"tshark", "-i", "lo"}, ports)
+}
+
+// StartCaptureIn is StartCapture on every interface of the network
+// namespace at nsPath (such as /run/netns/NAME), through nsenter;
+// listenPacket opens the probe socket in that namespace (as
+// (*netns.Namespace).ListenPacket does).
+func StartCaptureIn(t testing.TB, nsPath string, listenPacket func(network, address string) (net.PacketConn, error), ports ...int) *Capture {
+	t.Helper()
+	Require(t, "tshark", "nsenter")
+	RequireRoot(t)
+	probe, err := listenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startCapture(t, probe, []string{"nsenter", "--net=" + nsPath, "tshark", "-i", "any"}, ports)
+}
+
+// startCapture runs the capture command (tshark and its interface, or
+// what runs it) with a filter for ports and the probe's.
+func startCapture(t testing.TB, probe net.PacketConn, command []string, ports []int) *Capture {
+	t.Helper()
 	t.Cleanup(func() { probe.Close() })
 	c := &Capture{t: t, file: filepath.Join(t.TempDir(), "capture.pcapng"), ports: ports, probe: probe}
 	parts := []string{fmt.Sprintf("udp port %d", probe.LocalAddr().(*net.UDPAddr).Port)}
 	for _, p := range ports {
 		parts = append(parts, fmt.Sprintf("tcp port %d or udp port %d", p, p))
 	}
-	c.proc = Start(t, "tshark", "-i", "lo", "-f", strings.Join(parts, " or "), "-w", c.file)
+	args := append(command[1:len(command):len(command)], "-f", strings.Join(parts, " or "), "-w", c.file)
+	c.proc = Start(t, command[0], args...)
 	WaitFor(t, 20*time.Second, "tshark to start capturing", func() error {
 		if c.proc.Exited() {
 			t.Fatalf("tshark exited: %s", c.proc.Output())
