@@ -155,6 +155,23 @@ func (c *Capture) Read(filter string) []string {
 	return lines
 }
 
+// Fields returns the values of fields (tshark -T fields) of each
+// captured packet that matches a display filter, one row per packet.
+func (c *Capture) Fields(filter string, fields ...string) [][]string {
+	c.t.Helper()
+	args := []string{"-Y", filter, "-T", "fields", "-E", "separator=/t"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	var rows [][]string
+	for _, l := range strings.Split(strings.TrimSpace(string(c.tshark(args...))), "\n") {
+		if l != "" {
+			rows = append(rows, strings.Split(l, "\t"))
+		}
+	}
+	return rows
+}
+
 // RequireClean fails the test if tshark found any malformed packet or
 // error-level expert item, and if it decoded fewer than minRPC RPC
 // messages (a capture that saw nothing proves nothing). Only packets that
