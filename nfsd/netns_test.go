@@ -53,6 +53,15 @@ func TestListenAndServeInNamespace(t *testing.T) {
 		c.Close()
 	}
 	mountIn(t, ctx, ns, srv, "inside")
+
+	// The port mapper forwards calls inside the namespace too: a NULL
+	// to NFS over UDP through PMAPPROC_CALLIT reaches the Server's.
+	pm, err := portmap.Dial(ctx, "udp", "127.0.0.1", &rpc.ClientOptions{Enter: ns.Do})
+	require.NoError(t, err)
+	defer pm.Close()
+	port, err := pm.PmapCallit(ctx, nfs3.NFS_PROGRAM, nfs3.NFS_V3, 0, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, srv.Port(ServiceNFS), port)
 }
 
 // TestServeTakesTheListenersNamespace: listeners handed to Serve from

@@ -101,6 +101,9 @@ func (s *Server) announce(ctx context.Context, host string, sys *portmap.Client,
 		return announcer{}, err
 	}
 	pmap := &portmap.Server{}
+	if ns := s.namespace(); ns != nil {
+		pmap.Enter = ns.Do
+	}
 	var self []net.Addr
 	for _, t := range ts {
 		self = append(self, t.endpoint().addrs()...)
