@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,9 +50,8 @@ func TestParseAddr(t *testing.T) {
 			if msgs, err := syscall.ParseNetlinkMessage(tt.msg); err == nil && len(msgs) == 1 {
 				got, found = parseAddr(&msgs[0])
 			}
-			if got != tt.want || found != tt.found {
-				t.Fatalf("got %v %v, want %v %v", got, found, tt.want, tt.found)
-			}
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.found, found)
 		})
 	}
 }

@@ -137,15 +137,11 @@ func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*C
 			return nil, err
 		}
 		var pc net.PacketConn
-		err = enter(o.Enter, func() error {
-			var err error
-			if o.Unconnected {
-				pc, err = listenUDP(network, o.ReservedPort)
-			} else {
-				pc, err = dialUDP(network, raddr, o.ReservedPort)
-			}
-			return err
-		})
+		if o.Enter == nil {
+			pc, err = openUDP(network, raddr, &o)
+		} else {
+			pc, err = openUDPIn(network, raddr, &o)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -34,13 +34,24 @@ func onReservedPort[T any](open func(port int) (T, error)) (T, error) {
 	return zero, lastErr
 }
 
-// enter runs open through the ClientOptions.Enter hook, directly when
-// there is none.
-func enter(hook func(func() error) error, open func() error) error {
-	if hook == nil {
-		return open()
+// openUDP opens a datagram Client's socket as o says: connected to
+// raddr unless o.Unconnected, on a reserved port if o.ReservedPort.
+func openUDP(network string, raddr *net.UDPAddr, o *ClientOptions) (net.PacketConn, error) {
+	if o.Unconnected {
+		return listenUDP(network, o.ReservedPort)
 	}
-	return hook(open)
+	return dialUDP(network, raddr, o.ReservedPort)
+}
+
+// openUDPIn is openUDP run through o.Enter.
+func openUDPIn(network string, raddr *net.UDPAddr, o *ClientOptions) (net.PacketConn, error) {
+	var pc net.PacketConn
+	err := o.Enter(func() error {
+		var err error
+		pc, err = openUDP(network, raddr, o)
+		return err
+	})
+	return pc, err
 }
 
 // dialStream connects a stream, from a reserved port if asked.
