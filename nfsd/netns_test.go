@@ -7,6 +7,7 @@ import (
 	"net"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/nfskit/nfskit/internal/peers"
 	"github.com/nfskit/nfskit/netns"
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nlm"
+	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/portmap"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/vfs/memfs"
@@ -167,5 +170,31 @@ func TestInteropRpcbindOfAnotherNamespace(t *testing.T) {
 			require.Equal(t, !tt.registered, logs.has(notUsingLocalSocket))
 			require.NoError(t, stop())
 		})
+	}
+}
+
+// TestNamespaceOutgoingCalls: the Server's outgoing calls are made in
+// its namespace. Its status monitor, restarted over a store that says
+// it watches 127.0.0.1, tells that host with SM_NOTIFY, through the port
+// mapper on 127.0.0.1:111: in the Server's namespace that is its own,
+// which leads the call to its own status monitor, which answers; in the
+// test's namespace nothing listens there.
+func TestNamespaceOutgoingCalls(t *testing.T) {
+	ns, _ := nstest.New(t, "out")
+	store, err := nsm.NewFileStore(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, store.Save(&nsm.Snapshot{State: 3, Monitors: []nsm.Monitor{{
+		MonName: "127.0.0.1", MyId: nsm.MyId{MyName: "127.0.0.1", MyProg: nlm.NLM_PROG, MyVers: nlm.NLM4_VERS, MyProc: 16}}}}))
+	notified := make(chan error, 1)
+	srv := testServer(t, "/", memfs.New(nil))
+	srv.Namespace, srv.Portmap, srv.Ports.Portmap, srv.StatusStore = ns, PortmapAuto, portmap.PMAP_PORT, store
+	srv.StatusMonitorOptions = &nsm.ServerOptions{NotifyDeadline: 5 * time.Second,
+		OnNotified: func(host string, err error) { notified <- err }}
+	launch(t, srv)
+	select {
+	case err := <-notified:
+		require.NoError(t, err, "SM_NOTIFY to 127.0.0.1 inside the namespace")
+	case <-time.After(testWait):
+		t.Fatal("no notification ended")
 	}
 }
