@@ -284,7 +284,7 @@ func Mount(ctx context.Context, host, path string, opts *MountOptions) (c *Clien
 func (o *MountOptions) lookupPorts(ctx context.Context, connect func(int, *rpc.ClientOptions) (*rpc.Client, error), stream bool) error {
 	ro := &rpc.ClientOptions{}
 	if o.RPC != nil {
-		ro.Logger = o.RPC.Logger
+		ro.Logger, ro.Enter = o.RPC.Logger, o.RPC.Enter
 	}
 	pc, err := connect(portmap.PMAP_PORT, ro)
 	if err != nil {

@@ -25,4 +25,22 @@
 // answers, else one of the Server's own; the status monitor
 // (StatusMonitor) the system's rpc.statd when it answers, else one of
 // the Server's own, keeping its state in StatusStore.
+//
+// Namespace makes every socket of the Server, listening and outgoing, in
+// another network namespace (see package netns), and the system's
+// rpcbind is used there only if it runs in that namespace. By default
+// the Server watches the addresses of its namespace and resets the
+// connections that arrived on one that is removed (see package
+// addrwatch), so that a floating address moved to another node leaves no
+// stale connection behind (NoAddrWatch turns that off).
+//
+// For locks to follow a floating address from node to node, serve it
+// with a Server of its own (Addr the address) that starts on the node
+// that takes the address and stops on the node that gives it up, with
+// its lock manager and status monitor named after the address
+// (LockManagerOptions.Name, StatusMonitorOptions.Name), the same exports
+// on every node, and StatusStore an nsm.FileStore in a directory every
+// node shares. The Server that starts on the new node finds there the
+// clients the old one monitored: it begins a grace period for them and
+// tells them with SM_NOTIFY, and they reclaim their locks from it.
 package nfsd

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"strconv"
+
+	"github.com/nfskit/nfskit/netns"
 )
 
 // Transport is what a service is served on: a stream listener (TCP), a
@@ -53,7 +55,10 @@ const freePortTries = 20
 
 // listenPair listens on TCP and UDP at host:port; port 0 takes a port
 // free on both.
-func listenPair(host string, port int) (Transport, error) {
+func listenPair(host string, port int) (Transport, error) { return listenPairIn(nil, host, port) }
+
+// listenPairIn is listenPair in namespace ns (nil: the process's).
+func listenPairIn(ns *netns.Namespace, host string, port int) (Transport, error) {
 	tries := 1
 	if port == 0 {
 		tries = freePortTries
@@ -61,12 +66,12 @@ func listenPair(host string, port int) (Transport, error) {
 	var err error
 	for range tries {
 		var l net.Listener
-		l, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		l, err = listenStream(ns, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {
 			return Transport{}, err
 		}
 		var pc net.PacketConn
-		pc, err = net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)))
+		pc, err = listenPacket(ns, "udp", net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)))
 		if err != nil {
 			l.Close() // the UDP port is taken: with port 0, try another
 			continue
@@ -79,7 +84,10 @@ func listenPair(host string, port int) (Transport, error) {
 // listenAll listens on TCP and UDP at port on every one of hosts; port
 // 0 takes a port free on the first host, and then the same on the
 // others (another free one if it is taken there).
-func listenAll(hosts []string, port int) ([]Transport, error) {
+func listenAll(hosts []string, port int) ([]Transport, error) { return listenAllIn(nil, hosts, port) }
+
+// listenAllIn is listenAll in namespace ns (nil: the process's).
+func listenAllIn(ns *netns.Namespace, hosts []string, port int) ([]Transport, error) {
 	tries := 1
 	if port == 0 {
 		tries = freePortTries
@@ -87,14 +95,14 @@ func listenAll(hosts []string, port int) ([]Transport, error) {
 	var err error
 	for range tries {
 		var first Transport
-		if first, err = listenPair(hosts[0], port); err != nil {
+		if first, err = listenPairIn(ns, hosts[0], port); err != nil {
 			return nil, err
 		}
 		ts := []Transport{first}
 		at := first.endpoint().Port()
 		for _, h := range hosts[1:] {
 			var t Transport
-			if t, err = listenPair(h, at); err != nil {
+			if t, err = listenPairIn(ns, h, at); err != nil {
 				break
 			}
 			ts = append(ts, t)

@@ -43,7 +43,7 @@ func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Clie
 	var statd string
 	statdErr := errors.New("no system port mapper to find it with")
 	if sys != nil {
-		statd, statdErr = findStatd(ctx, sys)
+		statd, statdErr = findStatd(ctx, sys, s.clientOptions())
 	}
 	switch {
 	case mode == MonitorSystem && statd == "":
@@ -58,7 +58,7 @@ func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Clie
 	var monitor nlm.StatusMonitor
 	if statd != "" {
 		lk.statd = statd
-		monitor = nlm.NewRPCMonitor("127.0.0.1", nil)
+		monitor = nlm.NewRPCMonitor("127.0.0.1", s.nsmDial())
 		if s.StatusStore != nil {
 			s.logger().Warn("StatusStore is not used: the system's rpc.statd keeps the status monitor's state")
 		}
@@ -68,6 +68,9 @@ func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Clie
 			opts = *s.StatusMonitorOptions
 		}
 		opts.Store = s.StatusStore
+		if opts.Dial == nil {
+			opts.Dial = s.nsmDial()
+		}
 		if opts.Logger == nil {
 			opts.Logger = s.logger()
 		}
@@ -103,6 +106,9 @@ func (s *Server) newLocking(ctx context.Context, mux *rpc.Mux, sys *portmap.Clie
 		opts = *s.LockManagerOptions
 	}
 	opts.Monitor, opts.GracePeriod, opts.SharedGrace = monitor, lk.grace, shared
+	if opts.CallbackRPC == nil {
+		opts.CallbackRPC = s.clientOptions()
+	}
 	if lk.noGrace != "" {
 		opts.GracePeriod = -1
 	}
@@ -207,7 +213,7 @@ func (lk *locking) log(s *Server, addrs map[Service][]Endpoint) {
 // 127.0.0.1:PORT"): registered with the port mapper pm and answering a
 // NULL call on 127.0.0.1, where the lock manager will ask it. It returns
 // "" and why when none does.
-func findStatd(ctx context.Context, pm *portmap.Client) (string, error) {
+func findStatd(ctx context.Context, pm *portmap.Client, opts *rpc.ClientOptions) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, statdTimeout)
 	defer cancel()
 	var errs []error
@@ -218,7 +224,7 @@ func findStatd(ctx context.Context, pm *portmap.Client) (string, error) {
 			continue
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		c, err := rpc.Dial(ctx, network, addr, nil)
+		c, err := rpc.Dial(ctx, network, addr, opts)
 		if err == nil {
 			err = nsm.NewV1Client(c).Null(ctx)
 			c.Close()
@@ -229,4 +235,14 @@ func findStatd(ctx context.Context, pm *portmap.Client) (string, error) {
 		errs = append(errs, fmt.Errorf("status monitor at %s %s: %w", network, addr, err))
 	}
 	return "", errors.Join(errs...)
+}
+
+// nsmDial returns how status monitor calls are dialled: through the port
+// mapper, in the Server's network namespace; nil (the default) in the
+// process's.
+func (s *Server) nsmDial() nsm.DialFunc {
+	if opts := s.clientOptions(); opts != nil {
+		return nsm.DialPortmapWith(opts)
+	}
+	return nil
 }

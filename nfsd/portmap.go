@@ -31,11 +31,17 @@ func (s *Server) systemPortmap(ctx context.Context, host string) (*portmap.Clien
 	// and lets the superuser replace registrations a crashed server
 	// left behind.
 	var errs []error
-	for _, at := range []struct{ network, addr string }{
+	places := []struct{ network, addr string }{
 		{"unix", ""},
 		{"tcp", net.JoinHostPort(loopbackOf(host), strconv.Itoa(portmap.PMAP_PORT))},
-	} {
-		pm, err := portmap.Dial(ctx, at.network, at.addr, nil)
+	}
+	if why := s.rpcbindElsewhere(ctx); why != "" {
+		s.logger().Info("not using rpcbind's local socket: it serves another network namespace; asking the namespace's own port mapper over loopback",
+			"why", why)
+		places = places[1:]
+	}
+	for _, at := range places {
+		pm, err := portmap.Dial(ctx, at.network, at.addr, s.clientOptions())
 		if err == nil {
 			if err = portmap.NewV2Client(pm.Caller()).Null(ctx); err == nil {
 				return pm, nil
@@ -95,6 +101,9 @@ func (s *Server) announce(ctx context.Context, host string, sys *portmap.Client,
 		return announcer{}, err
 	}
 	pmap := &portmap.Server{}
+	if ns := s.namespace(); ns != nil {
+		pmap.Enter = ns.Do
+	}
 	var self []net.Addr
 	for _, t := range ts {
 		self = append(self, t.endpoint().addrs()...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nfskit/nfskit/internal/settings"
 	"github.com/nfskit/nfskit/mount"
+	"github.com/nfskit/nfskit/netns"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
@@ -128,6 +129,22 @@ type Server struct {
 	// monitor; the Server sets their Store, and their Logger when nil.
 	StatusMonitorOptions *nsm.ServerOptions
 
+	// Namespace, if set, is the network namespace every socket of the
+	// Server is made in: those ListenAndServe listens on, and those of
+	// its outgoing calls (to the port mapper and rpc.statd, lock manager
+	// callbacks, SM_NOTIFY). Nil means the process's, or, with Serve,
+	// the namespace of the NFS listener handed in. rpcbind's local
+	// socket is used only when the rpcbind behind it runs in that same
+	// namespace; otherwise the namespace's port mapper is asked over
+	// loopback.
+	Namespace *netns.Namespace
+	// NoAddrWatch turns off the watch of the addresses of the Server's
+	// network namespace. By default, when an address is removed (a
+	// floating address moved to another node), the connections that
+	// arrived on it are closed at once, so that none is left to meet a
+	// client when the address comes back (see package addrwatch).
+	NoAddrWatch bool
+
 	mu       sync.Mutex
 	started  bool
 	starting chan struct{} // closed once start has returned
@@ -138,6 +155,9 @@ type Server struct {
 	done     chan struct{}
 	stopOnce sync.Once
 	stopErr  error
+	// servedNS is the namespace of the listeners handed to Serve, when
+	// Namespace is nil and it is not the process's.
+	servedNS *netns.Namespace
 }
 
 // running is what a serving Server holds until Shutdown.
@@ -156,6 +176,8 @@ type running struct {
 	stopV4    func()
 	// stopCoordinator ends the GraceCoordinator's hold on v4grace.
 	stopCoordinator func()
+	// stopWatch stops the watch of the namespace's addresses.
+	stopWatch func()
 }
 
 // service is a set of programs served on one port.
@@ -236,7 +258,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	hosts := append([]string{s.Addr}, s.ExtraAddrs...)
 	return s.serve(ctx, s.Addr, func(svc Service, required bool) ([]Transport, error) {
 		port, setting := s.Ports.port(svc)
-		ts, err := listenAll(hosts, port)
+		ts, err := listenAllIn(s.Namespace, hosts, port)
 		if err == nil {
 			return ts, nil
 		}
@@ -258,6 +280,7 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 			host = a.IP.String()
 		}
 	}
+	defer s.adoptNamespace(ls)()
 	used := map[Service]bool{}
 	err := s.serve(ctx, host, func(svc Service, required bool) ([]Transport, error) {
 		t, ok := ls[svc]
@@ -373,6 +396,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		}
 		regs = append(regs, registrations(svc.progs, addrs[svc.name])...)
 	}
+	run.stopWatch = s.watchAddrs(run.srv)
 	run.announce, err = s.announce(ctx, host, run.sys, mux, regs, serveOn)
 	if run.announce.system != (Endpoint{}) {
 		addrs[ServicePortmap] = []Endpoint{run.announce.system}
@@ -490,6 +514,9 @@ func (r *running) stop(ctx context.Context) error {
 		if err := r.announce.withdraw(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("withdrawing the registrations with the port mapper: %w", err))
 		}
+	}
+	if r.stopWatch != nil {
+		r.stopWatch()
 	}
 	errs = append(errs, r.srv.Shutdown(ctx))
 	if r.stopCoordinator != nil {

@@ -107,6 +107,12 @@ type ServerOptions struct {
 	// CallbackTimeout bounds each attempt at a call to a client
 	// (default DefaultCallbackTimeout).
 	CallbackTimeout time.Duration
+	// CallbackRPC, if set, are the options of the RPC clients the server
+	// dials to call clients back, and of those that ask a client's port
+	// mapper when LookupCallback is nil: with an Enter hook
+	// ((*netns.Namespace).Do) they are dialled in the network namespace
+	// the server serves in. Nil means the defaults.
+	CallbackRPC *rpc.ClientOptions
 	// GrantRetry, GrantMaxRetry and GrantDeadline pace the GRANTED
 	// calls for a lock granted to a waiter until the client answers
 	// (defaults DefaultGrantRetry, DefaultGrantMaxRetry,
@@ -259,7 +265,7 @@ func NewServer(t *export.Table, opts *ServerOptions) (*Server, error) {
 	}
 	s.lookup = o.LookupCallback
 	if s.lookup == nil {
-		s.lookup = PortmapLookup(0)
+		s.lookup = PortmapLookupWith(0, o.CallbackRPC)
 	}
 	if o.CallbackCacheSize <= 0 {
 		o.CallbackCacheSize = DefaultCallbackCacheSize

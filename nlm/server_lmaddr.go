@@ -33,12 +33,16 @@ type CallbackLookup func(ctx context.Context, network, host string, vers uint32)
 
 // PortmapLookup returns a CallbackLookup that asks the port mapper of
 // the client host, at port (0: 111, the port mapper's own), over UDP.
-func PortmapLookup(port int) CallbackLookup {
+func PortmapLookup(port int) CallbackLookup { return PortmapLookupWith(port, nil) }
+
+// PortmapLookupWith is PortmapLookup whose port mapper clients are
+// dialled with opts (nil: the defaults).
+func PortmapLookupWith(port int, opts *rpc.ClientOptions) CallbackLookup {
 	if port == 0 {
 		port = portmap.PMAP_PORT
 	}
 	return func(ctx context.Context, network, host string, vers uint32) (string, error) {
-		pm, err := portmap.Dial(ctx, "udp", net.JoinHostPort(host, strconv.Itoa(port)), nil)
+		pm, err := portmap.Dial(ctx, "udp", net.JoinHostPort(host, strconv.Itoa(port)), opts)
 		if err != nil {
 			return "", fmt.Errorf("nlm: lock manager of %s: port mapper: %w", host, err)
 		}
@@ -181,7 +185,7 @@ func (s *Server) callLM(ctx context.Context, r *route, proc uint32, args xdr.Mar
 func (s *Server) callAt(ctx context.Context, network, addr string, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CallbackTimeout)
 	defer cancel()
-	c, err := rpc.Dial(ctx, network, addr, nil)
+	c, err := rpc.Dial(ctx, network, addr, s.opts.CallbackRPC)
 	if err != nil {
 		return err
 	}

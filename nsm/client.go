@@ -19,7 +19,22 @@ type DialFunc func(ctx context.Context, host string, prog, vers uint32) (*rpc.Cl
 // (port 111, over UDP) where the program version listens, preferring UDP
 // and falling back to TCP, and connects there.
 func DialPortmap(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
-	pm, err := portmap.Dial(ctx, "udp", host, nil)
+	return dialPortmap(ctx, nil, host, prog, vers)
+}
+
+// DialPortmapWith returns a DialFunc that does what DialPortmap does,
+// dialling the port mapper and the program with opts (nil: the
+// defaults): with an Enter hook ((*netns.Namespace).Do), in another
+// network namespace.
+func DialPortmapWith(opts *rpc.ClientOptions) DialFunc {
+	return func(ctx context.Context, host string, prog, vers uint32) (*rpc.Client, error) {
+		return dialPortmap(ctx, opts, host, prog, vers)
+	}
+}
+
+// dialPortmap is DialPortmap with the RPC clients' options.
+func dialPortmap(ctx context.Context, opts *rpc.ClientOptions, host string, prog, vers uint32) (*rpc.Client, error) {
+	pm, err := portmap.Dial(ctx, "udp", host, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +46,7 @@ func DialPortmap(ctx context.Context, host string, prog, vers uint32) (*rpc.Clie
 			errs = append(errs, err)
 			continue
 		}
-		c, err := rpc.Dial(ctx, network, net.JoinHostPort(host, strconv.Itoa(port)), nil)
+		c, err := rpc.Dial(ctx, network, net.JoinHostPort(host, strconv.Itoa(port)), opts)
 		if err != nil {
 			errs = append(errs, err)
 			continue

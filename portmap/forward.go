@@ -124,7 +124,18 @@ func (s *Server) call(ctx context.Context, to *net.UDPAddr, auth rpc.Auth, a *Rp
 	if to.IP.To4() == nil {
 		network = "udp6"
 	}
-	pc, err := net.ListenUDP(network, nil)
+	var pc *net.UDPConn
+	open := func() error {
+		var err error
+		pc, err = net.ListenUDP(network, nil)
+		return err
+	}
+	var err error
+	if s.Enter != nil {
+		err = s.Enter(open)
+	} else {
+		err = open()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,12 @@ type Server struct {
 	// ForwardTimeout bounds a call forwarded by CALLIT, BCAST or
 	// INDIRECT; zero means DefaultForwardTimeout.
 	ForwardTimeout time.Duration
+	// Enter, if set, runs the opening of the socket each forwarded call
+	// is sent on, as rpc.ClientOptions.Enter does: given
+	// (*netns.Namespace).Do, calls are forwarded inside the network
+	// namespace the port mapper serves, where the programs registered
+	// with it listen.
+	Enter func(open func() error) error
 	// AllowRemoteSet lets callers from other hosts SET and UNSET. By
 	// default only local callers (a loopback address or a unix socket)
 	// may; others are denied with AUTH_TOOWEAK, as rpcbind denies them

@@ -54,6 +54,15 @@ type ClientOptions struct {
 	FragmentSize int
 	// Logger receives the client's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Enter, if set, runs each step of Dial that makes a socket, and of
+	// every redial after it: connecting a stream, opening a datagram
+	// socket, the search for a free reserved port. It calls open and
+	// returns what open returned. Given (*netns.Namespace).Do, every
+	// socket of the Client is made in that network namespace. open
+	// starts no goroutine that makes a socket; host names are resolved
+	// by the Go resolver on goroutines of its own, outside what Enter
+	// runs. Nil makes the sockets directly.
+	Enter func(open func() error) error
 }
 
 // Client makes calls to one server. Many calls may be in flight at once
@@ -128,10 +137,10 @@ func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*C
 			return nil, err
 		}
 		var pc net.PacketConn
-		if o.Unconnected {
-			pc, err = listenUDP(network, o.ReservedPort)
+		if o.Enter == nil {
+			pc, err = openUDP(network, raddr, &o)
 		} else {
-			pc, err = dialUDP(network, raddr, o.ReservedPort)
+			pc, err = openUDPIn(network, raddr, &o)
 		}
 		if err != nil {
 			return nil, err
@@ -139,7 +148,16 @@ func Dial(ctx context.Context, network, address string, opts *ClientOptions) (*C
 		return NewPacketClient(pc, raddr, &o), nil
 	}
 	dial := func(ctx context.Context) (net.Conn, error) {
-		return dialStream(ctx, network, address, o.ReservedPort)
+		if o.Enter == nil {
+			return dialStream(ctx, network, address, o.ReservedPort)
+		}
+		var nc net.Conn
+		err := o.Enter(func() error {
+			var err error
+			nc, err = dialStream(ctx, network, address, o.ReservedPort)
+			return err
+		})
+		return nc, err
 	}
 	c := NewClient(dial, &o)
 	if _, err := c.connection(ctx); err != nil {

@@ -34,14 +34,37 @@ func onReservedPort[T any](open func(port int) (T, error)) (T, error) {
 	return zero, lastErr
 }
 
+// openUDP opens a datagram Client's socket as o says: connected to
+// raddr unless o.Unconnected, on a reserved port if o.ReservedPort.
+func openUDP(network string, raddr *net.UDPAddr, o *ClientOptions) (net.PacketConn, error) {
+	if o.Unconnected {
+		return listenUDP(network, o.ReservedPort)
+	}
+	return dialUDP(network, raddr, o.ReservedPort)
+}
+
+// openUDPIn is openUDP run through o.Enter.
+func openUDPIn(network string, raddr *net.UDPAddr, o *ClientOptions) (net.PacketConn, error) {
+	var pc net.PacketConn
+	err := o.Enter(func() error {
+		var err error
+		pc, err = openUDP(network, raddr, o)
+		return err
+	})
+	return pc, err
+}
+
 // dialStream connects a stream, from a reserved port if asked.
 func dialStream(ctx context.Context, network, address string, reserved bool) (net.Conn, error) {
+	// No Happy Eyeballs: the addresses of a name are tried one after
+	// another on the calling goroutine, which may be locked to a thread
+	// in another network namespace (ClientOptions.Enter).
 	if !reserved {
-		var d net.Dialer
+		d := net.Dialer{FallbackDelay: -1}
 		return d.DialContext(ctx, network, address)
 	}
 	return onReservedPort(func(port int) (net.Conn, error) {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}}
+		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: port}, FallbackDelay: -1}
 		return d.DialContext(ctx, network, address)
 	})
 }

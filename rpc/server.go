@@ -257,6 +257,14 @@ func (s *Server) Close() error {
 // bound to it, so clients reconnect to the address's new owner instead of
 // waiting on connections that can no longer be answered. Listeners and
 // datagram sockets are left alone.
+//
+// The connections are reset, not closed gracefully: TCP ones are closed
+// with SO_LINGER 0, so the kernel forgets them at once. A graceful close
+// would leave each in FIN_WAIT1 for minutes, retransmitting a FIN that
+// cannot leave from an address the host no longer has; if the address
+// came back meanwhile, a client reconnecting from the same port (as NFS
+// clients do, from a reserved port) would meet that stale connection and
+// stall.
 func (s *Server) CloseAddr(ip net.IP) int {
 	s.init()
 	s.mu.Lock()
@@ -268,6 +276,9 @@ func (s *Server) CloseAddr(ip net.IP) int {
 	}
 	s.mu.Unlock()
 	for _, c := range victims {
+		if tc, ok := c.nc.(interface{ SetLinger(int) error }); ok {
+			tc.SetLinger(0)
+		}
 		c.Close()
 	}
 	return len(victims)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nfskit/nfskit/netns"
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
@@ -44,10 +45,12 @@ type flags struct {
 	verbose      bool
 	v4           bool
 	idmapDomain  string
+	metrics      string
+	netns        string
+	addrWatch    bool
 
 	// configure is Options.Configure.
 	configure func(ctx context.Context, srv *nfsd.Server, logger *slog.Logger) (cleanup func(), err error)
-	metrics   string
 }
 
 // usage is the first line -h prints.
@@ -83,6 +86,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0, 4.1 and 4.2) beside NFSv3 on the NFS port")
 	fs.StringVar(&f.metrics, "metrics", "", "serve call counts and latencies for Prometheus at http://ADDR/metrics (such as 127.0.0.1:9101)")
 	fs.StringVar(&f.idmapDomain, "idmap-domain", "", "NFSv4 owners as name@DOMAIN from this machine's accounts, as idmapd's Domain (default: numeric ids, \"1000\")")
+	fs.StringVar(&f.netns, "netns", "", "serve inside this network namespace (/run/netns/NAME or /proc/PID/ns/net): every socket, listening and outgoing, is made there")
+	fs.BoolVar(&f.addrWatch, "addr-watch", true, "close at once the connections that arrived on an address removed from the network namespace (a floating address moved away)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -135,6 +140,8 @@ var flagOf = map[string]string{
 	"GracePeriod":   "-grace",
 	"StatusStore":   "-state-dir",
 	"NFSv4Store":    "-state-dir",
+	"Namespace":     "-netns",
+	"NoAddrWatch":   "-addr-watch",
 }
 
 // flagError returns err with the setting it names replaced by its flag.
@@ -165,6 +172,14 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		GracePeriod:   f.grace,
 		Logger:        logger,
 		NoNFSv4:       !f.v4,
+		NoAddrWatch:   !f.addrWatch,
+	}
+	if f.netns != "" {
+		ns, err := netns.Open(f.netns)
+		if err != nil {
+			return nil, &nfsd.Error{Setting: "Namespace", Value: f.netns, Err: err}
+		}
+		srv.Namespace = ns
 	}
 	if f.idmapDomain != "" {
 		srv.NFSv4IDMapper = nfs4.NewDomainIDs(f.idmapDomain, nil)

@@ -68,6 +68,7 @@ func TestFlagsToServer(t *testing.T) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
 		{"without NFSv4", []string{"-v4=false"}, base(func(s *nfsd.Server) { s.NoNFSv4 = true }), "/", export.Policy{}},
+		{"without the address watch", []string{"-addr-watch=false"}, base(func(s *nfsd.Server) { s.NoAddrWatch = true }), "/", export.Policy{}},
 		{"NFSv4 owners by name", []string{"-idmap-domain", "example.com"},
 			base(func(s *nfsd.Server) { s.NFSv4IDMapper = nfs4.NewDomainIDs("example.com", nil) }), "/", export.Policy{}},
 		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
@@ -122,6 +123,8 @@ func TestFlagErrors(t *testing.T) {
 			`nfsd: -nsm "system": needs the system's port mapper`},
 		{"port range", []string{"-nlm-port", "70000"}, "nfsd: NLM (-nlm-port 70000): want a port from 0 to 65535"},
 		{"an address that is not one", []string{"-addr", "127.0.0.1,localhost"}, `nfsd: -addr "localhost": want an IP address`},
+		{"a namespace that is not one", []string{"-netns", "/proc/self/ns/uts"}, `nfsd: -netns "/proc/self/ns/uts": netns /proc/self/ns/uts: open: not a network namespace`},
+		{"no such namespace", []string{"-netns", "/run/netns/none"}, `nfsd: -netns "/run/netns/none": netns /run/netns/none: open:`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := parse(t, append(append([]string{}, free...), tc.args...)...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -13,19 +12,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nfskit/nfskit/metrics"
+	"github.com/nfskit/nfskit/netns"
 	"github.com/nfskit/nfskit/rpc"
 )
 
 // serveMetrics serves stats, with the Go runtime's and the process's
-// metrics, for Prometheus at http://addr/metrics until ctx ends; the
-// returned channel is closed once the listener is closed.
-func serveMetrics(ctx context.Context, addr string, stats *rpc.Stats, logger *slog.Logger) (<-chan struct{}, error) {
+// metrics, for Prometheus at http://addr/metrics in the network
+// namespace ns (nil: the process's) until ctx ends; the returned channel
+// is closed once the listener is closed.
+func serveMetrics(ctx context.Context, ns *netns.Namespace, addr string, stats *rpc.Stats, logger *slog.Logger) (<-chan struct{}, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(metrics.NewCollector(stats, nil),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	l, err := net.Listen("tcp", addr)
+	l, err := ns.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

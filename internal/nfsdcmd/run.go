@@ -72,7 +72,7 @@ func run(ctx context.Context, f flags, logger *slog.Logger) error {
 	if f.metrics != "" {
 		srv.Stats = rpc.NewStats()
 		mctx, cancel := context.WithCancel(ctx)
-		stopped, err := serveMetrics(mctx, f.metrics, srv.Stats, logger)
+		stopped, err := serveMetrics(mctx, srv.Namespace, f.metrics, srv.Stats, logger)
 		if err != nil {
 			cancel()
 			return &nfsd.Error{Setting: "-metrics", Value: f.metrics, Err: err}

@@ -39,6 +39,28 @@ func StartCapture(t testing.TB, ports ...int) *Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startCapture(t, probe, []string{"tshark", "-i", "lo"}, ports)
+}
+
+// StartCaptureIn is StartCapture on every interface of the network
+// namespace at nsPath (such as /run/netns/NAME), through nsenter;
+// listenPacket opens the probe socket in that namespace (as
+// (*netns.Namespace).ListenPacket does).
+func StartCaptureIn(t testing.TB, nsPath string, listenPacket func(network, address string) (net.PacketConn, error), ports ...int) *Capture {
+	t.Helper()
+	Require(t, "tshark", "nsenter")
+	RequireRoot(t)
+	probe, err := listenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startCapture(t, probe, []string{"nsenter", "--net=" + nsPath, "tshark", "-i", "any"}, ports)
+}
+
+// startCapture runs the capture command (tshark and its interface, or
+// what runs it) with a filter for ports and the probe's.
+func startCapture(t testing.TB, probe net.PacketConn, command []string, ports []int) *Capture {
+	t.Helper()
 	t.Cleanup(func() { probe.Close() })
 	c := &Capture{t: t, file: filepath.Join(t.TempDir(), "capture.pcapng"), ports: ports, probe: probe}
 	parts := []string{fmt.Sprintf("udp port %d", probe.LocalAddr().(*net.UDPAddr).Port)}
@@ -48,8 +70,9 @@ func StartCapture(t testing.TB, ports ...int) *Capture {
 	// A kernel buffer of captureBufferMiB rather than tshark's 2 MiB: a
 	// burst on loopback (a 1 MiB READ reply, pipelined calls) overflows
 	// the small one, and the packets dropped are missing from the capture.
-	c.proc = Start(t, "tshark", "-i", "lo", "-B", strconv.Itoa(captureBufferMiB),
+	args := append(command[1:len(command):len(command)], "-B", strconv.Itoa(captureBufferMiB),
 		"-f", strings.Join(parts, " or "), "-w", c.file)
+	c.proc = Start(t, command[0], args...)
 	WaitFor(t, 20*time.Second, "tshark to start capturing", func() error {
 		if c.proc.Exited() {
 			t.Fatalf("tshark exited: %s", c.proc.Output())
@@ -168,6 +191,23 @@ func (c *Capture) Read(filter string) []string {
 func (c *Capture) Details(filter string) string {
 	c.t.Helper()
 	return string(c.tshark("-Y", filter, "-V"))
+}
+
+// Fields returns the values of fields (tshark -T fields) of each
+// captured packet that matches a display filter, one row per packet.
+func (c *Capture) Fields(filter string, fields ...string) [][]string {
+	c.t.Helper()
+	args := []string{"-Y", filter, "-T", "fields", "-E", "separator=/t"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	var rows [][]string
+	for _, l := range strings.Split(strings.TrimSpace(string(c.tshark(args...))), "\n") {
+		if l != "" {
+			rows = append(rows, strings.Split(l, "\t"))
+		}
+	}
+	return rows
 }
 
 // RequireClean fails the test if tshark found any malformed packet or

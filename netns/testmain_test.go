@@ -1,0 +1,9 @@
+package netns_test
+
+import (
+	"testing"
+
+	"github.com/nfskit/nfskit/internal/testns"
+)
+
+func TestMain(m *testing.M) { testns.Main(m) }
