@@ -1,0 +1,33 @@
+// Package proxy is a protocol-aware ONC RPC proxy: it stands between
+// clients and any ONC RPC server, over TCP (record marking) and UDP, and
+// forwards every call with the caller's own credential, passing the reply
+// body back untouched.
+//
+// A [Forwarder] is the rpc.Handler that forwards; [Proxy] serves one over
+// a listener and a datagram socket. Around it sit rpc.Middleware of this
+// package, each one idea:
+//
+//   - [Logger] logs each call and its reply as a structured slog record:
+//     program, version, procedure, xid, credential, status, latency, and
+//     for an NFSv4 COMPOUND its operations with their statuses.
+//   - [Recorder] writes each call and reply into a pcap file that
+//     tshark dissects as RPC (see [PcapWriter]).
+//   - [Faults] injects faults by [Rule]: delay, drop, an accept_stat or a
+//     procedure status in place of the server's reply, a closed
+//     connection.
+//   - [MapExports] and [Squash] rewrite calls: export paths in MOUNT and
+//     NFSv4 PUTROOTFH/LOOKUP, and AUTH_SYS identities.
+//
+// Calls and replies are decoded with a program table (programs.Table
+// by default), so every program nfskit describes is understood without a
+// hand-written switch per program, and enum values the definitions do
+// not name (a newer server's status) are decoded as numbers and passed on.
+//
+// Transaction ids are mapped and restored: the upstream call carries an
+// xid the proxy's client chose, and the reply goes back to the caller with
+// the caller's own. One upstream datagram socket carries the calls of
+// every caller, whose xids may collide; a caller's retransmission that
+// arrives while its call is still out upstream is absorbed, and the
+// proxy's own retransmissions reuse its upstream xid, so the server's
+// reply cache still recognises them.
+package proxy

@@ -1,0 +1,217 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/nfskit/nfskit/rpc"
+)
+
+// DefaultTimeout bounds a forwarded call whose Forwarder sets none.
+const DefaultTimeout = 2 * time.Minute
+
+// Forwarder is an rpc.Handler that sends every call on to one upstream
+// server and answers with the server's reply. A call that arrived over TCP
+// goes upstream over a TCP connection of its own for each caller's
+// connection (so the server sees one connection per client, as without
+// the proxy, and a connection closed on one side is closed on the
+// other); a call that arrived over UDP goes upstream over one shared UDP
+// socket.
+type Forwarder struct {
+	// Upstream is the server's host:port.
+	Upstream string
+	// Timeout bounds a call upstream; zero means DefaultTimeout. A call
+	// that times out is dropped: its caller retransmits.
+	Timeout time.Duration
+	// Options configure the upstream clients (retransmission, record
+	// size, logger); Auth is ignored, since each call carries its
+	// caller's credential.
+	Options rpc.ClientOptions
+	// Dial, if set, opens the upstream stream connections.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+
+	mu       sync.Mutex
+	streams  map[*rpc.Conn]*rpc.Client
+	udp      *rpc.Client
+	inflight map[inflightKey]struct{}
+	closed   bool
+}
+
+// inflightKey names a datagram call: its caller and xid.
+type inflightKey struct {
+	ip   [16]byte
+	port int
+	xid  uint32
+}
+
+// ErrClosed is returned for calls made after the Forwarder was closed.
+var ErrClosed = errors.New("proxy: forwarder closed")
+
+// ServeRPC forwards c upstream and answers w with the reply.
+func (f *Forwarder) ServeRPC(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+	cl, release, err := f.client(c)
+	if errors.Is(err, errDuplicate) {
+		w.Drop()
+		return
+	}
+	if err != nil {
+		w.Error(rpc.SYSTEM_ERR)
+		return
+	}
+	defer release()
+	timeout := f.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	auth := rpc.CallAuth{Cred: c.Cred, Verf: c.Verf}
+	res := getResults()
+	defer putResults(res)
+	err = cl.CallAs(ctx, &auth, c.Prog, c.Vers, c.Proc, rpc.RawResults(c.Args), res)
+	answer(w, c, &auth, *res, err)
+}
+
+// answer passes the upstream outcome of a call back to its caller.
+func answer(w rpc.ReplyWriter, c *rpc.Call, auth *rpc.CallAuth, res rpc.RawResults, err error) {
+	var me *rpc.MismatchError
+	var ae *rpc.AuthError
+	var as rpc.AcceptStat
+	switch {
+	case err == nil:
+		c.ReplyVerf = auth.ReplyVerf
+		w.Reply(res)
+	case errors.As(err, &me) && !me.RPC:
+		w.ProgMismatch(me.Low, me.High)
+	case errors.As(err, &ae):
+		w.AuthError(ae.Stat)
+	case errors.As(err, &as):
+		w.Error(as)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		w.Drop()
+	default:
+		// The server could not be reached, or answered with something
+		// that is not a reply: the caller's retransmission may fare
+		// better.
+		w.Drop()
+	}
+}
+
+// client returns the upstream client for c and a function to call when
+// the call is done.
+func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, nil, ErrClosed
+	}
+	if c.Conn != nil {
+		return f.streamClient(c.Conn), func() {}, nil
+	}
+	if f.udp == nil {
+		cl, err := rpc.Dial(context.Background(), "udp", f.Upstream, f.options())
+		if err != nil {
+			return nil, nil, err
+		}
+		f.udp = cl
+		f.inflight = map[inflightKey]struct{}{}
+	}
+	k := keyOf(c)
+	if _, dup := f.inflight[k]; dup {
+		// The caller sent it again while it is still out upstream, where
+		// the proxy's own client retransmits it: the first copy's reply
+		// answers both.
+		return nil, nil, errDuplicate
+	}
+	f.inflight[k] = struct{}{}
+	return f.udp, func() {
+		f.mu.Lock()
+		delete(f.inflight, k)
+		f.mu.Unlock()
+	}, nil
+}
+
+var errDuplicate = errors.New("proxy: duplicate of a call in flight")
+
+func keyOf(c *rpc.Call) inflightKey {
+	k := inflightKey{xid: c.Xid}
+	if a, ok := c.RemoteAddr.(*net.UDPAddr); ok {
+		copy(k.ip[:], a.IP.To16())
+		k.port = a.Port
+	}
+	return k
+}
+
+// streamClient returns the upstream client of the caller's connection
+// conn, making it on first use; f.mu is held.
+func (f *Forwarder) streamClient(conn *rpc.Conn) *rpc.Client {
+	if cl := f.streams[conn]; cl != nil {
+		return cl
+	}
+	if f.streams == nil {
+		f.streams = map[*rpc.Conn]*rpc.Client{}
+	}
+	network := "tcp"
+	dial := func(ctx context.Context) (net.Conn, error) {
+		if f.Dial != nil {
+			return f.Dial(ctx, network, f.Upstream)
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, f.Upstream)
+	}
+	cl := rpc.NewClient(dial, f.options())
+	f.streams[conn] = cl
+	go func() {
+		<-conn.Done()
+		f.mu.Lock()
+		delete(f.streams, conn)
+		f.mu.Unlock()
+		cl.Close()
+	}()
+	return cl
+}
+
+func (f *Forwarder) options() *rpc.ClientOptions {
+	o := f.Options
+	o.Auth = nil
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &o
+}
+
+// Close closes every upstream client; calls in flight fail and are
+// dropped.
+func (f *Forwarder) Close() error {
+	f.mu.Lock()
+	f.closed = true
+	clients := make([]*rpc.Client, 0, len(f.streams)+1)
+	for _, cl := range f.streams {
+		clients = append(clients, cl)
+	}
+	if f.udp != nil {
+		clients = append(clients, f.udp)
+	}
+	f.streams, f.udp = nil, nil
+	f.mu.Unlock()
+	for _, cl := range clients {
+		cl.Close()
+	}
+	return nil
+}
+
+var resultsPool = sync.Pool{New: func() any { return new(rpc.RawResults) }}
+
+func getResults() *rpc.RawResults { return resultsPool.Get().(*rpc.RawResults) }
+
+func putResults(r *rpc.RawResults) {
+	if cap(*r) > 1<<21 {
+		return
+	}
+	*r = (*r)[:0]
+	resultsPool.Put(r)
+}
