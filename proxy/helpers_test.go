@@ -66,7 +66,18 @@ func portOf(a net.Addr) int {
 // mount mounts "/" of the server on nfsPort and mountPort over network.
 func mount(t testing.TB, network string, nfsPort, mountPort int, rpcOpts *rpc.ClientOptions) *nfs3.Client {
 	t.Helper()
-	cl, err := nfs3.Mount(context.Background(), "127.0.0.1", "/", &nfs3.MountOptions{
+	return mountAt(t, "/", network, nfsPort, mountPort, rpcOpts)
+}
+
+// mountPath mounts path over TCP.
+func mountPath(t testing.TB, path string, nfsPort, mountPort int) *nfs3.Client {
+	t.Helper()
+	return mountAt(t, path, "tcp", nfsPort, mountPort, nil)
+}
+
+func mountAt(t testing.TB, path, network string, nfsPort, mountPort int, rpcOpts *rpc.ClientOptions) *nfs3.Client {
+	t.Helper()
+	cl, err := nfs3.Mount(context.Background(), "127.0.0.1", path, &nfs3.MountOptions{
 		Network: network, NFSPort: nfsPort, MountPort: mountPort, RPC: rpcOpts})
 	require.NoError(t, err)
 	t.Cleanup(func() { cl.Close() })

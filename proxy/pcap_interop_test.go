@@ -14,7 +14,6 @@ import (
 	"github.com/nfskit/nfskit/rpc"
 )
 
-
 // TestInteropProxyPcap records NFSv3 (TCP and UDP, a READ of 300 KiB
 // split over many segments) and an NFSv4.1 session through the proxy,
 // and has tshark read the pcap: every message decodes as RPC, none is
