@@ -24,7 +24,13 @@ import (
 // ports of 127.0.0.1 and returns its NFS and MOUNT ports.
 func startNFSD(t testing.TB) (nfsPort, mountPort int) {
 	t.Helper()
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/", FS: memfs.New(&memfs.Options{RootMode: 0o777})})
+	return startNFSDAt(t, "/")
+}
+
+// startNFSDAt serves an in-memory export at path.
+func startNFSDAt(t testing.TB, path string) (nfsPort, mountPort int) {
+	t.Helper()
+	table, err := export.NewTable(&export.Export{ID: 1, Path: path, FS: memfs.New(&memfs.Options{RootMode: 0o777})})
 	require.NoError(t, err)
 	srv := &nfsd.Server{Exports: table, Addr: "127.0.0.1", Portmap: nfsd.PortmapNone,
 		Logger: slog.New(slog.DiscardHandler), GracePeriod: time.Nanosecond}
