@@ -33,6 +33,11 @@ type Forwarder struct {
 	Options rpc.ClientOptions
 	// Dial, if set, opens the upstream stream connections.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// CallbackMiddleware wraps the forwarding of calls the server makes
+	// back on an upstream connection (NFSv4.1 callbacks on the fore
+	// channel's connection), which go to the caller's connection it
+	// belongs to. A Proxy sets it to its own Middleware if it is nil.
+	CallbackMiddleware []rpc.Middleware
 
 	mu       sync.Mutex
 	streams  map[*rpc.Conn]*rpc.Client
@@ -163,7 +168,14 @@ func (f *Forwarder) streamClient(conn *rpc.Conn) *rpc.Client {
 		var d net.Dialer
 		return d.DialContext(ctx, network, f.Upstream)
 	}
-	cl := rpc.NewClient(dial, f.options())
+	o := f.options()
+	var h rpc.Handler = callbackForwarder{conn}
+	for i := len(f.CallbackMiddleware) - 1; i >= 0; i-- {
+		h = f.CallbackMiddleware[i](h)
+	}
+	o.Handler = h
+	o.Authenticators = PassAuthenticators()
+	cl := rpc.NewClient(dial, o)
 	f.streams[conn] = cl
 	go func() {
 		<-conn.Done()
@@ -214,4 +226,16 @@ func putResults(r *rpc.RawResults) {
 	}
 	*r = (*r)[:0]
 	resultsPool.Put(r)
+}
+
+// callbackForwarder passes a call the server made back on an upstream
+// connection to the caller's connection, and the caller's reply back.
+type callbackForwarder struct{ conn *rpc.Conn }
+
+func (b callbackForwarder) ServeRPC(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+	auth := rpc.CallAuth{Cred: c.Cred, Verf: c.Verf}
+	res := getResults()
+	defer putResults(res)
+	err := b.conn.CallAs(ctx, &auth, c.Prog, c.Vers, c.Proc, rpc.RawResults(c.Args), res)
+	answer(w, c, &auth, *res, err)
 }

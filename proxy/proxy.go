@@ -80,6 +80,9 @@ func (p *Proxy) Serve(ctx context.Context) error {
 		srv.MaxConns, srv.MaxInFlight, srv.MaxRecordSize = p.Server.MaxConns, p.Server.MaxInFlight, p.Server.MaxRecordSize
 		srv.IdleTimeout, srv.WriteTimeout, srv.Logger = p.Server.IdleTimeout, p.Server.WriteTimeout, p.Server.Logger
 	}
+	if p.Forwarder.CallbackMiddleware == nil {
+		p.Forwarder.CallbackMiddleware = p.Middleware
+	}
 	srv.Handler = p.Handler()
 	srv.Authenticators = PassAuthenticators()
 	p.srv = srv
