@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/proxy"
 	"github.com/nfskit/nfskit/rpc"
@@ -106,4 +107,29 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// v4Read has an NFSv4.1 session over a connection to addr look up path
+// from the root, as this process's AUTH_SYS identity, and read count
+// bytes of it with the anonymous stateid;
+// it returns the file's handle and the data.
+func v4Read(t testing.TB, addr string, path []string, count uint32) (nfs4.NfsFh4, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	auth, err := rpc.CurrentAuthSys()
+	require.NoError(t, err)
+	rc, err := rpc.Dial(ctx, "tcp", addr, &rpc.ClientOptions{Auth: auth})
+	require.NoError(t, err)
+	defer rc.Close()
+	s, err := nfs4.NewSession(ctx, rc, nil)
+	require.NoError(t, err)
+	defer s.Close(ctx)
+	res, err := s.Call(ctx, nfs4.NewCompound(1).PutRootFH().Lookup(path...).GetFH().Read(nfs4.AnonymousStateid, 0, count))
+	require.NoError(t, err)
+	require.NoError(t, res.Err())
+	fh, err := res.GetFH(res.Find(nfs4.OP_GETFH))
+	require.NoError(t, err)
+	rd, err := res.Read(res.Find(nfs4.OP_READ))
+	require.NoError(t, err)
+	return fh, rd.Data
 }

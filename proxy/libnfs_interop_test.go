@@ -92,4 +92,11 @@ func TestInteropProxyGanesha(t *testing.T) {
 	got, err := cl.ReadFile(ctx, "g")
 	require.NoError(t, err)
 	require.Equal(t, data, got)
+
+	path := append(strings.Split(strings.Trim(g.Pseudo, "/"), "/"), "g")
+	fhDirect, dataDirect := v4Read(t, g.Addr, path, 64<<10)
+	fhVia, dataVia := v4Read(t, pn.TCPAddr().String(), path, 64<<10)
+	require.Equal(t, fhDirect, fhVia)
+	require.Equal(t, data[:64<<10], dataDirect)
+	require.Equal(t, dataDirect, dataVia)
 }

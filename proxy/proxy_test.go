@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -59,18 +60,33 @@ func TestThroughProxyMatchesDirect(t *testing.T) {
 			require.Equal(t, entryNames(da), entryNames(db))
 		})
 	}
+	// An NFSv4.1 session reads the same handle and bytes either way.
+	fhDirect, dataDirect := v4Read(t, net.JoinHostPort("127.0.0.1", itoa(nfsPort)), []string{"direct.bin"}, 64<<10)
+	fhVia, dataVia := v4Read(t, pn.TCPAddr().String(), []string{"direct.bin"}, 64<<10)
+	require.Equal(t, fhDirect, fhVia)
+	require.Equal(t, data[:64<<10], dataDirect)
+	require.Equal(t, dataDirect, dataVia)
+
 	// Every call was logged as a JSON line with its names.
 	var sawRead, sawMnt bool
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var rec struct {
-			Prog, Proc, Reply, Status, Net string
-			Xid                            uint32
-			Cred                           struct{ Flavor string }
-			Latency                        int64
+			Prog, Proc, Reply, Status, Net, Client string
+			Xid                                    uint32
+			Cred                                   struct {
+				Flavor string
+				UID    *uint32
+			}
+			Latency int64
 		}
 		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
 		require.NotEmpty(t, rec.Reply, line)
+		require.NotZero(t, rec.Xid, line)
+		require.Positive(t, rec.Latency, line)
+		require.Contains(t, []string{"tcp", "udp"}, rec.Net, line)
+		require.Contains(t, rec.Client, "127.0.0.1:", line)
 		require.Equal(t, "AUTH_SYS", rec.Cred.Flavor, line)
+		require.NotNil(t, rec.Cred.UID, line)
 		if rec.Proc == "NFSPROC3_READ" {
 			sawRead = true
 			require.Equal(t, "NFS3_OK", rec.Status, line)
