@@ -49,8 +49,16 @@ func startNFSDAt(t testing.TB, path string) (nfsPort, mountPort int) {
 // returns it.
 func startProxy(t testing.TB, port int, mw ...rpc.Middleware) *proxy.Proxy {
 	t.Helper()
+	return startProxyWith(t, port, nil, mw...)
+}
+
+// startProxyWith is startProxy with the upstream connections opened by
+// dial.
+func startProxyWith(t testing.TB, port int, dial func(ctx context.Context, network, address string) (net.Conn, error), mw ...rpc.Middleware) *proxy.Proxy {
+	t.Helper()
 	p := &proxy.Proxy{
-		Forwarder:  &proxy.Forwarder{Upstream: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Options: rpc.ClientOptions{Retransmit: 200 * time.Millisecond}},
+		Forwarder: &proxy.Forwarder{Upstream: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dial: dial,
+			Options: rpc.ClientOptions{Retransmit: 200 * time.Millisecond}},
 		Middleware: mw,
 		Server:     &rpc.Server{Logger: slog.New(slog.DiscardHandler)},
 	}

@@ -62,6 +62,26 @@ func (p *PcapWriter) WriteMessage(network string, src, dst net.Addr, msg []byte)
 		udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
 		return p.write(sip, dip, udp, msg)
 	}
+	rec := make([]byte, 4+len(msg))
+	binary.BigEndian.PutUint32(rec, uint32(len(msg))|1<<31)
+	copy(rec[4:], msg)
+	return p.writeTCP(src, dst, sip, dip, sport, dport, rec)
+}
+
+// WriteStream writes bytes sent from src to dst on a TCP connection as
+// they are (a captured connection's reads and writes, record marks
+// included), continuing the stream's sequence numbers.
+func (p *PcapWriter) WriteStream(src, dst net.Addr, b []byte) error {
+	sip, sport := ipPort(src)
+	dip, dport := ipPort(dst)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.writeTCP(src, dst, sip, dip, sport, dport, b)
+}
+
+// writeTCP writes rec as the next segments from src to dst, opening the
+// stream first if it is new; p.mu is held.
+func (p *PcapWriter) writeTCP(src, dst net.Addr, sip, dip net.IP, sport, dport int, rec []byte) error {
 	k := streamKey{src.String(), dst.String()}
 	if k.b < k.a {
 		k.a, k.b = k.b, k.a
@@ -83,9 +103,6 @@ func (p *PcapWriter) WriteMessage(network string, src, dst net.Addr, msg []byte)
 			}
 		}
 	}
-	rec := make([]byte, 4+len(msg))
-	binary.BigEndian.PutUint32(rec, uint32(len(msg))|1<<31)
-	copy(rec[4:], msg)
 	for len(rec) > 0 {
 		n := min(len(rec), tcpSegment)
 		t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), ACK: true, PSH: n == len(rec),

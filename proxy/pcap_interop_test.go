@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,8 +17,9 @@ import (
 
 // TestInteropProxyPcap records NFSv3 (TCP and UDP, a READ of 300 KiB
 // split over many segments) and an NFSv4.1 session through the proxy,
-// and has tshark read the pcap: every message decodes as RPC, none is
-// malformed, and NFS is dissected on the proxy's ports.
+// on both sides of the NFS proxy's TCP path, and has tshark read the
+// pcap: every message decodes as RPC, none is malformed, and NFS is
+// dissected on the proxy's ports and the server's.
 func TestInteropProxyPcap(t *testing.T) {
 	peers.Require(t, "tshark")
 	nfsPort, mountPort := startNFSD(t)
@@ -26,7 +28,7 @@ func TestInteropProxyPcap(t *testing.T) {
 	require.NoError(t, err)
 	pw, err := proxy.NewPcapWriter(f)
 	require.NoError(t, err)
-	pn := startProxy(t, nfsPort, proxy.Recorder(pw, nil))
+	pn := startProxyWith(t, nfsPort, proxy.CaptureDial(pw, nil), proxy.Recorder(pw, nil))
 	pm := startProxy(t, mountPort, proxy.Recorder(pw, nil))
 	ctx := context.Background()
 
@@ -52,10 +54,12 @@ func TestInteropProxyPcap(t *testing.T) {
 	require.NoError(t, res.Err())
 	require.NoError(t, f.Close())
 
-	c := peers.OpenCapture(t, file, portOf(pn.TCPAddr()), portOf(pm.TCPAddr()))
+	c := peers.OpenCapture(t, file, portOf(pn.TCPAddr()), portOf(pm.TCPAddr()), nfsPort)
 	c.RequireClean(20)
 	require.NotEmpty(t, c.Read("nfs.procedure_v3 == 6 && rpc.msgtyp == 1"), "READ replies")
 	require.NotEmpty(t, c.Read("mount.procedure_v3 == 1"), "MNT calls")
 	require.NotEmpty(t, c.Read("nfs.opcode == 53"), "SEQUENCE ops")
 	require.NotEmpty(t, c.Read("udp && nfs"), "NFS over UDP")
+	require.NotEmpty(t, c.Read(fmt.Sprintf("tcp.dstport == %d && nfs.procedure_v3 == 6", nfsPort)), "READ calls upstream")
+	require.NotEmpty(t, c.Read(fmt.Sprintf("tcp.srcport == %d && nfs.opcode == 53", nfsPort)), "SEQUENCE replies upstream")
 }

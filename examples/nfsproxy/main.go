@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 	}
 	pmPort := fl.Int("portmap", -1, "port to answer the port mapper on for the fronted services (-1: none)")
 	logCalls := fl.Bool("log", true, "log every call and reply as a JSON line on standard output")
-	pcap := fl.String("pcap", "", "write calls and replies to this pcap file")
+	pcap := fl.String("pcap", "", "write calls and replies to this pcap file (both sides of TCP, the callers' side of UDP)")
 	var faults, maps listFlag
 	fl.Var(&faults, "fault", "a fault rule (see proxy.ParseRule); repeatable")
 	fl.Var(&maps, "map-export", "CLIENT_PATH=SERVER_PATH for MOUNT and NFSv4 paths; repeatable")
@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 
 	var mw []rpc.Middleware
+	var dial func(ctx context.Context, network, address string) (net.Conn, error)
 	if *pcap != "" {
 		f, err := os.Create(*pcap)
 		if err != nil {
@@ -92,6 +93,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 			return err
 		}
 		mw = append(mw, proxy.Recorder(pw, log))
+		dial = proxy.CaptureDial(pw, nil)
 	}
 	if *logCalls {
 		mw = append(mw, proxy.Logger(log, nil))
@@ -143,7 +145,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 		if _, err := strconv.ParseUint(up, 10, 16); err != nil {
 			return fmt.Errorf("-%s %q: bad upstream port", s.flag, spec)
 		}
-		p := &proxy.Proxy{Forwarder: &proxy.Forwarder{Upstream: net.JoinHostPort(*upstream, up)}, Middleware: mw,
+		p := &proxy.Proxy{Forwarder: &proxy.Forwarder{Upstream: net.JoinHostPort(*upstream, up), Dial: dial}, Middleware: mw,
 			Server: &rpc.Server{Logger: log}}
 		if err := p.Listen(net.JoinHostPort(*listen, lp)); err != nil {
 			return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,11 +51,12 @@ func TestRun(t *testing.T) {
 	defer func() { srv.Shutdown(context.Background()); <-done }()
 
 	ctx, cancel := context.WithCancel(context.Background())
+	pcapFile := filepath.Join(t.TempDir(), "calls.pcap")
 	var out syncBuffer
 	ready := make(chan map[string]*proxy.Proxy, 1)
 	ran := make(chan error, 1)
 	args := []string{"-nfs", strconv.Itoa(srv.Port(nfsd.ServiceNFS)), "-mount", strconv.Itoa(srv.Port(nfsd.ServiceMount)),
-		"-portmap", "0", "-fault", "proc=NFSPROC3_READ,action=status:NFS3ERR_JUKEBOX,count=1"}
+		"-portmap", "0", "-fault", "proc=NFSPROC3_READ,action=status:NFS3ERR_JUKEBOX,count=1", "-pcap", pcapFile}
 	go func() { ran <- run(ctx, args, &out, ready) }()
 	var running map[string]*proxy.Proxy
 	select {
@@ -61,7 +64,15 @@ func TestRun(t *testing.T) {
 	case err := <-ran:
 		t.Fatal(err)
 	}
-	defer func() { cancel(); require.NoError(t, <-ran) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-ran)
+		// The pcap holds the calls: a file header and more.
+		b, err := os.ReadFile(pcapFile)
+		require.NoError(t, err)
+		require.Greater(t, len(b), 1000)
+		require.Equal(t, []byte{0xd4, 0xc3, 0xb2, 0xa1}, b[:4])
+	}()
 
 	pmAddr := ""
 	require.Eventually(t, func() bool {
