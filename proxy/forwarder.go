@@ -46,8 +46,10 @@ type Forwarder struct {
 	closed   bool
 }
 
-// inflightKey names a datagram call: its caller and xid.
+// inflightKey names a call: its caller's connection, or its address for
+// a datagram, and its xid.
 type inflightKey struct {
+	conn *rpc.Conn
 	ip   [16]byte
 	port int
 	xid  uint32
@@ -114,26 +116,32 @@ func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
 	if f.closed {
 		return nil, nil, ErrClosed
 	}
+	var cl *rpc.Client
 	if c.Conn != nil {
-		return f.streamClient(c.Conn), func() {}, nil
-	}
-	if f.udp == nil {
-		cl, err := rpc.Dial(context.Background(), "udp", f.Upstream, f.options())
-		if err != nil {
-			return nil, nil, err
+		cl = f.streamClient(c.Conn)
+	} else {
+		if f.udp == nil {
+			udp, err := rpc.Dial(context.Background(), "udp", f.Upstream, f.options())
+			if err != nil {
+				return nil, nil, err
+			}
+			f.udp = udp
 		}
-		f.udp = cl
+		cl = f.udp
+	}
+	if f.inflight == nil {
 		f.inflight = map[inflightKey]struct{}{}
 	}
 	k := keyOf(c)
 	if _, dup := f.inflight[k]; dup {
-		// The caller sent it again while it is still out upstream, where
-		// the proxy's own client retransmits it: the first copy's reply
-		// answers both.
+		// The caller sent it again while it is still out upstream (a
+		// datagram retransmission, or a stream client's after its
+		// timeout), where the proxy's own client retransmits it as
+		// needed: the first copy's reply answers both.
 		return nil, nil, errDuplicate
 	}
 	f.inflight[k] = struct{}{}
-	return f.udp, func() {
+	return cl, func() {
 		f.mu.Lock()
 		delete(f.inflight, k)
 		f.mu.Unlock()
@@ -143,7 +151,7 @@ func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
 var errDuplicate = errors.New("proxy: duplicate of a call in flight")
 
 func keyOf(c *rpc.Call) inflightKey {
-	k := inflightKey{xid: c.Xid}
+	k := inflightKey{conn: c.Conn, xid: c.Xid}
 	if a, ok := c.RemoteAddr.(*net.UDPAddr); ok {
 		copy(k.ip[:], a.IP.To16())
 		k.port = a.Port
@@ -181,6 +189,11 @@ func (f *Forwarder) streamClient(conn *rpc.Conn) *rpc.Client {
 		<-conn.Done()
 		f.mu.Lock()
 		delete(f.streams, conn)
+		for k := range f.inflight {
+			if k.conn == conn {
+				delete(f.inflight, k)
+			}
+		}
 		f.mu.Unlock()
 		cl.Close()
 	}()

@@ -95,6 +95,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 		mw = append(mw, proxy.Recorder(pw, log))
 		dial = proxy.CaptureDial(pw, nil)
 	}
+	// Callbacks on upstream connections pass the same middleware, but
+	// the pcap has them already from the captured connection.
+	recorded := len(mw)
 	if *logCalls {
 		mw = append(mw, proxy.Logger(log, nil))
 	}
@@ -145,7 +148,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- map[
 		if _, err := strconv.ParseUint(up, 10, 16); err != nil {
 			return fmt.Errorf("-%s %q: bad upstream port", s.flag, spec)
 		}
-		p := &proxy.Proxy{Forwarder: &proxy.Forwarder{Upstream: net.JoinHostPort(*upstream, up), Dial: dial}, Middleware: mw,
+		p := &proxy.Proxy{Forwarder: &proxy.Forwarder{Upstream: net.JoinHostPort(*upstream, up), Dial: dial,
+			CallbackMiddleware: append([]rpc.Middleware{}, mw[recorded:]...)}, Middleware: mw,
 			Server: &rpc.Server{Logger: log}}
 		if err := p.Listen(net.JoinHostPort(*listen, lp)); err != nil {
 			return err

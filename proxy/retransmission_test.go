@@ -17,11 +17,17 @@ import (
 	"github.com/nfskit/nfskit/xdr"
 )
 
-// TestUDPRetransmissionInFlightIsAbsorbed sends a datagram call twice
-// while the server still works on it: the second copy is dropped by the
-// proxy (the log says so), the server sees one upstream xid, and the
-// caller gets one reply with its own xid.
-func TestUDPRetransmissionInFlightIsAbsorbed(t *testing.T) {
+// TestRetransmissionInFlightIsAbsorbed sends a call twice, over UDP and
+// over one TCP connection, while the server still works on it: the
+// second copy is dropped by the proxy (the log says so), the server sees
+// one upstream xid, and the caller gets one reply with its own xid.
+func TestRetransmissionInFlightIsAbsorbed(t *testing.T) {
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) { testRetransmissionInFlight(t, network) })
+	}
+}
+
+func testRetransmissionInFlight(t *testing.T, network string) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	xids := map[uint32]bool{}
@@ -32,17 +38,27 @@ func TestUDPRetransmissionInFlightIsAbsorbed(t *testing.T) {
 		<-release
 		w.Reply(rpc.RawResults{0, 0, 0, 9})
 	})}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	pc, err := net.ListenPacket("udp", l.Addr().String())
+	require.NoError(t, err)
+	go srv.Serve(l)
 	go srv.ServePacket(pc)
 	t.Cleanup(func() { srv.Close() })
 
 	var logs logBuffer
 	p := startProxy(t, portOf(pc.LocalAddr()), proxy.Logger(slog.New(slog.NewJSONHandler(&logs, nil)), nil))
-	conn, err := net.Dial("udp", p.UDPAddr().String())
+	addr := p.UDPAddr()
+	if network == "tcp" {
+		addr = p.TCPAddr()
+	}
+	conn, err := net.Dial(network, addr.String())
 	require.NoError(t, err)
 	defer conn.Close()
 	e := xdr.NewEncoder(nil)
+	if network == "tcp" {
+		e.PutUint32(1<<31 | 40) // one fragment of 40 bytes
+	}
 	for _, v := range []uint32{0xfeed, 0, 2, 0x20000201, 1, 1, 0, 0, 0, 0} { // xid, CALL, rpcvers, prog, vers, proc, two AUTH_NONE
 		e.PutUint32(v)
 	}
@@ -58,8 +74,13 @@ func TestUDPRetransmissionInFlightIsAbsorbed(t *testing.T) {
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	n, err := conn.Read(buf)
 	require.NoError(t, err)
-	require.Equal(t, uint32(0xfeed), binary.BigEndian.Uint32(buf[:4]))
-	require.Equal(t, []byte{0, 0, 0, 9}, buf[n-4:n])
+	reply := buf[:n]
+	if network == "tcp" {
+		require.Equal(t, uint32(1<<31|uint32(n-4)), binary.BigEndian.Uint32(reply), "one record")
+		reply = reply[4:]
+	}
+	require.Equal(t, uint32(0xfeed), binary.BigEndian.Uint32(reply[:4]))
+	require.Equal(t, []byte{0, 0, 0, 9}, reply[len(reply)-4:])
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(300*time.Millisecond)))
 	_, err = conn.Read(buf)
 	require.Error(t, err, "one reply only")
