@@ -24,8 +24,10 @@ const DefaultTimeout = 2 * time.Minute
 type Forwarder struct {
 	// Upstream is the server's host:port.
 	Upstream string
-	// Timeout bounds a call upstream; zero means DefaultTimeout. A call
-	// that times out is dropped: its caller retransmits.
+	// Timeout bounds a call upstream; zero means DefaultTimeout, and a
+	// negative one sets none (the call then lasts as long as the caller's
+	// connection). A call that times out is dropped: its caller
+	// retransmits.
 	Timeout time.Duration
 	// Options configure the upstream clients (retransmission, record
 	// size, logger); Auth is ignored, since each call carries its
@@ -60,7 +62,7 @@ var ErrClosed = errors.New("proxy: forwarder closed")
 
 // ServeRPC forwards c upstream and answers w with the reply.
 func (f *Forwarder) ServeRPC(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-	cl, release, err := f.client(c)
+	cl, k, err := f.client(c)
 	if errors.Is(err, errDuplicate) {
 		w.Drop()
 		return
@@ -69,29 +71,38 @@ func (f *Forwarder) ServeRPC(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call
 		w.Error(rpc.SYSTEM_ERR)
 		return
 	}
-	defer release()
+	defer f.done(k)
 	timeout := f.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	auth := rpc.CallAuth{Cred: c.Cred, Verf: c.Verf}
-	res := getResults()
-	defer putResults(res)
-	err = cl.CallAs(ctx, &auth, c.Prog, c.Vers, c.Proc, rpc.RawResults(c.Args), res)
-	answer(w, c, &auth, *res, err)
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	fc := getForwarded(c)
+	defer fc.release()
+	err = cl.CallAs(ctx, &fc.auth, c.Prog, c.Vers, c.Proc, &fc.args, &fc.res)
+	answer(w, c, &fc.auth, &fc.res, err)
 }
 
 // answer passes the upstream outcome of a call back to its caller.
-func answer(w rpc.ReplyWriter, c *rpc.Call, auth *rpc.CallAuth, res rpc.RawResults, err error) {
+func answer(w rpc.ReplyWriter, c *rpc.Call, auth *rpc.CallAuth, res *rpc.RawResults, err error) {
+	if err == nil {
+		c.ReplyVerf = auth.ReplyVerf
+		w.Reply(res)
+		return
+	}
+	answerError(w, err)
+}
+
+// answerError passes an upstream failure back to the caller.
+func answerError(w rpc.ReplyWriter, err error) {
 	var me *rpc.MismatchError
 	var ae *rpc.AuthError
 	var as rpc.AcceptStat
 	switch {
-	case err == nil:
-		c.ReplyVerf = auth.ReplyVerf
-		w.Reply(res)
 	case errors.As(err, &me) && !me.RPC:
 		w.ProgMismatch(me.Low, me.High)
 	case errors.As(err, &ae):
@@ -108,13 +119,14 @@ func answer(w rpc.ReplyWriter, c *rpc.Call, auth *rpc.CallAuth, res rpc.RawResul
 	}
 }
 
-// client returns the upstream client for c and a function to call when
-// the call is done.
-func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
+// client returns the upstream client for c, and the key under which c is
+// in flight until done is called with it.
+func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, inflightKey, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	k := keyOf(c)
 	if f.closed {
-		return nil, nil, ErrClosed
+		return nil, k, ErrClosed
 	}
 	var cl *rpc.Client
 	if c.Conn != nil {
@@ -123,7 +135,7 @@ func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
 		if f.udp == nil {
 			udp, err := rpc.Dial(context.Background(), "udp", f.Upstream, f.options())
 			if err != nil {
-				return nil, nil, err
+				return nil, k, err
 			}
 			f.udp = udp
 		}
@@ -132,20 +144,22 @@ func (f *Forwarder) client(c *rpc.Call) (*rpc.Client, func(), error) {
 	if f.inflight == nil {
 		f.inflight = map[inflightKey]struct{}{}
 	}
-	k := keyOf(c)
 	if _, dup := f.inflight[k]; dup {
 		// The caller sent it again while it is still out upstream (a
 		// datagram retransmission, or a stream client's after its
 		// timeout), where the proxy's own client retransmits it as
 		// needed: the first copy's reply answers both.
-		return nil, nil, errDuplicate
+		return nil, k, errDuplicate
 	}
 	f.inflight[k] = struct{}{}
-	return cl, func() {
-		f.mu.Lock()
-		delete(f.inflight, k)
-		f.mu.Unlock()
-	}, nil
+	return cl, k, nil
+}
+
+// done ends the flight of the call under k.
+func (f *Forwarder) done(k inflightKey) {
+	f.mu.Lock()
+	delete(f.inflight, k)
+	f.mu.Unlock()
 }
 
 var errDuplicate = errors.New("proxy: duplicate of a call in flight")
@@ -229,16 +243,33 @@ func (f *Forwarder) Close() error {
 	return nil
 }
 
-var resultsPool = sync.Pool{New: func() any { return new(rpc.RawResults) }}
+// forwarded holds what forwarding one call needs, pooled so that a call
+// costs no allocation for them: the credential, the arguments (aliasing
+// the caller's record) and the results (copied out of the server's).
+type forwarded struct {
+	auth rpc.CallAuth
+	args rpc.RawResults
+	res  rpc.RawResults
+}
 
-func getResults() *rpc.RawResults { return resultsPool.Get().(*rpc.RawResults) }
+var forwardedPool = sync.Pool{New: func() any { return new(forwarded) }}
 
-func putResults(r *rpc.RawResults) {
-	if cap(*r) > 1<<21 {
+func getForwarded(c *rpc.Call) *forwarded {
+	fc := forwardedPool.Get().(*forwarded)
+	fc.auth.Cred, fc.auth.Verf = c.Cred, c.Verf
+	fc.args = rpc.RawResults(c.Args)
+	return fc
+}
+
+// release returns fc to the pool, unless a large reply grew its buffer.
+func (fc *forwarded) release() {
+	fc.auth.Cred, fc.auth.Verf = rpc.OpaqueAuth{}, rpc.OpaqueAuth{}
+	fc.args = nil
+	if cap(fc.res) > 1<<21 {
 		return
 	}
-	*r = (*r)[:0]
-	resultsPool.Put(r)
+	fc.res = fc.res[:0]
+	forwardedPool.Put(fc)
 }
 
 // callbackForwarder passes a call the server made back on an upstream
@@ -246,9 +277,8 @@ func putResults(r *rpc.RawResults) {
 type callbackForwarder struct{ conn *rpc.Conn }
 
 func (b callbackForwarder) ServeRPC(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-	auth := rpc.CallAuth{Cred: c.Cred, Verf: c.Verf}
-	res := getResults()
-	defer putResults(res)
-	err := b.conn.CallAs(ctx, &auth, c.Prog, c.Vers, c.Proc, rpc.RawResults(c.Args), res)
-	answer(w, c, &auth, *res, err)
+	fc := getForwarded(c)
+	defer fc.release()
+	err := b.conn.CallAs(ctx, &fc.auth, c.Prog, c.Vers, c.Proc, &fc.args, &fc.res)
+	answer(w, c, &fc.auth, &fc.res, err)
 }
