@@ -73,10 +73,10 @@ func TestInteropProxyLibnfsNfsd(t *testing.T) {
 }
 
 // TestInteropProxyGanesha reads a file of nfs-ganesha's export with
-// nfs-cat and with the nfs3 client, directly and through the proxy, and
-// gets the same bytes.
+// nfs-cat, the nfs3 client and an NFSv4.1 session, and lists the export
+// with nfs-ls, directly and through the proxy, and gets the same bytes.
 func TestInteropProxyGanesha(t *testing.T) {
-	peers.Require(t, "nfs-cat")
+	peers.Require(t, "nfs-cat", "nfs-ls")
 	g := peers.Ganesha(t)
 	data := bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7}, 200000)
 	require.NoError(t, os.WriteFile(filepath.Join(g.Export, "g"), data, 0o644))
@@ -86,6 +86,8 @@ func TestInteropProxyGanesha(t *testing.T) {
 	require.Equal(t, data, want)
 	require.Equal(t, want, libnfs(t, "nfs-cat", v3URL(g.Export+"/g", portOf(pn.TCPAddr()), portOf(pm.TCPAddr()))))
 	require.Equal(t, want, libnfs(t, "nfs-cat", v4URL(g.Pseudo+"/g", portOf(pn.TCPAddr()))))
+	require.Equal(t, libnfs(t, "nfs-ls", v3URL(g.Export+"/", g.NFSPort, g.MountPort)),
+		libnfs(t, "nfs-ls", v3URL(g.Export+"/", portOf(pn.TCPAddr()), portOf(pm.TCPAddr()))))
 
 	ctx := context.Background()
 	cl := mountPath(t, g.Export, portOf(pn.TCPAddr()), portOf(pm.TCPAddr()))

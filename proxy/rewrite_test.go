@@ -136,3 +136,37 @@ func TestFaultActions(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestFaultMatchesFileNames refuses LOOKUPs of names that match a glob,
+// in NFSv3 calls and in NFSv4 COMPOUNDs, and lets other names through.
+func TestFaultMatchesFileNames(t *testing.T) {
+	nfsPort, mountPort := startNFSD(t)
+	ctx := context.Background()
+	direct := mount(t, "tcp", nfsPort, mountPort, nil)
+	for _, name := range []string{"secret.txt", "open.txt"} {
+		require.NoError(t, direct.WriteFile(ctx, name, []byte(name), 0o644))
+	}
+	v3 := &proxy.Rule{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3, Proc: "NFSPROC3_LOOKUP", Name: "secret*", Action: proxy.Refuse, Accept: rpc.SYSTEM_ERR}
+	v4 := &proxy.Rule{Vers: nfs4.NFS_V4, Proc: "OP_LOOKUP", Name: "secret*", Action: proxy.Status, Status: int32(nfs4.NFS4ERR_ACCESS)}
+	p := startProxy(t, nfsPort, proxy.Faults(nil, v3, v4))
+
+	via := mount(t, "tcp", portOf(p.TCPAddr()), mountPort, nil)
+	_, err := via.Stat(ctx, "secret.txt")
+	require.ErrorIs(t, err, rpc.SYSTEM_ERR)
+	got, err := via.ReadFile(ctx, "open.txt")
+	require.NoError(t, err)
+	require.Equal(t, "open.txt", string(got))
+	require.Equal(t, int64(1), v3.Hits())
+
+	_, data := v4Read(t, p.TCPAddr().String(), []string{"open.txt"}, 100)
+	require.Equal(t, "open.txt", string(data))
+	rc, err := rpc.Dial(ctx, "tcp", p.TCPAddr().String(), nil)
+	require.NoError(t, err)
+	defer rc.Close()
+	s, err := nfs4.NewSession(ctx, rc, nil)
+	require.NoError(t, err)
+	res, err := s.Call(ctx, nfs4.NewCompound(1).PutRootFH().Lookup("secret.txt").GetFH())
+	require.NoError(t, err)
+	require.ErrorIs(t, res.Err(), nfs4.NFS4ERR_ACCESS)
+	require.Equal(t, int64(1), v4.Hits())
+}
