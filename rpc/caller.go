@@ -235,6 +235,9 @@ func encodeRequest(p *pendingCall, stream bool, prog, vers, proc uint32, cred, v
 func parseReply(p *pendingCall, res xdr.Unmarshaler, auth Auth) error {
 	d, h := &p.dec, &p.hdr
 	d.Reset(*p.rec)
+	// A reply may carry values newer than the definitions here (a status
+	// a later minor version added): the caller gets them as numbers.
+	d.SetLenientEnums(true)
 	defer d.Reset(nil)
 	if err := decodeHeader(d, h); err != nil {
 		return &replyDecodeError{err}

@@ -261,21 +261,30 @@ func (c *Client) Close() error {
 // PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR), a *MismatchError or an
 // *AuthError.
 func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
-	err := c.call(ctx, prog, vers, proc, args, res)
+	return c.CallAs(ctx, c.auth, prog, vers, proc, args, res)
+}
+
+// CallAs is Call with auth in place of the Client's own Auth for this one
+// call: its credential and verifier are sent, the reply's verifier goes to
+// its Verify, and an authentication error is retried once if its Refresh
+// says so. A proxy forwards each caller's own credential with a
+// *CallAuth.
+func (c *Client) CallAs(ctx context.Context, auth Auth, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+	err := c.call(ctx, auth, prog, vers, proc, args, res)
 	if err != nil {
 		var ae *AuthError
-		if errors.As(err, &ae) && c.auth.Refresh(ae.Stat) {
-			err = c.call(ctx, prog, vers, proc, args, res)
+		if errors.As(err, &ae) && auth.Refresh(ae.Stat) {
+			err = c.call(ctx, auth, prog, vers, proc, args, res)
 		}
 	}
 	return err
 }
 
-func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
+func (c *Client) call(ctx context.Context, auth Auth, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cred, verf := c.auth.Credential()
+	cred, verf := auth.Credential()
 	p := c.calls.newPending()
 	if err := encodeRequest(p, c.stream, prog, vers, proc, &cred, &verf, args); err != nil {
 		p.release()
@@ -300,7 +309,7 @@ func (c *Client) call(ctx context.Context, prog, vers, proc uint32, args xdr.Mar
 		}
 		return err
 	}
-	err = parseReply(p, res, c.auth)
+	err = parseReply(p, res, auth)
 	p.release()
 	return err
 }

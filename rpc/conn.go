@@ -111,6 +111,13 @@ func (c *Conn) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marsh
 	if auth == nil {
 		auth = AuthNone{}
 	}
+	return c.CallAs(ctx, auth, prog, vers, proc, args, res)
+}
+
+// CallAs is Call with auth in place of the connection's own Auth for this
+// one call, as Client.CallAs: a proxy passes a server's callback on to its
+// client with the server's credential.
+func (c *Conn) CallAs(ctx context.Context, auth Auth, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	cred, verf := auth.Credential()
 	p := c.calls.newPending()
 	if err := encodeRequest(p, true, prog, vers, proc, &cred, &verf, args); err != nil {

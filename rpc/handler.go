@@ -305,12 +305,22 @@ var Null = HandlerFunc(func(ctx context.Context, w ReplyWriter, c *Call) {
 	w.Error(PROC_UNAVAIL)
 })
 
-// RawResults are results already encoded: a reply cache or a proxy sends
-// them as they are.
+// RawResults are results (or arguments) already encoded: a reply cache or
+// a proxy sends them as they are, and a proxy takes a reply's results as
+// bytes by decoding into a *RawResults.
 type RawResults []byte
 
 // MarshalXDR appends the bytes unchanged.
 func (r RawResults) MarshalXDR(e *xdr.Encoder) error {
 	e.PutRaw(r)
 	return nil
+}
+
+// UnmarshalXDR takes the rest of the input as it is, copied into r's
+// buffer (reused when it has room): the bytes outlive the record they
+// came in.
+func (r *RawResults) UnmarshalXDR(d *xdr.Decoder) error {
+	*r = append((*r)[:0], d.Rest()...)
+	d.Skip(d.Remaining())
+	return d.Err()
 }

@@ -13,12 +13,13 @@ import (
 // through a structure and checks Err once; loops still end promptly, since
 // after a failure every count reads as zero and every boolean as false.
 type Decoder struct {
-	buf    []byte
-	off    int
-	err    error
-	noCopy bool
-	budget int
-	limit  int // 0: derived from the input size
+	buf     []byte
+	off     int
+	err     error
+	noCopy  bool
+	lenient bool
+	budget  int
+	limit   int // 0: derived from the input size
 }
 
 // Allocation budget for a decode whose limit was not set: a fixed base plus
@@ -57,6 +58,14 @@ func (d *Decoder) Reset(b []byte) {
 // (true) or is copied into the destination given to [Decoder.Opaque]
 // (false, the default).
 func (d *Decoder) SetNoCopy(on bool) { d.noCopy = on }
+
+// SetLenientEnums chooses whether an enum value its definition does not
+// name is an error (false, the default) or is kept as the number it is
+// (true): [Decoder.BadEnum] then records nothing, and the value's Valid
+// method tells the caller. A union's discriminant still has to select an
+// arm. Clients and proxies decode what a newer peer sends this way; Reset
+// keeps the setting.
+func (d *Decoder) SetLenientEnums(on bool) { d.lenient = on }
 
 // SetAllocLimit sets how many bytes of Go memory the decoder may allocate
 // for arrays and optional data until the next Reset, counting what is
@@ -98,8 +107,12 @@ func (d *Decoder) Skip(n int) {
 func (d *Decoder) Fail(item string, value int64, err error) { d.fail(item, value, err) }
 
 // BadEnum records that the 4-byte item just read, an enum or a union
-// discriminant, held value v, which its definition does not name.
+// discriminant, held value v, which its definition does not name; with
+// lenient enums (see [Decoder.SetLenientEnums]) it records nothing.
 func (d *Decoder) BadEnum(item string, v int32) {
+	if d.lenient {
+		return
+	}
 	d.off -= 4
 	d.fail(item, int64(v), ErrBadEnum)
 }
