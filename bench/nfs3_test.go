@@ -233,6 +233,12 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 // "errors") and logged once, not fatal: go-nfs answers some GETATTRs
 // under load with NFS3ERR_STALE.
 func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
+	return parallelEach(b, t, calls, func() func(*mrand.Rand, []byte) error { return fn })
+}
+
+// parallelEach is parallel with a call function of its own for each
+// goroutine, made by mk (for state a goroutine reuses from call to call).
+func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Rand, buf []byte) error) time.Duration {
 	var wg sync.WaitGroup
 	var errs atomic.Int64
 	var first sync.Once
@@ -242,6 +248,7 @@ func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []b
 	}
 	start := time.Now()
 	for g := range inFlight {
+		fn := mk()
 		wg.Go(func() {
 			r := mrand.New(mrand.NewPCG(uint64(g), 1))
 			buf := make([]byte, 4096)

@@ -18,7 +18,10 @@ import (
 // serveV4Nfskit serves nfskit's NFSv4 server, with state and locks,
 // over loopback TCP, exporting an empty memfs at /path (root not
 // squashed, as ganesha's export is), and returns its address.
-func serveV4Nfskit(t *testing.T, path string) string {
+func serveV4Nfskit(t *testing.T, path string) string { return serveV4NfskitTB(t, path) }
+
+// serveV4NfskitTB is serveV4Nfskit for tests and benchmarks.
+func serveV4NfskitTB(t testing.TB, path string) string {
 	table := new(export.Table)
 	require.NoError(t, table.Add(&export.Export{ID: 1, Path: "/" + path, FS: memfs.New(nil),
 		Policy: export.Policy{NoRootSquash: true}}))
