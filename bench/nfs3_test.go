@@ -231,7 +231,9 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 // parallel runs calls calls of fn on inFlight goroutines and returns the
 // time they took. A failed call is counted (reported as the metric
 // "errors") and logged once, not fatal: go-nfs answers some GETATTRs
-// under load with NFS3ERR_STALE.
+// under load with NFS3ERR_STALE. The read and write system calls per
+// call of the client (this process) and of the server (t.pid, when
+// known) are reported too.
 func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
 	return parallelEach(b, t, calls, func() func(*mrand.Rand, []byte) error { return fn })
 }
@@ -246,6 +248,7 @@ func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Ra
 	if t.pid != 0 {
 		r0, w0 = syscalls(t.pid)
 	}
+	cr0, cw0 := syscalls(os.Getpid())
 	start := time.Now()
 	for g := range inFlight {
 		fn := mk()
@@ -263,6 +266,9 @@ func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Ra
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(errs.Load()), "errors")
+	cr1, cw1 := syscalls(os.Getpid())
+	b.ReportMetric(float64(cr1-cr0)/float64(calls), "client-reads/call")
+	b.ReportMetric(float64(cw1-cw0)/float64(calls), "client-writes/call")
 	if t.pid != 0 {
 		r1, w1 := syscalls(t.pid)
 		b.ReportMetric(float64(r1-r0)/float64(calls), "server-reads/call")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/race"
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
@@ -194,7 +195,7 @@ func TestCompoundOperationsEncodedWhenAppended(t *testing.T) {
 // in-process server to no allocation, counting the client's and the
 // server's together.
 func TestSessionReadAllocs(t *testing.T) {
-	if nfs4.RaceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items")
 	}
 	ctx := context.Background()
