@@ -231,9 +231,9 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 // parallel runs calls calls of fn on inFlight goroutines and returns the
 // time they took. A failed call is counted (reported as the metric
 // "errors") and logged once, not fatal: go-nfs answers some GETATTRs
-// under load with NFS3ERR_STALE. The read and write system calls per
-// call of the client (this process) and of the server (t.pid, when
-// known) are reported too.
+// under load with NFS3ERR_STALE. The client's CPU time per call (this
+// process's) and the read and write system calls per call of the client
+// and of the server (t.pid, when known) are reported too.
 func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
 	return parallelEach(b, t, calls, func() func(*mrand.Rand, []byte) error { return fn })
 }
@@ -249,6 +249,7 @@ func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Ra
 		r0, w0 = syscalls(t.pid)
 	}
 	cr0, cw0 := syscalls(os.Getpid())
+	cpu0 := cpuTicks(os.Getpid())
 	start := time.Now()
 	for g := range inFlight {
 		fn := mk()
@@ -266,6 +267,8 @@ func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Ra
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(errs.Load()), "errors")
+	cpu1 := cpuTicks(os.Getpid())
+	b.ReportMetric(float64(time.Duration(cpu1-cpu0)*clockTick)/float64(time.Microsecond)/float64(calls), "client-µs/call")
 	cr1, cw1 := syscalls(os.Getpid())
 	b.ReportMetric(float64(cr1-cr0)/float64(calls), "client-reads/call")
 	b.ReportMetric(float64(cw1-cw0)/float64(calls), "client-writes/call")
