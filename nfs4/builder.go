@@ -141,6 +141,6 @@ func (c *Compound) Call(ctx context.Context, caller rpc.Caller) (*Results, error
 // a caller may reuse from call to call so that a call allocates nothing
 // (see [Results]).
 func (c *Compound) CallInto(ctx context.Context, caller rpc.Caller, res *Results) error {
-	res.begin(0)
+	res.begin(0, len(c.ops))
 	return caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, c, &res.COMPOUND4res)
 }

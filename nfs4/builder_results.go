@@ -44,11 +44,14 @@ func (r *Results) ReadInto(i int, buf []byte) *Results {
 	return r
 }
 
-// begin readies r for a reply to a COMPOUND of whose results the first
-// skip were not built by the caller: it takes back the buffers lent for
-// the last reply and lends those of [Results.ReadInto].
-func (r *Results) begin(skip int) {
+// begin readies r for a reply to a COMPOUND of ops operations, of whose
+// results the first skip were not built by the caller: it makes room
+// for every result (so that the reply decodes into the values there),
+// takes back the buffers lent for the last reply and lends those of
+// [Results.ReadInto].
+func (r *Results) begin(skip, ops int) {
 	r.skip = skip
+	r.reserve(ops)
 	for _, l := range r.lent {
 		if ok := r.readResok(l.i, false); ok != nil {
 			ok.Data = nil
@@ -77,8 +80,7 @@ func (r *Results) readResok(i int, grow bool) *READ4resok {
 		if !grow {
 			return nil
 		}
-		grown := append(r.Resarray[:cap(r.Resarray)], make([]NfsResop4, j+1-cap(r.Resarray))...)
-		r.Resarray = grown[:len(r.Resarray)]
+		r.reserve(j + 1)
 	}
 	o := &r.Resarray[:cap(r.Resarray)][j]
 	if o.Opread == nil || o.Opread.Resok4 == nil {
@@ -91,6 +93,15 @@ func (r *Results) readResok(i int, grow bool) *READ4resok {
 		o.Opread.Resok4 = new(READ4resok)
 	}
 	return o.Opread.Resok4
+}
+
+// reserve makes the result array's capacity at least n, keeping the
+// values in it.
+func (r *Results) reserve(n int) {
+	if n > cap(r.Resarray) {
+		grown := append(r.Resarray[:cap(r.Resarray)], make([]NfsResop4, n-cap(r.Resarray))...)
+		r.Resarray = grown[:len(r.Resarray)]
+	}
 }
 
 // Len returns how many of the built operations have a result.

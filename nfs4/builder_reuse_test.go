@@ -121,6 +121,53 @@ func TestResultsReadInto(t *testing.T) {
 	}
 }
 
+// TestResultsReadIntoFirstReply lends buffers to the READs of COMPOUNDs
+// of several shapes, each decoded into a new Results: the data of every
+// READ is in its buffer from the first reply on.
+func TestResultsReadIntoFirstReply(t *testing.T) {
+	ctx := context.Background()
+	f := newReadFile(t, 10000)
+	tests := []struct {
+		name  string
+		build func(*nfs4.Compound) *nfs4.Compound
+		reads map[int][]byte // position: the data that READ returns
+	}{{
+		name:  "READ last",
+		build: func(c *nfs4.Compound) *nfs4.Compound { return c.PutFH(f.fh).Read(f.open, 10, 100) },
+		reads: map[int][]byte{1: f.data[10:110]},
+	}, {
+		name: "READ before GETATTR and GETFH",
+		build: func(c *nfs4.Compound) *nfs4.Compound {
+			return c.PutFH(f.fh).Read(f.open, 0, 4096).GetAttr(nfs4.FATTR4_SIZE).GetFH()
+		},
+		reads: map[int][]byte{1: f.data[:4096]},
+	}, {
+		name: "two READs",
+		build: func(c *nfs4.Compound) *nfs4.Compound {
+			return c.PutFH(f.fh).Read(f.open, 0, 512).Read(f.open, 9000, 4096)
+		},
+		reads: map[int][]byte{1: f.data[:512], 2: f.data[9000:]},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := new(nfs4.Results)
+			bufs := map[int][]byte{}
+			for i := range tt.reads {
+				bufs[i] = make([]byte, 4096)
+				res.ReadInto(i, bufs[i])
+			}
+			require.NoError(t, f.s.CallInto(ctx, tt.build(nfs4.NewCompound(1)), res))
+			require.NoError(t, res.Err())
+			for i, want := range tt.reads {
+				rd, err := res.Read(i)
+				require.NoError(t, err)
+				require.Equal(t, want, rd.Data)
+				require.Same(t, &bufs[i][0], &rd.Data[0], "READ %d decoded into its buffer", i)
+			}
+		})
+	}
+}
+
 // TestCompoundReset checks that a Compound emptied with Reset and built
 // again encodes as a new one would, and that an encoding failure lasts
 // until the Reset.

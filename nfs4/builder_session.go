@@ -200,7 +200,7 @@ func (s *Session) CallInto(ctx context.Context, c *Compound, res *Results) error
 	}()
 	wait := s.delay
 	retried := false
-	res.begin(1)
+	res.begin(1, 1+len(c.ops))
 	for {
 		*req = sequenced{c: c, seq: SEQUENCE4args{
 			SaSessionid: s.ID, SaSequenceid: Sequenceid4(sl.seqid), SaSlotid: Slotid4(i),
