@@ -231,8 +231,16 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 // parallel runs calls calls of fn on inFlight goroutines and returns the
 // time they took. A failed call is counted (reported as the metric
 // "errors") and logged once, not fatal: go-nfs answers some GETATTRs
-// under load with NFS3ERR_STALE.
+// under load with NFS3ERR_STALE. The client's CPU time per call (this
+// process's) and the read and write system calls per call of the client
+// and of the server (t.pid, when known) are reported too.
 func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
+	return parallelEach(b, t, calls, func() func(*mrand.Rand, []byte) error { return fn })
+}
+
+// parallelEach is parallel with a call function of its own for each
+// goroutine, made by mk (for state a goroutine reuses from call to call).
+func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Rand, buf []byte) error) time.Duration {
 	var wg sync.WaitGroup
 	var errs atomic.Int64
 	var first sync.Once
@@ -240,8 +248,11 @@ func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []b
 	if t.pid != 0 {
 		r0, w0 = syscalls(t.pid)
 	}
+	cr0, cw0 := syscalls(os.Getpid())
+	cpu0 := cpuTicks(os.Getpid())
 	start := time.Now()
 	for g := range inFlight {
+		fn := mk()
 		wg.Go(func() {
 			r := mrand.New(mrand.NewPCG(uint64(g), 1))
 			buf := make([]byte, 4096)
@@ -256,6 +267,11 @@ func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []b
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(errs.Load()), "errors")
+	cpu1 := cpuTicks(os.Getpid())
+	b.ReportMetric(float64(time.Duration(cpu1-cpu0)*clockTick)/float64(time.Microsecond)/float64(calls), "client-µs/call")
+	cr1, cw1 := syscalls(os.Getpid())
+	b.ReportMetric(float64(cr1-cr0)/float64(calls), "client-reads/call")
+	b.ReportMetric(float64(cw1-cw0)/float64(calls), "client-writes/call")
 	if t.pid != 0 {
 		r1, w1 := syscalls(t.pid)
 		b.ReportMetric(float64(r1-r0)/float64(calls), "server-reads/call")

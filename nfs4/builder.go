@@ -3,7 +3,6 @@ package nfs4
 import (
 	"context"
 	"encoding/binary"
-	"sync"
 
 	"github.com/nfskit/nfskit/rpc"
 	"github.com/nfskit/nfskit/xdr"
@@ -16,42 +15,40 @@ import (
 //		PutRootFH().Lookup("vfs").GetAttr(nfs4.FATTR4_TYPE, nfs4.FATTR4_SIZE).GetFH().
 //		Call(ctx, client)
 //
-// Each method appends one operation and returns the Compound. The
-// operations are encoded once, on the first call, and the encoding is
-// reused by every later call of the same Compound (which may then run
-// from many goroutines at once); appending more operations encodes them
-// again on the next call. A Compound is not safe for concurrent appends.
+// Each method appends one operation, encoded at once (later changes to
+// the values it was given do not reach the request), and returns the
+// Compound. A Compound may be called again and again, from many
+// goroutines at once; one that a caller rebuilds for every call (a
+// READ at another offset, say) can be emptied with [Compound.Reset]
+// and built anew in the memory it already holds. A Compound is not safe
+// for appends or Reset while it is being called.
 type Compound struct {
 	tag   []byte
 	minor uint32
-	ops   []builtOp
-
-	mu   sync.Mutex
-	body []byte // the encoded operations; nil when not yet encoded
-}
-
-// builtOp is one operation of a Compound: a typed argument, or raw
-// bytes written as they are.
-type builtOp struct {
-	arg NfsArgop4
-	raw []byte // when not nil: the operation number and arguments, encoded
-}
-
-// opnum is the operation number the op carries.
-func (o *builtOp) opnum() NfsOpnum4 {
-	if o.raw != nil {
-		return NfsOpnum4(binary.BigEndian.Uint32(o.raw))
-	}
-	return o.arg.Argop
+	ops   []NfsOpnum4 // the operation numbers, in order
+	body  []byte      // the operations, encoded
+	// err is the first failure to encode an operation (which body
+	// lacks), returned by every call.
+	err error
 }
 
 // NewCompound starts a COMPOUND of minor version minor (0, 1 or 2) with
 // an empty tag and no operations.
 func NewCompound(minor uint32) *Compound { return &Compound{minor: minor} }
 
+// Reset empties the Compound (no tag, no operations) for building
+// another request of the same minor version, keeping its memory.
+func (c *Compound) Reset() *Compound {
+	c.tag = c.tag[:0]
+	c.ops = c.ops[:0]
+	c.body = c.body[:0]
+	c.err = nil
+	return c
+}
+
 // Tag sets the COMPOUND's tag, which the server echoes in its reply.
 func (c *Compound) Tag(tag string) *Compound {
-	c.tag = []byte(tag)
+	c.tag = append(c.tag[:0], tag...)
 	return c
 }
 
@@ -62,13 +59,25 @@ func (c *Compound) Minor() uint32 { return c.minor }
 func (c *Compound) Len() int { return len(c.ops) }
 
 // OpAt returns the operation number of the i-th operation.
-func (c *Compound) OpAt(i int) NfsOpnum4 { return c.ops[i].opnum() }
+func (c *Compound) OpAt(i int) NfsOpnum4 { return c.ops[i] }
 
 // Op appends any operation as the generated union carries it: an
 // operation this builder has no method for, or one built by hand.
-func (c *Compound) Op(op NfsArgop4) *Compound {
-	c.ops = append(c.ops, builtOp{arg: op})
-	c.body = nil
+func (c *Compound) Op(op NfsArgop4) *Compound { return c.op(&op) }
+
+// op appends *op, encoded. It takes a pointer so that the builder's own
+// methods can pass arguments that stay on their stack.
+func (c *Compound) op(op *NfsArgop4) *Compound {
+	c.ops = append(c.ops, op.Argop)
+	var e xdr.Encoder
+	e.Reset(c.body)
+	if err := op.MarshalXDR(&e); err != nil {
+		if c.err == nil {
+			c.err = err
+		}
+		return c
+	}
+	c.body = e.Bytes()
 	return c
 }
 
@@ -78,35 +87,22 @@ func (c *Compound) Op(op NfsArgop4) *Compound {
 // (which a server must answer with OP_ILLEGAL) included, and args may be
 // deliberately malformed.
 func (c *Compound) Raw(opnum uint32, args []byte) *Compound {
-	b := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(args)), opnum)
-	c.ops = append(c.ops, builtOp{raw: append(b, args...)})
-	c.body = nil
+	c.body = binary.BigEndian.AppendUint32(c.body, opnum)
+	c.body = append(c.body, args...)
+	c.ops = append(c.ops, NfsOpnum4(opnum))
 	return c
 }
 
-// encoded returns the operations' encoding, encoding them the first time.
-func (c *Compound) encoded() ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.body != nil {
-		return c.body, nil
+// header writes the COMPOUND4args up to its operations, counting extra
+// operations that the caller writes before the Compound's own.
+func (c *Compound) header(e *xdr.Encoder, extra int) error {
+	if c.err != nil {
+		return c.err
 	}
-	e := xdr.NewEncoder(make([]byte, 0, 64*len(c.ops)+4))
-	for i := range c.ops {
-		o := &c.ops[i]
-		if o.raw != nil {
-			e.PutRaw(o.raw)
-			continue
-		}
-		if err := o.arg.MarshalXDR(e); err != nil {
-			return nil, err
-		}
-	}
-	c.body = e.Bytes()
-	if c.body == nil {
-		c.body = []byte{}
-	}
-	return c.body, nil
+	e.PutOpaque(c.tag)
+	e.PutUint32(c.minor)
+	e.PutUint32(uint32(len(c.ops) + extra))
+	return nil
 }
 
 // Bytes returns the COMPOUND4args encoding of the request as it goes on
@@ -121,14 +117,10 @@ func (c *Compound) Bytes() ([]byte, error) {
 
 // MarshalXDR writes the request as COMPOUND4args.
 func (c *Compound) MarshalXDR(e *xdr.Encoder) error {
-	body, err := c.encoded()
-	if err != nil {
+	if err := c.header(e, 0); err != nil {
 		return err
 	}
-	e.PutOpaque(c.tag)
-	e.PutUint32(c.minor)
-	e.PutUint32(uint32(len(c.ops)))
-	e.PutRaw(body)
+	e.PutRaw(c.body)
 	return nil
 }
 
@@ -138,9 +130,17 @@ func (c *Compound) MarshalXDR(e *xdr.Encoder) error {
 // COMPOUND that the server answered with a failing operation is not an
 // error here but in [Results.Err].
 func (c *Compound) Call(ctx context.Context, caller rpc.Caller) (*Results, error) {
-	res := newResults(0)
-	if err := caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, c, &res.COMPOUND4res); err != nil {
+	res := new(Results)
+	if err := c.CallInto(ctx, caller, res); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// CallInto is [Compound.Call] with the results decoded into res, which
+// a caller may reuse from call to call so that a call allocates nothing
+// (see [Results]).
+func (c *Compound) CallInto(ctx context.Context, caller rpc.Caller, res *Results) error {
+	res.begin(0, len(c.ops))
+	return caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, c, &res.COMPOUND4res)
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sync"
 
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/rpc"
 )
 
-// A COMPOUND is built one operation at a time and encoded once.
+// A COMPOUND is built one operation at a time, each encoded as it is
+// appended.
 func ExampleNewCompound() {
 	c := nfs4.NewCompound(1).Tag("t").
 		PutRootFH().Lookup("vfs").GetAttr(nfs4.FATTR4_TYPE, nfs4.FATTR4_SIZE).GetFH()
@@ -81,6 +83,40 @@ func ExampleNewSession() {
 	if errors.Is(res.Err(), nfs4.NFS4ERR_NOENT) {
 		fmt.Println("no such file:", res.Err())
 	}
+}
+
+// READs of a file in chunks, several at once on one session, as a file
+// client makes them: each goroutine keeps a Compound and a Results that
+// it reuses, and lends each READ the part of p its data goes to, so
+// that no READ allocates and no data is copied past the decoder.
+func ExampleSession_CallInto() {
+	var (
+		ctx = context.Background()
+		s   *nfs4.Session // made by NewSession, as above
+		fh  nfs4.NfsFh4   // the file's handle (GETFH)
+		st  nfs4.Stateid4 // the stateid of its OPEN
+		p   = make([]byte, 1<<20)
+	)
+	const chunk, goroutines = 64 << 10, 8
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		c, res := nfs4.NewCompound(1), new(nfs4.Results)
+		wg.Go(func() {
+			for off := g * chunk; off < len(p); off += goroutines * chunk {
+				buf := p[off : off+chunk]
+				c.Reset().PutFH(fh).Read(st, uint64(off), chunk)
+				if err := s.CallInto(ctx, c, res.ReadInto(1, buf)); err != nil {
+					log.Fatal(err)
+				}
+				rd, err := res.Read(1)
+				if err != nil {
+					log.Fatal(err)
+				}
+				fmt.Println(len(rd.Data), "bytes at", off, "in p:", &rd.Data[0] == &buf[0])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // A 4.0 client id, then an OPEN by one of its open-owners.

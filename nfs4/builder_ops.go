@@ -74,9 +74,8 @@ func (c *Compound) Lock(typ NfsLockType4, offset, length uint64, locker Locker4)
 // LockReclaim appends LOCK as Lock does, with the reclaim flag set, as
 // a client does in the grace period after a server restart.
 func (c *Compound) LockReclaim(typ NfsLockType4, offset, length uint64, locker Locker4) *Compound {
-	c.Lock(typ, offset, length, locker)
-	c.ops[len(c.ops)-1].arg.Oplock.Reclaim = true
-	return c
+	return c.Op(NfsArgop4{Argop: OP_LOCK, Oplock: &LOCK4args{
+		Locktype: typ, Reclaim: true, Offset: Offset4(offset), Length: Length4(length), Locker: locker}})
 }
 
 // NewLockOwner is the locker of a first LOCK by lock-owner owner, taken

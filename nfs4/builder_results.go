@@ -5,14 +5,104 @@ package nfs4
 // it (a SEQUENCE that a [Session] put first is not counted: see
 // [Results.Sequence]). Only the operations up to the first that failed
 // have results.
+//
+// A Results may be reused, by [Compound.CallInto] and
+// [Session.CallInto]: each reply is then decoded into the memory the
+// last one left (its result array, each operation's result, filehandles
+// and data), so that calls of one shape allocate nothing after the
+// first. Whatever was read from a Results, data slices and filehandles
+// included, is then valid only until its next reply. [Results.ReadInto]
+// lends a READ a buffer of the caller's for its data.
 type Results struct {
 	COMPOUND4res
 	// skip is how many results the caller did not build (a session's
 	// SEQUENCE).
 	skip int
+	// lend are the buffers that READs are to decode into on the next
+	// reply; lent are those lent to the last one, taken back before the
+	// next.
+	lend, lent []lentBuffer
 }
 
-func newResults(skip int) *Results { return &Results{skip: skip} }
+// lentBuffer is a buffer lent to the READ at position i of the
+// operations a caller built.
+type lentBuffer struct {
+	i   int
+	buf []byte
+}
+
+// ReadInto lends buf to the READ that is the i-th operation, for the
+// next reply these Results receive through a CallInto: its data is
+// decoded into buf (up to its capacity, the data [Results.Read] then
+// returns being buf[:n]; more data than that would be in a buffer of
+// its own). The loan lasts for that one reply: a later reply into the
+// same Results does not write into buf unless ReadInto lends it again.
+func (r *Results) ReadInto(i int, buf []byte) *Results {
+	if i >= 0 {
+		r.lend = append(r.lend, lentBuffer{i, buf})
+	}
+	return r
+}
+
+// begin readies r for a reply to a COMPOUND of ops operations, of whose
+// results the first skip were not built by the caller: it makes room
+// for every result (so that the reply decodes into the values there),
+// takes back the buffers lent for the last reply and lends those of
+// [Results.ReadInto].
+func (r *Results) begin(skip, ops int) {
+	r.skip = skip
+	r.reserve(ops)
+	for _, l := range r.lent {
+		if ok := r.readResok(l.i, false); ok != nil {
+			ok.Data = nil
+		}
+	}
+	clear(r.lent)
+	r.lent, r.lend = r.lend, r.lent[:0]
+	r.lendAgain()
+}
+
+// lendAgain points each READ that a buffer was lent to at its buffer,
+// before a reply, or before the reply to a COMPOUND sent again.
+func (r *Results) lendAgain() {
+	for _, l := range r.lent {
+		r.readResok(l.i, true).Data = l.buf[:0]
+	}
+}
+
+// readResok returns the READ4resok that a READ at position i of the
+// built operations decodes into, in the result array's capacity; with
+// grow it makes room and values for it, else it returns nil where there
+// are none.
+func (r *Results) readResok(i int, grow bool) *READ4resok {
+	j := i + r.skip
+	if j >= cap(r.Resarray) {
+		if !grow {
+			return nil
+		}
+		r.reserve(j + 1)
+	}
+	o := &r.Resarray[:cap(r.Resarray)][j]
+	if o.Opread == nil || o.Opread.Resok4 == nil {
+		if !grow {
+			return nil
+		}
+		if o.Opread == nil {
+			o.Opread = new(READ4res)
+		}
+		o.Opread.Resok4 = new(READ4resok)
+	}
+	return o.Opread.Resok4
+}
+
+// reserve makes the result array's capacity at least n, keeping the
+// values in it.
+func (r *Results) reserve(n int) {
+	if n > cap(r.Resarray) {
+		grown := append(r.Resarray[:cap(r.Resarray)], make([]NfsResop4, n-cap(r.Resarray))...)
+		r.Resarray = grown[:len(r.Resarray)]
+	}
+}
 
 // Len returns how many of the built operations have a result.
 func (r *Results) Len() int { return max(len(r.Resarray)-r.skip, 0) }

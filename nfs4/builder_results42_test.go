@@ -10,7 +10,7 @@ import (
 
 // readPlusResults wraps a READ_PLUS result as the first of Results.
 func readPlusResults(res *READPLUS4res) *Results {
-	r := newResults(0)
+	r := &Results{}
 	r.Resarray = []NfsResop4{{Resop: OP_READ_PLUS, OpreadPlus: res}}
 	return r
 }

@@ -52,6 +52,8 @@ type slot struct {
 	// interrupted says the slot's last request got no reply: the server
 	// may or may not have seen it.
 	interrupted bool
+	// req is the request of the call that holds the slot.
+	req sequenced
 }
 
 // SessionOptions say how [NewSession] names the client and what session
@@ -173,30 +175,46 @@ func (s *Session) OpenOwner(name string) OpenOwner4 {
 // answers NFS4ERR_SEQ_MISORDERED. Any other failure of the SEQUENCE is
 // in the results' Err.
 func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
-	i, highest, err := s.take(ctx)
-	if err != nil {
+	res := new(Results)
+	if err := s.CallInto(ctx, c, res); err != nil {
 		return nil, err
 	}
+	return res, nil
+}
+
+// CallInto is [Session.Call] with the results decoded into res, which a
+// caller may reuse from call to call (see [Results]): with a Compound
+// kept for the purpose ([Compound.Reset]) and a Results of its own, each
+// of a caller's goroutines makes calls that allocate nothing.
+func (s *Session) CallInto(ctx context.Context, c *Compound, res *Results) error {
+	i, highest, err := s.take(ctx)
+	if err != nil {
+		return err
+	}
 	target := -1 // the server's new target, when it says one
-	defer func() { s.release(i, target) }()
 	sl := &s.slots[i]
+	req := &sl.req
+	defer func() {
+		req.c = nil
+		s.release(i, target)
+	}()
 	wait := s.delay
 	retried := false
+	res.begin(1, 1+len(c.ops))
 	for {
-		req := &sequenced{c: c, seq: SEQUENCE4args{
+		*req = sequenced{c: c, seq: SEQUENCE4args{
 			SaSessionid: s.ID, SaSequenceid: Sequenceid4(sl.seqid), SaSlotid: Slotid4(i),
 			SaHighestSlotid: Slotid4(highest),
 		}}
-		res := newResults(1)
 		if err := s.caller.Call(ctx, NFS4_PROGRAM, NFS_V4, NFSPROC4_COMPOUND, req, &res.COMPOUND4res); err != nil {
 			if !sl.interrupted {
 				sl.interrupted = true
 				sl.seqid++
 			}
-			return nil, err
+			return err
 		}
 		if len(res.Resarray) == 0 || res.Resarray[0].Resop != OP_SEQUENCE {
-			return res, nil
+			return nil
 		}
 		switch res.Resarray[0].Opsequence.SrStatus {
 		case NFS4_OK:
@@ -204,16 +222,17 @@ func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
 			sl.interrupted = false
 			ok := res.Resarray[0].Opsequence.SrResok4
 			target = int(min(ok.SrTargetHighestSlotid, ok.SrHighestSlotid))
-			return res, nil
+			return nil
 		case NFS4ERR_DELAY:
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
 			wait = min(2*wait, time.Second)
+			res.lendAgain()
 			continue
 		case NFS4ERR_SEQ_MISORDERED:
 			if sl.interrupted && !retried {
@@ -222,10 +241,11 @@ func (s *Session) Call(ctx context.Context, c *Compound) (*Results, error) {
 				sl.seqid--
 				sl.interrupted = false
 				retried = true
+				res.lendAgain()
 				continue
 			}
 		}
-		return res, nil
+		return nil
 	}
 }
 
@@ -279,8 +299,8 @@ func (s *Session) release(i, target int) {
 }
 
 // sequenced is a Compound with a SEQUENCE in front, as it goes on the
-// wire: the Compound's operations are encoded once, the SEQUENCE on
-// every call.
+// wire: the Compound's operations as they were encoded when appended,
+// the SEQUENCE anew on every call.
 type sequenced struct {
 	c   *Compound
 	seq SEQUENCE4args
@@ -288,18 +308,14 @@ type sequenced struct {
 
 // MarshalXDR writes the COMPOUND4args.
 func (q *sequenced) MarshalXDR(e *xdr.Encoder) error {
-	body, err := q.c.encoded()
-	if err != nil {
+	if err := q.c.header(e, 1); err != nil {
 		return err
 	}
-	e.PutOpaque(q.c.tag)
-	e.PutUint32(q.c.minor)
-	e.PutUint32(uint32(len(q.c.ops) + 1))
 	e.PutUint32(uint32(OP_SEQUENCE))
 	if err := q.seq.MarshalXDR(e); err != nil {
 		return err
 	}
-	e.PutRaw(body)
+	e.PutRaw(q.c.body)
 	return nil
 }
 

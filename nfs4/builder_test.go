@@ -118,7 +118,7 @@ func TestCompoundEncoding(t *testing.T) {
 }
 
 // TestCompoundAppendReencodes checks that an operation appended after a
-// call is encoded on the next.
+// call goes out with the next.
 func TestCompoundAppendReencodes(t *testing.T) {
 	c := nfs4.NewCompound(0).PutRootFH()
 	first, err := c.Bytes()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nfskit/nfskit/internal/race"
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/xdr"
 )
@@ -62,7 +63,7 @@ func BenchmarkServerPutfhGetattr(b *testing.B) {
 // TestHandlerAllocs: a PUTFH+GETATTR COMPOUND through the handler
 // allocates nothing once its pooled state is warm.
 func TestHandlerAllocs(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items")
 	}
 	e := newEnv(t, "/data")
@@ -141,7 +142,7 @@ func runSequenced(b *testing.B, e *env, body []byte, setSeqid func(uint32)) {
 // TestHandlerAllocsSession: SEQUENCE adds no allocation to a
 // PUTFH+GETATTR COMPOUND.
 func TestHandlerAllocsSession(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items")
 	}
 	e := newEnv(t, "/data")

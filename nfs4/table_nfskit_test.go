@@ -18,10 +18,13 @@ import (
 // serveV4Nfskit serves nfskit's NFSv4 server, with state and locks,
 // over loopback TCP, exporting an empty memfs at /path (root not
 // squashed, as ganesha's export is), and returns its address.
-func serveV4Nfskit(t *testing.T, path string) string { return serveV4(t, path, memfs.New(nil)) }
+func serveV4Nfskit(t *testing.T, path string) string { return serveV4NfskitTB(t, path) }
 
-// serveV4 is serveV4Nfskit exporting fs.
-func serveV4(t *testing.T, path string, fs vfs.FS) string {
+// serveV4NfskitTB is serveV4Nfskit for tests and benchmarks.
+func serveV4NfskitTB(t testing.TB, path string) string { return serveV4(t, path, memfs.New(nil)) }
+
+// serveV4 is serveV4NfskitTB exporting fs.
+func serveV4(t testing.TB, path string, fs vfs.FS) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	serveV4On(t, l, path, fs)
@@ -29,7 +32,7 @@ func serveV4(t *testing.T, path string, fs vfs.FS) string {
 }
 
 // serveV4On is serveV4 on the listener l.
-func serveV4On(t *testing.T, l net.Listener, path string, fs vfs.FS) {
+func serveV4On(t testing.TB, l net.Listener, path string, fs vfs.FS) {
 	table := new(export.Table)
 	require.NoError(t, table.Add(&export.Export{ID: 1, Path: "/" + path, FS: fs,
 		Policy: export.Policy{NoRootSquash: true}}))

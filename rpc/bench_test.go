@@ -35,6 +35,13 @@ var benchLoads = []struct {
 // driveNull makes b.N NULL calls over the clients with inFlight calls
 // outstanding on each, and reports calls per second.
 func driveNull(b *testing.B, clients []*Client, inFlight int, prog, vers uint32) {
+	driveCalls(b, clients, inFlight, prog, vers, func() xdr.Unmarshaler { return nil })
+}
+
+// driveCalls makes b.N calls of procedure 0 over the clients with
+// inFlight calls outstanding on each, each goroutine decoding the
+// results into a value newRes made for it, and reports calls per second.
+func driveCalls(b *testing.B, clients []*Client, inFlight int, prog, vers uint32, newRes func() xdr.Unmarshaler) {
 	ctx := context.Background()
 	var left atomic.Int64
 	left.Store(int64(b.N))
@@ -43,16 +50,15 @@ func driveNull(b *testing.B, clients []*Client, inFlight int, prog, vers uint32)
 	b.ResetTimer()
 	for _, c := range clients {
 		for range inFlight {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			res := newRes()
+			wg.Go(func() {
 				for left.Add(-1) >= 0 {
-					if err := c.Call(ctx, prog, vers, 0, nil, nil); err != nil {
+					if err := c.Call(ctx, prog, vers, 0, nil, res); err != nil {
 						b.Error(err)
 						return
 					}
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()
@@ -246,12 +252,36 @@ func benchRawReplies(b *testing.B, nc net.Conn, n int, credits chan struct{}) {
 // raw responder that answers every NULL call record with a pre-encoded
 // reply, allocating nothing; allocs/op are the client's per call.
 func BenchmarkNullClientPath(b *testing.B) {
+	addr := serveRawResponder(b, benchNullReplyTail)
+	for _, load := range benchLoads {
+		b.Run(load.name, func(b *testing.B) {
+			driveNull(b, dialN(b, addr, load.conns), load.inFlight, benchProg, benchVers)
+		})
+	}
+}
+
+// BenchmarkClientPath4K is BenchmarkNullClientPath with results of
+// 4 KiB (one opaque, decoded into a buffer each goroutine reuses), as a
+// 4 KiB READ's: allocs/op are the client's per call.
+func BenchmarkClientPath4K(b *testing.B) {
+	addr := serveRawResponder(b, reply4KTail)
+	for _, load := range benchLoads {
+		b.Run(load.name, func(b *testing.B) {
+			driveCalls(b, dialN(b, addr, load.conns), load.inFlight, benchProg, benchVers,
+				func() xdr.Unmarshaler { return new(opaqueResults) })
+		})
+	}
+}
+
+// serveRawResponder answers every call to a loopback TCP port with
+// benchRawResponder until tb ends, and returns the port's address.
+func serveRawResponder(tb testing.TB, tail []byte) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	b.Cleanup(func() { l.Close(); wg.Wait() })
+	tb.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -261,19 +291,16 @@ func BenchmarkNullClientPath(b *testing.B) {
 				return
 			}
 			wg.Add(1)
-			go func() { defer wg.Done(); benchRawResponder(nc) }()
+			go func() { defer wg.Done(); benchRawResponder(nc, tail) }()
 		}
 	}()
-	for _, load := range benchLoads {
-		b.Run(load.name, func(b *testing.B) {
-			driveNull(b, dialN(b, l.Addr().String(), load.conns), load.inFlight, benchProg, benchVers)
-		})
-	}
+	return l.Addr().String()
 }
 
-// benchRawResponder answers NULL calls on nc until it closes, writing the
-// replies to the calls it has read whenever it has no more to read.
-func benchRawResponder(nc net.Conn) {
+// benchRawResponder answers calls on nc until it closes, each with the
+// xid of the call and then tail, writing the replies to the calls it has
+// read whenever it has no more to read.
+func benchRawResponder(nc net.Conn, tail []byte) {
 	defer nc.Close()
 	br := bufio.NewReaderSize(nc, 64<<10)
 	out := make([]byte, 0, 64<<10)
@@ -291,9 +318,9 @@ func benchRawResponder(nc net.Conn) {
 		if _, err := io.ReadFull(br, body[:n]); err != nil {
 			return
 		}
-		out = binary.BigEndian.AppendUint32(out, lastFragment|24)
+		out = binary.BigEndian.AppendUint32(out, lastFragment|uint32(4+len(tail)))
 		out = append(out, body[:4]...)
-		out = append(out, benchNullReplyTail...)
+		out = append(out, tail...)
 		if br.Buffered() == 0 || len(out) > 60<<10 {
 			if _, err := nc.Write(out); err != nil {
 				return

@@ -232,6 +232,7 @@ func newClient(opts *ClientOptions) *Client {
 		auth:        c.auth,
 		auths:       newAuthTable(o.Authenticators),
 		workers:     newWorkers(handler, logger),
+		readBuffer:  clientReadBuffer,
 	}
 	return c
 }
@@ -548,13 +549,8 @@ func (c *Client) readPackets() {
 			}
 			continue
 		}
-		if n < 8 {
-			continue
-		}
-		var d xdr.Decoder
-		d.Reset(scratch[:n])
-		xid := d.Uint32()
-		if MsgType(d.Int32()) != REPLY {
+		xid, ok := replyXid(scratch[:n])
+		if !ok {
 			continue
 		}
 		buf := getBuf()

@@ -44,15 +44,21 @@ type Conn struct {
 	closed   atomic.Bool
 	stopping atomic.Bool   // stop reading, finish what is in flight
 	done     chan struct{} // closed when the read loop ends
-	lastUse  atomic.Int64  // unix nanos of the last record read
 	onClose  func(*Conn, error)
 }
 
-// connReadBuffer is the read buffer of a connection. It is there to take
-// small records (and record marks) several to a read; larger records are
-// read into their own buffers past it. Every open connection holds one,
-// idle or not, so it is kept small.
+// connReadBuffer is the read buffer of a server's connection. It is
+// there to take small records (and record marks) several to a read;
+// larger records are read into their own buffers past it. Every open
+// connection holds one, idle or not, so it is kept small.
 const connReadBuffer = 4 << 10
+
+// clientReadBuffer is the read buffer of a Client's connection. A client
+// has a connection or a few, not thousands, and the replies it reads
+// are often larger than a server's calls: a buffer this size takes the
+// replies to many 4 KiB READs (a few hundred bytes past a page each) in
+// one read, where a 4 KiB buffer takes one read or more per reply.
+const clientReadBuffer = 64 << 10
 
 // connConfig holds what a Conn needs from its Server or Client.
 type connConfig struct {
@@ -66,17 +72,19 @@ type connConfig struct {
 	auth         Auth // for calls made on the connection
 	workers      *workers
 	auths        *authTable // checks the credentials of calls served
+	// readBuffer is the size of a connection's read buffer, at least
+	// connReadBuffer.
+	readBuffer int
 }
 
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
 	c := &Conn{nc: nc, cfg: cfg, calls: calls, done: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(parent)
-	c.br = bufio.NewReaderSize(nc, connReadBuffer)
+	c.br = bufio.NewReaderSize(nc, max(cfg.readBuffer, connReadBuffer))
 	c.slots = make(chan struct{}, max(cfg.maxInFlight, 1))
 	if c.calls == nil {
 		c.calls = newCaller()
 	}
-	c.lastUse.Store(time.Now().UnixNano())
 	return c
 }
 
@@ -188,7 +196,6 @@ func (c *Conn) serve() {
 			}
 			return
 		}
-		c.lastUse.Store(time.Now().UnixNano())
 		if !c.handle(buf) {
 			err = ErrBadReply
 			return
@@ -204,24 +211,21 @@ func (c *Conn) busy() bool {
 // handle dispatches one record; it reports false if the record was so
 // malformed that the connection must close.
 func (c *Conn) handle(buf *[]byte) bool {
+	if xid, ok := replyXid(*buf); ok {
+		// A reply to one of ours: no ReplyWriter, no call header.
+		if !c.calls.deliver(xid, buf) {
+			putBuf(buf)
+		}
+		return true
+	}
 	rw := getReplyWriter()
 	rw.t = c
 	rw.auths = c.cfg.auths
 	rw.rec = buf
 	ok, reply := parseCall(*buf, &rw.call)
 	if !ok {
-		// Not a call. A reply to one of ours?
+		// Neither a call nor a reply.
 		rw.free()
-		var d xdr.Decoder
-		d.Reset(*buf)
-		xid := d.Uint32()
-		mtype := MsgType(d.Int32())
-		if d.Err() == nil && mtype == REPLY {
-			if !c.calls.deliver(xid, buf) {
-				putBuf(buf)
-			}
-			return true
-		}
 		putBuf(buf)
 		return false
 	}
@@ -363,6 +367,15 @@ func (c *Conn) write(bufs *net.Buffers) error {
 		return err
 	}
 	return nil
+}
+
+// replyXid returns the xid of rec if rec is a reply (its message type
+// REPLY), and whether it is.
+func replyXid(rec []byte) (uint32, bool) {
+	if len(rec) < 8 || MsgType(binary.BigEndian.Uint32(rec[4:])) != REPLY {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(rec), true
 }
 
 // parseCall decodes a call header from rec into call. It returns false if

@@ -36,8 +36,8 @@ func (e *Encoder) Reset(buf []byte) {
 	e.refLen = 0
 }
 
-// SetNoCopy makes opaque data of at least minSize bytes be referenced
-// instead of copied: the encoder keeps the caller's slice and
+// SetNoCopy makes variable-length opaque data of at least minSize bytes
+// be referenced instead of copied: the encoder keeps the caller's slice and
 // [Encoder.Buffers] returns it as a segment of its own, so a large READ or
 // WRITE payload goes to the network with writev and is never copied. The
 // caller must not modify such data until it has been written. A minSize of
@@ -110,8 +110,22 @@ func (e *Encoder) PutFloat32(v float32) { e.PutUint32(math.Float32bits(v)) }
 func (e *Encoder) PutFloat64(v float64) { e.PutUint64(math.Float64bits(v)) }
 
 // PutFixedOpaque appends b followed by zero padding to a multiple of four
-// bytes, with no length: the length is part of the type.
+// bytes, with no length: the length is part of the type. The bytes are
+// always copied, in no-copy mode too: fixed-length items are small
+// (verifiers, session ids, the opaque part of stateids), and copying
+// them means that encoding a value never makes the encoder keep a
+// pointer into it, so that values encoded from the stack stay there.
 func (e *Encoder) PutFixedOpaque(b []byte) {
+	e.buf = append(e.buf, b...)
+	e.pad(len(b))
+}
+
+// PutOpaque appends variable-length opaque data: its length, the bytes and
+// zero padding. Data longer than 2^32-1 bytes cannot be represented; the
+// caller bounds it. In no-copy mode (see [Encoder.SetNoCopy]) data of at
+// least the threshold's size is referenced rather than copied.
+func (e *Encoder) PutOpaque(b []byte) {
+	e.PutUint32(uint32(len(b)))
 	if e.minRef > 0 && len(b) >= e.minRef {
 		e.refs = append(e.refs, ref{at: len(e.buf), data: b})
 		e.refLen += len(b)
@@ -119,14 +133,6 @@ func (e *Encoder) PutFixedOpaque(b []byte) {
 		e.buf = append(e.buf, b...)
 	}
 	e.pad(len(b))
-}
-
-// PutOpaque appends variable-length opaque data: its length, the bytes and
-// zero padding. Data longer than 2^32-1 bytes cannot be represented; the
-// caller bounds it.
-func (e *Encoder) PutOpaque(b []byte) {
-	e.PutUint32(uint32(len(b)))
-	e.PutFixedOpaque(b)
 }
 
 // PutString appends a string: its length, the bytes and zero padding.

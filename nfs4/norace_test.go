@@ -1,5 +1,0 @@
-//go:build !race
-
-package nfs4
-
-const raceEnabled = false
