@@ -11,6 +11,7 @@ import (
 	"github.com/nfskit/nfskit/conformance"
 	"github.com/nfskit/nfskit/mount"
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/rpc"
 )
@@ -71,6 +72,17 @@ func TestChecksCatch(t *testing.T) {
 			}
 			w.Reply(&nlm.Nlm4Res{Cookie: args.Cookie, Stat: nlm.Nlm4Stat{Stat: st}})
 		}), "blocking LOCK by A: NLM4_DENIED, want NLM4_BLOCKED"},
+		{"NFS40-TAG", answer(func(c *rpc.Call) bool {
+			return is(nfs4.NFS4_PROGRAM, 4, nfs4.NFSPROC4_COMPOUND)(c) && bytes.Contains(c.Args, []byte("conformance tag"))
+		}, func(w rpc.ReplyWriter, c *rpc.Call) {
+			w.Reply(&nfs4.COMPOUND4res{Status: nfs4.NFS4_OK, Tag: nfs4.Utf8strCs("other"),
+				Resarray: []nfs4.NfsResop4{{Resop: nfs4.OP_PUTROOTFH, Opputrootfh: &nfs4.PUTROOTFH4res{Status: nfs4.NFS4_OK}}}})
+		}), `tag "other"`},
+		{"NFS40-OP-ILLEGAL", answer(func(c *rpc.Call) bool {
+			return is(nfs4.NFS4_PROGRAM, 4, nfs4.NFSPROC4_COMPOUND)(c) && bytes.Contains(c.Args, []byte{0, 0, 0x27, 0x11})
+		}, func(w rpc.ReplyWriter, c *rpc.Call) {
+			w.Reply(&nfs4.COMPOUND4res{Status: nfs4.NFS4ERR_OP_ILLEGAL})
+		}), "NFS4ERR_OP_ILLEGAL with 0 results, want NFS4ERR_OP_ILLEGAL with 2"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
