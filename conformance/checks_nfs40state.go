@@ -130,7 +130,7 @@ var nfs40StateChecks = []*Check{
 			res, err := s.call(ctx, nfs4.NewCompound(0).PutFH(s.file).Read(bogus, 0, 10))
 			return resStatus("READ", res, err, nfs4.NFS4ERR_BAD_STATEID, nfs4.NFS4ERR_STALE_STATEID)
 		}},
-	{ID: "NFS40-OLD-STATEID", Area: "NFSv4.0", Ref: "RFC 7530 §9.1.4.2",
+	{ID: "NFS40-OLD-STATEID", Area: "NFSv4.0", Ref: "RFC 7530 §9.1.4.4",
 		Title: "after an OPEN upgrade, READ under the stateid's older seqid gets NFS4ERR_OLD_STATEID",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			s, err := e.v40state(ctx, c)
@@ -152,7 +152,7 @@ var nfs40StateChecks = []*Check{
 			res, err := s.call(ctx, nfs4.NewCompound(0).PutFH(s.file).Read(st, 0, 10))
 			return resStatus("READ under the old stateid", res, err, nfs4.NFS4ERR_OLD_STATEID)
 		}},
-	{ID: "NFS40-SEQID-REPLAY", Area: "NFSv4.0", Ref: "RFC 7530 §9.1.9",
+	{ID: "NFS40-SEQID-REPLAY", Area: "NFSv4.0", Ref: "RFC 7530 §9.1.7, §9.1.8",
 		Title: "an OPEN sent again with the same seqid gets the same reply; a seqid ahead gets NFS4ERR_BAD_SEQID",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			s, err := e.v40state(ctx, c)

@@ -62,7 +62,7 @@ var nfs41Checks = []*Check{
 			res, err = s.Call(ctx, nfs4.NewCompound(1).PutFH(fh).Close(0, ok.Stateid))
 			return resStatus("CLOSE", res, err, nfs4.NFS4_OK)
 		}},
-	{ID: "NFS41-SLOT-REPLAY", Area: "NFSv4.1", Ref: "RFC 8881 §2.10.6.1.3",
+	{ID: "NFS41-SLOT-REPLAY", Area: "NFSv4.1", Ref: "RFC 8881 §2.10.6.1",
 		Title: "a request sent again on its slot with its sequence id gets the cached reply",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			s, end, err := e.v4session(ctx, 1, true)
@@ -124,7 +124,7 @@ var nfs41Checks = []*Check{
 			return resStatus("SEQUENCE", res, err, nfs4.NFS4ERR_BADSESSION)
 		}},
 	{ID: "NFS41-OP-NOT-IN-SESSION", Area: "NFSv4.1", Ref: "RFC 8881 §18.46.3, §16.2.3",
-		Title: "a 4.1 COMPOUND that does not start with SEQUENCE gets NFS4ERR_OP_NOT_IN_SESSION",
+		Title: "a 4.1 COMPOUND that does not start with SEQUENCE fails at its first operation with NFS4ERR_OP_NOT_IN_SESSION",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.needMinor(ctx, 1); err != nil {
 				return err
@@ -133,10 +133,25 @@ var nfs41Checks = []*Check{
 			if err := resStatus("PUTROOTFH", res, err, nfs4.NFS4ERR_OP_NOT_IN_SESSION); err != nil {
 				return err
 			}
-			if res.Len() > 1 {
-				return fmt.Errorf("%d results", res.Len())
+			if res.Len() != 1 || res.Op(0).Resop != nfs4.OP_PUTROOTFH {
+				return fmt.Errorf("%d results, want one: PUTROOTFH's", res.Len())
 			}
 			return nil
+		}},
+	{ID: "NFS41-V40-OP", Area: "NFSv4.1", Ref: "RFC 8881 §17",
+		Title: "RENEW and OPEN_CONFIRM, which 4.1 must not implement, get NFS4ERR_NOTSUPP in a session",
+		run: func(ctx context.Context, e *env, c *Check) error {
+			s, end, err := e.v4session(ctx, 1, false)
+			if err != nil {
+				return err
+			}
+			defer end()
+			res, err := s.Call(ctx, nfs4.NewCompound(1).Renew(s.ClientID))
+			if err := resStatus("RENEW", res, err, nfs4.NFS4ERR_NOTSUPP); err != nil {
+				return err
+			}
+			res, err = s.Call(ctx, nfs4.NewCompound(1).PutRootFH().OpenConfirm(nfs4.Stateid4{Seqid: 1}, 1))
+			return resStatus("PUTROOTFH, OPEN_CONFIRM", res, err, nfs4.NFS4ERR_NOTSUPP)
 		}},
 	{ID: "NFS41-SEQUENCE-POS", Area: "NFSv4.1", Ref: "RFC 8881 §18.46.3",
 		Title: "SEQUENCE anywhere but first gets NFS4ERR_SEQUENCE_POS",
@@ -166,7 +181,7 @@ var nfs41Checks = []*Check{
 			res, err := e.v40(ctx, nfs4.NewCompound(1).DestroyClientID(s.ClientID).PutRootFH())
 			return resStatus("DESTROY_CLIENTID, PUTROOTFH", res, err, nfs4.NFS4ERR_NOT_ONLY_OP)
 		}},
-	{ID: "NFS41-TOO-MANY-OPS", Area: "NFSv4.1", Ref: "RFC 8881 §18.36.3, §15.1.3.6",
+	{ID: "NFS41-TOO-MANY-OPS", Area: "NFSv4.1", Ref: "RFC 8881 §18.36.3",
 		Title: "a COMPOUND of more operations than ca_maxoperations gets NFS4ERR_TOO_MANY_OPS (or is done in full)",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			s, end, err := e.v4session(ctx, 1, false)

@@ -41,12 +41,12 @@ var nfs4CompoundChecks = []*Check{
 		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.compound(ctx, nfs4.NewCompound(0).PutRootFH().Lookup("nfskit-no-such-name").GetFH().GetFH(), nfs4.NFS4ERR_NOENT, 2)
 		}},
-	{ID: "NFS40-OP-ILLEGAL", Area: "NFSv4.0", Ref: "RFC 7530 §16.1, §15.2",
+	{ID: "NFS40-OP-ILLEGAL", Area: "NFSv4.0", Ref: "RFC 7530 §16.38, §15.2",
 		Title: "operation 10001 gets NFS4ERR_OP_ILLEGAL in an OP_ILLEGAL result after those before it",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.illegal(ctx, nfs4.NewCompound(0).PutRootFH().Raw(10001, nil).GetFH(), 1)
 		}},
-	{ID: "NFS40-OP-UNKNOWN", Area: "NFSv4.0", Ref: "RFC 7530 §16.1",
+	{ID: "NFS40-OP-UNKNOWN", Area: "NFSv4.0", Ref: "RFC 7530 §16.38",
 		Title: "operations 0, 2 and 99, which no version defines, get NFS4ERR_OP_ILLEGAL",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			for _, op := range []uint32{0, 2, 99} {
@@ -56,12 +56,12 @@ var nfs4CompoundChecks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NFS40-WRONG-MINOR", Area: "NFSv4.0", Ref: "RFC 7530 §16.1, RFC 8881 §16.2.3",
+	{ID: "NFS40-WRONG-MINOR", Area: "NFSv4.0", Ref: "RFC 7530 §16.38, §15.2",
 		Title: "SEQUENCE (a 4.1 operation) in a 4.0 COMPOUND gets NFS4ERR_OP_ILLEGAL",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.illegal(ctx, nfs4.NewCompound(0).Sequence(nfs4.Sessionid4{1}, 1, 0, 0, false).PutRootFH(), 0)
 		}},
-	{ID: "NFS40-MINOR-MISMATCH", Area: "NFSv4.0", Ref: "RFC 7530 §15.2.3",
+	{ID: "NFS40-MINOR-MISMATCH", Area: "NFSv4.0", Ref: "RFC 7530 §15.2",
 		Title: "minor version 99 gets NFS4ERR_MINOR_VERS_MISMATCH with no results",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.needMinor(ctx, 0); err != nil {
@@ -76,7 +76,7 @@ var nfs4CompoundChecks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NFS40-TOO-MANY-OPS", Area: "NFSv4.0", Ref: "RFC 7530 §15.2.3",
+	{ID: "NFS40-TOO-MANY-OPS", Area: "NFSv4.0", Ref: "RFC 7530 §15.2",
 		Title: "a COMPOUND of 1000 operations is done in full or refused with NFS4ERR_RESOURCE",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.needMinor(ctx, 0); err != nil {
@@ -140,12 +140,12 @@ var nfs4CompoundChecks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NFS40-RESTOREFH-NOSAVE", Area: "NFSv4.0", Ref: "RFC 7530 §16.27.4, RFC 8881 §18.27.3",
+	{ID: "NFS40-RESTOREFH-NOSAVE", Area: "NFSv4.0", Ref: "RFC 7530 §16.29.4, RFC 8881 §18.27.3",
 		Title: "RESTOREFH with no saved filehandle gets NFS4ERR_RESTOREFH (4.0) or NFS4ERR_NOFILEHANDLE (4.1)",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.compound(ctx, nfs4.NewCompound(0).PutRootFH().RestoreFH(), []nfs4.Nfsstat4{nfs4.NFS4ERR_RESTOREFH, nfs4.NFS4ERR_NOFILEHANDLE}, 2)
 		}},
-	{ID: "NFS40-SAVEFH", Area: "NFSv4.0", Ref: "RFC 7530 §16.27, §16.28",
+	{ID: "NFS40-SAVEFH", Area: "NFSv4.0", Ref: "RFC 7530 §16.29, §16.30",
 		Title: "SAVEFH, LOOKUP, RESTOREFH gives back the saved filehandle",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.needMinor(ctx, 0); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/nfskit/nfskit/nfs4"
 )
 
-// requiredAttrs are the REQUIRED attributes of RFC 7530 section 5.5
+// requiredAttrs are the REQUIRED attributes of RFC 7530 section 5.6
 // (supported_attrs through rdattr_error, and filehandle).
 var requiredAttrs = []uint32{nfs4.FATTR4_SUPPORTED_ATTRS, nfs4.FATTR4_TYPE, nfs4.FATTR4_FH_EXPIRE_TYPE, nfs4.FATTR4_CHANGE,
 	nfs4.FATTR4_SIZE, nfs4.FATTR4_LINK_SUPPORT, nfs4.FATTR4_SYMLINK_SUPPORT, nfs4.FATTR4_NAMED_ATTR, nfs4.FATTR4_FSID,
@@ -28,7 +28,7 @@ var nfs4FSChecks = []*Check{
 		run: func(ctx context.Context, e *env, c *Check) error {
 			return e.v4type(ctx, append(e.v4export(), e.scratchName), nfs4.NF4DIR)
 		}},
-	{ID: "NFS40-PSEUDO-RO", Area: "NFSv4.0", Ref: "RFC 7530 §7.3, §16.4.5",
+	{ID: "NFS40-PSEUDO-RO", Area: "NFSv4.0", Ref: "RFC 7530 §7.3, §16.4",
 		Title: "CREATE in the pseudo file system's root gets NFS4ERR_ROFS or NFS4ERR_ACCESS",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			if err := e.needMinor(ctx, 0); err != nil {
@@ -60,7 +60,7 @@ var nfs4FSChecks = []*Check{
 			}
 			return resStatus("CREATE in the root", res, err, nfs4.NFS4ERR_ROFS, nfs4.NFS4ERR_ACCESS)
 		}},
-	{ID: "NFS40-SUPPORTED-ATTRS", Area: "NFSv4.0", Ref: "RFC 7530 §5.5",
+	{ID: "NFS40-SUPPORTED-ATTRS", Area: "NFSv4.0", Ref: "RFC 7530 §5.6",
 		Title: "supported_attrs holds every REQUIRED attribute",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			a, err := e.v4attrs(ctx, append(e.v4export(), e.scratchName), nfs4.FATTR4_SUPPORTED_ATTRS)
@@ -78,7 +78,7 @@ var nfs4FSChecks = []*Check{
 			}
 			return nil
 		}},
-	{ID: "NFS40-GETATTR-REQUIRED", Area: "NFSv4.0", Ref: "RFC 7530 §5.5, §5.8.1",
+	{ID: "NFS40-GETATTR-REQUIRED", Area: "NFSv4.0", Ref: "RFC 7530 §5.6, §5.8.1",
 		Title: "GETATTR of a file returns every REQUIRED attribute with sane values",
 		run: func(ctx context.Context, e *env, c *Check) error {
 			dir, err := e.v4file(ctx, c, "f", []byte("0123456789"))
