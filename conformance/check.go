@@ -9,7 +9,8 @@ import (
 type Check struct {
 	// ID names the check: AREA-WHAT, stable across releases.
 	ID string
-	// Area is the protocol: RPC, MOUNT, NFSv3, NLM or NSM.
+	// Area is the protocol: RPC, MOUNT, NFSv3, NLM, NSM, NFSv4.0, NFSv4.1
+	// or NFSv4.2.
 	Area string
 	// Ref is what the check holds the server to: an RFC and its section,
 	// or "Linux behaviour" where the RFC leaves a choice.
@@ -22,7 +23,8 @@ type Check struct {
 // Checks returns every check, in the order Run runs them.
 func Checks() []*Check {
 	var all []*Check
-	for _, area := range [][]*Check{rpcChecks, mountChecks, nfs3Checks, nlmChecks, nsmChecks} {
+	for _, area := range [][]*Check{rpcChecks, mountChecks, nfs3Checks, nlmChecks, nsmChecks,
+		nfs4CompoundChecks, nfs4FSChecks, nfs40StateChecks, nfs41Checks, nfs42Checks} {
 		all = append(all, area...)
 	}
 	return all

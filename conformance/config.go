@@ -13,6 +13,9 @@ type Config struct {
 	Server string
 	// Export is the path of a writable export, as MOUNT knows it.
 	Export string
+	// V4Path is the export's path in the server's NFSv4 pseudo file
+	// system, when it is not Export (nfs-ganesha's Pseudo option, say).
+	V4Path string
 	// ReadOnlyExport is the path of an export the server serves
 	// read-only, for the ROFS checks; empty skips them.
 	ReadOnlyExport string
@@ -38,12 +41,13 @@ type Config struct {
 }
 
 // RegisterFlags defines flags for c's fields on fs, defaulting to their
-// values in c: -server, -export, -ro-export, -nfs-port, -mount-port,
+// values in c: -server, -export, -v4-path, -ro-export, -nfs-port, -mount-port,
 // -nlm-port, -nsm-port, -portmap-port, -uid, -gid, -other-uid,
 // -other-gid, -reserved-port, -timeout.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Server, "server", c.Server, "`host` of the server to check")
 	fs.StringVar(&c.Export, "export", c.Export, "`path` of a writable export")
+	fs.StringVar(&c.V4Path, "v4-path", c.V4Path, "`path` of the export in the NFSv4 pseudo file system (default: -export's)")
 	fs.StringVar(&c.ReadOnlyExport, "ro-export", c.ReadOnlyExport, "`path` of a read-only export (ROFS checks)")
 	fs.IntVar(&c.NFSPort, "nfs-port", c.NFSPort, "NFS `port` (0: the port mapper's, else 2049)")
 	fs.IntVar(&c.MountPort, "mount-port", c.MountPort, "MOUNT `port` (0: the port mapper's)")
@@ -72,6 +76,9 @@ func (c *Config) withDefaults() Config {
 	d := *c
 	if d.PortmapPort == 0 {
 		d.PortmapPort = 111
+	}
+	if d.V4Path == "" {
+		d.V4Path = d.Export
 	}
 	if d.Timeout == 0 {
 		d.Timeout = 10 * time.Second

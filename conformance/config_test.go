@@ -18,9 +18,9 @@ func TestRegisterFlags(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.RegisterFlags(fs)
-	require.NoError(t, fs.Parse([]string{"-server", "h", "-export", "/e", "-ro-export", "/r", "-nfs-port", "1", "-mount-port", "2",
+	require.NoError(t, fs.Parse([]string{"-server", "h", "-export", "/e", "-v4-path", "/v", "-ro-export", "/r", "-nfs-port", "1", "-mount-port", "2",
 		"-nlm-port", "3", "-nsm-port", "4", "-portmap-port", "5", "-uid", "1000", "-other-uid", "7", "-other-gid", "8", "-timeout", "3s"}))
-	require.Equal(t, conformance.Config{Server: "h", Export: "/e", ReadOnlyExport: "/r", NFSPort: 1, MountPort: 2, NLMPort: 3, NSMPort: 4,
+	require.Equal(t, conformance.Config{Server: "h", Export: "/e", V4Path: "/v", ReadOnlyExport: "/r", NFSPort: 1, MountPort: 2, NLMPort: 3, NSMPort: 4,
 		PortmapPort: 5, UID: 1000, GID: 5, OtherUID: 7, OtherGID: 8, ReservedPort: true, Timeout: 3 * time.Second}, cfg)
 
 	for _, bad := range [][]string{{"-uid", "x"}, {"-gid", "-1"}, {"-other-uid", "4294967296"}} {

@@ -27,6 +27,12 @@ type env struct {
 	addrs map[uint32]string
 
 	clients []*rpc.Client
+	// conn is the NFS connection of the calls as cfg.UID: NFSv3's, and
+	// the COMPOUNDs of the NFSv4 checks.
+	conn *rpc.Client
+	// v4minors caches what each NFSv4 minor version's probe found: nil
+	// when the server serves it, else why it is skipped.
+	v4minors map[uint32]error
 	// nfs calls as cfg.UID, other as cfg.OtherUID.
 	nfs, other *nfs3.V3Client
 	// files is a file-level client over nfs's connection, from the
@@ -60,7 +66,7 @@ const (
 // setup finds the services, dials them, mounts the export and makes the
 // scratch directory.
 func setup(ctx context.Context, cfg Config) (*env, error) {
-	e := &env{cfg: cfg, addrs: map[uint32]string{}}
+	e := &env{cfg: cfg, addrs: map[uint32]string{}, v4minors: map[uint32]error{}}
 	ports := map[uint32]int{progNFS: cfg.NFSPort, progMount: cfg.MountPort, progNLM: cfg.NLMPort, progNSM: cfg.NSMPort}
 	vers := map[uint32]uint32{progNFS: 3, progMount: 3, progNLM: 4, progNSM: 1}
 	var pm *portmap.Client
@@ -119,6 +125,7 @@ func setup(ctx context.Context, cfg Config) (*env, error) {
 		e.close(ctx)
 		return nil, err
 	}
+	e.conn = nfsc
 	e.nfs, e.other, e.mnt = nfs3.NewV3Client(nfsc), nfs3.NewV3Client(otherc), mount.NewV3Client(mntc)
 	if nlmA != nil {
 		e.nlmA, e.nlmB = nlm.NewV4Client(nlmA), nlm.NewV4Client(nlmB)

@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 		out  []string
 	}{
 		{"every check of nfsd", []string{"-self", "-reserved-port=false"}, exitOK,
-			[]string{"NFS3-CREATE-EXCLUSIVE  NFSv3  PASS", "NLM-BLOCK", "granted by a callback", "127.0.0.1:/export: 79 passed, 0 failed, 0 skipped"}},
+			[]string{"NFS3-CREATE-EXCLUSIVE        NFSv3    PASS", "NLM-BLOCK", "granted by a callback", "NFS41-SLOT-REPLAY", "NFS42-XATTR", "127.0.0.1:/export: 133 passed, 0 failed, 0 skipped"}},
 		{"chosen checks", append(server, "-only", "NFS3-GETATTR,NFS3-ROFS"), exitOK,
 			[]string{"NFS3-GETATTR  NFSv3  PASS", "NFS3-ROFS     NFSv3  SKIP", "1 passed, 0 failed, 1 skipped"}},
 		{"a writable export called read-only fails", append(server, "-ro-export", "/export", "-only", "NFS3-ROFS"), exitFail,
@@ -35,7 +35,9 @@ func TestRun(t *testing.T) {
 		{"no port mapper, no lock manager port", []string{"-server", cfg.Server, "-export", cfg.Export, "-portmap-port", "1",
 			"-nfs-port", strconv.Itoa(cfg.NFSPort), "-mount-port", strconv.Itoa(cfg.MountPort), "-only", "NFS3-GETATTR,NLM-TEST-FREE,NSM-STAT"}, exitOK,
 			[]string{"NFS3-GETATTR   NFSv3  PASS", "NLM-TEST-FREE  NLM    SKIP", "NLM v4 not found on the server", "NSM-STAT       NSM    SKIP"}},
-		{"list", []string{"-list"}, exitOK, []string{"NLM-SHARE\tNLM\t"}},
+		{"list", []string{"-list"}, exitOK, []string{"NLM-SHARE\tNLM\t", "NFS40-SEQID-REPLAY\tNFSv4.0\tRFC 7530 §9.1.7, §9.1.8\t"}},
+		{"an NFSv4 path that is not there", append(server, "-v4-path", "/nope", "-only", "NFS40-PSEUDO-EXPORT,NFS40-PSEUDO-ROOT"), exitFail,
+			[]string{"NFS40-PSEUDO-EXPORT  NFSv4.0  FAIL", "NFS4ERR_NOENT", "1 passed, 1 failed, 0 skipped"}},
 		{"no server", []string{"-export", "/x"}, exitUsage, nil},
 		{"an argument too many", append(server, "extra"), exitUsage, nil},
 		{"no such export", []string{"-server", cfg.Server, "-export", "/nope", "-mount-port", strconv.Itoa(cfg.MountPort)}, exitUsage, nil},
