@@ -78,7 +78,7 @@ func opSavefh(c *compound) Nfsstat4 {
 }
 
 // opRestorefh serves RESTOREFH. Without a saved filehandle it answers
-// NFS4ERR_RESTOREFH in 4.0 (RFC 7530 section 16.27.4) and
+// NFS4ERR_RESTOREFH in 4.0 (RFC 7530 section 16.29.4) and
 // NFS4ERR_NOFILEHANDLE in 4.1 (RFC 5661 section 18.27.3).
 func opRestorefh(c *compound) Nfsstat4 {
 	if !c.saved.valid() {
