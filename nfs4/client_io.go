@@ -1,0 +1,436 @@
+package nfs4
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// ioSizes are the bytes of one READ and one WRITE.
+type ioSizes struct{ r, w atomic.Int64 }
+
+// set takes the sizes from the server's maxread and maxwrite in a, capped
+// at maxIO and at what the session's fore channel carries, rounded down
+// to a multiple of 4 KiB.
+func (z *ioSizes) set(a *Attrs, maxIO int, s *Session) {
+	r, w := maxIO, maxIO
+	if a.MaxRead > 0 && a.MaxRead < uint64(r) {
+		r = int(a.MaxRead)
+	}
+	if a.MaxWrite > 0 && a.MaxWrite < uint64(w) {
+		w = int(a.MaxWrite)
+	}
+	if s != nil {
+		const overhead = 1024 // the COMPOUND's other operations
+		if n := int(s.Fore.CaMaxresponsesize) - overhead; n > 0 {
+			r = min(r, n)
+		}
+		if n := int(s.Fore.CaMaxrequestsize) - overhead; n > 0 {
+			w = min(w, n)
+		}
+	}
+	round := func(n int) int64 {
+		if n > 4096 {
+			n &^= 4095
+		}
+		return int64(max(n, 512))
+	}
+	z.r.Store(round(r))
+	z.w.Store(round(w))
+}
+
+func (z *ioSizes) read() int  { return int(z.r.Load()) }
+func (z *ioSizes) write() int { return int(z.w.Load()) }
+
+// pipeline runs op over [0, n) in chunks of the given size, with up to
+// ClientOptions.Depth of them running at once. op does a whole chunk or
+// reports why not; after the first chunk op leaves short (or fails),
+// chunks not yet started are skipped. It returns the bytes done before
+// that chunk plus what op did of it, and op's error.
+func (c *Client) pipeline(n, chunk int, op func(lo, hi int) (int, error)) (int, error) {
+	count := (n + chunk - 1) / chunk
+	done := make([]int, count)
+	errs := make([]error, count)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(c.opts.Depth, count) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= count {
+					return
+				}
+				lo, hi := i*chunk, min((i+1)*chunk, n)
+				done[i], errs[i] = op(lo, hi)
+				if done[i] < hi-lo || errs[i] != nil {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range count {
+		total += done[i]
+		if done[i] < min((i+1)*chunk, n)-i*chunk || errs[i] != nil {
+			return total, errs[i]
+		}
+	}
+	return total, nil
+}
+
+// ReadAt reads len(p) bytes at offset off, with up to
+// ClientOptions.Depth READs in flight. Fewer bytes come with io.EOF.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if err := f.check("read", false); err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, pathError("read", f.name, fs.ErrInvalid)
+	}
+	n, err := f.readAt(p, off)
+	if err != nil && err != io.EOF {
+		err = pathError("read", f.name, err)
+	}
+	return n, err
+}
+
+func (f *File) readAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return f.c.pipeline(len(p), f.c.sizes.read(), func(lo, hi int) (int, error) {
+		return f.readFull(p[lo:hi], off+int64(lo))
+	})
+}
+
+// readFull reads p at off with as many READs as it takes, until p is
+// full or the file ends (io.EOF).
+func (f *File) readFull(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		at, count := uint64(off)+uint64(n), uint32(len(p)-n)
+		res, err := f.c.exec(f.ctx, &request{file: f, build: func() (*Compound, error) {
+			st, err := f.stateid()
+			if err != nil {
+				return nil, err
+			}
+			return f.c.compound("read").PutFH(f.fh).Read(st, at, count), nil
+		}})
+		if err != nil {
+			return n, err
+		}
+		ok, err := res.Read(1)
+		if err != nil {
+			return n, err
+		}
+		k := copy(p[n:], ok.Data)
+		n += k
+		if ok.Eof || k == 0 {
+			if n < len(p) {
+				return n, io.EOF
+			}
+			break
+		}
+	}
+	return n, nil
+}
+
+// WriteAt writes p at offset off, with up to ClientOptions.Depth WRITEs
+// in flight. It is not allowed on a file opened with os.O_APPEND.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if err := f.check("write", true); err != nil {
+		return 0, err
+	}
+	if f.flag&os.O_APPEND != 0 {
+		return 0, pathError("write", f.name, errors.New("invalid use of WriteAt on file opened with O_APPEND"))
+	}
+	if off < 0 {
+		return 0, pathError("write", f.name, fs.ErrInvalid)
+	}
+	n, err := f.writeAt(p, off)
+	return n, pathError("write", f.name, err)
+}
+
+func (f *File) writeAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return f.c.pipeline(len(p), f.c.sizes.write(), func(lo, hi int) (int, error) {
+		return f.writeFull(p[lo:hi], off+int64(lo))
+	})
+}
+
+// writeFull writes p at off with as many WRITEs as it takes (a server
+// may write fewer bytes than asked), keeping what was written unstably.
+func (f *File) writeFull(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		at := off + int64(n)
+		ok, err := f.write1(f.ctx, at, p[n:], f.c.opts.Stable)
+		if err != nil {
+			return n, err
+		}
+		k := min(int(ok.Count), len(p)-n)
+		if k == 0 {
+			return n, io.ErrShortWrite
+		}
+		n += k
+		if ok.Committed == UNSTABLE4 {
+			if err := f.unstable.keep(at, p[n-k:n], ok.Writeverf); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// write1 sends one WRITE of data at off.
+func (f *File) write1(ctx context.Context, off int64, data []byte, stable StableHow4) (*WRITE4resok, error) {
+	res, err := f.c.exec(ctx, &request{file: f, build: func() (*Compound, error) {
+		st, err := f.stateid()
+		if err != nil {
+			return nil, err
+		}
+		return f.c.compound("write").PutFH(f.fh).Write(st, uint64(off), stable, data), nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return res.Write(1)
+}
+
+// Read reads up to len(p) bytes at the file offset and advances it.
+func (f *File) Read(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check("read", false); err != nil {
+		return 0, err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, err := f.readAt(p, f.off)
+	f.off += int64(n)
+	switch {
+	case err == io.EOF && n > 0:
+		err = nil
+	case err != nil && err != io.EOF:
+		err = pathError("read", f.name, err)
+	}
+	return n, err
+}
+
+// Write writes p at the file offset (at the end of the file, with
+// os.O_APPEND) and advances it.
+func (f *File) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check("write", true); err != nil {
+		return 0, err
+	}
+	if f.flag&os.O_APPEND != 0 && len(p) > 0 {
+		a, err := f.c.getattr(f.ctx, f.fh)
+		if err != nil {
+			return 0, pathError("write", f.name, err)
+		}
+		f.off = int64(a.Size)
+	}
+	n, err := f.writeAt(p, f.off)
+	f.off += int64(n)
+	return n, pathError("write", f.name, err)
+}
+
+// Seek sets the offset of the next Read or Write: relative to the start
+// of the file (io.SeekStart), the current offset (io.SeekCurrent) or the
+// end of the file (io.SeekEnd, which asks the server for the size).
+func (f *File) Seek(offset int64, whence int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed.Load() {
+		return 0, pathError("seek", f.name, fs.ErrClosed)
+	}
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += f.off
+	case io.SeekEnd:
+		a, err := f.c.getattr(f.ctx, f.fh)
+		if err != nil {
+			return 0, pathError("seek", f.name, err)
+		}
+		offset += int64(a.Size)
+	default:
+		return 0, pathError("seek", f.name, fs.ErrInvalid)
+	}
+	if offset < 0 {
+		return 0, pathError("seek", f.name, fs.ErrInvalid)
+	}
+	f.off = offset
+	return offset, nil
+}
+
+// How often a COMMIT is tried while the write verifier keeps changing.
+const maxCommitAttempts = 5
+
+// errVerifierChanging means that the server kept restarting while a File
+// committed its writes.
+var errVerifierChanging = errors.New("nfs4: the write verifier keeps changing (is the server restarting?)")
+
+// unstableWrites are the writes of a File that the server answered as
+// UNSTABLE4 and no COMMIT has confirmed yet: what to send again if the
+// server's write verifier shows it lost them.
+type unstableWrites struct {
+	f        *File
+	commitMu sync.Mutex // held while committing
+
+	mu    sync.Mutex
+	list  []*keptWrite // in the order the server answered them
+	bytes int64
+	seq   uint64 // of the latest write
+}
+
+// keptWrite is the data of one unstable WRITE.
+type keptWrite struct {
+	off  int64
+	data []byte
+	verf Verifier4
+	seq  uint64
+}
+
+// keep records a copy of data written unstably at off with verifier
+// verf. Beyond ClientOptions.MaxUncommitted bytes kept, it commits them
+// (if no other commit runs, or at once beyond twice that).
+func (u *unstableWrites) keep(off int64, data []byte, verf Verifier4) error {
+	w := &keptWrite{off: off, data: bytes.Clone(data), verf: verf}
+	limit := u.f.c.opts.MaxUncommitted
+	u.mu.Lock()
+	u.seq++
+	w.seq = u.seq
+	u.list = append(u.list, w)
+	u.bytes += int64(len(data))
+	kept := u.bytes
+	u.mu.Unlock()
+	switch {
+	case kept < limit:
+		return nil
+	case kept < 2*limit:
+		if !u.commitMu.TryLock() {
+			return nil
+		}
+	default:
+		u.commitMu.Lock()
+	}
+	defer u.commitMu.Unlock()
+	return u.commitLocked(u.f.ctx)
+}
+
+// commit commits the writes kept so far.
+func (u *unstableWrites) commit(ctx context.Context) error {
+	u.commitMu.Lock()
+	defer u.commitMu.Unlock()
+	return u.commitLocked(ctx)
+}
+
+// commitLocked sends COMMIT and forgets the writes it covers; those
+// whose verifier differs from the COMMIT's were lost by a server restart
+// and are written again, in the order first written, FILE_SYNC4.
+func (u *unstableWrites) commitLocked(ctx context.Context) error {
+	u.mu.Lock()
+	upTo, empty := u.seq, len(u.list) == 0
+	u.mu.Unlock()
+	if empty {
+		return nil
+	}
+	f := u.f
+	for attempt := 1; ; attempt++ {
+		res, err := f.c.exec(ctx, &request{file: f, build: func() (*Compound, error) {
+			return f.c.compound("commit").PutFH(f.fh).Commit(0, 0), nil
+		}})
+		if err != nil {
+			return err
+		}
+		verf, err := res.Commit(1)
+		if err != nil {
+			return err
+		}
+		stale := u.settle(upTo, verf)
+		if len(stale) == 0 {
+			return nil
+		}
+		if attempt == maxCommitAttempts {
+			return errVerifierChanging
+		}
+		for _, w := range stale {
+			if err := u.resend(ctx, w); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// settle forgets the writes up to the upTo'th that a COMMIT answered
+// with verifier verf covered, and returns those it did not: the ones
+// the server lost.
+func (u *unstableWrites) settle(upTo uint64, verf Verifier4) []*keptWrite {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var stale []*keptWrite
+	kept := u.list[:0]
+	for _, w := range u.list {
+		switch {
+		case w.seq > upTo:
+			kept = append(kept, w)
+		case w.verf == verf:
+			u.bytes -= int64(len(w.data))
+		default:
+			stale = append(stale, w)
+			kept = append(kept, w)
+		}
+	}
+	clear(u.list[len(kept):])
+	u.list = kept
+	return stale
+}
+
+// resend writes w again; it is forgotten if the server wrote it stably,
+// else kept with the new verifier for the next COMMIT.
+func (u *unstableWrites) resend(ctx context.Context, w *keptWrite) error {
+	var verf Verifier4
+	stable := true
+	for n := 0; n < len(w.data); {
+		ok, err := u.f.write1(ctx, w.off+int64(n), w.data[n:], FILE_SYNC4)
+		if err != nil {
+			return err
+		}
+		k := min(int(ok.Count), len(w.data)-n)
+		if k == 0 {
+			return io.ErrShortWrite
+		}
+		if n == 0 {
+			verf = ok.Writeverf
+		}
+		stable = stable && ok.Committed != UNSTABLE4
+		n += k
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !stable {
+		w.verf = verf
+		return nil
+	}
+	for i, x := range u.list {
+		if x == w {
+			u.list = append(u.list[:i], u.list[i+1:]...)
+			u.bytes -= int64(len(w.data))
+			break
+		}
+	}
+	return nil
+}
