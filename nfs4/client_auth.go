@@ -51,18 +51,21 @@ func (a *flavorAuth) Refresh(stat rpc.AuthStat) bool { return a.get().Refresh(st
 var errNoFlavor = errors.New("nfs4: the server offers neither AUTH_SYS nor AUTH_NONE")
 
 // negotiateFlavor asks SECINFO which flavors name in directory dir (the
-// pseudo root's own, with dir nil and 4.1's SECINFO_NO_NAME) allows, and
+// pseudo root when nil) allows (with 4.1's SECINFO_NO_NAME, when name is
+// empty, the directory's own), and
 // switches to the first of AUTH_SYS and AUTH_NONE it lists.
 func (c *Client) negotiateFlavor(ctx context.Context, dir NfsFh4, name string) error {
 	res, err := c.exec(ctx, &request{build: func() (*Compound, error) {
 		comp := c.compound("secinfo")
-		switch {
-		case dir == nil && c.lease.minor > 0:
-			return comp.PutRootFH().SecInfoNoName(SECINFO_STYLE4_CURRENT_FH), nil
-		case dir == nil:
-			return comp.PutRootFH().SecInfo(name), nil
+		if dir == nil {
+			comp.PutRootFH()
+		} else {
+			comp.PutFH(dir)
 		}
-		return comp.PutFH(dir).SecInfo(name), nil
+		if name == "" && c.lease.minor > 0 {
+			return comp.SecInfoNoName(SECINFO_STYLE4_CURRENT_FH), nil
+		}
+		return comp.SecInfo(name), nil
 	}})
 	if err != nil {
 		return err

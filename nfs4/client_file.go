@@ -45,6 +45,13 @@ type File struct {
 
 	mu  sync.Mutex // serialises Read, Write and Seek
 	off int64
+	// rbuf holds what a Read smaller than it read ahead, the data at
+	// rbufOff, while writes (which bump writes) have not changed the
+	// file since rbufGen.
+	rbuf    []byte
+	rbufOff int64
+	rbufGen uint64
+	writes  atomic.Uint64
 
 	unstable unstableWrites
 	locks    fileLocks
@@ -386,6 +393,7 @@ func (f *File) Truncate(size int64) error {
 		return pathError("truncate", f.name, fs.ErrInvalid)
 	}
 	n := uint64(size)
+	defer f.writes.Add(1)
 	return pathError("truncate", f.name, f.setattr(f.ctx, SetAttrs{Size: &n}))
 }
 

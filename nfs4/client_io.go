@@ -159,6 +159,7 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func (f *File) writeAt(p []byte, off int64) (int, error) {
+	defer f.writes.Add(1)
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -213,10 +214,7 @@ func (f *File) Read(p []byte) (int, error) {
 	if err := f.check("read", false); err != nil {
 		return 0, err
 	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, err := f.readAt(p, f.off)
+	n, err := f.readBuffered(p)
 	f.off += int64(n)
 	switch {
 	case err == io.EOF && n > 0:
@@ -225,6 +223,36 @@ func (f *File) Read(p []byte) (int, error) {
 		err = pathError("read", f.name, err)
 	}
 	return n, err
+}
+
+// readBufMax caps the read-ahead of a Read.
+const readBufMax = 256 << 10
+
+// readBuffered reads p at the file offset, from the read-ahead buffer if
+// it can: a Read smaller than a READ reads a whole READ ahead, and later
+// Reads take what they can from it, until the file is written through
+// this File. f.mu held.
+func (f *File) readBuffered(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	gen := f.writes.Load()
+	if gen == f.rbufGen && f.off >= f.rbufOff && f.off < f.rbufOff+int64(len(f.rbuf)) {
+		return copy(p, f.rbuf[f.off-f.rbufOff:]), nil
+	}
+	size := min(f.c.sizes.read(), readBufMax)
+	if len(p) >= size {
+		return f.readAt(p, f.off)
+	}
+	if cap(f.rbuf) < size {
+		f.rbuf = make([]byte, size)
+	}
+	n, err := f.readAt(f.rbuf[:size], f.off)
+	f.rbuf, f.rbufOff, f.rbufGen = f.rbuf[:n], f.off, gen
+	if n == 0 {
+		return 0, err
+	}
+	return copy(p, f.rbuf), nil
 }
 
 // Write writes p at the file offset (at the end of the file, with

@@ -99,7 +99,11 @@ func (p *ownerPool) drop() {
 }
 
 // openOwner4 is o as an open_owner4 of client id id.
-func (o *seqOwner) openOwner4(id Clientid4) OpenOwner4 { return OpenOwner4{Clientid: id, Owner: o.name} }
+func (o *seqOwner) openOwner4(id Clientid4) OpenOwner4 {
+	return OpenOwner4{Clientid: id, Owner: o.name}
+}
 
 // lockOwner4 is o as a lock_owner4 of client id id.
-func (o *seqOwner) lockOwner4(id Clientid4) LockOwner4 { return LockOwner4{Clientid: id, Owner: o.name} }
+func (o *seqOwner) lockOwner4(id Clientid4) LockOwner4 {
+	return LockOwner4{Clientid: id, Owner: o.name}
+}

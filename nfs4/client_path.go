@@ -51,11 +51,11 @@ func (c *Client) walkFrom(ctx context.Context, dir NfsFh4, names []string) (NfsF
 	for _, name := range names {
 		var fh NfsFh4
 		var err error
-		for try := 0; try < 2; try++ {
-			if fh, err = c.lookupFH(ctx, dir, []string{name}); !errors.Is(err, NFS4ERR_WRONGSEC) {
+		for try := 0; ; try++ {
+			if fh, err = c.lookupFH(ctx, dir, []string{name}); try == 2 || !errors.Is(err, NFS4ERR_WRONGSEC) {
 				break
 			}
-			if err = c.negotiateFlavor(ctx, dir, name); err != nil {
+			if err := c.negotiateFlavor(ctx, dir, name); err != nil {
 				return nil, err
 			}
 		}
@@ -77,7 +77,9 @@ func (c *Client) lookupFH(ctx context.Context, dir NfsFh4, names []string) (NfsF
 		} else {
 			comp.PutFH(dir)
 		}
-		return comp.Lookup(names...).GetFH(), nil
+		// A server may refuse the flavor only at the operation after the
+		// LOOKUP that crossed into an export: GETATTR shows it.
+		return comp.Lookup(names...).GetFH().GetAttr(FATTR4_TYPE), nil
 	}})
 	if err != nil {
 		return nil, err
