@@ -2,7 +2,9 @@ package nfs4
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
 )
@@ -27,9 +30,45 @@ type liveServer struct {
 	clock *testclock.Clock       // nil: time.Now
 	addr  string
 
-	rs    *rpc.Server
-	state *state.Manager
-	grace *recovery.Grace
+	rs     *rpc.Server
+	state  *state.Manager
+	grace  *recovery.Grace
+	locker *bootLocker
+}
+
+// bootLocker is the export's lock table as one run of the server sees
+// it: the locks a run took are released when it stops, as a real
+// server's lock table is gone after a restart although the file system
+// the test keeps holds it.
+type bootLocker struct {
+	vfs.Locker
+	mu   sync.Mutex
+	held map[string]heldBy
+}
+
+type heldBy struct {
+	h     vfs.Handle
+	owner vfs.LockOwner
+}
+
+func (l *bootLocker) Lock(ctx context.Context, cred *vfs.Cred, h vfs.Handle, lk vfs.Lock) error {
+	err := l.Locker.Lock(ctx, cred, h, lk)
+	if err == nil {
+		l.mu.Lock()
+		l.held[fmt.Sprintf("%x/%v", h, lk.Owner)] = heldBy{h: h, owner: lk.Owner}
+		l.mu.Unlock()
+	}
+	return err
+}
+
+// forget releases every lock the run took.
+func (l *bootLocker) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.held {
+		l.Locker.Unlock(bg, &vfs.Root, x.h, x.owner, 0, 0)
+	}
+	clear(l.held)
 }
 
 // liveOptions configure startLive.
@@ -65,7 +104,8 @@ func (s *liveServer) now() time.Time {
 // recorded.
 func (s *liveServer) start() {
 	t := s.t
-	cfg := state.Config{Now: s.now, Lease: DefaultLeaseTime * time.Second, Locker: ExportLocker(s.table), Store: s.store}
+	s.locker = &bootLocker{Locker: ExportLocker(s.table), held: map[string]heldBy{}}
+	cfg := state.Config{Now: s.now, Lease: DefaultLeaseTime * time.Second, Locker: s.locker, Store: s.store}
 	var reclaim []recovery.Record
 	if s.store != nil {
 		snap, err := s.store.Load(bg)
@@ -98,6 +138,7 @@ func (s *liveServer) stop() {
 	if s.rs != nil {
 		s.rs.Close()
 		s.rs = nil
+		s.locker.forget()
 	}
 }
 
