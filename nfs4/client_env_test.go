@@ -23,7 +23,7 @@ import (
 // served over TCP on loopback, which a test can restart on the same
 // address over the same file system and recovery store.
 type liveServer struct {
-	t     *testing.T
+	t     testing.TB
 	table *export.Table
 	fs    *memfs.FS
 	store recovery.RecoveryStore // nil: no reclaim after a restart
@@ -79,7 +79,7 @@ type liveOptions struct {
 }
 
 // startLive serves a fresh memfs; the server stops when the test ends.
-func startLive(t *testing.T, o liveOptions) *liveServer {
+func startLive(t testing.TB, o liveOptions) *liveServer {
 	fsys := memfs.New(&memfs.Options{RootMode: 0o777})
 	if !o.policy.NoRootSquash && o.policy.Flavors == nil {
 		o.policy.NoRootSquash = true
@@ -150,7 +150,7 @@ func (s *liveServer) restart() {
 
 // dial makes a Client of the export in the minor version given (all
 // three negotiated with -1); it is closed when the test ends.
-func (s *liveServer) dial(t *testing.T, minor int, opts *ClientOptions) *Client {
+func (s *liveServer) dial(t testing.TB, minor int, opts *ClientOptions) *Client {
 	var o ClientOptions
 	if opts != nil {
 		o = *opts
@@ -171,7 +171,7 @@ func (s *liveServer) dial(t *testing.T, minor int, opts *ClientOptions) *Client 
 }
 
 // testCtx is a context that ends with the test, or after a minute.
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
