@@ -3,6 +3,8 @@ package nfs3
 import (
 	"io/fs"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // remoteInfo is an fs.FileInfo of a remote file; Sys returns its
@@ -38,16 +40,7 @@ func (e *remoteEntry) String() string             { return fs.FormatDirEntry(e) 
 
 // fsMode converts a file's type and mode bits to an fs.FileMode.
 func fsMode(a *Fattr3) fs.FileMode {
-	m := fs.FileMode(a.Mode & 0o777)
-	if a.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if a.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if a.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
+	m := remotefile.Perm(uint32(a.Mode))
 	switch a.Type {
 	case NF3DIR:
 		m |= fs.ModeDir
@@ -68,16 +61,7 @@ func fsMode(a *Fattr3) fs.FileMode {
 // mode3Of converts the permission bits of an fs.FileMode (with setuid,
 // setgid and sticky) to mode3.
 func mode3Of(m fs.FileMode) Mode3 {
-	b := Mode3(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		b |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		b |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		b |= 0o1000
-	}
+	b := Mode3(remotefile.ModeBits(m))
 	return b
 }
 

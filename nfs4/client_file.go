@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // File is an open file (or directory) of a Client: an NFSv4 open of the
@@ -174,16 +176,7 @@ func (c *Client) openDir(ctx context.Context, name string, fh NfsFh4, flag int) 
 
 // createHow is the OPEN's openflag4 for the flags.
 func (c *Client) createHow(flag int, perm fs.FileMode, exclusive41 bool) Openflag4 {
-	mode := uint32(perm.Perm())
-	if perm&fs.ModeSetuid != 0 {
-		mode |= 0o4000
-	}
-	if perm&fs.ModeSetgid != 0 {
-		mode |= 0o2000
-	}
-	if perm&fs.ModeSticky != 0 {
-		mode |= 0o1000
-	}
+	mode := remotefile.ModeBits(perm)
 	attrs := SetAttrs{Mode: &mode}.Fattr4()
 	var verf Verifier4
 	rand.Read(verf[:])

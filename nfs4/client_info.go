@@ -3,6 +3,8 @@ package nfs4
 import (
 	"io/fs"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // fileInfo is an fs.FileInfo and fs.DirEntry of a remote file.
@@ -33,16 +35,7 @@ func (i *fileInfo) String() string { return fs.FormatFileInfo(i) }
 
 // fileMode is an fs.FileMode of a file's type and mode attribute.
 func fileMode(a *Attrs) fs.FileMode {
-	m := fs.FileMode(a.Mode & 0o777)
-	if a.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if a.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if a.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
+	m := remotefile.Perm(a.Mode)
 	switch a.Type {
 	case NF4DIR, NF4ATTRDIR:
 		m |= fs.ModeDir

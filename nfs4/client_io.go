@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // ioSizes are the bytes of one READ and one WRITE.
@@ -48,41 +50,9 @@ func (z *ioSizes) read() int  { return int(z.r.Load()) }
 func (z *ioSizes) write() int { return int(z.w.Load()) }
 
 // pipeline runs op over [0, n) in chunks of the given size, with up to
-// ClientOptions.Depth of them running at once. op does a whole chunk or
-// reports why not; after the first chunk op leaves short (or fails),
-// chunks not yet started are skipped. It returns the bytes done before
-// that chunk plus what op did of it, and op's error.
+// ClientOptions.Depth of them running at once (see remotefile.Pipeline).
 func (c *Client) pipeline(n, chunk int, op func(lo, hi int) (int, error)) (int, error) {
-	count := (n + chunk - 1) / chunk
-	done := make([]int, count)
-	errs := make([]error, count)
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(c.opts.Depth, count) {
-		wg.Go(func() {
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= count {
-					return
-				}
-				lo, hi := i*chunk, min((i+1)*chunk, n)
-				done[i], errs[i] = op(lo, hi)
-				if done[i] < hi-lo || errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	total := 0
-	for i := range count {
-		total += done[i]
-		if done[i] < min((i+1)*chunk, n)-i*chunk || errs[i] != nil {
-			return total, errs[i]
-		}
-	}
-	return total, nil
+	return remotefile.Pipeline(c.opts.Depth, n, chunk, op)
 }
 
 // ReadAt reads len(p) bytes at offset off, with up to

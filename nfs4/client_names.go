@@ -1,6 +1,7 @@
 package nfs4
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // inDir resolves the directory name is in and runs op on it with the
@@ -132,16 +135,7 @@ func (c *Client) setattrPath(ctx context.Context, op, name string, attrs SetAttr
 // Chmod sets the mode bits (permissions, setuid, setgid, sticky) of the
 // named file.
 func (c *Client) Chmod(ctx context.Context, name string, mode fs.FileMode) error {
-	m := uint32(mode.Perm())
-	if mode&fs.ModeSetuid != 0 {
-		m |= 0o4000
-	}
-	if mode&fs.ModeSetgid != 0 {
-		m |= 0o2000
-	}
-	if mode&fs.ModeSticky != 0 {
-		m |= 0o1000
-	}
+	m := remotefile.ModeBits(mode)
 	return c.setattrPath(ctx, "chmod", name, SetAttrs{Mode: &m})
 }
 
@@ -184,6 +178,9 @@ func (c *Client) Truncate(ctx context.Context, name string, size int64) error {
 	return c.setattrPath(ctx, "truncate", name, SetAttrs{Size: &n})
 }
 
+// readFileChunk bounds the first read of ReadFile.
+const readFileChunk = 64 << 20
+
 // ReadFile reads the named file whole.
 func (c *Client) ReadFile(ctx context.Context, name string) ([]byte, error) {
 	f, err := c.Open(ctx, name)
@@ -198,15 +195,17 @@ func (c *Client) ReadFile(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, max(info.Size(), 0))
+	// The size is the server's word: read that much at once up to a
+	// bound, and whatever more there is after.
+	buf := make([]byte, min(max(info.Size(), 0), readFileChunk))
 	n, err := f.ReadAt(buf, 0)
 	if err == io.EOF {
 		err = nil
 	}
 	if err == nil && n == len(buf) {
-		// The file may have grown since the GETATTR.
-		rest, rerr := io.ReadAll(io.NewSectionReader(f, int64(n), 1<<62))
-		buf, err = append(buf[:n], rest...), rerr
+		var rest bytes.Buffer
+		_, err = rest.ReadFrom(io.NewSectionReader(f, int64(n), 1<<62))
+		buf = append(buf[:n], rest.Bytes()...)
 		n = len(buf)
 	}
 	return buf[:n], err
