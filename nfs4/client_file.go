@@ -47,20 +47,15 @@ type File struct {
 
 	mu  sync.Mutex // serialises Read, Write and Seek
 	off int64
-	// rbuf holds what a Read smaller than it read ahead, the data at
-	// rbufOff, while writes (which bump writes) have not changed the
-	// file since rbufGen.
-	rbuf    []byte
-	rbufOff int64
-	rbufGen uint64
-	writes  atomic.Uint64
+	// ahead holds what a Read read ahead, while writes (which bump
+	// writes) have not changed the file since.
+	ahead  remotefile.ReadAhead
+	writes atomic.Uint64
 
 	unstable unstableWrites
 	locks    fileLocks
 
-	dirMu   sync.Mutex
-	dir     []fs.DirEntry
-	dirRead bool
+	dir remotefile.DirReader
 }
 
 // openState is a File's open on the server.
@@ -462,22 +457,9 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	if !f.isDir {
 		return nil, pathError("readdir", f.name, syscall.ENOTDIR)
 	}
-	f.dirMu.Lock()
-	defer f.dirMu.Unlock()
-	if !f.dirRead {
-		list, err := f.c.readDir(f.ctx, f.fh)
-		if err != nil {
-			return nil, pathError("readdir", f.name, err)
-		}
-		f.dir, f.dirRead = list, true
+	list, err := f.dir.ReadDir(n, func() ([]fs.DirEntry, error) { return f.c.readDir(f.ctx, f.fh) })
+	if err != nil && err != io.EOF {
+		err = pathError("readdir", f.name, err)
 	}
-	if n <= 0 || n > len(f.dir) {
-		if n > 0 && len(f.dir) == 0 {
-			return nil, io.EOF
-		}
-		n = len(f.dir)
-	}
-	out := f.dir[:n:n]
-	f.dir = f.dir[n:]
-	return out, nil
+	return list, err
 }

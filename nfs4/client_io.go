@@ -195,34 +195,10 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBufMax caps the read-ahead of a Read.
-const readBufMax = 256 << 10
-
 // readBuffered reads p at the file offset, from the read-ahead buffer if
-// it can: a Read smaller than a READ reads a whole READ ahead, and later
-// Reads take what they can from it, until the file is written through
-// this File. f.mu held.
+// it can. f.mu held.
 func (f *File) readBuffered(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	gen := f.writes.Load()
-	if gen == f.rbufGen && f.off >= f.rbufOff && f.off < f.rbufOff+int64(len(f.rbuf)) {
-		return copy(p, f.rbuf[f.off-f.rbufOff:]), nil
-	}
-	size := min(f.c.sizes.read(), readBufMax)
-	if len(p) >= size {
-		return f.readAt(p, f.off)
-	}
-	if cap(f.rbuf) < size {
-		f.rbuf = make([]byte, size)
-	}
-	n, err := f.readAt(f.rbuf[:size], f.off)
-	f.rbuf, f.rbufOff, f.rbufGen = f.rbuf[:n], f.off, gen
-	if n == 0 {
-		return 0, err
-	}
-	return copy(p, f.rbuf), nil
+	return f.ahead.Read(p, f.off, f.writes.Load(), f.c.sizes.read(), f.readAt)
 }
 
 // Write writes p at the file offset (at the end of the file, with
@@ -254,21 +230,15 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	if f.closed.Load() {
 		return 0, pathError("seek", f.name, fs.ErrClosed)
 	}
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += f.off
-	case io.SeekEnd:
+	offset, err := remotefile.Seek(f.off, offset, whence, func() (int64, error) {
 		a, err := f.c.getattr(f.ctx, f.fh)
 		if err != nil {
-			return 0, pathError("seek", f.name, err)
+			return 0, err
 		}
-		offset += int64(a.Size)
-	default:
-		return 0, pathError("seek", f.name, fs.ErrInvalid)
-	}
-	if offset < 0 {
-		return 0, pathError("seek", f.name, fs.ErrInvalid)
+		return int64(a.Size), nil
+	})
+	if err != nil {
+		return 0, pathError("seek", f.name, err)
 	}
 	f.off = offset
 	return offset, nil

@@ -2,6 +2,7 @@ package remotefile
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"sync/atomic"
 	"testing"
@@ -44,4 +45,69 @@ func TestModeBits(t *testing.T) {
 		require.Equal(t, m, ModeBits(Perm(m)))
 	}
 	require.Equal(t, fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky|0o777, Perm(0o7777))
+}
+
+func TestSeek(t *testing.T) {
+	size := func() (int64, error) { return 100, nil }
+	for _, tc := range []struct {
+		cur, off int64
+		whence   int
+		want     int64
+		err      error
+	}{
+		{5, 10, io.SeekStart, 10, nil},
+		{5, 10, io.SeekCurrent, 15, nil},
+		{5, -10, io.SeekEnd, 90, nil},
+		{5, -10, io.SeekCurrent, 0, fs.ErrInvalid},
+		{5, 0, 7, 0, fs.ErrInvalid},
+	} {
+		got, err := Seek(tc.cur, tc.off, tc.whence, size)
+		require.Equal(t, tc.err, err)
+		require.Equal(t, tc.want, got)
+	}
+}
+
+func TestDirReader(t *testing.T) {
+	loads := 0
+	load := func() ([]fs.DirEntry, error) {
+		loads++
+		return make([]fs.DirEntry, 5), nil
+	}
+	var d DirReader
+	for _, tc := range []struct {
+		n, want int
+		err     error
+	}{{2, 2, nil}, {2, 2, nil}, {2, 1, nil}, {2, 0, io.EOF}, {0, 0, nil}} {
+		got, err := d.ReadDir(tc.n, load)
+		require.Equal(t, tc.err, err)
+		require.Len(t, got, tc.want)
+	}
+	require.Equal(t, 1, loads)
+}
+
+func TestReadAhead(t *testing.T) {
+	data := []byte("0123456789abcdef")
+	calls := 0
+	readAt := func(p []byte, off int64) (int, error) {
+		calls++
+		n := copy(p, data[min(off, int64(len(data))):])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
+	var r ReadAhead
+	p := make([]byte, 3)
+	n, err := r.Read(p, 0, 1, 8, readAt)
+	require.NoError(t, err)
+	require.Equal(t, "012", string(p[:n]))
+	n, _ = r.Read(p, 3, 1, 8, readAt)
+	require.Equal(t, "345", string(p[:n]))
+	require.Equal(t, 1, calls, "from the buffer")
+	n, _ = r.Read(p, 3, 2, 8, readAt)
+	require.Equal(t, "345", string(p[:n]))
+	require.Equal(t, 2, calls, "a write made the buffer stale")
+	n, err = r.Read(make([]byte, 20), 10, 2, 8, readAt)
+	require.Equal(t, io.EOF, err)
+	require.Equal(t, 6, n)
 }
