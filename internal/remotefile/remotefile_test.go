@@ -108,6 +108,9 @@ func TestReadAhead(t *testing.T) {
 	require.Equal(t, "345", string(p[:n]))
 	require.Equal(t, 2, calls, "a write made the buffer stale")
 	n, err = r.Read(make([]byte, 20), 10, 2, 8, readAt)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "what the buffer has of it")
+	n, err = r.Read(make([]byte, 20), 12, 2, 8, readAt)
 	require.Equal(t, io.EOF, err)
-	require.Equal(t, 6, n)
+	require.Equal(t, 4, n, "a large read goes straight through")
 }
