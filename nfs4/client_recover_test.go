@@ -149,3 +149,30 @@ func TestClientLeaseExpiry(t *testing.T) {
 		require.NoError(t, f.Close())
 	})
 }
+
+// TestClientRevokedState has the server drop one file's open behind the
+// client's back, as a revocation does, and the client search for the
+// state the SEQUENCE status flags say it lost (TEST_STATEID): that file
+// fails with ErrStateLost from then on, the other goes on.
+func TestClientRevokedState(t *testing.T) {
+	s := startLive(t, liveOptions{})
+	ctx := testCtx(t)
+	c := s.dial(t, 1, nil)
+	gone, err := c.Create(ctx, "revoked", 0o666)
+	require.NoError(t, err)
+	kept, err := c.Create(ctx, "kept", 0o666)
+	require.NoError(t, err)
+	st := gone.Stateid()
+	_, err = c.exec(ctx, &request{build: func() (*Compound, error) {
+		return c.compound("close").PutFH(gone.fh).Close(0, st), nil
+	}})
+	require.NoError(t, err)
+
+	require.NoError(t, c.findRevoked(ctx))
+	_, err = gone.Write([]byte("x"))
+	require.ErrorIs(t, err, ErrStateLost)
+	require.ErrorIs(t, err, NFS4ERR_BAD_STATEID)
+	_, err = kept.Write([]byte("x"))
+	require.NoError(t, err)
+	require.NoError(t, kept.Close())
+}
