@@ -42,7 +42,7 @@ type File struct {
 	ahead  remotefile.ReadAhead
 	writes atomic.Uint64
 
-	unstable unstableWrites
+	unstable remotefile.Unstable
 
 	dir remotefile.DirReader
 }
@@ -82,7 +82,7 @@ func (c *Client) OpenFile(ctx context.Context, name string, flag int, perm fs.Fi
 
 func (c *Client) newFile(ctx context.Context, name string, fh NfsFh3, flag int) *File {
 	f := &File{c: c, ctx: ctx, name: name, fh: fh, flag: flag}
-	f.unstable.f = f
+	f.initUnstable()
 	return f
 }
 
@@ -328,7 +328,7 @@ func (f *File) writeFull(p []byte, off int64) (int, error) {
 		}
 		n += k
 		if committed == UNSTABLE {
-			if err := f.unstable.keep(at, p[n-k:n], verf); err != nil {
+			if err := f.unstable.Keep(at, p[n-k:n], remotefile.Verifier(verf)); err != nil {
 				return n, err
 			}
 		}
@@ -499,7 +499,7 @@ func (f *File) Sync() error {
 	if f.closed.Load() {
 		return pathError("sync", f.name, fs.ErrClosed)
 	}
-	return pathError("sync", f.name, f.unstable.commit(f.ctx))
+	return pathError("sync", f.name, f.unstable.Commit(f.ctx))
 }
 
 // Close commits the file's unstable writes, as Sync, and closes it.
@@ -507,7 +507,7 @@ func (f *File) Close() error {
 	if f.closed.Swap(true) {
 		return pathError("close", f.name, fs.ErrClosed)
 	}
-	return pathError("close", f.name, f.unstable.commit(f.ctx))
+	return pathError("close", f.name, f.unstable.Commit(f.ctx))
 }
 
 // ReadDir reads the directory the File is, and returns up to n of its

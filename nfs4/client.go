@@ -119,7 +119,8 @@ type Client struct {
 	filesMu sync.Mutex
 	files   map[*File]struct{} // open files, for reclaim
 
-	owners ownerPool
+	owners    ownerPool
+	writeBufs sync.Pool // copies of unstable writes
 	// revokeCheck is set while a search for revoked state runs.
 	revokeCheck atomic.Bool
 

@@ -52,7 +52,7 @@ type File struct {
 	ahead  remotefile.ReadAhead
 	writes atomic.Uint64
 
-	unstable unstableWrites
+	unstable remotefile.Unstable
 	locks    fileLocks
 
 	dir remotefile.DirReader
@@ -222,7 +222,7 @@ func (c *Client) open(ctx context.Context, name string, dir NfsFh4, base string,
 		return nil, err
 	}
 	f := &File{c: c, ctx: ctx, name: name, fh: fh, flag: flag, access: access, deny: deny}
-	f.unstable.f = f
+	f.initUnstable()
 	f.locks.f = f
 	f.st = openState{stateid: ok.Stateid, owner: o, gen: r.gen}
 	if ok.Rflags&OPEN4_RESULT_CONFIRM != 0 {
@@ -391,7 +391,7 @@ func (f *File) Sync() error {
 	if err := f.check("sync", true); err != nil {
 		return err
 	}
-	return pathError("sync", f.name, f.unstable.commit(f.ctx))
+	return pathError("sync", f.name, f.unstable.Commit(f.ctx))
 }
 
 // Close commits the file's unstable writes, as Sync, releases its locks
@@ -418,7 +418,7 @@ func (f *File) close(ctx context.Context) error {
 	}()
 	var errs []error
 	if f.access&OPEN4_SHARE_ACCESS_WRITE != 0 {
-		errs = append(errs, f.unstable.commit(ctx))
+		errs = append(errs, f.unstable.Commit(ctx))
 	}
 	if err := f.lostErr(); err != nil {
 		return errors.Join(append(errs, err)...)

@@ -1,13 +1,11 @@
 package nfs4
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
-	"sync"
 	"sync/atomic"
 
 	"github.com/nfskit/nfskit/internal/remotefile"
@@ -154,7 +152,7 @@ func (f *File) writeFull(p []byte, off int64) (int, error) {
 		}
 		n += k
 		if ok.Committed == UNSTABLE4 {
-			if err := f.unstable.keep(at, p[n-k:n], ok.Writeverf); err != nil {
+			if err := f.unstable.Keep(at, p[n-k:n], remotefile.Verifier(ok.Writeverf)); err != nil {
 				return n, err
 			}
 		}
@@ -244,161 +242,29 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// How often a COMMIT is tried while the write verifier keeps changing.
-const maxCommitAttempts = 5
-
-// errVerifierChanging means that the server kept restarting while a File
-// committed its writes.
-var errVerifierChanging = errors.New("nfs4: the write verifier keeps changing (is the server restarting?)")
-
-// unstableWrites are the writes of a File that the server answered as
-// UNSTABLE4 and no COMMIT has confirmed yet: what to send again if the
-// server's write verifier shows it lost them.
-type unstableWrites struct {
-	f        *File
-	commitMu sync.Mutex // held while committing
-
-	mu    sync.Mutex
-	list  []*keptWrite // in the order the server answered them
-	bytes int64
-	seq   uint64 // of the latest write
-}
-
-// keptWrite is the data of one unstable WRITE.
-type keptWrite struct {
-	off  int64
-	data []byte
-	verf Verifier4
-	seq  uint64
-}
-
-// keep records a copy of data written unstably at off with verifier
-// verf. Beyond ClientOptions.MaxUncommitted bytes kept, it commits them
-// (if no other commit runs, or at once beyond twice that).
-func (u *unstableWrites) keep(off int64, data []byte, verf Verifier4) error {
-	w := &keptWrite{off: off, data: bytes.Clone(data), verf: verf}
-	limit := u.f.c.opts.MaxUncommitted
-	u.mu.Lock()
-	u.seq++
-	w.seq = u.seq
-	u.list = append(u.list, w)
-	u.bytes += int64(len(data))
-	kept := u.bytes
-	u.mu.Unlock()
-	switch {
-	case kept < limit:
-		return nil
-	case kept < 2*limit:
-		if !u.commitMu.TryLock() {
-			return nil
-		}
-	default:
-		u.commitMu.Lock()
-	}
-	defer u.commitMu.Unlock()
-	return u.commitLocked(u.f.ctx)
-}
-
-// commit commits the writes kept so far.
-func (u *unstableWrites) commit(ctx context.Context) error {
-	u.commitMu.Lock()
-	defer u.commitMu.Unlock()
-	return u.commitLocked(ctx)
-}
-
-// commitLocked sends COMMIT and forgets the writes it covers; those
-// whose verifier differs from the COMMIT's were lost by a server restart
-// and are written again, in the order first written, FILE_SYNC4.
-func (u *unstableWrites) commitLocked(ctx context.Context) error {
-	u.mu.Lock()
-	upTo, empty := u.seq, len(u.list) == 0
-	u.mu.Unlock()
-	if empty {
-		return nil
-	}
-	f := u.f
-	for attempt := 1; ; attempt++ {
-		res, err := f.c.exec(ctx, &request{file: f, build: func() (*Compound, error) {
-			return f.c.compound("commit").PutFH(f.fh).Commit(0, 0), nil
-		}})
-		if err != nil {
-			return err
-		}
-		verf, err := res.Commit(1)
-		if err != nil {
-			return err
-		}
-		stale := u.settle(upTo, verf)
-		if len(stale) == 0 {
-			return nil
-		}
-		if attempt == maxCommitAttempts {
-			return errVerifierChanging
-		}
-		for _, w := range stale {
-			if err := u.resend(ctx, w); err != nil {
-				return err
+// initUnstable makes f's record of unstable writes, which WRITEs and
+// COMMITs under f's open stateid and keeps its copies in the Client's
+// buffers.
+func (f *File) initUnstable() {
+	c := f.c
+	f.unstable.Init(remotefile.UnstableIO{
+		Write: func(ctx context.Context, off int64, data []byte) (int, bool, remotefile.Verifier, error) {
+			ok, err := f.write1(ctx, off, data, c.opts.Stable)
+			if err != nil {
+				return 0, false, remotefile.Verifier{}, err
 			}
-		}
-	}
-}
-
-// settle forgets the writes up to the upTo'th that a COMMIT answered
-// with verifier verf covered, and returns those it did not: the ones
-// the server lost.
-func (u *unstableWrites) settle(upTo uint64, verf Verifier4) []*keptWrite {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var stale []*keptWrite
-	kept := u.list[:0]
-	for _, w := range u.list {
-		switch {
-		case w.seq > upTo:
-			kept = append(kept, w)
-		case w.verf == verf:
-			u.bytes -= int64(len(w.data))
-		default:
-			stale = append(stale, w)
-			kept = append(kept, w)
-		}
-	}
-	clear(u.list[len(kept):])
-	u.list = kept
-	return stale
-}
-
-// resend writes w again; it is forgotten if the server wrote it stably,
-// else kept with the new verifier for the next COMMIT.
-func (u *unstableWrites) resend(ctx context.Context, w *keptWrite) error {
-	var verf Verifier4
-	stable := true
-	for n := 0; n < len(w.data); {
-		ok, err := u.f.write1(ctx, w.off+int64(n), w.data[n:], FILE_SYNC4)
-		if err != nil {
-			return err
-		}
-		k := min(int(ok.Count), len(w.data)-n)
-		if k == 0 {
-			return io.ErrShortWrite
-		}
-		if n == 0 {
-			verf = ok.Writeverf
-		}
-		stable = stable && ok.Committed != UNSTABLE4
-		n += k
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if !stable {
-		w.verf = verf
-		return nil
-	}
-	for i, x := range u.list {
-		if x == w {
-			u.list = append(u.list[:i], u.list[i+1:]...)
-			u.bytes -= int64(len(w.data))
-			break
-		}
-	}
-	return nil
+			return min(int(ok.Count), len(data)), ok.Committed != UNSTABLE4, remotefile.Verifier(ok.Writeverf), nil
+		},
+		Commit: func(ctx context.Context) (remotefile.Verifier, error) {
+			res, err := c.exec(ctx, &request{file: f, build: func() (*Compound, error) {
+				return c.compound("commit").PutFH(f.fh).Commit(0, 0), nil
+			}})
+			if err != nil {
+				return remotefile.Verifier{}, err
+			}
+			verf, err := res.Commit(1)
+			return remotefile.Verifier(verf), err
+		},
+		Ctx: f.ctx, Limit: c.opts.MaxUncommitted, MaxIO: c.opts.MaxIO, Bufs: &c.writeBufs, Depth: c.opts.Depth,
+	})
 }

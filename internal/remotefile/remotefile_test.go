@@ -1,9 +1,11 @@
 package remotefile
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -113,4 +115,41 @@ func TestReadAhead(t *testing.T) {
 	n, err = r.Read(make([]byte, 20), 12, 2, 8, readAt)
 	require.Equal(t, io.EOF, err)
 	require.Equal(t, 4, n, "a large read goes straight through")
+}
+
+// TestUnstable keeps overlapping unstable writes and commits them to a
+// server that restarts between the writes and the COMMIT: the writes are
+// sent again, the later over the earlier, and committed.
+func TestUnstable(t *testing.T) {
+	var mu sync.Mutex
+	verf := Verifier{1}
+	disk := make([]byte, 16)
+	var writes int
+	var u Unstable
+	u.Init(UnstableIO{
+		Write: func(ctx context.Context, off int64, data []byte) (int, bool, Verifier, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			writes++
+			copy(disk[off:], data)
+			return len(data), false, verf, nil
+		},
+		Commit: func(ctx context.Context) (Verifier, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return verf, nil
+		},
+		Ctx: context.Background(), Limit: 1 << 20, MaxIO: 8, Bufs: &sync.Pool{}, Depth: 1,
+	})
+	require.NoError(t, u.Keep(0, []byte("aaaaaaaa"), verf))
+	require.NoError(t, u.Keep(4, []byte("bbbbbbbb"), verf))
+	mu.Lock()
+	verf = Verifier{2} // the restart: what was not committed is gone
+	clear(disk)
+	mu.Unlock()
+	require.NoError(t, u.Commit(context.Background()))
+	require.Equal(t, "aaaabbbbbbbb\x00\x00\x00\x00", string(disk))
+	require.Equal(t, 2, writes, "both kept pieces sent again")
+	require.NoError(t, u.Commit(context.Background()))
+	require.Equal(t, 2, writes, "nothing left to commit")
 }
