@@ -40,22 +40,7 @@ func (e *remoteEntry) String() string             { return fs.FormatDirEntry(e) 
 
 // fsMode converts a file's type and mode bits to an fs.FileMode.
 func fsMode(a *Fattr3) fs.FileMode {
-	m := remotefile.Perm(uint32(a.Mode))
-	switch a.Type {
-	case NF3DIR:
-		m |= fs.ModeDir
-	case NF3LNK:
-		m |= fs.ModeSymlink
-	case NF3BLK:
-		m |= fs.ModeDevice
-	case NF3CHR:
-		m |= fs.ModeDevice | fs.ModeCharDevice
-	case NF3SOCK:
-		m |= fs.ModeSocket
-	case NF3FIFO:
-		m |= fs.ModeNamedPipe
-	}
-	return m
+	return remotefile.Mode(uint32(a.Type), uint32(a.Mode))
 }
 
 // mode3Of converts the permission bits of an fs.FileMode (with setuid,

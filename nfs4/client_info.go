@@ -35,22 +35,7 @@ func (i *fileInfo) String() string { return fs.FormatFileInfo(i) }
 
 // fileMode is an fs.FileMode of a file's type and mode attribute.
 func fileMode(a *Attrs) fs.FileMode {
-	m := remotefile.Perm(a.Mode)
-	switch a.Type {
-	case NF4DIR, NF4ATTRDIR:
-		m |= fs.ModeDir
-	case NF4LNK:
-		m |= fs.ModeSymlink
-	case NF4BLK:
-		m |= fs.ModeDevice
-	case NF4CHR:
-		m |= fs.ModeDevice | fs.ModeCharDevice
-	case NF4SOCK:
-		m |= fs.ModeSocket
-	case NF4FIFO:
-		m |= fs.ModeNamedPipe
-	}
-	return m
+	return remotefile.Mode(uint32(a.Type), a.Mode)
 }
 
 // dirEntryAttrs are the attributes READDIR asks for each entry.

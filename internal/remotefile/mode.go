@@ -33,3 +33,37 @@ func ModeBits(m fs.FileMode) uint32 {
 	}
 	return b
 }
+
+// The file types of NFSv3's ftype3 and NFSv4's nfs_ftype4, which number
+// them alike (NFSv4 adds its named attributes: 8, a directory of them,
+// and 9, one of them).
+const (
+	typeDir     = 2
+	typeBlock   = 3
+	typeChar    = 4
+	typeLink    = 5
+	typeSocket  = 6
+	typeFIFO    = 7
+	typeAttrDir = 8
+)
+
+// Mode converts a file's NFS type (ftype3 or nfs_ftype4) and POSIX mode
+// bits to an fs.FileMode.
+func Mode(typ, mode uint32) fs.FileMode {
+	m := Perm(mode)
+	switch typ {
+	case typeDir, typeAttrDir:
+		m |= fs.ModeDir
+	case typeLink:
+		m |= fs.ModeSymlink
+	case typeBlock:
+		m |= fs.ModeDevice
+	case typeChar:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case typeSocket:
+		m |= fs.ModeSocket
+	case typeFIFO:
+		m |= fs.ModeNamedPipe
+	}
+	return m
+}

@@ -153,3 +153,21 @@ func TestUnstable(t *testing.T) {
 	require.NoError(t, u.Commit(context.Background()))
 	require.Equal(t, 2, writes, "nothing left to commit")
 }
+
+func TestMode(t *testing.T) {
+	for _, tc := range []struct {
+		typ, mode uint32
+		want      fs.FileMode
+	}{
+		{1, 0o644, 0o644},
+		{2, 0o755, fs.ModeDir | 0o755},
+		{5, 0o777, fs.ModeSymlink | 0o777},
+		{4, 0o600, fs.ModeDevice | fs.ModeCharDevice | 0o600},
+		{3, 0, fs.ModeDevice},
+		{6, 0, fs.ModeSocket},
+		{7, 0o4000, fs.ModeNamedPipe | fs.ModeSetuid},
+		{8, 0o700, fs.ModeDir | 0o700},
+	} {
+		require.Equal(t, tc.want, Mode(tc.typ, tc.mode))
+	}
+}
