@@ -76,7 +76,10 @@ func (c *Client) exec(ctx context.Context, r *request) (*Results, error) {
 			}
 		case NFS4ERR_EXPIRED, NFS4ERR_ADMIN_REVOKED, NFS4ERR_BAD_STATEID, NFS4ERR_DELEG_REVOKED:
 			if r.file != nil {
-				return res, r.file.stateLost(gen, res.Err())
+				if r.file.reclaimedSince(gen) {
+					continue // the answer is about the state a recovery replaced
+				}
+				return res, r.file.stateLost(res.Err())
 			}
 			if r.renew && st == NFS4ERR_EXPIRED {
 				// The lease lapsed and the server forgot the client: a

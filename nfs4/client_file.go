@@ -317,10 +317,17 @@ func (f *File) lostErr() error {
 	return f.st.lost
 }
 
-// stateLost handles a server's answer that the state used in generation
-// gen has expired or was revoked: the file's open is lost (or its lock,
-// if it held one) unless a recovery has replaced that state since.
-func (f *File) stateLost(gen uint64, cause error) error {
+// reclaimedSince reports whether a recovery has given the file new
+// state since generation gen.
+func (f *File) reclaimedSince(gen uint64) bool {
+	f.stMu.Lock()
+	defer f.stMu.Unlock()
+	return f.st.lost == nil && f.st.gen > gen
+}
+
+// stateLost handles a server's answer that the file's state has expired
+// or was revoked: the file's open is lost (or its lock, if it held one).
+func (f *File) stateLost(cause error) error {
 	kind := ErrStateLost
 	if f.locks.holding() {
 		kind = ErrLockLost

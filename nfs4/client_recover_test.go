@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"testing"
 	"time"
@@ -175,4 +176,32 @@ func TestClientRevokedState(t *testing.T) {
 	_, err = kept.Write([]byte("x"))
 	require.NoError(t, err)
 	require.NoError(t, kept.Close())
+}
+
+// TestClientRenewFindsRestart renews the lease (RENEW in 4.0, SEQUENCE
+// in 4.1) as the background loop does, and has a renewal find a server
+// restart: it recovers the client's state at once, in the grace period,
+// before the next use of the open file, which then needs no recovery.
+func TestClientRenewFindsRestart(t *testing.T) {
+	eachMinor(t, func(t *testing.T, minor int) {
+		store, err := recovery.NewFileStore(t.TempDir())
+		require.NoError(t, err)
+		s := startLive(t, liveOptions{store: store})
+		ctx := testCtx(t)
+		c, err := Dial(ctx, s.addr, "/e", &ClientOptions{Versions: []uint32{uint32(minor)}})
+		require.NoError(t, err)
+		f, err := c.Create(ctx, "renewed", 0o666)
+		require.NoError(t, err)
+		require.NoError(t, c.renew(ctx))
+		gen := c.lease.generation()
+
+		s.restart()
+		require.NoError(t, c.renew(ctx))
+		require.Equal(t, gen+1, c.lease.generation(), "the renewal recovered")
+		_, err = f.Write([]byte("after"))
+		require.NoError(t, err)
+		require.Equal(t, gen+1, c.lease.generation(), "no second recovery")
+		require.NoError(t, c.Close(ctx), "closes the file, destroys the session and client id")
+		require.ErrorIs(t, f.Close(), fs.ErrClosed)
+	})
 }
