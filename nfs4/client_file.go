@@ -221,6 +221,7 @@ func (c *Client) open(ctx context.Context, name string, dir NfsFh4, base string,
 	if err != nil {
 		return nil, err
 	}
+	c.returnDelegation(ctx, fh, &ok.Delegation)
 	f := &File{c: c, ctx: ctx, name: name, fh: fh, flag: flag, access: access, deny: deny}
 	f.initUnstable()
 	f.locks.f = f

@@ -83,6 +83,11 @@ func (c *Client) reclaimFile(ctx context.Context, f *File, gen uint64) error {
 		return nil
 	}
 	o.confirmed = true
+	if st, deleg := delegationOf(&ok.Delegation); deleg {
+		c.exec(ctx, &request{reclaim: true, build: func() (*Compound, error) {
+			return c.compound("delegreturn").PutFH(f.fh).DelegReturn(st), nil
+		}})
+	}
 	f.stMu.Lock()
 	f.st = openState{stateid: ok.Stateid, owner: o, gen: gen}
 	f.stMu.Unlock()
