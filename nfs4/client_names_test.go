@@ -28,6 +28,17 @@ func TestClientNamespace(t *testing.T) {
 		require.NoError(t, c.Symlink(ctx, "sub", d+"/dirlink"))
 		require.NoError(t, c.Link(ctx, d+"/sub/f", d+"/hard"))
 
+		fh, attrs, err := c.Lookup(ctx, d+"/link")
+		require.NoError(t, err)
+		require.Equal(t, NF4REG, attrs.Type, "Lookup follows the link")
+		f, err := c.Open(ctx, d+"/sub/f")
+		require.NoError(t, err)
+		require.Equal(t, fh, f.Handle())
+		require.Equal(t, d+"/sub/f", f.Name())
+		require.NoError(t, f.Close())
+		_, _, err = c.Lookup(ctx, d+"/nothing")
+		require.ErrorIs(t, err, fs.ErrNotExist)
+
 		target, err := c.Readlink(ctx, d+"/link")
 		require.NoError(t, err)
 		require.Equal(t, "sub/f", target)
