@@ -50,27 +50,41 @@ func (a *flavorAuth) Refresh(stat rpc.AuthStat) bool { return a.get().Refresh(st
 // errNoFlavor is a SECINFO answer with neither AUTH_SYS nor AUTH_NONE.
 var errNoFlavor = errors.New("nfs4: the server offers neither AUTH_SYS nor AUTH_NONE")
 
-// negotiateFlavor asks SECINFO which flavors name in directory dir (the
-// pseudo root when nil) allows (with 4.1's SECINFO_NO_NAME, when name is
-// empty, the directory's own), and
-// switches to the first of AUTH_SYS and AUTH_NONE it lists.
+// negotiateFlavor asks which flavors name in directory dir (the pseudo
+// root when nil; the directory itself when name is empty) allows, and
+// switches to the first of AUTH_SYS and AUTH_NONE the server lists. In
+// 4.1 and later it asks as RFC 5661 prefers, with SECINFO_NO_NAME of
+// the object LOOKUP reached, and with SECINFO of the name if the server
+// refuses that; in 4.0 with SECINFO.
 func (c *Client) negotiateFlavor(ctx context.Context, dir NfsFh4, name string) error {
-	res, err := c.exec(ctx, &request{build: func() (*Compound, error) {
-		comp := c.compound("secinfo")
-		if dir == nil {
-			comp.PutRootFH()
-		} else {
-			comp.PutFH(dir)
+	ask := func(noName bool) (SECINFO4resok, error) {
+		at := 1
+		res, err := c.exec(ctx, &request{build: func() (*Compound, error) {
+			comp := c.compound("secinfo")
+			if dir == nil {
+				comp.PutRootFH()
+			} else {
+				comp.PutFH(dir)
+			}
+			switch {
+			case noName && name != "":
+				at = 2
+				return comp.Lookup(name).SecInfoNoName(SECINFO_STYLE4_CURRENT_FH), nil
+			case noName:
+				return comp.SecInfoNoName(SECINFO_STYLE4_CURRENT_FH), nil
+			}
+			return comp.SecInfo(name), nil
+		}})
+		if err != nil {
+			return nil, err
 		}
-		if name == "" && c.lease.minor > 0 {
-			return comp.SecInfoNoName(SECINFO_STYLE4_CURRENT_FH), nil
-		}
-		return comp.SecInfo(name), nil
-	}})
-	if err != nil {
-		return err
+		return res.SecInfo(at)
 	}
-	list, err := res.SecInfo(1)
+	noName := c.lease.minor > 0
+	list, err := ask(noName)
+	if err != nil && noName && name != "" && isStatus(err) {
+		list, err = ask(false)
+	}
 	if err != nil {
 		return err
 	}
