@@ -2,6 +2,7 @@ package nfs4
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -203,5 +204,35 @@ func TestClientRenewFindsRestart(t *testing.T) {
 		require.Equal(t, gen+1, c.lease.generation(), "no second recovery")
 		require.NoError(t, c.Close(ctx), "closes the file, destroys the session and client id")
 		require.ErrorIs(t, f.Close(), fs.ErrClosed)
+	})
+}
+
+// TestClientWaitsOutGrace restarts the server while one client holds an
+// open: another client's OPEN in the grace period is answered
+// NFS4ERR_GRACE and sent again with backoff (so it ends with its
+// context, not with the error), until the first client has reclaimed
+// and the grace period ends.
+func TestClientWaitsOutGrace(t *testing.T) {
+	eachMinor(t, func(t *testing.T, minor int) {
+		store, err := recovery.NewFileStore(t.TempDir())
+		require.NoError(t, err)
+		s := startLive(t, liveOptions{store: store})
+		ctx := testCtx(t)
+		a := s.dial(t, minor, nil)
+		f, err := a.Create(ctx, "held", 0o666)
+		require.NoError(t, err)
+		s.restart()
+
+		b := s.dial(t, minor, nil)
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err = b.Create(short, "new", 0o666)
+		require.ErrorIs(t, err, context.DeadlineExceeded, "the OPEN waited in the grace period")
+
+		require.NoError(t, a.renew(ctx), "the first client finds the restart and reclaims")
+		g, err := b.Create(ctx, "new", 0o666)
+		require.NoError(t, err)
+		require.NoError(t, g.Close())
+		require.NoError(t, f.Close())
 	})
 }
