@@ -194,14 +194,25 @@ func (c *Client) open(ctx context.Context, name string, dir NfsFh4, base string,
 	access, deny uint32) (*File, error) {
 	o := c.owners.take(c.lease.generation())
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	defer func() { o.mu.Unlock() }()
 	how := c.createHow(flag, perm, c.lease.minor > 0)
-	r := &request{seqids: []*seqOwner{o}, build: func() (*Compound, error) {
+	r := &request{build: func() (*Compound, error) {
 		return c.compound("open").PutFH(dir).
 			Open(o.seqid, access, deny, o.openOwner4(c.lease.clientid()), how, ClaimNull(base)).
 			GetFH().GetAttrMask(statAttrs), nil
 	}}
+	r.seqids = []*seqOwner{o}
 	res, err := c.exec(ctx, r)
+	if errors.Is(err, NFS4ERR_BAD_SEQID) && o.confirmed {
+		// The server has forgotten the idle owner (as it may once it
+		// holds no opens): open with a new one.
+		o.broken = true
+		o.mu.Unlock()
+		o = c.owners.newOwner("open-", c.lease.generation())
+		o.mu.Lock()
+		r.seqids = []*seqOwner{o}
+		res, err = c.exec(ctx, r)
+	}
 	if how.How != nil && how.How.Mode == EXCLUSIVE4_1 && (errors.Is(err, NFS4ERR_NOTSUPP) || errors.Is(err, NFS4ERR_INVAL)) {
 		how = c.createHow(flag, perm, false)
 		res, err = c.exec(ctx, r)

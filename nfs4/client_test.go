@@ -133,3 +133,29 @@ func TestClientLargePipelinedWrite(t *testing.T) {
 		require.NoError(t, g.Close())
 	})
 }
+
+// TestClientOpenOwnerReuse opens files one after another in 4.0: the
+// open-owner the first confirmed serves the next OPEN (no OPEN_CONFIRM),
+// and one whose sequence number the server no longer accepts
+// (NFS4ERR_BAD_SEQID, as after the server forgot an idle owner) is
+// replaced by a new one.
+func TestClientOpenOwnerReuse(t *testing.T) {
+	s := startLive(t, liveOptions{})
+	ctx := testCtx(t)
+	c := s.dial(t, 0, nil)
+	f, err := c.Create(ctx, "one", 0o666)
+	require.NoError(t, err)
+	first := f.openOwner()
+	require.NoError(t, f.Close())
+	g, err := c.Create(ctx, "two", 0o666)
+	require.NoError(t, err)
+	require.Same(t, first, g.openOwner(), "the idle owner is reused")
+	require.NoError(t, g.Close())
+
+	first.seqid += 5 // a sequence number the server will refuse
+	h, err := c.Open(ctx, "one")
+	require.NoError(t, err)
+	require.NotSame(t, first, h.openOwner())
+	require.True(t, first.broken)
+	require.NoError(t, h.Close())
+}
