@@ -8,6 +8,14 @@
 // a COMPOUND engine running the operations of minor versions 0 and 1
 // against a pseudo file system of the exports, with the stateful
 // operations served through a StateManager.
+//
+// Dial makes a Client: a file-level NFSv4 client of one export that
+// negotiates the minor version, walks the pseudo file system to the
+// export, keeps its lease, opens Files (io.ReaderAt, io.WriterAt,
+// byte-range locks) with pipelined READs and WRITEs, offers the export
+// as an io/fs file system, and reclaims its state after a server
+// restart. NewCompound builds COMPOUNDs one operation at a time, for
+// work at the level of operations.
 package nfs4
 
 //go:generate go run ../xdr/xdrgen -tests nfs4.x
