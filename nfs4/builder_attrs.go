@@ -92,6 +92,8 @@ type Attrs struct {
 	MountedOnFileID uint64
 	// SuppattrExclcreat is 4.1's suppattr_exclcreat.
 	SuppattrExclcreat Bitmap4
+	// 4.2's, in Mask only in 4.2: see builder_attrs42.go.
+	Attrs42
 }
 
 // Time returns t as a time.Time.
@@ -252,7 +254,7 @@ func (a *Attrs) decode(n uint32, d *xdr.Decoder) bool {
 	case FATTR4_SUPPATTR_EXCLCREAT:
 		a.SuppattrExclcreat.UnmarshalXDR(d)
 	default:
-		return false
+		return a.decode42(n, d)
 	}
 	return true
 }

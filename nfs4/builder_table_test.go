@@ -46,6 +46,21 @@ type v4Quirks struct {
 	// and include the failed operation's: one result, the first
 	// operation's.
 	opNotInSessionNoResult bool
+	// readPlusEmpty: READ_PLUS answers one data segment at offset 0
+	// holding no bytes, wherever it reads, where RFC 7862 section
+	// 15.10.3 has it return the file's bytes as data and holes.
+	readPlusEmpty bool
+	// ioAdviseStuck: IO_ADVISE leaves the open's state held: a later
+	// CLOSE of the file answers NFS4ERR_LOCKS_HELD though no lock was
+	// taken, and an IO_ADVISE may get no reply at all (seen with the
+	// hint IO_ADVISE4_SEQUENTIAL), so the table sends none.
+	ioAdviseStuck bool
+	// noCopy: COPY within the server is NFS4ERR_NOTSUPP (an OPTIONAL
+	// operation of RFC 7862).
+	noCopy bool
+	// noXattrs: the extended attribute operations are NFS4ERR_NOTSUPP
+	// (RFC 8276 makes them OPTIONAL).
+	noXattrs bool
 }
 
 // call sends c, through the session in 4.1.
@@ -381,6 +396,8 @@ var v4Steps = []struct {
 		closed, err := res.Close(1)
 		require.NoError(t, err)
 		if e.minor > 0 {
+			require.Equal(t, nfs4.Stateid4{Seqid: nfs4.NFS4_UINT32_MAX}, closed,
+				"CLOSE answers the invalid special stateid (RFC 8881 section 18.2.4)")
 			res = e.call(t, nfs4.NewCompound(e.minor).TestStateID(closed, down))
 			codes, err := res.TestStateID(0)
 			require.NoError(t, err)
@@ -388,6 +405,12 @@ var v4Steps = []struct {
 			require.NotEqual(t, nfs4.NFS4_OK, codes[1], "a closed open's stateid is no longer valid")
 		}
 	},
+}, {
+	name: "4.2: seek, read_plus, allocate, deallocate, copy, clone, io_advise",
+	run:  runV42Steps,
+}, {
+	name: "4.2: extended attributes",
+	run:  runV42XattrSteps,
 }, {
 	name: "illegal operation",
 	run: func(t *testing.T, e *v4Env) {

@@ -179,7 +179,7 @@ func testCtx(t testing.TB) context.Context {
 
 // minors are the minor versions every client test runs in: all the
 // server speaks.
-var minors = []int{0, 1}
+var minors = []int{0, 1, 2}
 
 // eachMinor runs f as a subtest per minor version.
 func eachMinor(t *testing.T, f func(t *testing.T, minor int)) {

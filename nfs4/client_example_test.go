@@ -79,7 +79,7 @@ func ExampleDial() {
 		return err
 	})
 	// Output:
-	// minor version: 1
+	// minor version: 2
 	// Hello over NFSv4
 	// missing: true
 	// .

@@ -17,8 +17,8 @@ func TestClientDialNegotiates(t *testing.T) {
 		versions []uint32
 		want     uint32
 	}{
-		{"highest the server speaks", nil, 1},
-		{"4.2 refused, then 4.0", []uint32{2, 0}, 0},
+		{"highest", nil, 2},
+		{"4.3 refused, then 4.0", []uint32{3, 0}, 0},
 		{"pinned 4.0", []uint32{0}, 0},
 		{"pinned 4.1", []uint32{1}, 1},
 		{"4.3 refused, then 4.1", []uint32{3, 1}, 1},

@@ -193,7 +193,7 @@ func (c *compound) run(args []byte) error {
 	}
 	c.tag = tag[:n]
 	switch {
-	case c.minor > 1:
+	case c.minor > maxMinor:
 		c.status = NFS4ERR_MINOR_VERS_MISMATCH
 		return nil
 	case !utf8.Valid(c.tag):
@@ -211,6 +211,10 @@ func (c *compound) run(args []byte) error {
 	c.finishSlot()
 	return c.denied
 }
+
+// maxMinor is the highest minor version served. 4.2 COMPOUNDs run as
+// 4.1's do, sessions and all, with the operations 4.2 adds.
+const maxMinor = 2
 
 // maxDatagramReply bounds replies over UDP, which must fit a datagram
 // (RFC 7530 has NFSv4 run over transports with congestion control; UDP

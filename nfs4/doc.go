@@ -5,9 +5,14 @@
 // CB_COMPOUND operations.
 //
 // Server is the NFSv4 server over the vfs.FS exports of an export.Table:
-// a COMPOUND engine running the operations of minor versions 0 and 1
+// a COMPOUND engine running the operations of minor versions 0, 1 and 2
 // against a pseudo file system of the exports, with the stateful
-// operations served through a StateManager.
+// operations served through a StateManager. 4.2 runs with 4.1's
+// sessions; its operations (SEEK, READ_PLUS, ALLOCATE, DEALLOCATE, COPY
+// within the server, CLONE, IO_ADVISE and RFC 8276's extended
+// attributes) are served through the optional interfaces of package vfs
+// (vfs.Seeker, vfs.Allocator, vfs.Copier, vfs.Cloner, vfs.Xattrer),
+// NFS4ERR_NOTSUPP for a backend without the one an operation needs.
 //
 // Dial makes a Client: a file-level NFSv4 client of one export that
 // negotiates the minor version, walks the pseudo file system to the

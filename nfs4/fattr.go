@@ -29,7 +29,8 @@ func maskOf(attrs ...int) attrMask {
 const maxBitmapWords = 8
 
 // The attributes the server supports, in 4.0 and in 4.1 (which adds
-// suppattr_exclcreat), those a client may set and the write-only ones.
+// suppattr_exclcreat; 4.2's are in fattr42.go), those a client may set
+// and the write-only ones.
 var (
 	supported40 = maskOf(FATTR4_SUPPORTED_ATTRS, FATTR4_TYPE, FATTR4_FH_EXPIRE_TYPE, FATTR4_CHANGE,
 		FATTR4_SIZE, FATTR4_LINK_SUPPORT, FATTR4_SYMLINK_SUPPORT, FATTR4_NAMED_ATTR, FATTR4_FSID,
@@ -49,10 +50,13 @@ var (
 
 // supported returns the attributes of the COMPOUND's minor version.
 func (c *compound) supported() *attrMask {
-	if c.minor == 0 {
+	switch c.minor {
+	case 0:
 		return &supported40
+	case 1:
+		return &supported41
 	}
-	return &supported41
+	return &supported42
 }
 
 // bitmap decodes a bitmap4 into m, ignoring words beyond m's;
@@ -308,7 +312,7 @@ func (c *compound) putAttr(e *xdr.Encoder, n int, o *object) Nfsstat4 {
 	case FATTR4_SUPPATTR_EXCLCREAT:
 		putBitmap(e, &settable)
 	default:
-		return errNotHere
+		return c.putAttr42(e, n, o)
 	}
 	return NFS4_OK
 }

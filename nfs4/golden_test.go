@@ -930,7 +930,7 @@ func TestGoldenNFS4DecodeErrors(t *testing.T) {
 			Err: xdr.ErrBadEnum, Offset: 16,
 		},
 		{
-			Name: "operation 72, one past OP_CLONE", Value: new(nfs4.COMPOUND4args), Wire: withOp("00000048"),
+			Name: "operation 76, one past OP_REMOVEXATTR", Value: new(nfs4.COMPOUND4args), Wire: withOp("0000004c"),
 			Err: xdr.ErrBadEnum, Offset: 16,
 		},
 		{

@@ -232,12 +232,17 @@ const (
 	FATTR4_SPACE_FREED              = 78
 	FATTR4_CHANGE_ATTR_TYPE         = 79
 	FATTR4_SEC_LABEL                = 80
+	FATTR4_XATTR_SUPPORT            = 82
 	ACCESS4_READ                    = 1
 	ACCESS4_LOOKUP                  = 2
 	ACCESS4_MODIFY                  = 4
 	ACCESS4_EXTEND                  = 8
 	ACCESS4_DELETE                  = 16
 	ACCESS4_EXECUTE                 = 32
+	// 4.2 extended attributes: read, write, list
+	ACCESS4_XAREAD  = 64
+	ACCESS4_XAWRITE = 128
+	ACCESS4_XALIST  = 256
 	// share_access and share_deny of OPEN and OPEN_DOWNGRADE.
 	OPEN4_SHARE_ACCESS_READ  = 1
 	OPEN4_SHARE_ACCESS_WRITE = 2
@@ -698,6 +703,11 @@ const (
 	NFS4ERR_BADLABEL Nfsstat4 = 10093
 	// copy requirements unmet
 	NFS4ERR_OFFLOAD_NO_REQS Nfsstat4 = 10094
+	// --- 4.2 extended attributes ---
+	// no such attribute name
+	NFS4ERR_NOXATTR Nfsstat4 = 10095
+	// value over the size limit
+	NFS4ERR_XATTR2BIG Nfsstat4 = 10096
 )
 
 // String returns the name of the value's Go constant.
@@ -925,6 +935,10 @@ func (v Nfsstat4) String() string {
 		return "NFS4ERR_BADLABEL"
 	case NFS4ERR_OFFLOAD_NO_REQS:
 		return "NFS4ERR_OFFLOAD_NO_REQS"
+	case NFS4ERR_NOXATTR:
+		return "NFS4ERR_NOXATTR"
+	case NFS4ERR_XATTR2BIG:
+		return "NFS4ERR_XATTR2BIG"
 	}
 	return "Nfsstat4(" + strconv.FormatInt(int64(v), 10) + ")"
 }
@@ -932,7 +946,7 @@ func (v Nfsstat4) String() string {
 // Valid reports whether v is a value the definition names.
 func (v Nfsstat4) Valid() bool {
 	switch v {
-	case NFS4_OK, NFS4ERR_PERM, NFS4ERR_NOENT, NFS4ERR_IO, NFS4ERR_NXIO, NFS4ERR_ACCESS, NFS4ERR_EXIST, NFS4ERR_XDEV, NFS4ERR_NOTDIR, NFS4ERR_ISDIR, NFS4ERR_INVAL, NFS4ERR_FBIG, NFS4ERR_NOSPC, NFS4ERR_ROFS, NFS4ERR_MLINK, NFS4ERR_NAMETOOLONG, NFS4ERR_NOTEMPTY, NFS4ERR_DQUOT, NFS4ERR_STALE, NFS4ERR_BADHANDLE, NFS4ERR_BAD_COOKIE, NFS4ERR_NOTSUPP, NFS4ERR_TOOSMALL, NFS4ERR_SERVERFAULT, NFS4ERR_BADTYPE, NFS4ERR_DELAY, NFS4ERR_SAME, NFS4ERR_DENIED, NFS4ERR_EXPIRED, NFS4ERR_LOCKED, NFS4ERR_GRACE, NFS4ERR_FHEXPIRED, NFS4ERR_SHARE_DENIED, NFS4ERR_WRONGSEC, NFS4ERR_CLID_INUSE, NFS4ERR_RESOURCE, NFS4ERR_MOVED, NFS4ERR_NOFILEHANDLE, NFS4ERR_MINOR_VERS_MISMATCH, NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_OLD_STATEID, NFS4ERR_BAD_STATEID, NFS4ERR_BAD_SEQID, NFS4ERR_NOT_SAME, NFS4ERR_LOCK_RANGE, NFS4ERR_SYMLINK, NFS4ERR_RESTOREFH, NFS4ERR_LEASE_MOVED, NFS4ERR_ATTRNOTSUPP, NFS4ERR_NO_GRACE, NFS4ERR_RECLAIM_BAD, NFS4ERR_RECLAIM_CONFLICT, NFS4ERR_BADXDR, NFS4ERR_LOCKS_HELD, NFS4ERR_OPENMODE, NFS4ERR_BADOWNER, NFS4ERR_BADCHAR, NFS4ERR_BADNAME, NFS4ERR_BAD_RANGE, NFS4ERR_LOCK_NOTSUPP, NFS4ERR_OP_ILLEGAL, NFS4ERR_DEADLOCK, NFS4ERR_FILE_OPEN, NFS4ERR_ADMIN_REVOKED, NFS4ERR_CB_PATH_DOWN, NFS4ERR_BADIOMODE, NFS4ERR_BADLAYOUT, NFS4ERR_BAD_SESSION_DIGEST, NFS4ERR_BADSESSION, NFS4ERR_BADSLOT, NFS4ERR_COMPLETE_ALREADY, NFS4ERR_CONN_NOT_BOUND_TO_SESSION, NFS4ERR_DELEG_ALREADY_WANTED, NFS4ERR_BACK_CHAN_BUSY, NFS4ERR_LAYOUTTRYLATER, NFS4ERR_LAYOUTUNAVAILABLE, NFS4ERR_NOMATCHING_LAYOUT, NFS4ERR_RECALLCONFLICT, NFS4ERR_UNKNOWN_LAYOUTTYPE, NFS4ERR_SEQ_MISORDERED, NFS4ERR_SEQUENCE_POS, NFS4ERR_REQ_TOO_BIG, NFS4ERR_REP_TOO_BIG, NFS4ERR_REP_TOO_BIG_TO_CACHE, NFS4ERR_RETRY_UNCACHED_REP, NFS4ERR_UNSAFE_COMPOUND, NFS4ERR_TOO_MANY_OPS, NFS4ERR_OP_NOT_IN_SESSION, NFS4ERR_HASH_ALG_UNSUPP, NFS4ERR_CLIENTID_BUSY, NFS4ERR_PNFS_IO_HOLE, NFS4ERR_SEQ_FALSE_RETRY, NFS4ERR_BAD_HIGH_SLOT, NFS4ERR_DEADSESSION, NFS4ERR_ENCR_ALG_UNSUPP, NFS4ERR_PNFS_NO_LAYOUT, NFS4ERR_NOT_ONLY_OP, NFS4ERR_WRONG_CRED, NFS4ERR_WRONG_TYPE, NFS4ERR_DIRDELEG_UNAVAIL, NFS4ERR_REJECT_DELEG, NFS4ERR_RETURNCONFLICT, NFS4ERR_DELEG_REVOKED, NFS4ERR_PARTNER_NOTSUPP, NFS4ERR_PARTNER_NO_AUTH, NFS4ERR_UNION_NOTSUPP, NFS4ERR_OFFLOAD_DENIED, NFS4ERR_WRONG_LFS, NFS4ERR_BADLABEL, NFS4ERR_OFFLOAD_NO_REQS:
+	case NFS4_OK, NFS4ERR_PERM, NFS4ERR_NOENT, NFS4ERR_IO, NFS4ERR_NXIO, NFS4ERR_ACCESS, NFS4ERR_EXIST, NFS4ERR_XDEV, NFS4ERR_NOTDIR, NFS4ERR_ISDIR, NFS4ERR_INVAL, NFS4ERR_FBIG, NFS4ERR_NOSPC, NFS4ERR_ROFS, NFS4ERR_MLINK, NFS4ERR_NAMETOOLONG, NFS4ERR_NOTEMPTY, NFS4ERR_DQUOT, NFS4ERR_STALE, NFS4ERR_BADHANDLE, NFS4ERR_BAD_COOKIE, NFS4ERR_NOTSUPP, NFS4ERR_TOOSMALL, NFS4ERR_SERVERFAULT, NFS4ERR_BADTYPE, NFS4ERR_DELAY, NFS4ERR_SAME, NFS4ERR_DENIED, NFS4ERR_EXPIRED, NFS4ERR_LOCKED, NFS4ERR_GRACE, NFS4ERR_FHEXPIRED, NFS4ERR_SHARE_DENIED, NFS4ERR_WRONGSEC, NFS4ERR_CLID_INUSE, NFS4ERR_RESOURCE, NFS4ERR_MOVED, NFS4ERR_NOFILEHANDLE, NFS4ERR_MINOR_VERS_MISMATCH, NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_OLD_STATEID, NFS4ERR_BAD_STATEID, NFS4ERR_BAD_SEQID, NFS4ERR_NOT_SAME, NFS4ERR_LOCK_RANGE, NFS4ERR_SYMLINK, NFS4ERR_RESTOREFH, NFS4ERR_LEASE_MOVED, NFS4ERR_ATTRNOTSUPP, NFS4ERR_NO_GRACE, NFS4ERR_RECLAIM_BAD, NFS4ERR_RECLAIM_CONFLICT, NFS4ERR_BADXDR, NFS4ERR_LOCKS_HELD, NFS4ERR_OPENMODE, NFS4ERR_BADOWNER, NFS4ERR_BADCHAR, NFS4ERR_BADNAME, NFS4ERR_BAD_RANGE, NFS4ERR_LOCK_NOTSUPP, NFS4ERR_OP_ILLEGAL, NFS4ERR_DEADLOCK, NFS4ERR_FILE_OPEN, NFS4ERR_ADMIN_REVOKED, NFS4ERR_CB_PATH_DOWN, NFS4ERR_BADIOMODE, NFS4ERR_BADLAYOUT, NFS4ERR_BAD_SESSION_DIGEST, NFS4ERR_BADSESSION, NFS4ERR_BADSLOT, NFS4ERR_COMPLETE_ALREADY, NFS4ERR_CONN_NOT_BOUND_TO_SESSION, NFS4ERR_DELEG_ALREADY_WANTED, NFS4ERR_BACK_CHAN_BUSY, NFS4ERR_LAYOUTTRYLATER, NFS4ERR_LAYOUTUNAVAILABLE, NFS4ERR_NOMATCHING_LAYOUT, NFS4ERR_RECALLCONFLICT, NFS4ERR_UNKNOWN_LAYOUTTYPE, NFS4ERR_SEQ_MISORDERED, NFS4ERR_SEQUENCE_POS, NFS4ERR_REQ_TOO_BIG, NFS4ERR_REP_TOO_BIG, NFS4ERR_REP_TOO_BIG_TO_CACHE, NFS4ERR_RETRY_UNCACHED_REP, NFS4ERR_UNSAFE_COMPOUND, NFS4ERR_TOO_MANY_OPS, NFS4ERR_OP_NOT_IN_SESSION, NFS4ERR_HASH_ALG_UNSUPP, NFS4ERR_CLIENTID_BUSY, NFS4ERR_PNFS_IO_HOLE, NFS4ERR_SEQ_FALSE_RETRY, NFS4ERR_BAD_HIGH_SLOT, NFS4ERR_DEADSESSION, NFS4ERR_ENCR_ALG_UNSUPP, NFS4ERR_PNFS_NO_LAYOUT, NFS4ERR_NOT_ONLY_OP, NFS4ERR_WRONG_CRED, NFS4ERR_WRONG_TYPE, NFS4ERR_DIRDELEG_UNAVAIL, NFS4ERR_REJECT_DELEG, NFS4ERR_RETURNCONFLICT, NFS4ERR_DELEG_REVOKED, NFS4ERR_PARTNER_NOTSUPP, NFS4ERR_PARTNER_NO_AUTH, NFS4ERR_UNION_NOTSUPP, NFS4ERR_OFFLOAD_DENIED, NFS4ERR_WRONG_LFS, NFS4ERR_BADLABEL, NFS4ERR_OFFLOAD_NO_REQS, NFS4ERR_NOXATTR, NFS4ERR_XATTR2BIG:
 		return true
 	}
 	return false
@@ -3451,6 +3465,39 @@ func (v *DataInfo4) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
+// Xattrkey4 is the XDR typedef xattrkey4.
+//
+// Extended attributes (RFC 8276): the name of one, without any namespace
+// prefix (every name lives in the user namespace), and its value.
+type Xattrkey4 Component4
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *Xattrkey4) MarshalXDR(e *xdr.Encoder) error {
+	e.PutOpaque(*v)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *Xattrkey4) UnmarshalXDR(d *xdr.Decoder) error {
+	(*v) = d.Opaque((*v), xdr.Unbounded)
+	return d.Err()
+}
+
+// Xattrvalue4 is the XDR typedef xattrvalue4.
+type Xattrvalue4 []byte
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *Xattrvalue4) MarshalXDR(e *xdr.Encoder) error {
+	e.PutOpaque(*v)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *Xattrvalue4) UnmarshalXDR(d *xdr.Decoder) error {
+	(*v) = d.Opaque((*v), xdr.Unbounded)
+	return d.Err()
+}
+
 // DataContent4 is the XDR enum data_content4.
 type DataContent4 int32
 
@@ -4555,6 +4602,23 @@ type Fattr4ChangeAttrType = ChangeAttrType4
 // Fattr4SecLabel is the XDR typedef fattr4_sec_label, another name for SecLabel4.
 type Fattr4SecLabel = SecLabel4
 
+// Fattr4XattrSupport is the XDR typedef fattr4_xattr_support.
+//
+// --- 4.2 extended attributes ---
+type Fattr4XattrSupport bool
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *Fattr4XattrSupport) MarshalXDR(e *xdr.Encoder) error {
+	e.PutBool(bool(*v))
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *Fattr4XattrSupport) UnmarshalXDR(d *xdr.Decoder) error {
+	(*v) = Fattr4XattrSupport(d.Bool())
+	return d.Err()
+}
+
 // Fattr4 is the XDR struct fattr4.
 //
 // An attribute set: the bitmap, then the values packed in bit order.
@@ -4817,6 +4881,11 @@ const (
 	OP_SEEK           NfsOpnum4 = 69
 	OP_WRITE_SAME     NfsOpnum4 = 70
 	OP_CLONE          NfsOpnum4 = 71
+	// 4.2 extended attributes
+	OP_GETXATTR    NfsOpnum4 = 72
+	OP_SETXATTR    NfsOpnum4 = 73
+	OP_LISTXATTRS  NfsOpnum4 = 74
+	OP_REMOVEXATTR NfsOpnum4 = 75
 	// reply slot for an operation number the server does not know
 	OP_ILLEGAL NfsOpnum4 = 10044
 )
@@ -4962,6 +5031,14 @@ func (v NfsOpnum4) String() string {
 		return "OP_WRITE_SAME"
 	case OP_CLONE:
 		return "OP_CLONE"
+	case OP_GETXATTR:
+		return "OP_GETXATTR"
+	case OP_SETXATTR:
+		return "OP_SETXATTR"
+	case OP_LISTXATTRS:
+		return "OP_LISTXATTRS"
+	case OP_REMOVEXATTR:
+		return "OP_REMOVEXATTR"
 	case OP_ILLEGAL:
 		return "OP_ILLEGAL"
 	}
@@ -4971,7 +5048,7 @@ func (v NfsOpnum4) String() string {
 // Valid reports whether v is a value the definition names.
 func (v NfsOpnum4) Valid() bool {
 	switch v {
-	case OP_ACCESS, OP_CLOSE, OP_COMMIT, OP_CREATE, OP_DELEGPURGE, OP_DELEGRETURN, OP_GETATTR, OP_GETFH, OP_LINK, OP_LOCK, OP_LOCKT, OP_LOCKU, OP_LOOKUP, OP_LOOKUPP, OP_NVERIFY, OP_OPEN, OP_OPENATTR, OP_OPEN_CONFIRM, OP_OPEN_DOWNGRADE, OP_PUTFH, OP_PUTPUBFH, OP_PUTROOTFH, OP_READ, OP_READDIR, OP_READLINK, OP_REMOVE, OP_RENAME, OP_RENEW, OP_RESTOREFH, OP_SAVEFH, OP_SECINFO, OP_SETATTR, OP_SETCLIENTID, OP_SETCLIENTID_CONFIRM, OP_VERIFY, OP_WRITE, OP_RELEASE_LOCKOWNER, OP_BACKCHANNEL_CTL, OP_BIND_CONN_TO_SESSION, OP_EXCHANGE_ID, OP_CREATE_SESSION, OP_DESTROY_SESSION, OP_FREE_STATEID, OP_GET_DIR_DELEGATION, OP_GETDEVICEINFO, OP_GETDEVICELIST, OP_LAYOUTCOMMIT, OP_LAYOUTGET, OP_LAYOUTRETURN, OP_SECINFO_NO_NAME, OP_SEQUENCE, OP_SET_SSV, OP_TEST_STATEID, OP_WANT_DELEGATION, OP_DESTROY_CLIENTID, OP_RECLAIM_COMPLETE, OP_ALLOCATE, OP_COPY, OP_COPY_NOTIFY, OP_DEALLOCATE, OP_IO_ADVISE, OP_LAYOUTERROR, OP_LAYOUTSTATS, OP_OFFLOAD_CANCEL, OP_OFFLOAD_STATUS, OP_READ_PLUS, OP_SEEK, OP_WRITE_SAME, OP_CLONE, OP_ILLEGAL:
+	case OP_ACCESS, OP_CLOSE, OP_COMMIT, OP_CREATE, OP_DELEGPURGE, OP_DELEGRETURN, OP_GETATTR, OP_GETFH, OP_LINK, OP_LOCK, OP_LOCKT, OP_LOCKU, OP_LOOKUP, OP_LOOKUPP, OP_NVERIFY, OP_OPEN, OP_OPENATTR, OP_OPEN_CONFIRM, OP_OPEN_DOWNGRADE, OP_PUTFH, OP_PUTPUBFH, OP_PUTROOTFH, OP_READ, OP_READDIR, OP_READLINK, OP_REMOVE, OP_RENAME, OP_RENEW, OP_RESTOREFH, OP_SAVEFH, OP_SECINFO, OP_SETATTR, OP_SETCLIENTID, OP_SETCLIENTID_CONFIRM, OP_VERIFY, OP_WRITE, OP_RELEASE_LOCKOWNER, OP_BACKCHANNEL_CTL, OP_BIND_CONN_TO_SESSION, OP_EXCHANGE_ID, OP_CREATE_SESSION, OP_DESTROY_SESSION, OP_FREE_STATEID, OP_GET_DIR_DELEGATION, OP_GETDEVICEINFO, OP_GETDEVICELIST, OP_LAYOUTCOMMIT, OP_LAYOUTGET, OP_LAYOUTRETURN, OP_SECINFO_NO_NAME, OP_SEQUENCE, OP_SET_SSV, OP_TEST_STATEID, OP_WANT_DELEGATION, OP_DESTROY_CLIENTID, OP_RECLAIM_COMPLETE, OP_ALLOCATE, OP_COPY, OP_COPY_NOTIFY, OP_DEALLOCATE, OP_IO_ADVISE, OP_LAYOUTERROR, OP_LAYOUTSTATS, OP_OFFLOAD_CANCEL, OP_OFFLOAD_STATUS, OP_READ_PLUS, OP_SEEK, OP_WRITE_SAME, OP_CLONE, OP_GETXATTR, OP_SETXATTR, OP_LISTXATTRS, OP_REMOVEXATTR, OP_ILLEGAL:
 		return true
 	}
 	return false
@@ -12483,6 +12560,321 @@ func (v *CLONE4res) UnmarshalXDR(d *xdr.Decoder) error {
 	return d.Err()
 }
 
+// GETXATTR4args is the XDR struct GETXATTR4args.
+type GETXATTR4args struct {
+	// CURRENT_FH: file
+	GxaName Xattrkey4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *GETXATTR4args) MarshalXDR(e *xdr.Encoder) error {
+	e.PutOpaque(v.GxaName)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *GETXATTR4args) UnmarshalXDR(d *xdr.Decoder) error {
+	v.GxaName = d.Opaque(v.GxaName, xdr.Unbounded)
+	return d.Err()
+}
+
+// GETXATTR4res is the XDR union GETXATTR4res: GxrStatus selects which other field holds the value.
+type GETXATTR4res struct {
+	GxrStatus Nfsstat4
+	// when GxrStatus is NFS4_OK.
+	GxrValue Xattrvalue4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *GETXATTR4res) MarshalXDR(e *xdr.Encoder) error {
+	e.PutInt32(int32(v.GxrStatus))
+	switch v.GxrStatus {
+	case NFS4_OK:
+		e.PutOpaque(v.GxrValue)
+	default:
+	}
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *GETXATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
+	v.GxrStatus = Nfsstat4(d.Int32())
+	switch v.GxrStatus {
+	case NFS4_OK:
+		v.GxrValue = d.Opaque(v.GxrValue, xdr.Unbounded)
+	default:
+		*v = GETXATTR4res{GxrStatus: v.GxrStatus}
+	}
+	return d.Err()
+}
+
+// SetxattrOption4 is the XDR enum setxattr_option4.
+type SetxattrOption4 int32
+
+// Values of SetxattrOption4.
+const (
+	// make it or overwrite it
+	SETXATTR4_EITHER SetxattrOption4 = 0
+	// NFS4ERR_EXIST if it is there
+	SETXATTR4_CREATE SetxattrOption4 = 1
+	// NFS4ERR_NOXATTR if it is not
+	SETXATTR4_REPLACE SetxattrOption4 = 2
+)
+
+// String returns the name of the value's Go constant.
+func (v SetxattrOption4) String() string {
+	switch v {
+	case SETXATTR4_EITHER:
+		return "SETXATTR4_EITHER"
+	case SETXATTR4_CREATE:
+		return "SETXATTR4_CREATE"
+	case SETXATTR4_REPLACE:
+		return "SETXATTR4_REPLACE"
+	}
+	return "SetxattrOption4(" + strconv.FormatInt(int64(v), 10) + ")"
+}
+
+// Valid reports whether v is a value the definition names.
+func (v SetxattrOption4) Valid() bool {
+	return v >= 0 && v <= 2
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *SetxattrOption4) MarshalXDR(e *xdr.Encoder) error {
+	if !(*v).Valid() {
+		return e.Fail("SetxattrOption4", int64(*v), xdr.ErrBadEnum)
+	}
+	e.PutInt32(int32(*v))
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *SetxattrOption4) UnmarshalXDR(d *xdr.Decoder) error {
+	(*v) = SetxattrOption4(d.Int32())
+	if !(*v).Valid() {
+		d.BadEnum("SetxattrOption4", int32(*v))
+	}
+	return d.Err()
+}
+
+// SETXATTR4args is the XDR struct SETXATTR4args.
+type SETXATTR4args struct {
+	// CURRENT_FH: file
+	SxaOption SetxattrOption4
+	SxaKey    Xattrkey4
+	SxaValue  Xattrvalue4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *SETXATTR4args) MarshalXDR(e *xdr.Encoder) error {
+	if !v.SxaOption.Valid() {
+		return e.Fail("SETXATTR4args.SxaOption", int64(v.SxaOption), xdr.ErrBadEnum)
+	}
+	e.PutInt32(int32(v.SxaOption))
+	e.PutOpaque(v.SxaKey)
+	e.PutOpaque(v.SxaValue)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *SETXATTR4args) UnmarshalXDR(d *xdr.Decoder) error {
+	v.SxaOption = SetxattrOption4(d.Int32())
+	if !v.SxaOption.Valid() {
+		d.BadEnum("SETXATTR4args.SxaOption", int32(v.SxaOption))
+	}
+	v.SxaKey = d.Opaque(v.SxaKey, xdr.Unbounded)
+	v.SxaValue = d.Opaque(v.SxaValue, xdr.Unbounded)
+	return d.Err()
+}
+
+// SETXATTR4res is the XDR union SETXATTR4res: SxrStatus selects which other field holds the value.
+type SETXATTR4res struct {
+	SxrStatus Nfsstat4
+	// of the file
+	// when SxrStatus is NFS4_OK.
+	SxrInfo *ChangeInfo4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *SETXATTR4res) MarshalXDR(e *xdr.Encoder) error {
+	e.PutInt32(int32(v.SxrStatus))
+	switch v.SxrStatus {
+	case NFS4_OK:
+		if v.SxrInfo == nil {
+			return e.Fail("SETXATTR4res.SxrInfo", 0, xdr.ErrNilArm)
+		}
+		if err := v.SxrInfo.MarshalXDR(e); err != nil {
+			return err
+		}
+	default:
+	}
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *SETXATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
+	v.SxrStatus = Nfsstat4(d.Int32())
+	switch v.SxrStatus {
+	case NFS4_OK:
+		v.SxrInfo = xdrimpl.New(d, v.SxrInfo)
+		if err := v.SxrInfo.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	default:
+		*v = SETXATTR4res{SxrStatus: v.SxrStatus}
+	}
+	return d.Err()
+}
+
+// LISTXATTRS4args is the XDR struct LISTXATTRS4args.
+type LISTXATTRS4args struct {
+	// CURRENT_FH: file
+	// 0: from the first name
+	LxaCookie NfsCookie4
+	// bytes of LISTXATTRS4resok at most
+	LxaMaxcount Count4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *LISTXATTRS4args) MarshalXDR(e *xdr.Encoder) error {
+	e.PutUint64(uint64(v.LxaCookie))
+	e.PutUint32(uint32(v.LxaMaxcount))
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *LISTXATTRS4args) UnmarshalXDR(d *xdr.Decoder) error {
+	v.LxaCookie = NfsCookie4(d.Uint64())
+	v.LxaMaxcount = Count4(d.Uint32())
+	return d.Err()
+}
+
+// LISTXATTRS4resok is the XDR struct LISTXATTRS4resok.
+type LISTXATTRS4resok struct {
+	// where the next call goes on
+	LxrCookie NfsCookie4
+	LxrNames  []Xattrkey4
+	LxrEof    bool
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *LISTXATTRS4resok) MarshalXDR(e *xdr.Encoder) error {
+	e.PutUint64(uint64(v.LxrCookie))
+	e.PutUint32(uint32(len(v.LxrNames)))
+	for i1 := range v.LxrNames {
+		e.PutOpaque(v.LxrNames[i1])
+	}
+	e.PutBool(v.LxrEof)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *LISTXATTRS4resok) UnmarshalXDR(d *xdr.Decoder) error {
+	v.LxrCookie = NfsCookie4(d.Uint64())
+	n2 := d.Len(xdr.Unbounded, 4)
+	v.LxrNames = xdrimpl.Grow(d, v.LxrNames, n2)
+	for i3 := range v.LxrNames {
+		v.LxrNames[i3] = d.Opaque(v.LxrNames[i3], xdr.Unbounded)
+	}
+	v.LxrEof = d.Bool()
+	return d.Err()
+}
+
+// LISTXATTRS4res is the XDR union LISTXATTRS4res: LxrStatus selects which other field holds the value.
+type LISTXATTRS4res struct {
+	LxrStatus Nfsstat4
+	// when LxrStatus is NFS4_OK.
+	LxrValue *LISTXATTRS4resok
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *LISTXATTRS4res) MarshalXDR(e *xdr.Encoder) error {
+	e.PutInt32(int32(v.LxrStatus))
+	switch v.LxrStatus {
+	case NFS4_OK:
+		if v.LxrValue == nil {
+			return e.Fail("LISTXATTRS4res.LxrValue", 0, xdr.ErrNilArm)
+		}
+		if err := v.LxrValue.MarshalXDR(e); err != nil {
+			return err
+		}
+	default:
+	}
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *LISTXATTRS4res) UnmarshalXDR(d *xdr.Decoder) error {
+	v.LxrStatus = Nfsstat4(d.Int32())
+	switch v.LxrStatus {
+	case NFS4_OK:
+		v.LxrValue = xdrimpl.New(d, v.LxrValue)
+		if err := v.LxrValue.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	default:
+		*v = LISTXATTRS4res{LxrStatus: v.LxrStatus}
+	}
+	return d.Err()
+}
+
+// REMOVEXATTR4args is the XDR struct REMOVEXATTR4args.
+type REMOVEXATTR4args struct {
+	// CURRENT_FH: file
+	RxaName Xattrkey4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *REMOVEXATTR4args) MarshalXDR(e *xdr.Encoder) error {
+	e.PutOpaque(v.RxaName)
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *REMOVEXATTR4args) UnmarshalXDR(d *xdr.Decoder) error {
+	v.RxaName = d.Opaque(v.RxaName, xdr.Unbounded)
+	return d.Err()
+}
+
+// REMOVEXATTR4res is the XDR union REMOVEXATTR4res: RxrStatus selects which other field holds the value.
+type REMOVEXATTR4res struct {
+	RxrStatus Nfsstat4
+	// of the file
+	// when RxrStatus is NFS4_OK.
+	RxrInfo *ChangeInfo4
+}
+
+// MarshalXDR appends the XDR encoding of v to e.
+func (v *REMOVEXATTR4res) MarshalXDR(e *xdr.Encoder) error {
+	e.PutInt32(int32(v.RxrStatus))
+	switch v.RxrStatus {
+	case NFS4_OK:
+		if v.RxrInfo == nil {
+			return e.Fail("REMOVEXATTR4res.RxrInfo", 0, xdr.ErrNilArm)
+		}
+		if err := v.RxrInfo.MarshalXDR(e); err != nil {
+			return err
+		}
+	default:
+	}
+	return nil
+}
+
+// UnmarshalXDR decodes v from d, reusing the memory v already holds.
+func (v *REMOVEXATTR4res) UnmarshalXDR(d *xdr.Decoder) error {
+	v.RxrStatus = Nfsstat4(d.Int32())
+	switch v.RxrStatus {
+	case NFS4_OK:
+		v.RxrInfo = xdrimpl.New(d, v.RxrInfo)
+		if err := v.RxrInfo.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	default:
+		*v = REMOVEXATTR4res{RxrStatus: v.RxrStatus}
+	}
+	return d.Err()
+}
+
 // ILLEGAL4res is the XDR struct ILLEGAL4res.
 type ILLEGAL4res struct {
 	Status Nfsstat4
@@ -12633,6 +13025,14 @@ type NfsArgop4 struct {
 	OpwriteSame *WRITESAME4args
 	// when Argop is OP_CLONE.
 	Opclone *CLONE4args
+	// when Argop is OP_GETXATTR.
+	Opgetxattr *GETXATTR4args
+	// when Argop is OP_SETXATTR.
+	Opsetxattr *SETXATTR4args
+	// when Argop is OP_LISTXATTRS.
+	Oplistxattrs *LISTXATTRS4args
+	// when Argop is OP_REMOVEXATTR.
+	Opremovexattr *REMOVEXATTR4args
 }
 
 // MarshalXDR appends the XDR encoding of v to e.
@@ -13079,6 +13479,34 @@ func (v *NfsArgop4) MarshalXDR(e *xdr.Encoder) error {
 			return e.Fail("NfsArgop4.Opclone", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclone.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_GETXATTR:
+		if v.Opgetxattr == nil {
+			return e.Fail("NfsArgop4.Opgetxattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opgetxattr.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_SETXATTR:
+		if v.Opsetxattr == nil {
+			return e.Fail("NfsArgop4.Opsetxattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opsetxattr.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_LISTXATTRS:
+		if v.Oplistxattrs == nil {
+			return e.Fail("NfsArgop4.Oplistxattrs", 0, xdr.ErrNilArm)
+		}
+		if err := v.Oplistxattrs.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_REMOVEXATTR:
+		if v.Opremovexattr == nil {
+			return e.Fail("NfsArgop4.Opremovexattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opremovexattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
@@ -13543,6 +13971,34 @@ func (v *NfsArgop4) UnmarshalXDR(d *xdr.Decoder) error {
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
+	case OP_GETXATTR:
+		keep63 := v.Opgetxattr
+		*v = NfsArgop4{Argop: v.Argop, Opgetxattr: keep63}
+		v.Opgetxattr = xdrimpl.New(d, v.Opgetxattr)
+		if err := v.Opgetxattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_SETXATTR:
+		keep64 := v.Opsetxattr
+		*v = NfsArgop4{Argop: v.Argop, Opsetxattr: keep64}
+		v.Opsetxattr = xdrimpl.New(d, v.Opsetxattr)
+		if err := v.Opsetxattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_LISTXATTRS:
+		keep65 := v.Oplistxattrs
+		*v = NfsArgop4{Argop: v.Argop, Oplistxattrs: keep65}
+		v.Oplistxattrs = xdrimpl.New(d, v.Oplistxattrs)
+		if err := v.Oplistxattrs.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_REMOVEXATTR:
+		keep66 := v.Opremovexattr
+		*v = NfsArgop4{Argop: v.Argop, Opremovexattr: keep66}
+		v.Opremovexattr = xdrimpl.New(d, v.Opremovexattr)
+		if err := v.Opremovexattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
 	case OP_ILLEGAL:
 		*v = NfsArgop4{Argop: v.Argop}
 	default:
@@ -13692,6 +14148,14 @@ type NfsResop4 struct {
 	OpwriteSame *WRITESAME4res
 	// when Resop is OP_CLONE.
 	Opclone *CLONE4res
+	// when Resop is OP_GETXATTR.
+	Opgetxattr *GETXATTR4res
+	// when Resop is OP_SETXATTR.
+	Opsetxattr *SETXATTR4res
+	// when Resop is OP_LISTXATTRS.
+	Oplistxattrs *LISTXATTRS4res
+	// when Resop is OP_REMOVEXATTR.
+	Opremovexattr *REMOVEXATTR4res
 	// when Resop is OP_ILLEGAL.
 	Opillegal *ILLEGAL4res
 }
@@ -14184,6 +14648,34 @@ func (v *NfsResop4) MarshalXDR(e *xdr.Encoder) error {
 			return e.Fail("NfsResop4.Opclone", 0, xdr.ErrNilArm)
 		}
 		if err := v.Opclone.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_GETXATTR:
+		if v.Opgetxattr == nil {
+			return e.Fail("NfsResop4.Opgetxattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opgetxattr.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_SETXATTR:
+		if v.Opsetxattr == nil {
+			return e.Fail("NfsResop4.Opsetxattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opsetxattr.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_LISTXATTRS:
+		if v.Oplistxattrs == nil {
+			return e.Fail("NfsResop4.Oplistxattrs", 0, xdr.ErrNilArm)
+		}
+		if err := v.Oplistxattrs.MarshalXDR(e); err != nil {
+			return err
+		}
+	case OP_REMOVEXATTR:
+		if v.Opremovexattr == nil {
+			return e.Fail("NfsResop4.Opremovexattr", 0, xdr.ErrNilArm)
+		}
+		if err := v.Opremovexattr.MarshalXDR(e); err != nil {
 			return err
 		}
 	case OP_ILLEGAL:
@@ -14689,9 +15181,37 @@ func (v *NfsResop4) UnmarshalXDR(d *xdr.Decoder) error {
 		if err := v.Opclone.UnmarshalXDR(d); err != nil {
 			return err
 		}
+	case OP_GETXATTR:
+		keep70 := v.Opgetxattr
+		*v = NfsResop4{Resop: v.Resop, Opgetxattr: keep70}
+		v.Opgetxattr = xdrimpl.New(d, v.Opgetxattr)
+		if err := v.Opgetxattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_SETXATTR:
+		keep71 := v.Opsetxattr
+		*v = NfsResop4{Resop: v.Resop, Opsetxattr: keep71}
+		v.Opsetxattr = xdrimpl.New(d, v.Opsetxattr)
+		if err := v.Opsetxattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_LISTXATTRS:
+		keep72 := v.Oplistxattrs
+		*v = NfsResop4{Resop: v.Resop, Oplistxattrs: keep72}
+		v.Oplistxattrs = xdrimpl.New(d, v.Oplistxattrs)
+		if err := v.Oplistxattrs.UnmarshalXDR(d); err != nil {
+			return err
+		}
+	case OP_REMOVEXATTR:
+		keep73 := v.Opremovexattr
+		*v = NfsResop4{Resop: v.Resop, Opremovexattr: keep73}
+		v.Opremovexattr = xdrimpl.New(d, v.Opremovexattr)
+		if err := v.Opremovexattr.UnmarshalXDR(d); err != nil {
+			return err
+		}
 	case OP_ILLEGAL:
-		keep70 := v.Opillegal
-		*v = NfsResop4{Resop: v.Resop, Opillegal: keep70}
+		keep74 := v.Opillegal
+		*v = NfsResop4{Resop: v.Resop, Opillegal: keep74}
 		v.Opillegal = xdrimpl.New(d, v.Opillegal)
 		if err := v.Opillegal.UnmarshalXDR(d); err != nil {
 			return err

@@ -28,8 +28,9 @@ func opAccess(c *compound) Nfsstat4 {
 		}
 		granted = vfs.Granted(&c.cred, &a, c.pol.ReadOnly)
 	}
-	c.out.PutUint32(want & accessBits)
-	c.out.PutUint32(want & accessBits & granted)
+	known, granted := c.xattrAccess(fs, accessBits, granted)
+	c.out.PutUint32(want & known)
+	c.out.PutUint32(want & known & granted)
 	return NFS4_OK
 }
 

@@ -287,7 +287,11 @@ func opOpenDowngrade(c *compound) Nfsstat4 {
 	})
 }
 
-// opClose serves CLOSE.
+// opClose serves CLOSE. In 4.1 the result holds the invalid special
+// stateid, as RFC 8881 section 18.2.4 has a server do so that a client
+// that goes on using the closed open's stateid is found out; in 4.0 it
+// holds the open's stateid moved on, which a retransmitted CLOSE is
+// answered with.
 func opClose(c *compound) Nfsstat4 {
 	seqid := c.d.Uint32()
 	var in Stateid4
@@ -296,7 +300,11 @@ func opClose(c *compound) Nfsstat4 {
 		return st
 	}
 	return c.ownerOp(&in, seqid, func(m *state.Manager, sid state.Stateid, file vfs.Handle) (state.Stateid, error) {
-		return m.Close(sid, seqid, c.minor, file)
+		closed, err := m.Close(sid, seqid, c.minor, file)
+		if err == nil && c.minor >= 1 {
+			return state.InvalidStateid, nil
+		}
+		return closed, err
 	})
 }
 

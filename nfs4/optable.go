@@ -101,4 +101,26 @@ var opTable = [...]opEntry{
 	OP_WANT_DELEGATION:      {run: notSupported, minMinor: 1, flags: needFH},
 	OP_DESTROY_CLIENTID:     {run: opDestroyClientID, minMinor: 1, flags: first | sessionless},
 	OP_RECLAIM_COMPLETE:     {run: opReclaimComplete, minMinor: 1},
+
+	// 4.2 (RFC 7862, and RFC 8276's extended attributes), each through
+	// an optional vfs interface (see ops_sparse.go, ops_copy.go and
+	// ops_xattr.go). Copies from other servers, pNFS and WRITE_SAME are
+	// not served.
+	OP_ALLOCATE:       {run: opAllocate, minMinor: 2, flags: needFH},
+	OP_COPY:           {run: opCopy, minMinor: 2, flags: needFH},
+	OP_COPY_NOTIFY:    {run: notSupported, minMinor: 2, flags: needFH},
+	OP_DEALLOCATE:     {run: opDeallocate, minMinor: 2, flags: needFH},
+	OP_IO_ADVISE:      {run: opIOAdvise, minMinor: 2, flags: needFH},
+	OP_LAYOUTERROR:    {run: notSupported, minMinor: 2, flags: needFH},
+	OP_LAYOUTSTATS:    {run: notSupported, minMinor: 2, flags: needFH},
+	OP_OFFLOAD_CANCEL: {run: opOffloadStatus, minMinor: 2, flags: needFH},
+	OP_OFFLOAD_STATUS: {run: opOffloadStatus, minMinor: 2, flags: needFH},
+	OP_READ_PLUS:      {run: opReadPlus, minMinor: 2, flags: needFH},
+	OP_SEEK:           {run: opSeek, minMinor: 2, flags: needFH},
+	OP_WRITE_SAME:     {run: notSupported, minMinor: 2, flags: needFH},
+	OP_CLONE:          {run: opClone, minMinor: 2, flags: needFH},
+	OP_GETXATTR:       {run: opGetxattr, minMinor: 2, flags: needFH},
+	OP_SETXATTR:       {run: opSetxattr, minMinor: 2, flags: needFH},
+	OP_LISTXATTRS:     {run: opListxattrs, minMinor: 2, flags: needFH},
+	OP_REMOVEXATTR:    {run: opRemovexattr, minMinor: 2, flags: needFH},
 }

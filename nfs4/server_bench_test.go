@@ -80,6 +80,14 @@ func TestHandlerAllocs(t *testing.T) {
 // sessionCall returns a SEQUENCE+PUTFH+GETATTR COMPOUND on a session of
 // e's (which must keep state) and a function that sets its slot's seqid.
 func sessionCall(t require.TestingT, e *env, fh []byte) (body []byte, setSeqid func(uint32)) {
+	return sessionCompound(t, e, 1, putfh(fh),
+		getattr(FATTR4_TYPE, FATTR4_CHANGE, FATTR4_SIZE, FATTR4_FSID, FATTR4_FILEID, FATTR4_MODE, FATTR4_OWNER,
+			FATTR4_TIME_MODIFY, FATTR4_MOUNTED_ON_FILEID))
+}
+
+// sessionCompound is sessionCall for a COMPOUND of minor version minor
+// with ops after the SEQUENCE.
+func sessionCompound(t require.TestingT, e *env, minor uint32, ops ...NfsArgop4) (body []byte, setSeqid func(uint32)) {
 	run := func(op NfsArgop4) NfsResop4 {
 		b, err := xdr.Marshal(&COMPOUND4args{Minorversion: 1, Argarray: []NfsArgop4{op}})
 		require.NoError(t, err)
@@ -93,10 +101,8 @@ func sessionCall(t require.TestingT, e *env, fh []byte) (body []byte, setSeqid f
 	ex := run(exchangeID("bench", 1)).OpexchangeId.EirResok4
 	cs := run(createSession(ex.EirClientid, uint32(ex.EirSequenceid))).OpcreateSession.CsrResok4
 	const marker = 0x5e91d
-	body, err := xdr.Marshal(&COMPOUND4args{Tag: Utf8strCs("bench"), Minorversion: 1, Argarray: []NfsArgop4{
-		sequence(cs.CsrSessionid, marker, 0, false), putfh(fh),
-		getattr(FATTR4_TYPE, FATTR4_CHANGE, FATTR4_SIZE, FATTR4_FSID, FATTR4_FILEID, FATTR4_MODE, FATTR4_OWNER,
-			FATTR4_TIME_MODIFY, FATTR4_MOUNTED_ON_FILEID)}})
+	body, err := xdr.Marshal(&COMPOUND4args{Tag: Utf8strCs("bench"), Minorversion: minor,
+		Argarray: append([]NfsArgop4{sequence(cs.CsrSessionid, marker, 0, false)}, ops...)})
 	require.NoError(t, err)
 	at := bytes.Index(body, binary.BigEndian.AppendUint32(nil, marker))
 	require.Positive(t, at)
@@ -110,6 +116,13 @@ func BenchmarkServerSequencePutfhGetattr(b *testing.B) {
 	e.stateful(state.Config{})
 	fh := e.mkfileT(b, "/data", "f", "data")
 	body, setSeqid := sessionCall(b, e, fh)
+	runSequenced(b, e, body, setSeqid)
+}
+
+// runSequenced runs the COMPOUND body with a SEQUENCE (whose seqid
+// setSeqid sets) through e's handler b.N times, each one's reply
+// NFS4_OK.
+func runSequenced(b *testing.B, e *env, body []byte, setSeqid func(uint32)) {
 	call := e.callB(b, body)
 	var w discard
 	h := e.srv.Handler()

@@ -23,7 +23,7 @@ func TestCompoundRules(t *testing.T) {
 	require.Equal(t, NFS4_OK, res.Status)
 	require.Empty(t, res.Resarray)
 
-	res = e.compound(2, putroot())
+	res = e.compound(3, putroot())
 	require.Equal(t, NFS4ERR_MINOR_VERS_MISMATCH, res.Status)
 	require.Empty(t, res.Resarray)
 

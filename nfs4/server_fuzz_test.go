@@ -24,8 +24,8 @@ func FuzzCompound(f *testing.F) {
 		{putfh(fh), savefh(), putroot(), lookup("data"), link("g"), access(accessBits)},
 		{putroot(), lookup("a"), lookup("b"), lookupp(), lookupp(), NfsArgop4{Argop: OP_SECINFO, Opsecinfo: &SECINFO4args{Name: Component4("a")}}},
 	}
-	for _, ops := range seeds {
-		for _, minor := range []uint32{0, 1} {
+	for _, ops := range append(seeds, seeds42(fh)...) {
+		for _, minor := range []uint32{0, 1, 2} {
 			b, err := xdr.Marshal(&COMPOUND4args{Tag: Utf8strCs("fuzz"), Minorversion: minor, Argarray: ops})
 			require.NoError(f, err)
 			f.Add(b)
@@ -33,15 +33,21 @@ func FuzzCompound(f *testing.F) {
 	}
 	f.Add(encodeOps(0, 3, "", uint32(OP_PUTROOTFH), 9999))
 	f.Add(encodeOps(0, 1<<31, ""))
-	f.Fuzz(func(t *testing.T, args []byte) {
-		var r recorder
-		e.h.ServeRPC(bg, &r, e.callB(t, args))
-		if !r.replied {
-			require.Equal(t, rpc.GARBAGE_ARGS, r.accept)
-			return
-		}
-		var res COMPOUND4res
-		require.NoError(t, xdr.Unmarshal(r.body, &res))
-		require.LessOrEqual(t, len(res.Resarray), DefaultMaxOps)
-	})
+	f.Fuzz(func(t *testing.T, args []byte) { fuzzReply(t, e, args) })
+}
+
+// fuzzReply sends args through e's handler: a COMPOUND4res that decodes
+// must come back (or GARBAGE_ARGS for a header that does not), which it
+// returns, nil for GARBAGE_ARGS.
+func fuzzReply(t *testing.T, e *env, args []byte) *COMPOUND4res {
+	var r recorder
+	e.h.ServeRPC(bg, &r, e.callB(t, args))
+	if !r.replied {
+		require.Equal(t, rpc.GARBAGE_ARGS, r.accept)
+		return nil
+	}
+	var res COMPOUND4res
+	require.NoError(t, xdr.Unmarshal(r.body, &res))
+	require.LessOrEqual(t, len(res.Resarray), DefaultMaxOps)
+	return &res
 }

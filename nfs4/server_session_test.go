@@ -93,7 +93,14 @@ func TestSessions41(t *testing.T) {
 	e.ok41(sequence(sid, 1, 1, false), putfh(fh))
 	require.Equal(t, NFS4ERR_RETRY_UNCACHED_REP, e.compound(1, sequence(sid, 1, 1, false), putfh(fh)).Status)
 
-	res = e.ok41(sequence(sid, 4, 0, false), putfh(fh), closeOp(open.Stateid, 0))
+	// CLOSE answers the invalid special stateid (RFC 8881 section
+	// 18.2.4), which then is the current stateid: a READ through it
+	// fails.
+	res = e.compound(1, sequence(sid, 4, 0, false), putfh(fh), closeOp(open.Stateid, 0), readS(cur, 0, 1))
+	require.Equal(t, NFS4ERR_BAD_STATEID, res.Status)
+	require.Len(t, res.Resarray, 4)
+	require.Equal(t, NFS4_OK, res.Resarray[2].Opclose.Status)
+	require.Equal(t, Stateid4(state.InvalidStateid), *res.Resarray[2].Opclose.OpenStateid)
 	require.Equal(t, NFS4ERR_BAD_STATEID, e.compound(1, sequence(sid, 5, 0, false),
 		NfsArgop4{Argop: OP_FREE_STATEID, OpfreeStateid: &FREESTATEID4args{FsaStateid: open.Stateid}}).Status)
 

@@ -52,12 +52,18 @@ func opSequence(c *compound) Nfsstat4 {
 // only the special stateids are valid: all zeros (anonymous) and all ones
 // (READ bypass).
 func (c *compound) checkStateid(sid *Stateid4, write bool) Nfsstat4 {
+	return c.checkStateidOf(c.cur.wire(), sid, write)
+}
+
+// checkStateidOf is checkStateid for the file fh (the saved filehandle's
+// of a COPY's or CLONE's source).
+func (c *compound) checkStateidOf(fh []byte, sid *Stateid4, write bool) Nfsstat4 {
 	if ss := c.stateOf(); ss != nil {
 		id := Stateid4(c.stateid(sid))
-		return ss.checkIO(c.minor, c.cur.wire(), &id, write)
+		return ss.checkIO(c.minor, fh, &id, write)
 	}
 	if c.s.state != nil {
-		return c.s.state.CheckStateid(c.ctx, c.session, c.cur.wire(), sid, write)
+		return c.s.state.CheckStateid(c.ctx, c.session, fh, sid, write)
 	}
 	if *sid == (Stateid4{}) || *sid == allOnes {
 		return NFS4_OK

@@ -30,6 +30,8 @@ func url4(srv *Server, file string) string {
 // libnfs 4.0's nfs-cp cannot write 4 KiB or more to any NFSv4 server (it
 // fails before sending a WRITE, against nfs-ganesha too): the 100 MB file
 // goes in over NFSv3 and the file written over NFSv4 is smaller.
+// TestInteropLibnfsV4Write writes 100 MB over NFSv4 with COMPOUNDs of
+// its own on libnfs's XDR.
 func TestInteropLibnfsV4(t *testing.T) {
 	peers.Require(t, "nfs-cp", "nfs-ls", "nfs-cat")
 	ctx := context.Background()

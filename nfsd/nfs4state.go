@@ -36,6 +36,9 @@ func (s *Server) newV4State(ctx context.Context, run *running) error {
 				logger.Error("NFSv4: ending the grace period in the recovery store", "err", err)
 			}
 		})
+		if s.GraceCoordinator != nil {
+			run.v4grace.Coordinate(s.GraceCoordinator)
+		}
 		run.v4reclaim = snap.Reclaim
 		cfg.Epoch, cfg.Grace = uint32(snap.Epoch), run.v4grace
 		cfg.StoreError = func(err error) { logger.Warn("NFSv4: recording a client for reclaim", "err", err) }
@@ -44,13 +47,21 @@ func (s *Server) newV4State(ctx context.Context, run *running) error {
 	return nil
 }
 
-// startV4State begins run's NFSv4 grace period, if it has one, and
-// starts the lease reaper, which ends the grace period when due. It
-// runs after the lock manager's Start, which holds the grace period
-// while hosts that held NLM locks may reclaim them.
-func (s *Server) startV4State(ctx context.Context, run *running) {
+// startV4State begins run's NFSv4 grace period, if it has one, joined
+// to the cluster's with GraceCoordinator, and starts the lease reaper,
+// which ends the grace period when due. It runs after the lock manager's
+// Start, which holds the grace period while hosts that held NLM locks
+// may reclaim them.
+func (s *Server) startV4State(ctx context.Context, run *running) error {
 	if run.v4grace != nil {
 		run.v4grace.Start(run.v4reclaim)
+		if c := s.GraceCoordinator; c != nil {
+			stop, err := c.Start(ctx, run.v4grace)
+			if err != nil {
+				return &Error{Service: ServiceNFS, Setting: "GraceCoordinator", Err: err}
+			}
+			run.stopCoordinator = stop
+		}
 		if run.v4grace.InGrace() {
 			s.logger().Info("NFSv4 grace period", "clients", len(run.v4reclaim), "until", run.v4grace.Deadline())
 		}
@@ -62,6 +73,7 @@ func (s *Server) startV4State(ctx context.Context, run *running) {
 		run.v4.RunReaper(rctx)
 	}()
 	run.stopV4 = func() { cancel(); <-reaped }
+	return nil
 }
 
 // v4SharedGrace is the NFSv4 grace period as the lock manager shares

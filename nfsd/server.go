@@ -89,11 +89,23 @@ type Server struct {
 	// accepted from the same moment, at the latest two leases after the
 	// restart.
 	NFSv4Store recovery.RecoveryStore
+	// GraceCoordinator, if set (with NFSv4Store), joins the grace period
+	// to a cluster's: the Server enters grace whenever any server of the
+	// cluster restarts or takes over an address, and leaves it when the
+	// coordinator lifts it for all (see recovery.GraceCoordinator), not
+	// on its own.
+	GraceCoordinator recovery.GraceCoordinator
 
 	// NoNFSv4 turns NFSv4 off. By default the Server serves NFSv4 (minor
 	// versions 0 and 1, see nfs4.Server) beside NFSv3 on the NFS port,
 	// over a pseudo file system of the exports.
 	NoNFSv4 bool
+
+	// NFSv4IDMapper converts owners to and from the strings of NFSv4's
+	// owner attributes; nil means nfs4.NumericIDs ("1000"), as Linux
+	// clients take with idmapping off. nfs4.NewDomainIDs gives
+	// "name@domain" strings for clients that map names.
+	NFSv4IDMapper nfs4.IDMapper
 
 	// Logger receives the Server's logs: its start and stop at Info,
 	// every call at Debug; nil means slog.Default().
@@ -142,6 +154,8 @@ type running struct {
 	v4grace   *recovery.Grace
 	v4reclaim []recovery.Record
 	stopV4    func()
+	// stopCoordinator ends the GraceCoordinator's hold on v4grace.
+	stopCoordinator func()
 }
 
 // service is a set of programs served on one port.
@@ -329,7 +343,9 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		return fail(err)
 	}
 	if run.v4 != nil {
-		s.startV4State(ctx, run)
+		if err := s.startV4State(ctx, run); err != nil {
+			return fail(err)
+		}
 	}
 	services = append(services, run.locks.services()...)
 
@@ -391,7 +407,7 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
-		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
+		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(), IDMapper: s.NFSv4IDMapper,
 			State: nfs4.NewStateManager(run.v4, run.v4grace)}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
@@ -476,6 +492,9 @@ func (r *running) stop(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, r.srv.Shutdown(ctx))
+	if r.stopCoordinator != nil {
+		r.stopCoordinator()
+	}
 	if r.stopV4 != nil {
 		r.stopV4()
 	}

@@ -142,3 +142,27 @@ func putBuf(b *[]byte) {
 	*b = (*b)[:0]
 	bufPool.Put(b)
 }
+
+// LastFragment is the bit of a record-marking header that marks the last
+// fragment of a record; the other 31 bits give the fragment's length.
+const LastFragment = lastFragment
+
+// ReadRecord reads one record from a stream and returns it appended to
+// buf[:0], as a Server or Client reads calls and replies: a record longer
+// than max bytes is ErrRecordTooLarge, one cut short io.ErrUnexpectedEOF.
+// Memory grows with the bytes that arrive, not with the lengths announced.
+func ReadRecord(r io.Reader, buf []byte, max int) ([]byte, error) {
+	rr := recordReader{r: r, max: max}
+	return rr.read(buf)
+}
+
+// AppendRecord appends msg to dst as one record, split as a Server or
+// Client splits the records it writes: into fragments of at most frag
+// bytes each (frag <= 0: one fragment), the last one marked.
+func AppendRecord(dst, msg []byte, frag int) []byte {
+	segs, _ := putFragmentHeaders([][]byte{make([]byte, 4), msg}, 4+len(msg), frag, false, nil, nil)
+	for _, s := range segs {
+		dst = append(dst, s...)
+	}
+	return dst
+}

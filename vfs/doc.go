@@ -16,7 +16,12 @@
 // What not every backend can do lives in optional interfaces, found by
 // type assertion as io.WriterTo is: [Mknoder] for device files, sockets and
 // FIFOs, [PathConfer] for name limits, [Locker] for byte-range locks
-// (package vfs/locktable implements their semantics for any backend).
+// (package vfs/locktable implements their semantics for any backend),
+// and for NFSv4.2's operations [Seeker] (data and holes), [Allocator]
+// (reserving and punching out ranges), [Copier] (copies that stay in the
+// backend), [Cloner] (ranges sharing storage) and [Xattrer] (extended
+// attributes of the user namespace); the NFSv4 server answers
+// NFS4ERR_NOTSUPP for an operation whose interface a backend lacks.
 //
 // Errors are values: a backend returns one of the sentinel errors below
 // (wrapped or not), which the servers map to protocol status codes; any

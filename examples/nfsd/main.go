@@ -73,88 +73,16 @@
 // service listens on the same port on every one (a free port is chosen
 // on the first). Other flags choose, without -exports, a local
 // directory to export instead (-dir) and whether the export is
-// read-only. With -v every call is logged (at debug level). It stops
+// read-only. With -v every call is logged (at debug level). With
+// -metrics ADDR the calls are counted per program and procedure, with
+// their latencies, for Prometheus to scrape at http://ADDR/metrics
+// (package metrics). NFSv4 owners are numeric ids ("1000") unless
+// -idmap-domain names the domain of "name@domain" owners. It stops
 // cleanly on SIGINT or SIGTERM: calls in flight finish, the lock manager
 // and the status monitor close, and the registrations with the port
 // mapper are withdrawn.
 package main
 
-import (
-	"context"
-	"flag"
-	"fmt"
-	"log/slog"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/nfskit/nfskit/internal/nfsdcmd"
 
-	"github.com/nfskit/nfskit/nfsd"
-	"github.com/nfskit/nfskit/portmap"
-)
-
-func main() {
-	f, err := parseFlags(flag.CommandLine, os.Args[1:])
-	if err != nil {
-		os.Exit(2) // the flag package has said why
-	}
-	level := slog.LevelInfo
-	if f.verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, f, logger); err != nil {
-		logger.Error("nfsd", "err", err)
-		os.Exit(1)
-	}
-}
-
-// run serves what the flags f say until ctx ends.
-func run(ctx context.Context, f flags, logger *slog.Logger) error {
-	srv, serving, err := f.server(logger)
-	if err != nil {
-		return flagError(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.ListenAndServe(ctx) }()
-	select {
-	case <-srv.Ready():
-		logHowTo(logger, f, srv, serving)
-		return flagError(<-done)
-	case err := <-done:
-		return flagError(err)
-	}
-}
-
-// logHowTo says how to reach each export of the server, serving what
-// serving says by path.
-func logHowTo(logger *slog.Logger, f flags, srv *nfsd.Server, serving map[string]string) {
-	host := f.addrs()[0]
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	nfsPort, mountPort := srv.Port(nfsd.ServiceNFS), srv.Port(nfsd.ServiceMount)
-	for _, e := range srv.Exports.List() {
-		logger.Info(fmt.Sprintf("clients mount the path %s (serving %s): mount -t nfs -o vers=3,port=%d,mountport=%d %s:%s /mnt",
-			e.Path, serving[e.Path], nfsPort, mountPort, urlHost(host), e.Path))
-		logger.Info("try: nfs-ls " + fmt.Sprintf("'nfs://%s%s?nfsport=%d&mountport=%d'",
-			urlHost(host), e.Path, nfsPort, mountPort))
-	}
-	if pmapPort := srv.Port(nfsd.ServicePortmap); pmapPort != 0 {
-		doctor := "go run ./examples/rpcdoctor "
-		if pmapPort != portmap.PMAP_PORT {
-			doctor += fmt.Sprintf("-pmap-port %d ", pmapPort)
-		}
-		logger.Info("check locking: " + doctor + host)
-	}
-}
-
-// urlHost returns h as the host of a URL.
-func urlHost(h string) string {
-	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
-		return "[" + h + "]"
-	}
-	return h
-}
+func main() { nfsdcmd.Main(nil) }

@@ -8,10 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// captureBufferMiB is the size of a capture's kernel buffer, in MiB.
+const captureBufferMiB = 64
 
 // Capture is a tshark capture on the loopback interface.
 type Capture struct {
@@ -40,7 +45,11 @@ func StartCapture(t testing.TB, ports ...int) *Capture {
 	for _, p := range ports {
 		parts = append(parts, fmt.Sprintf("tcp port %d or udp port %d", p, p))
 	}
-	c.proc = Start(t, "tshark", "-i", "lo", "-f", strings.Join(parts, " or "), "-w", c.file)
+	// A kernel buffer of captureBufferMiB rather than tshark's 2 MiB: a
+	// burst on loopback (a 1 MiB READ reply, pipelined calls) overflows
+	// the small one, and the packets dropped are missing from the capture.
+	c.proc = Start(t, "tshark", "-i", "lo", "-B", strconv.Itoa(captureBufferMiB),
+		"-f", strings.Join(parts, " or "), "-w", c.file)
 	WaitFor(t, 20*time.Second, "tshark to start capturing", func() error {
 		if c.proc.Exited() {
 			t.Fatalf("tshark exited: %s", c.proc.Output())
@@ -82,13 +91,34 @@ func (c *Capture) sync(what string) {
 	})
 }
 
-// Stop ends the capture once everything sent before it is captured.
+// Stop ends the capture once everything sent before it is captured. It
+// fails the test if the capture dropped packets: what they held is
+// missing from the capture, and tshark would decode the rest of a
+// stream cleanly without it.
 func (c *Capture) Stop() {
 	c.t.Helper()
 	if !c.proc.Exited() {
 		c.sync("stop")
 	}
 	c.proc.Stop()
+	if n := droppedPackets(c.proc.Output()); n > 0 {
+		c.t.Fatalf("the capture dropped %d packets", n)
+	}
+}
+
+// tsharkDropped is how tshark reports, as it ends, packets the kernel
+// dropped from a capture.
+var tsharkDropped = regexp.MustCompile(`(\d+) packets? dropped`)
+
+// droppedPackets returns the number of packets tshark's output says it
+// dropped.
+func droppedPackets(output string) int {
+	n := 0
+	for _, m := range tsharkDropped.FindAllStringSubmatch(output, -1) {
+		d, _ := strconv.Atoi(m[1])
+		n += d
+	}
+	return n
 }
 
 // decodeArgs makes tshark dissect our ports as ONC RPC, calls to programs
@@ -130,6 +160,14 @@ func (c *Capture) Read(filter string) []string {
 		}
 	}
 	return lines
+}
+
+// Details returns tshark's full decoding, as text, of the captured
+// packets that match a display filter: every field with its name and
+// how tshark shows its value ("Opcode: SEQUENCE (53)").
+func (c *Capture) Details(filter string) string {
+	c.t.Helper()
+	return string(c.tshark("-Y", filter, "-V"))
 }
 
 // RequireClean fails the test if tshark found any malformed packet or

@@ -109,12 +109,15 @@ func (c *Capture) Messages(filter string) []Message {
 // RequireExchanges fails the test unless tshark decoded every exchange of
 // want, each from a call of its own: two equal exchanges need two calls.
 // Calls are matched in capture order, so a table in the order the test
-// made its calls pairs each with its own.
-func (c *Capture) RequireExchanges(want []Exchange) {
+// made its calls pairs each with its own. It returns every RPC message
+// tshark decoded, for further checks without decoding the capture again.
+func (c *Capture) RequireExchanges(want []Exchange) []Message {
 	c.t.Helper()
-	if err := matchExchanges(c.Messages("rpc"), want); err != nil {
+	msgs := c.Messages("rpc")
+	if err := matchExchanges(msgs, want); err != nil {
 		c.t.Fatal(err)
 	}
+	return msgs
 }
 
 // matchExchanges finds each exchange of want in msgs.

@@ -15,5 +15,7 @@
 // while reclaims continue, ended early once every client that may reclaim
 // has finished, and a gate that operations enter so a transition waits
 // for the ones in flight. It lives here, not in package state, so the NLM
-// server can share one grace clock with NFSv4 state.
+// server can share one grace clock with NFSv4 state. A
+// [GraceCoordinator] joins it to the grace period of a cluster of
+// servers (the etcd module, github.com/nfskit/nfskit/etcd, has one).
 package recovery

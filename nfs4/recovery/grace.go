@@ -30,6 +30,10 @@ var (
 // waits until no operation is inside, so an operation sees one grace
 // state from start to finish. Enter must not be called twice by one
 // operation.
+//
+// A Grace handed to a GraceCoordinator (Coordinate) is one server's part
+// of a cluster's grace period: it tells the coordinator when nothing is
+// left to wait for here, and ends only when the coordinator lifts it.
 type Grace struct {
 	now   func() time.Time
 	lease time.Duration
@@ -45,6 +49,9 @@ type Grace struct {
 	pending  int             // allowed owners not yet completed, plus holds
 	holds    int             // Holds not yet Released
 	endEarly bool
+
+	coord  GraceCoordinator // set by Coordinate; guarded by mu
+	lifted bool             // the coordinator lifted this grace period
 }
 
 // NewGrace returns a Grace not in a grace period. now is the clock
@@ -69,10 +76,22 @@ func (g *Grace) Start(may []Record) {
 		g.allowed[string(r.Owner)] = false
 	}
 	g.pending = len(g.allowed) + g.holds
-	g.endEarly = g.pending == 0
+	g.lifted = false
+	if g.pending == 0 {
+		g.settledLocked()
+	}
 	g.mu.Unlock()
 	g.gate.Unlock()
 	g.Poll()
+}
+
+// settledLocked notes that nothing is left to wait for here: the grace
+// period ends early, or a coordinator is told. g.mu held.
+func (g *Grace) settledLocked() {
+	g.endEarly = true
+	if g.coord != nil {
+		g.coord.Reclaimed()
+	}
 }
 
 // Enter admits an operation; it ends the grace period first if it is
@@ -94,29 +113,54 @@ func (g *Grace) Leave() { g.gate.RUnlock() }
 // Poll ends the grace period if it is over, waiting for operations in
 // flight, and returns when the next one is due (zero when not in grace).
 // A reaper calls it at that deadline.
+//
+// A coordinated grace period (see Coordinate) ends when Lift is called,
+// not at a deadline: Poll then returns the zero time.
 func (g *Grace) Poll() (next time.Time) {
 	if !g.due() {
-		return g.Deadline()
+		return g.next()
 	}
 	g.gate.Lock()
 	g.mu.Lock()
-	ended := g.active && (g.endEarly || !g.now().Before(g.end))
+	ended := g.dueLocked()
 	if ended {
-		g.active, g.allowed, g.pending, g.endEarly = false, nil, 0, false
+		g.active, g.allowed, g.pending, g.endEarly, g.lifted = false, nil, 0, false, false
 	}
 	g.mu.Unlock()
 	g.gate.Unlock()
 	if ended && g.onEnd != nil {
 		g.onEnd()
 	}
-	return g.Deadline()
+	return g.next()
+}
+
+// next returns when Poll should be called next: the deadline, or the
+// zero time when not in grace or coordinated.
+func (g *Grace) next() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.active || g.coord != nil {
+		return time.Time{}
+	}
+	return g.end
 }
 
 // due reports whether the grace period should end now.
 func (g *Grace) due() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.active && (g.endEarly || !g.now().Before(g.end))
+	return g.dueLocked()
+}
+
+// dueLocked is due with g.mu held.
+func (g *Grace) dueLocked() bool {
+	if !g.active {
+		return false
+	}
+	if g.lifted || g.coord != nil {
+		return g.lifted
+	}
+	return g.endEarly || !g.now().Before(g.end)
 }
 
 // InGrace reports whether a grace period is on. Between Enter and Leave
@@ -187,7 +231,7 @@ func (g *Grace) Complete(owner []byte) {
 	g.allowed[string(owner)] = true
 	g.pending--
 	if g.pending == 0 {
-		g.endEarly = true
+		g.settledLocked()
 	}
 }
 
@@ -220,7 +264,7 @@ func (g *Grace) Release() {
 	if g.active {
 		g.pending--
 		if g.pending == 0 {
-			g.endEarly = true
+			g.settledLocked()
 		}
 	}
 }

@@ -501,3 +501,36 @@ func TestFilesDoNotWait(t *testing.T) {
 		t.Fatal("work on other files waited for a busy one")
 	}
 }
+
+// TestAllocateBound: with MaxBytes, ALLOCATE holds the range's bytes
+// against the bound (ErrNoSpace past it, and a write then fits); without
+// it, ALLOCATE only extends the file, a hole.
+func TestAllocateBound(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		name     string
+		maxBytes uint64
+		used     uint64
+	}{{"bounded", 1 << 20, 256 << 10}, {"unbounded", 0, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			fs := New(&Options{MaxBytes: c.maxBytes})
+			root, err := fs.Root(ctx)
+			require.NoError(t, err)
+			h, _, err := fs.Create(ctx, &vfs.Root, root, "f", vfs.CreateHow{})
+			require.NoError(t, err)
+			require.NoError(t, fs.Allocate(ctx, &vfs.Root, h, 0, 256<<10))
+			a, err := fs.GetAttr(ctx, &vfs.Root, h)
+			require.NoError(t, err)
+			require.Equal(t, uint64(256<<10), a.Size)
+			require.Equal(t, c.used, a.Used)
+			if c.maxBytes != 0 {
+				require.ErrorIs(t, fs.Allocate(ctx, &vfs.Root, h, 0, 2<<20), vfs.ErrNoSpace)
+				_, _, err = fs.Write(ctx, &vfs.Root, h, 0, make([]byte, 256<<10), vfs.FileSync)
+				require.NoError(t, err, "the allocated range takes writes")
+				pos, err := fs.Seek(ctx, &vfs.Root, h, 0, vfs.RegionHole)
+				require.NoError(t, err)
+				require.Equal(t, uint64(256<<10), pos, "allocated bytes are data")
+			}
+		})
+	}
+}

@@ -38,6 +38,8 @@ type node struct {
 	verifier [8]byte           // of an exclusive create
 	excl     bool              // verifier is set
 
+	xattrs map[string][]byte // extended attributes; see xattr.go
+
 	target string // symbolic links
 	dir    *dir   // directories
 }

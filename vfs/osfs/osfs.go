@@ -61,6 +61,11 @@ var (
 	_ vfs.Mknoder    = (*FS)(nil)
 	_ vfs.PathConfer = (*FS)(nil)
 	_ vfs.Locker     = (*FS)(nil)
+	_ vfs.Seeker     = (*FS)(nil)
+	_ vfs.Allocator  = (*FS)(nil)
+	_ vfs.Copier     = (*FS)(nil)
+	_ vfs.Cloner     = (*FS)(nil)
+	_ vfs.Xattrer    = (*FS)(nil)
 )
 
 // New serves the directory dir. It fails if the file system cannot make

@@ -32,8 +32,11 @@ import (
 // Run runs the suite: one parallel subtest per area, each on a new file
 // system from newFS, which must be empty, with a root directory the
 // superuser may write in.
-func Run(t *testing.T, newFS func(t *testing.T) vfs.FS) {
-	for _, c := range suite {
+func Run(t *testing.T, newFS func(t *testing.T) vfs.FS) { runCases(t, suite, newFS) }
+
+// runCases runs cases as Run does.
+func runCases(t *testing.T, cases []testCase, newFS func(t *testing.T) vfs.FS) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.run(newEnv(t, newFS(t)))
@@ -41,11 +44,14 @@ func Run(t *testing.T, newFS func(t *testing.T) vfs.FS) {
 	}
 }
 
-// suite lists the subtests.
-var suite = []struct {
+// testCase is one subtest.
+type testCase struct {
 	name string
 	run  func(e *env)
-}{
+}
+
+// suite lists the subtests.
+var suite = []testCase{
 	{"Root", testRoot},
 	{"Create", testCreate},
 	{"Lookup", testLookup},
@@ -86,7 +92,22 @@ var suite = []struct {
 	{"LockStale", testLockStale},
 	{"LockFiles", testLockFiles},
 	{"LockErrors", testLockErrors},
+	{"Seek", testSeek},
+	{"Allocate", testAllocate},
+	{"CopyRange", testCopyRange},
+	{"Clone", testClone},
+	{"Xattrs", testXattrs},
 }
+
+// optionalCases are the subtests of the optional interfaces that NFSv4.2
+// serves (vfs.Seeker, vfs.Allocator, vfs.Copier, vfs.Cloner and
+// vfs.Xattrer), each skipping for a backend without its interface.
+var optionalCases = suite[len(suite)-5:]
+
+// RunOptional runs only the subtests of the optional interfaces, for a
+// backend whose answers depend on the file system below it (run once
+// more on another kind of file system).
+func RunOptional(t *testing.T, newFS func(t *testing.T) vfs.FS) { runCases(t, optionalCases, newFS) }
 
 // Identities the suite acts as. alice is in group 100 besides her own,
 // bob in 3000 (carol's group).

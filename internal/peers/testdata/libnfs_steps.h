@@ -105,6 +105,27 @@ static inline int call_failed(struct call *c, int status, void *data)
 	return 1;
 }
 
+/* service_once waits up to wait_ms for the connection to be ready and
+ * lets libnfs send and receive what it can, running the callbacks of the
+ * calls answered. It returns 0, or -1 with the reason in error. */
+static inline int service_once(struct rpc_context *rpc, int wait_ms, char *error, size_t n)
+{
+	struct pollfd pfd = {
+		.fd = rpc_get_fd(rpc),
+		.events = (short)rpc_which_events(rpc),
+	};
+	int ready = poll(&pfd, 1, wait_ms);
+	if (ready < 0 && errno != EINTR) {
+		snprintf(error, n, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (rpc_service(rpc, ready > 0 ? pfd.revents : 0) < 0) {
+		snprintf(error, n, "rpc_service: %s", rpc_get_error(rpc));
+		return -1;
+	}
+	return 0;
+}
+
 /* wait_for runs the event loop until c is done or the step times out. It
  * returns 0 when the call succeeded, else -1 with the reason in c->error. */
 static inline int wait_for(struct rpc_context *rpc, struct call *c)
@@ -116,19 +137,8 @@ static inline int wait_for(struct rpc_context *rpc, struct call *c)
 			snprintf(c->error, sizeof(c->error), "no answer within %d ms", STEP_TIMEOUT_MS);
 			return -1;
 		}
-		struct pollfd pfd = {
-			.fd = rpc_get_fd(rpc),
-			.events = (short)rpc_which_events(rpc),
-		};
-		int n = poll(&pfd, 1, left < 100 ? (int)left : 100);
-		if (n < 0 && errno != EINTR) {
-			snprintf(c->error, sizeof(c->error), "poll: %s", strerror(errno));
+		if (service_once(rpc, left < 100 ? (int)left : 100, c->error, sizeof(c->error)) != 0)
 			return -1;
-		}
-		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0) {
-			snprintf(c->error, sizeof(c->error), "rpc_service: %s", rpc_get_error(rpc));
-			return -1;
-		}
 	}
 	return c->status == RPC_STATUS_SUCCESS ? 0 : -1;
 }

@@ -1,6 +1,7 @@
-package main
+package nfsdcmd
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/nlm"
@@ -41,6 +43,11 @@ type flags struct {
 	noRootSquash bool
 	verbose      bool
 	v4           bool
+	idmapDomain  string
+
+	// configure is Options.Configure.
+	configure func(ctx context.Context, srv *nfsd.Server, logger *slog.Logger) (cleanup func(), err error)
+	metrics   string
 }
 
 // usage is the first line -h prints.
@@ -73,7 +80,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.StringVar(&f.squash, "squash", "root", "callers mapped to the anonymous user (nobody): root (uid 0), all, or none")
 	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
 	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
-	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0 and 4.1) beside NFSv3 on the NFS port")
+	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0, 4.1 and 4.2) beside NFSv3 on the NFS port")
+	fs.StringVar(&f.metrics, "metrics", "", "serve call counts and latencies for Prometheus at http://ADDR/metrics (such as 127.0.0.1:9101)")
+	fs.StringVar(&f.idmapDomain, "idmap-domain", "", "NFSv4 owners as name@DOMAIN from this machine's accounts, as idmapd's Domain (default: numeric ids, \"1000\")")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -156,6 +165,9 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		GracePeriod:   f.grace,
 		Logger:        logger,
 		NoNFSv4:       !f.v4,
+	}
+	if f.idmapDomain != "" {
+		srv.NFSv4IDMapper = nfs4.NewDomainIDs(f.idmapDomain, nil)
 	}
 	if len(addrs) > 1 {
 		srv.ExtraAddrs = addrs[1:]

@@ -1,4 +1,4 @@
-package main
+package nfsdcmd
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/nfs3"
+	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
 	"github.com/nfskit/nfskit/nfsd"
 	"github.com/nfskit/nfskit/nlm"
@@ -67,6 +68,8 @@ func TestFlagsToServer(t *testing.T) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
 		{"without NFSv4", []string{"-v4=false"}, base(func(s *nfsd.Server) { s.NoNFSv4 = true }), "/", export.Policy{}},
+		{"NFSv4 owners by name", []string{"-idmap-domain", "example.com"},
+			base(func(s *nfsd.Server) { s.NFSv4IDMapper = nfs4.NewDomainIDs("example.com", nil) }), "/", export.Policy{}},
 		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
 			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",

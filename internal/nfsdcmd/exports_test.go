@@ -1,4 +1,4 @@
-package main
+package nfsdcmd
 
 import (
 	"flag"
@@ -211,7 +211,7 @@ func TestExportsFilePerClient(t *testing.T) {
 func TestExitStatus(t *testing.T) {
 	if args, ok := os.LookupEnv("NFSD_TEST_MAIN_ARGS"); ok {
 		os.Args = append([]string{"nfsd"}, strings.Fields(args)...)
-		main()
+		Main(nil)
 		return
 	}
 	bad := exportsFile(t, t.TempDir()+" 127.0.0.1(rw)\n/srv 127.0.0.1(rw,speedy)\n")
