@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // File is an open file (or directory) of a Client. It reads and writes
@@ -35,19 +37,14 @@ type File struct {
 
 	mu  sync.Mutex // serialises Read, Write and Seek
 	off int64
-	// rbuf holds what a Read smaller than it read ahead, the data at
-	// rbufOff, while writes (which bump writes) have not changed the
-	// file since rbufGen.
-	rbuf    []byte
-	rbufOff int64
-	rbufGen uint64
-	writes  atomic.Uint64
+	// ahead holds what a Read read ahead, while writes (which bump
+	// writes) have not changed the file since.
+	ahead  remotefile.ReadAhead
+	writes atomic.Uint64
 
-	unstable unstableWrites
+	unstable remotefile.Unstable
 
-	dirMu   sync.Mutex
-	dir     []fs.DirEntry // what ReadDir has yet to return
-	dirRead bool          // dir is loaded
+	dir remotefile.DirReader
 }
 
 // Open opens the named file (or directory) for reading, following
@@ -85,7 +82,7 @@ func (c *Client) OpenFile(ctx context.Context, name string, flag int, perm fs.Fi
 
 func (c *Client) newFile(ctx context.Context, name string, fh NfsFh3, flag int) *File {
 	f := &File{c: c, ctx: ctx, name: name, fh: fh, flag: flag}
-	f.unstable.f = f
+	f.initUnstable()
 	return f
 }
 
@@ -331,7 +328,7 @@ func (f *File) writeFull(p []byte, off int64) (int, error) {
 		}
 		n += k
 		if committed == UNSTABLE {
-			if err := f.unstable.keep(at, p[n-k:n], verf); err != nil {
+			if err := f.unstable.Keep(at, p[n-k:n], remotefile.Verifier(verf)); err != nil {
 				return n, err
 			}
 		}
@@ -360,36 +357,17 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBufMax caps the read-ahead of a Read.
-const readBufMax = 256 << 10
-
 // readBuffered reads p at the file offset, from the read-ahead buffer if
 // it can.
 func (f *File) readBuffered(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	gen := f.writes.Load()
-	if gen == f.rbufGen && f.off >= f.rbufOff && f.off < f.rbufOff+int64(len(f.rbuf)) {
-		return copy(p, f.rbuf[f.off-f.rbufOff:]), nil
-	}
 	size, err := f.c.ioSize(f.ctx, false)
 	if err != nil {
 		return 0, err
 	}
-	size = min(size, readBufMax)
-	if len(p) >= size {
-		return f.readAt(p, f.off)
-	}
-	if cap(f.rbuf) < size {
-		f.rbuf = make([]byte, size)
-	}
-	n, err := f.readAt(f.rbuf[:size], f.off)
-	f.rbuf, f.rbufOff, f.rbufGen = f.rbuf[:n], f.off, gen
-	if n == 0 {
-		return 0, err
-	}
-	return copy(p, f.rbuf), nil
+	return f.ahead.Read(p, f.off, f.writes.Load(), size, f.readAt)
 }
 
 // Write writes p at the file offset (at the end of the file, with
@@ -428,21 +406,12 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	if f.closed.Load() {
 		return 0, pathError("seek", f.name, fs.ErrClosed)
 	}
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += f.off
-	case io.SeekEnd:
+	offset, err := remotefile.Seek(f.off, offset, whence, func() (int64, error) {
 		attr, err := f.c.getattr(f.ctx, f.fh)
-		if err != nil {
-			return 0, pathError("seek", f.name, err)
-		}
-		offset += int64(attr.Size)
-	default:
-		return 0, pathError("seek", f.name, fs.ErrInvalid)
-	}
-	if offset < 0 {
-		return 0, pathError("seek", f.name, fs.ErrInvalid)
+		return int64(attr.Size), err
+	})
+	if err != nil {
+		return 0, pathError("seek", f.name, err)
 	}
 	f.off = offset
 	return offset, nil
@@ -530,7 +499,7 @@ func (f *File) Sync() error {
 	if f.closed.Load() {
 		return pathError("sync", f.name, fs.ErrClosed)
 	}
-	return pathError("sync", f.name, f.unstable.commit(f.ctx))
+	return pathError("sync", f.name, f.unstable.Commit(f.ctx))
 }
 
 // Close commits the file's unstable writes, as Sync, and closes it.
@@ -538,7 +507,7 @@ func (f *File) Close() error {
 	if f.closed.Swap(true) {
 		return pathError("close", f.name, fs.ErrClosed)
 	}
-	return pathError("close", f.name, f.unstable.commit(f.ctx))
+	return pathError("close", f.name, f.unstable.Commit(f.ctx))
 }
 
 // ReadDir reads the directory the File is, and returns up to n of its
@@ -549,22 +518,9 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	if f.closed.Load() {
 		return nil, pathError("readdir", f.name, fs.ErrClosed)
 	}
-	f.dirMu.Lock()
-	defer f.dirMu.Unlock()
-	if !f.dirRead {
-		list, err := f.c.readDir(f.ctx, f.fh)
-		if err != nil {
-			return nil, pathError("readdir", f.name, err)
-		}
-		f.dir, f.dirRead = list, true
+	list, err := f.dir.ReadDir(n, func() ([]fs.DirEntry, error) { return f.c.readDir(f.ctx, f.fh) })
+	if err != nil && err != io.EOF {
+		err = pathError("readdir", f.name, err)
 	}
-	if n <= 0 || n > len(f.dir) {
-		if n > 0 && len(f.dir) == 0 {
-			return nil, io.EOF
-		}
-		n = len(f.dir)
-	}
-	out := f.dir[:n:n]
-	f.dir = f.dir[n:]
-	return out, nil
+	return list, err
 }

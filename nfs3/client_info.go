@@ -3,6 +3,8 @@ package nfs3
 import (
 	"io/fs"
 	"time"
+
+	"github.com/nfskit/nfskit/internal/remotefile"
 )
 
 // remoteInfo is an fs.FileInfo of a remote file; Sys returns its
@@ -38,46 +40,13 @@ func (e *remoteEntry) String() string             { return fs.FormatDirEntry(e) 
 
 // fsMode converts a file's type and mode bits to an fs.FileMode.
 func fsMode(a *Fattr3) fs.FileMode {
-	m := fs.FileMode(a.Mode & 0o777)
-	if a.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if a.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if a.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	switch a.Type {
-	case NF3DIR:
-		m |= fs.ModeDir
-	case NF3LNK:
-		m |= fs.ModeSymlink
-	case NF3BLK:
-		m |= fs.ModeDevice
-	case NF3CHR:
-		m |= fs.ModeDevice | fs.ModeCharDevice
-	case NF3SOCK:
-		m |= fs.ModeSocket
-	case NF3FIFO:
-		m |= fs.ModeNamedPipe
-	}
-	return m
+	return remotefile.Mode(uint32(a.Type), uint32(a.Mode))
 }
 
 // mode3Of converts the permission bits of an fs.FileMode (with setuid,
 // setgid and sticky) to mode3.
 func mode3Of(m fs.FileMode) Mode3 {
-	b := Mode3(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		b |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		b |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		b |= 0o1000
-	}
+	b := Mode3(remotefile.ModeBits(m))
 	return b
 }
 

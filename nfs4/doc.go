@@ -13,6 +13,14 @@
 // attributes) are served through the optional interfaces of package vfs
 // (vfs.Seeker, vfs.Allocator, vfs.Copier, vfs.Cloner, vfs.Xattrer),
 // NFS4ERR_NOTSUPP for a backend without the one an operation needs.
+//
+// Dial makes a Client: a file-level NFSv4 client of one export that
+// negotiates the minor version, walks the pseudo file system to the
+// export, keeps its lease, opens Files (io.ReaderAt, io.WriterAt,
+// byte-range locks) with pipelined READs and WRITEs, offers the export
+// as an io/fs file system, and reclaims its state after a server
+// restart. NewCompound builds COMPOUNDs one operation at a time, for
+// work at the level of operations.
 package nfs4
 
 //go:generate go run ../xdr/xdrgen -tests nfs4.x
