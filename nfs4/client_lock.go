@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"sync"
+	"time"
 
 	"github.com/nfskit/nfskit/vfs"
 )
@@ -118,12 +119,33 @@ func (f *File) lock(ctx context.Context, typ vfs.LockType, off, length int64, wa
 }
 
 // lock sends one LOCK (a reclaim, if reclaim) and records the range.
+//
+// A LOCK once sent is waited for even after ctx ends (up to
+// sentLockWait): the server may grant it, and a client that stopped
+// listening would hold a lock it does not know of, its owner's sequence
+// out of step. A lock granted after ctx ended is released at once, and
+// ctx's error returned.
 func (l *fileLocks) lock(ctx context.Context, typ NfsLockType4, off, length uint64, reclaim bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := l.lockLocked(ctx, typ, off, length, reclaim)
-	return err
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sent, cancel := context.WithTimeout(context.WithoutCancel(ctx), sentLockWait)
+	defer cancel()
+	_, err := l.lockLocked(sent, typ, off, length, reclaim)
+	if ctx.Err() == nil {
+		return err
+	}
+	if err == nil && !reclaim {
+		l.unlockLocked(sent, off, length)
+	}
+	return ctx.Err()
 }
+
+// sentLockWait bounds the wait for the answer to a LOCK already sent
+// when its caller's context ends.
+const sentLockWait = 10 * time.Second
 
 // lockLocked is lock with l.mu held; it returns the lock stateid.
 func (l *fileLocks) lockLocked(ctx context.Context, typ NfsLockType4, off, length uint64, reclaim bool) (Stateid4, error) {
@@ -256,6 +278,11 @@ func (f *File) Unlock(ctx context.Context, off, length int64) error {
 func (l *fileLocks) unlock(ctx context.Context, off, length uint64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.unlockLocked(ctx, off, length)
+}
+
+// unlockLocked is unlock with l.mu held.
+func (l *fileLocks) unlockLocked(ctx context.Context, off, length uint64) error {
 	if !l.have {
 		return nil
 	}

@@ -23,11 +23,8 @@ import (
 // next WRITE, makes its client id and session again, reclaims the open
 // and the lock in the grace period, and the WRITE goes through; the
 // COMMIT sees the new write verifier and writes again what the restart
-// lost; another client is refused the lock.
-//
-// In 4.0, which has no RECLAIM_COMPLETE, the server counts a client's
-// first reclaim as its last (and ends the grace period then, if no one
-// else may reclaim): a 4.0 client here reclaims one open with no lock.
+// lost; another client is refused the lock. In 4.0, which has no
+// RECLAIM_COMPLETE, the grace period ends when the client resumes I/O.
 func TestClientServerRestart(t *testing.T) {
 	eachMinor(t, func(t *testing.T, minor int) {
 		store, err := recovery.NewFileStore(t.TempDir())
@@ -40,18 +37,12 @@ func TestClientServerRestart(t *testing.T) {
 		first := bytes.Repeat([]byte("before "), 1000)
 		_, err = f.WriteAt(first, 0)
 		require.NoError(t, err)
-		if minor > 0 {
-			require.NoError(t, f.TryLock(ctx, vfs.WriteLock, 0, 10))
-		}
-		// A second open to reclaim (4.1: the 4.0 server takes one
-		// reclaim from a client; see TestClientRestartLockLost40).
-		var plain *File
-		if minor > 0 {
-			plain, err = c.Create(ctx, "plain", 0o666)
-			require.NoError(t, err)
-			_, err = plain.Write([]byte("x"))
-			require.NoError(t, err)
-		}
+		require.NoError(t, f.TryLock(ctx, vfs.WriteLock, 0, 10))
+		// A second open to reclaim.
+		plain, err := c.Create(ctx, "plain", 0o666)
+		require.NoError(t, err)
+		_, err = plain.Write([]byte("x"))
+		require.NoError(t, err)
 		gen := c.lease.generation()
 
 		s.restart()
@@ -61,11 +52,9 @@ func TestClientServerRestart(t *testing.T) {
 		require.NoError(t, err, "the WRITE is sent again after the recovery")
 		require.Greater(t, c.lease.generation(), gen)
 		require.NoError(t, f.Sync())
-		if plain != nil {
-			_, err = plain.Write([]byte("y"))
-			require.NoError(t, err)
-			require.NoError(t, plain.Close())
-		}
+		_, err = plain.Write([]byte("y"))
+		require.NoError(t, err)
+		require.NoError(t, plain.Close())
 
 		got := make([]byte, len(first)+len(second)+1)
 		n, err := f.ReadAt(got, 0)
@@ -75,40 +64,15 @@ func TestClientServerRestart(t *testing.T) {
 		other := s.dial(t, minor, nil)
 		g, err := other.OpenFile(ctx, "data", os.O_RDWR, 0)
 		require.NoError(t, err, "new opens wait out the grace period")
-		if minor > 0 {
-			require.ErrorIs(t, g.TryLock(ctx, vfs.WriteLock, 5, 1), vfs.ErrLocked, "the lock was reclaimed")
-			require.NoError(t, f.Unlock(ctx, 0, 10))
-		}
+		require.ErrorIs(t, g.TryLock(ctx, vfs.WriteLock, 5, 1), vfs.ErrLocked, "the lock was reclaimed")
+		require.NoError(t, f.Unlock(ctx, 0, 10))
 		require.NoError(t, g.TryLock(ctx, vfs.WriteLock, 5, 1))
 		require.NoError(t, g.Close())
 		require.NoError(t, f.Close())
-		if plain != nil {
-			data, err := other.ReadFile(ctx, "plain")
-			require.NoError(t, err)
-			require.Equal(t, "xy", string(data))
-		}
+		data, err := other.ReadFile(ctx, "plain")
+		require.NoError(t, err)
+		require.Equal(t, "xy", string(data))
 	})
-}
-
-// TestClientRestartLockLost40 shows the 4.0 case: the server takes the
-// first reclaim (the open) as the client's last, so the lock held over
-// the restart cannot be reclaimed (NFS4ERR_NO_GRACE), and the file says
-// so on its next use.
-func TestClientRestartLockLost40(t *testing.T) {
-	store, err := recovery.NewFileStore(t.TempDir())
-	require.NoError(t, err)
-	s := startLive(t, liveOptions{store: store})
-	ctx := testCtx(t)
-	c := s.dial(t, 0, nil)
-	f, err := c.Create(ctx, "locked", 0o666)
-	require.NoError(t, err)
-	require.NoError(t, f.TryLock(ctx, vfs.WriteLock, 0, 10))
-	s.restart()
-	_, err = f.Write([]byte("z"))
-	require.ErrorIs(t, err, ErrLockLost)
-	require.ErrorIs(t, err, NFS4ERR_NO_GRACE)
-	_, err = f.Stat()
-	require.ErrorIs(t, err, ErrLockLost, "and on every use after")
 }
 
 // TestClientLeaseExpiry lets a client's lease lapse while it holds a
@@ -211,7 +175,8 @@ func TestClientRenewFindsRestart(t *testing.T) {
 // open: another client's OPEN in the grace period is answered
 // NFS4ERR_GRACE and sent again with backoff (so it ends with its
 // context, not with the error), until the first client has reclaimed
-// and the grace period ends.
+// and the grace period ends: at its RECLAIM_COMPLETE in 4.1, at its
+// first I/O after reclaiming in 4.0.
 func TestClientWaitsOutGrace(t *testing.T) {
 	eachMinor(t, func(t *testing.T, minor int) {
 		store, err := recovery.NewFileStore(t.TempDir())
@@ -230,6 +195,8 @@ func TestClientWaitsOutGrace(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded, "the OPEN waited in the grace period")
 
 		require.NoError(t, a.renew(ctx), "the first client finds the restart and reclaims")
+		_, err = f.Write([]byte("x"))
+		require.NoError(t, err)
 		g, err := b.Create(ctx, "new", 0o666)
 		require.NoError(t, err)
 		require.NoError(t, g.Close())

@@ -216,7 +216,8 @@ func (g *Grace) Check(owner []byte, reclaim bool) error {
 }
 
 // Complete notes that owner has finished reclaiming (RECLAIM_COMPLETE in
-// 4.1; in 4.0, which has no such signal, its first reclaim). Once every
+// 4.1; in 4.0, which has no such signal, its first request for new state
+// or use of its state for I/O). Once every
 // client that may reclaim has, the grace period ends at the next Enter or
 // Poll; until then a completed client's reclaims are still allowed here
 // (4.1 refuses them itself). A client not allowed to reclaim changes

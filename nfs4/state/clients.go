@@ -55,6 +55,9 @@ type client struct {
 
 	reclaimComplete bool
 	recorded        bool
+	// reclaimDone40 is set once a 4.0 client has shown it finished
+	// reclaiming (see doneReclaiming40).
+	reclaimDone40 bool
 
 	owners    map[ownerKey]*owner
 	states    map[uint32]*stateRec

@@ -163,26 +163,51 @@ func TestGraceRules(t *testing.T) {
 	e.open41(t, unknown, "o", "f", ShareAccessRead, ShareDenyNone)
 }
 
-// 4.0 has no RECLAIM_COMPLETE: a client's first reclaim completes it,
-// and grace ends once every known client has reclaimed. The reclaiming
-// client is recorded again at OPEN_CONFIRM.
+// 4.0 has no RECLAIM_COMPLETE: a client reclaims as much as it held (an
+// open, then a lock on it) and is done once it uses its state for I/O
+// or asks for new state; grace ends once every known client is done.
+// The reclaiming client is recorded again at OPEN_CONFIRM.
 func TestGraceEndsAfter40Reclaims(t *testing.T) {
-	var g *recovery.Grace
-	e := newEnv(t, func(c *Config) {
-		g = recovery.NewGrace(c.Now, c.Lease, nil)
-		c.Grace = g
-	})
-	g.Start([]recovery.Record{{Owner: []byte("a")}})
-	a := e.client40(t, "a")
-	r, err := e.m.Open(t.Context(), OpenArgs{ClientID: a, Owner: []byte("o"), Seqid: 1, File: fileF, Access: ShareAccessRead, Reclaim: true})
-	require.NoError(t, err)
-	_, err = e.m.OpenConfirm(t.Context(), r.Stateid, 2, fileF)
-	require.NoError(t, err)
-	require.True(t, g.InGrace())
-	e.m.Reap(t.Context())
-	require.False(t, g.InGrace())
-	s, _ := e.store.Load(t.Context())
-	require.Len(t, s.Current, 1)
+	for _, tc := range []struct {
+		name string
+		done func(t *testing.T, e *env, id ClientID, open Stateid) error
+	}{
+		{"a READ", func(t *testing.T, e *env, _ ClientID, open Stateid) error {
+			return e.m.CheckIO(IOArgs{Stateid: open, File: fileF})
+		}},
+		{"a new open", func(t *testing.T, e *env, id ClientID, _ Stateid) error {
+			_, err := e.m.Open(t.Context(), OpenArgs{ClientID: id, Owner: []byte("new"), Seqid: 1, File: vfs.Handle("g"), Access: ShareAccessRead})
+			require.ErrorIs(t, err, ErrGrace)
+			return nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var g *recovery.Grace
+			e := newEnv(t, func(c *Config) {
+				g = recovery.NewGrace(c.Now, c.Lease, nil)
+				c.Grace = g
+			})
+			g.Start([]recovery.Record{{Owner: []byte("a")}})
+			a := e.client40(t, "a")
+			r, err := e.m.Open(t.Context(), OpenArgs{ClientID: a, Owner: []byte("o"), Seqid: 1, File: fileF, Access: ShareAccessBoth, Reclaim: true})
+			require.NoError(t, err)
+			open, err := e.m.OpenConfirm(t.Context(), r.Stateid, 2, fileF)
+			require.NoError(t, err)
+			e.m.Reap(t.Context())
+			require.True(t, g.InGrace(), "one reclaim is not all a 4.0 client may hold")
+			_, err = e.m.Lock(t.Context(), LockArgs{ClientID: a, Minor: 0, New: true, OpenStateid: open, OpenSeqid: 3,
+				Owner: []byte("l"), LockSeqid: 1, File: fileF, Type: vfs.WriteLock, Length: 1, Reclaim: true})
+			require.NoError(t, err, "the lock is reclaimed after the open")
+			e.m.Reap(t.Context())
+			require.True(t, g.InGrace())
+
+			require.NoError(t, tc.done(t, e, a, open))
+			e.m.Reap(t.Context())
+			require.False(t, g.InGrace())
+			s, _ := e.store.Load(t.Context())
+			require.Len(t, s.Current, 1)
+		})
+	}
 }
 
 // RunReaper returns when its context ends.

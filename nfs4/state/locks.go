@@ -120,6 +120,9 @@ func (m *Manager) Lock(ctx context.Context, a LockArgs) (Stateid, error) {
 		}
 		o, seqid = st.owner, a.LockSeqid
 	}
+	if m.doneReclaiming40(c, a.Reclaim) {
+		defer m.cfg.Grace.Complete(c.owner)
+	}
 	if err = m.checkGrace(c, a.Reclaim); err == nil {
 		cred := vfs.Cred{}
 		if a.Cred != nil {

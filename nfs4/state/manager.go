@@ -196,6 +196,22 @@ func (m *Manager) storeWrite(ctx context.Context, write func(v uint64) (uint64, 
 }
 
 // checkGrace asks the grace period whether an operation of c may run.
+// doneReclaiming40 reports whether the 4.0 client c has just shown that
+// it finished reclaiming. 4.0 has no RECLAIM_COMPLETE, so a client is
+// taken to be done once it asks for new state (an OPEN or LOCK that is
+// not a reclaim) or uses its state for I/O: a client recovering from a
+// restart reclaims everything it held before it resumes either, and its
+// reclaims until then may be many (each open, then each lock). Client
+// held; on true the caller tells the grace period, once it has released
+// the client.
+func (m *Manager) doneReclaiming40(c *client, reclaim bool) bool {
+	if c.minor != 0 || reclaim || c.reclaimDone40 || m.cfg.Grace == nil {
+		return false
+	}
+	c.reclaimDone40 = true
+	return true
+}
+
 func (m *Manager) checkGrace(c *client, reclaim bool) error {
 	if reclaim && c.reclaimComplete {
 		return ErrNoGrace

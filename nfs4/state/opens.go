@@ -74,7 +74,7 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 	if record {
 		c.recorded = true
 	}
-	complete40 := err == nil && a.Reclaim && c.minor == 0 && m.cfg.Grace != nil
+	complete40 := m.doneReclaiming40(c, a.Reclaim)
 	owner := c.owner
 	c.mu.Unlock()
 	if conflicts != nil {
@@ -88,7 +88,6 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 		return OpenResult{}, ErrShareDenied
 	}
 	if complete40 {
-		// 4.0 has no RECLAIM_COMPLETE: a client's first reclaim counts.
 		m.cfg.Grace.Complete(owner)
 	}
 	if record {

@@ -159,7 +159,18 @@ func (m *Manager) CheckIO(a IOArgs) error {
 	if err != nil {
 		return err
 	}
-	defer c.mu.Unlock()
+	err = m.checkIOLocked(c, st, a.Write)
+	complete40 := err == nil && m.doneReclaiming40(c, false)
+	c.mu.Unlock()
+	if complete40 {
+		m.cfg.Grace.Complete(c.owner)
+	}
+	return err
+}
+
+// checkIOLocked is CheckIO's check of the state st of client c. Client
+// held.
+func (m *Manager) checkIOLocked(c *client, st *stateRec, write bool) error {
 	if c.minor == 0 {
 		m.renewLocked(c)
 	}
@@ -170,7 +181,7 @@ func (m *Manager) CheckIO(a IOArgs) error {
 	if c.minor == 0 && !open.owner.confirmed {
 		return ErrBadStateid // a 4.0 open is not used before OPEN_CONFIRM
 	}
-	if a.Write && open.access&ShareAccessWrite == 0 {
+	if write && open.access&ShareAccessWrite == 0 {
 		return ErrOpenMode
 	}
 	return nil
