@@ -56,6 +56,12 @@ type client struct {
 	reclaimComplete bool
 	recorded        bool
 
+	// recallFailed is when the client last let a recalled delegation
+	// be revoked; revoked counts its revoked 4.1 delegations not yet
+	// freed.
+	recallFailed time.Time
+	revoked      int
+
 	owners    map[ownerKey]*owner
 	states    map[uint32]*stateRec
 	nextState uint32

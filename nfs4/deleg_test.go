@@ -1,0 +1,398 @@
+package nfs4
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/nfs4/state"
+)
+
+// A 4.0 client whose callback path works gets a read delegation with a
+// read open; its stateid reads but does not write. Another client's
+// OPEN for WRITE recalls it (CB_RECALL on the path from SETCLIENTID,
+// with the callback_ident) and is answered NFS4ERR_DELAY, once recall
+// or not, until DELEGRETURN; then it succeeds. That client, whose
+// callback address answers nothing, gets no delegation, and RENEW tells
+// it its callback path is down.
+func TestDelegation40RecallOnOpen(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000101)
+	a := d.client40(t, "a", cbA)
+	b := d.client40(t, "b", nil)
+
+	okA, fh := a.open40("f", "oa", 1, OPEN4_SHARE_ACCESS_READ)
+	require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)
+	dsid := okA.Delegation.Read.Stateid
+	require.False(t, okA.Delegation.Read.Recall)
+	a.ok(0, putfh(fh), readS(dsid, 0, 10))
+	require.Equal(t, NFS4ERR_OPENMODE, a.compound(0, putfh(fh), writeS(dsid, 0, "x")).Status)
+	dl, err := d.m.Delegations(state.ClientID(a.id))
+	require.NoError(t, err)
+	require.Equal(t, []state.Delegation{{Type: state.DelegRead, Stateid: state.Stateid(dsid)}}, dl)
+
+	openB := func(seqid uint32) *COMPOUND4res {
+		return b.compound(0, putroot(), lookup("e"), openOp(b.id, openArg{seqid: seqid,
+			access: OPEN4_SHARE_ACCESS_WRITE, owner: "ob", name: "f"}))
+	}
+	require.Equal(t, NFS4ERR_DELAY, openB(1).Status)
+	recallOf(t, cbA.next(t), 0, dsid, fh)
+	require.Equal(t, NFS4ERR_DELAY, openB(2).Status)
+	cbA.none(t) // recalled once
+
+	// The holder opens the file again under its delegation while it is
+	// recalled, then returns it.
+	cur := a.ok(0, putroot(), lookup("e"), openOp(a.id, openArg{seqid: 3, access: OPEN4_SHARE_ACCESS_READ, owner: "oa",
+		claim: CLAIM_DELEGATE_CUR, name: "f", delegStateid: dsid}))
+	require.Equal(t, OPEN_DELEGATE_NONE, cur.Resarray[2].Opopen.Resok4.Delegation.DelegationType)
+	a.ok(0, putfh(fh), delegReturn(dsid))
+	require.Equal(t, NFS4ERR_BAD_STATEID, a.compound(0, putfh(fh), readS(dsid, 0, 1)).Status)
+	require.Equal(t, NFS4ERR_BAD_STATEID, a.compound(0, putfh(fh), delegReturn(dsid)).Status)
+
+	res := openB(3)
+	require.Equal(t, NFS4_OK, res.Status)
+	require.Equal(t, OPEN_DELEGATE_NONE, res.Resarray[2].Opopen.Resok4.Delegation.DelegationType)
+	require.Equal(t, NFS4ERR_CB_PATH_DOWN, b.compound(0, renew(b.id)).Status)
+	a.ok(0, renew(a.id))
+}
+
+// Delegations are given only when safe: not to a client that opens a
+// file another client has open for WRITE, not a write delegation when
+// another client has it open at all, not a second one on a file to the
+// same client, not when the policy says no; read delegations are
+// shared.
+func TestDelegationGrantRules(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA, cbB := newFakeCB(0x40000111), newFakeCB(0x40000112)
+	a := d.client40(t, "a", cbA)
+	b := d.client40(t, "b", cbB)
+
+	okA, _ := a.open40("shared", "oa", 1, OPEN4_SHARE_ACCESS_READ)
+	require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)
+	okB, _ := b.open40("shared", "ob", 1, OPEN4_SHARE_ACCESS_READ)
+	require.Equal(t, OPEN_DELEGATE_READ, okB.Delegation.DelegationType, "read delegations are shared")
+	again, _ := a.open40("shared", "oa2", 1, OPEN4_SHARE_ACCESS_READ)
+	require.Equal(t, OPEN_DELEGATE_NONE, again.Delegation.DelegationType, "one per client and file")
+
+	okA, _ = a.open40("w", "oa", 3, OPEN4_SHARE_ACCESS_BOTH)
+	require.Equal(t, OPEN_DELEGATE_WRITE, okA.Delegation.DelegationType)
+	require.Equal(t, NFS_LIMIT_SIZE, okA.Delegation.Write.SpaceLimit.Limitby)
+
+	// A read open of b's while a has the file open for WRITE (no
+	// delegation of a's in the way: a's open was made without one).
+	d.m.SetRecaller(nil)
+	okA, _ = a.open40("busy", "oa", 4, OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, OPEN_DELEGATE_NONE, okA.Delegation.DelegationType, "no recaller, no delegations")
+	d.m.SetRecaller(d.ss.cb.recall)
+	okB, _ = b.open40("busy", "ob", 3, OPEN4_SHARE_ACCESS_READ)
+	require.Equal(t, OPEN_DELEGATE_NONE, okB.Delegation.DelegationType, "another client writes")
+	cbA.none(t)
+	cbB.none(t)
+}
+
+// CB_GETATTR: another client's GETATTR of size and change of a file
+// under a write delegation asks the holder, and reports the size the
+// holder has (its cached writes) and a change attribute moved on.
+func TestDelegationCBGetattr(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000121)
+	a := d.client40(t, "a", cbA)
+	b := d.client40(t, "b", nil)
+	okA, fh := a.open40("f", "oa", 1, OPEN4_SHARE_ACCESS_BOTH)
+	require.Equal(t, OPEN_DELEGATE_WRITE, okA.Delegation.DelegationType)
+
+	server := attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
+	cb := cbA.next(t)
+	require.Len(t, cb.Argarray, 1)
+	require.Equal(t, OP_CB_GETATTR, cb.Argarray[0].Argop)
+	require.Equal(t, NfsFh4(fh), cb.Argarray[0].Opcbgetattr.Fh)
+	// The fake answered size 0, change 0: the server's change differs.
+	require.Equal(t, uint64(0), server[FATTR4_SIZE])
+
+	before := server[FATTR4_CHANGE].(uint64)
+	cbA.setAttrs(4096, 99)
+	got := attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
+	cbA.next(t)
+	require.Equal(t, uint64(4096), got[FATTR4_SIZE])
+	require.Greater(t, got[FATTR4_CHANGE].(uint64), before-1)
+
+	// Attributes other than size and change ask nothing.
+	b.ok(0, putfh(fh), getattr(FATTR4_MODE))
+	cbA.none(t)
+}
+
+// A 4.1 client with a back channel made by CREATE_SESSION's
+// CONN_BACK_CHAN flag gets a delegation it asks for; a conflicting
+// OPEN of another client recalls it with CB_SEQUENCE (slot 0, seqid 1,
+// the session) and CB_RECALL on the session's connection. Not returned
+// within a lease (the holder renewing all along), it is revoked:
+// SEQUENCE reports RECALLABLE_STATE_REVOKED, TEST_STATEID and READ
+// answer DELEG_REVOKED, the other client's OPEN succeeds, FREE_STATEID
+// frees it, and the holder gets no delegation for a while.
+func TestDelegation41RevokedAfterLease(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000201)
+	a := d.client41(t, "a", cbA, true)
+	b := d.client41(t, "b", nil, false)
+	_, flags := b.seq41()
+	require.Equal(t, uint32(SEQ4_STATUS_CB_PATH_DOWN_SESSION), flags)
+	_, flags = a.seq41()
+	require.Zero(t, flags)
+
+	st, okA, fh := a.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)
+	dsid := okA.Delegation.Read.Stateid
+
+	st, okB, _ := b.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_ANY_DELEG)
+	require.Equal(t, NFS4_OK, st, "a read open does not conflict with a read delegation")
+	require.Equal(t, OPEN_DELEGATE_NONE_EXT, okB.Delegation.DelegationType)
+	require.Equal(t, WND4_RESOURCE, okB.Delegation.OdWhynone.OndWhy, "no back channel")
+
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4ERR_DELAY, st)
+	seq := recallOf(t, cbA.next(t), 1, dsid, fh)
+	require.Equal(t, a.sess, seq.CsaSessionid)
+	require.Equal(t, Sequenceid4(1), seq.CsaSequenceid)
+	require.Equal(t, Slotid4(0), seq.CsaSlotid)
+
+	d.clock.Advance(delegLease / 2)
+	a.seq41()
+	d.m.Reap(bg)
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4ERR_DELAY, st, "the holder still has time")
+
+	d.clock.Advance(delegLease/2 + 1)
+	a.seq41()
+	d.m.Reap(bg)
+	_, flags = a.seq41()
+	require.Equal(t, uint32(SEQ4_STATUS_RECALLABLE_STATE_REVOKED), flags)
+	test := NfsArgop4{Argop: OP_TEST_STATEID, OptestStateid: &TESTSTATEID4args{TsStateids: []Stateid4{dsid}}}
+	res, _ := a.seq41(test)
+	require.Equal(t, []Nfsstat4{NFS4ERR_DELEG_REVOKED}, res.Resarray[0].OptestStateid.TsrResok4.TsrStatusCodes)
+	res, _ = a.seq41(putfh(fh), readS(dsid, 0, 1))
+	require.Equal(t, NFS4ERR_DELEG_REVOKED, res.Status)
+
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4_OK, st)
+
+	free := NfsArgop4{Argop: OP_FREE_STATEID, OpfreeStateid: &FREESTATEID4args{FsaStateid: dsid}}
+	a.seq41(free)
+	res, flags = a.seq41(test)
+	require.Zero(t, flags)
+	require.Equal(t, []Nfsstat4{NFS4ERR_BAD_STATEID}, res.Resarray[0].OptestStateid.TsrResok4.TsrStatusCodes)
+
+	st, okA, _ = a.open41("g", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	require.Equal(t, OPEN_DELEGATE_NONE_EXT, okA.Delegation.DelegationType)
+	require.Equal(t, WND4_RESOURCE, okA.Delegation.OdWhynone.OndWhy, "failed a recall lately")
+}
+
+// A 4.0 delegation not returned within a lease is revoked: its stateid
+// is forgotten.
+func TestDelegation40RevokedAfterLease(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000131)
+	a := d.client40(t, "a", cbA)
+	b := d.client40(t, "b", nil)
+	okA, fh := a.open40("f", "oa", 1, OPEN4_SHARE_ACCESS_BOTH)
+	require.Equal(t, OPEN_DELEGATE_WRITE, okA.Delegation.DelegationType)
+	dsid := okA.Delegation.Write.Stateid
+	a.ok(0, putfh(fh), writeS(dsid, 0, "held"))
+
+	rm := b.compound(0, putroot(), lookup("e"), NfsArgop4{Argop: OP_REMOVE, Opremove: &REMOVE4args{Target: Component4("f")}})
+	require.Equal(t, NFS4ERR_DELAY, rm.Status)
+	recallOf(t, cbA.next(t), 0, dsid, fh)
+
+	d.clock.Advance(delegLease / 2)
+	a.ok(0, renew(a.id))
+	b.ok(0, renew(b.id))
+	d.clock.Advance(delegLease/2 + 1)
+	a.ok(0, renew(a.id))
+	d.m.Reap(bg)
+	require.Equal(t, NFS4ERR_BAD_STATEID, a.compound(0, putfh(fh), writeS(dsid, 0, "late")).Status)
+	b.ok(0, putroot(), lookup("e"), NfsArgop4{Argop: OP_REMOVE, Opremove: &REMOVE4args{Target: Component4("f")}})
+}
+
+// Changes by another client recall a delegation first: SETATTR of the
+// file (of its size or any attribute), REMOVE, RENAME of it or onto it,
+// LINK of it, and WRITE with the anonymous stateid; READ with it only
+// recalls a write delegation. The holder's own changes recall nothing.
+func TestDelegationRecallTriggers(t *testing.T) {
+	remove := func(name string) NfsArgop4 {
+		return NfsArgop4{Argop: OP_REMOVE, Opremove: &REMOVE4args{Target: Component4(name)}}
+	}
+	rename := func(from, to string) NfsArgop4 {
+		return NfsArgop4{Argop: OP_RENAME, Oprename: &RENAME4args{Oldname: Component4(from), Newname: Component4(to)}}
+	}
+	link := func(name string) NfsArgop4 {
+		return NfsArgop4{Argop: OP_LINK, Oplink: &LINK4args{Newname: Component4(name)}}
+	}
+	for _, tc := range []struct {
+		name   string
+		access uint32 // the holder's open
+		ops    func(fh []byte) []NfsArgop4
+		recall bool
+	}{
+		{"setattr size", OPEN4_SHARE_ACCESS_READ, func(fh []byte) []NfsArgop4 { return []NfsArgop4{putfh(fh), truncate(Stateid4{}, 0)} }, true},
+		{"setattr mode", OPEN4_SHARE_ACCESS_READ, func(fh []byte) []NfsArgop4 { return []NfsArgop4{putfh(fh), setattr(FATTR4_MODE, modeVal(0o600))} }, true},
+		{"remove", OPEN4_SHARE_ACCESS_READ, func([]byte) []NfsArgop4 { return []NfsArgop4{putroot(), lookup("e"), remove("f")} }, true},
+		{"rename from", OPEN4_SHARE_ACCESS_READ, func([]byte) []NfsArgop4 {
+			return []NfsArgop4{putroot(), lookup("e"), savefh(), rename("f", "g")}
+		}, true},
+		{"rename onto", OPEN4_SHARE_ACCESS_READ, func([]byte) []NfsArgop4 {
+			return []NfsArgop4{putroot(), lookup("e"), savefh(), rename("other", "f")}
+		}, true},
+		{"link", OPEN4_SHARE_ACCESS_READ, func(fh []byte) []NfsArgop4 {
+			return []NfsArgop4{putfh(fh), savefh(), putroot(), lookup("e"), link("l")}
+		}, true},
+		{"anonymous write", OPEN4_SHARE_ACCESS_READ, func(fh []byte) []NfsArgop4 { return []NfsArgop4{putfh(fh), writeS(Stateid4{}, 0, "x")} }, true},
+		{"anonymous read, read delegation", OPEN4_SHARE_ACCESS_READ, func(fh []byte) []NfsArgop4 { return []NfsArgop4{putfh(fh), readS(Stateid4{}, 0, 1)} }, false},
+		{"anonymous read, write delegation", OPEN4_SHARE_ACCESS_BOTH, func(fh []byte) []NfsArgop4 { return []NfsArgop4{putfh(fh), readS(Stateid4{}, 0, 1)} }, true},
+		{"lookup", OPEN4_SHARE_ACCESS_BOTH, func([]byte) []NfsArgop4 { return []NfsArgop4{putroot(), lookup("e"), lookup("f")} }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDelegEnv(t)
+			d.mkfile("/e", "other", "x")
+			cbA := newFakeCB(0x40000141)
+			a := d.client40(t, "a", cbA)
+			b := d.client40(t, "b", nil)
+			okA, fh := a.open40("f", "oa", 1, tc.access)
+			require.NotEqual(t, OPEN_DELEGATE_NONE, okA.Delegation.DelegationType)
+			res := b.compound(0, tc.ops(fh)...)
+			if !tc.recall {
+				require.Equal(t, NFS4_OK, res.Status)
+				cbA.none(t)
+				return
+			}
+			require.Equal(t, NFS4ERR_DELAY, res.Status)
+			a.ok(0, putfh(fh), delegReturn(recallStateid(t, cbA.next(t))))
+			b.ok(0, tc.ops(fh)...)
+		})
+	}
+}
+
+// recallStateid returns the stateid a 4.0 CB_RECALL names.
+func recallStateid(t *testing.T, a CBCOMPOUND4args) Stateid4 {
+	t.Helper()
+	require.Len(t, a.Argarray, 1)
+	require.Equal(t, OP_CB_RECALL, a.Argarray[0].Argop)
+	return a.Argarray[0].Opcbrecall.Stateid
+}
+
+// A 4.1 session made without a back channel gets one by
+// BIND_CONN_TO_SESSION on another connection: SEQUENCE stops reporting
+// CB_PATH_DOWN_SESSION, delegations are given, and recalls go on that
+// connection, CB_SEQUENCE moving the back channel slot's seqid on.
+func TestDelegation41BindConnBackchannel(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000301)
+	a := d.client41(t, "a", nil, false)
+	b := d.client41(t, "b", nil, false)
+	_, flags := a.seq41()
+	require.Equal(t, uint32(SEQ4_STATUS_CB_PATH_DOWN_SESSION), flags)
+	st, okA, _ := a.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	require.Equal(t, OPEN_DELEGATE_NONE_EXT, okA.Delegation.DelegationType)
+
+	back := d.dial(t, cbA.mux())
+	bind := NfsArgop4{Argop: OP_BIND_CONN_TO_SESSION, OpbindConnToSession: &BINDCONNTOSESSION4args{BctsaSessid: a.sess, BctsaDir: CDFC4_BACK_OR_BOTH}}
+	got := back.ok(1, bind)
+	require.Equal(t, CDFS4_BOTH, got.Resarray[0].OpbindConnToSession.BctsrResok4.BctsrDir)
+	ctl := NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog}}
+	a.seq41(ctl)
+	_, flags = a.seq41()
+	require.Zero(t, flags)
+
+	for i, name := range []string{"g", "h"} {
+		st, okA, fh := a.open41(name, OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+		require.Equal(t, NFS4_OK, st)
+		require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)
+		dsid := okA.Delegation.Read.Stateid
+		st, _, _ = b.open41(name, OPEN4_SHARE_ACCESS_WRITE)
+		require.Equal(t, NFS4ERR_DELAY, st)
+		seq := recallOf(t, cbA.next(t), 1, dsid, fh)
+		require.Equal(t, Sequenceid4(i+1), seq.CsaSequenceid)
+		res, _ := a.seq41(putfh(fh), delegReturn(dsid))
+		require.Equal(t, NFS4_OK, res.Status)
+		st, _, _ = b.open41(name, OPEN4_SHARE_ACCESS_WRITE)
+		require.Equal(t, NFS4_OK, st)
+	}
+}
+
+// OPEN's want bits: WANT_NO_DELEG and WANT_CANCEL get none with their
+// reason; WANT_WRITE_DELEG with a read open gets a write delegation;
+// WANT_DELEGATION gives one for a file already open.
+func TestDelegation41Wants(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000401)
+	a := d.client41(t, "a", cbA, true)
+	for _, tc := range []struct {
+		name string
+		want uint32
+		typ  OpenDelegationType4
+		why  WhyNoDelegation4
+	}{
+		{"none", OPEN4_SHARE_ACCESS_WANT_NO_DELEG, OPEN_DELEGATE_NONE_EXT, WND4_NOT_WANTED},
+		{"cancel", OPEN4_SHARE_ACCESS_WANT_CANCEL, OPEN_DELEGATE_NONE_EXT, WND4_CANCELLED},
+		{"write", OPEN4_SHARE_ACCESS_WANT_WRITE_DELEG, OPEN_DELEGATE_WRITE, 0},
+		{"any", OPEN4_SHARE_ACCESS_WANT_ANY_DELEG, OPEN_DELEGATE_READ, 0},
+		{"no preference", 0, OPEN_DELEGATE_READ, 0},
+	} {
+		st, ok, _ := a.open41("want-"+tc.name, OPEN4_SHARE_ACCESS_READ|tc.want)
+		require.Equal(t, NFS4_OK, st, tc.name)
+		require.Equal(t, tc.typ, ok.Delegation.DelegationType, tc.name)
+		if tc.typ == OPEN_DELEGATE_NONE_EXT {
+			require.Equal(t, tc.why, ok.Delegation.OdWhynone.OndWhy, tc.name)
+		}
+	}
+
+	st, _, fh := a.open41("later", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_NO_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	want := NfsArgop4{Argop: OP_WANT_DELEGATION, OpwantDelegation: &WANTDELEGATION4args{
+		WdaWant: OPEN4_SHARE_ACCESS_WANT_READ_DELEG, WdaClaim: DelegClaim4{DcClaim: CLAIM_FH}}}
+	res, _ := a.seq41(putfh(fh), want)
+	require.Equal(t, NFS4_OK, res.Status, "%+v", res.Resarray[len(res.Resarray)-1].OpwantDelegation)
+	require.Equal(t, OPEN_DELEGATE_READ, res.Resarray[1].OpwantDelegation.WdrResok4.DelegationType)
+	prev := want
+	prev.OpwantDelegation = &WANTDELEGATION4args{WdaClaim: DelegClaim4{DcClaim: CLAIM_DELEG_PREV_FH}}
+	res, _ = a.seq41(putfh(fh), prev)
+	require.Equal(t, NFS4ERR_NOTSUPP, res.Status)
+}
+
+// The 4.0 callback path: a tcp universal address where the client's
+// callback service answers CB_NULL is up; a netid other than tcp and
+// tcp6, a malformed address, or one where nothing answers is down, and
+// such a client gets no delegation.
+func TestCallbackPath40(t *testing.T) {
+	d := newDelegEnv(t)
+	cb := newFakeCB(0x40000501)
+	uaddr := cb.listen(t)
+	for i, tc := range []struct {
+		netid, uaddr string
+		up           bool
+	}{
+		{"tcp", uaddr, true},
+		{"TCP", uaddr, true},
+		{"udp", uaddr, false},
+		{"rdma", uaddr, false},
+		{"tcp", "127.0.0.1.300.1", false},
+		{"tcp6", uaddr, false},
+		{"tcp", "127.0.0.1.0.1", false},
+	} {
+		k := d.dial(t, nil)
+		sc := k.ok(0, NfsArgop4{Argop: OP_SETCLIENTID, Opsetclientid: &SETCLIENTID4args{
+			Client:   NfsClientId4{Verifier: Verifier4{1}, Id: []byte{byte(i)}},
+			Callback: CbClient4{CbProgram: cb.prog, CbLocation: Netaddr4{NaRNetid: tc.netid, NaRAddr: tc.uaddr}}}}).Resarray[0].Opsetclientid.Resok4
+		k.ok(0, setclientidConfirm(sc.Clientid, sc.SetclientidConfirm))
+		k.id = sc.Clientid
+		up, err := d.ss.CallbackUp(bg, state.ClientID(k.id))
+		require.NoError(t, err)
+		require.Equal(t, tc.up, up, "%s %s", tc.netid, tc.uaddr)
+		ok, _ := k.open40("f"+tc.netid+tc.uaddr, "o", 1, OPEN4_SHARE_ACCESS_READ)
+		require.Equal(t, tc.up, ok.Delegation.DelegationType == OPEN_DELEGATE_READ)
+		if !tc.up {
+			require.Equal(t, NFS4ERR_CB_PATH_DOWN, k.compound(0, renew(k.id)).Status)
+		}
+	}
+}
