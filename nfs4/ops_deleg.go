@@ -112,7 +112,7 @@ func opWantDelegation(c *compound) Nfsstat4 {
 	id := c.slot.sid.ClientID()
 	want, _, cancel := wantOf(1, a.WdaWant)
 	d, err := ss.m.WantDelegation(c.ctx, state.WantDelegationArgs{ClientID: id, File: c.curFile(), Want: want,
-		CallbackUp: ss.callbackUp(id, 1)})
+		CallbackUp: ss.callbackUp(id, 1) && c.mayDelegate(want == state.WantWriteDeleg)})
 	if err != nil {
 		return stateStatus(err)
 	}

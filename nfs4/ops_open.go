@@ -223,7 +223,8 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 	want, asked, cancel := wantOf(c.minor, a.access)
 	res, err := ss.m.Open(c.ctx, state.OpenArgs{ClientID: a.clientid, Minor: c.minor, Owner: bytes.Clone(a.owner),
 		Seqid: a.seqid, File: c.curFile(), Access: access, Deny: a.deny, Reclaim: a.claim == CLAIM_PREVIOUS,
-		Want: want, CallbackUp: ss.callbackUp(a.clientid, c.minor), DelegCur: delegCur})
+		Want: want, CallbackUp: ss.callbackUp(a.clientid, c.minor) && c.mayDelegate(access&OPEN4_SHARE_ACCESS_WRITE != 0),
+		DelegCur: delegCur})
 	if err != nil {
 		return c.stateFailed(err)
 	}

@@ -141,6 +141,9 @@ func (m *Manager) conflictingDelegs(f *fileState, c ClientID, write bool) (rs []
 // are returned or revoked; a holder that is a courtesy client is expired
 // instead. nil means nothing is in the way.
 func (m *Manager) BreakDelegations(ctx context.Context, file vfs.Handle, client ClientID, write bool) error {
+	if m.ndelegs.Load() == 0 {
+		return nil // the common case, without a lock
+	}
 	var rs []Recall
 	var blocked bool
 	var holders []ClientID
@@ -227,6 +230,7 @@ func (m *Manager) grantLocked(c *client, f *fileState, file vfs.Handle, g grantA
 	d := &deleg{client: c.id, minor: c.minor, typ: typ, st: st}
 	st.deleg = d
 	f.delegs[st] = d
+	m.ndelegs.Add(1)
 	return Delegation{Type: typ, Stateid: st.id}, nil
 }
 
@@ -298,7 +302,12 @@ func (m *Manager) DelegReturn(sid Stateid, minor uint32, file vfs.Handle) error 
 
 // undeleg takes st's delegation out of its file's table. Client held.
 func (m *Manager) undeleg(st *stateRec) {
-	m.fromFile(st, func(f *fileState) { delete(f.delegs, st) })
+	m.fromFile(st, func(f *fileState) {
+		if _, ok := f.delegs[st]; ok {
+			delete(f.delegs, st)
+			m.ndelegs.Add(-1)
+		}
+	})
 }
 
 // CheckDelegation checks that sid is a current delegation of client on
@@ -387,6 +396,9 @@ func (m *Manager) Delegations(id ClientID) ([]Delegation, error) {
 // file and its stateid, for a CB_GETATTR before another client reads
 // the file's size or change attribute; ok is false when none does.
 func (m *Manager) WriteDelegation(file vfs.Handle) (holder ClientID, minor uint32, sid Stateid, ok bool) {
+	if m.ndelegs.Load() == 0 {
+		return 0, 0, Stateid{}, false
+	}
 	m.filesMu.Lock()
 	defer m.filesMu.Unlock()
 	f := m.files[string(file)]

@@ -71,6 +71,7 @@ type Manager struct {
 
 	recallMu sync.Mutex
 	recaller func(Recall)
+	ndelegs  atomic.Int64 // delegations out, of every client
 
 	storeMu      sync.Mutex // serialises writes to the recovery store
 	storeVersion uint64

@@ -24,6 +24,8 @@ type Table struct {
 	snap  atomic.Pointer[snapshot]
 	names *nameCache // callers' names, shared by the exports; set by Add
 	gen   atomic.Uint64
+	// breaker recalls NFSv4 delegations for the other protocols.
+	breaker atomic.Pointer[delegBreaker]
 }
 
 type snapshot struct {
