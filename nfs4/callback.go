@@ -317,3 +317,17 @@ func (cbs *callbacks) getattr(ctx context.Context, id state.ClientID, minor uint
 	}
 	return a.Size, a.Change, true
 }
+
+// notifyLock sends CB_NOTIFY_LOCK for n in the background: the client
+// may try its blocked lock again. A failure costs nothing but the hint.
+func (cbs *callbacks) notifyLock(n state.LockNotify) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cbTimeout)
+		defer cancel()
+		op := NfsCbArgop4{Argop: OP_CB_NOTIFY_LOCK, OpcbnotifyLock: &CBNOTIFYLOCK4args{CnlaFh: NfsFh4(n.File),
+			CnlaLockOwner: LockOwner4{Clientid: Clientid4(n.Client), Owner: n.Owner}}}
+		if _, err := cbs.compound(ctx, n.Client, n.Minor, []NfsCbArgop4{op}); err != nil {
+			cbs.logger.Debug("NFSv4 CB_NOTIFY_LOCK failed", "client", n.Client, "err", err)
+		}
+	}()
+}

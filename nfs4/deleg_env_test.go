@@ -32,7 +32,7 @@ const delegLease = 90 * time.Second
 func newDelegEnv(t *testing.T) *delegEnv {
 	e := newEnv(t, "/e")
 	d := &delegEnv{env: e, clock: testclock.New(time.Unix(1_700_000_000, 0))}
-	d.m = state.New(state.Config{Now: d.clock.Now, Lease: delegLease})
+	d.m = state.New(state.Config{Now: d.clock.Now, Lease: delegLease, Locker: ExportLocker(e.table)})
 	d.ss = NewStateManager(d.m, nil)
 	e.srv = NewServer(e.table, &ServerOptions{State: d.ss})
 	e.h = e.srv.Handler()

@@ -396,3 +396,49 @@ func TestCallbackPath40(t *testing.T) {
 		}
 	}
 }
+
+// CB_NOTIFY_LOCK: 4.1 OPENs say the server may notify; a 4.1 client
+// denied a blocking lock (WRITEW_LT) is told on its back channel, with
+// the file and its lock owner, once the holder unlocks, and then gets
+// the lock. A non-blocking request that was denied is not told.
+func TestCBNotifyLock(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA, cbB := newFakeCB(0x40000701), newFakeCB(0x40000702)
+	a := d.client41(t, "a", cbA, true)
+	b := d.client41(t, "b", cbB, true)
+	noDeleg := uint32(OPEN4_SHARE_ACCESS_BOTH | OPEN4_SHARE_ACCESS_WANT_NO_DELEG)
+	st, okA, fh := a.open41("f", noDeleg)
+	require.Equal(t, NFS4_OK, st)
+	require.NotZero(t, okA.Rflags&OPEN4_RESULT_MAY_NOTIFY_LOCK)
+	st, okB, _ := b.open41("f", noDeleg)
+	require.Equal(t, NFS4_OK, st)
+
+	res, _ := a.seq41(putfh(fh), lockNew(WRITE_LT, 0, 10, okA.Stateid, 0, a.id, "la"))
+	require.Equal(t, NFS4_OK, res.Status)
+	lockA := res.Resarray[1].Oplock.Resok4.LockStateid
+
+	for _, lt := range []NfsLockType4{WRITE_LT, WRITEW_LT} {
+		res, _ = b.seq41(putfh(fh), lockNew(lt, 5, 1, okB.Stateid, 0, b.id, "lb"))
+		require.Equal(t, NFS4ERR_DENIED, res.Status)
+	}
+	res, _ = a.seq41(putfh(fh), locku(lockA, 0, 0, 10))
+	require.Equal(t, NFS4_OK, res.Status)
+
+	cb := cbB.next(t)
+	require.Len(t, cb.Argarray, 2)
+	require.Equal(t, OP_CB_SEQUENCE, cb.Argarray[0].Argop)
+	require.Equal(t, OP_CB_NOTIFY_LOCK, cb.Argarray[1].Argop)
+	n := cb.Argarray[1].OpcbnotifyLock
+	require.Equal(t, NfsFh4(fh), n.CnlaFh)
+	require.Equal(t, LockOwner4{Clientid: b.id, Owner: []byte("lb")}, n.CnlaLockOwner)
+	cbB.none(t)
+	cbA.none(t)
+
+	res, _ = b.seq41(putfh(fh), lockNew(WRITEW_LT, 5, 1, okB.Stateid, 0, b.id, "lb"))
+	require.Equal(t, NFS4_OK, res.Status)
+	// Told once: a second unlock has no one waiting.
+	lockB := res.Resarray[1].Oplock.Resok4.LockStateid
+	res, _ = b.seq41(putfh(fh), locku(lockB, 0, 5, 1))
+	require.Equal(t, NFS4_OK, res.Status)
+	cbA.none(t)
+}

@@ -238,6 +238,9 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 	if res.Confirm {
 		flags |= OPEN4_RESULT_CONFIRM
 	}
+	if c.minor >= 1 {
+		flags |= OPEN4_RESULT_MAY_NOTIFY_LOCK // see state.Manager.SetLockNotifier
+	}
 	c.out.PutUint32(flags)
 	if created && a.how.Mode != vfs.Exclusive {
 		putBitmap(&c.out, &a.mask)

@@ -34,6 +34,7 @@ var _ StateManager = (*StateServer)(nil)
 func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
 	s := &StateServer{m: m, grace: grace, cb: newCallbacks(m)}
 	m.SetRecaller(s.cb.recall)
+	m.SetLockNotifier(s.cb.notifyLock)
 	return s
 }
 

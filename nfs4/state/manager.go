@@ -73,6 +73,10 @@ type Manager struct {
 	recaller func(Recall)
 	ndelegs  atomic.Int64 // delegations out, of every client
 
+	waitMu   sync.Mutex
+	waiters  map[string][]lockWaiter // by file
+	notifier func(LockNotify)
+
 	storeMu      sync.Mutex // serialises writes to the recovery store
 	storeVersion uint64
 	storeLoaded  bool

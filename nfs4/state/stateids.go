@@ -270,6 +270,7 @@ func (m *Manager) releaseState(ctx context.Context, st *stateRec) {
 		if m.cfg.Locker != nil && len(st.ranges) > 0 {
 			cred := st.cred
 			m.cfg.Locker.Unlock(ctx, &cred, st.handle, m.lockOwner(st.client, st.owner), 0, 0)
+			m.lockReleased(st.file)
 		}
 		return
 	}
