@@ -24,6 +24,9 @@ func (x crossProtocol) BreakDelegations(ctx context.Context, fh []byte, write bo
 	return err
 }
 
+// Delegating reports whether any delegation is out.
+func (x crossProtocol) Delegating() bool { return x.m.Delegating() }
+
 // mayDelegate asks the current file's backend, if it has a say
 // (vfs.DelegationVeto), whether the file may be delegated.
 func (c *compound) mayDelegate(write bool) bool {

@@ -322,3 +322,5 @@ func recallOf(t *testing.T, a CBCOMPOUND4args, minor uint32, sid Stateid4, fh []
 	require.Equal(t, NfsFh4(fh), ops[0].Opcbrecall.Fh)
 	return seq
 }
+
+func stateClient(id Clientid4) state.ClientID { return state.ClientID(id) }

@@ -442,3 +442,22 @@ func TestCBNotifyLock(t *testing.T) {
 	require.Equal(t, NFS4_OK, res.Status)
 	cbA.none(t)
 }
+
+// A 4.0 client's callback connection is closed when the client goes
+// (here: its lease ran out with no state).
+func TestCallbackPath40ClosedWithClient(t *testing.T) {
+	d := newDelegEnv(t)
+	cb := newFakeCB(0x40000511)
+	a := d.client40(t, "a", cb)
+	p := d.ss.cb.path(state.ClientID(a.id))
+	require.NotNil(t, p)
+	p.mu.Lock()
+	client := p.client
+	p.mu.Unlock()
+	require.NoError(t, client.Call(bg, cb.prog, NFS_CB, CB_NULL, nil, nil))
+
+	d.clock.Advance(2 * delegLease)
+	d.m.Reap(bg)
+	require.Nil(t, d.ss.cb.path(state.ClientID(a.id)))
+	require.Error(t, client.Call(bg, cb.prog, NFS_CB, CB_NULL, nil, nil), "closed")
+}

@@ -35,6 +35,7 @@ func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
 	s := &StateServer{m: m, grace: grace, cb: newCallbacks(m)}
 	m.SetRecaller(s.cb.recall)
 	m.SetLockNotifier(s.cb.notifyLock)
+	m.SetClientGone(s.cb.forget)
 	return s
 }
 

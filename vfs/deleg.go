@@ -13,6 +13,10 @@ import "context"
 // file's wire handle, the bytes NFSv3 and NFSv4 clients hold.
 type DelegationBreaker interface {
 	BreakDelegations(ctx context.Context, fh []byte, write bool) error
+	// Delegating reports whether any delegation is out at all: when it
+	// is not, BreakDelegations has nothing to do, and a caller need not
+	// build the handle to ask.
+	Delegating() bool
 }
 
 // DelegationVeto is an optional interface of a file system that has a

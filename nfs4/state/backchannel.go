@@ -37,6 +37,26 @@ func (s *session) hasBackConn() bool {
 	return false
 }
 
+// SetClientGone installs fn, which the Manager calls, holding no lock,
+// when a confirmed client record is destroyed (expired, replaced,
+// DESTROY_CLIENTID), so the engine can close what it keeps for the
+// client, such as a 4.0 callback connection.
+func (m *Manager) SetClientGone(fn func(ClientID)) {
+	m.recallMu.Lock()
+	m.gone = fn
+	m.recallMu.Unlock()
+}
+
+// clientGone tells the engine that c is gone. No locks held.
+func (m *Manager) clientGone(id ClientID) {
+	m.recallMu.Lock()
+	fn := m.gone
+	m.recallMu.Unlock()
+	if fn != nil {
+		fn(id)
+	}
+}
+
 // BackchannelCtl is 4.1's BACKCHANNEL_CTL: the session's callback
 // program becomes program.
 func (m *Manager) BackchannelCtl(sid SessionID, program uint32) error {

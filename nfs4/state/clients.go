@@ -367,6 +367,7 @@ func (m *Manager) finishDestroy(ctx context.Context, c *client, unrecord bool) e
 			m.storeFailed(err)
 		}
 	}
+	m.clientGone(c.id)
 	return nil
 }
 

@@ -133,6 +133,10 @@ func (m *Manager) conflictingDelegs(f *fileState, c ClientID, write bool) (rs []
 	return rs, blocked, holders
 }
 
+// Delegating reports whether any client holds a delegation, without
+// taking a lock.
+func (m *Manager) Delegating() bool { return m.ndelegs.Load() > 0 }
+
 // BreakDelegations is called before a request changes file (write
 // true: WRITE, SETATTR, REMOVE, RENAME, LINK, an NFSv3 or NLM request)
 // or reads its data or attributes (write false) on behalf of client

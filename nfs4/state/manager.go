@@ -71,6 +71,7 @@ type Manager struct {
 
 	recallMu sync.Mutex
 	recaller func(Recall)
+	gone     func(ClientID)
 	ndelegs  atomic.Int64 // delegations out, of every client
 
 	waitMu   sync.Mutex

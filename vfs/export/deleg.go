@@ -34,7 +34,7 @@ func (t *Table) BreakDelegations(ctx context.Context, fh []byte, write bool) err
 
 // BreakDelegationsOf is BreakDelegations for the file h of export ex.
 func (t *Table) BreakDelegationsOf(ctx context.Context, ex *Export, h vfs.Handle, write bool) error {
-	if t.breaker.Load() == nil {
+	if d := t.breaker.Load(); d == nil || !d.b.Delegating() {
 		return nil
 	}
 	fh, err := AppendHandle(nil, ex.ID, h)
