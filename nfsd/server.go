@@ -95,6 +95,11 @@ type Server struct {
 	// over a pseudo file system of the exports.
 	NoNFSv4 bool
 
+	// NoDelegations turns NFSv4 delegations off. By default a client
+	// whose callback path works gets read and write delegations when
+	// no other client is in the way; NFSv3 and NLM requests recall them.
+	NoDelegations bool
+
 	// Logger receives the Server's logs: its start and stop at Info,
 	// every call at Debug; nil means slog.Default().
 	Logger *slog.Logger

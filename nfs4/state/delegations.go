@@ -130,7 +130,19 @@ func (m *Manager) conflictingDelegs(f *fileState, c ClientID, write bool) (rs []
 		d.deadline = now.Add(m.cfg.Lease)
 		rs = append(rs, Recall{Client: d.client, Minor: d.minor, Stateid: d.st.id, File: bytes.Clone(d.st.handle)})
 	}
+	if len(rs) > 0 {
+		m.wakeReaper()
+	}
 	return rs, blocked, holders
+}
+
+// wakeReaper has RunReaper run Reap now, which learns the deadline of a
+// recall just begun.
+func (m *Manager) wakeReaper() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Delegating reports whether any client holds a delegation, without
@@ -312,29 +324,6 @@ func (m *Manager) undeleg(st *stateRec) {
 			m.ndelegs.Add(-1)
 		}
 	})
-}
-
-// CheckDelegation checks that sid is a current delegation of client on
-// file, for an OPEN that claims it (CLAIM_DELEGATE_CUR, CLAIM_DELEG_CUR_FH)
-// and returns its kind.
-func (m *Manager) CheckDelegation(sid Stateid, minor uint32, client ClientID, file vfs.Handle) (DelegType, error) {
-	if sid.ClientID() != client {
-		return 0, ErrBadStateid
-	}
-	c, st, err := m.findState(sid, minor, DelegState, file)
-	if err != nil {
-		return 0, err
-	}
-	defer c.mu.Unlock()
-	m.filesMu.Lock()
-	defer m.filesMu.Unlock()
-	f := m.files[st.file]
-	if f == nil || st.deleg == nil {
-		return 0, ErrBadStateid
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return st.deleg.typ, nil
 }
 
 // revokeDueLocked revokes c's recalled delegations whose time ran out:

@@ -142,6 +142,8 @@ func (m *Manager) RunReaper(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-m.kick:
+			t.Stop()
 		}
 	}
 }

@@ -73,6 +73,8 @@ type Manager struct {
 	recaller func(Recall)
 	gone     func(ClientID)
 	ndelegs  atomic.Int64 // delegations out, of every client
+	// kick wakes RunReaper early: a recall has set a deadline.
+	kick chan struct{}
 
 	waitMu   sync.Mutex
 	waiters  map[string][]lockWaiter // by file
@@ -106,6 +108,7 @@ func New(cfg Config) *Manager {
 		byName: make(map[string]*names),
 		byID:   make(map[ClientID]*client),
 		files:  make(map[string]*fileState),
+		kick:   make(chan struct{}, 1),
 	}
 }
 
