@@ -1,10 +1,13 @@
 package nfs4
 
 import (
+	"context"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -90,4 +93,40 @@ func TestInteropTsharkCBRecall(t *testing.T) {
 		require.NotEmpty(t, c.Read(filter+" && rpc.msgtyp == 1"), op.String())
 	}
 	require.NotEmpty(t, c.Read("rpc.program == 0x40000000 && rpc.procedure == 0"), "CB_NULL")
+}
+
+// TestInteropLibnfsDelegations: libnfs (nfs-cat, NFSv4.0) reads a file
+// from a server that gives delegations. libnfs takes none (its
+// SETCLIENTID names no callback service the server can reach), so its
+// OPEN gets none and nothing is recalled from it; a file another client
+// holds a delegation on is read once that client has returned it.
+// (libnfs does not retry an OPEN answered NFS4ERR_DELAY, so the read is
+// made after the return.)
+func TestInteropLibnfsDelegations(t *testing.T) {
+	peers.Require(t, "nfs-cat")
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000801)
+	a := d.client40(t, "a", cbA)
+	okA, fh := a.open40("f", "oa", 1, OPEN4_SHARE_ACCESS_BOTH)
+	require.Equal(t, OPEN_DELEGATE_WRITE, okA.Delegation.DelegationType)
+	dsid := okA.Delegation.Write.Stateid
+	a.ok(0, putfh(fh), writeS(dsid, 0, "written under a delegation\n"))
+
+	url := "nfs://127.0.0.1/e/f?version=4&nfsport=" + strconv.Itoa(portOf(t, d.addr))
+	cat := func() (string, error) {
+		ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "nfs-cat", url).CombinedOutput()
+		return string(out), err
+	}
+	out, err := cat()
+	require.Error(t, err, "libnfs's OPEN meets the delegation: %s", out)
+	require.Contains(t, out, "NFS4ERR_DELAY")
+	require.Equal(t, dsid, recallStateid(t, cbA.next(t)))
+	a.ok(0, putfh(fh), delegReturn(dsid))
+
+	out, err = cat()
+	require.NoError(t, err, out)
+	require.Equal(t, "written under a delegation\n", out)
+	require.False(t, d.m.Delegating(), "libnfs took no delegation")
 }
