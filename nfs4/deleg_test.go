@@ -2,6 +2,7 @@ package nfs4
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -460,4 +461,75 @@ func TestCallbackPath40ClosedWithClient(t *testing.T) {
 	d.m.Reap(bg)
 	require.Nil(t, d.ss.cb.path(state.ClientID(a.id)))
 	require.Error(t, client.Call(bg, cb.prog, NFS_CB, CB_NULL, nil, nil), "closed")
+}
+
+// A 4.1 holder opens the file under its delegation by filehandle
+// (CLAIM_DELEG_CUR_FH) while it is recalled, then returns it; claims of
+// delegations from before a restart are not supported, and another
+// client cannot claim the delegation.
+func TestDelegation41ClaimDelegCurFH(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000901)
+	a := d.client41(t, "a", cbA, true)
+	b := d.client41(t, "b", nil, false)
+	st, okA, fh := a.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	dsid := okA.Delegation.Read.Stateid
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4ERR_DELAY, st)
+	recallOf(t, cbA.next(t), 1, dsid, fh)
+
+	claim := func(c OpenClaim4) NfsArgop4 {
+		return NfsArgop4{Argop: OP_OPEN, Opopen: &OPEN4args{ShareAccess: OPEN4_SHARE_ACCESS_READ,
+			Owner: OpenOwner4{Owner: []byte("o2")}, Claim: c}}
+	}
+	res, _ := b.seq41(putfh(fh), claim(OpenClaim4{Claim: CLAIM_DELEG_CUR_FH, OcDelegateStateid: &dsid}))
+	require.Equal(t, NFS4ERR_BAD_STATEID, res.Status, "not b's delegation")
+	res, _ = a.seq41(putfh(fh), claim(OpenClaim4{Claim: CLAIM_DELEG_PREV_FH}))
+	require.Equal(t, NFS4ERR_NOTSUPP, res.Status)
+	res, _ = a.seq41(putfh(fh), claim(OpenClaim4{Claim: CLAIM_DELEG_CUR_FH, OcDelegateStateid: &dsid}))
+	require.Equal(t, NFS4_OK, res.Status)
+	require.Equal(t, OPEN_DELEGATE_NONE, res.Resarray[1].Opopen.Resok4.Delegation.DelegationType)
+	res, _ = a.seq41(putfh(fh), delegReturn(dsid))
+	require.Equal(t, NFS4_OK, res.Status)
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4_OK, st)
+}
+
+// A 4.1 client whose back channel connection closes: SEQUENCE on its
+// other connection reports CB_PATH_DOWN_SESSION, a recall that cannot
+// be sent marks the client's callback path down (CB_PATH_DOWN), and a
+// new back channel (BIND_CONN_TO_SESSION) clears both.
+func TestDelegation41BackChannelLost(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000a01)
+	a := d.client41(t, "a", nil, false)
+	back := d.dial(t, cbA.mux())
+	bind := func(k *tclient) {
+		k.ok(1, NfsArgop4{Argop: OP_BIND_CONN_TO_SESSION, OpbindConnToSession: &BINDCONNTOSESSION4args{BctsaSessid: a.sess, BctsaDir: CDFC4_BACK}})
+	}
+	bind(back)
+	a.seq41(NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog}})
+	st, okA, _ := a.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+	require.Equal(t, NFS4_OK, st)
+	require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)
+
+	back.c.Close()
+	require.Eventually(t, func() bool {
+		_, flags := a.seq41()
+		return flags == SEQ4_STATUS_CB_PATH_DOWN_SESSION
+	}, 10*time.Second, 10*time.Millisecond)
+
+	b := d.client41(t, "b", nil, false)
+	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
+	require.Equal(t, NFS4ERR_DELAY, st)
+	require.Eventually(t, func() bool {
+		_, flags := a.seq41()
+		return flags == SEQ4_STATUS_CB_PATH_DOWN|SEQ4_STATUS_CB_PATH_DOWN_SESSION
+	}, 10*time.Second, 10*time.Millisecond)
+
+	again := d.dial(t, cbA.mux())
+	bind(again)
+	_, flags := a.seq41()
+	require.Zero(t, flags)
 }
