@@ -53,6 +53,19 @@ type callbacks struct {
 	paths map[state.ClientID]*path40
 }
 
+// setLogger has the callbacks log to l (the Server's).
+func (cbs *callbacks) setLogger(l *slog.Logger) {
+	cbs.mu.Lock()
+	cbs.logger = l
+	cbs.mu.Unlock()
+}
+
+func (cbs *callbacks) log() *slog.Logger {
+	cbs.mu.Lock()
+	defer cbs.mu.Unlock()
+	return cbs.logger
+}
+
 // path40 is a 4.0 client's callback path.
 type path40 struct {
 	cb   state.Callback
@@ -84,6 +97,10 @@ func (cbs *callbacks) probe40(id state.ClientID, cb state.Callback) {
 	go func() {
 		defer close(p.done)
 		up := cbs.dial40(p) == nil
+		if cbs.path(id) != p {
+			p.close() // a newer callback address replaced this one
+			return
+		}
 		if err := cbs.m.SetCallbackDown(id, !up); err != nil {
 			p.close()
 		}
@@ -98,7 +115,7 @@ func (cbs *callbacks) dial40(p *path40) error {
 		err = ErrCallbackNetid
 	}
 	if err != nil {
-		cbs.logger.Debug("NFSv4 callback address", "netid", p.cb.NetID, "addr", p.cb.Addr, "err", err)
+		cbs.log().Debug("NFSv4 callback address", "netid", p.cb.NetID, "addr", p.cb.Addr, "err", err)
 		return err
 	}
 	addr := tcp.String()
@@ -112,7 +129,7 @@ func (cbs *callbacks) dial40(p *path40) error {
 		}
 	}
 	if err != nil {
-		cbs.logger.Debug("NFSv4 callback path down", "addr", addr, "err", err)
+		cbs.log().Debug("NFSv4 callback path down", "addr", addr, "err", err)
 		return err
 	}
 	p.mu.Lock()
@@ -295,7 +312,7 @@ func (cbs *callbacks) recall(r state.Recall) {
 		defer cancel()
 		op := NfsCbArgop4{Argop: OP_CB_RECALL, Opcbrecall: &CBRECALL4args{Stateid: Stateid4(r.Stateid), Fh: NfsFh4(r.File)}}
 		if _, err := cbs.compound(ctx, r.Client, r.Minor, []NfsCbArgop4{op}); err != nil {
-			cbs.logger.Info("NFSv4 CB_RECALL failed", "client", r.Client, "err", err)
+			cbs.log().Info("NFSv4 CB_RECALL failed", "client", r.Client, "err", err)
 		}
 	}()
 }
@@ -327,7 +344,7 @@ func (cbs *callbacks) notifyLock(n state.LockNotify) {
 		op := NfsCbArgop4{Argop: OP_CB_NOTIFY_LOCK, OpcbnotifyLock: &CBNOTIFYLOCK4args{CnlaFh: NfsFh4(n.File),
 			CnlaLockOwner: LockOwner4{Clientid: Clientid4(n.Client), Owner: n.Owner}}}
 		if _, err := cbs.compound(ctx, n.Client, n.Minor, []NfsCbArgop4{op}); err != nil {
-			cbs.logger.Debug("NFSv4 CB_NOTIFY_LOCK failed", "client", n.Client, "err", err)
+			cbs.log().Debug("NFSv4 CB_NOTIFY_LOCK failed", "client", n.Client, "err", err)
 		}
 	}()
 }

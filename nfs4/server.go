@@ -106,6 +106,9 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 	s.stateServer, _ = o.State.(*StateServer)
 	if s.stateServer != nil {
 		t.SetDelegationBreaker(crossProtocol{s.stateServer.m})
+		if o.Logger != nil {
+			s.stateServer.cb.setLogger(o.Logger)
+		}
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
