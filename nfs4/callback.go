@@ -148,6 +148,17 @@ func (p *path40) close() {
 	p.up = false
 }
 
+// closeAll closes every 4.0 callback path.
+func (cbs *callbacks) closeAll() {
+	cbs.mu.Lock()
+	paths := cbs.paths
+	cbs.paths = make(map[state.ClientID]*path40)
+	cbs.mu.Unlock()
+	for _, p := range paths {
+		p.close()
+	}
+}
+
 // forget closes and drops client id's 4.0 callback path.
 func (cbs *callbacks) forget(id state.ClientID) {
 	cbs.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/nfs4/state"
+	"github.com/nfskit/nfskit/rpc"
 )
 
 // A 4.0 client whose callback path works gets a read delegation with a
@@ -450,11 +451,7 @@ func TestCallbackPath40ClosedWithClient(t *testing.T) {
 	d := newDelegEnv(t)
 	cb := newFakeCB(0x40000511)
 	a := d.client40(t, "a", cb)
-	p := d.ss.cb.path(state.ClientID(a.id))
-	require.NotNil(t, p)
-	p.mu.Lock()
-	client := p.client
-	p.mu.Unlock()
+	client := d.callbackClient(t, a.id)
 	require.NoError(t, client.Call(bg, cb.prog, NFS_CB, CB_NULL, nil, nil))
 
 	d.clock.Advance(2 * delegLease)
@@ -532,4 +529,29 @@ func TestDelegation41BackChannelLost(t *testing.T) {
 	bind(again)
 	_, flags := a.seq41()
 	require.Zero(t, flags)
+}
+
+// Close closes the server's 4.0 callback connections.
+func TestStateServerCloseCallbacks(t *testing.T) {
+	d := newDelegEnv(t)
+	cb := newFakeCB(0x40000b01)
+	a := d.client40(t, "a", cb)
+	client := d.callbackClient(t, a.id)
+	require.NoError(t, d.ss.Close())
+	require.Nil(t, d.ss.cb.path(state.ClientID(a.id)))
+	require.Error(t, client.Call(bg, cb.prog, NFS_CB, CB_NULL, nil, nil))
+	up, err := d.ss.CallbackUp(bg, state.ClientID(a.id))
+	require.NoError(t, err)
+	require.False(t, up)
+}
+
+// callbackClient returns the connection the server opened to client
+// id's callback service.
+func (d *delegEnv) callbackClient(t *testing.T, id Clientid4) *rpc.Client {
+	p := d.ss.cb.path(state.ClientID(id))
+	require.NotNil(t, p)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	require.NotNil(t, p.client)
+	return p.client
 }

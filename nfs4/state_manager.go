@@ -39,6 +39,15 @@ func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
 	return s
 }
 
+// Close closes the connections the server opened to its 4.0 clients'
+// callback services. Callbacks already under way end within their
+// timeout; 4.1 back channels are the clients' own connections, closed
+// with the rpc.Server that accepted them.
+func (s *StateServer) Close() error {
+	s.cb.closeAll()
+	return nil
+}
+
 // CallbackUp waits until the server has probed client id's callback
 // path (4.0: CB_NULL after SETCLIENTID_CONFIRM) and reports whether it
 // is up; a 4.1 client's is up while a session has a usable back channel.

@@ -147,6 +147,8 @@ type running struct {
 	v4grace   *recovery.Grace
 	v4reclaim []recovery.Record
 	stopV4    func()
+	// v4cb calls the NFSv4 clients back; closed at stop.
+	v4cb *nfs4.StateServer
 }
 
 // service is a set of programs served on one port.
@@ -396,8 +398,9 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
+		run.v4cb = nfs4.NewStateManager(run.v4, run.v4grace)
 		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(),
-			State: nfs4.NewStateManager(run.v4, run.v4grace)}).Register(mux)
+			State: run.v4cb}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
@@ -483,6 +486,9 @@ func (r *running) stop(ctx context.Context) error {
 	errs = append(errs, r.srv.Shutdown(ctx))
 	if r.stopV4 != nil {
 		r.stopV4()
+	}
+	if r.v4cb != nil {
+		r.v4cb.Close()
 	}
 	if r.locks != nil {
 		errs = append(errs, r.locks.close())
