@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -51,6 +52,9 @@ type callbacks struct {
 
 	mu    sync.Mutex
 	paths map[state.ClientID]*path40
+	// sec is the credential each 4.1 session asked its callbacks to
+	// carry (CREATE_SESSION's and BACKCHANNEL_CTL's csa_sec_parms).
+	sec map[state.SessionID]rpc.Auth
 }
 
 // setLogger has the callbacks log to l (the Server's).
@@ -77,7 +81,8 @@ type path40 struct {
 }
 
 func newCallbacks(m *state.Manager) *callbacks {
-	return &callbacks{m: m, logger: slog.Default(), paths: make(map[state.ClientID]*path40)}
+	return &callbacks{m: m, logger: slog.Default(), paths: make(map[state.ClientID]*path40),
+		sec: make(map[state.SessionID]rpc.Auth)}
 }
 
 // probe40 opens client id's callback path after SETCLIENTID_CONFIRM and
@@ -121,7 +126,14 @@ func (cbs *callbacks) dial40(p *path40) error {
 	addr := tcp.String()
 	ctx, cancel := context.WithTimeout(context.Background(), cbTimeout)
 	defer cancel()
-	client, err := rpc.Dial(ctx, "tcp", addr, nil)
+	// Clients refuse a CB_COMPOUND without credentials (Linux's
+	// callback service takes AUTH_NONE for CB_NULL only): AUTH_SYS as
+	// the superuser of this host.
+	auth, err := callbackAuthSys(rpc.AuthsysParms{Machinename: hostname()})
+	if err != nil {
+		return err
+	}
+	client, err := rpc.Dial(ctx, "tcp", addr, &rpc.ClientOptions{Auth: auth})
 	if err == nil {
 		err = client.Call(ctx, p.cb.Program, NFS_CB, CB_NULL, nil, nil)
 		if err != nil {
@@ -159,11 +171,17 @@ func (cbs *callbacks) closeAll() {
 	}
 }
 
-// forget closes and drops client id's 4.0 callback path.
+// forget closes and drops client id's 4.0 callback path and the
+// callback credentials of its sessions.
 func (cbs *callbacks) forget(id state.ClientID) {
 	cbs.mu.Lock()
 	p := cbs.paths[id]
 	delete(cbs.paths, id)
+	for sid := range cbs.sec {
+		if sid.ClientID() == id {
+			delete(cbs.sec, sid)
+		}
+	}
 	cbs.mu.Unlock()
 	if p != nil {
 		p.close()
@@ -267,7 +285,7 @@ func (cbs *callbacks) compound41(ctx context.Context, id state.ClientID, minor u
 		CsaSlotid: Slotid4(slot.Slot), CsaHighestSlotid: Slotid4(slot.HighestSlot)}}
 	args := CBCOMPOUND4args{Minorversion: minor, Argarray: append([]NfsCbArgop4{seq}, ops...)}
 	var res CBCOMPOUND4res
-	err = conn.Call(ctx, path.Program, NFS_CB, CB_COMPOUND, &args, &res)
+	err = conn.CallWith(ctx, cbs.secOf(path.Session), path.Program, NFS_CB, CB_COMPOUND, &args, &res)
 	cbs.m.ReleaseBackSlot(path.Session, slot.Slot, err == nil)
 	if err != nil {
 		if _, alive := cbs.m.ClientBackPath(id); !alive {
@@ -358,4 +376,54 @@ func (cbs *callbacks) notifyLock(n state.LockNotify) {
 			cbs.log().Debug("NFSv4 CB_NOTIFY_LOCK failed", "client", n.Client, "err", err)
 		}
 	}()
+}
+
+// setSec keeps the credential a 4.1 session's callbacks are to carry:
+// the first of parms the server can send, AUTH_SYS with the client's
+// parameters or AUTH_NONE (RPCSEC_GSS is not offered).
+func (cbs *callbacks) setSec(sid state.SessionID, parms []CallbackSecParms4) {
+	var auth rpc.Auth
+	for _, p := range parms {
+		if p.CbSecflavor == AUTH_NONE {
+			break
+		}
+		if p.CbSecflavor == AUTH_SYS && p.CbspSysCred != nil {
+			c := p.CbspSysCred
+			a, err := callbackAuthSys(rpc.AuthsysParms{Stamp: c.Stamp, Machinename: c.Machinename, Uid: c.Uid, Gid: c.Gid, Gids: c.Gids})
+			if err == nil {
+				auth = a
+				break
+			}
+		}
+	}
+	cbs.mu.Lock()
+	cbs.sec[sid] = auth
+	cbs.mu.Unlock()
+}
+
+// secOf returns the credential of a session's callbacks (nil:
+// AUTH_NONE).
+func (cbs *callbacks) secOf(sid state.SessionID) rpc.Auth {
+	cbs.mu.Lock()
+	defer cbs.mu.Unlock()
+	return cbs.sec[sid]
+}
+
+// callbackAuthSys makes an AUTH_SYS credential; a nil interface, not a
+// nil *rpc.AuthSys, on failure.
+func callbackAuthSys(p rpc.AuthsysParms) (rpc.Auth, error) {
+	a, err := rpc.NewAuthSys(p)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// hostname is the machine name of the server's AUTH_SYS callbacks.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || len(h) > 255 {
+		return "nfskit"
+	}
+	return h
 }

@@ -54,17 +54,19 @@ func serveTCP(t *testing.T, h rpc.Handler, prog, vers uint32) string {
 }
 
 // fakeCB is a client's callback service, as a client serves it: CB_NULL,
-// and CB_COMPOUND with CB_SEQUENCE (checking the slot's seqid as a
+// and, with AUTH_SYS credentials only (as Linux's callback service
+// takes them), CB_COMPOUND with CB_SEQUENCE (checking the slot's seqid as a
 // replier does), CB_RECALL, CB_GETATTR (answering size and change) and
 // CB_NOTIFY_LOCK. Each CB_COMPOUND's arguments go to calls.
 type fakeCB struct {
 	prog  uint32
 	calls chan CBCOMPOUND4args
 
-	mu     sync.Mutex
-	slots  map[Slotid4]Sequenceid4
-	size   uint64
-	change uint64
+	mu      sync.Mutex
+	machine string // of the last CB_COMPOUND's AUTH_SYS credential
+	slots   map[Slotid4]Sequenceid4
+	size    uint64
+	change  uint64
 }
 
 func newFakeCB(prog uint32) *fakeCB {
@@ -93,6 +95,14 @@ func (f *fakeCB) serve(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
 		w.Error(rpc.PROC_UNAVAIL)
 		return
 	}
+	sys, ok := call.AuthSys()
+	if !ok {
+		w.AuthError(rpc.AUTH_BADCRED)
+		return
+	}
+	f.mu.Lock()
+	f.machine = sys.Machinename
+	f.mu.Unlock()
 	var a CBCOMPOUND4args
 	if call.Decode(&a) != nil {
 		w.Error(rpc.GARBAGE_ARGS)
@@ -147,6 +157,14 @@ func (f *fakeCB) answer(op NfsCbArgop4) NfsCbResop4 {
 		r = NfsCbResop4{Resop: OP_CB_ILLEGAL, Opcbillegal: &CBILLEGAL4res{Status: NFS4ERR_OP_ILLEGAL}}
 	}
 	return r
+}
+
+// lastMachine returns the machine name of the last CB_COMPOUND's
+// credential.
+func (f *fakeCB) lastMachine() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.machine
 }
 
 // next returns the next CB_COMPOUND the fake was sent.
@@ -261,6 +279,7 @@ func (d *delegEnv) client41(t *testing.T, name string, cb *fakeCB, back bool) *t
 	ex := k.ok(1, exchangeID(name, 1)).Resarray[0].OpexchangeId.EirResok4
 	cs := createSession(ex.EirClientid, uint32(ex.EirSequenceid))
 	cs.OpcreateSession.CsaCbProgram = prog
+	cs.OpcreateSession.CsaSecParms = cbSys
 	if back {
 		cs.OpcreateSession.CsaFlags = CREATE_SESSION4_FLAG_CONN_BACK_CHAN
 	}
@@ -296,6 +315,10 @@ func (k *tclient) open41(name string, access uint32) (Nfsstat4, *OPEN4resok, []b
 	}
 	return NFS4_OK, res.Resarray[2].Opopen.Resok4, fhOf(k.t, res.Resarray[3])
 }
+
+// cbSys are the callback security parameters the tests' 4.1 clients
+// give: AUTH_SYS, as Linux's do.
+var cbSys = []CallbackSecParms4{{CbSecflavor: AUTH_SYS, CbspSysCred: &AuthsysParms{Machinename: "client"}}}
 
 func delegReturn(sid Stateid4) NfsArgop4 {
 	return NfsArgop4{Argop: OP_DELEGRETURN, Opdelegreturn: &DELEGRETURN4args{DelegStateid: sid}}

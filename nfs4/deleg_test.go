@@ -39,6 +39,7 @@ func TestDelegation40RecallOnOpen(t *testing.T) {
 	}
 	require.Equal(t, NFS4ERR_DELAY, openB(1).Status)
 	recallOf(t, cbA.next(t), 0, dsid, fh)
+	require.Equal(t, hostname(), cbA.lastMachine(), "AUTH_SYS as this host")
 	require.Equal(t, NFS4ERR_DELAY, openB(2).Status)
 	cbA.none(t) // recalled once
 
@@ -154,6 +155,7 @@ func TestDelegation41RevokedAfterLease(t *testing.T) {
 	st, _, _ = b.open41("f", OPEN4_SHARE_ACCESS_WRITE)
 	require.Equal(t, NFS4ERR_DELAY, st)
 	seq := recallOf(t, cbA.next(t), 1, dsid, fh)
+	require.Equal(t, "client", cbA.lastMachine(), "the session's callback credential")
 	require.Equal(t, a.sess, seq.CsaSessionid)
 	require.Equal(t, Sequenceid4(1), seq.CsaSequenceid)
 	require.Equal(t, Slotid4(0), seq.CsaSlotid)
@@ -301,7 +303,7 @@ func TestDelegation41BindConnBackchannel(t *testing.T) {
 	bind := NfsArgop4{Argop: OP_BIND_CONN_TO_SESSION, OpbindConnToSession: &BINDCONNTOSESSION4args{BctsaSessid: a.sess, BctsaDir: CDFC4_BACK_OR_BOTH}}
 	got := back.ok(1, bind)
 	require.Equal(t, CDFS4_BOTH, got.Resarray[0].OpbindConnToSession.BctsrResok4.BctsrDir)
-	ctl := NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog}}
+	ctl := NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog, BcaSecParms: cbSys}}
 	a.seq41(ctl)
 	_, flags = a.seq41()
 	require.Zero(t, flags)
@@ -506,7 +508,7 @@ func TestDelegation41BackChannelLost(t *testing.T) {
 		k.ok(1, NfsArgop4{Argop: OP_BIND_CONN_TO_SESSION, OpbindConnToSession: &BINDCONNTOSESSION4args{BctsaSessid: a.sess, BctsaDir: CDFC4_BACK}})
 	}
 	bind(back)
-	a.seq41(NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog}})
+	a.seq41(NfsArgop4{Argop: OP_BACKCHANNEL_CTL, OpbackchannelCtl: &BACKCHANNELCTL4args{BcaCbProgram: cbA.prog, BcaSecParms: cbSys}})
 	st, okA, _ := a.open41("f", OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
 	require.Equal(t, NFS4_OK, st)
 	require.Equal(t, OPEN_DELEGATE_READ, okA.Delegation.DelegationType)

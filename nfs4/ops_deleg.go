@@ -121,8 +121,8 @@ func opWantDelegation(c *compound) Nfsstat4 {
 }
 
 // opBackchannelCtl serves 4.1's BACKCHANNEL_CTL: the session's callback
-// program changes; the security parameters are taken as they come
-// (callbacks are sent with AUTH_NONE).
+// program and the credential its callbacks carry change (AUTH_SYS or
+// AUTH_NONE; RPCSEC_GSS is not offered).
 func opBackchannelCtl(c *compound) Nfsstat4 {
 	var a BACKCHANNELCTL4args
 	a.UnmarshalXDR(&c.d)
@@ -130,7 +130,11 @@ func opBackchannelCtl(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
-	return stateStatus(ss.m.BackchannelCtl(c.slot.sid, a.BcaCbProgram))
+	if err := ss.m.BackchannelCtl(c.slot.sid, a.BcaCbProgram); err != nil {
+		return stateStatus(err)
+	}
+	ss.cb.setSec(c.slot.sid, a.BcaSecParms)
+	return NFS4_OK
 }
 
 // caller returns the NFSv4 client a request is made for, as far as the

@@ -132,6 +132,7 @@ func opCreateSession(c *compound) Nfsstat4 {
 	if err != nil {
 		return stateStatus(err)
 	}
+	ss.cb.setSec(res.SessionID, a.CsaSecParms)
 	var flags uint32 // not persistent
 	if back {
 		flags |= CREATE_SESSION4_FLAG_CONN_BACK_CHAN
