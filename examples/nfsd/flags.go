@@ -41,6 +41,7 @@ type flags struct {
 	noRootSquash bool
 	verbose      bool
 	v4           bool
+	delegations  bool
 }
 
 // usage is the first line -h prints.
@@ -74,6 +75,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.BoolVar(&f.noRootSquash, "no-root-squash", false, "let uid 0 act as the superuser (the same as -squash none)")
 	fs.BoolVar(&f.verbose, "v", false, "log every call (at debug level)")
 	fs.BoolVar(&f.v4, "v4", true, "serve NFSv4 (4.0 and 4.1) beside NFSv3 on the NFS port")
+	fs.BoolVar(&f.delegations, "delegations", true, "give NFSv4 clients read and write delegations (recalled when another client, NFSv3 or NLM needs the file)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -156,6 +158,7 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		GracePeriod:   f.grace,
 		Logger:        logger,
 		NoNFSv4:       !f.v4,
+		NoDelegations: !f.delegations,
 	}
 	if len(addrs) > 1 {
 		srv.ExtraAddrs = addrs[1:]

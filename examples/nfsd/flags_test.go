@@ -67,6 +67,7 @@ func TestFlagsToServer(t *testing.T) {
 				s.Addr, s.Ports = "::1", nfsd.Ports{NFS: 0, Mount: 1, NLM: 2, NSM: 3, Portmap: 4}
 			}), "/", export.Policy{}},
 		{"without NFSv4", []string{"-v4=false"}, base(func(s *nfsd.Server) { s.NoNFSv4 = true }), "/", export.Policy{}},
+		{"without delegations", []string{"-delegations=false"}, base(func(s *nfsd.Server) { s.NoDelegations = true }), "/", export.Policy{}},
 		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
 			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",
