@@ -8,6 +8,8 @@ import (
 
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/export"
 )
 
 // A 4.0 client whose callback path works gets a read delegation with a
@@ -104,20 +106,28 @@ func TestDelegationCBGetattr(t *testing.T) {
 	okA, fh := a.open40("f", "oa", 1, OPEN4_SHARE_ACCESS_BOTH)
 	require.Equal(t, OPEN_DELEGATE_WRITE, okA.Delegation.DelegationType)
 
-	server := attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
+	_, h, err := export.DecodeHandle(fh)
+	require.NoError(t, err)
+	attr, err := d.fs["/e"].GetAttr(bg, &vfs.Root, h)
+	require.NoError(t, err)
+
+	// The holder has not written: its values are the server's, which
+	// are reported as they are.
+	cbA.setAttrs(attr.Size, attr.Change)
+	got := attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
 	cb := cbA.next(t)
 	require.Len(t, cb.Argarray, 1)
 	require.Equal(t, OP_CB_GETATTR, cb.Argarray[0].Argop)
 	require.Equal(t, NfsFh4(fh), cb.Argarray[0].Opcbgetattr.Fh)
-	// The fake answered size 0, change 0: the server's change differs.
-	require.Equal(t, uint64(0), server[FATTR4_SIZE])
+	require.Equal(t, Bitmap(FATTR4_CHANGE, FATTR4_SIZE), cb.Argarray[0].Opcbgetattr.AttrRequest)
+	require.Equal(t, map[int]any{FATTR4_SIZE: attr.Size, FATTR4_CHANGE: attr.Change}, got)
 
-	before := server[FATTR4_CHANGE].(uint64)
-	cbA.setAttrs(4096, 99)
-	got := attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
+	// The holder has written 4096 bytes it caches: its size, and the
+	// server's change attribute moved on.
+	cbA.setAttrs(4096, attr.Change+3)
+	got = attrsOf(t, b.ok(0, putfh(fh), getattr(FATTR4_SIZE, FATTR4_CHANGE)).Resarray[1])
 	cbA.next(t)
-	require.Equal(t, uint64(4096), got[FATTR4_SIZE])
-	require.Greater(t, got[FATTR4_CHANGE].(uint64), before-1)
+	require.Equal(t, map[int]any{FATTR4_SIZE: uint64(4096), FATTR4_CHANGE: attr.Change + 1}, got)
 
 	// Attributes other than size and change ask nothing.
 	b.ok(0, putfh(fh), getattr(FATTR4_MODE))
