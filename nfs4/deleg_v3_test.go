@@ -154,12 +154,7 @@ func (vetoFS) MayDelegate(ctx context.Context, h vfs.Handle, write bool) bool { 
 // given for its files; the other exports' files are delegated.
 func TestDelegationVeto(t *testing.T) {
 	d := newDelegEnv(t)
-	fs := memfs.New(nil)
-	root, err := fs.Root(bg)
-	require.NoError(t, err)
-	_, err = fs.SetAttr(bg, &vfs.Root, root, vfs.SetAttr{Mode: ptr(uint32(0o1777))})
-	require.NoError(t, err)
-	require.NoError(t, d.table.Add(&export.Export{ID: 2, Path: "/v", FS: vetoFS{fs}, Policy: export.Policy{NoRootSquash: true}}))
+	d.addExport(t, 2, "/v", vetoFS{openMemfs(t)})
 
 	cbA := newFakeCB(0x40000621)
 	a := d.client40(t, "a", cbA)
@@ -168,4 +163,55 @@ func TestDelegationVeto(t *testing.T) {
 	require.Equal(t, OPEN_DELEGATE_NONE, res.Resarray[2].Opopen.Resok4.Delegation.DelegationType)
 	ok, _ := a.open40("f", "o2", 1, OPEN4_SHARE_ACCESS_READ)
 	require.Equal(t, OPEN_DELEGATE_READ, ok.Delegation.DelegationType)
+}
+
+// watchFS is a memfs that learns of changes made behind the server and
+// recalls delegations through the function the export table hands it.
+type watchFS struct {
+	*memfs.FS
+	brk func(ctx context.Context, h vfs.Handle) error
+}
+
+func (w *watchFS) WatchDelegations(brk func(ctx context.Context, h vfs.Handle) error) { w.brk = brk }
+
+// A backend that learns of a change behind the server
+// (vfs.DelegationWatcher) recalls the file's delegation: vfs.ErrDelay
+// until it is returned.
+func TestDelegationBrokenByBackend(t *testing.T) {
+	d := newDelegEnv(t)
+	w := &watchFS{FS: openMemfs(t)}
+	d.addExport(t, 2, "/w", w)
+	require.NotNil(t, w.brk)
+
+	cbA := newFakeCB(0x40000631)
+	a := d.client40(t, "a", cbA)
+	res := a.ok(0, putroot(), lookup("w"), openOp(a.id, openArg{seqid: 1, access: OPEN4_SHARE_ACCESS_READ, owner: "o",
+		create: true, mode: UNCHECKED4, name: "f"}), getfh())
+	ok := res.Resarray[2].Opopen.Resok4
+	require.Equal(t, OPEN_DELEGATE_READ, ok.Delegation.DelegationType)
+	fh := fhOf(t, res.Resarray[3])
+	_, h, err := export.DecodeHandle(fh)
+	require.NoError(t, err)
+
+	require.ErrorIs(t, w.brk(bg, h), vfs.ErrDelay)
+	dsid := recallStateid(t, cbA.next(t))
+	require.Equal(t, ok.Delegation.Read.Stateid, dsid)
+	require.ErrorIs(t, w.brk(bg, h), vfs.ErrDelay)
+	a.ok(0, putfh(fh), delegReturn(dsid))
+	require.NoError(t, w.brk(bg, h))
+}
+
+// openMemfs returns a memfs whose root anyone may write in.
+func openMemfs(t *testing.T) *memfs.FS {
+	fs := memfs.New(nil)
+	root, err := fs.Root(bg)
+	require.NoError(t, err)
+	_, err = fs.SetAttr(bg, &vfs.Root, root, vfs.SetAttr{Mode: ptr(uint32(0o1777))})
+	require.NoError(t, err)
+	return fs
+}
+
+// addExport exports fs at path with id, the root not squashed.
+func (d *delegEnv) addExport(t *testing.T, id uint32, path string, fs vfs.FS) {
+	require.NoError(t, d.table.Add(&export.Export{ID: id, Path: path, FS: fs, Policy: export.Policy{NoRootSquash: true}}))
 }

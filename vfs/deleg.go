@@ -19,6 +19,18 @@ type DelegationBreaker interface {
 	Delegating() bool
 }
 
+// DelegationWatcher is an optional interface of a file system whose
+// files change behind the server (other hosts, local programs) and that
+// learns of those changes: when its export is added to a table, it is
+// handed brk, which it calls with a file's handle before (or as soon as
+// it learns of) a change by other means than the server. brk recalls the
+// NFSv4 delegations of the file and returns ErrDelay while they are out
+// (a backend that can wait retries until nil), nil when none is.
+// WatchDelegations must only keep brk: it runs under the table's lock.
+type DelegationWatcher interface {
+	WatchDelegations(brk func(ctx context.Context, h Handle) error)
+}
+
 // DelegationVeto is an optional interface of a file system that has a
 // say in NFSv4 delegations: a backend whose files change behind the
 // server (a cluster file system, a directory other programs write)

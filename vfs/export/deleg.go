@@ -32,6 +32,16 @@ func (t *Table) BreakDelegations(ctx context.Context, fh []byte, write bool) err
 	return nil
 }
 
+// watch hands a file system that watches its files for changes behind
+// the server (vfs.DelegationWatcher) the way to recall delegations.
+func (t *Table) watch(ex *Export) {
+	if w, ok := ex.FS.(vfs.DelegationWatcher); ok {
+		w.WatchDelegations(func(ctx context.Context, h vfs.Handle) error {
+			return t.BreakDelegationsOf(ctx, ex, h, true)
+		})
+	}
+}
+
 // BreakDelegationsOf is BreakDelegations for the file h of export ex.
 func (t *Table) BreakDelegationsOf(ctx context.Context, ex *Export, h vfs.Handle, write bool) error {
 	if d := t.breaker.Load(); d == nil || !d.b.Delegating() {

@@ -84,6 +84,7 @@ func (t *Table) Add(e *Export) error {
 	list := append(slices.Clone(old.list), e)
 	slices.SortFunc(list, func(a, b *Export) int { return strings.Compare(a.Path, b.Path) })
 	t.store(list)
+	t.watch(e)
 	return nil
 }
 
