@@ -207,9 +207,9 @@ type grantArgs struct {
 // holds an open for WRITE (a read delegation) or any open (a write
 // delegation), and no other client's delegation is in the way. Client
 // and file held.
-func (m *Manager) grantLocked(c *client, f *fileState, file vfs.Handle, g grantArgs) (Delegation, error) {
+func (m *Manager) grantLocked(c *client, f *fileState, file vfs.Handle, g grantArgs) Delegation {
 	if g.want == WantNoDeleg {
-		return Delegation{Why: WhyNotWanted}, nil
+		return Delegation{Why: WhyNotWanted}
 	}
 	typ := DelegRead
 	if g.want == WantWriteDeleg || (g.want != WantReadDeleg && g.access&ShareAccessWrite != 0) {
@@ -218,17 +218,17 @@ func (m *Manager) grantLocked(c *client, f *fileState, file vfs.Handle, g grantA
 	now := m.cfg.Now()
 	if m.recallFn() == nil || m.cfg.DisableDelegations || !g.callbackUp || c.cbDown ||
 		(!c.recallFailed.IsZero() && now.Before(c.recallFailed.Add(recallBackoff*m.cfg.Lease))) {
-		return Delegation{Why: WhyResource}, nil
+		return Delegation{Why: WhyResource}
 	}
 	if m.cfg.DelegPolicy != nil && !m.cfg.DelegPolicy(c.id, file, typ) {
-		return Delegation{Why: WhyResource}, nil
+		return Delegation{Why: WhyResource}
 	}
 	for _, d := range f.delegs {
 		if d.client == c.id {
-			return Delegation{Why: WhyContention}, nil
+			return Delegation{Why: WhyContention}
 		}
 		if typ == DelegWrite || d.typ == DelegWrite {
-			return Delegation{Why: WhyContention}, nil
+			return Delegation{Why: WhyContention}
 		}
 	}
 	for _, s := range f.shares {
@@ -236,18 +236,18 @@ func (m *Manager) grantLocked(c *client, f *fileState, file vfs.Handle, g grantA
 			continue
 		}
 		if typ == DelegWrite || s.access&ShareAccessWrite != 0 {
-			return Delegation{Why: WhyContention}, nil
+			return Delegation{Why: WhyContention}
 		}
 	}
 	st, err := m.newDelegState(c, file)
 	if err != nil {
-		return Delegation{Why: WhyResource}, nil
+		return Delegation{Why: WhyResource}
 	}
 	d := &deleg{client: c.id, minor: c.minor, typ: typ, st: st}
 	st.deleg = d
 	f.delegs[st] = d
 	m.ndelegs.Add(1)
-	return Delegation{Type: typ, Stateid: st.id}, nil
+	return Delegation{Type: typ, Stateid: st.id}
 }
 
 // newDelegState makes the state of a delegation of c. Client held.
@@ -295,9 +295,9 @@ func (m *Manager) WantDelegation(ctx context.Context, a WantDelegationArgs) (Del
 	}
 	var d Delegation
 	m.withFile(string(a.File), func(f *fileState) {
-		d, err = m.grantLocked(c, f, a.File, grantArgs{want: a.Want, access: access, callbackUp: a.CallbackUp})
+		d = m.grantLocked(c, f, a.File, grantArgs{want: a.Want, access: access, callbackUp: a.CallbackUp})
 	})
-	return d, err
+	return d, nil
 }
 
 // DelegReturn is DELEGRETURN: the delegation sid of file is given back.

@@ -155,7 +155,7 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 		}
 		defer func() {
 			if conflicts == nil && !a.Reclaim && a.DelegCur == nil {
-				deleg, _ = m.grantLocked(c, f, a.File, grantArgs{want: a.Want, access: access, callbackUp: a.CallbackUp})
+				deleg = m.grantLocked(c, f, a.File, grantArgs{want: a.Want, access: access, callbackUp: a.CallbackUp})
 			}
 		}()
 		conflicts = f.conflicts(st, c.id, o.key.owner, access, deny)
