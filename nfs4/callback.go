@@ -276,7 +276,7 @@ func (cbs *callbacks) compound41(ctx context.Context, id state.ClientID, minor u
 	if !ok {
 		return nil, ErrCallbackDown
 	}
-	slot, err := cbs.m.TakeBackSlot(path.Session)
+	slot, err := cbs.takeBackSlot(ctx, path.Session)
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +294,26 @@ func (cbs *callbacks) compound41(ctx context.Context, id state.ClientID, minor u
 		return nil, err
 	}
 	return cbResults(&res, 1)
+}
+
+// takeBackSlot takes a slot of the session's back channel, waiting while
+// all are busy (clients often offer one) until ctx ends.
+func (cbs *callbacks) takeBackSlot(ctx context.Context, sid state.SessionID) (state.BackSlot, error) {
+	wait := time.Millisecond
+	for {
+		slot, err := cbs.m.TakeBackSlot(sid)
+		if !errors.Is(err, state.ErrDelay) {
+			return slot, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return state.BackSlot{}, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
 }
 
 // cbResults checks a CB_COMPOUND's results, the first skip of which

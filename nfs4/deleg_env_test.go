@@ -62,6 +62,10 @@ type fakeCB struct {
 	prog  uint32
 	calls chan CBCOMPOUND4args
 
+	// gate, if set, holds each CB_COMPOUND's reply until it can be
+	// received from.
+	gate chan struct{}
+
 	mu      sync.Mutex
 	machine string // of the last CB_COMPOUND's AUTH_SYS credential
 	slots   map[Slotid4]Sequenceid4
@@ -125,6 +129,9 @@ func (f *fakeCB) serve(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
 		}
 	}
 	f.calls <- kept
+	if f.gate != nil {
+		<-f.gate
+	}
 	w.Reply(&res)
 }
 

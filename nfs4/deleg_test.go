@@ -567,3 +567,41 @@ func (d *delegEnv) callbackClient(t *testing.T, id Clientid4) *rpc.Client {
 	require.NotNil(t, p.client)
 	return p.client
 }
+
+// Two recalls for a client whose back channel has one slot: the second
+// waits for the first's reply and goes out on the same slot with the
+// next seqid.
+func TestDelegation41OneBackSlot(t *testing.T) {
+	d := newDelegEnv(t)
+	cbA := newFakeCB(0x40000c01)
+	cbA.gate = make(chan struct{})
+	k := d.dial(t, cbA.mux())
+	ex := k.ok(1, exchangeID("a", 1)).Resarray[0].OpexchangeId.EirResok4
+	cs := createSession(ex.EirClientid, uint32(ex.EirSequenceid))
+	cs.OpcreateSession.CsaCbProgram, cs.OpcreateSession.CsaSecParms = cbA.prog, cbSys
+	cs.OpcreateSession.CsaFlags = CREATE_SESSION4_FLAG_CONN_BACK_CHAN
+	cs.OpcreateSession.CsaBackChanAttrs.CaMaxrequests = 1
+	ok := k.ok(1, cs).Resarray[0].OpcreateSession.CsrResok4
+	require.Equal(t, Count4(1), ok.CsrBackChanAttrs.CaMaxrequests)
+	k.id, k.sess = ex.EirClientid, ok.CsrSessionid
+	b := d.client41(t, "b", nil, false)
+
+	var sids []Stateid4
+	for _, name := range []string{"p", "q"} {
+		st, res, _ := k.open41(name, OPEN4_SHARE_ACCESS_READ|OPEN4_SHARE_ACCESS_WANT_READ_DELEG)
+		require.Equal(t, NFS4_OK, st)
+		require.Equal(t, OPEN_DELEGATE_READ, res.Delegation.DelegationType)
+		sids = append(sids, res.Delegation.Read.Stateid)
+		st, _, _ = b.open41(name, OPEN4_SHARE_ACCESS_WRITE)
+		require.Equal(t, NFS4ERR_DELAY, st)
+	}
+	first := cbA.next(t)
+	require.Equal(t, Sequenceid4(1), first.Argarray[0].Opcbsequence.CsaSequenceid)
+	cbA.none(t) // the second waits for the slot
+	cbA.gate <- struct{}{}
+	second := cbA.next(t)
+	cbA.gate <- struct{}{}
+	require.Equal(t, Slotid4(0), second.Argarray[0].Opcbsequence.CsaSlotid)
+	require.Equal(t, Sequenceid4(2), second.Argarray[0].Opcbsequence.CsaSequenceid)
+	require.ElementsMatch(t, sids, []Stateid4{first.Argarray[1].Opcbrecall.Stateid, second.Argarray[1].Opcbrecall.Stateid})
+}
