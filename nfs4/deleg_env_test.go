@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func (f *fakeCB) serve(ctx context.Context, w rpc.ReplyWriter, call *rpc.Call) {
 		return
 	}
 	f.mu.Lock()
-	f.machine = sys.Machinename
+	f.machine = strings.Clone(sys.Machinename) // the call is reused after the reply
 	f.mu.Unlock()
 	var a CBCOMPOUND4args
 	if call.Decode(&a) != nil {
