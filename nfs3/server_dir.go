@@ -174,6 +174,9 @@ func (s *Server) unlink(ctx context.Context, call *rpc.Call, obj *Diropargs3, rm
 	case name == "..":
 		r.fail(NFS3ERR_NOTEMPTY)
 	}
+	if !rmdir {
+		r.breakChild(dir, name)
+	}
 	wcc, _ := r.change(dir, nil, func() error {
 		if rmdir {
 			return r.fs.Rmdir(ctx, &r.cred, dir, name)
@@ -209,6 +212,8 @@ func (s *Server) Rename(ctx context.Context, call *rpc.Call, args *RENAME3args) 
 	if isDot(fromName) || isDot(toName) {
 		r.fail(NFS3ERR_INVAL)
 	}
+	r.breakChild(from, fromName)
+	r.breakChild(to, toName)
 	fromWcc, toWcc := r.change(from, to, func() error {
 		return r.fs.Rename(ctx, &r.cred, from, fromName, to, toName)
 	})
@@ -227,6 +232,7 @@ func (s *Server) Link(ctx context.Context, call *rpc.Call, args *LINK3args) (*LI
 	if isDot(name) {
 		r.fail(NFS3ERR_EXIST)
 	}
+	r.breakDelegs(file, true)
 	// The file's link count changes too: both stripes are held.
 	wcc, _ := r.around(dir, nil, func() error {
 		held := s.objs.share(file, dir)

@@ -15,6 +15,7 @@ func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 // Getattr answers NFSPROC3_GETATTR.
 func (s *Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
 	r, h := s.open(ctx, call, &args.Object)
+	r.breakDelegs(h, false)
 	res := new(GETATTR3res)
 	if post := r.get(h); r.ok() {
 		res.Resok = &GETATTR3resok{ObjAttributes: *post.Attributes}
@@ -34,6 +35,7 @@ func (s *Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args
 func (s *Server) Setattr(ctx context.Context, call *rpc.Call, args *SETATTR3args) (*SETATTR3res, error) {
 	r, h := s.open(ctx, call, &args.Object)
 	r.modify()
+	r.breakDelegs(h, true)
 	set, good := setAttr(&args.NewAttributes)
 	if !good {
 		r.fail(NFS3ERR_INVAL)
@@ -106,6 +108,7 @@ func (s *Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*RE
 func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf []byte) (*READ3res, error) {
 	buf = buf[:min(uint32(args.Count), maxIO(call))]
 	r, h := s.open(ctx, call, &args.File)
+	r.breakDelegs(h, false)
 	var eof bool
 	n := step(r, func() (n int, err error) {
 		n, eof, err = r.fs.Read(ctx, &r.cred, h, uint64(args.Offset), buf)
@@ -138,6 +141,7 @@ func (r *req) root() *vfs.Cred {
 func (s *Server) Write(ctx context.Context, call *rpc.Call, args *WRITE3args) (*WRITE3res, error) {
 	r, h := s.open(ctx, call, &args.File)
 	r.modify()
+	r.breakDelegs(h, true)
 	if int64(args.Count) > int64(len(args.Data)) {
 		r.fail(NFS3ERR_INVAL)
 	}

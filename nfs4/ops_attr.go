@@ -45,6 +45,7 @@ func opGetattr(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
+	c.delegAttrs(o, &want)
 	return c.putAttrs(&c.out, &want, o)
 }
 
@@ -127,6 +128,9 @@ func opSetattr(c *compound) Nfsstat4 {
 		if st := c.checkStateid(&a.Stateid, true); st != NFS4_OK {
 			return st
 		}
+	}
+	if st := c.breakDelegs(c.cur.wire(), c.caller(&a.Stateid), true); st != NFS4_OK {
+		return st
 	}
 	if _, err := fs.SetAttr(c.ctx, &c.cred, h, set); err != nil {
 		return c.check(err)

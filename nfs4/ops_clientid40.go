@@ -47,7 +47,17 @@ func opSetclientidConfirm(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
-	return stateStatus(ss.m.SetClientIDConfirm(c.ctx, id, verf, principal(c.call)))
+	if err := ss.m.SetClientIDConfirm(c.ctx, id, verf, principal(c.call)); err != nil {
+		return stateStatus(err)
+	}
+	// The callback path, new or changed, is probed; a retransmitted
+	// confirm leaves the path as it is.
+	if cl, err := ss.m.Client(id); err == nil {
+		if p := ss.cb.path(id); p == nil || p.cb != cl.Callback {
+			ss.cb.probe40(id, cl.Callback)
+		}
+	}
+	return NFS4_OK
 }
 
 // opRenew serves 4.0's RENEW.

@@ -320,6 +320,9 @@ func opRemove(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
+	if st := c.breakChild(fs, dir, name); st != NFS4_OK {
+		return st
+	}
 	before := c.dirChange(fs, dir)
 	err := fs.Remove(c.ctx, &c.cred, dir, name)
 	if errors.Is(err, vfs.ErrIsDir) {
@@ -376,6 +379,9 @@ func opRename(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
+	if st := c.breakRename(fs, from, oldName, to, newName); st != NFS4_OK {
+		return st
+	}
 	fromBefore, toBefore := c.dirChange(fs, from), c.dirChange(fs, to)
 	if err := fs.Rename(c.ctx, &c.cred, from, oldName, to, newName); err != nil {
 		return c.check(err)
@@ -401,6 +407,9 @@ func opLink(c *compound) Nfsstat4 {
 	}
 	fs, dir, st := c.modify()
 	if st != NFS4_OK {
+		return st
+	}
+	if st := c.breakLink(h); st != NFS4_OK {
 		return st
 	}
 	before := c.dirChange(fs, dir)

@@ -68,7 +68,8 @@ func opLock(c *compound) Nfsstat4 {
 	lt := NfsLockType4(d.Int32())
 	reclaim := d.Bool()
 	off, length := d.Uint64(), d.Uint64()
-	a := state.LockArgs{Minor: c.minor, Offset: off, Length: length, Reclaim: reclaim}
+	a := state.LockArgs{Minor: c.minor, Offset: off, Length: length, Reclaim: reclaim,
+		Blocking: lt == READW_LT || lt == WRITEW_LT}
 	var open, lock Stateid4
 	if a.New = d.Bool(); a.New {
 		a.OpenSeqid = d.Uint32()

@@ -18,6 +18,7 @@ type openArgs struct {
 	claim               OpenClaimType4
 	name                string
 	delegType           OpenDelegationType4
+	delegSid            Stateid4 // CLAIM_DELEGATE_CUR, CLAIM_DELEG_CUR_FH
 }
 
 // decodeOpen decodes OPEN4args. A bad name is reported after the rest
@@ -77,15 +78,18 @@ func (c *compound) decodeOpen(a *openArgs) Nfsstat4 {
 	case CLAIM_PREVIOUS:
 		a.delegType = OpenDelegationType4(d.Int32())
 	case CLAIM_DELEGATE_CUR:
-		var sid Stateid4
-		sid.UnmarshalXDR(d)
+		a.delegSid.UnmarshalXDR(d)
 		var comp Component4
-		if _, st := c.component(&comp); st == NFS4ERR_BADXDR {
+		name, st := c.component(&comp)
+		if st == NFS4ERR_BADXDR {
 			return st
 		}
+		if nameSt == NFS4_OK {
+			nameSt = st
+		}
+		a.name = name
 	case CLAIM_DELEG_CUR_FH:
-		var sid Stateid4
-		sid.UnmarshalXDR(d)
+		a.delegSid.UnmarshalXDR(d)
 	case CLAIM_FH, CLAIM_DELEG_PREV_FH:
 	default:
 		return NFS4ERR_BADXDR
@@ -102,11 +106,15 @@ func (c *compound) decodeOpen(a *openArgs) Nfsstat4 {
 // opOpen serves OPEN: CLAIM_NULL opens (or creates, UNCHECKED, GUARDED
 // or EXCLUSIVE) a file by name in the current directory, CLAIM_PREVIOUS
 // reclaims the open of the current file after a restart and CLAIM_FH
-// (4.1) opens the current file. The server gives no delegations: claims
-// of one are NFS4ERR_BAD_STATEID (the delegation stateid is none of
-// its) or NFS4ERR_NOTSUPP (delegations from before a restart), and no
-// delegation is offered. The file opened becomes the current filehandle
-// and its open stateid the current stateid.
+// (4.1) opens the current file; CLAIM_DELEGATE_CUR (by name) and
+// CLAIM_DELEG_CUR_FH (4.1, the current file) open a file under a
+// delegation the client holds, while it is recalled too. Delegations
+// from before a restart (CLAIM_DELEGATE_PREV, CLAIM_DELEG_PREV_FH) are
+// not reclaimed: NFS4ERR_NOTSUPP. A delegation is given when the state
+// finds it safe (see state.Manager.Open) and the client's callback path
+// is up; another client's delegation in the way is recalled, and the
+// OPEN answered NFS4ERR_DELAY meanwhile. The file opened becomes the
+// current filehandle and its open stateid the current stateid.
 func opOpen(c *compound) Nfsstat4 {
 	var a openArgs
 	if st := c.decodeOpen(&a); st != NFS4_OK {
@@ -154,8 +162,17 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 	}
 	var before, after uint64
 	var created bool
+	var delegCur *state.Stateid
 	switch a.claim {
-	case CLAIM_NULL:
+	case CLAIM_DELEGATE_CUR, CLAIM_DELEG_CUR_FH:
+		sid := c.stateid(&a.delegSid)
+		delegCur = &sid
+	}
+	switch a.claim {
+	case CLAIM_NULL, CLAIM_DELEGATE_CUR:
+		if a.claim == CLAIM_DELEGATE_CUR {
+			a.create = false
+		}
 		fs, dir, st := c.open()
 		if st != NFS4_OK {
 			return st
@@ -195,9 +212,7 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 		if a.delegType != OPEN_DELEGATE_NONE {
 			return NFS4ERR_RECLAIM_BAD // no delegation was given
 		}
-	case CLAIM_FH:
-	case CLAIM_DELEGATE_CUR, CLAIM_DELEG_CUR_FH:
-		return NFS4ERR_BAD_STATEID
+	case CLAIM_FH, CLAIM_DELEG_CUR_FH:
 	default:
 		return NFS4ERR_NOTSUPP
 	}
@@ -205,8 +220,11 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 		return st
 	}
 	c.saveForOwner(a.clientid, state.OpenState, a.owner, a.seqid)
+	want, asked, cancel := wantOf(c.minor, a.access)
 	res, err := ss.m.Open(c.ctx, state.OpenArgs{ClientID: a.clientid, Minor: c.minor, Owner: bytes.Clone(a.owner),
-		Seqid: a.seqid, File: c.curFile(), Access: access, Deny: a.deny, Reclaim: a.claim == CLAIM_PREVIOUS})
+		Seqid: a.seqid, File: c.curFile(), Access: access, Deny: a.deny, Reclaim: a.claim == CLAIM_PREVIOUS,
+		Want: want, CallbackUp: ss.callbackUp(a.clientid, c.minor) && c.mayDelegate(access&OPEN4_SHARE_ACCESS_WRITE != 0),
+		DelegCur: delegCur})
 	if err != nil {
 		return c.stateFailed(err)
 	}
@@ -220,13 +238,16 @@ func (c *compound) open4(ss *StateServer, a *openArgs) Nfsstat4 {
 	if res.Confirm {
 		flags |= OPEN4_RESULT_CONFIRM
 	}
+	if c.minor >= 1 {
+		flags |= OPEN4_RESULT_MAY_NOTIFY_LOCK // see state.Manager.SetLockNotifier
+	}
 	c.out.PutUint32(flags)
 	if created && a.how.Mode != vfs.Exclusive {
 		putBitmap(&c.out, &a.mask)
 	} else {
 		c.out.PutUint32(0)
 	}
-	c.out.PutInt32(int32(OPEN_DELEGATE_NONE))
+	c.putDeleg(res.Deleg, asked, cancel)
 	return NFS4_OK
 }
 

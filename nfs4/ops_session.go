@@ -111,9 +111,9 @@ func opExchangeID(c *compound) Nfsstat4 {
 	return NFS4_OK
 }
 
-// opCreateSession serves CREATE_SESSION. The back channel's attributes
-// are kept; no connection is bound to it (the server makes no callbacks),
-// so CREATE_SESSION4_FLAG_CONN_BACK_CHAN is not granted.
+// opCreateSession serves CREATE_SESSION. With
+// CREATE_SESSION4_FLAG_CONN_BACK_CHAN the connection is bound to the back
+// channel too, and callbacks go to the callback program on it.
 func opCreateSession(c *compound) Nfsstat4 {
 	var a CREATESESSION4args
 	a.UnmarshalXDR(&c.d)
@@ -121,18 +121,27 @@ func opCreateSession(c *compound) Nfsstat4 {
 	if st != NFS4_OK {
 		return st
 	}
+	// The connection carries callbacks too if the client asks and it is
+	// a stream (a datagram has no way back).
+	back := a.CsaFlags&CREATE_SESSION4_FLAG_CONN_BACK_CHAN != 0 && connOf(c) != nil
 	res, err := ss.m.CreateSession(c.ctx, state.CreateSessionArgs{
 		ClientID: state.ClientID(a.CsaClientid), Seqid: uint32(a.CsaSequence), Principal: principal(c.call),
 		Fore: channelIn(&a.CsaForeChanAttrs), Back: channelIn(&a.CsaBackChanAttrs),
-		CBProgram: a.CsaCbProgram, Conn: connOf(c),
+		CBProgram: a.CsaCbProgram, Conn: connOf(c), BackChan: back,
 	})
 	if err != nil {
 		return stateStatus(err)
 	}
+	ss.cb.setSec(res.SessionID, a.CsaSecParms)
+	var flags uint32 // not persistent
+	if back {
+		flags |= CREATE_SESSION4_FLAG_CONN_BACK_CHAN
+		ss.m.SetCallbackDown(state.ClientID(a.CsaClientid), false)
+	}
 	out := &c.out
 	out.PutFixedOpaque(res.SessionID[:])
 	out.PutUint32(res.Seqid)
-	out.PutUint32(0) // flags: not persistent, no back channel connection
+	out.PutUint32(flags)
 	putChannel(out, &res.Fore)
 	putChannel(out, &res.Back)
 	return NFS4_OK
@@ -187,9 +196,16 @@ func opBindConnToSession(c *compound) Nfsstat4 {
 	default:
 		return NFS4ERR_INVAL
 	}
-	got, err := ss.m.BindConn(sid, connOf(c), want)
+	conn := connOf(c)
+	if c.call.Network == "udp" && want&state.ConnBack != 0 {
+		want = state.ConnFore // a datagram carries no callbacks
+	}
+	got, err := ss.m.BindConn(sid, conn, want)
 	if err != nil {
 		return stateStatus(err)
+	}
+	if got&state.ConnBack != 0 {
+		ss.m.SetCallbackDown(sid.ClientID(), false)
 	}
 	c.out.PutFixedOpaque(sid[:])
 	c.out.PutUint32(uint32(got)) // CDFS4_FORE, _BACK and _BOTH are 1, 2 and 3

@@ -41,15 +41,16 @@ type opEntry struct {
 // opTable holds the operations by number. The stateful ones are served
 // through a StateServer (package state's) and answer NFS4ERR_NOTSUPP
 // without one; READ, WRITE and SETATTR of size check their stateid
-// through any StateManager. Delegations, pNFS, OPENATTR and SET_SSV are
-// not served (notSupported).
+// through any StateManager. Directory delegations, DELEGPURGE (no
+// delegation is reclaimed after a restart), pNFS, OPENATTR and SET_SSV
+// are not served (notSupported).
 var opTable = [...]opEntry{
 	OP_ACCESS:              {run: opAccess, flags: needFH},
 	OP_CLOSE:               {run: opClose, flags: needFH},
 	OP_COMMIT:              {run: opCommit, flags: needFH},
 	OP_CREATE:              {run: opCreate, flags: needFH},
 	OP_DELEGPURGE:          {run: notSupported},
-	OP_DELEGRETURN:         {run: notSupported, flags: needFH},
+	OP_DELEGRETURN:         {run: opDelegReturn, flags: needFH},
 	OP_GETATTR:             {run: opGetattr, flags: needFH},
 	OP_GETFH:               {run: opGetfh, flags: needFH},
 	OP_LINK:                {run: opLink, flags: needFH},
@@ -82,7 +83,7 @@ var opTable = [...]opEntry{
 	OP_WRITE:               {run: opWrite, flags: needFH},
 	OP_RELEASE_LOCKOWNER:   {run: opReleaseLockowner, flags: only40},
 
-	OP_BACKCHANNEL_CTL:      {run: notSupported, minMinor: 1},
+	OP_BACKCHANNEL_CTL:      {run: opBackchannelCtl, minMinor: 1},
 	OP_BIND_CONN_TO_SESSION: {run: opBindConnToSession, minMinor: 1, flags: first | sessionless},
 	OP_EXCHANGE_ID:          {run: opExchangeID, minMinor: 1, flags: first | sessionless},
 	OP_CREATE_SESSION:       {run: opCreateSession, minMinor: 1, flags: first | sessionless},
@@ -98,7 +99,7 @@ var opTable = [...]opEntry{
 	OP_SEQUENCE:             {run: opSequence, minMinor: 1, flags: first},
 	OP_SET_SSV:              {run: notSupported, minMinor: 1},
 	OP_TEST_STATEID:         {run: opTestStateid, minMinor: 1},
-	OP_WANT_DELEGATION:      {run: notSupported, minMinor: 1, flags: needFH},
+	OP_WANT_DELEGATION:      {run: opWantDelegation, minMinor: 1, flags: needFH},
 	OP_DESTROY_CLIENTID:     {run: opDestroyClientID, minMinor: 1, flags: first | sessionless},
 	OP_RECLAIM_COMPLETE:     {run: opReclaimComplete, minMinor: 1},
 

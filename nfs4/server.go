@@ -72,7 +72,10 @@ type ServerOptions struct {
 // The operations that need state (client ids, sessions, opens, locks)
 // run through a StateServer over a state.Manager; without one they
 // answer NFS4ERR_NOTSUPP, and 4.1 COMPOUNDs, which need a session, are
-// refused at their SEQUENCE. No delegations are given.
+// refused at their SEQUENCE. With one the server gives delegations and
+// installs itself as t's delegation breaker (export.Table
+// SetDelegationBreaker), so NFSv3 and NLM requests on the same exports
+// recall them.
 type Server struct {
 	exports *export.Table
 	logger  *slog.Logger
@@ -101,6 +104,12 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 	s := &Server{exports: t, logger: o.Logger, ids: o.IDMapper, state: o.State,
 		maxOps: o.MaxOps, maxReply: o.MaxReply, lease: o.LeaseTime, verf: o.WriteVerifier}
 	s.stateServer, _ = o.State.(*StateServer)
+	if s.stateServer != nil {
+		t.SetDelegationBreaker(crossProtocol{s.stateServer.m})
+		if o.Logger != nil {
+			s.stateServer.cb.setLogger(o.Logger)
+		}
+	}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}

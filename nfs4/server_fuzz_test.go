@@ -51,3 +51,6 @@ func fuzzReply(t *testing.T, e *env, args []byte) *COMPOUND4res {
 	require.LessOrEqual(t, len(res.Resarray), DefaultMaxOps)
 	return &res
 }
+
+// fuzzOne is fuzzReply as a method, for f.Fuzz.
+func (e *env) fuzzOne(t *testing.T, args []byte) { fuzzReply(t, e, args) }

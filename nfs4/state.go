@@ -3,6 +3,7 @@ package nfs4
 import (
 	"context"
 
+	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
 )
 
@@ -60,7 +61,15 @@ func (c *compound) checkStateid(sid *Stateid4, write bool) Nfsstat4 {
 func (c *compound) checkStateidOf(fh []byte, sid *Stateid4, write bool) Nfsstat4 {
 	if ss := c.stateOf(); ss != nil {
 		id := Stateid4(c.stateid(sid))
-		return ss.checkIO(c.minor, fh, &id, write)
+		if st := ss.checkIO(c.minor, fh, &id, write); st != NFS4_OK {
+			return st
+		}
+		if state.Stateid(id).IsSpecial() {
+			// I/O without an open: another client's delegation
+			// is recalled first.
+			return c.breakDelegs(fh, c.caller(nil), write)
+		}
+		return NFS4_OK
 	}
 	if c.s.state != nil {
 		return c.s.state.CheckStateid(c.ctx, c.session, fh, sid, write)

@@ -18,6 +18,7 @@ import (
 type StateServer struct {
 	m     *state.Manager
 	grace *recovery.Grace
+	cb    *callbacks
 }
 
 var _ StateManager = (*StateServer)(nil)
@@ -26,8 +27,36 @@ var _ StateManager = (*StateServer)(nil)
 // in m. grace is m's grace period (state.Config.Grace), nil for none:
 // the operations grace treats run inside its gate, and REMOVE, RENAME and
 // SETATTR of size are refused during it with NFS4ERR_GRACE.
+//
+// It calls clients back (CB_NULL, CB_RECALL, CB_GETATTR, CB_NOTIFY_LOCK)
+// on the paths their SETCLIENTID and sessions give, and installs itself
+// as m's recaller, so m gives delegations (see state.Config.DelegPolicy).
 func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
-	return &StateServer{m: m, grace: grace}
+	s := &StateServer{m: m, grace: grace, cb: newCallbacks(m)}
+	m.SetRecaller(s.cb.recall)
+	m.SetLockNotifier(s.cb.notifyLock)
+	m.SetClientGone(s.cb.forget)
+	return s
+}
+
+// Close closes the connections the server opened to its 4.0 clients'
+// callback services. Callbacks already under way end within their
+// timeout; 4.1 back channels are the clients' own connections, closed
+// with the rpc.Server that accepted them.
+func (s *StateServer) Close() error {
+	s.cb.closeAll()
+	return nil
+}
+
+// CallbackUp waits until the server has probed client id's callback
+// path (4.0: CB_NULL after SETCLIENTID_CONFIRM) and reports whether it
+// is up; a 4.1 client's is up while a session has a usable back channel.
+func (s *StateServer) CallbackUp(ctx context.Context, id state.ClientID) (bool, error) {
+	c, err := s.m.Client(id)
+	if err != nil {
+		return false, err
+	}
+	return s.cb.wait(ctx, id, c.Minor)
 }
 
 // Manager returns the state the server keeps.
@@ -88,6 +117,7 @@ var stateStatuses = [...]struct {
 	{state.ErrLocked, NFS4ERR_LOCKED},
 	{state.ErrCBPathDown, NFS4ERR_CB_PATH_DOWN},
 	{state.ErrCompleteAlready, NFS4ERR_COMPLETE_ALREADY},
+	{state.ErrDelegRevoked, NFS4ERR_DELEG_REVOKED},
 	{state.ErrDenied, NFS4ERR_DENIED},
 	{state.ErrGrace, NFS4ERR_GRACE},
 	{state.ErrNoGrace, NFS4ERR_NO_GRACE},

@@ -17,7 +17,8 @@ const v4Lease = nfs4.DefaultLeaseTime * time.Second
 // the grace period for the clients recorded before, which startV4State
 // starts.
 func (s *Server) newV4State(ctx context.Context, run *running) error {
-	cfg := state.Config{Lease: v4Lease, Locker: nfs4.ExportLocker(s.Exports), Store: s.NFSv4Store}
+	cfg := state.Config{Lease: v4Lease, Locker: nfs4.ExportLocker(s.Exports), Store: s.NFSv4Store,
+		DisableDelegations: s.NoDelegations}
 	if store := s.NFSv4Store; store != nil {
 		snap, err := store.Load(ctx)
 		if err == nil {

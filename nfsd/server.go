@@ -108,6 +108,11 @@ type Server struct {
 	// "name@domain" strings for clients that map names.
 	NFSv4IDMapper nfs4.IDMapper
 
+	// NoDelegations turns NFSv4 delegations off. By default a client
+	// whose callback path works gets read and write delegations when
+	// no other client is in the way; NFSv3 and NLM requests recall them.
+	NoDelegations bool
+
 	// Logger receives the Server's logs: its start and stop at Info,
 	// every call at Debug; nil means slog.Default().
 	Logger *slog.Logger
@@ -178,6 +183,8 @@ type running struct {
 	stopCoordinator func()
 	// stopWatch stops the watch of the namespace's addresses.
 	stopWatch func()
+	// v4cb calls the NFSv4 clients back; closed at stop.
+	v4cb *nfs4.StateServer
 }
 
 // service is a set of programs served on one port.
@@ -431,8 +438,9 @@ func (s *Server) fileServices(mux *rpc.Mux, run *running) []service {
 	v3.Register(mux)
 	nfs := []rpc.ProgramVersion{{Prog: nfs3.NFS_PROGRAM, Vers: nfs3.NFS_V3}}
 	if !s.NoNFSv4 {
+		run.v4cb = nfs4.NewStateManager(run.v4, run.v4grace)
 		nfs4.NewServer(s.Exports, &nfs4.ServerOptions{Logger: s.logger(), WriteVerifier: v3.Verifier(), IDMapper: s.NFSv4IDMapper,
-			State: nfs4.NewStateManager(run.v4, run.v4grace)}).Register(mux)
+			State: run.v4cb}).Register(mux)
 		nfs = append(nfs, rpc.ProgramVersion{Prog: nfs4.NFS4_PROGRAM, Vers: nfs4.NFS_V4})
 	}
 	mount.NewServer(s.Exports, &mount.ServerOptions{Logger: s.logger()}).Register(mux)
@@ -524,6 +532,9 @@ func (r *running) stop(ctx context.Context) error {
 	}
 	if r.stopV4 != nil {
 		r.stopV4()
+	}
+	if r.v4cb != nil {
+		r.v4cb.Close()
 	}
 	if r.locks != nil {
 		errs = append(errs, r.locks.close())

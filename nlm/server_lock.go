@@ -203,6 +203,13 @@ func (s *Server) lock(ctx context.Context, call *rpc.Call, a *Nlm4Lockargs, o lo
 	if a.Exclusive && t.pol.ReadOnly {
 		return NLM4_ROFS
 	}
+	// A delegation's holder may lock locally: an NFSv4 delegation in
+	// the way (any for a write lock, a write delegation for a read
+	// lock) is recalled, and the client told to try again, as in a
+	// grace period, until it is returned.
+	if s.exports.BreakDelegations(ctx, a.Alock.Fh, a.Exclusive) != nil {
+		return NLM4_DENIED_GRACE_PERIOD
+	}
 	if o.monitor {
 		if err := s.monitorHost(a.Alock.CallerName); err != nil && s.opts.RefuseUnmonitored {
 			return NLM4_DENIED_NOLOCKS

@@ -115,7 +115,14 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // server's connection) and decodes the results into res. It waits for the
 // reply until ctx is done; there is no retransmission on a stream.
 func (c *Conn) Call(ctx context.Context, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
-	auth := c.cfg.auth
+	return c.CallWith(ctx, c.cfg.auth, prog, vers, proc, args, res)
+}
+
+// CallWith is Call with the credentials of auth (nil: AUTH_NONE) rather
+// than the connection's: a server calling back on a client's connection
+// sends what that client asked for (an NFSv4.1 session's callback
+// security parameters, say).
+func (c *Conn) CallWith(ctx context.Context, auth Auth, prog, vers, proc uint32, args xdr.Marshaler, res xdr.Unmarshaler) error {
 	if auth == nil {
 		auth = AuthNone{}
 	}

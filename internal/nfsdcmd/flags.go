@@ -48,6 +48,7 @@ type flags struct {
 	metrics      string
 	netns        string
 	addrWatch    bool
+	delegations  bool
 
 	// configure is Options.Configure.
 	configure func(ctx context.Context, srv *nfsd.Server, logger *slog.Logger) (cleanup func(), err error)
@@ -88,6 +89,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (flags, error) {
 	fs.StringVar(&f.idmapDomain, "idmap-domain", "", "NFSv4 owners as name@DOMAIN from this machine's accounts, as idmapd's Domain (default: numeric ids, \"1000\")")
 	fs.StringVar(&f.netns, "netns", "", "serve inside this network namespace (/run/netns/NAME or /proc/PID/ns/net): every socket, listening and outgoing, is made there")
 	fs.BoolVar(&f.addrWatch, "addr-watch", true, "close at once the connections that arrived on an address removed from the network namespace (a floating address moved away)")
+	fs.BoolVar(&f.delegations, "delegations", true, "give NFSv4 clients read and write delegations (recalled when another client, NFSv3 or NLM needs the file)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -173,6 +175,7 @@ func (f flags) config(table *export.Table, logger *slog.Logger) (*nfsd.Server, e
 		Logger:        logger,
 		NoNFSv4:       !f.v4,
 		NoAddrWatch:   !f.addrWatch,
+		NoDelegations: !f.delegations,
 	}
 	if f.netns != "" {
 		ns, err := netns.Open(f.netns)

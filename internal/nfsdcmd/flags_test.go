@@ -71,6 +71,7 @@ func TestFlagsToServer(t *testing.T) {
 		{"without the address watch", []string{"-addr-watch=false"}, base(func(s *nfsd.Server) { s.NoAddrWatch = true }), "/", export.Policy{}},
 		{"NFSv4 owners by name", []string{"-idmap-domain", "example.com"},
 			base(func(s *nfsd.Server) { s.NFSv4IDMapper = nfs4.NewDomainIDs("example.com", nil) }), "/", export.Policy{}},
+		{"without delegations", []string{"-delegations=false"}, base(func(s *nfsd.Server) { s.NoDelegations = true }), "/", export.Policy{}},
 		{"several addresses", []string{"-addr", "127.0.0.1, ::1,127.0.0.2"},
 			base(func(s *nfsd.Server) { s.ExtraAddrs = []string{"::1", "127.0.0.2"} }), "/", export.Policy{}},
 		{"port mapper and status monitor",

@@ -59,6 +59,12 @@ type client struct {
 	// reclaiming (see doneReclaiming40).
 	reclaimDone40 bool
 
+	// recallFailed is when the client last let a recalled delegation
+	// be revoked; revoked counts its revoked 4.1 delegations not yet
+	// freed.
+	recallFailed time.Time
+	revoked      int
+
 	owners    map[ownerKey]*owner
 	states    map[uint32]*stateRec
 	nextState uint32
@@ -364,6 +370,7 @@ func (m *Manager) finishDestroy(ctx context.Context, c *client, unrecord bool) e
 			m.storeFailed(err)
 		}
 	}
+	m.clientGone(c.id)
 	return nil
 }
 

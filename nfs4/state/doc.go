@@ -18,6 +18,15 @@
 // RENAME, SETATTR of size) in Grace.Enter and Grace.Leave, so a grace
 // transition waits for it; the Manager asks Grace.Check inside.
 //
+// Delegations are kept per file (with the share reservations) and per
+// client (with its stateids). [Manager.Open] gives one when it is safe
+// and the engine says the client's callback path is up; a request in the
+// way of another client's delegation gets ErrDelay while the Manager has
+// the engine recall it (SetRecaller: the engine sends CB_RECALL, never
+// under a lock of this package), and [Manager.Reap] revokes what is not
+// returned within a lease. [Manager.BreakDelegations] is the same check
+// for requests from outside NFSv4 (NFSv3, NLM).
+//
 // 4.0 owner seqids: a seqid-advancing operation returns a *ReplayError
 // for a retransmission, whose Reply the engine sends as is; after
 // encoding any other answer the engine hands the bytes to

@@ -37,6 +37,7 @@ var (
 	ErrLocked           = errors.New("state: share reservation denies the access")
 	ErrCBPathDown       = errors.New("state: callback path down")
 	ErrCompleteAlready  = errors.New("state: reclaim already complete")
+	ErrDelegRevoked     = errors.New("state: delegation revoked")
 	// ErrDenied is matched by a *LockDenied (NFS4ERR_DENIED), which names
 	// the conflicting holder for the LOCK and LOCKT reply.
 	ErrDenied = errors.New("state: lock denied")

@@ -17,7 +17,8 @@ func (m *Manager) leaseCurrent(c *client) bool {
 	return m.cfg.Now().Sub(c.renewed) < m.cfg.Lease
 }
 
-// Reap expires what is due: unconfirmed records and clients without
+// Reap expires what is due: recalled delegations not returned within a
+// lease (revoked), unconfirmed records and clients without
 // state whose lease ran out, courtesy clients kept past CourtesyMax, and
 // owners left without state a lease after their last CLOSE. A confirmed
 // client with state whose lease ran out becomes a courtesy client. Clients
@@ -52,6 +53,9 @@ func (m *Manager) Reap(ctx context.Context) (next time.Time) {
 		if c.gone {
 			c.mu.Unlock()
 			continue
+		}
+		if d := m.revokeDueLocked(c, now); !d.IsZero() {
+			soonest(d)
 		}
 		expiry := c.renewed.Add(m.cfg.Lease)
 		if c.inUse > 0 {
@@ -138,6 +142,8 @@ func (m *Manager) RunReaper(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-m.kick:
+			t.Stop()
 		}
 	}
 }

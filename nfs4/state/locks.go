@@ -78,6 +78,9 @@ type LockArgs struct {
 	Offset  uint64
 	Length  uint64 // all ones: to the end of the file
 	Reclaim bool
+	// Blocking is a READW_LT or WRITEW_LT: a 4.1 client denied it is
+	// told when a lock on the file is released (SetLockNotifier).
+	Blocking bool
 
 	New         bool
 	OpenStateid Stateid
@@ -145,7 +148,11 @@ func (m *Manager) Lock(ctx context.Context, a LockArgs) (Stateid, error) {
 		if fresh {
 			m.dropStateLocked(c, st)
 		}
+		waiter := lockWaiter{client: c.id, minor: c.minor, owner: st.owner.key.owner}
 		c.mu.Unlock()
+		if a.Blocking && errors.Is(err, ErrDenied) {
+			m.lockWaits(a.File, waiter)
+		}
 		var d *LockDenied
 		if errors.As(err, &d) && d.ClientID != 0 && d.ClientID != c.id && m.isCourtesy(d.ClientID) {
 			return Stateid{}, m.courtesyConflict(ctx, []ClientID{d.ClientID})
@@ -276,7 +283,12 @@ func (m *Manager) LockU(ctx context.Context, sid Stateid, seqid uint32, minor ui
 	if err != nil {
 		return Stateid{}, err
 	}
-	defer c.mu.Unlock()
+	defer func() {
+		c.mu.Unlock()
+		if err == nil {
+			m.lockReleased(st.file)
+		}
+	}()
 	cr := vfs.Cred{}
 	if cred != nil {
 		cr = *cred

@@ -40,6 +40,10 @@ type Config struct {
 	// reservation (access and deny are OPEN4_SHARE_* bits), so a table
 	// of NLM SHARE reservations can refuse it with ErrShareDenied.
 	ShareCheck func(file vfs.Handle, access, deny uint32) error
+	// DelegPolicy, when set, may refuse a delegation the state would
+	// give; DisableDelegations refuses them all.
+	DelegPolicy        DelegPolicy
+	DisableDelegations bool
 	// StoreError, when set, is told of a failed write to Store. The
 	// request that caused it still succeeds: a client not recorded is
 	// recorded at its next state; a record not removed lets that client
@@ -64,6 +68,17 @@ type Manager struct {
 
 	filesMu sync.Mutex
 	files   map[string]*fileState
+
+	recallMu sync.Mutex
+	recaller func(Recall)
+	gone     func(ClientID)
+	ndelegs  atomic.Int64 // delegations out, of every client
+	// kick wakes RunReaper early: a recall has set a deadline.
+	kick chan struct{}
+
+	waitMu   sync.Mutex
+	waiters  map[string][]lockWaiter // by file
+	notifier func(LockNotify)
 
 	storeMu      sync.Mutex // serialises writes to the recovery store
 	storeVersion uint64
@@ -93,6 +108,7 @@ func New(cfg Config) *Manager {
 		byName: make(map[string]*names),
 		byID:   make(map[ClientID]*client),
 		files:  make(map[string]*fileState),
+		kick:   make(chan struct{}, 1),
 	}
 }
 

@@ -19,6 +19,15 @@ type OpenArgs struct {
 	Access   uint32 // ShareAccess* bits
 	Deny     uint32 // ShareDeny* bits
 	Reclaim  bool   // CLAIM_PREVIOUS
+	// Want is what the client asks for in the way of a delegation, and
+	// CallbackUp whether the engine can reach the client's callback
+	// service; no delegation is given without it.
+	Want       DelegWant
+	CallbackUp bool
+	// DelegCur is the delegation an open claims (CLAIM_DELEGATE_CUR,
+	// CLAIM_DELEG_CUR_FH): it must be the client's on the file, and the
+	// open is taken even while the delegation is being recalled.
+	DelegCur *Stateid
 }
 
 // OpenResult is what an OPEN answers.
@@ -27,6 +36,8 @@ type OpenResult struct {
 	// Confirm is OPEN4_RESULT_CONFIRM: a 4.0 owner's first open must be
 	// confirmed with OPEN_CONFIRM.
 	Confirm bool
+	// Deleg is the delegation given with the open, or why none was.
+	Deleg Delegation
 }
 
 // modeBit is the history bit of a share access or deny mode.
@@ -65,7 +76,7 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 		c.mu.Unlock()
 		return OpenResult{}, err
 	}
-	res, conflicts, err := m.openLocked(c, o, a)
+	res, conflicts, recalls, err := m.openLocked(c, o, a)
 	advance(a.Minor, o, a.Seqid, err)
 	if created && o.nstates == 0 && err != nil && a.Minor >= 1 {
 		delete(c.owners, o.key)
@@ -77,6 +88,9 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 	complete40 := m.doneReclaiming40(c, a.Reclaim)
 	owner := c.owner
 	c.mu.Unlock()
+	if errors.Is(err, ErrDelay) && recalls != nil {
+		return OpenResult{}, m.delegConflict(ctx, recalls.rs, recalls.holders)
+	}
 	if conflicts != nil {
 		courtesy := true
 		for _, id := range conflicts {
@@ -96,15 +110,27 @@ func (m *Manager) Open(ctx context.Context, a OpenArgs) (OpenResult, error) {
 	return res, err
 }
 
+// delegRecalls are the delegations an OPEN found in its way.
+type delegRecalls struct {
+	rs      []Recall
+	holders []ClientID
+}
+
 // openLocked does Open's work on c's owner o. Client held. A share
-// conflict returns the clients in the way.
-func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []ClientID, error) {
-	if err := m.checkGrace(c, a.Reclaim); err != nil {
-		return OpenResult{}, nil, err
+// conflict returns the clients in the way; other clients' delegations
+// in the way are recalled (ErrDelay).
+func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []ClientID, *delegRecalls, error) {
+	if a.DelegCur != nil {
+		st := c.states[a.DelegCur.counter()]
+		if st == nil || st.deleg == nil || st.revoked || st.id.Other != a.DelegCur.Other || st.file != string(a.File) {
+			return OpenResult{}, nil, nil, ErrBadStateid
+		}
+	} else if err := m.checkGrace(c, a.Reclaim); err != nil {
+		return OpenResult{}, nil, nil, err
 	}
 	if m.cfg.ShareCheck != nil {
 		if err := m.cfg.ShareCheck(a.File, a.Access, a.Deny); err != nil {
-			return OpenResult{}, nil, err
+			return OpenResult{}, nil, nil, err
 		}
 	}
 	key := string(a.File)
@@ -115,8 +141,22 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 		deny |= st.deny
 	}
 	var conflicts []ClientID
+	var recalls *delegRecalls
+	var deleg Delegation
 	fresh := false
 	m.withFile(key, func(f *fileState) {
+		// Another client's delegation in the way: a write delegation
+		// against any open, a read delegation against one for WRITE
+		// (or denying READ, which its holder's cached opens need).
+		if rs, blocked, holders := m.conflictingDelegs(f, c.id, access&ShareAccessWrite != 0 || deny&ShareDenyRead != 0); blocked {
+			recalls = &delegRecalls{rs: rs, holders: holders}
+			return
+		}
+		defer func() {
+			if conflicts == nil && !a.Reclaim && a.DelegCur == nil {
+				deleg = m.grantLocked(c, f, a.File, grantArgs{want: a.Want, access: access, callbackUp: a.CallbackUp})
+			}
+		}()
 		conflicts = f.conflicts(st, c.id, o.key.owner, access, deny)
 		if conflicts != nil || st != nil {
 			if conflicts == nil {
@@ -133,11 +173,14 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 		fresh = true
 		f.shares[st] = share{client: c.id, owner: o.key.owner, access: access, deny: deny}
 	})
+	if recalls != nil {
+		return OpenResult{}, nil, recalls, ErrDelay
+	}
 	if conflicts != nil {
 		if len(conflicts) == 0 {
-			return OpenResult{}, nil, resourceErr(c.minor)
+			return OpenResult{}, nil, nil, resourceErr(c.minor)
 		}
-		return OpenResult{}, conflicts, ErrShareDenied
+		return OpenResult{}, conflicts, nil, ErrShareDenied
 	}
 	if !fresh {
 		st.bump()
@@ -147,7 +190,7 @@ func (m *Manager) openLocked(c *client, o *owner, a OpenArgs) (OpenResult, []Cli
 	// owner that opened for BOTH and then for READ may downgrade to READ.
 	st.accessHist |= modeBit(access) | modeBit(a.Access)
 	st.denyHist |= modeBit(deny) | modeBit(a.Deny)
-	return OpenResult{Stateid: st.id, Confirm: c.minor == 0 && !o.confirmed}, nil, nil
+	return OpenResult{Stateid: st.id, Confirm: c.minor == 0 && !o.confirmed, Deleg: deleg}, nil, nil, nil
 }
 
 // OpenConfirm is 4.0's OPEN_CONFIRM: it confirms the open owner of sid

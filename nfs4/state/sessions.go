@@ -38,6 +38,9 @@ type CreateSessionArgs struct {
 	// CBProgram is the callback program for the back channel.
 	CBProgram uint32
 	Conn      ConnID
+	// BackChan (CREATE_SESSION4_FLAG_CONN_BACK_CHAN) binds Conn to the
+	// back channel as well.
+	BackChan bool
 }
 
 // CreateSessionResult is what CREATE_SESSION answers.
@@ -57,6 +60,7 @@ type session struct {
 	slots     []slot
 	target    uint32 // target highest slot id
 	conns     map[ConnID]ConnDir
+	backSlots []backSlot // the back channel's, made at the first callback
 }
 
 // CreateSession is 4.1's CREATE_SESSION (RFC 5661 §18.36): the client's
@@ -128,6 +132,9 @@ func (m *Manager) CreateSession(ctx context.Context, a CreateSessionArgs) (Creat
 	s.target = s.fore.MaxRequests - 1
 	if a.Conn != nil {
 		s.conns[a.Conn] = ConnFore
+		if a.BackChan {
+			s.conns[a.Conn] = ConnBoth
+		}
 	}
 	c.sessions[s.id] = s
 	c.csSeq = a.Seqid

@@ -21,7 +21,12 @@ const (
 type fileState struct {
 	mu     sync.Mutex
 	shares map[*stateRec]share
+	// delegs are the file's delegations, of every client.
+	delegs map[*stateRec]*deleg
 }
+
+// empty reports whether the table holds nothing. File held.
+func (f *fileState) empty() bool { return len(f.shares) == 0 && len(f.delegs) == 0 }
 
 // share is one open's reservation, copied so other clients read it
 // without their client's lock.
@@ -38,12 +43,12 @@ func (m *Manager) withFile(key string, fn func(f *fileState)) {
 	defer m.filesMu.Unlock()
 	f := m.files[key]
 	if f == nil {
-		f = &fileState{shares: make(map[*stateRec]share)}
+		f = &fileState{shares: make(map[*stateRec]share), delegs: make(map[*stateRec]*deleg)}
 		m.files[key] = f
 	}
 	f.mu.Lock()
 	fn(f)
-	empty := len(f.shares) == 0
+	empty := f.empty()
 	f.mu.Unlock()
 	if empty {
 		delete(m.files, key)
@@ -86,6 +91,12 @@ func (m *Manager) denied(file vfs.Handle, access uint32) bool {
 
 // unshare drops st's reservation, and the file's table once empty.
 func (m *Manager) unshare(st *stateRec) {
+	m.fromFile(st, func(f *fileState) { delete(f.shares, st) })
+}
+
+// fromFile runs drop on the table of st's file, if it has one, with the
+// table locked, and forgets the table once empty.
+func (m *Manager) fromFile(st *stateRec, drop func(f *fileState)) {
 	m.filesMu.Lock()
 	defer m.filesMu.Unlock()
 	f := m.files[st.file]
@@ -93,8 +104,8 @@ func (m *Manager) unshare(st *stateRec) {
 		return
 	}
 	f.mu.Lock()
-	delete(f.shares, st)
-	empty := len(f.shares) == 0
+	drop(f)
+	empty := f.empty()
 	f.mu.Unlock()
 	if empty {
 		delete(m.files, st.file)

@@ -130,14 +130,11 @@ func (m *Manager) flagsLocked(c *client, s *session) uint32 {
 	if c.cbDown {
 		f |= StatusCBPathDown
 	}
-	if s.cbProgram != 0 {
-		back := false
-		for _, d := range s.conns {
-			back = back || d&ConnBack != 0
-		}
-		if !back {
-			f |= StatusCBPathDownSession
-		}
+	if s.cbProgram != 0 && !s.hasBackConn() {
+		f |= StatusCBPathDownSession
+	}
+	if c.revoked > 0 {
+		f |= StatusRecallableStateRevoked
 	}
 	if g := m.cfg.Grace; g != nil && !c.reclaimComplete && g.InGrace() {
 		f |= StatusRestartReclaimNeeded

@@ -23,20 +23,20 @@ type stateRec struct {
 	open   *stateRec
 	ranges []lockRange
 	cred   vfs.Cred
+	// Delegation state: its entry in the file's table, and whether it
+	// was revoked (4.1 keeps it so until FREE_STATEID).
+	deleg   *deleg
+	revoked bool
 }
 
 // newState makes a state of c within the limits. Client held.
 func (m *Manager) newState(c *client, o *owner, t StateType, file vfs.Handle) (*stateRec, error) {
-	if len(c.states) >= m.limits.StateidsPerClient {
-		return nil, resourceErr(c.minor)
-	}
-	// The counter has 24 bits; after a wrap, skip those still in use.
-	c.nextState = (c.nextState + 1) & 0xffffff
-	for c.nextState == 0 || c.states[c.nextState] != nil {
-		c.nextState = (c.nextState + 1) & 0xffffff
+	n, err := m.nextCounter(c)
+	if err != nil {
+		return nil, err
 	}
 	st := &stateRec{
-		id:     makeStateid(c.id, c.nextState, t),
+		id:     makeStateid(c.id, n, t),
 		client: c.id,
 		owner:  o,
 		file:   string(file),
@@ -45,6 +45,20 @@ func (m *Manager) newState(c *client, o *owner, t StateType, file vfs.Handle) (*
 	c.states[st.id.counter()] = st
 	o.addState(st)
 	return st, nil
+}
+
+// nextCounter picks the counter of c's next state within the limits.
+// Client held.
+func (m *Manager) nextCounter(c *client) (uint32, error) {
+	if len(c.states) >= m.limits.StateidsPerClient {
+		return 0, resourceErr(c.minor)
+	}
+	// The counter has 24 bits; after a wrap, skip those still in use.
+	c.nextState = (c.nextState + 1) & 0xffffff
+	for c.nextState == 0 || c.states[c.nextState] != nil {
+		c.nextState = (c.nextState + 1) & 0xffffff
+	}
+	return c.nextState, nil
 }
 
 // bump moves st's seqid on and returns a copy of the stateid.
@@ -86,6 +100,10 @@ func (m *Manager) findState(sid Stateid, minor uint32, want StateType, file vfs.
 	if err := compareSeqid(sid.Seqid, st.id.Seqid, minor); err != nil {
 		c.mu.Unlock()
 		return nil, nil, err
+	}
+	if st.revoked {
+		c.mu.Unlock()
+		return nil, nil, ErrDelegRevoked
 	}
 	return c, st, nil
 }
@@ -174,6 +192,14 @@ func (m *Manager) checkIOLocked(c *client, st *stateRec, write bool) error {
 	if c.minor == 0 {
 		m.renewLocked(c)
 	}
+	if st.deleg != nil {
+		// A delegation's stateid: a read delegation reads, a write
+		// delegation writes too.
+		if write && st.deleg.typ != DelegWrite {
+			return ErrOpenMode
+		}
+		return nil
+	}
 	open := st
 	if st.open != nil {
 		open = st.open
@@ -205,15 +231,22 @@ func (m *Manager) TestStateid(id ClientID, sids []Stateid) []error {
 	return errs
 }
 
-// FreeStateid is 4.1's FREE_STATEID: a lock stateid without locks is
-// freed; one with locks, or an open stateid (CLOSE it), is ErrLocksHeld.
+// FreeStateid is 4.1's FREE_STATEID: a lock stateid without locks, or a
+// revoked delegation, is freed; one with locks, an open stateid (CLOSE
+// it) or a delegation still held (DELEGRETURN it) is ErrLocksHeld.
 func (m *Manager) FreeStateid(ctx context.Context, sid Stateid) error {
+	if c, st := m.revokedDeleg(sid); st != nil {
+		defer c.mu.Unlock()
+		m.dropStateLocked(c, st)
+		c.revoked--
+		return nil
+	}
 	c, st, err := m.findState(sid, 1, 0, nil)
 	if err != nil {
 		return err
 	}
 	defer c.mu.Unlock()
-	if st.id.Type() == OpenState || len(st.ranges) > 0 {
+	if st.id.Type() == OpenState || st.deleg != nil || len(st.ranges) > 0 {
 		return ErrLocksHeld
 	}
 	m.dropStateLocked(c, st)
@@ -224,7 +257,9 @@ func (m *Manager) FreeStateid(ctx context.Context, sid Stateid) error {
 // held.
 func (m *Manager) dropStateLocked(c *client, st *stateRec) {
 	delete(c.states, st.id.counter())
-	st.owner.dropState(st, m.cfg.Now())
+	if st.owner != nil {
+		st.owner.dropState(st, m.cfg.Now())
+	}
 	if st.open != nil {
 		st.open.locks = removeRec(st.open.locks, st)
 	}
@@ -246,8 +281,31 @@ func (m *Manager) releaseState(ctx context.Context, st *stateRec) {
 		if m.cfg.Locker != nil && len(st.ranges) > 0 {
 			cred := st.cred
 			m.cfg.Locker.Unlock(ctx, &cred, st.handle, m.lockOwner(st.client, st.owner), 0, 0)
+			m.lockReleased(st.file)
 		}
 		return
 	}
+	if st.deleg != nil {
+		m.undeleg(st)
+		return
+	}
 	m.unshare(st)
+}
+
+// revokedDeleg returns the revoked delegation sid names, with its client
+// locked, or nils.
+func (m *Manager) revokedDeleg(sid Stateid) (*client, *stateRec) {
+	if sid.IsSpecial() || sid.Type() != DelegState || !m.ours(sid.ClientID()) {
+		return nil, nil
+	}
+	c, err := m.lockClient(sid.ClientID())
+	if err != nil {
+		return nil, nil
+	}
+	st := c.states[sid.counter()]
+	if st == nil || !st.revoked || st.id.Other != sid.Other {
+		c.mu.Unlock()
+		return nil, nil
+	}
+	return c, st
 }

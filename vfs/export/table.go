@@ -24,6 +24,8 @@ type Table struct {
 	snap  atomic.Pointer[snapshot]
 	names *nameCache // callers' names, shared by the exports; set by Add
 	gen   atomic.Uint64
+	// breaker recalls NFSv4 delegations for the other protocols.
+	breaker atomic.Pointer[delegBreaker]
 }
 
 type snapshot struct {
@@ -82,6 +84,7 @@ func (t *Table) Add(e *Export) error {
 	list := append(slices.Clone(old.list), e)
 	slices.SortFunc(list, func(a, b *Export) int { return strings.Compare(a.Path, b.Path) })
 	t.store(list)
+	t.watch(e)
 	return nil
 }
 
