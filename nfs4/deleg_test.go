@@ -57,7 +57,7 @@ func TestDelegation40RecallOnOpen(t *testing.T) {
 	res := openB(3)
 	require.Equal(t, NFS4_OK, res.Status)
 	require.Equal(t, OPEN_DELEGATE_NONE, res.Resarray[2].Opopen.Resok4.Delegation.DelegationType)
-	require.Equal(t, NFS4ERR_CB_PATH_DOWN, b.compound(0, renew(b.id)).Status)
+	b.ok(0, renew(b.id)) // its path is down, but it holds no delegation
 	a.ok(0, renew(a.id))
 }
 
@@ -405,9 +405,7 @@ func TestCallbackPath40(t *testing.T) {
 		require.Equal(t, tc.up, up, "%s %s", tc.netid, tc.uaddr)
 		ok, _ := k.open40("f"+tc.netid+tc.uaddr, "o", 1, OPEN4_SHARE_ACCESS_READ)
 		require.Equal(t, tc.up, ok.Delegation.DelegationType == OPEN_DELEGATE_READ)
-		if !tc.up {
-			require.Equal(t, NFS4ERR_CB_PATH_DOWN, k.compound(0, renew(k.id)).Status)
-		}
+		k.ok(0, renew(k.id)) // a client without delegations needs no callback path
 	}
 }
 

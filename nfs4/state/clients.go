@@ -76,6 +76,16 @@ type client struct {
 // hasState reports whether the client holds opens or locks.
 func (c *client) hasState() bool { return len(c.states) > 0 }
 
+// hasDelegations reports whether the client holds delegations.
+func (c *client) hasDelegations() bool {
+	for _, st := range c.states {
+		if st.deleg != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // newClient makes an unconfirmed record (not yet registered).
 func (m *Manager) newClient(name []byte, v Verifier, principal string, minor uint32) *client {
 	c := &client{
@@ -229,8 +239,10 @@ func (m *Manager) SetClientIDConfirm(ctx context.Context, id ClientID, confirm V
 }
 
 // Renew is 4.0's RENEW: it renews id's lease and returns a courtesy
-// client to active. With the callback path known to be down it renews
-// and returns ErrCBPathDown.
+// client to active. With the callback path known to be down while the
+// client holds delegations it renews and returns ErrCBPathDown (as
+// Linux's server does: a client without delegations needs no
+// callbacks, and many give no callback address that works).
 func (m *Manager) Renew(id ClientID) error {
 	c, err := m.lockClient(id)
 	if err != nil {
@@ -241,7 +253,7 @@ func (m *Manager) Renew(id ClientID) error {
 		return ErrStaleClientID
 	}
 	m.renewLocked(c)
-	if c.cbDown && c.hasState() {
+	if c.cbDown && c.hasDelegations() {
 		return ErrCBPathDown
 	}
 	return nil

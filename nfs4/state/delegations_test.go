@@ -140,3 +140,23 @@ func TestDelegationClaimCur(t *testing.T) {
 		}
 	}
 }
+
+// RENEW answers ErrCBPathDown, renewing all the same, only while the
+// client holds delegations its callback path cannot recall; a client
+// without any needs no callbacks.
+func TestRenewCallbackPathDown(t *testing.T) {
+	e := newEnv(t)
+	var rc recalls
+	e.m.SetRecaller(rc.recall)
+	a := e.client40(t, "a")
+	r, err := e.m.Open(t.Context(), OpenArgs{ClientID: a, Owner: []byte("o"), Seqid: 1, File: fileF,
+		Access: ShareAccessRead, Want: WantDefault, CallbackUp: true})
+	require.NoError(t, err)
+	require.Equal(t, DelegRead, r.Deleg.Type)
+	require.NoError(t, e.m.Renew(a), "the callback path works")
+	require.NoError(t, e.m.SetCallbackDown(a, true))
+	require.ErrorIs(t, e.m.Renew(a), ErrCBPathDown)
+
+	require.NoError(t, e.m.DelegReturn(r.Deleg.Stateid, 0, fileF))
+	require.NoError(t, e.m.Renew(a), "no delegation left to recall")
+}
