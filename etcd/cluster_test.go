@@ -306,7 +306,10 @@ func TestClusterTakeover(t *testing.T) {
 
 	v = dialV4(t, s3)
 	require.Equal(t, nfs4.NFS4ERR_RECLAIM_BAD, v.open40(v.clientID("stranger"), "f40", true))
-	require.Equal(t, nfs4.NFS4_OK, v.open40(v.clientID("c40"), "f40", true))
+	c40 := v.clientID("c40")
+	require.Equal(t, nfs4.NFS4_OK, v.open40(c40, "f40", true))
+	// A 4.0 client has reclaimed all it held once it asks for new state.
+	require.Equal(t, nfs4.NFS4ERR_GRACE, v.open40(c40, "g40", false))
 	sess = v.session("c41")
 	require.Equal(t, nfs4.NFS4_OK, v.open41(sess, "f41", true))
 	require.NoError(t, sess.ReclaimComplete(t.Context()))

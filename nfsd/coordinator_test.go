@@ -60,7 +60,10 @@ func TestGraceCoordinator(t *testing.T) {
 	c = dialV4(t, second)
 	b := c.clientID("b")
 	require.Equal(t, nfs4.NFS4ERR_RECLAIM_BAD, c.open(b, "ob", true))
-	require.Equal(t, nfs4.NFS4_OK, c.open(c.clientID("a"), "oa", true))
+	a := c.clientID("a")
+	require.Equal(t, nfs4.NFS4_OK, c.open(a, "oa", true))
+	// A 4.0 client has reclaimed all it held once it asks for new state.
+	require.Equal(t, nfs4.NFS4ERR_GRACE, c.open(a, "oa2", false))
 	<-coord.reclaimed
 	require.Equal(t, nfs4.NFS4ERR_GRACE, c.open(b, "ob2", false), "reclaimed here, not lifted by the cluster")
 	g.Lift()

@@ -87,7 +87,13 @@ func TestSharedGrace(t *testing.T) {
 				require.Equal(t, nfs4.NFS4ERR_GRACE, c.open(idB, owner(), false), msg)
 				require.ErrorIs(t, fb.TryLock(ctx, vfs.WriteLock, 0, 0), nlm.ErrGracePeriod, msg)
 			}
-			reclaimV4 := func() { require.Equal(t, nfs4.NFS4_OK, c.open(c.clientID("a"), "oa", true)) }
+			// A 4.0 client has reclaimed all it held once it asks for
+			// new state.
+			reclaimV4 := func() {
+				idA := c.clientID("a")
+				require.Equal(t, nfs4.NFS4_OK, c.open(idA, "oa", true))
+				require.Equal(t, nfs4.NFS4ERR_GRACE, c.open(idA, "oa2", false))
+			}
 			reclaimNLM := func() { nlmReclaim(t, ctx, srv, "client-a", fb.Handle()) }
 
 			refused("no one has reclaimed")
