@@ -55,6 +55,30 @@
 // write permission may set one of the times to the server's clock without
 // owning the file.
 //
+// # Open files
+//
+// osfs keeps up to [Options.OpenFiles] files open between calls, by
+// handle, least recently used out first: an O_PATH descriptor opened by
+// handle as the process, and, for a regular file once read, a descriptor
+// open for reading, also the process's. So a call on a file in use needs
+// neither open_by_handle_at nor close, and a READ is fstat, the check
+// that the file is inside (fstatat of its name and of its directory's
+// "..", for a file one level down) and pread. The descriptors carry no
+// caller's rights and the cache is not keyed by caller: every call checks
+// what it would check opening the file anew. The file must be alive
+// (fstat: a file removed behind osfs's back is stale, never served from
+// the descriptor) and inside the export, and the caller may read only
+// if, now, it could open the file to read: the kernel checks that with
+// faccessat2(2) as the caller where osfs acts as callers (ACLs and all),
+// osfs by the mode bits otherwise. One descriptor per file, whoever
+// calls, keeps the cache small and a permission taken away takes effect
+// at the next call, as with knfsd's open-file cache. A file leaves the
+// cache when its last link goes through osfs (so its space is freed),
+// when it is found gone or moved out, when opening anything fails with
+// EMFILE or ENFILE (half the cache is closed and the open tried again),
+// and at Close. Writes still open the file for each call, as the
+// caller.
+//
 // # Data
 //
 // Writes are pwrite(2), followed by fdatasync(2) for [vfs.DataSync] and

@@ -196,7 +196,7 @@ func (fs *FS) Parent(ctx context.Context, cred *vfs.Cred, dir vfs.Handle) (vfs.H
 // Read reads a regular file; cred needs read permission.
 func (fs *FS) Read(ctx context.Context, cred *vfs.Cred, h vfs.Handle, off uint64, p []byte) (int, bool, error) {
 	n := 0
-	st, err := fs.data(cred, h, vfs.MayRead, unix.O_RDONLY, func(fd int) (err error) {
+	st, err := fs.readData(cred, h, func(fd int) (err error) {
 		n, err = full(unix.Pread, fd, p, off)
 		return err
 	})
