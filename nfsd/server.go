@@ -358,7 +358,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		}
 		for _, t := range ts {
 			if t.Stream != nil {
-				go s.serveLogged(svc, func() error { return run.srv.Serve(t.Stream) }, t.Stream)
+				go s.serveLogged(svc, func() error { return run.srv.ServeLimited(t.Stream, listenerLimits(svc)) }, t.Stream)
 			}
 			if t.Packet != nil {
 				go s.serveLogged(svc, func() error { return run.srv.ServePacket(t.Packet) }, t.Packet)
