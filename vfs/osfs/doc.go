@@ -61,9 +61,10 @@
 // handle, least recently used out first: an O_PATH descriptor opened by
 // handle as the process, and, for a regular file once read, a descriptor
 // open for reading, also the process's. So a call on a file in use needs
-// neither open_by_handle_at nor close, and a READ is fstat, the check
-// that the file is inside (fstatat of its name and of its directory's
-// "..", for a file one level down) and pread. The descriptors carry no
+// neither open_by_handle_at nor close: a READ of a file one level down
+// is fstat of the file, fstatat of its name in its directory and of the
+// directory's ".." (the check that it is inside the export) and pread. A
+// file found by Lookup is kept too. The descriptors carry no
 // caller's rights and the cache is not keyed by caller: every call checks
 // what it would check opening the file anew. The file must be alive
 // (fstat: a file removed behind osfs's back is stale, never served from

@@ -20,6 +20,8 @@ const DefaultOpenFiles = 4096
 // asks, as when the file was opened anew (see open and readable).
 type openFile struct {
 	kh   khandle
+	ino  uint64
+	dir  bool
 	fd   int // O_PATH
 	rfd  int // O_RDONLY, or -1
 	refs int // calls using it, plus one while it is in the cache
@@ -76,11 +78,11 @@ func (c *openFiles) get(kh khandle) *openFile {
 	return f
 }
 
-// add caches fd, an O_PATH descriptor of kh that the caller has checked,
-// and returns the cached file in use by the caller: fd's, or if kh was
+// add caches fd, an O_PATH descriptor of kh, of status st, that the
+// caller has checked, and returns the cached file in use by the caller: fd's, or if kh was
 // cached meanwhile, that one (and fd is closed). With no room it returns
 // nil and leaves fd to the caller.
-func (c *openFiles) add(kh khandle, fd int) *openFile {
+func (c *openFiles) add(kh khandle, fd int, st *unix.Stat_t) *openFile {
 	if c.max <= 0 {
 		return nil
 	}
@@ -95,7 +97,7 @@ func (c *openFiles) add(kh khandle, fd int) *openFile {
 	for len(c.m) >= c.max {
 		out = append(out, c.removeLocked(c.head.prev))
 	}
-	f := &openFile{kh: kh, fd: fd, rfd: -1, refs: 2}
+	f := &openFile{kh: kh, ino: st.Ino, dir: isDir(st), fd: fd, rfd: -1, refs: 2}
 	c.m[kh] = f
 	c.pushFront(f)
 	c.mu.Unlock()
@@ -222,6 +224,19 @@ func (f *openFile) closeFDs() {
 	if f.rfd >= 0 {
 		unix.Close(f.rfd)
 	}
+}
+
+// keep puts c, a file just found by name and not cached, into the cache
+// of open files if good, so that the calls that follow a lookup find it
+// open; otherwise, or with no room, it closes c.
+func (fs *FS) keep(c *obj, good bool) {
+	if good && c.file == nil && !c.root {
+		if f := fs.files.add(c.kh, c.fd, &c.st); f != nil {
+			fs.files.release(f)
+			return
+		}
+	}
+	c.close()
 }
 
 // exhausted reports whether err says the process or system is out of

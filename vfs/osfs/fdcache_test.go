@@ -195,7 +195,7 @@ func TestOpenFilesShrink(t *testing.T) {
 	for i := range 4 {
 		fd, err := unix.Open("/", unix.O_PATH|unix.O_CLOEXEC, 0)
 		require.NoError(t, err)
-		f := c.add(khandle{b: strconv.Itoa(i)}, fd)
+		f := c.add(khandle{b: strconv.Itoa(i)}, fd, &unix.Stat_t{})
 		require.NotNil(t, f)
 		c.release(f)
 	}

@@ -125,8 +125,9 @@ func (fs *FS) Lookup(ctx context.Context, cred *vfs.Cred, dir vfs.Handle, name s
 	if err := fs.as(cred, func() error { return openChild(d.fd, name, &c) }); err != nil {
 		return nil, vfs.Attr{}, mapErr(err)
 	}
-	defer c.close()
-	return fs.found(&d, name, &c)
+	h, a, err := fs.found(&d, name, &c)
+	fs.keep(&c, err == nil)
+	return h, a, err
 }
 
 // found returns the handle and attributes of c, just found or made as

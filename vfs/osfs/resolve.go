@@ -86,7 +86,7 @@ func (fs *FS) openKH(kh khandle) (obj, error) {
 		unix.Close(fd)
 		return obj{}, err
 	}
-	if f := fs.files.add(kh, fd); f != nil {
+	if f := fs.files.add(kh, fd, &o.st); f != nil {
 		o.fd, o.file, o.files = f.fd, f, fs.files
 	}
 	return o, nil
@@ -227,7 +227,13 @@ func (fs *FS) fileInside(st *unix.Stat_t) error {
 }
 
 // holds reports whether hint h names st in a directory inside the export.
+// A directory in the cache of open files needs no fstat: fstatat of its
+// ".." fails once it is removed, and its device and type do not change.
 func (fs *FS) holds(h hint, st *unix.Stat_t) bool {
+	if f := fs.files.get(h.dir); f != nil {
+		defer fs.files.release(f)
+		return f.dir && fs.dirInside(f.fd, &unix.Stat_t{Ino: f.ino}) == nil && named(f.fd, h.name, st)
+	}
 	d, err := fs.openKH(h.dir)
 	if err != nil {
 		return false
