@@ -77,8 +77,10 @@
 // cache when its last link goes through osfs (so its space is freed),
 // when it is found gone or moved out, when opening anything fails with
 // EMFILE or ENFILE (half the cache is closed and the open tried again),
-// and at Close. Writes still open the file for each call, as the
-// caller.
+// and at Close; a file removed behind osfs's back keeps its space until
+// its descriptors leave the cache (at its next use, which finds it gone,
+// or when it is the least recently used). Writes still open the file
+// for each call, as the caller.
 //
 // # Data
 //
