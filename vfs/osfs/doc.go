@@ -57,8 +57,9 @@
 //
 // # Open files
 //
-// osfs keeps up to [Options.OpenFiles] files open between calls, by
-// handle, least recently used out first: an O_PATH descriptor opened by
+// osfs keeps up to [Options.OpenFiles] files open between calls (and
+// the FSs of a process together no more than an eighth of its
+// RLIMIT_NOFILE), by handle, least recently used out first: an O_PATH descriptor opened by
 // handle as the process, and, for a regular file once read, a descriptor
 // open for reading, also the process's. So a call on a file in use needs
 // neither open_by_handle_at nor close: a READ of a file one level down

@@ -4,6 +4,7 @@ package osfs
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,35 +31,52 @@ type openFile struct {
 }
 
 // openFiles is a bounded cache of open files by kernel handle, least
-// recently used out first. A file leaves it when it is evicted, removed
+// recently used out first, within a budget it shares with the caches of
+// the process's other FSs. A file leaves it when it is evicted, removed
 // (its last link gone through the FS), found dead or moved out on use,
 // when opening anything fails for want of descriptors, and when the FS
 // closes; its descriptors are closed once no call uses them.
 type openFiles struct {
 	mu   sync.Mutex
 	max  int
+	kept *budget // shared with the process's other caches
 	m    map[khandle]*openFile
 	head openFile // sentinel: head.next is the most recently used
 }
 
-// newOpenFiles makes a cache of up to max files (none for max <= 0).
-func newOpenFiles(max int) *openFiles {
-	c := &openFiles{max: max, m: make(map[khandle]*openFile)}
+// newOpenFiles makes a cache of up to max files (none for max <= 0),
+// within the budget b.
+func newOpenFiles(max int, b *budget) *openFiles {
+	c := &openFiles{max: max, kept: b, m: make(map[khandle]*openFile)}
 	c.head.prev, c.head.next = &c.head, &c.head
 	return c
 }
 
+// budget bounds the files that the caches of several FSs keep open
+// together.
+type budget struct {
+	n   atomic.Int64
+	max int64
+}
+
+// processFiles is the budget of every FS of the process: an eighth of
+// the descriptors the process may open, so that the caches (two
+// descriptors a file, at most) leave three quarters of them to the rest,
+// however many FSs there are.
+var processFiles = sync.OnceValue(func() *budget {
+	b := &budget{max: 1 << 20}
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil && rl.Cur < uint64(8*b.max) {
+		b.max = int64(rl.Cur / 8)
+	}
+	return b
+})
+
 // openFilesLimit is the cache size for Options.OpenFiles n: n, or if 0
-// the default; never more than an eighth of the descriptors the process
-// may open, so that the cache (two descriptors a file, at most) leaves
-// three quarters of them to the rest.
+// the default.
 func openFilesLimit(n int) int {
 	if n == 0 {
 		n = DefaultOpenFiles
-	}
-	var rl unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil && rl.Cur < uint64(1<<31) {
-		n = min(n, int(rl.Cur/8))
 	}
 	return n
 }
@@ -94,9 +112,15 @@ func (c *openFiles) add(kh khandle, fd int, st *unix.Stat_t) *openFile {
 		return f
 	}
 	var out []*openFile
-	for len(c.m) >= c.max {
+	for len(c.m) > 0 && (len(c.m) >= c.max || c.kept.n.Load() >= c.kept.max) {
 		out = append(out, c.removeLocked(c.head.prev))
 	}
+	if c.kept.n.Load() >= c.kept.max { // the other caches hold it all
+		c.mu.Unlock()
+		closeAll(out)
+		return nil
+	}
+	c.kept.n.Add(1)
 	f := &openFile{kh: kh, ino: st.Ino, dir: isDir(st), fd: fd, rfd: -1, refs: 2}
 	c.m[kh] = f
 	c.pushFront(f)
@@ -191,6 +215,7 @@ func (c *openFiles) len() int {
 func (c *openFiles) removeLocked(f *openFile) *openFile {
 	delete(c.m, f.kh)
 	c.unlink(f)
+	c.kept.n.Add(-1)
 	f.refs--
 	if f.refs == 0 {
 		return f

@@ -191,7 +191,7 @@ func (fs *FS) mustKH(t *testing.T, h vfs.Handle) khandle {
 // use only when its call lets it go.
 func TestOpenFilesShrink(t *testing.T) {
 	needRoot(t)
-	c := newOpenFiles(4)
+	c := newOpenFiles(4, &budget{max: 100})
 	for i := range 4 {
 		fd, err := unix.Open("/", unix.O_PATH|unix.O_CLOEXEC, 0)
 		require.NoError(t, err)
@@ -210,4 +210,38 @@ func TestOpenFilesShrink(t *testing.T) {
 	c.release(in)
 	require.Error(t, unix.Fstat(in.fd, &st), "and is closed when let go")
 	require.False(t, c.shrink(true))
+}
+
+// The caches of several FSs keep no more files together than their
+// budget: a full cache gives way its own least recently used file, a
+// cache with none to give caches nothing until another lets go.
+func TestOpenFilesBudget(t *testing.T) {
+	needRoot(t)
+	b := &budget{max: 3}
+	one, two := newOpenFiles(10, b), newOpenFiles(10, b)
+	add := func(c *openFiles, name string) bool {
+		t.Helper()
+		fd, err := unix.Open("/", unix.O_PATH|unix.O_CLOEXEC, 0)
+		require.NoError(t, err)
+		f := c.add(khandle{b: name}, fd, &unix.Stat_t{})
+		if f == nil {
+			unix.Close(fd)
+			return false
+		}
+		c.release(f)
+		return true
+	}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		require.True(t, add(one, name), name)
+	}
+	require.Equal(t, 3, one.len())
+	require.Nil(t, one.get(khandle{b: "a"}), "the least recently used gave way")
+	require.False(t, add(two, "x"), "no room left in the budget")
+	require.Zero(t, two.len())
+	one.evict(khandle{b: "b"})
+	require.True(t, add(two, "x"))
+	require.Equal(t, int64(3), b.n.Load())
+	one.shrink(true)
+	two.shrink(true)
+	require.Zero(t, b.n.Load())
 }

@@ -133,7 +133,7 @@ func (fs *FS) init(opts Options) error {
 	fs.euid = fs.self.uid
 	fs.home = &vfs.Cred{UID: fs.self.uid, GID: fs.self.gid, Groups: fs.self.groups}
 	fs.actAsCaller = opts.ActAsCaller
-	fs.files = newOpenFiles(openFilesLimit(opts.OpenFiles))
+	fs.files = newOpenFiles(openFilesLimit(opts.OpenFiles), processFiles())
 	var released func(khandle)
 	if opts.LocksReleased != nil {
 		released = func(kh khandle) { opts.LocksReleased(fs.encode(kh)) }
