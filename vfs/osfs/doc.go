@@ -72,7 +72,11 @@
 // the descriptor) and inside the export, and the caller may read only
 // if, now, it could open the file to read: the kernel checks that with
 // faccessat2(2) as the caller where osfs acts as callers (ACLs and all),
-// osfs by the mode bits otherwise. One descriptor per file, whoever
+// osfs by the mode bits otherwise. Acting as a caller costs a dozen
+// system calls, so a kept file remembers a few callers the kernel let
+// read it, for as long as its ctime stays what it was (whatever changes
+// who may read a file changes its ctime; a grant is remembered only once
+// the ctime is older than the kernel's coarse clock could blur). One descriptor per file, whoever
 // calls, keeps the cache small and a permission taken away takes effect
 // at the next call, as with knfsd's open-file cache. A file leaves the
 // cache when its last link goes through osfs (so its space is freed),

@@ -26,6 +26,10 @@ type openFile struct {
 	fd   int // O_PATH
 	rfd  int // O_RDONLY, or -1
 	refs int // calls using it, plus one while it is in the cache
+	// grants are callers the kernel let read the file, as of a ctime
+	// (see mayRead); guarded by the cache's mu.
+	grants    [maxGrants]grant
+	nextGrant int // the grant to replace next
 
 	prev, next *openFile // the cache's list, most recently used first
 }

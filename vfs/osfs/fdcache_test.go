@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/stretchr/testify/require"
@@ -244,4 +246,72 @@ func TestOpenFilesBudget(t *testing.T) {
 	one.shrink(true)
 	two.shrink(true)
 	require.Zero(t, b.n.Load())
+}
+
+// Acting as callers, a kept file remembers who the kernel let read it
+// for as long as its ctime stays the same: the same caller reads again
+// without acting as it, another caller is checked, a caller refused is
+// checked every time, and after a chmod every caller is checked anew.
+func TestOpenFilesReadGrants(t *testing.T) {
+	fs, dir := newFS(t, Options{ActAsCaller: true})
+	fs.now = func() time.Time { return time.Now().Add(time.Hour) } // every ctime is settled
+	ctx := t.Context()
+	d := pubDir(t, fs, "d")
+	h, _, err := fs.Create(ctx, alice, d, "f", vfs.CreateHow{Attr: vfs.SetAttr{Mode: ptr[uint32](0o640)}})
+	require.NoError(t, err)
+	_, _, err = fs.Write(ctx, alice, h, 0, []byte("alice's"), vfs.Unstable)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	checks := map[uint32]int{}
+	fs.hook = func(c *vfs.Cred) { mu.Lock(); checks[c.UID]++; mu.Unlock() }
+	checked := func(uid uint32) int { mu.Lock(); defer mu.Unlock(); return checks[uid] }
+	member := &vfs.Cred{UID: 2001, GID: 1000}
+
+	for i := range 3 {
+		_, err := readAll(t, fs, member, h)
+		require.NoError(t, err)
+		_, err = readAll(t, fs, bob, h)
+		require.ErrorIs(t, err, vfs.ErrPermission)
+		require.Equal(t, 1, checked(member.UID), "a grant remembered")
+		require.Equal(t, i+1, checked(bob.UID), "a refusal is not")
+	}
+	_, err = readAll(t, fs, &vfs.Cred{UID: 2001, GID: 1000, Groups: []uint32{5}}, h)
+	require.NoError(t, err)
+	require.Equal(t, 2, checked(member.UID), "other groups, another caller")
+
+	// chmod until the ctime moves on (it is as coarse as the kernel's
+	// tick).
+	var st unix.Stat_t
+	require.NoError(t, unix.Stat(filepath.Join(dir, "d", "f"), &st))
+	before := st.Ctim
+	deadline := time.Now().Add(5 * time.Second)
+	for st.Ctim == before && time.Now().Before(deadline) {
+		_, err = fs.SetAttr(ctx, alice, h, vfs.SetAttr{Mode: ptr[uint32](0o600)})
+		require.NoError(t, err)
+		require.NoError(t, unix.Stat(filepath.Join(dir, "d", "f"), &st))
+	}
+	require.NotEqual(t, before, st.Ctim)
+	_, err = readAll(t, fs, member, h)
+	require.ErrorIs(t, err, vfs.ErrPermission, "after chmod")
+	require.Equal(t, 3, checked(member.UID))
+}
+
+// A ctime is settled, and a grant at it remembered, only once it is
+// settleTime old.
+func TestSettled(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		age  time.Duration
+		want bool
+	}{
+		{0, false},
+		{-time.Second, false},
+		{settleTime - time.Millisecond, false},
+		{settleTime, true},
+		{time.Hour, true},
+	} {
+		ts, err := unix.TimeToTimespec(now.Add(-c.age))
+		require.NoError(t, err)
+		require.Equal(t, c.want, settled(ts, now), "age %v", c.age)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/locktable"
@@ -53,6 +54,7 @@ type FS struct {
 
 	actAsCaller bool
 	hook        func(*vfs.Cred) // tests: runs in as, acting as the caller
+	now         func() time.Time
 
 	hints    hints
 	searchMu sync.Mutex // one search of the export at a time
@@ -133,6 +135,7 @@ func (fs *FS) init(opts Options) error {
 	fs.euid = fs.self.uid
 	fs.home = &vfs.Cred{UID: fs.self.uid, GID: fs.self.gid, Groups: fs.self.groups}
 	fs.actAsCaller = opts.ActAsCaller
+	fs.now = time.Now
 	fs.files = newOpenFiles(openFilesLimit(opts.OpenFiles), processFiles())
 	var released func(khandle)
 	if opts.LocksReleased != nil {

@@ -3,6 +3,9 @@
 package osfs
 
 import (
+	"slices"
+	"time"
+
 	"github.com/nfskit/nfskit/vfs"
 	"golang.org/x/sys/unix"
 )
@@ -43,14 +46,78 @@ func (fs *FS) readData(cred *vfs.Cred, h vfs.Handle, do func(fd int) error) (uni
 // mayRead checks that cred may read o: by the mode bits where osfs checks
 // permissions, by the kernel, acting as cred, where it acts as callers
 // (nothing to check for the process itself, which opens as root).
+//
+// Acting as a caller costs a dozen system calls, so a cached file
+// remembers a few callers the kernel let read it, with the file's ctime
+// then, and lets them read again while the ctime is the same: whatever
+// changes who may read the file (chmod, chown, an ACL set) changes its
+// ctime. The kernel's clock for ctime is coarse (a tick), so a change
+// just after the check could leave the ctime as it was: a grant is
+// remembered only when the ctime was already settleTime old, when any
+// later change must give a later one (unless the system clock is set
+// back). A caller is the same caller with the same uid, gid and groups.
 func (fs *FS) mayRead(cred *vfs.Cred, o *obj) error {
 	if !fs.actAsCaller {
 		return fs.may(cred, &o.st, vfs.MayRead)
 	}
-	return fs.as(cred, func() error {
-		if fs.self.is(cred) {
-			return nil
-		}
+	if fs.self.is(cred) {
+		return nil
+	}
+	if o.file != nil && fs.files.granted(o.file, cred, o.st.Ctim) {
+		return nil
+	}
+	err := fs.as(cred, func() error {
 		return unix.Faccessat2(o.fd, "", unix.R_OK, unix.AT_EMPTY_PATH|unix.AT_EACCESS)
 	})
+	if err == nil && o.file != nil && settled(o.st.Ctim, fs.now()) {
+		fs.files.grant(o.file, cred, o.st.Ctim)
+	}
+	return err
+}
+
+// settleTime is how old a ctime must be for a grant to be remembered:
+// well beyond the kernel's tick (at most 10 ms).
+const settleTime = 50 * time.Millisecond
+
+// settled reports whether ctime is at least settleTime before now.
+func settled(ctime unix.Timespec, now time.Time) bool {
+	return now.Sub(time.Unix(ctime.Unix())) >= settleTime
+}
+
+// maxGrants is how many callers a cached file remembers.
+const maxGrants = 4
+
+// grant is a caller the kernel let read a file whose ctime was ctime.
+type grant struct {
+	uid, gid uint32
+	groups   []uint32
+	ctime    unix.Timespec
+	set      bool
+}
+
+// granted reports whether f remembers cred as let read it at ctime.
+func (c *openFiles) granted(f *openFile, cred *vfs.Cred, ctime unix.Timespec) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range f.grants {
+		g := &f.grants[i]
+		if g.set && g.ctime == ctime && g.uid == cred.UID && g.gid == cred.GID && slices.Equal(g.groups, cred.Groups) {
+			return true
+		}
+	}
+	return false
+}
+
+// grant has f remember cred as let read it at ctime, in place of the
+// oldest grant if there is no room, and forgets grants of other ctimes.
+func (c *openFiles) grant(f *openFile, cred *vfs.Cred, ctime unix.Timespec) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range f.grants {
+		if f.grants[i].ctime != ctime {
+			f.grants[i] = grant{}
+		}
+	}
+	f.grants[f.nextGrant] = grant{uid: cred.UID, gid: cred.GID, groups: slices.Clone(cred.Groups), ctime: ctime, set: true}
+	f.nextGrant = (f.nextGrant + 1) % maxGrants
 }
