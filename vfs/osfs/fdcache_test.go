@@ -149,15 +149,13 @@ func TestOpenFilesPermissionPerCall(t *testing.T) {
 	eachMode(t, func(t *testing.T, opts Options) {
 		fs, _ := newFS(t, opts)
 		ctx := t.Context()
-		d := pubDir(t, fs, "d")
-		h, _, err := fs.Create(ctx, alice, d, "f", vfs.CreateHow{Attr: vfs.SetAttr{Mode: ptr[uint32](0o640)}})
-		require.NoError(t, err)
-		_, _, err = fs.Write(ctx, alice, h, 0, []byte("alice's"), vfs.Unstable)
-		require.NoError(t, err)
+		h := alicesFile(t, fs)
 		got, err := readAll(t, fs, alice, h)
 		require.NoError(t, err)
 		require.Equal(t, "alice's", got)
-		require.NotNil(t, fs.files.get(fs.mustKH(t, h)), "the file is kept open")
+		f := fs.files.get(fs.mustKH(t, h))
+		require.NotNil(t, f, "the file is kept open")
+		fs.files.release(f)
 		for _, c := range []struct {
 			name string
 			cred *vfs.Cred
@@ -178,6 +176,17 @@ func TestOpenFilesPermissionPerCall(t *testing.T) {
 		require.NoError(t, err, "root")
 		require.Equal(t, "alice's", got)
 	})
+}
+
+// alicesFile makes d/f, alice's, 0640, holding "alice's".
+func alicesFile(t *testing.T, fs *FS) vfs.Handle {
+	t.Helper()
+	ctx := t.Context()
+	h, _, err := fs.Create(ctx, alice, pubDir(t, fs, "d"), "f", vfs.CreateHow{Attr: vfs.SetAttr{Mode: ptr[uint32](0o640)}})
+	require.NoError(t, err)
+	_, _, err = fs.Write(ctx, alice, h, 0, []byte("alice's"), vfs.Unstable)
+	require.NoError(t, err)
+	return h
 }
 
 // mustKH decodes h.
@@ -256,11 +265,7 @@ func TestOpenFilesReadGrants(t *testing.T) {
 	fs, dir := newFS(t, Options{ActAsCaller: true})
 	fs.now = func() time.Time { return time.Now().Add(time.Hour) } // every ctime is settled
 	ctx := t.Context()
-	d := pubDir(t, fs, "d")
-	h, _, err := fs.Create(ctx, alice, d, "f", vfs.CreateHow{Attr: vfs.SetAttr{Mode: ptr[uint32](0o640)}})
-	require.NoError(t, err)
-	_, _, err = fs.Write(ctx, alice, h, 0, []byte("alice's"), vfs.Unstable)
-	require.NoError(t, err)
+	h := alicesFile(t, fs)
 	var mu sync.Mutex
 	checks := map[uint32]int{}
 	fs.hook = func(c *vfs.Cred) { mu.Lock(); checks[c.UID]++; mu.Unlock() }
@@ -275,7 +280,7 @@ func TestOpenFilesReadGrants(t *testing.T) {
 		require.Equal(t, 1, checked(member.UID), "a grant remembered")
 		require.Equal(t, i+1, checked(bob.UID), "a refusal is not")
 	}
-	_, err = readAll(t, fs, &vfs.Cred{UID: 2001, GID: 1000, Groups: []uint32{5}}, h)
+	_, err := readAll(t, fs, &vfs.Cred{UID: 2001, GID: 1000, Groups: []uint32{5}}, h)
 	require.NoError(t, err)
 	require.Equal(t, 2, checked(member.UID), "other groups, another caller")
 
