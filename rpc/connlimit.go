@@ -29,15 +29,13 @@ type connSlot struct {
 	counted bool           // still in the counts (not evicted)
 }
 
-// hostOf is the address a connection from a is counted under: its IP.
+// hostOf is the address a connection from a is counted under: its IP,
+// or "" where it has none (a Unix socket), which is not bounded per host.
 func hostOf(a net.Addr) string {
 	if ip := addrIP(a); ip != nil {
 		return ip.String()
 	}
-	if a == nil {
-		return ""
-	}
-	return a.String()
+	return ""
 }
 
 // admit counts a connection from host on the listener of ls, making room
@@ -51,13 +49,17 @@ func (s *Server) admit(host string, ls *listenerSlots) (slot *connSlot, victims 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hostN, lisN, total := s.hosts[host], ls.n, int(s.nconns.Load())
+	perHost := s.maxPerHost
+	if host == "" {
+		perHost = 0
+	}
 	chosen := map[*Conn]bool{}
 	levels := []struct {
 		n   *int
 		max int
 		in  func(*connSlot) bool
 	}{
-		{&hostN, s.maxPerHost, func(c *connSlot) bool { return c.host == host }},
+		{&hostN, perHost, func(c *connSlot) bool { return c.host == host }},
 		{&lisN, ls.max, func(c *connSlot) bool { return c.lis == ls }},
 		{&total, s.maxConns, func(*connSlot) bool { return true }},
 	}

@@ -156,3 +156,22 @@ func TestConnLimitSparesBusy(t *testing.T) {
 	defer c.Close()
 	require.NoError(t, c.Call(cctx, testProg, testVers, 0, nil, nil))
 }
+
+// Connections over a Unix socket have no client address: they are
+// bounded by MaxConns alone, not per host.
+func TestConnLimitUnixSocket(t *testing.T) {
+	srv := &Server{Handler: newTestMux(nil), MaxConns: 16, MaxConnsPerHost: 2}
+	l, err := net.Listen("unix", t.TempDir()+"/sock")
+	require.NoError(t, err)
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for i := range 8 {
+		c, err := Dial(ctx, "unix", l.Addr().String(), nil)
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.Call(ctx, testProg, testVers, 0, nil, nil), "connection %d", i)
+	}
+	require.Len(t, srv.Conns(), 8)
+}
