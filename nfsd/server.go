@@ -122,6 +122,9 @@ type Server struct {
 	// Middleware wraps every call of every program, outermost first
 	// (metrics, auth checks, fault injection).
 	Middleware []rpc.Middleware
+	// ConnLimits bound the stream connections kept open; nil means the
+	// defaults (see ConnLimits).
+	ConnLimits *ConnLimits
 	// ShutdownTimeout bounds the graceful shutdown that follows the end
 	// of the context given to Serve or ListenAndServe (default
 	// DefaultShutdownTimeout).
@@ -349,6 +352,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 	}
 	mux.Use(s.Middleware...)
 	run := &running{srv: &rpc.Server{Handler: mux, Logger: s.logger(), IdleTimeout: 10 * time.Minute, WriteTimeout: time.Minute}}
+	s.ConnLimits.apply(run.srv)
 
 	fail := func(err error) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settings.Or(s.ShutdownTimeout, DefaultShutdownTimeout))
@@ -388,7 +392,7 @@ func (s *Server) start(ctx context.Context, host string, open opener) error {
 		}
 		for _, t := range ts {
 			if t.Stream != nil {
-				go s.serveLogged(svc, func() error { return run.srv.Serve(t.Stream) }, t.Stream)
+				go s.serveLogged(svc, func() error { return run.srv.ServeLimited(t.Stream, s.ConnLimits.listener(svc)) }, t.Stream)
 			}
 			if t.Packet != nil {
 				go s.serveLogged(svc, func() error { return run.srv.ServePacket(t.Packet) }, t.Packet)

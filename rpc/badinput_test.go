@@ -843,7 +843,7 @@ func TestIdleConnections(t *testing.T) {
 	const perConn, perRefused = 16 << 10, 4 << 10
 	for _, maxConns := range []int{0, 500} {
 		t.Run(fmt.Sprintf("MaxConns=%d", maxConns), func(t *testing.T) {
-			env := newBadInputEnv(t, &Server{MaxConns: maxConns})
+			env := newBadInputEnv(t, &Server{MaxConns: maxConns, MaxConnsPerHost: DefaultMaxConns})
 			held := n // raw connections the server keeps
 			if maxConns > 0 {
 				held = maxConns - 1 // the good client has one place
@@ -866,13 +866,15 @@ func TestIdleConnections(t *testing.T) {
 			require.Less(t, growth, int64(held*perConn+(n-held)*perRefused), "idle connections hold too much memory")
 			require.Len(t, env.srv.Conns(), held+1)
 
-			// Connections are taken in the order they came: the first
-			// ones are served, the rest were closed on arrival.
-			for _, i := range []int{0, held / 2, held - 1} {
+			// At the limit each connection took the place of the least
+			// recently used idle one: the last ones are served, the
+			// first ones were closed (the good client, which keeps
+			// calling, is never the least recently used).
+			for _, i := range []int{n - 1, n - held/2, n - held} {
 				conns[i].requireOpen(uint32(i + 1))
 			}
-			for i := held; i < n; i++ {
-				require.Empty(t, requireClosed(t, conns[i], atOnce), "connection %d over MaxConns", i)
+			for i := range n - held {
+				require.Empty(t, requireClosed(t, conns[i], atOnce), "connection %d, closed for a newer one", i)
 			}
 			for _, c := range conns {
 				c.Close()
@@ -882,12 +884,13 @@ func TestIdleConnections(t *testing.T) {
 	}
 }
 
-// TestMaxConns checks that connections beyond Server.MaxConns are closed
-// at once while those within it, the good client's among them, are
-// served, and that the limit frees up as connections close.
+// TestMaxConns checks that at Server.MaxConns each new connection takes
+// the place of the least recently used idle one, which the server
+// closes, while the good client, which keeps calling, is served
+// throughout and the count never goes over the limit.
 func TestMaxConns(t *testing.T) {
 	const limit = 32
-	env := newBadInputEnv(t, &Server{MaxConns: limit})
+	env := newBadInputEnv(t, &Server{MaxConns: limit, MaxConnsPerHost: DefaultMaxConns})
 	conns := make([]*rawConn, limit-1) // the good client holds one
 	for i := range conns {
 		conns[i] = dialRaw(t, env.addr)
@@ -895,35 +898,36 @@ func TestMaxConns(t *testing.T) {
 	}
 	before := heapInuse()
 	const excess = 200
-	for i := range excess {
-		r := dialRaw(t, env.addr)
-		require.Empty(t, requireClosed(t, r, atOnce), "excess connection %d", i)
-		r.Close()
+	newer := make([]*rawConn, excess)
+	for i := range newer {
+		newer[i] = dialRaw(t, env.addr)
+		newer[i].requireOpen(uint32(100 + i))
 		if i%50 == 0 {
 			env.good.check(t)
 		}
 	}
 	require.Less(t, int64(heapInuse())-int64(before), int64(4<<20))
 	require.Len(t, env.srv.Conns(), limit)
-	for _, r := range conns {
+	for i, r := range conns {
+		require.Empty(t, requireClosed(t, r, atOnce), "connection %d, closed for a newer one", i)
+	}
+	// Should the good client have been closed once for a newer one and
+	// come back, its place was another's: leave a few places' slack.
+	for i, r := range newer[:excess-limit-4] {
+		require.Empty(t, requireClosed(t, r, atOnce), "newer connection %d, closed for a newer one", i)
+	}
+	for _, r := range newer[excess-limit/2:] {
 		r.requireOpen(7)
 	}
-
-	// One leaves, one more gets in.
-	conns[0].Close()
-	require.Eventually(t, func() bool { return len(env.srv.Conns()) == limit-1 }, 5*time.Second, time.Millisecond)
-	r := dialRaw(t, env.addr)
-	r.requireOpen(8)
-	r2 := dialRaw(t, env.addr)
-	require.Empty(t, requireClosed(t, r2, atOnce))
+	env.good.check(t)
 }
 
 // TestMaxConnsWithServeConn checks that connections handed to ServeConn
-// count against MaxConns while open and give back exactly their share when
-// they close: serving and closing them must not raise the limit.
+// count against MaxConns while open, give back exactly their share when
+// they close, and are never closed to make room for others.
 func TestMaxConnsWithServeConn(t *testing.T) {
 	const limit = 4
-	env := newBadInputEnv(t, &Server{MaxConns: limit})
+	env := newBadInputEnv(t, &Server{MaxConns: limit, MaxConnsPerHost: DefaultMaxConns})
 	for range 10 {
 		a, b := net.Pipe()
 		c := env.srv.ServeConn(a)
@@ -937,21 +941,29 @@ func TestMaxConnsWithServeConn(t *testing.T) {
 		conns[i] = dialRaw(t, env.addr)
 		conns[i].requireOpen(uint32(i + 1))
 	}
-	for range 3 {
-		require.Empty(t, requireClosed(t, dialRaw(t, env.addr), atOnce), "connection over MaxConns was served")
-	}
 	require.Len(t, env.srv.Conns(), limit)
 
-	// While a ServeConn connection is open it takes a place too.
-	conns[0].Close()
-	require.Eventually(t, func() bool { return len(env.srv.Conns()) == limit-1 }, 5*time.Second, time.Millisecond)
+	// An open ServeConn connection takes a place (served beyond the
+	// limit): the next arrival makes room below the limit by closing
+	// the two least recently used idle connections, not it.
 	a, b := net.Pipe()
 	c := env.srv.ServeConn(a)
-	require.Empty(t, requireClosed(t, dialRaw(t, env.addr), atOnce), "connection over MaxConns was served")
+	dialRaw(t, env.addr).requireOpen(9)
+	require.Empty(t, requireClosed(t, conns[0], atOnce))
+	require.Empty(t, requireClosed(t, conns[1], atOnce))
+	conns[2].requireOpen(10)
+	select {
+	case <-c.Done():
+		t.Fatal("a ServeConn connection was closed to make room")
+	default:
+	}
+	require.Len(t, env.srv.Conns(), limit)
 	b.Close()
 	<-c.Done()
 	require.Eventually(t, func() bool { return len(env.srv.Conns()) == limit-1 }, 5*time.Second, time.Millisecond)
-	dialRaw(t, env.addr).requireOpen(9)
+	dialRaw(t, env.addr).requireOpen(11)
+	require.Len(t, env.srv.Conns(), limit)
+	env.good.check(t)
 }
 
 // TestClientNeverReads has a client send calls with large replies and

@@ -185,12 +185,19 @@ func (c *Conn) serve() {
 				return
 			}
 		}
-		buf := getBuf()
-		var rec []byte
-		rec, err = rr.read(*buf)
-		*buf = rec
+		// Wait for a record to start before taking a record buffer, so
+		// that an idle connection holds none.
+		var buf *[]byte
+		if _, err = c.br.Peek(1); err == nil {
+			buf = getBuf()
+			var rec []byte
+			rec, err = rr.read(*buf)
+			*buf = rec
+		}
 		if err != nil {
-			putBuf(buf)
+			if buf != nil {
+				putBuf(buf)
+			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !rr.mid && !c.closed.Load() && !c.stopping.Load() && c.busy() {
 				// Idle only counts while nothing is in flight; but a

@@ -30,9 +30,17 @@ const (
 type Server struct {
 	// Handler answers the calls; typically a *Mux.
 	Handler Handler
-	// MaxConns bounds the stream connections open at once; a connection
-	// accepted beyond it is closed at once. Default DefaultMaxConns.
+	// MaxConns bounds the stream connections open at once. At the
+	// limit, a new connection takes the place of the least recently
+	// used one with no call in flight, which is closed; with none idle
+	// the new one is closed at once. Default DefaultMaxConns.
 	MaxConns int
+	// MaxConnsPerHost bounds the stream connections open at once from
+	// one client address, the same way: at the limit that client's
+	// least recently used idle connection gives way to its new one. So
+	// one host cannot take every connection. Default
+	// DefaultMaxConnsPerHost; set it to MaxConns to lift it.
+	MaxConnsPerHost int
 	// MaxInFlight bounds the calls of one connection being served at
 	// once; at the limit the server stops reading from that connection
 	// until one is answered. Default DefaultMaxInFlight.
@@ -59,17 +67,20 @@ type Server struct {
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 
-	initOnce  sync.Once
-	cfg       connConfig
-	ctx       context.Context
-	cancel    context.CancelFunc
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	packets   map[*packetServer]struct{}
-	conns     map[*Conn]struct{}
-	nconns    atomic.Int64
-	closing   atomic.Bool
-	served    sync.WaitGroup // Serve and ServePacket loops
+	initOnce   sync.Once
+	cfg        connConfig
+	ctx        context.Context
+	cancel     context.CancelFunc
+	mu         sync.Mutex
+	listeners  map[net.Listener]struct{}
+	packets    map[*packetServer]struct{}
+	conns      map[*Conn]*connSlot
+	hosts      map[string]int // connections by client address
+	nconns     atomic.Int64
+	maxConns   int
+	maxPerHost int
+	closing    atomic.Bool
+	served     sync.WaitGroup // Serve and ServePacket loops
 }
 
 func (s *Server) init() {
@@ -95,13 +106,25 @@ func (s *Server) init() {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.listeners = map[net.Listener]struct{}{}
 		s.packets = map[*packetServer]struct{}{}
-		s.conns = map[*Conn]struct{}{}
+		s.conns = map[*Conn]*connSlot{}
+		s.hosts = map[string]int{}
+		s.maxConns = settings.Or(s.MaxConns, DefaultMaxConns)
+		s.maxPerHost = settings.Or(s.MaxConnsPerHost, DefaultMaxConnsPerHost)
 	})
 }
 
 // Serve accepts stream connections on l and serves each until it closes.
 // It returns when l fails or the server shuts down (ErrServerClosed).
 func (s *Server) Serve(l net.Listener) error {
+	return s.ServeLimited(l, ListenerLimits{})
+}
+
+// ServeLimited is Serve with limits of l's own besides the Server's: at
+// lim.MaxConns, a connection accepted on l takes the place of l's least
+// recently used idle one, or is closed. A listener of a service that
+// must not crowd out others (a lock manager's, beside NFS's) is served
+// this way.
+func (s *Server) ServeLimited(l net.Listener, lim ListenerLimits) error {
 	s.init()
 	s.mu.Lock()
 	if s.closing.Load() {
@@ -117,7 +140,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		s.served.Done()
 	}()
-	maxConns := int64(settings.Or(s.MaxConns, DefaultMaxConns))
+	ls := &listenerSlots{max: lim.MaxConns}
 	var delay time.Duration
 	for {
 		nc, err := l.Accept()
@@ -134,13 +157,19 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		delay = 0
-		if s.nconns.Add(1) > maxConns {
-			s.nconns.Add(-1)
+		slot, victims, ok := s.admit(hostOf(nc.RemoteAddr()), ls)
+		if !ok {
 			nc.Close()
-			s.cfg.logger.Warn("rpc: connection limit reached", "limit", maxConns, "remote", nc.RemoteAddr())
+			s.cfg.logger.Warn("rpc: connection limit reached, no idle connection to close", "remote", nc.RemoteAddr(),
+				"limit", s.maxConns, "per_host", s.maxPerHost, "listener", ls.max)
 			continue
 		}
-		s.serveConn(nc)
+		for _, v := range victims {
+			s.cfg.logger.Debug("rpc: closing the least recently used idle connection for a new one",
+				"remote", v.RemoteAddr(), "new", nc.RemoteAddr())
+			v.Close()
+		}
+		s.serveConn(nc, slot)
 	}
 }
 
@@ -152,21 +181,21 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) ServeConn(nc net.Conn) *Conn {
 	s.init()
 	s.nconns.Add(1)
-	return s.serveConn(nc)
+	return s.serveConn(nc, &connSlot{counted: true})
 }
 
-// serveConn serves a connection already counted in s.nconns.
-func (s *Server) serveConn(nc net.Conn) *Conn {
+// serveConn serves a connection already counted, in slot.
+func (s *Server) serveConn(nc net.Conn, slot *connSlot) *Conn {
 	c := newConn(s.ctx, nc, &s.cfg, nil)
 	c.onClose = func(c *Conn, err error) {
 		c.calls.failAll(ErrClosed)
-		s.nconns.Add(-1)
 		s.mu.Lock()
+		s.uncountLocked(slot)
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	s.conns[c] = struct{}{}
+	s.conns[c] = slot
 	closing := s.closing.Load()
 	s.mu.Unlock()
 	if closing {
@@ -284,12 +313,19 @@ func (s *Server) CloseAddr(ip net.IP) int {
 	return len(victims)
 }
 
-// Conns returns the stream connections open now.
+// Conns returns the stream connections open now (leaving out those
+// closed to make room for others).
 func (s *Server) Conns() []*Conn {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Collect(maps.Keys(s.conns))
+	var cs []*Conn
+	for c, slot := range s.conns {
+		if slot.counted {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 func addrIP(a net.Addr) net.IP {

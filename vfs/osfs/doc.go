@@ -55,6 +55,38 @@
 // write permission may set one of the times to the server's clock without
 // owning the file.
 //
+// # Open files
+//
+// osfs keeps up to [Options.OpenFiles] files open between calls (and
+// the FSs of a process together no more than an eighth of its
+// RLIMIT_NOFILE), by handle, least recently used out first: an O_PATH descriptor opened by
+// handle as the process, and, for a regular file once read, a descriptor
+// open for reading, also the process's. So a call on a file in use needs
+// neither open_by_handle_at nor close: a READ of a file one level down
+// is fstat of the file, fstatat of its name in its directory and of the
+// directory's ".." (the check that it is inside the export) and pread. A
+// file found by Lookup is kept too. The descriptors carry no
+// caller's rights and the cache is not keyed by caller: every call checks
+// what it would check opening the file anew. The file must be alive
+// (fstat: a file removed behind osfs's back is stale, never served from
+// the descriptor) and inside the export, and the caller may read only
+// if, now, it could open the file to read: the kernel checks that with
+// faccessat2(2) as the caller where osfs acts as callers (ACLs and all),
+// osfs by the mode bits otherwise. Acting as a caller costs a dozen
+// system calls, so a kept file remembers a few callers the kernel let
+// read it, for as long as its ctime stays what it was (whatever changes
+// who may read a file changes its ctime; a grant is remembered only once
+// the ctime is older than the kernel's coarse clock could blur). One descriptor per file, whoever
+// calls, keeps the cache small and a permission taken away takes effect
+// at the next call, as with knfsd's open-file cache. A file leaves the
+// cache when its last link goes through osfs (so its space is freed),
+// when it is found gone or moved out, when opening anything fails with
+// EMFILE or ENFILE (half the cache is closed and the open tried again),
+// and at Close; a file removed behind osfs's back keeps its space until
+// its descriptors leave the cache (at its next use, which finds it gone,
+// or when it is the least recently used). Writes still open the file
+// for each call, as the caller.
+//
 // # Data
 //
 // Writes are pwrite(2), followed by fdatasync(2) for [vfs.DataSync] and

@@ -66,8 +66,8 @@ func (fs *FS) TestLock(ctx context.Context, cred *vfs.Cred, h vfs.Handle, l vfs.
 // host, as when that client reboots (NLM FREE_ALL, SM_NOTIFY).
 func (fs *FS) ReleaseHost(host string) { fs.locks.ReleaseHost(host) }
 
-// victim opens name in dirfd, a non-directory about to lose that name,
-// by O_PATH, for buried: -1 if it cannot.
+// victim opens name in dirfd, a file about to lose that name, by O_PATH,
+// for buried: -1 if it cannot.
 func victim(dirfd int, name string) int {
 	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -76,18 +76,24 @@ func victim(dirfd int, name string) int {
 	return fd
 }
 
-// buried releases the locks of the file victim opened if its last link
-// is gone, and closes fd (nothing for -1).
+// buried takes the file victim opened out of the cache of open files,
+// and releases its locks, if its last link is gone, and closes fd
+// (nothing for -1).
 func (fs *FS) buried(fd int) {
 	if fd < 0 {
 		return
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Nlink != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
+	if unix.Fstat(fd, &st) != nil || st.Nlink != 0 {
 		return
 	}
-	if kh, _, err := nameToHandle(fd); err == nil {
+	kh, _, err := nameToHandle(fd)
+	if err != nil {
+		return
+	}
+	fs.files.evict(kh)
+	if st.Mode&unix.S_IFMT == unix.S_IFREG {
 		fs.locks.ReleaseFile(kh)
 	}
 }

@@ -29,7 +29,7 @@ func (fs *FS) unlink(cred *vfs.Cred, dirH vfs.Handle, name string, rmdir bool) e
 	}
 	defer d.close()
 	var st unix.Stat_t
-	v := -1 // the file removed, to release its locks if that was its last link
+	v := -1 // the file removed, to release its locks and close it if that was its last link
 	defer func() { fs.buried(v) }()
 	err = fs.as(cred, func() error {
 		if err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -47,9 +47,8 @@ func (fs *FS) unlink(cred *vfs.Cred, dirH vfs.Handle, name string, rmdir bool) e
 		flags := 0
 		if rmdir {
 			flags = unix.AT_REMOVEDIR
-		} else {
-			v = victim(d.fd, name)
 		}
+		v = victim(d.fd, name)
 		return unix.Unlinkat(d.fd, name, flags)
 	})
 	if err != nil {
@@ -94,7 +93,7 @@ func (fs *FS) Rename(ctx context.Context, cred *vfs.Cred, fromDir vfs.Handle, fr
 	defer to.close()
 	var src, dst unix.Stat_t
 	replaced := false
-	v := -1 // the file replaced, to release its locks if that was its last link
+	v := -1 // the file replaced, to release its locks and close it if that was its last link
 	defer func() { fs.buried(v) }()
 	err = fs.as(cred, func() error {
 		if err := unix.Fstatat(from.fd, fromName, &src, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -119,7 +118,7 @@ func (fs *FS) Rename(ctx context.Context, cred *vfs.Cred, fromDir vfs.Handle, fr
 				return err
 			}
 		}
-		if replaced && !isDir(&dst) {
+		if replaced {
 			v = victim(to.fd, toName)
 		}
 		return unix.Renameat(from.fd, fromName, to.fd, toName)

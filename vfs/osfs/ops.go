@@ -125,8 +125,9 @@ func (fs *FS) Lookup(ctx context.Context, cred *vfs.Cred, dir vfs.Handle, name s
 	if err := fs.as(cred, func() error { return openChild(d.fd, name, &c) }); err != nil {
 		return nil, vfs.Attr{}, mapErr(err)
 	}
-	defer c.close()
-	return fs.found(&d, name, &c)
+	h, a, err := fs.found(&d, name, &c)
+	fs.keep(&c, err == nil)
+	return h, a, err
 }
 
 // found returns the handle and attributes of c, just found or made as
@@ -196,7 +197,7 @@ func (fs *FS) Parent(ctx context.Context, cred *vfs.Cred, dir vfs.Handle) (vfs.H
 // Read reads a regular file; cred needs read permission.
 func (fs *FS) Read(ctx context.Context, cred *vfs.Cred, h vfs.Handle, off uint64, p []byte) (int, bool, error) {
 	n := 0
-	st, err := fs.data(cred, h, vfs.MayRead, unix.O_RDONLY, func(fd int) (err error) {
+	st, err := fs.readData(cred, h, func(fd int) (err error) {
 		n, err = full(unix.Pread, fd, p, off)
 		return err
 	})

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/locktable"
@@ -30,6 +31,10 @@ type Options struct {
 	// downgrade released locked bytes, so that blocked lock requests can
 	// be retried (NLM GRANTED).
 	LocksReleased func(h vfs.Handle)
+	// OpenFiles bounds the files osfs keeps open between calls (see
+	// "Open files" in the package doc): 0 means DefaultOpenFiles, a
+	// negative number none.
+	OpenFiles int
 }
 
 // FS serves a directory of the local file system. Make one with New.
@@ -49,11 +54,13 @@ type FS struct {
 
 	actAsCaller bool
 	hook        func(*vfs.Cred) // tests: runs in as, acting as the caller
+	now         func() time.Time
 
 	hints    hints
 	searchMu sync.Mutex // one search of the export at a time
 	closed   atomic.Bool
 	locks    *locktable.Table[khandle] // byte-range locks; see locks.go
+	files    *openFiles                // files kept open; see fdcache.go
 }
 
 var (
@@ -133,6 +140,8 @@ func (fs *FS) init(opts Options) error {
 	fs.euid = fs.self.uid
 	fs.home = &vfs.Cred{UID: fs.self.uid, GID: fs.self.gid, Groups: fs.self.groups}
 	fs.actAsCaller = opts.ActAsCaller
+	fs.now = time.Now
+	fs.files = newOpenFiles(openFilesLimit(opts.OpenFiles), processFiles())
 	var released func(khandle)
 	if opts.LocksReleased != nil {
 		released = func(kh khandle) { opts.LocksReleased(fs.encode(kh)) }
@@ -147,12 +156,13 @@ func (fs *FS) init(opts Options) error {
 	return nil
 }
 
-// Close releases the FS's descriptor of the root. Nothing may be called
-// after it, nor while it runs.
+// Close closes the files the FS keeps open and its descriptor of the
+// root. Nothing may be called after it, nor while it runs.
 func (fs *FS) Close() error {
 	if fs.closed.Swap(true) {
 		return nil
 	}
+	fs.files.shrink(true)
 	return unix.Close(fs.rootFD)
 }
 

@@ -22,15 +22,20 @@ const (
 // obj is a file of the export, open by a descriptor (O_PATH unless said
 // otherwise), with its status and kernel handle.
 type obj struct {
-	fd   int
-	st   unix.Stat_t
-	kh   khandle
-	root bool // fd is the FS's own descriptor of the root: close leaves it
+	fd    int
+	st    unix.Stat_t
+	kh    khandle
+	root  bool       // fd is the FS's own descriptor of the root: close leaves it
+	file  *openFile  // fd is this cached file's: close releases it
+	files *openFiles // file's cache
 }
 
-// close closes o's descriptor.
+// close closes o's descriptor, or gives back the cached file it uses.
 func (o *obj) close() {
-	if !o.root {
+	switch {
+	case o.file != nil:
+		o.files.release(o.file)
+	case !o.root:
 		unix.Close(o.fd)
 	}
 }
@@ -45,6 +50,14 @@ func (fs *FS) open(h vfs.Handle) (obj, error) {
 	if err != nil {
 		return obj{}, err
 	}
+	return fs.openKH(kh)
+}
+
+// openKH opens the file of kernel handle kh, from the cache of open files
+// where it is there, checking that it is a live file inside the export
+// as if it had just been opened (a file that fails that leaves the
+// cache).
+func (fs *FS) openKH(kh khandle) (obj, error) {
 	if kh == fs.rootKH {
 		o := obj{fd: fs.rootFD, kh: kh, root: true}
 		if err := unix.Fstat(o.fd, &o.st); err != nil {
@@ -52,7 +65,19 @@ func (fs *FS) open(h vfs.Handle) (obj, error) {
 		}
 		return o, nil
 	}
+	if f := fs.files.get(kh); f != nil {
+		o := obj{fd: f.fd, kh: kh, file: f, files: fs.files}
+		if err := fs.admit(&o); err != nil {
+			o.close()
+			fs.files.drop(f)
+			return obj{}, err
+		}
+		return o, nil
+	}
 	fd, err := openByHandle(fs.rootFD, kh, unix.O_PATH|unix.O_CLOEXEC)
+	if exhausted(err) && fs.files.shrink(false) {
+		fd, err = openByHandle(fs.rootFD, kh, unix.O_PATH|unix.O_CLOEXEC)
+	}
 	if err != nil {
 		return obj{}, staleErr(err)
 	}
@@ -60,6 +85,9 @@ func (fs *FS) open(h vfs.Handle) (obj, error) {
 	if err := fs.admit(&o); err != nil {
 		unix.Close(fd)
 		return obj{}, err
+	}
+	if f := fs.files.add(kh, fd, &o.st); f != nil {
+		o.fd, o.file, o.files = f.fd, f, fs.files
 	}
 	return o, nil
 }
@@ -139,7 +167,8 @@ func regularType(st *unix.Stat_t) error {
 }
 
 // dirInside checks that the directory fd (of status st, on the export's
-// device) is the root or below it, by walking "..".
+// device) is the root or below it, by walking "..": the last step with
+// fstatat alone.
 func (fs *FS) dirInside(fd int, st *unix.Stat_t) error {
 	cur, ino := fd, st.Ino
 	defer func() {
@@ -151,6 +180,17 @@ func (fs *FS) dirInside(fd int, st *unix.Stat_t) error {
 		if ino == fs.rootIno {
 			return nil
 		}
+		var upSt unix.Stat_t
+		if err := unix.Fstatat(cur, "..", &upSt, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return staleErr(err)
+		}
+		// Another file system, or the top of this one: outside.
+		if upSt.Dev != fs.dev || upSt.Ino == ino {
+			return vfs.ErrStale
+		}
+		if upSt.Ino == fs.rootIno {
+			return nil
+		}
 		up, err := unix.Openat(cur, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return staleErr(err)
@@ -158,16 +198,10 @@ func (fs *FS) dirInside(fd int, st *unix.Stat_t) error {
 		if cur != fd {
 			unix.Close(cur)
 		}
-		cur = up
-		var upSt unix.Stat_t
-		if err := unix.Fstat(up, &upSt); err != nil {
-			return mapErr(err)
-		}
-		// Another file system, or the top of this one: outside.
-		if upSt.Dev != fs.dev || upSt.Ino == ino {
-			return vfs.ErrStale
-		}
-		ino = upSt.Ino
+		// up is the directory just seen, or if it moved meanwhile
+		// another: either way the walk goes on from up, and ends only
+		// where fstatat sees the root above a directory it came to.
+		cur, ino = up, upSt.Ino
 	}
 	return vfs.ErrStale
 }
@@ -193,21 +227,19 @@ func (fs *FS) fileInside(st *unix.Stat_t) error {
 }
 
 // holds reports whether hint h names st in a directory inside the export.
+// A directory in the cache of open files needs no fstat: fstatat of its
+// ".." fails once it is removed, and its device and type do not change.
 func (fs *FS) holds(h hint, st *unix.Stat_t) bool {
-	dirfd := fs.rootFD
-	if h.dir != fs.rootKH {
-		fd, err := openByHandle(fs.rootFD, h.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
-		if err != nil {
-			return false
-		}
-		defer unix.Close(fd)
-		var dst unix.Stat_t
-		if unix.Fstat(fd, &dst) != nil || dst.Dev != fs.dev || dst.Nlink == 0 || fs.dirInside(fd, &dst) != nil {
-			return false
-		}
-		dirfd = fd
+	if f := fs.files.get(h.dir); f != nil {
+		defer fs.files.release(f)
+		return f.dir && fs.dirInside(f.fd, &unix.Stat_t{Ino: f.ino}) == nil && named(f.fd, h.name, st)
 	}
-	return named(dirfd, h.name, st)
+	d, err := fs.openKH(h.dir)
+	if err != nil {
+		return false
+	}
+	defer d.close()
+	return isDir(&d.st) && named(d.fd, h.name, st)
 }
 
 // named reports whether name in directory dirfd is the file st.
