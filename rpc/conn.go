@@ -45,6 +45,10 @@ type Conn struct {
 	stopping atomic.Bool   // stop reading, finish what is in flight
 	done     chan struct{} // closed when the read loop ends
 	onClose  func(*Conn, error)
+	// lastUse is when the connection last began to wait for a record
+	// (unix nanoseconds; a server's connections only): the age the
+	// server's connection limits judge idleness by.
+	lastUse atomic.Int64
 }
 
 // connReadBuffer is the read buffer of a server's connection. It is
@@ -79,6 +83,7 @@ type connConfig struct {
 
 func newConn(parent context.Context, nc net.Conn, cfg *connConfig, calls *caller) *Conn {
 	c := &Conn{nc: nc, cfg: cfg, calls: calls, done: make(chan struct{})}
+	c.lastUse.Store(time.Now().UnixNano())
 	c.ctx, c.cancel = context.WithCancel(parent)
 	c.br = bufio.NewReaderSize(nc, max(cfg.readBuffer, connReadBuffer))
 	c.slots = make(chan struct{}, max(cfg.maxInFlight, 1))
@@ -176,7 +181,9 @@ func (c *Conn) serve() {
 	rr := recordReader{r: c.br, max: c.cfg.maxRecord}
 	for {
 		if c.cfg.idleTimeout > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(c.cfg.idleTimeout))
+			now := time.Now()
+			c.lastUse.Store(now.UnixNano())
+			c.nc.SetReadDeadline(now.Add(c.cfg.idleTimeout))
 			// Shutdown stops the reads with a deadline in the past,
 			// which the one just set may have replaced: it sets
 			// stopping first, so seeing it unset here means its
