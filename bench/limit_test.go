@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"net"
+	"strconv"
+	"testing"
+)
+
+// limitSize is the bytes one iteration of BenchmarkLoopbackLimit moves.
+const limitSize = 512 << 20
+
+// BenchmarkLoopbackLimit sets the sequential READ of nfskit's server
+// against what the machine's TCP loopback carries: "nfskit" reads a
+// file from vfs/osfs with the client's pipelined 1 MiB READs, "tcp" is a
+// plain sender (a process pinned as the servers are) writing 1 MiB
+// writes to a plain receiver reading 1 MiB at a time. The ratio of the
+// two is how close the server comes to the physical limit.
+func BenchmarkLoopbackLimit(b *testing.B) {
+	b.Run("nfskit", func(b *testing.B) {
+		t := startNfskitOsfs(b)
+		t.put(b, "s", limitSize)
+		f, err := t.c.Open(ctx0, "s")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		buf := make([]byte, seqChunk)
+		cpu0 := cpuTicks(t.pid)
+		b.SetBytes(limitSize)
+		b.ResetTimer()
+		for range b.N {
+			for off := int64(0); off < limitSize; off += seqChunk {
+				if n, err := f.ReadAt(buf, off); err != nil || n != seqChunk {
+					b.Fatalf("ReadAt %d: %d, %v", off, n, err)
+				}
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(perCall(cpuTicks(t.pid)-cpu0, b.N*limitSize>>20), "server-µs/MiB")
+	})
+	b.Run("tcp", func(b *testing.B) {
+		p := startProcess(b, "tcp-send")
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(p.port))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		buf := make([]byte, 1<<20)
+		cpu0 := cpuTicks(p.pid)
+		b.SetBytes(limitSize)
+		b.ResetTimer()
+		for range b.N {
+			for n := 0; n < limitSize; {
+				m, err := c.Read(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += m
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(perCall(cpuTicks(p.pid)-cpu0, b.N*limitSize>>20), "server-µs/MiB")
+	})
+}
