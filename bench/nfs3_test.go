@@ -359,8 +359,12 @@ func BenchmarkGetattr(b *testing.B) {
 	})
 }
 
-func BenchmarkRead4K(b *testing.B) {
-	eachServer(b, func(b *testing.B, t *target) {
+func BenchmarkRead4K(b *testing.B) { eachServer(b, benchRead4K) }
+
+// benchRead4K measures random 4 KiB READs of a randFileSize file,
+// inFlight in flight.
+func benchRead4K(b *testing.B, t *target) {
+	{
 		t.put(b, "r", randFileSize)
 		f, err := t.c.Open(ctx0, "r")
 		if err != nil {
@@ -380,7 +384,7 @@ func BenchmarkRead4K(b *testing.B) {
 			})
 		}
 		b.ReportMetric(float64(b.N*readCalls)/elapsed.Seconds(), "reads/s")
-	})
+	}
 }
 
 // heapInuse returns runtime.MemStats.HeapInuse.

@@ -119,10 +119,10 @@ func serve(name string) error {
 	}
 	switch name {
 	case "nfskit":
-		if err := serveV3(l, memfs.New(nil)); err != nil {
+		if err := serveV3(l, memfs.New(nil), 0); err != nil {
 			return err
 		}
-	case "nfskit-osfs":
+	case "nfskit-osfs", "nfskit-osfs-copy", "nfskit-osfs-file4k":
 		dir, err := storageDir()
 		if err != nil {
 			return err
@@ -132,7 +132,7 @@ func serve(name string) error {
 		if err != nil {
 			return err
 		}
-		if err := serveV3(l, fs); err != nil {
+		if err := serveV3(l, fs, fileReplyMin[name]); err != nil {
 			return err
 		}
 	case "gonfs-osfs":
@@ -178,16 +178,21 @@ func serve(name string) error {
 	return nil
 }
 
+// fileReplyMin is the nfs3.ServerOptions.FileReplyMin of a server: the
+// default, never (READ data always copied), and from 4 KiB on.
+var fileReplyMin = map[string]int{"nfskit-osfs-copy": -1, "nfskit-osfs-file4k": 4096}
+
 // serveV3 serves fs exported at /bench on l over NFSv3 and MOUNT, as
-// examples/nfsd composes them.
-func serveV3(l net.Listener, fs vfs.FS) error {
+// examples/nfsd composes them, with READs of fileMin bytes or more sent
+// from osfs's files (see nfs3.ServerOptions.FileReplyMin).
+func serveV3(l net.Listener, fs vfs.FS, fileMin int) error {
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: fs,
 		Policy: export.Policy{NoRootSquash: true}})
 	if err != nil {
 		return err
 	}
 	mux := rpc.NewMux()
-	nfs3.NewServer(table, nil).Register(mux)
+	nfs3.NewServer(table, &nfs3.ServerOptions{FileReplyMin: fileMin}).Register(mux)
 	mount.NewServer(table, nil).Register(mux)
 	srv := &rpc.Server{Handler: mux}
 	go srv.Serve(l)

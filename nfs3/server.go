@@ -34,6 +34,12 @@ type ServerOptions struct {
 	// Register's duplicate request cache keeps; 0 means rpc.ReplyCache's
 	// default.
 	ReplyCacheSize int
+	// FileReplyMin is the smallest READ that Handler answers from the
+	// backend's file, where the backend lends it (vfs.RangeOpener) and
+	// the transport can send it (rpc.FileReplier: sendfile on TCP),
+	// without copying the data into the process; 0 means
+	// rpc.MinFileReply, a negative count never.
+	FileReplyMin int
 }
 
 // Server is an NFS version 3 server (RFC 1813) over the exports of an
@@ -68,6 +74,7 @@ type Server struct {
 	verf    Writeverf3
 	cache   *rpc.ReplyCache
 	objs    objLocks // orders changes to each object
+	fileMin int      // see ServerOptions.FileReplyMin
 }
 
 var _ V3Server = (*Server)(nil)
@@ -79,7 +86,10 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Server{exports: t, logger: o.Logger}
+	s := &Server{exports: t, logger: o.Logger, fileMin: o.FileReplyMin}
+	if s.fileMin == 0 {
+		s.fileMin = rpc.MinFileReply
+	}
 	s.objs.seed = maphash.MakeSeed()
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -191,6 +201,11 @@ func (s *Server) serveRead(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) 
 	if c.Decode(&rc.args) != nil {
 		w.Error(rpc.GARBAGE_ARGS)
 		return
+	}
+	if fr, ok := w.(rpc.FileReplier); ok && s.fileMin > 0 && min(uint32(rc.args.Count), maxIO(c)) >= uint32(s.fileMin) {
+		if s.readFromFile(ctx, fr, c, rc) {
+			return
+		}
 	}
 	buf := getReadBuf(int(min(uint32(rc.args.Count), maxIO(c))))
 	if err := s.read(ctx, c, rc, *buf); err != nil {

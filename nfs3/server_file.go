@@ -148,6 +148,35 @@ func (s *Server) read(ctx context.Context, call *rpc.Call, rc *readCall, buf []b
 	return r.end(&rc.res.Status)
 }
 
+// readFromFile answers the READ of rc with data sent from the backend's
+// file, if the backend lends it and the range is one fr can send; it
+// reports whether it answered. A READ it does not answer (a failure
+// included) is left to read, which answers it with the data copied.
+func (s *Server) readFromFile(ctx context.Context, fr rpc.FileReplier, call *rpc.Call, rc *readCall) bool {
+	args := &rc.args
+	r := &rc.r
+	h := s.openIn(r, ctx, call, &args.File)
+	ro, ok := r.fs.(vfs.RangeOpener)
+	if !r.ok() || !ok {
+		return false
+	}
+	count := int(min(uint32(args.Count), maxIO(call)))
+	f, err := ro.OpenRange(ctx, &r.cred, h, uint64(args.Offset), count)
+	if errors.Is(err, vfs.ErrPermission) && r.override(h, true) {
+		f, err = ro.OpenRange(ctx, r.root(), h, uint64(args.Offset), count)
+	}
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if f.Count < s.fileMin {
+		return false
+	}
+	rc.ok = READ3resok{FileAttributes: r.postInto(h, &rc.fattr), Count: Count3(f.Count), Eof: f.EOF}
+	rc.res = READ3res{Status: NFS3_OK, Resok: &rc.ok}
+	return fr.ReplyFile(&rc.res, rpc.FileRange{FD: f.FD, Offset: f.Offset, Count: f.Count}) != rpc.ErrNoFileReply
+}
+
 // override reports whether a READ or WRITE the mode bits refused may go
 // ahead anyway: the caller owns the file or, for a read, may execute it.
 func (r *req) override(h vfs.Handle, read bool) bool {
