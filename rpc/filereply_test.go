@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,7 +71,8 @@ func fileReplyHandler(t *testing.T, path string) Handler {
 // TestReplyFile: a reply whose data ReplyFile sends from a file arrives
 // whole over TCP, with zeros where the file ended early; ranges it
 // cannot send (UDP, a count that needs XDR padding) are refused before
-// anything is sent and go out copied.
+// anything is sent and go out copied. Observe's middleware passes the
+// file's replies through and sees them all.
 func TestReplyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	data := make([]byte, 3<<20+100)
@@ -77,7 +80,14 @@ func TestReplyFile(t *testing.T) {
 		data[i] = byte(i*7 + i>>9)
 	}
 	require.NoError(t, os.WriteFile(path, data, 0o644))
+	var observed sync.Map // network → outcomes
 	m := NewMux()
+	m.Use(Observe(func(c *Call, o Outcome) {
+		n, _ := observed.LoadOrStore(c.Network, new(atomic.Int32))
+		if o.OK() {
+			n.(*atomic.Int32).Add(1)
+		}
+	}))
 	m.Handle(testProg, testVers, fileReplyHandler(t, path))
 	ts := startServer(t, &Server{Handler: m})
 	ctx := context.Background()
@@ -117,6 +127,12 @@ func TestReplyFile(t *testing.T) {
 				require.Equal(t, tt.want, []byte(res[8:8+n]))
 			}
 		})
+	}
+	// Observe saw every reply, sent from the file or copied.
+	for network, calls := range map[string]int32{"tcp": 12, "udp": 2} {
+		n, ok := observed.Load(network)
+		require.True(t, ok, network)
+		require.Equal(t, calls, n.(*atomic.Int32).Load(), network)
 	}
 }
 
