@@ -16,7 +16,8 @@
 // region none of whose benchmarks ran is left as it is.
 //
 //	cd bench && go run ./report -bench 'Null|Getattr' -count 3
-//	go run ./report -in out.txt -cmd 'go test ...'   # output of an earlier run
+//	cd bench && go run ./report -dir .. -pkgs ./rpc -bench NullServerPath
+//	go run ./report -in out.txt   # the output (-out) of an earlier run
 package main
 
 import (
@@ -40,15 +41,16 @@ func main() {
 		cmdline   = flag.String("cmd", "", "with -in, the command that produced it")
 		doc       = flag.String("doc", "../BENCHMARKS.md", "the Markdown file whose regions are rewritten")
 		out       = flag.String("out", "", "also save the output of go test here")
+		dir       = flag.String("dir", "", "run go test in this directory (another module's)")
 	)
 	flag.Parse()
-	if err := run(*bench, *count, *benchtime, strings.Fields(*pkgs), *in, *cmdline, *doc, *out); err != nil {
+	if err := run(*bench, *count, *benchtime, strings.Fields(*pkgs), *dir, *in, *cmdline, *doc, *out); err != nil {
 		slog.Error("report", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(bench string, count int, benchtime string, pkgs []string, in, cmdline, doc, out string) error {
+func run(bench string, count int, benchtime string, pkgs []string, dir, in, cmdline, doc, out string) error {
 	m := machine()
 	var output []byte
 	if in != "" {
@@ -57,12 +59,17 @@ func run(bench string, count int, benchtime string, pkgs []string, in, cmdline, 
 			return err
 		}
 		output = b
-		m.loadAfter = m.loadBefore
+		m.loadBefore, m.loadAfter = "unknown", "unknown"
+		recorded(output, &cmdline, &m)
 	} else {
 		args := append([]string{"test", "-run", "^$", "-bench", bench, "-benchmem",
 			"-count", fmt.Sprint(count), "-benchtime", benchtime}, pkgs...)
 		cmdline = "go " + quoteArgs(args)
 		cmd := exec.Command("go", args...)
+		if dir != "" {
+			cmd.Dir = dir
+			cmdline = "cd " + dir + " && " + cmdline
+		}
 		var buf bytes.Buffer
 		cmd.Stdout = io.MultiWriter(os.Stdout, &buf)
 		cmd.Stderr = os.Stderr
@@ -71,8 +78,11 @@ func run(bench string, count int, benchtime string, pkgs []string, in, cmdline, 
 		if err := cmd.Run(); err != nil {
 			slog.Warn("go test", "err", err)
 		}
-		output = buf.Bytes()
 		m.loadAfter = loadavg()
+		// What the doc's footer says of the run, kept with its output
+		// for -in.
+		fmt.Fprintf(&buf, "%s%s\n%s%s\n%s%s\n", recordCmd, cmdline, recordLoadBefore, m.loadBefore, recordLoadAfter, m.loadAfter)
+		output = buf.Bytes()
 	}
 	if out != "" {
 		if err := os.WriteFile(out, output, 0o644); err != nil {
@@ -93,6 +103,27 @@ func run(bench string, count int, benchtime string, pkgs []string, in, cmdline, 
 	}
 	slog.Info("rewrote", "doc", doc, "regions", names)
 	return os.WriteFile(doc, []byte(updated), 0o644)
+}
+
+// Lines a run adds to its output, read back with -in.
+const (
+	recordCmd        = "report: command: "
+	recordLoadBefore = "report: load average before: "
+	recordLoadAfter  = "report: load average after: "
+)
+
+// recorded takes the command and load averages a run recorded in its
+// output, where it has them.
+func recorded(output []byte, cmdline *string, h *host) {
+	for _, line := range strings.Split(string(output), "\n") {
+		if v, ok := strings.CutPrefix(line, recordCmd); ok && *cmdline == "" {
+			*cmdline = v
+		} else if v, ok := strings.CutPrefix(line, recordLoadBefore); ok {
+			h.loadBefore = v
+		} else if v, ok := strings.CutPrefix(line, recordLoadAfter); ok {
+			h.loadAfter = v
+		}
+	}
 }
 
 // quoteArgs joins args as a shell would need them.

@@ -93,3 +93,14 @@ func TestRewriteErrors(t *testing.T) {
 		require.Error(t, err, doc)
 	}
 }
+
+func TestRecorded(t *testing.T) {
+	out := output + recordCmd + "go test -bench X\n" + recordLoadBefore + "1.00 2.00 3.00\n" + recordLoadAfter + "4.00 5.00 6.00\n"
+	var cmd string
+	var h host
+	recorded([]byte(out), &cmd, &h)
+	require.Equal(t, "go test -bench X", cmd)
+	require.Equal(t, host{loadBefore: "1.00 2.00 3.00", loadAfter: "4.00 5.00 6.00"}, h)
+	res := parse(strings.NewReader(out))
+	require.Equal(t, 3, res.runs())
+}
