@@ -1,15 +1,20 @@
 // Package bench compares nfskit's servers with other implementations,
-// all driven by nfskit's clients over TCP loopback. NFS version 3:
-// nfskit's server on memfs, go-nfs's server on go-billy's memfs and
-// nfs-ganesha (VFS FSAL on tmpfs). NFSv4.1: nfskit's server on memfs
-// and nfs-ganesha. NLM: nfskit's lock manager with its
-// embedded status monitor, and nfs-ganesha's with rpc.statd. Each server
-// runs in a process of its own pinned to one CPU, the client on the
-// other; a peer that is not installed is skipped.
+// all driven by nfskit's clients over TCP loopback. NFS version 3, on
+// memfs (nfskit's vfs/memfs, go-billy's memfs under go-nfs) and on
+// files in a tmpfs directory (nfskit's vfs/osfs, go-billy's osfs under
+// go-nfs, nfs-ganesha's VFS FSAL). NFSv4.1: nfskit's server on memfs
+// and nfs-ganesha. NLM: nfskit's lock manager with its embedded status
+// monitor, and nfs-ganesha's with rpc.statd. The physical limit: a
+// plain TCP sender and receiver beside nfskit's sequential READ. Each
+// server runs in a process of its own pinned to one CPU, the client on
+// the other; a peer that is not installed is skipped. A failed call
+// fails its benchmark.
 //
-//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 2x -count 3
+//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 1x -count 3
 //
-// It is a module of its own so that nfskit does not depend on go-nfs.
+// bench/report runs them and writes their medians and ratios into
+// BENCHMARKS.md. It is a module of its own so that nfskit does not
+// depend on go-nfs.
 package bench
 
 import (
