@@ -6,7 +6,8 @@
 //
 //	<!-- bench:NAME pattern=REGEX units=UNIT,UNIT -->
 //
-// and <!-- /bench:NAME -->. Its table has a row per unit and group of
+// and <!-- /bench:NAME -->, optionally with pkg=PATH (the end of the
+// benchmarks' package path) among the keys. Its table has a row per unit and group of
 // benchmarks matching REGEX (a group is the benchmarks of one parent,
 // e.g. BenchmarkGetattr/osfs), a column per sub-benchmark of the group,
 // and, when the group has a sub-benchmark "nfskit", a column per other

@@ -17,6 +17,8 @@ type results struct {
 	failed map[string]string
 	// order is the names in the order they first appeared.
 	order []string
+	// pkg is the package of each name (measured or failed).
+	pkg map[string]string
 }
 
 var (
@@ -26,16 +28,22 @@ var (
 
 // parse reads the text output of go test -bench.
 func parse(r io.Reader) *results {
-	res := &results{values: map[string]map[string][]float64{}, failed: map[string]string{}}
+	res := &results{values: map[string]map[string][]float64{}, failed: map[string]string{}, pkg: map[string]string{}}
+	var pkg string
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var lastFail string
 	for sc.Scan() {
 		line := sc.Text()
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimSpace(p)
+			continue
+		}
 		if m := failLine.FindStringSubmatch(line); m != nil {
 			lastFail = strings.TrimSuffix(m[1], gomaxprocs(m[1]))
 			if _, ok := res.failed[lastFail]; !ok {
 				res.failed[lastFail] = ""
+				res.pkg[lastFail] = pkg
 			}
 			continue
 		}
@@ -64,6 +72,7 @@ func parse(r io.Reader) *results {
 			units = map[string][]float64{}
 			res.values[name] = units
 			res.order = append(res.order, name)
+			res.pkg[name] = pkg
 		}
 		for i := 0; i < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
@@ -124,18 +133,22 @@ func (r *results) runs() int {
 	return n
 }
 
-// names returns the benchmarks (measured or failed) matching re, in
-// the order of the output, failed ones after.
-func (r *results) names(re *regexp.Regexp) []string {
+// names returns the benchmarks (measured or failed) matching re, of a
+// package whose path ends in pkg when pkg is set, in the order of the
+// output, failed ones after.
+func (r *results) names(re *regexp.Regexp, pkg string) []string {
+	match := func(n string) bool {
+		return re.MatchString(n) && (pkg == "" || r.pkg[n] == pkg || strings.HasSuffix(r.pkg[n], "/"+pkg))
+	}
 	var out []string
 	for _, n := range r.order {
-		if re.MatchString(n) {
+		if match(n) {
 			out = append(out, n)
 		}
 	}
 	var failed []string
 	for n := range r.failed {
-		if re.MatchString(n) && !slices.Contains(out, n) {
+		if match(n) && !slices.Contains(out, n) {
 			failed = append(failed, n)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 const output = `goos: linux
+pkg: github.com/nfskit/nfskit/bench
 BenchmarkGetattr/osfs/nfskit         	       1	 644717267 ns/op	    150000 calls/s	         4.0 server-µs/call
 BenchmarkGetattr/osfs/nfskit         	       1	 644717267 ns/op	    140000 calls/s	         4.5 server-µs/call
 BenchmarkGetattr/osfs/nfskit         	       1	 644717267 ns/op	    160000 calls/s	         4.2 server-µs/call
@@ -55,16 +56,21 @@ func TestRewrite(t *testing.T) {
 			"| benchmark | metric | nfskit | ganesha | gonfs | nfskit / ganesha | nfskit / gonfs |\n" +
 			"| --- | --- | --- | --- | --- | --- | --- |\n" +
 			"| Getattr/osfs | calls/s | 150,000 | 55,000 | failed: 168 of 96000 calls failed; the first: stale \\| handle | 2.7× |  |\n" +
-			"| Getattr/osfs | server-µs/call | 4.20 | 15.0 | failed: 168 of 96000 calls failed; the first: stale \\| handle | 0.28× |  |\n" +
+			"| Getattr/osfs | server-µs/call | 4.20 | 15.0 | failed | 0.28× |  |\n" +
 			"\nFOOTER\n<!-- /bench:getattr -->\nb\n",
 		rewritten: []string{"getattr"},
 	}, {
 		name: "a limit as the reference",
-		doc:  "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s -->\n<!-- /bench:limit -->",
-		want: "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s -->\n" +
+		doc:  "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=bench -->\n<!-- /bench:limit -->",
+		want: "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=bench -->\n" +
 			"| benchmark | metric | nfskit | tcp | nfskit / tcp |\n| --- | --- | --- | --- | --- |\n" +
 			"| LoopbackLimit | MB/s | 1,500 | 5,000 | 0.30× |\n\nFOOTER\n<!-- /bench:limit -->",
 		rewritten: []string{"limit"},
+	}, {
+		name:      "a region of another package is kept",
+		doc:       "<!-- bench:l pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=rpc -->\nkept\n<!-- /bench:l -->",
+		want:      "<!-- bench:l pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=rpc -->\nkept\n<!-- /bench:l -->",
+		rewritten: nil,
 	}, {
 		name:      "a region whose benchmarks did not run is kept",
 		doc:       "<!-- bench:v4 pattern=^BenchmarkV4 units=calls/s -->\nkept\n<!-- /bench:v4 -->",

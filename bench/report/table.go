@@ -50,6 +50,8 @@ func rewrite(text string, res *results, footer string) (string, []string, error)
 type spec struct {
 	pattern *regexp.Regexp
 	units   []string
+	// pkg, if set, is the end of the path of the benchmarks' package.
+	pkg string
 }
 
 func parseSpec(s string) (spec, error) {
@@ -65,6 +67,8 @@ func parseSpec(s string) (spec, error) {
 			sp.pattern = re
 		case "units":
 			sp.units = strings.Split(v, ",")
+		case "pkg":
+			sp.pkg = v
 		default:
 			return sp, fmt.Errorf("unknown key %q", k)
 		}
@@ -101,7 +105,7 @@ func groups(names []string) []*group {
 
 // table renders the benchmarks of res that sp selects, "" if none.
 func table(res *results, sp spec) string {
-	gs := groups(res.names(sp.pattern))
+	gs := groups(res.names(sp.pattern, sp.pkg))
 	if len(gs) == 0 {
 		return ""
 	}
@@ -128,11 +132,12 @@ func table(res *results, sp spec) string {
 	}
 	b.WriteString(" |\n|" + strings.Repeat(" --- |", 2+len(cols)+len(refs)) + "\n")
 	for _, g := range gs {
+		first := true // a failure's message goes in its group's first row
 		for _, u := range sp.units {
 			row := make([]string, 0, len(cols)+len(refs))
 			any := false
 			for _, c := range cols {
-				row = append(row, cell(res, g, c, u, &any))
+				row = append(row, cell(res, g, c, u, first, &any))
 			}
 			for _, r := range refs {
 				row = append(row, ratio(res, g.parent, r, u))
@@ -140,6 +145,7 @@ func table(res *results, sp spec) string {
 			if !any {
 				continue
 			}
+			first = false
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.TrimPrefix(g.parent, "Benchmark"), u, strings.Join(row, " | "))
 		}
 	}
@@ -147,15 +153,15 @@ func table(res *results, sp spec) string {
 }
 
 // cell is the median of leaf c of g in unit u; it sets *any if there
-// is a value.
-func cell(res *results, g *group, c, u string, any *bool) string {
+// is a value. A failed benchmark is "failed", with its message if
+// withMsg.
+func cell(res *results, g *group, c, u string, withMsg bool, any *bool) string {
 	if !slices.Contains(g.leaves, c) {
 		return ""
 	}
 	name := join(g.parent, c)
 	if msg, ok := res.failed[name]; ok {
-		*any = true
-		if msg == "" {
+		if msg == "" || !withMsg {
 			return "failed"
 		}
 		return "failed: " + strings.ReplaceAll(msg, "|", `\|`)
