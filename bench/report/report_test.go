@@ -56,7 +56,7 @@ func TestRewrite(t *testing.T) {
 			"| benchmark | metric | nfskit | ganesha | gonfs | nfskit / ganesha | nfskit / gonfs |\n" +
 			"| --- | --- | --- | --- | --- | --- | --- |\n" +
 			"| Getattr/osfs | calls/s | 150,000 | 55,000 | failed: 168 of 96000 calls failed; the first: stale \\| handle | 2.7× |  |\n" +
-			"| Getattr/osfs | server-µs/call | 4.20 | 15.0 | failed | 0.28× |  |\n" +
+			"| Getattr/osfs | server-µs/call | 4.20 | 15.0 | failed | 1/3.6 |  |\n" +
 			"\nFOOTER\n<!-- /bench:getattr -->\nb\n",
 		rewritten: []string{"getattr"},
 	}, {
@@ -64,7 +64,7 @@ func TestRewrite(t *testing.T) {
 		doc:  "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=bench -->\n<!-- /bench:limit -->",
 		want: "<!-- bench:limit pattern=^BenchmarkLoopbackLimit/ units=MB/s pkg=bench -->\n" +
 			"| benchmark | metric | nfskit | tcp | nfskit / tcp |\n| --- | --- | --- | --- | --- |\n" +
-			"| LoopbackLimit | MB/s | 1,500 | 5,000 | 0.30× |\n\nFOOTER\n<!-- /bench:limit -->",
+			"| LoopbackLimit | MB/s | 1,500 | 5,000 | 1/3.3 |\n\nFOOTER\n<!-- /bench:limit -->",
 		rewritten: []string{"limit"},
 	}, {
 		name:      "a region of another package is kept",
@@ -109,4 +109,10 @@ func TestRecorded(t *testing.T) {
 	require.Equal(t, host{loadBefore: "1.00 2.00 3.00", loadAfter: "4.00 5.00 6.00"}, h)
 	res := parse(strings.NewReader(out))
 	require.Equal(t, 3, res.runs())
+}
+
+func TestTimes(t *testing.T) {
+	for q, want := range map[float64]string{0: "0", 1: "1.0×", 2.54: "2.5×", 46.4: "46×", 0.25: "1/4.0", 0.02: "1/50"} {
+		require.Equal(t, want, times(q), q)
+	}
 }

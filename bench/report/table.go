@@ -79,26 +79,48 @@ func parseSpec(s string) (spec, error) {
 	return sp, nil
 }
 
-// group is the sub-benchmarks of one parent.
+// group is the benchmarks that differ only in the server they measure:
+// one row of a table per unit.
 type group struct {
+	// parent is the name without the server's part.
 	parent string
+	// leaves are the servers, in order; names their full names.
 	leaves []string
+	names  map[string]string
 }
 
-// groups splits names by parent, in order of first appearance.
+// groups splits names into groups, in order of first appearance. The
+// server is the part of a name (between slashes) that is "nfskit" in
+// the first name that has one (BenchmarkNull/nfskit,
+// BenchmarkLockUnlock/nfskit/serial), else the last part; a benchmark
+// without sub-benchmarks is a group of its own, its column "value".
 func groups(names []string) []*group {
+	k := -1
+	for _, n := range names {
+		if i := slices.Index(strings.Split(n, "/"), "nfskit"); i > 0 {
+			k = i
+			break
+		}
+	}
 	var out []*group
 	for _, n := range names {
-		parent, leaf := n, n
-		if i := strings.LastIndexByte(n, '/'); i >= 0 {
-			parent, leaf = n[:i], n[i+1:]
+		parts := strings.Split(n, "/")
+		i := k
+		if i < 0 || i >= len(parts) {
+			i = len(parts) - 1
+		}
+		leaf := parts[i]
+		parent := strings.Join(slices.Delete(slices.Clone(parts), i, i+1), "/")
+		if i == 0 { // no sub-benchmarks: one column of values
+			parent, leaf = n, "value"
 		}
 		j := slices.IndexFunc(out, func(g *group) bool { return g.parent == parent })
 		if j < 0 {
-			out = append(out, &group{parent: parent})
+			out = append(out, &group{parent: parent, names: map[string]string{}})
 			j = len(out) - 1
 		}
 		out[j].leaves = append(out[j].leaves, leaf)
+		out[j].names[leaf] = n
 	}
 	return out
 }
@@ -140,7 +162,7 @@ func table(res *results, sp spec) string {
 				row = append(row, cell(res, g, c, u, first, &any))
 			}
 			for _, r := range refs {
-				row = append(row, ratio(res, g.parent, r, u))
+				row = append(row, ratio(res, g, r, u))
 			}
 			if !any {
 				continue
@@ -159,7 +181,7 @@ func cell(res *results, g *group, c, u string, withMsg bool, any *bool) string {
 	if !slices.Contains(g.leaves, c) {
 		return ""
 	}
-	name := join(g.parent, c)
+	name := g.names[c]
 	if msg, ok := res.failed[name]; ok {
 		if msg == "" || !withMsg {
 			return "failed"
@@ -174,29 +196,35 @@ func cell(res *results, g *group, c, u string, withMsg bool, any *bool) string {
 	return format(v)
 }
 
-// ratio is nfskit's median over ref's in unit u, "" if either is missing.
-func ratio(res *results, parent, ref, u string) string {
-	a, ok1 := res.median(join(parent, "nfskit"), u)
-	r, ok2 := res.median(join(parent, ref), u)
+// ratio is nfskit's median over ref's in unit u, "" if either is
+// missing.
+func ratio(res *results, g *group, ref, u string) string {
+	a, ok1 := res.median(g.names["nfskit"], u)
+	r, ok2 := res.median(g.names[ref], u)
 	if !ok1 || !ok2 || r == 0 {
 		return ""
 	}
-	q := a / r
+	return times(a / r)
+}
+
+// times writes a ratio q: "2.5×" above 1, "1/4.0" (a quarter) below.
+func times(q float64) string {
 	switch {
-	case q >= 10:
-		return fmt.Sprintf("%.0f×", q)
+	case q == 0:
+		return "0"
 	case q >= 1:
-		return fmt.Sprintf("%.1f×", q)
+		return factor(q) + "×"
 	default:
-		return fmt.Sprintf("%.2f×", q)
+		return "1/" + factor(1/q)
 	}
 }
 
-func join(parent, leaf string) string {
-	if parent == leaf {
-		return leaf
+// factor writes q ≥ 1 with two significant digits, or as an integer.
+func factor(q float64) string {
+	if q >= 10 {
+		return fmt.Sprintf("%.0f", q)
 	}
-	return parent + "/" + leaf
+	return fmt.Sprintf("%.1f", q)
 }
 
 // format writes v with three significant digits, thousands separated.
