@@ -25,7 +25,8 @@ type FileRange struct {
 // FileReplier is implemented by the ReplyWriters of transports that can
 // send file data without copying it into the process: on TCP, the
 // record mark and the reply's header leave in one system call and the
-// data follows with sendfile, straight from the kernel's page cache.
+// data follows by splice (or sendfile), straight from the kernel's page
+// cache.
 type FileReplier interface {
 	// ReplyFile sends a successful reply whose results are those of
 	// results followed by the bytes of f: results must encode with an
@@ -96,7 +97,8 @@ func (c *Conn) canSendFile(f FileRange) bool {
 
 // writeFileRecord writes a record of hdr (the record mark's room, then
 // the reply up to its data) and f's bytes: hdr with MSG_MORE, so that
-// it leaves with the data's first segment, then f by sendfile.
+// it leaves with the data's first segment, then f spliced through a
+// pooled pipe (or by sendfile, when no pipe can be had).
 func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 	binary.BigEndian.PutUint32(hdr, uint32(len(hdr)-4+f.Count)|lastFragment)
 	c.wmu.Lock()
@@ -114,6 +116,8 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 	}
 	off, left := f.Offset, f.Count
 	var werr error
+	pp := getPipe()
+	inPipe := 0
 	err = raw.Write(func(fd uintptr) bool {
 		for len(hdr) > 0 {
 			n, err := unix.SendmsgN(int(fd), hdr, nil, nil, unix.MSG_MORE|unix.MSG_NOSIGNAL)
@@ -127,6 +131,32 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 			hdr = hdr[n:]
 		}
 		for left > 0 {
+			if pp != nil {
+				// File to pipe (page references, no copy), pipe
+				// to socket.
+				if inPipe == 0 {
+					n, err := unix.Splice(f.FD, &off, pp[1], nil, min(left, pipeSize), unix.SPLICE_F_MOVE)
+					if err != nil {
+						werr = err
+						return true
+					}
+					if n == 0 { // the file is shorter than it was
+						return true
+					}
+					inPipe = int(n)
+				}
+				n, err := unix.Splice(pp[0], nil, int(fd), nil, inPipe, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+				if err == unix.EAGAIN {
+					return false
+				}
+				if err != nil {
+					werr = err
+					return true
+				}
+				inPipe -= int(n)
+				left -= int(n)
+				continue
+			}
 			n, err := unix.Sendfile(int(fd), f.FD, &off, left)
 			if err == unix.EAGAIN {
 				return false
@@ -142,6 +172,9 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 		}
 		return true
 	})
+	if pp != nil {
+		putPipe(pp, inPipe == 0)
+	}
 	if err == nil && (werr == unix.EINVAL || werr == unix.ENOSYS) && left > 0 {
 		// A file sendfile cannot read: copy what is left.
 		err = c.copyFile(f.FD, off, &left)
@@ -190,4 +223,48 @@ func (c *Conn) copyFile(fd int, off int64, left *int) error {
 		*left -= n
 	}
 	return nil
+}
+
+// pipeSize is the capacity asked for the pipes file data is spliced
+// through: a READ's whole data, so that it enters the socket in a few
+// large pushes (sendfile's own pipe holds 64 KiB, and each of its
+// pushes runs the loopback's whole receive path).
+const pipeSize = 1 << 20
+
+// pipes are idle pipes (read and write ends), kept for the next file
+// reply; at most cap(pipes) are kept, the others closed.
+var pipes = make(chan *[2]int, 64)
+
+// makePipe makes a pipe (a test makes it fail, for sendfile's path).
+var makePipe = unix.Pipe2
+
+// getPipe returns an empty pipe, nil if none can be made.
+func getPipe() *[2]int {
+	select {
+	case p := <-pipes:
+		return p
+	default:
+	}
+	var p [2]int
+	if err := makePipe(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return nil
+	}
+	// A smaller pipe (the limit of pipe-max-size or of the user's
+	// pipe pages) still works, in more pushes.
+	unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, pipeSize)
+	return &p
+}
+
+// putPipe keeps p for the next reply if it is empty and there is room,
+// and closes it otherwise.
+func putPipe(p *[2]int, empty bool) {
+	if empty {
+		select {
+		case pipes <- p:
+			return
+		default:
+		}
+	}
+	unix.Close(p[0])
+	unix.Close(p[1])
 }

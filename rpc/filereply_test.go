@@ -90,7 +90,6 @@ func TestReplyFile(t *testing.T) {
 	}))
 	m.Handle(testProg, testVers, fileReplyHandler(t, path))
 	ts := startServer(t, &Server{Handler: m})
-	ctx := context.Background()
 	padded := func(b []byte, n int) []byte { return append(bytes.Clone(b), make([]byte, n-len(b))...) }
 	tests := []struct {
 		name, network string
@@ -106,33 +105,52 @@ func TestReplyFile(t *testing.T) {
 		{"empty: copied", "tcp", 0, 0, 2, []byte{}},
 		{"UDP: copied", "udp", 100, 4096, 2, data[100:4196]},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			addr := ts.tcp.String()
-			if tt.network == "udp" {
-				addr = ts.udp.String()
+	for _, path := range []string{"splice", "sendfile"} {
+		if path == "sendfile" {
+			// No pipe to be had: the data goes by sendfile.
+			makePipe = func([]int, int) error { return unix.EMFILE }
+			t.Cleanup(func() { makePipe = unix.Pipe2 })
+			for len(pipes) > 0 {
+				p := <-pipes
+				unix.Close(p[0])
+				unix.Close(p[1])
 			}
-			c, err := Dial(ctx, tt.network, addr, nil)
-			require.NoError(t, err)
-			defer c.Close()
-			// Twice, so that a second reply on the connection shows
-			// that the first left the stream in step.
-			for range 2 {
-				var res RawResults
-				require.NoError(t, c.Call(ctx, testProg, testVers, 1, &fileReplyArgs{tt.off, tt.count}, &res))
-				require.GreaterOrEqual(t, len(res), 8)
-				require.Equal(t, tt.how, binary.BigEndian.Uint32(res))
-				n := binary.BigEndian.Uint32(res[4:])
-				require.Equal(t, len(tt.want), int(n))
-				require.Equal(t, tt.want, []byte(res[8:8+n]))
-			}
-		})
+		}
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				replyFileCase(t, ts, tt.network, tt.off, tt.count, tt.how, tt.want)
+			})
+		}
 	}
 	// Observe saw every reply, sent from the file or copied.
-	for network, calls := range map[string]int32{"tcp": 12, "udp": 2} {
+	for network, calls := range map[string]int32{"tcp": 24, "udp": 4} {
 		n, ok := observed.Load(network)
 		require.True(t, ok, network)
 		require.Equal(t, calls, n.(*atomic.Int32).Load(), network)
+	}
+}
+
+// replyFileCase asks ts, twice on one connection, for count bytes from
+// off and checks how they came and what.
+func replyFileCase(t *testing.T, ts *testServer, network string, off, count, how uint32, want []byte) {
+	ctx := t.Context()
+	addr := ts.tcp.String()
+	if network == "udp" {
+		addr = ts.udp.String()
+	}
+	c, err := Dial(ctx, network, addr, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	// Twice, so that a second reply on the connection shows that the
+	// first left the stream in step.
+	for range 2 {
+		var res RawResults
+		require.NoError(t, c.Call(ctx, testProg, testVers, 1, &fileReplyArgs{off, count}, &res))
+		require.GreaterOrEqual(t, len(res), 8)
+		require.Equal(t, how, binary.BigEndian.Uint32(res))
+		n := binary.BigEndian.Uint32(res[4:])
+		require.Equal(t, len(want), int(n))
+		require.Equal(t, want, []byte(res[8:8+n]))
 	}
 }
 
