@@ -116,3 +116,21 @@ func TestTimes(t *testing.T) {
 		require.Equal(t, want, times(q), q)
 	}
 }
+
+// FuzzParse: any text parses without a panic, and every benchmark it
+// reads has a median in each of its units; any document rewrites
+// without a panic.
+func FuzzParse(f *testing.F) {
+	f.Add(output, "<!-- bench:x pattern=. units=calls/s -->\n<!-- /bench:x -->")
+	f.Add("BenchmarkA-2 1 5 ns/op 3\n--- FAIL: BenchmarkB\n    x.go:1: boom\n", "<!-- bench:x pattern=( units=a -->")
+	f.Fuzz(func(t *testing.T, text, doc string) {
+		res := parse(strings.NewReader(text))
+		for name, units := range res.values {
+			for u := range units {
+				_, ok := res.median(name, u)
+				require.True(t, ok)
+			}
+		}
+		rewrite(doc, res, "")
+	})
+}
