@@ -121,6 +121,9 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 	err = raw.Write(func(fd uintptr) bool {
 		for len(hdr) > 0 {
 			n, err := unix.SendmsgN(int(fd), hdr, nil, nil, unix.MSG_MORE|unix.MSG_NOSIGNAL)
+			if err == unix.EINTR {
+				continue
+			}
 			if err == unix.EAGAIN {
 				return false
 			}
@@ -136,6 +139,9 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 				// to socket.
 				if inPipe == 0 {
 					n, err := unix.Splice(f.FD, &off, pp[1], nil, min(left, pipeSize), unix.SPLICE_F_MOVE)
+					if err == unix.EINTR {
+						continue
+					}
 					if err != nil {
 						werr = err
 						return true
@@ -146,6 +152,9 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 					inPipe = int(n)
 				}
 				n, err := unix.Splice(pp[0], nil, int(fd), nil, inPipe, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+				if err == unix.EINTR {
+					continue
+				}
 				if err == unix.EAGAIN {
 					return false
 				}
@@ -158,6 +167,9 @@ func (c *Conn) writeFileRecord(hdr []byte, f FileRange) error {
 				continue
 			}
 			n, err := unix.Sendfile(int(fd), f.FD, &off, left)
+			if err == unix.EINTR {
+				continue
+			}
 			if err == unix.EAGAIN {
 				return false
 			}
