@@ -91,22 +91,26 @@ type group struct {
 
 // groups splits names into groups, in order of first appearance. The
 // server is the part of a name (between slashes) that is "nfskit" in
-// the first name that has one (BenchmarkNull/nfskit,
+// the first name of the same benchmark function that has one
+// (BenchmarkNull/nfskit, BenchmarkGetattr/osfs/nfskit,
 // BenchmarkLockUnlock/nfskit/serial), else the last part; a benchmark
 // without sub-benchmarks is a group of its own, its column "value".
 func groups(names []string) []*group {
-	k := -1
+	server := map[string]int{} // per benchmark function
 	for _, n := range names {
-		if i := slices.Index(strings.Split(n, "/"), "nfskit"); i > 0 {
-			k = i
-			break
+		parts := strings.Split(n, "/")
+		if _, ok := server[parts[0]]; ok {
+			continue
+		}
+		if i := slices.Index(parts, "nfskit"); i > 0 {
+			server[parts[0]] = i
 		}
 	}
 	var out []*group
 	for _, n := range names {
 		parts := strings.Split(n, "/")
-		i := k
-		if i < 0 || i >= len(parts) {
+		i, ok := server[parts[0]]
+		if !ok || i >= len(parts) {
 			i = len(parts) - 1
 		}
 		leaf := parts[i]
