@@ -1,15 +1,20 @@
 // Package bench compares nfskit's servers with other implementations,
-// all driven by nfskit's clients over TCP loopback. NFS version 3:
-// nfskit's server on memfs, go-nfs's server on go-billy's memfs and
-// nfs-ganesha (VFS FSAL on tmpfs). NFSv4.1: nfskit's server on memfs
-// and nfs-ganesha. NLM: nfskit's lock manager with its
-// embedded status monitor, and nfs-ganesha's with rpc.statd. Each server
-// runs in a process of its own pinned to one CPU, the client on the
-// other; a peer that is not installed is skipped.
+// all driven by nfskit's clients over TCP loopback. NFS version 3, on
+// memfs (nfskit's vfs/memfs, go-billy's memfs under go-nfs) and on
+// files in a tmpfs directory (nfskit's vfs/osfs, go-billy's osfs under
+// go-nfs, nfs-ganesha's VFS FSAL). NFSv4.1: nfskit's server on memfs
+// and nfs-ganesha. NLM: nfskit's lock manager with its embedded status
+// monitor, and nfs-ganesha's with rpc.statd. The physical limit: a
+// plain TCP sender and receiver beside nfskit's sequential READ. Each
+// server runs in a process of its own pinned to one CPU, the client on
+// the other; a peer that is not installed is skipped. A failed call
+// fails its benchmark.
 //
-//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 2x -count 3
+//	cd bench && go test -run '^$' -bench . -benchmem -benchtime 1x -count 3
 //
-// It is a module of its own so that nfskit does not depend on go-nfs.
+// bench/report runs them and writes their medians and ratios into
+// BENCHMARKS.md. It is a module of its own so that nfskit does not
+// depend on go-nfs.
 package bench
 
 import (
@@ -49,6 +54,7 @@ const (
 	inFlight = 64
 	// getattrCalls and readCalls are the calls of one iteration.
 	getattrCalls = inFlight * 1500
+	nullCalls    = inFlight * 3000
 	readCalls    = inFlight * 500
 )
 
@@ -122,9 +128,16 @@ func mountAt(b *testing.B, path string, mountPort, nfsPort int) *nfs3.Client {
 
 // startNfskit serves a memfs with nfskit's NFS and MOUNT servers on one
 // loopback port, composed as examples/nfsd does, in a process of its own.
-func startNfskit(b *testing.B) *target {
+func startNfskit(b *testing.B) *target { return startNfskitServer(b, "nfskit") }
+
+// startNfskitOsfs is startNfskit with vfs/osfs on a directory of the
+// storage ganesha exports from.
+func startNfskitOsfs(b *testing.B) *target { return startNfskitServer(b, "nfskit-osfs") }
+
+// startNfskitServer starts nfskit's server process name.
+func startNfskitServer(b *testing.B, name string) *target {
 	b.Helper()
-	p := startProcess(b, "nfskit")
+	p := startProcess(b, name)
 	c := mountAt(b, "/bench", p.port, p.port)
 	return &target{
 		c: c, put: putThroughClient(c), rss: p.rss, pid: p.pid,
@@ -147,9 +160,16 @@ func (billyChange) Chtimes(string, time.Time, time.Time) error { return nil }
 
 // startGonfs serves go-billy's memfs with go-nfs (MOUNT and NFS on one
 // loopback port), in a process of its own.
-func startGonfs(b *testing.B) *target {
+func startGonfs(b *testing.B) *target { return startGonfsServer(b, "gonfs") }
+
+// startGonfsOsfs is startGonfs with go-billy's osfs on a directory of
+// the storage ganesha exports from.
+func startGonfsOsfs(b *testing.B) *target { return startGonfsServer(b, "gonfs-osfs") }
+
+// startGonfsServer starts go-nfs's server process name.
+func startGonfsServer(b *testing.B, name string) *target {
 	b.Helper()
-	p := startProcess(b, "gonfs")
+	p := startProcess(b, name)
 	c := mountAt(b, "/bench", p.port, p.port)
 	return &target{
 		c: c, put: putThroughClient(c), rss: p.rss, pid: p.pid,
@@ -210,13 +230,18 @@ func procRSS(pid string) int64 {
 	return 0
 }
 
+// servers are the servers compared, by storage: memfs (each server's
+// in-memory file system) and osfs (files in a directory of tmpfs, read
+// through the kernel; ganesha's VFS FSAL is of this kind).
 var servers = []struct {
 	name  string
 	start func(*testing.B) *target
 }{
-	{"nfskit", startNfskit},
-	{"gonfs", startGonfs},
-	{"ganesha", startGanesha},
+	{"memfs/nfskit", startNfskit},
+	{"memfs/gonfs", startGonfs},
+	{"osfs/nfskit", startNfskitOsfs},
+	{"osfs/gonfs", startGonfsOsfs},
+	{"osfs/ganesha", startGanesha},
 }
 
 // eachServer runs fn as a sub-benchmark per server.
@@ -229,11 +254,11 @@ func eachServer(b *testing.B, fn func(b *testing.B, t *target)) {
 }
 
 // parallel runs calls calls of fn on inFlight goroutines and returns the
-// time they took. A failed call is counted (reported as the metric
-// "errors") and logged once, not fatal: go-nfs answers some GETATTRs
-// under load with NFS3ERR_STALE. The client's CPU time per call (this
-// process's) and the read and write system calls per call of the client
-// and of the server (t.pid, when known) are reported too.
+// time they took. Any failed call (an RPC error, or a status other than
+// the one expected) fails the benchmark: a failed call is no throughput.
+// The client's CPU time per call (this process's), the server's
+// (t.pid, when known) and the read and write system calls per call of
+// both are reported too.
 func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []byte) error) time.Duration {
 	return parallelEach(b, t, calls, func() func(*mrand.Rand, []byte) error { return fn })
 }
@@ -241,12 +266,14 @@ func parallel(b *testing.B, t *target, calls int, fn func(r *mrand.Rand, buf []b
 // parallelEach is parallel with a call function of its own for each
 // goroutine, made by mk (for state a goroutine reuses from call to call).
 func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Rand, buf []byte) error) time.Duration {
+	b.Helper()
 	var wg sync.WaitGroup
 	var errs atomic.Int64
-	var first sync.Once
-	var r0, w0 int64
+	var firstErr atomic.Pointer[error]
+	var r0, w0, srv0 int64
 	if t.pid != 0 {
 		r0, w0 = syscalls(t.pid)
+		srv0 = cpuTicks(t.pid)
 	}
 	cr0, cw0 := syscalls(os.Getpid())
 	cpu0 := cpuTicks(os.Getpid())
@@ -259,25 +286,58 @@ func parallelEach(b *testing.B, t *target, calls int, mk func() func(r *mrand.Ra
 			for range calls / inFlight {
 				if err := fn(r, buf); err != nil {
 					errs.Add(1)
-					first.Do(func() { b.Logf("first error: %v", err) })
+					firstErr.CompareAndSwap(nil, &err)
 				}
 			}
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	b.ReportMetric(float64(errs.Load()), "errors")
+	if n := errs.Load(); n != 0 {
+		b.Fatalf("%d of %d calls failed; the first: %v", n, calls, *firstErr.Load())
+	}
 	cpu1 := cpuTicks(os.Getpid())
-	b.ReportMetric(float64(time.Duration(cpu1-cpu0)*clockTick)/float64(time.Microsecond)/float64(calls), "client-µs/call")
+	b.ReportMetric(perCall(cpu1-cpu0, calls), "client-µs/call")
 	cr1, cw1 := syscalls(os.Getpid())
 	b.ReportMetric(float64(cr1-cr0)/float64(calls), "client-reads/call")
 	b.ReportMetric(float64(cw1-cw0)/float64(calls), "client-writes/call")
 	if t.pid != 0 {
+		b.ReportMetric(perCall(cpuTicks(t.pid)-srv0, calls), "server-µs/call")
 		r1, w1 := syscalls(t.pid)
 		b.ReportMetric(float64(r1-r0)/float64(calls), "server-reads/call")
 		b.ReportMetric(float64(w1-w0)/float64(calls), "server-writes/call")
 	}
 	return elapsed
+}
+
+// perCall is the CPU time of ticks clock ticks per call of calls, in µs.
+func perCall(ticks int64, calls int) float64 {
+	return float64(time.Duration(ticks)*clockTick) / float64(time.Microsecond) / float64(calls)
+}
+
+// BenchmarkNull measures NFSv3 NULL calls, inFlight in flight on one
+// connection: the cost of the RPC layer alone.
+func BenchmarkNull(b *testing.B) {
+	for _, s := range []struct {
+		name  string
+		start func(*testing.B) *target
+	}{
+		{"nfskit", startNfskit},
+		{"gonfs", startGonfs},
+		{"ganesha", startGanesha},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			t := s.start(b)
+			var elapsed time.Duration
+			b.ResetTimer()
+			for range b.N {
+				elapsed += parallel(b, t, nullCalls, func(*mrand.Rand, []byte) error {
+					return t.c.NFS.Null(ctx0)
+				})
+			}
+			b.ReportMetric(float64(b.N*nullCalls)/elapsed.Seconds(), "calls/s")
+		})
+	}
 }
 
 func BenchmarkGetattr(b *testing.B) {
@@ -304,8 +364,12 @@ func BenchmarkGetattr(b *testing.B) {
 	})
 }
 
-func BenchmarkRead4K(b *testing.B) {
-	eachServer(b, func(b *testing.B, t *target) {
+func BenchmarkRead4K(b *testing.B) { eachServer(b, benchRead4K) }
+
+// benchRead4K measures random 4 KiB READs of a randFileSize file,
+// inFlight in flight.
+func benchRead4K(b *testing.B, t *target) {
+	{
 		t.put(b, "r", randFileSize)
 		f, err := t.c.Open(ctx0, "r")
 		if err != nil {
@@ -325,7 +389,7 @@ func BenchmarkRead4K(b *testing.B) {
 			})
 		}
 		b.ReportMetric(float64(b.N*readCalls)/elapsed.Seconds(), "reads/s")
-	})
+	}
 }
 
 // heapInuse returns runtime.MemStats.HeapInuse.

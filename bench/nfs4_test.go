@@ -106,14 +106,6 @@ func eachV4Server(b *testing.B, fn func(b *testing.B, t *v4Target, c *v4Client))
 	}
 }
 
-// reportServerCPU reports the CPU time the server's process used per
-// COMPOUND (counted in 10 ms ticks, as the NLM benchmark counts it) since
-// it used ticks0, over calls COMPOUNDs.
-func reportServerCPU(b *testing.B, t *v4Target, ticks0 int64, calls int) {
-	ticks := cpuTicks(t.pid) - ticks0
-	b.ReportMetric(float64(time.Duration(ticks)*clockTick)/float64(time.Microsecond)/float64(calls), "server-µs/call")
-}
-
 // lookup returns the handle of name in the export's root.
 func (c *v4Client) lookup(b *testing.B, name string) nfs4.NfsFh4 {
 	b.Helper()
@@ -138,7 +130,6 @@ func BenchmarkV4Getattr(b *testing.B) {
 			GetAttr(nfs4.FATTR4_TYPE, nfs4.FATTR4_CHANGE, nfs4.FATTR4_SIZE, nfs4.FATTR4_FILEID, nfs4.FATTR4_MODE,
 				nfs4.FATTR4_NUMLINKS, nfs4.FATTR4_TIME_MODIFY)
 		var elapsed time.Duration
-		cpu0 := cpuTicks(t.pid)
 		b.ResetTimer()
 		for range b.N {
 			elapsed += parallelEach(b, &target{pid: t.pid}, getattrCalls, func() func(*mrand.Rand, []byte) error {
@@ -152,7 +143,6 @@ func BenchmarkV4Getattr(b *testing.B) {
 			})
 		}
 		b.StopTimer()
-		reportServerCPU(b, t, cpu0, b.N*getattrCalls)
 		b.ReportMetric(float64(b.N*getattrCalls)/elapsed.Seconds(), "calls/s")
 	})
 }
@@ -181,7 +171,6 @@ func BenchmarkV4Read4K(b *testing.B) {
 		defer c.s.Call(ctx0, nfs4.NewCompound(1).PutFH(fh).Close(0, open.Stateid))
 		var elapsed time.Duration
 		b.SetBytes(readCalls * 4096)
-		cpu0 := cpuTicks(t.pid)
 		b.ResetTimer()
 		for range b.N {
 			elapsed += parallelEach(b, &target{pid: t.pid}, readCalls, func() func(*mrand.Rand, []byte) error {
@@ -201,7 +190,6 @@ func BenchmarkV4Read4K(b *testing.B) {
 			})
 		}
 		b.StopTimer()
-		reportServerCPU(b, t, cpu0, b.N*readCalls)
 		b.ReportMetric(float64(b.N*readCalls)/elapsed.Seconds(), "reads/s")
 	})
 }

@@ -224,12 +224,9 @@ func measurePairs(b *testing.B, t *lockTarget, fn func()) {
 	b.StopTimer()
 	srv1, cli1 := cpuTicks(t.pids...), cpuTicks(self)
 	n := float64(b.N)
-	perPair := func(ticks int64) float64 {
-		return float64(time.Duration(ticks)*clockTick) / float64(time.Microsecond) / n
-	}
 	b.ReportMetric(n/b.Elapsed().Seconds(), "pairs/s")
-	b.ReportMetric(perPair(srv1-srv0), "server-µs/pair")
-	b.ReportMetric(perPair(cli1-cli0), "client-µs/pair")
+	b.ReportMetric(perCall(srv1-srv0, b.N), "server-µs/pair")
+	b.ReportMetric(perCall(cli1-cli0, b.N), "client-µs/pair")
 }
 
 // BenchmarkLockUnlock measures uncontended LOCK+UNLOCK pairs per

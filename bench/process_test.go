@@ -23,6 +23,7 @@ import (
 	gonfshelpers "github.com/willscott/go-nfs/helpers"
 
 	billymemfs "github.com/go-git/go-billy/v5/memfs"
+	billyosfs "github.com/go-git/go-billy/v5/osfs"
 
 	"github.com/nfskit/nfskit/internal/testns"
 	"github.com/nfskit/nfskit/mount"
@@ -30,8 +31,10 @@ import (
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/memfs"
+	"github.com/nfskit/nfskit/vfs/osfs"
 )
 
 // Each server runs in a process of its own, pinned to one CPU with
@@ -104,9 +107,10 @@ func pinProcess(cpu int) error {
 	return nil
 }
 
-// serve runs server name (NFS and MOUNT on one loopback port; with
-// NFSv4 for "nfskit-v4", with NLM and NSM for "nfskit-nlm"), prints "port N" and serves until its
-// standard input closes.
+// serve runs server name (NFS and MOUNT on one loopback port, on memfs
+// or, for "-osfs", on a directory; with NFSv4 for "nfskit-v4", with NLM
+// and NSM for "nfskit-nlm"; a plain TCP sender for "tcp-send"), prints
+// "port N" and serves until its standard input closes.
 func serve(name string) error {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,16 +119,33 @@ func serve(name string) error {
 	}
 	switch name {
 	case "nfskit":
-		table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: memfs.New(nil),
-			Policy: export.Policy{NoRootSquash: true}})
+		if err := serveV3(l, memfs.New(nil), 0); err != nil {
+			return err
+		}
+	case "nfskit-osfs", "nfskit-osfs-copy", "nfskit-osfs-file4k":
+		dir, err := storageDir()
 		if err != nil {
 			return err
 		}
-		mux := rpc.NewMux()
-		nfs3.NewServer(table, nil).Register(mux)
-		mount.NewServer(table, nil).Register(mux)
-		srv := &rpc.Server{Handler: mux}
-		go srv.Serve(l)
+		defer os.RemoveAll(dir)
+		fs, err := osfs.New(dir, nil)
+		if err != nil {
+			return err
+		}
+		if err := serveV3(l, fs, fileReplyMin[name]); err != nil {
+			return err
+		}
+	case "gonfs-osfs":
+		dir, err := storageDir()
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		gonfs.Log.SetLevel(gonfs.ErrorLevel)
+		handler := gonfshelpers.NewCachingHandler(gonfshelpers.NewNullAuthHandler(billyosfs.New(dir)), 1<<16)
+		go gonfs.Serve(l, handler)
+	case "tcp-send":
+		go sendForever(l)
 	case "nfskit-v4":
 		if err := serveV4(l); err != nil {
 			return err
@@ -155,6 +176,57 @@ func serve(name string) error {
 	fmt.Printf("port %d\n", l.Addr().(*net.TCPAddr).Port)
 	io.Copy(io.Discard, os.Stdin)
 	return nil
+}
+
+// fileReplyMin is the nfs3.ServerOptions.FileReplyMin of a server: the
+// default, never (READ data always copied), and from 4 KiB on.
+var fileReplyMin = map[string]int{"nfskit-osfs-copy": -1, "nfskit-osfs-file4k": 4096}
+
+// serveV3 serves fs exported at /bench on l over NFSv3 and MOUNT, as
+// examples/nfsd composes them, with READs of fileMin bytes or more sent
+// from osfs's files (see nfs3.ServerOptions.FileReplyMin).
+func serveV3(l net.Listener, fs vfs.FS, fileMin int) error {
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/bench", FS: fs,
+		Policy: export.Policy{NoRootSquash: true}})
+	if err != nil {
+		return err
+	}
+	mux := rpc.NewMux()
+	nfs3.NewServer(table, &nfs3.ServerOptions{FileReplyMin: fileMin}).Register(mux)
+	mount.NewServer(table, nil).Register(mux)
+	srv := &rpc.Server{Handler: mux}
+	go srv.Serve(l)
+	return nil
+}
+
+// storageDir makes the directory an osfs-backed server exports: on the
+// file system of ganesha's export (tmpfs, when /dev/shm is there), so
+// that the servers read from the same storage.
+func storageDir() (string, error) {
+	if dir, err := os.MkdirTemp("/dev/shm", "nfskit-bench-"); err == nil {
+		return dir, nil
+	}
+	return os.MkdirTemp("", "nfskit-bench-")
+}
+
+// sendForever writes 1 MiB writes of zeros to each connection l accepts
+// until the connection fails: the plain sender of the loopback limit.
+func sendForever(l net.Listener) {
+	buf := make([]byte, 1<<20)
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			for {
+				if _, err := c.Write(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
 }
 
 // serveV4 serves a memfs exported at /bench on l over NFSv3, NFSv4

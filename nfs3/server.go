@@ -34,6 +34,12 @@ type ServerOptions struct {
 	// Register's duplicate request cache keeps; 0 means rpc.ReplyCache's
 	// default.
 	ReplyCacheSize int
+	// FileReplyMin is the smallest READ that Handler answers from the
+	// backend's file, where the backend lends it (vfs.RangeOpener) and
+	// the transport can send it (rpc.FileReplier: sendfile on TCP),
+	// without copying the data into the process; 0 means
+	// rpc.MinFileReply, a negative count never.
+	FileReplyMin int
 }
 
 // Server is an NFS version 3 server (RFC 1813) over the exports of an
@@ -68,6 +74,7 @@ type Server struct {
 	verf    Writeverf3
 	cache   *rpc.ReplyCache
 	objs    objLocks // orders changes to each object
+	fileMin int      // see ServerOptions.FileReplyMin
 }
 
 var _ V3Server = (*Server)(nil)
@@ -79,7 +86,10 @@ func NewServer(t *export.Table, opts *ServerOptions) *Server {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Server{exports: t, logger: o.Logger}
+	s := &Server{exports: t, logger: o.Logger, fileMin: o.FileReplyMin}
+	if s.fileMin == 0 {
+		s.fileMin = rpc.MinFileReply
+	}
 	s.objs.seed = maphash.MakeSeed()
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -131,27 +141,82 @@ func (s *Server) Register(mux *rpc.Mux) {
 func (s *Server) Handler() rpc.Handler {
 	typed := NewV3Handler(s)
 	return rpc.HandlerFunc(func(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
-		if c.Proc != NFSPROC3_READ {
+		switch c.Proc {
+		case NFSPROC3_NULL:
+			if len(c.Args) != 0 {
+				w.Error(rpc.GARBAGE_ARGS)
+				return
+			}
+			w.Reply(nil)
+		case NFSPROC3_GETATTR:
+			s.serveGetattr(ctx, w, c)
+		case NFSPROC3_READ:
+			s.serveRead(ctx, w, c)
+		default:
 			typed.ServeRPC(ctx, w, c)
-			return
 		}
-		var args READ3args
-		if c.Decode(&args) != nil {
-			w.Error(rpc.GARBAGE_ARGS)
-			return
-		}
-		buf := getReadBuf(int(min(uint32(args.Count), maxIO(c))))
-		res, err := s.read(ctx, c, &args, *buf)
-		if err != nil {
-			rpc.ReplyError(w, err)
-		} else {
-			// The reply references the data (it is written with
-			// writev, not copied), so the buffer goes back to the
-			// pool only once Reply has sent it.
-			w.Reply(res)
-		}
-		putReadBuf(buf)
 	})
+}
+
+// getattrCall is the storage of one GETATTR served by Handler.
+type getattrCall struct {
+	args GETATTR3args
+	r    req
+	res  GETATTR3res
+	ok   GETATTR3resok
+}
+
+// Handler's GETATTRs and READs keep their state in pools, so that they
+// allocate nothing.
+var (
+	getattrCalls = sync.Pool{New: func() any { return new(getattrCall) }}
+	readCalls    = sync.Pool{New: func() any { return new(readCall) }}
+)
+
+// serveGetattr answers a GETATTR with pooled state.
+func (s *Server) serveGetattr(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+	gc := getattrCalls.Get().(*getattrCall)
+	defer func() {
+		*gc = getattrCall{}
+		getattrCalls.Put(gc)
+	}()
+	if c.Decode(&gc.args) != nil {
+		w.Error(rpc.GARBAGE_ARGS)
+		return
+	}
+	if err := s.getattr(ctx, c, &gc.args, &gc.r, &gc.res, &gc.ok); err != nil {
+		rpc.ReplyError(w, err)
+		return
+	}
+	w.Reply(&gc.res)
+}
+
+// serveRead answers a READ with pooled state and a pooled buffer.
+func (s *Server) serveRead(ctx context.Context, w rpc.ReplyWriter, c *rpc.Call) {
+	rc := readCalls.Get().(*readCall)
+	defer func() {
+		*rc = readCall{}
+		readCalls.Put(rc)
+	}()
+	if c.Decode(&rc.args) != nil {
+		w.Error(rpc.GARBAGE_ARGS)
+		return
+	}
+	if fr, ok := w.(rpc.FileReplier); ok && s.fileMin > 0 && min(uint32(rc.args.Count), maxIO(c)) >= uint32(s.fileMin) {
+		if s.readFromFile(ctx, fr, c, rc) {
+			return
+		}
+	}
+	buf := getReadBuf(int(min(uint32(rc.args.Count), maxIO(c))))
+	if err := s.read(ctx, c, rc, *buf); err != nil {
+		rpc.ReplyError(w, err)
+	} else {
+		// The reply references the data (it is written with writev,
+		// not copied), so the buffer goes back to the pool only once
+		// Reply has sent it.
+		w.Reply(&rc.res)
+	}
+	putReadBuf(buf)
 }
 
 // Read buffers come in two sizes, so that small reads do not pin
@@ -212,17 +277,23 @@ type req struct {
 // open starts serving a call on the file fh names: it resolves the
 // handle and applies the export's policy.
 func (s *Server) open(ctx context.Context, call *rpc.Call, fh *NfsFh3) (*req, vfs.Handle) {
-	r := &req{s: s, ctx: ctx, call: call}
+	r := new(req)
+	return r, s.openIn(r, ctx, call, fh)
+}
+
+// openIn is open with a req of the caller's, which it resets.
+func (s *Server) openIn(r *req, ctx context.Context, call *rpc.Call, fh *NfsFh3) vfs.Handle {
+	*r = req{s: s, ctx: ctx, call: call}
 	ex, h, err := s.exports.Resolve(fh.Data)
 	if !r.check(err) {
-		return r, nil
+		return nil
 	}
 	pol, cred, err := ex.Authorize(call)
 	if !r.check(err) {
-		return r, nil
+		return nil
 	}
 	r.ex, r.pol, r.fs, r.cred = ex, pol, ex.FS, cred
-	return r, h
+	return h
 }
 
 // also resolves a second handle of the call, which must be of the same
@@ -345,8 +416,22 @@ func (r *req) get(h vfs.Handle) PostOpAttr {
 
 // postOf returns a as post-operation attributes.
 func (r *req) postOf(a *vfs.Attr) PostOpAttr {
-	f := r.fattr(a)
-	return PostOpAttr{AttributesFollow: true, Attributes: &f}
+	return r.postIn(a, new(Fattr3))
+}
+
+// postIn is postOf with the attributes stored in f.
+func (r *req) postIn(a *vfs.Attr, f *Fattr3) PostOpAttr {
+	*f = r.fattr(a)
+	return PostOpAttr{AttributesFollow: true, Attributes: f}
+}
+
+// postInto is post with the attributes stored in f.
+func (r *req) postInto(h vfs.Handle, f *Fattr3) PostOpAttr {
+	a, ok := r.attrs(h)
+	if !ok {
+		return PostOpAttr{}
+	}
+	return r.postIn(&a, f)
 }
 
 // change runs op, a change to the file or directory a (and b, if not

@@ -15,7 +15,7 @@ import (
 
 // benchServer returns a server of a memfs holding one file of size bytes,
 // and the file's handle.
-func benchServer(b *testing.B, size int) (*Server, NfsFh3) {
+func benchServer(b testing.TB, size int) (*Server, NfsFh3) {
 	fs := memfs.New(nil)
 	table, err := export.NewTable(&export.Export{ID: 1, Path: "/x", FS: fs, Policy: export.Policy{NoRootSquash: true}})
 	require.NoError(b, err)

@@ -14,13 +14,23 @@ func (s *Server) Null(ctx context.Context, call *rpc.Call) error { return nil }
 
 // Getattr answers NFSPROC3_GETATTR.
 func (s *Server) Getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args) (*GETATTR3res, error) {
-	r, h := s.open(ctx, call, &args.Object)
-	r.breakDelegs(h, false)
 	res := new(GETATTR3res)
-	if post := r.get(h); r.ok() {
-		res.Resok = &GETATTR3resok{ObjAttributes: *post.Attributes}
+	return res, s.getattr(ctx, call, args, new(req), res, new(GETATTR3resok))
+}
+
+// getattr answers a GETATTR into res, with r and ok as its storage.
+func (s *Server) getattr(ctx context.Context, call *rpc.Call, args *GETATTR3args, r *req, res *GETATTR3res, ok *GETATTR3resok) error {
+	h := s.openIn(r, ctx, call, &args.Object)
+	r.breakDelegs(h, false)
+	res.Resok = nil
+	if r.ok() {
+		a, err := r.fs.GetAttr(ctx, &r.cred, h)
+		if r.check(err) {
+			ok.ObjAttributes = r.fattr(&a)
+			res.Resok = ok
+		}
 	}
-	return res, r.end(&res.Status)
+	return r.end(&res.Status)
 }
 
 // Setattr answers NFSPROC3_SETATTR. With a guard, nothing changes unless
@@ -100,27 +110,75 @@ func (s *Server) Readlink(ctx context.Context, call *rpc.Call, args *READLINK3ar
 // called directly, into a new one the result keeps. A count above the
 // transport's maximum is cut to it.
 func (s *Server) Read(ctx context.Context, call *rpc.Call, args *READ3args) (*READ3res, error) {
-	return s.read(ctx, call, args, make([]byte, min(uint32(args.Count), maxIO(call))))
+	var rc readCall
+	rc.args = *args
+	return &rc.res, s.read(ctx, call, &rc, make([]byte, min(uint32(args.Count), maxIO(call))))
 }
 
-// read answers a READ with buf, at least as long as the data the call may
-// have, holding the data: the result refers to it.
-func (s *Server) read(ctx context.Context, call *rpc.Call, args *READ3args, buf []byte) (*READ3res, error) {
+// readCall is the storage of one READ: its arguments, its results and
+// what serving it takes.
+type readCall struct {
+	args  READ3args
+	r     req
+	res   READ3res
+	ok    READ3resok
+	fail  READ3resfail
+	fattr Fattr3
+}
+
+// read answers the READ of rc into rc.res with buf, at least as long as
+// the data the call may have, holding the data: the result refers to it.
+func (s *Server) read(ctx context.Context, call *rpc.Call, rc *readCall, buf []byte) error {
+	args := &rc.args
 	buf = buf[:min(uint32(args.Count), maxIO(call))]
-	r, h := s.open(ctx, call, &args.File)
+	r := &rc.r
+	h := s.openIn(r, ctx, call, &args.File)
 	r.breakDelegs(h, false)
+	var n int
 	var eof bool
-	n := step(r, func() (n int, err error) {
+	if r.ok() {
+		var err error
 		n, eof, err = r.fs.Read(ctx, &r.cred, h, uint64(args.Offset), buf)
 		if errors.Is(err, vfs.ErrPermission) && r.override(h, true) {
 			n, eof, err = r.fs.Read(ctx, r.root(), h, uint64(args.Offset), buf)
 		}
-		return n, err
-	})
-	post := r.post(h)
-	res := new(READ3res)
-	res.Resok, res.Resfail = pick(r, &READ3resok{FileAttributes: post, Count: Count3(n), Eof: eof, Data: buf[:n]}, &READ3resfail{FileAttributes: post})
-	return res, r.end(&res.Status)
+		r.check(err)
+	}
+	post := r.postInto(h, &rc.fattr)
+	rc.ok = READ3resok{FileAttributes: post, Count: Count3(n), Eof: eof, Data: buf[:n]}
+	rc.fail = READ3resfail{FileAttributes: post}
+	rc.res.Resok, rc.res.Resfail = pick(r, &rc.ok, &rc.fail)
+	return r.end(&rc.res.Status)
+}
+
+// readFromFile answers the READ of rc with data sent from the backend's
+// file, if the backend lends it and the range is one fr can send; it
+// reports whether it answered. A READ it does not answer (a failure
+// included) is left to read, which answers it with the data copied.
+func (s *Server) readFromFile(ctx context.Context, fr rpc.FileReplier, call *rpc.Call, rc *readCall) bool {
+	args := &rc.args
+	r := &rc.r
+	h := s.openIn(r, ctx, call, &args.File)
+	r.breakDelegs(h, false) // on a failure the copying READ answers
+	ro, ok := r.fs.(vfs.RangeOpener)
+	if !r.ok() || !ok {
+		return false
+	}
+	count := int(min(uint32(args.Count), maxIO(call)))
+	f, err := ro.OpenRange(ctx, &r.cred, h, uint64(args.Offset), count)
+	if errors.Is(err, vfs.ErrPermission) && r.override(h, true) {
+		f, err = ro.OpenRange(ctx, r.root(), h, uint64(args.Offset), count)
+	}
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if f.Count < s.fileMin {
+		return false
+	}
+	rc.ok = READ3resok{FileAttributes: r.postInto(h, &rc.fattr), Count: Count3(f.Count), Eof: f.EOF}
+	rc.res = READ3res{Status: NFS3_OK, Resok: &rc.ok}
+	return fr.ReplyFile(&rc.res, rpc.FileRange{FD: f.FD, Offset: f.Offset, Count: f.Count}) != rpc.ErrNoFileReply
 }
 
 // override reports whether a READ or WRITE the mode bits refused may go

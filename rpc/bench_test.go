@@ -81,7 +81,7 @@ func dialN(b *testing.B, addr string, n int) []*Client {
 
 // benchServer starts our server answering NULL for prog/vers on a random
 // TCP port of 127.0.0.1 until the benchmark ends.
-func benchServer(b *testing.B, prog, vers uint32) string {
+func benchServer(b testing.TB, prog, vers uint32) string {
 	m := NewMux()
 	m.Handle(prog, vers, Null)
 	s := &Server{Handler: m}

@@ -266,7 +266,13 @@ func (c *Conn) handle(buf *[]byte) bool {
 
 // sendReply writes a reply record built by rw, then frees the slot.
 func (c *Conn) sendReply(rw *replyWriter, e *xdr.Encoder) error {
-	err := c.writeRecord(nil, e)
+	var err error
+	if rw.file.Count > 0 {
+		err = c.writeFileRecord(e.Bytes(), rw.file)
+		rw.file = FileRange{}
+	} else {
+		err = c.writeRecord(nil, e)
+	}
 	<-c.slots
 	c.active.Done()
 	return err
@@ -457,6 +463,7 @@ type replyWriter struct {
 	ifIndex  int
 	answered atomic.Bool
 	pending  atomic.Int32 // handler running + unanswered; 0: free
+	file     FileRange    // the tail ReplyFile sends from a file
 }
 
 var replyWriterPool = sync.Pool{New: func() any { return new(replyWriter) }}
@@ -472,6 +479,7 @@ func getReplyWriter() *replyWriter {
 func (rw *replyWriter) free() {
 	rw.call.reset()
 	rw.t, rw.auths, rw.rec, rw.dst, rw.src, rw.ctx = nil, nil, nil, nil, nil, nil
+	rw.file = FileRange{}
 	replyWriterPool.Put(rw)
 }
 
@@ -544,7 +552,11 @@ func (rw *replyWriter) send(hdr func(e *xdr.Encoder), res xdr.Marshaler) error {
 	hdr(e)
 	var err error
 	if res != nil {
-		if err = res.MarshalXDR(e); err != nil {
+		if err = res.MarshalXDR(e); err == nil && rw.file.Count > 0 && !rw.fileTail(e) {
+			err = errNoFileTail
+		}
+		if err != nil {
+			rw.file = FileRange{}
 			// The results cannot be encoded: the server is at fault.
 			e.Reset(rw.out[:prefix])
 			encodeAcceptedHeader(e, rw.call.Xid, &noneAuth, SYSTEM_ERR, 0, 0)

@@ -85,6 +85,25 @@ func (o *observedWriter) Reply(results xdr.Marshaler) error {
 	return err
 }
 
+// ReplyFile passes a reply sent from a file through to w, when w can
+// send one; ErrNoFileReply otherwise, the call still unanswered.
+func (o *observedWriter) ReplyFile(results xdr.Marshaler, f FileRange) error {
+	fr, ok := o.w.(FileReplier)
+	if !ok {
+		return ErrNoFileReply
+	}
+	if !o.claim() {
+		return ErrReplied
+	}
+	err := fr.ReplyFile(results, f)
+	if err == ErrNoFileReply {
+		o.answered.Store(false) // nothing was sent: the caller answers
+		return err
+	}
+	o.report(Outcome{Err: err})
+	return err
+}
+
 func (o *observedWriter) Error(stat AcceptStat) error {
 	if !o.claim() {
 		return ErrReplied
