@@ -113,11 +113,27 @@ func (c *Capture) Messages(filter string) []Message {
 // tshark decoded, for further checks without decoding the capture again.
 func (c *Capture) RequireExchanges(want []Exchange) []Message {
 	c.t.Helper()
-	msgs := c.Messages("rpc")
-	if err := matchExchanges(msgs, want); err != nil {
+	msgs, err := c.Exchanges(want)
+	if err != nil {
 		c.t.Fatal(err)
 	}
 	return msgs
+}
+
+// Exchanges is RequireExchanges returning what tshark did not decode as
+// an error rather than failing the test.
+func (c *Capture) Exchanges(want []Exchange) ([]Message, error) {
+	c.t.Helper()
+	msgs := c.Messages("rpc")
+	return msgs, matchExchanges(msgs, want)
+}
+
+// Retransmissions counts the TCP segments of the capture that were sent
+// again. On loopback under load a burst is sometimes retransmitted, and
+// tshark may then not reassemble the message the segments carry.
+func (c *Capture) Retransmissions() int {
+	c.t.Helper()
+	return len(c.Read("tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission"))
 }
 
 // matchExchanges finds each exchange of want in msgs.
