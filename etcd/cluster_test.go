@@ -17,7 +17,6 @@ import (
 
 	"github.com/nfskit/nfskit/etcd"
 	"github.com/nfskit/nfskit/etcd/internal/etcdtest"
-	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nfs3"
 	"github.com/nfskit/nfskit/nfs4"
 	"github.com/nfskit/nfskit/nfs4/recovery"
@@ -25,6 +24,7 @@ import (
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/rpc/rpctest"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
 	"github.com/nfskit/nfskit/vfs/osfs"

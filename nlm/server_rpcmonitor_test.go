@@ -6,10 +6,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nlm"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/rpc/rpctest"
 )
 
 // RPCMonitor's Monitor and Unmonitor make SM_MON and SM_UNMON calls to a

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nfskit/nfskit/internal/peers"
-	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/nsm"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/rpc/rpctest"
 )
 
 // The lock manager whose callback the libnfs client registers: NLM

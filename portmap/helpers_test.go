@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/nfskit/nfskit/internal/rpctest"
 	"github.com/nfskit/nfskit/rpc"
+	"github.com/nfskit/nfskit/rpc/rpctest"
 	"github.com/nfskit/nfskit/xdr"
 )
 
