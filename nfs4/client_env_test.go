@@ -158,9 +158,15 @@ func (s *liveServer) dial(t testing.TB, minor int, opts *ClientOptions) *Client 
 	if minor >= 0 {
 		o.Versions = []uint32{uint32(minor)}
 	}
+	return s.dialExport(t, "/e", &o)
+}
+
+// dialExport makes a Client of the export path given (such as "/", the
+// pseudo root); it is closed when the test ends.
+func (s *liveServer) dialExport(t testing.TB, export string, o *ClientOptions) *Client {
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, s.addr, "/e", &o)
+	c, err := Dial(ctx, s.addr, export, o)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(bg, 5*time.Second)
