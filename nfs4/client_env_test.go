@@ -76,6 +76,9 @@ type liveOptions struct {
 	store  recovery.RecoveryStore
 	clock  *testclock.Clock
 	policy export.Policy
+	// wrap, if set, makes the file system the export serves of the
+	// memfs.
+	wrap func(*memfs.FS) vfs.FS
 }
 
 // startLive serves a fresh memfs; the server stops when the test ends.
@@ -84,7 +87,11 @@ func startLive(t testing.TB, o liveOptions) *liveServer {
 	if !o.policy.NoRootSquash && o.policy.Flavors == nil {
 		o.policy.NoRootSquash = true
 	}
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/e", FS: fsys, Policy: o.policy})
+	var served vfs.FS = fsys
+	if o.wrap != nil {
+		served = o.wrap(fsys)
+	}
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/e", FS: served, Policy: o.policy})
 	require.NoError(t, err)
 	s := &liveServer{t: t, table: table, fs: fsys, store: o.store, clock: o.clock, addr: "127.0.0.1:0"}
 	s.start()

@@ -196,39 +196,84 @@ func (f *File) pairOp42(ctx context.Context, op string, dst *File, add func(comp
 // CopyTo copies n bytes of f at srcOff to dst at dstOff within the
 // server (COPY, synchronous), with as many COPYs as a server that
 // copies part of a range at a time takes, and returns the bytes copied.
-// A range reaching past the end of f fails with an error errors.Is
-// matches with fs.ErrInvalid (NFS4ERR_INVAL); fewer than n bytes come
-// with io.EOF if the server stops copying. f must be open for reading
-// and dst, a File of the same Client, for writing.
+// A copy the server made unstably is committed (COMMIT of dst), and
+// made again if the server's write verifier shows it lost it. A range
+// reaching past the end of f fails with an error errors.Is matches with
+// fs.ErrInvalid (NFS4ERR_INVAL); fewer than n bytes come with io.EOF if
+// the server stops copying. f must be open for reading and dst, a File
+// of the same Client, for writing.
 func (f *File) CopyTo(ctx context.Context, dst *File, srcOff, dstOff, n int64) (int64, error) {
 	if srcOff < 0 || dstOff < 0 || n < 0 {
 		return 0, pathError("copy", f.name, fs.ErrInvalid)
 	}
+	for try := 0; ; try++ {
+		done, verf, err := f.copyRange(ctx, dst, srcOff, dstOff, n)
+		if errors.Is(err, errCopyAgain) && try < maxRecoveries {
+			continue
+		}
+		if err != nil || verf == nil {
+			return done, err
+		}
+		res, err := f.c.exec(ctx, &request{file: dst, build: func() (*Compound, error) {
+			return f.c.compound("commit").PutFH(dst.fh).Commit(uint64(dstOff), 0), nil
+		}})
+		if err != nil {
+			return 0, pathError("copy", f.name, err)
+		}
+		got, err := res.Commit(1)
+		switch {
+		case err != nil:
+			return 0, pathError("copy", f.name, err)
+		case got == *verf:
+			return done, nil
+		case try == maxRecoveries:
+			return 0, pathError("copy", f.name, errCopyAgain)
+		}
+	}
+}
+
+// errCopyAgain is the error of a copy whose unstable data the server
+// lost, as a change of its write verifier shows, more times than a
+// copy is made again.
+var errCopyAgain = errors.New("nfs4: the server's write verifier changed during a copy")
+
+// copyRange sends the COPYs of CopyTo, and returns the bytes copied and
+// the write verifier of the unstable ones, nil if all were stable.
+func (f *File) copyRange(ctx context.Context, dst *File, srcOff, dstOff, n int64) (int64, *Verifier4, error) {
 	var done int64
+	var unstable *Verifier4
 	for done < n {
 		so, do, count := uint64(srcOff+done), uint64(dstOff+done), uint64(n-done)
 		res, err := f.pairOp42(ctx, "copy", dst, func(comp *Compound, src, dst Stateid4) *Compound {
 			return comp.Copy(src, dst, so, do, count, true)
 		})
 		if err != nil {
-			return done, err
+			return done, unstable, err
 		}
 		ok, err := res.Copy(3)
 		if err != nil {
-			return done, pathError("copy", f.name, err)
+			return done, unstable, pathError("copy", f.name, err)
 		}
-		if len(ok.CrResponse.WrCallbackId) > 0 {
+		w := &ok.CrResponse
+		if len(w.WrCallbackId) > 0 {
 			// Asked for a synchronous copy, the server answered with an
 			// asynchronous one, which this client does not follow.
-			return done, pathError("copy", f.name, &NotSupportedError{Op: "copy", Minor: f.c.lease.minor, Cause: NFS4ERR_NOTSUPP})
+			return done, unstable, pathError("copy", f.name, &NotSupportedError{Op: "copy", Minor: f.c.lease.minor, Cause: NFS4ERR_NOTSUPP})
 		}
-		k := int64(min(uint64(ok.CrResponse.WrCount), count))
+		k := int64(min(uint64(w.WrCount), count))
 		if k == 0 {
-			return done, io.EOF
+			return done, unstable, io.EOF
+		}
+		if w.WrCommitted == UNSTABLE4 {
+			if unstable != nil && *unstable != w.WrWriteverf {
+				// The server restarted between two COPYs: start again.
+				return 0, nil, errCopyAgain
+			}
+			unstable = &w.WrWriteverf
 		}
 		done += k
 	}
-	return done, nil
+	return done, unstable, nil
 }
 
 // CopyFile copies the named file src to dst, which it creates with mode

@@ -2,13 +2,18 @@ package nfs4
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nfskit/nfskit/vfs"
+	"github.com/nfskit/nfskit/vfs/memfs"
 )
 
 // v42Block is the size of the data and holes of the sparse test files:
@@ -295,4 +300,34 @@ func TestClientV42NotSupported(t *testing.T) {
 	defer h.Close()
 	_, err = h.CopyTo(ctx, g, 0, 0, 1)
 	require.ErrorIs(t, err, fs.ErrInvalid)
+}
+
+// shortCopyFS copies at most shortCopy bytes per CopyRange, as a server
+// that copies part of a range at a time.
+type shortCopyFS struct {
+	*memfs.FS
+	calls atomic.Int32
+}
+
+const shortCopy = 1000
+
+func (s *shortCopyFS) CopyRange(ctx context.Context, cred *vfs.Cred, src vfs.Handle, srcOff uint64, dst vfs.Handle, dstOff uint64, count uint64) (uint64, error) {
+	s.calls.Add(1)
+	return s.FS.CopyRange(ctx, cred, src, srcOff, dst, dstOff, min(count, shortCopy))
+}
+
+func TestClientV42CopyPartial(t *testing.T) {
+	short := &shortCopyFS{}
+	s := startLive(t, liveOptions{wrap: func(m *memfs.FS) vfs.FS { short.FS = m; return short }})
+	ctx := testCtx(t)
+	c := s.dial(t, 2, nil)
+	data := v42Data(3*shortCopy + 10)
+	require.NoError(t, c.WriteFile(ctx, "src", data, 0o644))
+	n, err := c.CopyFile(ctx, "src", "dst", 0o644)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(data)), n)
+	require.Equal(t, int32(4), short.calls.Load(), "one COPY per part")
+	got, err := c.ReadFile(ctx, "dst")
+	require.NoError(t, err)
+	require.Equal(t, data, got)
 }
