@@ -121,7 +121,7 @@ func (f *File) seek(ctx context.Context, op string, off int64, what DataContent4
 		return 0, pathError(op, f.name, fs.ErrInvalid)
 	}
 	res, err := f.fileOp42(ctx, op, false, func(comp *Compound, st Stateid4) *Compound {
-		return comp.Seek(st, uint64(off), what)
+		return comp.Seek(st, uint64(off), what).GetAttr(FATTR4_SIZE)
 	})
 	if err != nil {
 		return 0, err
@@ -130,7 +130,11 @@ func (f *File) seek(ctx context.Context, op string, off int64, what DataContent4
 	if err != nil {
 		return 0, pathError(op, f.name, err)
 	}
-	if what == NFS4_CONTENT_DATA && sr.SrEof {
+	a, err := res.GetAttr(2)
+	if err != nil {
+		return 0, pathError(op, f.name, err)
+	}
+	if what == NFS4_CONTENT_DATA && sr.SrEof && uint64(sr.SrOffset) >= a.Size {
 		// No data follows: the server found only the end of the file.
 		return 0, pathError(op, f.name, NFS4ERR_NXIO)
 	}
