@@ -76,6 +76,9 @@ type liveOptions struct {
 	store  recovery.RecoveryStore
 	clock  *testclock.Clock
 	policy export.Policy
+	// wrap, if set, makes the file system the export serves of the
+	// memfs.
+	wrap func(*memfs.FS) vfs.FS
 }
 
 // startLive serves a fresh memfs; the server stops when the test ends.
@@ -84,7 +87,11 @@ func startLive(t testing.TB, o liveOptions) *liveServer {
 	if !o.policy.NoRootSquash && o.policy.Flavors == nil {
 		o.policy.NoRootSquash = true
 	}
-	table, err := export.NewTable(&export.Export{ID: 1, Path: "/e", FS: fsys, Policy: o.policy})
+	var served vfs.FS = fsys
+	if o.wrap != nil {
+		served = o.wrap(fsys)
+	}
+	table, err := export.NewTable(&export.Export{ID: 1, Path: "/e", FS: served, Policy: o.policy})
 	require.NoError(t, err)
 	s := &liveServer{t: t, table: table, fs: fsys, store: o.store, clock: o.clock, addr: "127.0.0.1:0"}
 	s.start()
@@ -158,9 +165,15 @@ func (s *liveServer) dial(t testing.TB, minor int, opts *ClientOptions) *Client 
 	if minor >= 0 {
 		o.Versions = []uint32{uint32(minor)}
 	}
+	return s.dialExport(t, "/e", &o)
+}
+
+// dialExport makes a Client of the export path given (such as "/", the
+// pseudo root); it is closed when the test ends.
+func (s *liveServer) dialExport(t testing.TB, export string, o *ClientOptions) *Client {
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, s.addr, "/e", &o)
+	c, err := Dial(ctx, s.addr, export, o)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(bg, 5*time.Second)

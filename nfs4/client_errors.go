@@ -39,13 +39,15 @@ var statusMeaning = map[Nfsstat4]struct {
 	NFS4ERR_SHARE_DENIED: {fs.ErrPermission, syscall.EACCES},
 	NFS4ERR_WRONGSEC:     {fs.ErrPermission, syscall.EPERM},
 	NFS4ERR_WRONG_TYPE:   {fs.ErrInvalid, syscall.EINVAL},
+	NFS4ERR_NOXATTR:      {nil, syscall.ENODATA},
 }
 
 // Is lets a status match the io/fs error it means (fs.ErrNotExist for
 // NOENT, fs.ErrExist for EXIST, fs.ErrPermission for ACCESS, PERM and
 // SHARE_DENIED, fs.ErrInvalid for INVAL, errors.ErrUnsupported for
 // NOTSUPP, vfs.ErrLocked for DENIED and LOCKED) and the errno of the
-// same meaning (syscall.ENOTEMPTY for NOTEMPTY, ...).
+// same meaning (syscall.ENOTEMPTY for NOTEMPTY, syscall.ENODATA for
+// NOXATTR, ...).
 func (v Nfsstat4) Is(target error) bool {
 	m, ok := statusMeaning[v]
 	if !ok {

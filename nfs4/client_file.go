@@ -26,9 +26,11 @@ import (
 // otherwise; Sync and Close COMMIT them, and send again what a change
 // of the write verifier shows the server lost.
 //
-// All I/O uses the context the File was opened with. ReadAt and WriteAt
-// may be called concurrently; Read, Write and Seek share the file
-// offset and are serialised.
+// The I/O of the io interfaces (Read, ReadAt, Write, WriteAt, Sync,
+// Close, ...) uses the context the File was opened with; the NFSv4.2
+// methods (SeekData, Allocate, CopyTo, ...) take their own. ReadAt and
+// WriteAt may be called concurrently; Read, Write and Seek share the
+// file offset and are serialised.
 type File struct {
 	c      *Client
 	ctx    context.Context
