@@ -57,8 +57,8 @@ func serveTCP(t *testing.T, h rpc.Handler, prog, vers uint32) string {
 // fakeCB is a client's callback service, as a client serves it: CB_NULL,
 // and, with AUTH_SYS credentials only (as Linux's callback service
 // takes them), CB_COMPOUND with CB_SEQUENCE (checking the slot's seqid as a
-// replier does), CB_RECALL, CB_GETATTR (answering size and change) and
-// CB_NOTIFY_LOCK. Each CB_COMPOUND's arguments go to calls.
+// replier does), CB_RECALL, CB_GETATTR (answering size and change),
+// CB_NOTIFY_LOCK and CB_OFFLOAD. Each CB_COMPOUND's arguments go to calls.
 type fakeCB struct {
 	prog  uint32
 	calls chan CBCOMPOUND4args
@@ -161,6 +161,8 @@ func (f *fakeCB) answer(op NfsCbArgop4) NfsCbResop4 {
 			Attrmask: Bitmap(FATTR4_CHANGE, FATTR4_SIZE), AttrVals: e.Bytes()}}}
 	case OP_CB_NOTIFY_LOCK:
 		r.OpcbnotifyLock = &CBNOTIFYLOCK4res{}
+	case OP_CB_OFFLOAD:
+		r.Opcboffload = &CBOFFLOAD4res{}
 	default:
 		r = NfsCbResop4{Resop: OP_CB_ILLEGAL, Opcbillegal: &CBILLEGAL4res{Status: NFS4ERR_OP_ILLEGAL}}
 	}
