@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/nfskit/nfskit/internal/testclock"
 	"github.com/nfskit/nfskit/nfs4/state"
 	"github.com/nfskit/nfskit/vfs"
 	"github.com/nfskit/nfskit/vfs/export"
@@ -43,12 +42,7 @@ func newCopyEnv(t *testing.T) (*delegEnv, *gatedFS) {
 	g := &gatedFS{FS: mem, entered: make(chan uint64, 64), gate: make(chan struct{})}
 	e := &env{t: t, table: new(export.Table), fs: map[string]*memfs.FS{"/e": mem}, uid: 1000}
 	require.NoError(t, e.table.Add(&export.Export{ID: 1, Path: "/e", FS: g, Policy: export.Policy{NoRootSquash: true}}))
-	d := &delegEnv{env: e, clock: testclock.New(time.Unix(1_700_000_000, 0))}
-	d.m = state.New(state.Config{Now: d.clock.Now, Lease: delegLease, Locker: ExportLocker(e.table)})
-	d.ss = NewStateManager(d.m, nil)
-	e.srv = NewServer(e.table, &ServerOptions{State: d.ss})
-	e.h = e.srv.Handler()
-	d.addr = serveTCP(t, e.h, NFS4_PROGRAM, NFS_V4)
+	d := stateEnv(t, e)
 	t.Cleanup(func() { d.ss.Close() })
 	return d, g
 }

@@ -30,8 +30,11 @@ type delegEnv struct {
 
 const delegLease = 90 * time.Second
 
-func newDelegEnv(t *testing.T) *delegEnv {
-	e := newEnv(t, "/e")
+func newDelegEnv(t *testing.T) *delegEnv { return stateEnv(t, newEnv(t, "/e")) }
+
+// stateEnv serves e's exports with package state's state, as
+// newDelegEnv does.
+func stateEnv(t *testing.T, e *env) *delegEnv {
 	d := &delegEnv{env: e, clock: testclock.New(time.Unix(1_700_000_000, 0))}
 	d.m = state.New(state.Config{Now: d.clock.Now, Lease: delegLease, Locker: ExportLocker(e.table)})
 	d.ss = NewStateManager(d.m, nil)
