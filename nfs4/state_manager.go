@@ -44,8 +44,8 @@ func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
 	return s
 }
 
-// Close closes the connections the server opened to its 4.0 clients'
-// callback services. Callbacks already under way end within their
+// Close cancels the asynchronous COPYs under way and closes the
+// connections the server opened to its 4.0 clients' callback services. Callbacks already under way end within their
 // timeout; 4.1 back channels are the clients' own connections, closed
 // with the rpc.Server that accepted them.
 func (s *StateServer) Close() error {
