@@ -349,6 +349,8 @@ func cbStatus(r *NfsCbResop4) Nfsstat4 {
 		return r.Opcbgetattr.Status
 	case r.OpcbnotifyLock != nil:
 		return r.OpcbnotifyLock.CnlrStatus
+	case r.Opcboffload != nil:
+		return r.Opcboffload.CorStatus
 	}
 	return NFS4_OK
 }

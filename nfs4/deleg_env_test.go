@@ -30,8 +30,11 @@ type delegEnv struct {
 
 const delegLease = 90 * time.Second
 
-func newDelegEnv(t *testing.T) *delegEnv {
-	e := newEnv(t, "/e")
+func newDelegEnv(t *testing.T) *delegEnv { return stateEnv(t, newEnv(t, "/e")) }
+
+// stateEnv serves e's exports with package state's state, as
+// newDelegEnv does.
+func stateEnv(t *testing.T, e *env) *delegEnv {
 	d := &delegEnv{env: e, clock: testclock.New(time.Unix(1_700_000_000, 0))}
 	d.m = state.New(state.Config{Now: d.clock.Now, Lease: delegLease, Locker: ExportLocker(e.table)})
 	d.ss = NewStateManager(d.m, nil)
@@ -57,8 +60,8 @@ func serveTCP(t *testing.T, h rpc.Handler, prog, vers uint32) string {
 // fakeCB is a client's callback service, as a client serves it: CB_NULL,
 // and, with AUTH_SYS credentials only (as Linux's callback service
 // takes them), CB_COMPOUND with CB_SEQUENCE (checking the slot's seqid as a
-// replier does), CB_RECALL, CB_GETATTR (answering size and change) and
-// CB_NOTIFY_LOCK. Each CB_COMPOUND's arguments go to calls.
+// replier does), CB_RECALL, CB_GETATTR (answering size and change),
+// CB_NOTIFY_LOCK and CB_OFFLOAD. Each CB_COMPOUND's arguments go to calls.
 type fakeCB struct {
 	prog  uint32
 	calls chan CBCOMPOUND4args
@@ -161,6 +164,8 @@ func (f *fakeCB) answer(op NfsCbArgop4) NfsCbResop4 {
 			Attrmask: Bitmap(FATTR4_CHANGE, FATTR4_SIZE), AttrVals: e.Bytes()}}}
 	case OP_CB_NOTIFY_LOCK:
 		r.OpcbnotifyLock = &CBNOTIFYLOCK4res{}
+	case OP_CB_OFFLOAD:
+		r.Opcboffload = &CBOFFLOAD4res{}
 	default:
 		r = NfsCbResop4{Resop: OP_CB_ILLEGAL, Opcbillegal: &CBILLEGAL4res{Status: NFS4ERR_OP_ILLEGAL}}
 	}

@@ -66,11 +66,13 @@ func (c *compound) copyCount(size, srcOff, dstOff, count uint64) (uint64, Nfssta
 
 // opCopy serves COPY (RFC 7862 section 15.2) within the server through
 // vfs.Copier (NFS4ERR_NOTSUPP without, and for a copy from another
-// server, which needs COPY_NOTIFY). The copy is always done before the
-// reply, consecutively: a client asking for an asynchronous copy
-// (ca_synchronous false) is answered synchronously, which section
-// 15.2.3 allows, with no callback stateid and cr_synchronous set, so no
-// CB_OFFLOAD follows. The count may be short of the one asked for if the
+// server, which needs COPY_NOTIFY). A client asking for an asynchronous
+// copy (ca_synchronous false) of asyncCopyMin bytes or more, whose back
+// channel is up, is answered at once with a copy stateid in
+// wr_callback_id; the copy runs in the background and CB_OFFLOAD reports
+// it (see startAsyncCopy). Any other copy is done before the reply,
+// which section 15.2.3 allows, with no callback stateid and
+// cr_synchronous set. The count may be short of the one asked for if the
 // backend fails part-way; a failure before the first byte is the
 // failure's status.
 func opCopy(c *compound) Nfsstat4 {
@@ -90,6 +92,15 @@ func opCopy(c *compound) Nfsstat4 {
 	if !ok {
 		return NFS4ERR_NOTSUPP
 	}
+	if !a.CaSynchronous && count >= asyncCopyMin {
+		job := copyJob{cp: cp, cred: c.cred, src: src, dst: dst, srcOff: srcOff, dstOff: dstOff, count: count, verf: c.s.verf}
+		if sid, ok := c.startAsyncCopy(job); ok {
+			c.out.PutUint32(1) // wr_callback_id
+			sid.MarshalXDR(&c.out)
+			c.putCopyResult(0, false)
+			return NFS4_OK
+		}
+	}
 	var n uint64
 	if count > 0 {
 		var err error
@@ -99,12 +110,19 @@ func opCopy(c *compound) Nfsstat4 {
 		}
 	}
 	c.out.PutUint32(0) // wr_callback_id: none, the copy is done
+	c.putCopyResult(n, true)
+	return NFS4_OK
+}
+
+// putCopyResult encodes the rest of a COPY's result after
+// wr_callback_id: n bytes copied, unstable, and whether the copy was
+// done before the reply.
+func (c *compound) putCopyResult(n uint64, synchronous bool) {
 	c.out.PutUint64(n)
 	c.out.PutInt32(int32(UNSTABLE4))
 	c.out.PutFixedOpaque(c.s.verf[:])
 	c.out.PutBool(true) // cr_consecutive
-	c.out.PutBool(true) // cr_synchronous
-	return NFS4_OK
+	c.out.PutBool(synchronous)
 }
 
 // opClone serves CLONE (RFC 7862 section 15.13) through vfs.Cloner
@@ -136,15 +154,4 @@ func opClone(c *compound) Nfsstat4 {
 		return c.check42(err)
 	}
 	return NFS4_OK
-}
-
-// opOffloadStatus serves OFFLOAD_STATUS and OFFLOAD_CANCEL (RFC 7862
-// sections 15.8 and 15.9): every COPY is done before its reply, so no
-// stateid names a copy in progress, and every one gets
-// NFS4ERR_BAD_STATEID.
-func opOffloadStatus(c *compound) Nfsstat4 {
-	if _, ok := c.stateidArg(); !ok {
-		return NFS4ERR_BADXDR
-	}
-	return NFS4ERR_BAD_STATEID
 }

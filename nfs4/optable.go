@@ -114,7 +114,7 @@ var opTable = [...]opEntry{
 	OP_IO_ADVISE:      {run: opIOAdvise, minMinor: 2, flags: needFH},
 	OP_LAYOUTERROR:    {run: notSupported, minMinor: 2, flags: needFH},
 	OP_LAYOUTSTATS:    {run: notSupported, minMinor: 2, flags: needFH},
-	OP_OFFLOAD_CANCEL: {run: opOffloadStatus, minMinor: 2, flags: needFH},
+	OP_OFFLOAD_CANCEL: {run: opOffloadCancel, minMinor: 2, flags: needFH},
 	OP_OFFLOAD_STATUS: {run: opOffloadStatus, minMinor: 2, flags: needFH},
 	OP_READ_PLUS:      {run: opReadPlus, minMinor: 2, flags: needFH},
 	OP_SEEK:           {run: opSeek, minMinor: 2, flags: needFH},

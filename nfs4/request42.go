@@ -61,12 +61,21 @@ var statuses42 = [...]struct {
 
 // check42 is check for the errors of the optional interfaces.
 func (c *compound) check42(err error) Nfsstat4 {
-	for _, m := range statuses42 {
-		if errors.Is(err, m.err) {
-			return m.st
-		}
+	if st, ok := status42(err); ok {
+		return st
 	}
 	return c.check(err)
+}
+
+// status42 is the status of one of statuses42's errors; ok is false for
+// any other error.
+func status42(err error) (Nfsstat4, bool) {
+	for _, m := range statuses42 {
+		if errors.Is(err, m.err) {
+			return m.st, true
+		}
+	}
+	return 0, false
 }
 
 // stateidArg decodes an operation's stateid4 argument into

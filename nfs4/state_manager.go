@@ -19,6 +19,8 @@ type StateServer struct {
 	m     *state.Manager
 	grace *recovery.Grace
 	cb    *callbacks
+	// copies are the asynchronous COPYs under way.
+	copies *asyncCopies
 }
 
 var _ StateManager = (*StateServer)(nil)
@@ -32,18 +34,22 @@ var _ StateManager = (*StateServer)(nil)
 // on the paths their SETCLIENTID and sessions give, and installs itself
 // as m's recaller, so m gives delegations (see state.Config.DelegPolicy).
 func NewStateManager(m *state.Manager, grace *recovery.Grace) *StateServer {
-	s := &StateServer{m: m, grace: grace, cb: newCallbacks(m)}
+	s := &StateServer{m: m, grace: grace, cb: newCallbacks(m), copies: newAsyncCopies()}
 	m.SetRecaller(s.cb.recall)
 	m.SetLockNotifier(s.cb.notifyLock)
-	m.SetClientGone(s.cb.forget)
+	m.SetClientGone(func(id state.ClientID) {
+		s.cb.forget(id)
+		s.copies.forget(id)
+	})
 	return s
 }
 
-// Close closes the connections the server opened to its 4.0 clients'
-// callback services. Callbacks already under way end within their
+// Close cancels the asynchronous COPYs under way and closes the
+// connections the server opened to its 4.0 clients' callback services. Callbacks already under way end within their
 // timeout; 4.1 back channels are the clients' own connections, closed
 // with the rpc.Server that accepted them.
 func (s *StateServer) Close() error {
+	s.copies.cancelAll()
 	s.cb.closeAll()
 	return nil
 }

@@ -48,6 +48,9 @@ const (
 	OpenState StateType = iota + 1
 	LockState
 	DelegState
+	// CopyState names an asynchronous COPY (4.2), which the NFSv4
+	// engine keeps itself.
+	CopyState
 )
 
 // Stateid is a stateid4. Other holds the client id (8 bytes), a counter
