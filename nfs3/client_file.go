@@ -298,11 +298,8 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	if err := f.check("write", true); err != nil {
 		return 0, err
 	}
-	if f.flag&os.O_APPEND != 0 {
-		return 0, pathError("write", f.name, errors.New("invalid use of WriteAt on file opened with O_APPEND"))
-	}
-	if off < 0 {
-		return 0, pathError("write", f.name, fs.ErrInvalid)
+	if err := remotefile.CheckWriteAt(f.flag, off); err != nil {
+		return 0, pathError("write", f.name, err)
 	}
 	n, err := f.writeAt(p, off)
 	return n, pathError("write", f.name, err)
